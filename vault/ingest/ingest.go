@@ -1,0 +1,128 @@
+// Package ingest turns export files into coffer's canonical messages.
+//
+// Each export format lives in its own file and registers a Format. A
+// format reads one input (a file, a zip, or a folder) and calls emit once
+// per message, in file order. It never writes anything to disk: the
+// messages go straight from the parser to the vault, which encrypts them.
+//
+// Errors name the input and the position of the bad record (see Error).
+// By default the first bad record stops the import; with Options.Lenient
+// a format skips it, reports it through Options.Skip and goes on.
+package ingest
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"coffer/vault"
+)
+
+// Options are shared by every format.
+type Options struct {
+	// Location is the zone assumed for exports whose times carry no
+	// offset (WhatsApp, some Signal text exports). Nil means time.Local.
+	Location *time.Location
+	// Lenient skips unparseable records instead of failing the import.
+	Lenient bool
+	// Skip is told about every record skipped in lenient mode.
+	Skip func(err *Error)
+	// Now stamps Provenance.ImportedAt; zero means time.Now().
+	Now time.Time
+}
+
+// Emit receives each parsed message. Returning an error stops the parse
+// and is returned as is.
+type Emit func(m *vault.Message) error
+
+// Format is one export format.
+type Format struct {
+	// Name is what --format takes and what Provenance.Format records.
+	Name string
+	// Detect reports whether the input at path looks like this format. It
+	// reads at most a few KiB and must not fail on other formats' files.
+	Detect func(path string) bool
+	// Parse reads the input at path and emits its messages.
+	Parse func(path string, opt Options, emit Emit) error
+}
+
+// Error is a bad record: the file (base name, or zip member) and the
+// position in it, as the one-line message "FILE:LINE: why" shows.
+type Error struct {
+	File string
+	Line int    // 1-based line, or 0 when Pos says better where
+	Pos  string // e.g. "message 12", "byte 4096", used when Line is 0
+	Err  error
+}
+
+func (e *Error) Error() string {
+	switch {
+	case e.Line > 0:
+		return fmt.Sprintf("%s:%d: %v", e.File, e.Line, e.Err)
+	case e.Pos != "":
+		return fmt.Sprintf("%s: %s: %v", e.File, e.Pos, e.Err)
+	}
+	return fmt.Sprintf("%s: %v", e.File, e.Err)
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
+// ErrUnknownFormat is returned by Detect when no format recognises a file.
+var ErrUnknownFormat = errors.New("unknown export format")
+
+// formats lists every format, most specific detector first. Formats add
+// themselves here (not through init side effects) so the order is visible.
+func formats() []Format {
+	return []Format{
+		JSONL,
+	}
+}
+
+// Formats returns the registered formats.
+func Formats() []Format { return formats() }
+
+// Lookup returns the format called name.
+func Lookup(name string) (Format, bool) {
+	for _, f := range formats() {
+		if f.Name == name {
+			return f, true
+		}
+	}
+	return Format{}, false
+}
+
+// Detect returns the first format that recognises path.
+func Detect(path string) (Format, error) {
+	for _, f := range formats() {
+		if f.Detect != nil && f.Detect(path) {
+			return f, nil
+		}
+	}
+	return Format{}, fmt.Errorf("%s: %w (use --format)", path, ErrUnknownFormat)
+}
+
+// skip reports a bad record in lenient mode and returns nil, or returns
+// the error that stops a strict import.
+func (o Options) skip(e *Error) error {
+	if !o.Lenient {
+		return e
+	}
+	if o.Skip != nil {
+		o.Skip(e)
+	}
+	return nil
+}
+
+func (o Options) now() time.Time {
+	if o.Now.IsZero() {
+		return time.Now().UTC()
+	}
+	return o.Now.UTC()
+}
+
+func (o Options) location() *time.Location {
+	if o.Location == nil {
+		return time.Local
+	}
+	return o.Location
+}

@@ -1,0 +1,164 @@
+package ingest
+
+import (
+	"bufio"
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	"coffer/vault"
+)
+
+// MaxLineBytes bounds one JSONL record, so a hostile file cannot make the
+// reader buffer without limit.
+const MaxLineBytes = 64 << 20
+
+// JSONL is coffer's own line format: one vault.Message as JSON per line,
+// as specified in vault/FORMAT.md. Blank lines are ignored.
+var JSONL = Format{
+	Name:   "jsonl",
+	Detect: detectJSONL,
+	Parse:  parseJSONL,
+}
+
+func detectJSONL(path string) bool {
+	f, err := os.Open(path)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	line, err := bufio.NewReaderSize(f, 64<<10).ReadSlice('\n')
+	if err != nil && err != io.EOF {
+		return false
+	}
+	line = bytes.TrimSpace(line)
+	var probe struct {
+		Source       *string          `json:"source"`
+		Conversation *json.RawMessage `json:"conversation"`
+	}
+	return json.Unmarshal(line, &probe) == nil && probe.Source != nil && probe.Conversation != nil
+}
+
+func parseJSONL(path string, opt Options, emit Emit) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	sum := sha256.New()
+	name := filepath.Base(path)
+	// Hash the whole file first: provenance must carry it on every
+	// message, and a second pass costs less than holding the file.
+	if _, err := io.Copy(sum, f); err != nil {
+		return fmt.Errorf("%s: %w", name, err)
+	}
+	fileSum := hex.EncodeToString(sum.Sum(nil))
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return err
+	}
+	return ReadJSONL(f, name, fileSum, opt, emit)
+}
+
+// ReadJSONL parses JSONL from r; name and fileSum fill in provenance.
+func ReadJSONL(r io.Reader, name, fileSum string, opt Options, emit Emit) error {
+	br := bufio.NewReaderSize(r, 256<<10)
+	now := opt.now()
+	for lineNo := 1; ; lineNo++ {
+		line, err := readLine(br)
+		if err == io.EOF && len(line) == 0 {
+			return nil
+		}
+		if err != nil && err != io.EOF {
+			if errors.Is(err, errLineTooLong) {
+				if e := opt.skip(&Error{File: name, Line: lineNo, Err: err}); e != nil {
+					return e
+				}
+				continue
+			}
+			return fmt.Errorf("%s:%d: %w", name, lineNo, err)
+		}
+		line = bytes.TrimSpace(line)
+		if len(line) == 0 {
+			continue
+		}
+		m, perr := decodeJSONLine(line)
+		if perr != nil {
+			if e := opt.skip(&Error{File: name, Line: lineNo, Err: perr}); e != nil {
+				return e
+			}
+			continue
+		}
+		p := &m.Provenance
+		if p.Format == "" {
+			p.Format = "jsonl"
+		}
+		if p.File == "" {
+			p.File = name
+			p.FileSHA256 = fileSum
+		}
+		if p.Position == "" {
+			p.Position = fmt.Sprintf("line %d", lineNo)
+		}
+		if p.ImportedAt.IsZero() {
+			p.ImportedAt = now
+		}
+		if err := emit(m); err != nil {
+			return err
+		}
+	}
+}
+
+var errLineTooLong = fmt.Errorf("record longer than %d bytes", MaxLineBytes)
+
+// readLine returns the next line without its newline, refusing lines over
+// MaxLineBytes (the rest of such a line is consumed).
+func readLine(br *bufio.Reader) ([]byte, error) {
+	var buf []byte
+	for {
+		chunk, err := br.ReadSlice('\n')
+		if len(buf)+len(chunk) > MaxLineBytes {
+			for err == bufio.ErrBufferFull {
+				_, err = br.ReadSlice('\n')
+			}
+			return nil, errLineTooLong
+		}
+		if err == bufio.ErrBufferFull {
+			buf = append(buf, chunk...)
+			continue
+		}
+		if buf != nil {
+			return append(buf, chunk...), err
+		}
+		return chunk, err
+	}
+}
+
+func decodeJSONLine(line []byte) (*vault.Message, error) {
+	var m vault.Message
+	dec := json.NewDecoder(bytes.NewReader(line))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&m); err != nil {
+		return nil, fmt.Errorf("malformed JSON: %v", jsonErrText(err))
+	}
+	if dec.More() {
+		return nil, errors.New("malformed JSON: more than one value on the line")
+	}
+	if err := vault.Validate(&m); err != nil {
+		return nil, err
+	}
+	return &m, nil
+}
+
+func jsonErrText(err error) string {
+	var se *json.SyntaxError
+	if errors.As(err, &se) {
+		return fmt.Sprintf("%v (column %d)", se.Error(), se.Offset)
+	}
+	return err.Error()
+}

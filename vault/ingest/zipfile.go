@@ -1,0 +1,111 @@
+package ingest
+
+import (
+	"archive/zip"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+)
+
+// Limits that keep a hostile archive from exhausting memory. A zip bomb is
+// refused before anything is decompressed beyond these.
+const (
+	MaxZipEntries      = 200_000
+	MaxZipTotalBytes   = 16 << 30 // sum of declared uncompressed sizes
+	MaxZipEntryBytes   = 4 << 30
+	MaxZipRatio        = 200 // uncompressed/compressed, per entry over 1 MiB
+	MaxMessageBodySize = 50 << 20
+)
+
+// ErrZipBomb is returned for archives that exceed the limits above.
+var ErrZipBomb = errors.New("refusing archive: looks like a zip bomb")
+
+// Zip is an export archive opened with the limits above checked.
+type Zip struct {
+	*zip.ReadCloser
+	Name string // base name of the archive
+}
+
+// OpenZip opens path and checks every entry's declared sizes against the
+// limits. Entries are still read through (*Zip).Open, which enforces the
+// declared size while decompressing (the declared size can lie).
+func OpenZip(path string) (*Zip, error) {
+	name := filepath.Base(path)
+	zr, err := zip.OpenReader(path)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	if len(zr.File) > MaxZipEntries {
+		zr.Close()
+		return nil, fmt.Errorf("%s: %w (%d entries)", name, ErrZipBomb, len(zr.File))
+	}
+	var total uint64
+	for _, f := range zr.File {
+		total += f.UncompressedSize64
+		if f.UncompressedSize64 > MaxZipEntryBytes || total > MaxZipTotalBytes ||
+			(f.UncompressedSize64 > 1<<20 && f.UncompressedSize64/max(f.CompressedSize64, 1) > MaxZipRatio) {
+			zr.Close()
+			return nil, fmt.Errorf("%s: %s: %w", name, f.Name, ErrZipBomb)
+		}
+	}
+	return &Zip{ReadCloser: zr, Name: name}, nil
+}
+
+// ReadEntry reads a whole entry, failing if it decompresses to more than
+// it declared.
+func (z *Zip) ReadEntry(f *zip.File) ([]byte, error) {
+	rc, err := f.Open()
+	if err != nil {
+		return nil, fmt.Errorf("%s: %s: %w", z.Name, f.Name, err)
+	}
+	defer rc.Close()
+	buf := make([]byte, 0, f.UncompressedSize64)
+	lr := &io.LimitedReader{R: rc, N: int64(f.UncompressedSize64) + 1}
+	for {
+		if len(buf) == cap(buf) {
+			buf = append(buf, 0)[:len(buf)]
+		}
+		n, err := lr.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, fmt.Errorf("%s: %s: %w", z.Name, f.Name, err)
+		}
+	}
+	if uint64(len(buf)) > f.UncompressedSize64 {
+		return nil, fmt.Errorf("%s: %s: %w (larger than declared)", z.Name, f.Name, ErrZipBomb)
+	}
+	return buf, nil
+}
+
+// IsZip reports whether path starts with a zip signature.
+func IsZip(path string) bool {
+	f, err := os.Open(path)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	var sig [4]byte
+	_, err = io.ReadFull(f, sig[:])
+	return err == nil && string(sig[:]) == "PK\x03\x04"
+}
+
+// HashFile returns the hex SHA-256 of the file at path, for provenance.
+func HashFile(path string) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "", fmt.Errorf("%s: %w", filepath.Base(path), err)
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}

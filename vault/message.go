@@ -1,0 +1,157 @@
+package vault
+
+import (
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+)
+
+// Message is coffer's canonical message: every importer produces it, the
+// vault stores it, the index and the UI read it. Its JSON form (the tags
+// below) is the JSONL import format specified in FORMAT.md.
+//
+// Strings hold untrusted text exactly as exported: nothing here is
+// sanitised, because the vault keeps the original bytes. Sanitising is
+// the job of whatever draws the text.
+type Message struct {
+	// ID is derived from the content (see ComputeID), so the same message
+	// exported twice gets the same ID and is stored once.
+	ID     string `json:"id,omitempty"`
+	Source string `json:"source"` // whatsapp, telegram, signal, slack, email, jsonl, ...
+	// Kind is "" for an ordinary message and "system" for service
+	// messages (joins, calls, subject changes) that have no real author.
+	Kind         string       `json:"kind,omitempty"`
+	Conversation Conversation `json:"conversation"`
+	Sender       string       `json:"sender"`
+	// SenderID is the sender's address or platform id where the export
+	// has one (an email address, a Telegram user id, a phone number).
+	SenderID string `json:"sender_id,omitempty"`
+	// To lists the addressees of an email (To and Cc); chats leave it empty.
+	To []string `json:"to,omitempty"`
+	// Time is the instant the message was sent, in UTC. Offset is the
+	// sender's original UTC offset in seconds, when the export records it.
+	Time    time.Time `json:"time"`
+	Offset  int       `json:"offset,omitempty"`
+	Subject string    `json:"subject,omitempty"`
+	Body    string    `json:"body"`
+	// ReplyTo is the ID (or the source's original id, prefixed with the
+	// source, when the target was not imported) of the message replied to.
+	ReplyTo       string       `json:"reply_to,omitempty"`
+	ForwardedFrom string       `json:"forwarded_from,omitempty"`
+	Edited        *time.Time   `json:"edited,omitempty"`
+	Attachments   []Attachment `json:"attachments,omitempty"`
+	// Seq tells apart messages that are otherwise identical (same sender,
+	// minute and text, as chat exports often have): the importer numbers
+	// the second and later copies within one conversation 1, 2, ...
+	Seq int `json:"seq,omitempty"`
+	// Headers keeps source-specific fields that have no place above
+	// (email headers, Telegram media type, Slack subtype, ...).
+	Headers    map[string]string `json:"headers,omitempty"`
+	Provenance Provenance        `json:"provenance"`
+}
+
+// Conversation is the chat, channel or email thread a message belongs to.
+type Conversation struct {
+	ID           string   `json:"id"`
+	Title        string   `json:"title,omitempty"`
+	Participants []string `json:"participants,omitempty"`
+}
+
+// Attachment describes a file sent with a message. Content is what the
+// importer read; the vault stores it encrypted in a blob file and keeps
+// only Ref (the blob name, offset and length) with the message.
+type Attachment struct {
+	Name   string `json:"name"`
+	Type   string `json:"type,omitempty"` // MIME type
+	Size   int64  `json:"size"`
+	SHA256 string `json:"sha256,omitempty"` // hex, of Content
+	// Missing is set when the export names the file but did not include it
+	// (WhatsApp "<Media omitted>", Slack file metadata without the file).
+	Missing bool    `json:"missing,omitempty"`
+	Content []byte  `json:"content,omitempty"` // only between importer and vault
+	Ref     BlobRef `json:"-"`
+}
+
+// BlobRef locates attachment content inside the vault.
+type BlobRef struct {
+	Blob   string // blob file name under blobs/, "" when not stored
+	Offset int64
+	Length int64
+}
+
+// Provenance says where a message came from, so a reviewer can go back to
+// the original export.
+type Provenance struct {
+	Format     string    `json:"format,omitempty"`      // importer name
+	File       string    `json:"file,omitempty"`        // base name of the source file
+	FileSHA256 string    `json:"file_sha256,omitempty"` // hex
+	Position   string    `json:"position,omitempty"`    // "line 12", "message 4 of inbox.mbox", "id 1234"
+	OriginalID string    `json:"original_id,omitempty"` // the source's own message id
+	ImportedAt time.Time `json:"imported_at,omitempty"`
+	Timezone   string    `json:"timezone,omitempty"` // zone assumed for exports without offsets
+	Skipped    int       `json:"skipped,omitempty"`  // records skipped by a lenient import of this file
+}
+
+// ComputeID returns the content-derived ID of m: the first 16 bytes of a
+// SHA-256 over the fields that identify a message wherever it was exported
+// from, hex encoded. Provenance is deliberately left out so that the same
+// message in two overlapping exports gets one ID.
+func ComputeID(m *Message) string {
+	h := sha256.New()
+	put := func(s string) {
+		var n [binary.MaxVarintLen64]byte
+		h.Write(n[:binary.PutUvarint(n[:], uint64(len(s)))])
+		h.Write([]byte(s))
+	}
+	put("coffer message id v1")
+	put(m.Source)
+	put(m.Conversation.ID)
+	put(m.Sender)
+	put(m.SenderID)
+	put(m.Time.UTC().Format(time.RFC3339Nano))
+	put(m.Subject)
+	put(m.Body)
+	put(m.Provenance.OriginalID)
+	put(strconv.Itoa(m.Seq))
+	for _, a := range m.Attachments {
+		put(a.Name)
+		put(a.SHA256)
+	}
+	sum := h.Sum(nil)
+	return hex.EncodeToString(sum[:16])
+}
+
+// Validate checks the fields every message must have and fills in what
+// can be derived (the ID, UTC time, attachment sizes and hashes).
+func Validate(m *Message) error {
+	switch {
+	case m.Source == "":
+		return errors.New(`missing "source"`)
+	case m.Conversation.ID == "":
+		return errors.New(`missing "conversation.id"`)
+	case m.Time.IsZero():
+		return errors.New(`missing "time"`)
+	}
+	if _, off := m.Time.Zone(); m.Offset == 0 && off != 0 {
+		m.Offset = off
+	}
+	m.Time = m.Time.UTC()
+	for i := range m.Attachments {
+		a := &m.Attachments[i]
+		if a.Content != nil {
+			a.Size = int64(len(a.Content))
+			s := sha256.Sum256(a.Content)
+			a.SHA256 = hex.EncodeToString(s[:])
+		}
+	}
+	id := ComputeID(m)
+	if m.ID != "" && m.ID != id {
+		return fmt.Errorf("id %q does not match the content (want %s)", m.ID, id)
+	}
+	m.ID = id
+	return nil
+}
