@@ -1,0 +1,5 @@
+package ingest
+
+import "coffer/vault"
+
+type vaultMessage = vault.Message
