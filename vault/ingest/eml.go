@@ -1,0 +1,147 @@
+package ingest
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// EML is a single RFC 5322 message in its own file (.eml, .raw, a
+// maildir file), as mail clients save or drag out a message.
+var EML = Format{
+	Name:   "eml",
+	Detect: detectEML,
+	Parse:  parseEMLFile,
+}
+
+// mailDetectSize is how much of a file the email detectors look at.
+const mailDetectSize = 8 << 10
+
+// mailHead returns the first mailDetectSize bytes of path without a UTF-8
+// BOM, or nil for folders and unreadable files.
+func mailHead(path string) []byte {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil
+	}
+	defer f.Close()
+	if st, err := f.Stat(); err != nil || !st.Mode().IsRegular() {
+		return nil
+	}
+	buf := make([]byte, mailDetectSize)
+	n, _ := io.ReadFull(f, buf)
+	return bytes.TrimPrefix(buf[:n], []byte("\xef\xbb\xbf"))
+}
+
+// mailKnownHeaders are headers nearly every stored message has; seeing two
+// of them in a leading header block is what makes a file look like mail.
+var mailKnownHeaders = map[string]bool{
+	"from": true, "to": true, "date": true, "subject": true, "message-id": true,
+	"received": true, "return-path": true, "mime-version": true, "delivered-to": true,
+	"content-type": true, "cc": true, "reply-to": true, "x-mailer": true, "sender": true,
+}
+
+// mailLooksLikeHeaders reports whether b starts with an RFC 5322 header block
+// naming at least two well-known mail headers.
+func mailLooksLikeHeaders(b []byte) bool {
+	sc := bufio.NewScanner(bytes.NewReader(b))
+	sc.Buffer(make([]byte, 0, len(b)+1), len(b)+1)
+	known, lines := 0, 0
+	for sc.Scan() {
+		line := strings.TrimRight(sc.Text(), "\r")
+		if line == "" {
+			break
+		}
+		lines++
+		if line[0] == ' ' || line[0] == '\t' {
+			if lines == 1 {
+				return false
+			}
+			continue
+		}
+		i := strings.IndexByte(line, ':')
+		if i <= 0 {
+			return false
+		}
+		name := line[:i]
+		for _, r := range name {
+			if r <= ' ' || r > '~' {
+				return false
+			}
+		}
+		if mailKnownHeaders[strings.ToLower(name)] {
+			known++
+		}
+	}
+	return known >= 2
+}
+
+func detectEML(path string) bool {
+	b := mailHead(path)
+	if len(b) == 0 || mboxIsFromLine(mailFirstLine(b)) {
+		return false
+	}
+	return mailLooksLikeHeaders(b)
+}
+
+func mailFirstLine(b []byte) []byte {
+	if i := bytes.IndexByte(b, '\n'); i >= 0 {
+		return b[:i+1]
+	}
+	return b
+}
+
+func parseEMLFile(path string, opt Options, emit Emit) error {
+	name := filepath.Base(path)
+	sum, err := HashFile(path)
+	if err != nil {
+		return fmt.Errorf("%s: %w", name, err)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return fmt.Errorf("%s: %w", name, err)
+	}
+	defer f.Close()
+	raw, size, err := mailReadCapped(f, MaxEmailBytes)
+	if err != nil {
+		return fmt.Errorf("%s: %w", name, err)
+	}
+	src := emailSource{format: "eml", file: name, fileSHA256: sum, position: "message 1"}
+	if size > int64(len(raw)) {
+		src.size = size
+	}
+	return emitEmail(raw, src, opt, emit)
+}
+
+// emitEmail converts one message and emits it, or reports it as a bad
+// record (skipped in lenient mode).
+func emitEmail(raw []byte, src emailSource, opt Options, emit Emit) error {
+	// A message saved from an mbox may keep its "From " envelope line.
+	if l := mailFirstLine(raw); mboxIsFromLine(l) {
+		raw = raw[len(l):]
+	}
+	m, err := parseEmail(raw, src, opt.now())
+	if err != nil {
+		return opt.skip(&Error{File: src.file, Line: src.line, Pos: src.position, Err: err})
+	}
+	return emit(m)
+}
+
+// mailReadCapped reads r up to limit bytes and returns them with the total
+// length of r, reading (not keeping) the rest.
+func mailReadCapped(r io.Reader, limit int64) ([]byte, int64, error) {
+	var buf bytes.Buffer
+	n, err := io.Copy(&buf, io.LimitReader(r, limit))
+	if err != nil {
+		return nil, 0, err
+	}
+	rest, err := io.Copy(io.Discard, r)
+	if err != nil {
+		return nil, 0, err
+	}
+	return buf.Bytes(), n + rest, nil
+}
