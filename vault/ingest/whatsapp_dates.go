@@ -1,0 +1,147 @@
+package ingest
+
+import "time"
+
+// dateOrder is how a WhatsApp export writes its dates. WhatsApp writes
+// them in the phone's locale, and nothing in the file says which: the
+// order is inferred from every date in the file (see dateOrders).
+type dateOrder uint8
+
+const (
+	orderDMY dateOrder = iota
+	orderMDY
+	orderYMD
+)
+
+func (o dateOrder) String() string {
+	return [...]string{"DMY", "MDY", "YMD"}[o]
+}
+
+// orderEvidence pools what the dates of one shape (see waHeader.shape)
+// say about each possible order: how many dates are impossible in it
+// (a month of 30) and how often the date would go backwards, which a
+// chat rarely does.
+type orderEvidence struct {
+	seen       int
+	invalid    [3]int
+	inversions [3]int
+	last       [3]int // previous date as yyyymmdd under each order
+	twelveHour bool
+	unpadded   bool // a day or month written with one digit
+}
+
+// dateOrders decides a date order per shape from the whole file.
+type dateOrders struct {
+	ev      [waShapes]orderEvidence
+	order   [waShapes]dateOrder
+	guessed [waShapes]bool
+}
+
+// add records the date of one header line (the first pass).
+func (d *dateOrders) add(h *waHeader) {
+	e := &d.ev[h.shape()]
+	e.seen++
+	if h.ampm != 0 {
+		e.twelveHour = true
+	}
+	if h.dlen[0] == 1 || h.dlen[1] == 1 {
+		e.unpadded = true
+	}
+	for o := orderDMY; o <= orderYMD; o++ {
+		y, m, day, ok := h.date(o)
+		if !ok {
+			e.invalid[o]++
+			continue
+		}
+		v := y*10000 + m*100 + day
+		if v < e.last[o] {
+			e.inversions[o]++
+		}
+		e.last[o] = v
+	}
+}
+
+// decide picks, for each shape, the order in which the fewest dates are
+// impossible, then the one in which time runs backwards least often. When
+// every date fits both DMY and MDY (no day above 12 anywhere in the
+// file), the choice is a guess and is marked so: MDY for "/" dates with a
+// 12-hour clock or in the unpadded M/d/yy form (the US layouts), DMY
+// otherwise. Two-digit years first (YMD) are
+// only chosen when neither other order fits, since WhatsApp writes
+// year-first dates with four digits.
+func (d *dateOrders) decide() {
+	for s := range d.ev {
+		e := &d.ev[s]
+		if e.seen == 0 {
+			continue
+		}
+		if s&1 != 0 { // four-digit year first
+			d.order[s] = orderYMD
+			continue
+		}
+		pref := [2]dateOrder{orderDMY, orderMDY}
+		if s/4 == 0 && (e.twelveHour || (e.unpadded && s&2 == 0)) {
+			pref = [2]dateOrder{orderMDY, orderDMY}
+		}
+		a, b := pref[0], pref[1]
+		best := a
+		switch {
+		case e.invalid[b] < e.invalid[a]:
+			best = b
+		case e.invalid[b] == e.invalid[a] && e.inversions[b] < e.inversions[a]:
+			best = b
+		}
+		if s&2 == 0 && e.invalid[orderYMD] < e.invalid[best] {
+			best = orderYMD
+		}
+		d.order[s] = best
+		d.guessed[s] = best != orderYMD && e.invalid[a] == e.invalid[b]
+	}
+}
+
+// date returns the calendar date of h read in order o, with two-digit
+// years in 2000-2099 and Buddhist Era years (marked " BE", or any year
+// past 2400, which no WhatsApp message can have) converted to the
+// Gregorian year.
+func (h *waHeader) date(o dateOrder) (y, m, d int, ok bool) {
+	var yl int
+	switch o {
+	case orderDMY:
+		d, m, y, yl = h.d[0], h.d[1], h.d[2], h.dlen[2]
+	case orderMDY:
+		m, d, y, yl = h.d[0], h.d[1], h.d[2], h.dlen[2]
+	default:
+		y, m, d, yl = h.d[0], h.d[1], h.d[2], h.dlen[0]
+	}
+	if yl <= 2 {
+		y += 2000
+	} else if h.be || y > 2400 {
+		y -= 543
+	}
+	if m < 1 || m > 12 || d < 1 || d > daysIn(time.Month(m), y) {
+		return 0, 0, 0, false
+	}
+	return y, m, d, true
+}
+
+func daysIn(m time.Month, y int) int {
+	if m == time.February {
+		if y%4 == 0 && (y%100 != 0 || y%400 == 0) {
+			return 29
+		}
+		return 28
+	}
+	return [...]int{31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31}[m-1]
+}
+
+// clock returns the 24-hour time of h.
+func (h *waHeader) clock() (hour, min, sec int) {
+	hour = h.hour
+	switch {
+	case h.ampm == 'a' && hour == 12:
+		hour = 0
+	case h.ampm == 'p' && hour < 12:
+		hour += 12
+	}
+	return hour, h.min, h.sec
+}
