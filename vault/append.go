@@ -1,0 +1,207 @@
+package vault
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"time"
+
+	"filippo.io/age"
+)
+
+// Appender adds messages to a vault. Everything it writes lands in the
+// vault only at Commit, which appends one manifest record naming all the
+// new files: an import is atomic, and a crash before Commit leaves files
+// the manifest never names (ignored, then removed by the next writer).
+type Appender struct {
+	dir       string
+	m         *Manifest
+	lock      *writeLock
+	recipient age.Recipient
+	epoch     int
+	signer    signer
+	seen      map[string]bool // nil when the writer cannot read the vault
+	now       time.Time
+
+	seq      int // number the commit record will take
+	files    []importRef
+	created  []string
+	buf      []byte
+	count    int
+	blob     *blobWriter
+	blobs    int
+	stats    ImportStats
+	convs    map[string]bool
+	finished bool
+}
+
+// ImportStats summarises an import.
+type ImportStats struct {
+	Added         int
+	Duplicates    int
+	Conversations int
+	Files         int
+}
+
+// NewAppender starts an import into an unlocked vault. Messages already in
+// the vault (by ID) are skipped, so re-importing an export adds nothing.
+// The vault's messages must be loaded.
+func (v *Vault) NewAppender() (*Appender, error) {
+	if !v.loaded {
+		return nil, errNotLoaded
+	}
+	lock, err := v.beginWrite()
+	if err != nil {
+		return nil, err
+	}
+	r, err := age.ParseHybridRecipient(v.Manifest.Recipient())
+	if err != nil {
+		lock.unlock()
+		return nil, tamper(ManifestFile, "bad vault recipient: %v", err)
+	}
+	seen := make(map[string]bool, len(v.byID))
+	for id := range v.byID {
+		seen[id] = true
+	}
+	return newAppender(v.Dir, v.Manifest, lock, r, v.signer(), seen, v.now()), nil
+}
+
+func newAppender(dir string, m *Manifest, lock *writeLock, r age.Recipient, s signer, seen map[string]bool, now time.Time) *Appender {
+	a := &Appender{dir: dir, m: m, lock: lock, recipient: r, epoch: m.Epoch, signer: s, seen: seen, now: now,
+		seq: m.Seq() + 1, convs: map[string]bool{}}
+	// Files an earlier, interrupted import left under the name this one
+	// is about to use would otherwise be overwritten piecemeal.
+	for _, u := range unlistedFiles(dir, m) {
+		if u.Leftover {
+			os.Remove(filepath.Join(dir, u.Name))
+		}
+	}
+	return a
+}
+
+// Add validates m and stages it, unless the vault already holds it. It
+// returns whether the message was new.
+func (a *Appender) Add(m *Message) (bool, error) {
+	if a.finished {
+		return false, fmt.Errorf("vault: appender already finished")
+	}
+	if err := Validate(m); err != nil {
+		return false, err
+	}
+	if a.seen != nil {
+		if a.seen[m.ID] {
+			a.stats.Duplicates++
+			return false, nil
+		}
+		a.seen[m.ID] = true
+	}
+	for i := range m.Attachments {
+		at := &m.Attachments[i]
+		if at.Content == nil {
+			continue
+		}
+		ref, err := a.storeBlob(at.Content)
+		if err != nil {
+			return false, err
+		}
+		at.Ref = ref
+	}
+	a.buf = appendMessage(a.buf, m)
+	a.count++
+	a.stats.Added++
+	a.convs[m.Conversation.ID] = true
+	if len(a.buf) >= segmentTargetBytes {
+		return true, a.flush()
+	}
+	return true, nil
+}
+
+// flush seals the staged messages into a new segment file.
+func (a *Appender) flush() error {
+	if a.count == 0 {
+		return nil
+	}
+	name := fmt.Sprintf("segments/%06d-%04d.age", a.seq, len(a.files))
+	h := segmentHeader{VaultID: a.m.VaultID, Epoch: a.epoch, Name: name, Count: a.count}
+	ref, err := a.writeFile(name, func(w io.Writer) error { return sealSegment(w, h, a.buf, a.recipient) })
+	if err != nil {
+		return err
+	}
+	clear(a.buf) // the plaintext staging buffer is reused: wipe it
+	a.files = append(a.files, importRef{Kind: "segment", fileRef: *ref, Messages: a.count})
+	a.buf, a.count = a.buf[:0], 0
+	return nil
+}
+
+// writeFile writes a new vault file atomically and returns its reference.
+func (a *Appender) writeFile(name string, write func(io.Writer) error) (*fileRef, error) {
+	path := filepath.Join(a.dir, name)
+	h := newHashingWriter()
+	err := writeAtomic(path, func(w io.Writer) error { return write(io.MultiWriter(w, h)) })
+	if err != nil {
+		return nil, fmt.Errorf("vault: write %s: %w", name, err)
+	}
+	a.created = append(a.created, path)
+	return &fileRef{Name: name, SHA256: h.sum(), Size: h.n}, nil
+}
+
+// Commit writes the last segment and blob and appends the import record.
+// Only now do the new messages become part of the vault.
+func (a *Appender) Commit() (ImportStats, error) {
+	if a.finished {
+		return a.stats, fmt.Errorf("vault: appender already finished")
+	}
+	defer a.finish()
+	if err := a.flush(); err != nil {
+		a.abort()
+		return a.stats, err
+	}
+	if err := a.closeBlob(); err != nil {
+		a.abort()
+		return a.stats, err
+	}
+	a.stats.Conversations = len(a.convs)
+	a.stats.Files = len(a.files)
+	if len(a.files) == 0 {
+		return a.stats, nil
+	}
+	sort.Slice(a.files, func(i, j int) bool { return a.files[i].Name < a.files[j].Name })
+	rec := &record{Type: recImport, Import: &importBody{Epoch: a.epoch, Messages: a.stats.Added, Files: a.files}}
+	if err := a.m.appendRecords(a.dir, a.now, signedRecord{rec, a.signer}); err != nil {
+		a.abort()
+		return a.stats, err
+	}
+	return a.stats, checkPin(a.m)
+}
+
+// Abort discards everything staged; the vault is as before.
+func (a *Appender) Abort() {
+	if a.finished {
+		return
+	}
+	a.abort()
+	a.finish()
+}
+
+func (a *Appender) abort() {
+	if a.blob != nil {
+		a.blob.discard()
+		a.blob = nil
+	}
+	for _, p := range a.created {
+		os.Remove(p)
+	}
+	a.created = nil
+}
+
+func (a *Appender) finish() {
+	a.finished = true
+	clear(a.buf)
+	a.buf = nil
+	if a.lock != nil {
+		a.lock.unlock()
+		a.lock = nil
+	}
+}

@@ -1,0 +1,141 @@
+package vault
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"hash"
+	"io"
+	"os"
+	"path/filepath"
+
+	"filippo.io/age"
+)
+
+// Attachment content lives in blob files: age-encrypted concatenations of
+// attachment bytes, named by the manifest like segments. A message holds
+// the blob name, offset and length; age's seekable decryption reads one
+// attachment without decrypting the rest. Unlock never reads blobs.
+const blobTargetBytes = 256 << 20
+
+type blobWriter struct {
+	name string
+	tmp  string
+	f    *os.File
+	aw   io.WriteCloser
+	h    *hashingWriter
+	off  int64
+}
+
+func (a *Appender) storeBlob(content []byte) (BlobRef, error) {
+	if a.blob != nil && a.blob.off+int64(len(content)) > blobTargetBytes && a.blob.off > 0 {
+		if err := a.closeBlob(); err != nil {
+			return BlobRef{}, err
+		}
+	}
+	if a.blob == nil {
+		name := fmt.Sprintf("blobs/%06d-%04d.age", a.seq, a.blobs)
+		a.blobs++
+		f, tmp, err := createTemp(filepath.Join(a.dir, "blobs"))
+		if err != nil {
+			return BlobRef{}, fmt.Errorf("vault: %w", err)
+		}
+		h := newHashingWriter()
+		aw, err := age.Encrypt(io.MultiWriter(f, h), a.recipient)
+		if err != nil {
+			f.Close()
+			os.Remove(tmp)
+			return BlobRef{}, err
+		}
+		a.blob = &blobWriter{name: name, tmp: tmp, f: f, aw: aw, h: h}
+	}
+	b := a.blob
+	if _, err := b.aw.Write(content); err != nil {
+		return BlobRef{}, fmt.Errorf("vault: write %s: %w", b.name, err)
+	}
+	ref := BlobRef{Blob: b.name, Offset: b.off, Length: int64(len(content))}
+	b.off += int64(len(content))
+	return ref, nil
+}
+
+func (a *Appender) closeBlob() error {
+	b := a.blob
+	if b == nil {
+		return nil
+	}
+	a.blob = nil
+	err := b.aw.Close()
+	if err == nil {
+		err = b.f.Sync()
+	}
+	if cerr := b.f.Close(); err == nil {
+		err = cerr
+	}
+	final := filepath.Join(a.dir, b.name)
+	if err == nil {
+		err = os.Rename(b.tmp, final)
+	}
+	if err == nil {
+		err = syncDir(filepath.Dir(final))
+	}
+	if err != nil {
+		os.Remove(b.tmp)
+		return fmt.Errorf("vault: write %s: %w", b.name, err)
+	}
+	a.created = append(a.created, final)
+	a.files = append(a.files, importRef{Kind: "blob", fileRef: fileRef{Name: b.name, SHA256: b.h.sum(), Size: b.h.n}})
+	return nil
+}
+
+func (b *blobWriter) discard() {
+	b.f.Close()
+	os.Remove(b.tmp)
+}
+
+// Attachment returns the content of an attachment, after checking its
+// blob file against the manifest.
+func (v *Vault) Attachment(a *Attachment) ([]byte, error) {
+	if a.Ref.Blob == "" {
+		return nil, fmt.Errorf("vault: attachment %q was not included in the export", a.Name)
+	}
+	e := v.Manifest.files[a.Ref.Blob]
+	if e == nil || e.Kind != "blob" {
+		return nil, tamper(a.Ref.Blob, "not named by the manifest")
+	}
+	data, err := readVaultFile(v.Dir, e)
+	if err != nil {
+		return nil, err
+	}
+	k := v.epochs[e.Epoch]
+	if k == nil {
+		return nil, fmt.Errorf("vault: %s: no key for epoch %d", e.Name, e.Epoch)
+	}
+	ra, size, err := age.DecryptReaderAt(bytes.NewReader(data), int64(len(data)), k.Identity)
+	if err != nil {
+		return nil, tamper(e.Name, "cannot be decrypted: %v", err)
+	}
+	if a.Ref.Offset < 0 || a.Ref.Length < 0 || a.Ref.Offset+a.Ref.Length > size {
+		return nil, tamper(e.Name, "attachment %q lies outside the blob", a.Name)
+	}
+	out := make([]byte, a.Ref.Length)
+	if _, err := ra.ReadAt(out, a.Ref.Offset); err != nil && err != io.EOF {
+		return nil, tamper(e.Name, "%v", err)
+	}
+	return out, nil
+}
+
+type hashingWriter struct {
+	h hash.Hash
+	n int64
+}
+
+func newHashingWriter() *hashingWriter { return &hashingWriter{h: sha256.New()} }
+
+func (w *hashingWriter) Write(p []byte) (int, error) {
+	w.h.Write(p)
+	w.n += int64(len(p))
+	return len(p), nil
+}
+
+func (w *hashingWriter) sum() string { return hex.EncodeToString(w.h.Sum(nil)) }

@@ -1,0 +1,602 @@
+package vault
+
+import (
+	"bytes"
+	"crypto/ed25519"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"time"
+)
+
+// ManifestFile is the manifest's name inside the vault folder.
+const ManifestFile = "manifest"
+
+// maxManifestBytes bounds what Open reads, so a planted giant file cannot
+// exhaust memory before its first bad signature is found.
+const maxManifestBytes = 256 << 20
+
+// Record types.
+const (
+	recGenesis   = "genesis"
+	recMember    = "member"
+	recAuditor   = "auditor"
+	recIngestKey = "ingest-key"
+	recImport    = "import"
+	recRotate    = "rotate"
+)
+
+// record is one manifest entry. The manifest is an append-only chain of
+// records, each naming the SHA-256 of the line before it and signed by the
+// vault's signing key of the current epoch or by an ingest key the vault
+// authorised. See FORMAT.md.
+type record struct {
+	Seq    int       `json:"seq"`
+	Prev   string    `json:"prev"`
+	Time   time.Time `json:"time"`
+	Type   string    `json:"type"`
+	Signer string    `json:"signer"` // "vault" or "ingest:<id>"
+
+	Genesis   *genesisBody   `json:"genesis,omitempty"`
+	Member    *memberBody    `json:"member,omitempty"`
+	Auditor   *auditorBody   `json:"auditor,omitempty"`
+	IngestKey *ingestKeyBody `json:"ingest_key,omitempty"`
+	Import    *importBody    `json:"import,omitempty"`
+	Rotate    *rotateBody    `json:"rotate,omitempty"`
+}
+
+type genesisBody struct {
+	VaultID    string `json:"vault_id"`
+	Name       string `json:"name"`
+	Format     int    `json:"format"`
+	Recipient  string `json:"recipient"`   // epoch 1 vault recipient
+	SigningKey string `json:"signing_key"` // epoch 1 Ed25519 public key, base64
+}
+
+type memberBody struct {
+	Op        string     `json:"op"` // add, remove, rewrap
+	ID        string     `json:"id"`
+	Name      string     `json:"name,omitempty"`
+	Kind      string     `json:"kind,omitempty"`
+	Recipient string     `json:"recipient,omitempty"` // for passphrase members: their personal recipient
+	PassFile  *fileRef   `json:"pass_file,omitempty"` // passphrase members: personal identity under scrypt
+	KeyFiles  []epochRef `json:"key_files,omitempty"`
+}
+
+type fileRef struct {
+	Name   string `json:"name"`
+	SHA256 string `json:"sha256"`
+	Size   int64  `json:"size"`
+}
+
+type epochRef struct {
+	Epoch int `json:"epoch"`
+	fileRef
+}
+
+type auditorBody struct {
+	Op        string `json:"op"` // add, remove
+	Name      string `json:"name"`
+	Recipient string `json:"recipient"`
+}
+
+type ingestKeyBody struct {
+	Op        string `json:"op"` // add, remove
+	ID        string `json:"id"`
+	Name      string `json:"name,omitempty"`
+	PublicKey string `json:"public_key,omitempty"` // Ed25519, base64
+}
+
+type importBody struct {
+	Epoch    int         `json:"epoch"`
+	Messages int         `json:"messages"`
+	Files    []importRef `json:"files"`
+}
+
+type importRef struct {
+	Kind string `json:"kind"` // segment, blob
+	fileRef
+	Messages int `json:"messages,omitempty"`
+}
+
+type rotateBody struct {
+	Epoch      int    `json:"epoch"`
+	Recipient  string `json:"recipient"`
+	SigningKey string `json:"signing_key"`
+	Reason     string `json:"reason"`
+}
+
+// line is the on-disk form of a record: the record's JSON exactly as
+// signed, and the signature over it.
+type line struct {
+	R   json.RawMessage `json:"r"`
+	Sig string          `json:"sig"`
+}
+
+const sigContext = "coffer manifest record v1\x00"
+
+// Manifest is the verified state of a vault's manifest: what a replay of
+// every record, each checked, arrives at.
+type Manifest struct {
+	VaultID string
+	Name    string
+	Created time.Time
+	Epoch   int // current epoch
+
+	Members    []*Member
+	Auditors   []Auditor
+	IngestKeys []*IngestKey
+	Imports    int
+
+	recipients  map[int]string            // epoch -> vault recipient
+	signingKeys map[int]ed25519.PublicKey // epoch -> key
+	files       map[string]*FileEntry     // name -> entry
+	lines       [][]byte
+	head        string // hex SHA-256 of the last line
+}
+
+// Member is one holder of the vault secret.
+type Member struct {
+	ID        string
+	Name      string
+	Kind      string
+	Recipient string
+	Removed   bool
+	passFile  *fileRef
+	keyFiles  map[int]fileRef
+}
+
+// Auditor can read the audit trail and nothing else.
+type Auditor struct {
+	Name      string
+	Recipient string
+}
+
+// IngestKey may append segments, signed with it, without reading.
+type IngestKey struct {
+	ID        string
+	Name      string
+	PublicKey ed25519.PublicKey
+	Removed   bool
+}
+
+// FileEntry is a vault file the manifest names.
+type FileEntry struct {
+	Name     string
+	Kind     string
+	SHA256   string
+	Size     int64
+	Epoch    int
+	Messages int
+	Seq      int // record that added it
+}
+
+// Seq is the number of the last record; Head the SHA-256 of its line.
+func (m *Manifest) Seq() int     { return len(m.lines) - 1 }
+func (m *Manifest) Head() string { return m.head }
+
+// Recipient is the vault recipient of the current epoch: what importers
+// encrypt new segments to.
+func (m *Manifest) Recipient() string { return m.recipients[m.Epoch] }
+
+// GenesisKey is the epoch 1 signing key, which identifies the vault.
+func (m *Manifest) GenesisKey() ed25519.PublicKey { return m.signingKeys[1] }
+
+// Files returns the files the manifest names, by kind ("" for all), in the
+// order they were added.
+func (m *Manifest) Files(kind string) []*FileEntry {
+	var out []*FileEntry
+	for _, f := range m.files {
+		if kind == "" || f.Kind == kind {
+			out = append(out, f)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Seq != out[j].Seq {
+			return out[i].Seq < out[j].Seq
+		}
+		return out[i].Name < out[j].Name
+	})
+	return out
+}
+
+// ActiveMembers returns members not removed.
+func (m *Manifest) ActiveMembers() []*Member {
+	var out []*Member
+	for _, mem := range m.Members {
+		if !mem.Removed {
+			out = append(out, mem)
+		}
+	}
+	return out
+}
+
+func (m *Manifest) member(id string) *Member {
+	for _, mem := range m.Members {
+		if mem.ID == id {
+			return mem
+		}
+	}
+	return nil
+}
+
+func (m *Manifest) ingestKey(id string) *IngestKey {
+	for _, k := range m.IngestKeys {
+		if k.ID == id {
+			return k
+		}
+	}
+	return nil
+}
+
+// ReadManifest reads and verifies the manifest of the vault in dir: the
+// hash chain, every signature, and that every record is allowed by those
+// before it. It checks nothing outside the manifest; Open and Verify do.
+func ReadManifest(dir string) (*Manifest, error) {
+	f, err := os.Open(filepath.Join(dir, ManifestFile))
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("vault: %s: %w", dir, ErrNotVault)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("vault: %w", err)
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, maxManifestBytes+1))
+	if err != nil {
+		return nil, fmt.Errorf("vault: read manifest: %w", err)
+	}
+	if len(data) > maxManifestBytes {
+		return nil, &TamperError{File: ManifestFile, Reason: "larger than any manifest coffer writes"}
+	}
+	return parseManifest(data)
+}
+
+func newManifest() *Manifest {
+	return &Manifest{
+		recipients:  map[int]string{},
+		signingKeys: map[int]ed25519.PublicKey{},
+		files:       map[string]*FileEntry{},
+	}
+}
+
+func parseManifest(data []byte) (*Manifest, error) {
+	m := newManifest()
+	if len(data) == 0 {
+		return nil, &TamperError{File: ManifestFile, Reason: "empty"}
+	}
+	if data[len(data)-1] != '\n' {
+		return nil, &TamperError{File: ManifestFile, Line: bytes.Count(data, []byte("\n")) + 1, Reason: "truncated (no final newline)"}
+	}
+	for i, raw := range bytes.Split(data[:len(data)-1], []byte("\n")) {
+		if err := m.apply(i, raw); err != nil {
+			return nil, &TamperError{File: ManifestFile, Line: i + 1, Reason: err.Error()}
+		}
+	}
+	return m, nil
+}
+
+// apply checks one line against the state so far and applies it.
+func (m *Manifest) apply(i int, raw []byte) error {
+	var l line
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&l); err != nil {
+		return fmt.Errorf("malformed record: %v", err)
+	}
+	var r record
+	rdec := json.NewDecoder(bytes.NewReader(l.R))
+	rdec.DisallowUnknownFields()
+	if err := rdec.Decode(&r); err != nil {
+		return fmt.Errorf("malformed record: %v", err)
+	}
+	sig, err := base64.StdEncoding.DecodeString(l.Sig)
+	if err != nil || len(sig) != ed25519.SignatureSize {
+		return errors.New("malformed signature")
+	}
+	if r.Seq != i {
+		return fmt.Errorf("record numbered %d at position %d (records reordered, removed or inserted)", r.Seq, i)
+	}
+	if r.Prev != m.head {
+		return errors.New("does not follow the record before it (chain broken)")
+	}
+	signed := append([]byte(sigContext), l.R...)
+
+	if i == 0 {
+		if r.Type != recGenesis || r.Genesis == nil || r.Signer != "vault" {
+			return errors.New("first record is not a genesis record")
+		}
+		pub, err := decodePublicKey(r.Genesis.SigningKey)
+		if err != nil {
+			return err
+		}
+		if !ed25519.Verify(pub, signed, sig) {
+			return errors.New("bad signature")
+		}
+		g := r.Genesis
+		if g.Format != 1 {
+			return fmt.Errorf("vault format %d is not supported by this coffer", g.Format)
+		}
+		m.VaultID, m.Name, m.Created, m.Epoch = g.VaultID, g.Name, r.Time, 1
+		m.recipients[1], m.signingKeys[1] = g.Recipient, pub
+		m.push(raw)
+		return nil
+	}
+
+	switch {
+	case r.Signer == "vault":
+		if !ed25519.Verify(m.signingKeys[m.Epoch], signed, sig) {
+			return errors.New("bad signature")
+		}
+	case len(r.Signer) > len("ingest:") && r.Signer[:len("ingest:")] == "ingest:":
+		k := m.ingestKey(r.Signer[len("ingest:"):])
+		if k == nil || k.Removed {
+			return fmt.Errorf("signed by an ingest key the vault does not authorise (%q)", r.Signer)
+		}
+		if r.Type != recImport {
+			return errors.New("an ingest key may only sign imports")
+		}
+		if !ed25519.Verify(k.PublicKey, signed, sig) {
+			return errors.New("bad signature")
+		}
+	default:
+		return fmt.Errorf("unknown signer %q", r.Signer)
+	}
+	if err := m.applyBody(&r); err != nil {
+		return err
+	}
+	m.push(raw)
+	return nil
+}
+
+func (m *Manifest) push(raw []byte) {
+	m.lines = append(m.lines, raw)
+	m.head = lineHash(raw)
+}
+
+func lineHash(raw []byte) string {
+	s := sha256.Sum256(raw)
+	return hex.EncodeToString(s[:])
+}
+
+func (m *Manifest) applyBody(r *record) error {
+	switch r.Type {
+	case recMember:
+		b := r.Member
+		if b == nil {
+			return errors.New("member record without body")
+		}
+		switch b.Op {
+		case "add":
+			if m.member(b.ID) != nil {
+				return fmt.Errorf("member %q added twice", b.ID)
+			}
+			mem := &Member{ID: b.ID, Name: b.Name, Kind: b.Kind, Recipient: b.Recipient, passFile: b.PassFile, keyFiles: map[int]fileRef{}}
+			for _, k := range b.KeyFiles {
+				mem.keyFiles[k.Epoch] = k.fileRef
+			}
+			m.Members = append(m.Members, mem)
+		case "rewrap":
+			mem := m.member(b.ID)
+			if mem == nil || mem.Removed {
+				return fmt.Errorf("rewrap of unknown member %q", b.ID)
+			}
+			for _, k := range b.KeyFiles {
+				mem.keyFiles[k.Epoch] = k.fileRef
+			}
+		case "remove":
+			mem := m.member(b.ID)
+			if mem == nil || mem.Removed {
+				return fmt.Errorf("removal of unknown member %q", b.ID)
+			}
+			mem.Removed = true
+		default:
+			return fmt.Errorf("unknown member operation %q", b.Op)
+		}
+	case recAuditor:
+		b := r.Auditor
+		if b == nil {
+			return errors.New("auditor record without body")
+		}
+		switch b.Op {
+		case "add":
+			m.Auditors = append(m.Auditors, Auditor{Name: b.Name, Recipient: b.Recipient})
+		case "remove":
+			out := m.Auditors[:0]
+			for _, a := range m.Auditors {
+				if a.Recipient != b.Recipient {
+					out = append(out, a)
+				}
+			}
+			m.Auditors = out
+		default:
+			return fmt.Errorf("unknown auditor operation %q", b.Op)
+		}
+	case recIngestKey:
+		b := r.IngestKey
+		if b == nil {
+			return errors.New("ingest-key record without body")
+		}
+		switch b.Op {
+		case "add":
+			pub, err := decodePublicKey(b.PublicKey)
+			if err != nil {
+				return err
+			}
+			if m.ingestKey(b.ID) != nil {
+				return fmt.Errorf("ingest key %q added twice", b.ID)
+			}
+			m.IngestKeys = append(m.IngestKeys, &IngestKey{ID: b.ID, Name: b.Name, PublicKey: pub})
+		case "remove":
+			k := m.ingestKey(b.ID)
+			if k == nil {
+				return fmt.Errorf("removal of unknown ingest key %q", b.ID)
+			}
+			k.Removed = true
+		default:
+			return fmt.Errorf("unknown ingest-key operation %q", b.Op)
+		}
+	case recImport:
+		b := r.Import
+		if b == nil {
+			return errors.New("import record without body")
+		}
+		if _, ok := m.recipients[b.Epoch]; !ok {
+			return fmt.Errorf("import to unknown epoch %d", b.Epoch)
+		}
+		for _, f := range b.Files {
+			if !validFileName(f.Name) {
+				return fmt.Errorf("bad file name %q", f.Name)
+			}
+			if _, dup := m.files[f.Name]; dup {
+				return fmt.Errorf("file %q named twice", f.Name)
+			}
+			m.files[f.Name] = &FileEntry{Name: f.Name, Kind: f.Kind, SHA256: f.SHA256, Size: f.Size, Epoch: b.Epoch, Messages: f.Messages, Seq: r.Seq}
+		}
+		m.Imports++
+	case recRotate:
+		b := r.Rotate
+		if b == nil || b.Epoch != m.Epoch+1 {
+			return errors.New("rotation out of order")
+		}
+		pub, err := decodePublicKey(b.SigningKey)
+		if err != nil {
+			return err
+		}
+		m.Epoch = b.Epoch
+		m.recipients[b.Epoch], m.signingKeys[b.Epoch] = b.Recipient, pub
+	default:
+		return fmt.Errorf("unknown record type %q", r.Type)
+	}
+	return nil
+}
+
+func decodePublicKey(s string) (ed25519.PublicKey, error) {
+	b, err := base64.StdEncoding.DecodeString(s)
+	if err != nil || len(b) != ed25519.PublicKeySize {
+		return nil, errors.New("malformed public key")
+	}
+	return ed25519.PublicKey(b), nil
+}
+
+// validFileName accepts only the names coffer writes, so a manifest can
+// never point outside the vault folder.
+func validFileName(name string) bool {
+	dir, base := filepath.Split(name)
+	switch dir {
+	case "segments/", "blobs/", "keys/", "tags/", "index/":
+	default:
+		return false
+	}
+	if base == "" || base[0] == '.' || len(base) > 128 {
+		return false
+	}
+	for _, c := range base {
+		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '.' || c == '_') {
+			return false
+		}
+	}
+	return true
+}
+
+// signer signs new records: the vault key of the current epoch, or an
+// ingest key.
+type signer struct {
+	name string // "vault" or "ingest:<id>"
+	key  ed25519.PrivateKey
+}
+
+// signedRecord is a record to append and who signs it.
+type signedRecord struct {
+	rec *record
+	by  signer
+}
+
+// appendRecords signs the records, appends them to the manifest and
+// writes the manifest atomically: all of them land or none. On error the
+// manifest on disk and m are unchanged.
+func (m *Manifest) appendRecords(dir string, now time.Time, recs ...signedRecord) error {
+	next := m.clone()
+	for _, sr := range recs {
+		r := sr.rec
+		r.Seq = len(next.lines)
+		r.Prev = next.head
+		r.Time = now.UTC().Truncate(time.Second)
+		r.Signer = sr.by.name
+		body, err := json.Marshal(r)
+		if err != nil {
+			return err
+		}
+		sig := ed25519.Sign(sr.by.key, append([]byte(sigContext), body...))
+		raw, err := json.Marshal(line{R: body, Sig: base64.StdEncoding.EncodeToString(sig)})
+		if err != nil {
+			return err
+		}
+		// Check the record exactly as a reader will before it is
+		// written: a record that does not verify must never land.
+		if err := next.apply(r.Seq, raw); err != nil {
+			return fmt.Errorf("vault: internal error: new manifest record does not verify: %v", err)
+		}
+	}
+	err := writeAtomic(filepath.Join(dir, ManifestFile), func(w io.Writer) error {
+		for _, l := range next.lines {
+			if _, err := w.Write(append(l, '\n')); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("vault: write manifest: %w", err)
+	}
+	*m = *next
+	return nil
+}
+
+func (m *Manifest) clone() *Manifest {
+	next := *m
+	next.lines = append([][]byte(nil), m.lines...)
+	next.files = make(map[string]*FileEntry, len(m.files))
+	for k, v := range m.files {
+		next.files[k] = v
+	}
+	next.recipients = cloneMap(m.recipients)
+	next.signingKeys = cloneMap(m.signingKeys)
+	next.Members = cloneMembers(m.Members)
+	next.IngestKeys = cloneIngestKeys(m.IngestKeys)
+	next.Auditors = append([]Auditor(nil), m.Auditors...)
+	return &next
+}
+
+func cloneMap[K comparable, V any](in map[K]V) map[K]V {
+	out := make(map[K]V, len(in))
+	for k, v := range in {
+		out[k] = v
+	}
+	return out
+}
+
+func cloneMembers(in []*Member) []*Member {
+	out := make([]*Member, len(in))
+	for i, m := range in {
+		c := *m
+		c.keyFiles = cloneMap(m.keyFiles)
+		out[i] = &c
+	}
+	return out
+}
+
+func cloneIngestKeys(in []*IngestKey) []*IngestKey {
+	out := make([]*IngestKey, len(in))
+	for i, k := range in {
+		c := *k
+		out[i] = &c
+	}
+	return out
+}

@@ -1,0 +1,161 @@
+package vault
+
+import (
+	"bufio"
+	"bytes"
+	"compress/flate"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	"filippo.io/age"
+)
+
+// A segment file is age-encrypted to the vault recipient of its epoch.
+// Its plaintext is:
+//
+//	"coffer-segment-v1\n"
+//	uvarint length, then a JSON segmentHeader
+//	the message encodings (codec.go), one after another, DEFLATE-compressed
+//
+// Segments are authenticated by the SHA-256 the manifest records for the
+// whole file, not by age (which does not authenticate the sender).
+const segmentMagic = "coffer-segment-v1\n"
+
+// Segment size targets. Many segments let unlock decrypt in parallel; a
+// segment is also the unit a crash can lose, so an import commits all its
+// segments at once in the manifest.
+const (
+	segmentTargetBytes = 4 << 20
+	maxSegmentBody     = 1 << 30 // refuse to inflate a header claiming more
+	maxSegmentMessages = 1 << 24
+)
+
+type segmentHeader struct {
+	VaultID  string `json:"vault_id"`
+	Epoch    int    `json:"epoch"`
+	Name     string `json:"name"`
+	Count    int    `json:"count"`
+	Codec    string `json:"codec"` // "deflate"
+	BodySize int    `json:"body_size"`
+}
+
+// sealSegment compresses and encrypts an encoded message body.
+func sealSegment(w io.Writer, h segmentHeader, body []byte, r age.Recipient) error {
+	h.Codec = "deflate"
+	h.BodySize = len(body)
+	hdr, err := json.Marshal(h)
+	if err != nil {
+		return err
+	}
+	aw, err := age.Encrypt(w, r)
+	if err != nil {
+		return err
+	}
+	pre := append([]byte(segmentMagic), binary.AppendUvarint(nil, uint64(len(hdr)))...)
+	if _, err := aw.Write(append(pre, hdr...)); err != nil {
+		return err
+	}
+	fw, err := flate.NewWriter(aw, flate.BestSpeed)
+	if err != nil {
+		return err
+	}
+	if _, err := fw.Write(body); err != nil {
+		return err
+	}
+	if err := fw.Close(); err != nil {
+		return err
+	}
+	return aw.Close()
+}
+
+// segment is a decrypted segment: its messages, whose strings point into
+// body.
+type segment struct {
+	header   segmentHeader
+	body     []byte
+	messages []Message
+}
+
+var errSegment = errors.New("malformed segment")
+
+// openSegment decrypts and decodes the segment file whose authenticated
+// manifest entry is e. The caller has already checked the file's hash
+// against e, from the same bytes it passes here.
+func openSegment(ciphertext []byte, e *FileEntry, vaultID string, ids []age.Identity) (*segment, error) {
+	r, err := age.Decrypt(bytes.NewReader(ciphertext), ids...)
+	if err != nil {
+		return nil, err
+	}
+	// A ByteReader keeps flate from adding a buffer (and a copy) of its own.
+	br := bufio.NewReaderSize(r, 64<<10)
+	magic := make([]byte, len(segmentMagic))
+	if _, err := io.ReadFull(br, magic); err != nil || string(magic) != segmentMagic {
+		return nil, fmt.Errorf("%w: bad magic", errSegment)
+	}
+	n, err := binary.ReadUvarint(br)
+	if err != nil || n > 1<<16 {
+		return nil, fmt.Errorf("%w: bad header length", errSegment)
+	}
+	hb := make([]byte, n)
+	if _, err := io.ReadFull(br, hb); err != nil {
+		return nil, fmt.Errorf("%w: %v", errSegment, err)
+	}
+	var s segment
+	if err := json.Unmarshal(hb, &s.header); err != nil {
+		return nil, fmt.Errorf("%w: header: %v", errSegment, err)
+	}
+	h := &s.header
+	switch {
+	case h.VaultID != vaultID || h.Name != e.Name || h.Epoch != e.Epoch:
+		return nil, fmt.Errorf("%w: belongs to another vault, epoch or name", errSegment)
+	case h.Codec != "deflate":
+		return nil, fmt.Errorf("%w: unknown codec %q", errSegment, h.Codec)
+	case h.BodySize < 0 || h.BodySize > maxSegmentBody || h.Count < 0 || h.Count > maxSegmentMessages:
+		return nil, fmt.Errorf("%w: implausible sizes", errSegment)
+	case e.Messages != 0 && h.Count != e.Messages:
+		return nil, fmt.Errorf("%w: holds %d messages, manifest says %d", errSegment, h.Count, e.Messages)
+	}
+	s.body = make([]byte, h.BodySize)
+	fr := flate.NewReader(br)
+	if _, err := io.ReadFull(fr, s.body); err != nil {
+		return nil, fmt.Errorf("%w: body: %v", errSegment, err)
+	}
+	if extra, _ := fr.Read(make([]byte, 1)); extra != 0 {
+		return nil, fmt.Errorf("%w: body longer than declared", errSegment)
+	}
+	s.messages = make([]Message, h.Count)
+	d := decoder{buf: s.body}
+	for i := range s.messages {
+		if err := d.message(&s.messages[i]); err != nil {
+			return nil, fmt.Errorf("%w: message %d: %v", errSegment, i, err)
+		}
+	}
+	if d.off != len(s.body) {
+		return nil, fmt.Errorf("%w: trailing bytes after %d messages", errSegment, h.Count)
+	}
+	return &s, nil
+}
+
+// readVaultFile reads a file the manifest names and checks its size and
+// SHA-256 before anything else looks at it.
+func readVaultFile(dir string, e *FileEntry) ([]byte, error) {
+	data, err := os.ReadFile(filepath.Join(dir, e.Name))
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, tamper(e.Name, "missing (named by the manifest)")
+	}
+	if err != nil {
+		return nil, fmt.Errorf("vault: %w", err)
+	}
+	if int64(len(data)) != e.Size {
+		return nil, tamper(e.Name, "size %d, manifest says %d (truncated or altered)", len(data), e.Size)
+	}
+	if sha256Hex(data) != e.SHA256 {
+		return nil, tamper(e.Name, "content does not match the manifest's SHA-256 (altered or swapped)")
+	}
+	return data, nil
+}

@@ -1,0 +1,5 @@
+package vault
+
+import "golang.org/x/crypto/ssh"
+
+type sshPassphraseMissingError = ssh.PassphraseMissingError

@@ -1,0 +1,242 @@
+package vault
+
+import (
+	"bytes"
+	"errors"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+
+	"filippo.io/age"
+)
+
+func TestRoundTripEveryUnlockMethod(t *testing.T) {
+	f := newFixture(t)
+	v := f.open(t, f.passKey())
+	msgs := testMessages(50, "wa:family")
+	msgs[3].Attachments = []Attachment{{Name: "photo.jpg", Type: "image/jpeg", Content: []byte("JPEGDATA")}}
+	msgs[4].Attachments = []Attachment{{Name: "gone.jpg", Missing: true}}
+	st := importMessages(t, v, msgs)
+	if st.Added != 50 || st.Conversations != 1 {
+		t.Fatalf("stats %+v", st)
+	}
+	sshIDs, err := ParseIdentities(f.sshKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys := map[string]Key{
+		"passphrase": f.passKey(),
+		"x25519":     {Identities: []age.Identity{f.x25519}},
+		"hybrid":     {Identities: []age.Identity{f.hybrid}},
+		"ssh":        {Identities: sshIDs},
+	}
+	for name, k := range keys {
+		t.Run(name, func(t *testing.T) {
+			v := f.open(t, k)
+			defer v.Close()
+			if v.Method != name {
+				t.Errorf("method %q, want %q", v.Method, name)
+			}
+			got := v.Messages()
+			if len(got) != len(msgs) {
+				t.Fatalf("%d messages, want %d", len(got), len(msgs))
+			}
+			for i, m := range msgs {
+				g := got[i]
+				want := *m
+				want.Attachments = nil
+				gg := *g
+				gg.Attachments = nil
+				if !reflect.DeepEqual(&want, &gg) {
+					t.Fatalf("message %d:\n got %+v\nwant %+v", i, gg, want)
+				}
+			}
+			att := got[3].Attachments[0]
+			data, err := v.Attachment(&att)
+			if err != nil || string(data) != "JPEGDATA" || att.Size != 8 || len(att.SHA256) != 64 {
+				t.Fatalf("attachment %+v: %q %v", att, data, err)
+			}
+			if !got[4].Attachments[0].Missing {
+				t.Fatal("missing flag lost")
+			}
+		})
+	}
+}
+
+func TestReimportAddsNothing(t *testing.T) {
+	f := newFixture(t)
+	v := f.open(t, f.passKey())
+	importMessages(t, v, testMessages(20, "c"))
+	st := importMessages(t, v, append(testMessages(20, "c"), testMessages(5, "d")...))
+	if st.Added != 5 || st.Duplicates != 20 {
+		t.Fatalf("stats %+v, want 5 added 20 duplicates", st)
+	}
+	before := len(v.Manifest.Files("segment"))
+	st = importMessages(t, v, testMessages(20, "c"))
+	if st.Added != 0 || len(v.Manifest.Files("segment")) != before {
+		t.Fatalf("re-import wrote something: %+v", st)
+	}
+}
+
+func TestWrongKey(t *testing.T) {
+	f := newFixture(t)
+	other, _ := age.GenerateX25519Identity()
+	for name, k := range map[string]Key{
+		"passphrase": {Passphrases: []string{"wrong"}},
+		"identity":   {Identities: []age.Identity{other}},
+		"auditor":    {Identities: []age.Identity{f.auditor}},
+	} {
+		t.Run(name, func(t *testing.T) {
+			_, err := Unlock(f.dir, k)
+			if !errors.Is(err, ErrWrongKey) {
+				t.Fatalf("err = %v, want ErrWrongKey", err)
+			}
+		})
+	}
+}
+
+func TestNotAVault(t *testing.T) {
+	_, err := Unlock(t.TempDir(), Key{Passphrases: []string{"x"}})
+	if !errors.Is(err, ErrNotVault) {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+func TestInitRefusesNonEmpty(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "x"), nil, 0o600)
+	a, _ := age.GenerateX25519Identity()
+	if _, err := Init(dir, InitOptions{Passphrase: "p", Auditors: []string{a.Recipient().String()}}); err == nil {
+		t.Fatal("Init over a non-empty folder succeeded")
+	}
+}
+
+func TestMemberRemovalRotates(t *testing.T) {
+	f := newFixture(t)
+	v := f.open(t, f.passKey())
+	importMessages(t, v, testMessages(10, "before"))
+	if _, err := v.RemoveMember("xena"); err != nil {
+		t.Fatal(err)
+	}
+	if v.Manifest.Epoch != 2 {
+		t.Fatalf("epoch %d after removal", v.Manifest.Epoch)
+	}
+	importMessages(t, v, testMessages(10, "after"))
+
+	// The removed member cannot unlock any more.
+	if _, err := Unlock(f.dir, Key{Identities: []age.Identity{f.x25519}}); !errors.Is(err, ErrWrongKey) {
+		t.Fatalf("removed member unlock: %v", err)
+	}
+	// Its old key file opens epoch 1 only, and segments after removal are
+	// encrypted to a recipient it has no secret for.
+	for _, e := range v.Manifest.Files("segment") {
+		data, err := os.ReadFile(filepath.Join(f.dir, e.Name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		old, _ := os.ReadFile(filepath.Join(f.dir, v.Manifest.member(findID(v, "xena")).keyFiles[1].Name))
+		plain, err := unwrap(old, f.x25519)
+		if err != nil {
+			t.Fatal(err)
+		}
+		kf, _ := decodeKeyFile(plain)
+		id, _ := age.ParseHybridIdentity(kf.Identity)
+		_, err = age.Decrypt(bytes.NewReader(data), id)
+		if (err == nil) != (e.Epoch == 1) {
+			t.Fatalf("%s (epoch %d): removed member decrypt err = %v", e.Name, e.Epoch, err)
+		}
+	}
+	// Remaining members, the passphrase one included, read everything.
+	for _, k := range []Key{f.passKey(), {Identities: []age.Identity{f.hybrid}}} {
+		w := f.open(t, k)
+		if n := len(w.Messages()); n != 20 {
+			t.Fatalf("%d messages after rotation, want 20", n)
+		}
+	}
+}
+
+func findID(v *Vault, name string) string {
+	for _, m := range v.Manifest.Members {
+		if m.Name == name {
+			return m.ID
+		}
+	}
+	return ""
+}
+
+func TestAddMemberReadsPast(t *testing.T) {
+	f := newFixture(t)
+	v := f.open(t, f.passKey())
+	importMessages(t, v, testMessages(5, "c"))
+	v.RemoveMember("sasha") // epoch 2
+	newID, _ := age.GenerateX25519Identity()
+	if _, err := v.AddMember("nora", "", newID.Recipient().String()); err != nil {
+		t.Fatal(err)
+	}
+	importMessages(t, v, testMessages(5, "d"))
+	w := f.open(t, Key{Identities: []age.Identity{newID}})
+	if n := len(w.Messages()); n != 10 {
+		t.Fatalf("new member sees %d messages, want 10", n)
+	}
+}
+
+func TestIngestKeyAppendsWithoutReading(t *testing.T) {
+	f := newFixture(t)
+	v := f.open(t, f.passKey())
+	keyFile, _, err := v.NewIngestKey("capture-host")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !IsIngestKey(keyFile) || bytes.Contains(keyFile, []byte("AGE-SECRET-KEY")) {
+		t.Fatal("ingest key file holds a vault secret or is not recognised")
+	}
+	for range 2 { // the second import stores duplicates; readers keep one copy
+		a, err := OpenIngest(f.dir, keyFile, v.now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range testMessages(7, "captured") {
+			if _, err := a.Add(m); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := a.Commit(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	w := f.open(t, f.passKey())
+	if n := len(w.Messages()); n != 7 {
+		t.Fatalf("%d messages, want 7", n)
+	}
+	if err := v.RemoveIngestKey("capture-host"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := OpenIngest(f.dir, keyFile, v.now()); err == nil || !strings.Contains(err.Error(), "not (or no longer) authorised") {
+		t.Fatalf("revoked ingest key: %v", err)
+	}
+}
+
+func TestAbortLeavesVaultUnchanged(t *testing.T) {
+	f := newFixture(t)
+	v := f.open(t, f.passKey())
+	before, _ := os.ReadFile(filepath.Join(f.dir, ManifestFile))
+	a, err := v.NewAppender()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range testMessages(3, "c") {
+		m.Attachments = []Attachment{{Name: "a", Content: []byte("x")}}
+		a.Add(m)
+	}
+	a.Abort()
+	after, _ := os.ReadFile(filepath.Join(f.dir, ManifestFile))
+	if !bytes.Equal(before, after) {
+		t.Fatal("manifest changed by an aborted import")
+	}
+	rep, err := Verify(f.dir)
+	if err != nil || !rep.OK() || len(rep.Notes) != 0 {
+		t.Fatalf("verify after abort: %v %+v", err, rep)
+	}
+}
