@@ -1,0 +1,371 @@
+package ingest
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	"coffer/vault"
+)
+
+// Telegram reads Telegram Desktop's machine-readable export: result.json
+// of a single chat, or of a whole account (chats.list and left_chats.list).
+// Every schema vintage seen in the wild is accepted: integer or "user123"
+// from_id, "date" alone (local time, no zone) or with "date_unixtime",
+// text as a string or as an array of entities.
+//
+// The file is streamed a message object at a time with encoding/json's
+// token API, so a 2 GB export is read with flat memory. Media the export
+// included (paths relative to result.json's folder) become attachments
+// with their content; media it left out are attachments marked Missing.
+var Telegram = Format{
+	Name:   "telegram",
+	Detect: detectTelegram,
+	Parse:  parseTelegram,
+}
+
+func detectTelegram(path string) bool {
+	head := readHead(path, detectBytes)
+	if len(head) == 0 || head[0] != '{' {
+		return false
+	}
+	has := func(s string) bool { return bytes.Contains(head, []byte(s)) }
+	// Facebook Messenger and Instagram exports also have "messages".
+	if has(`"timestamp_ms"`) || has(`"sender_name"`) {
+		return false
+	}
+	if has(`"personal_information"`) || (has(`"chats"`) && has(`"list"`)) {
+		return true
+	}
+	return has(`"messages"`) && (has(`"date"`) || has(`"date_unixtime"`)) &&
+		(has(`"from"`) || has(`"actor"`) || has(`"text"`))
+}
+
+// tgChat is what a chat object says about itself before its messages.
+type tgChat struct {
+	name    *string
+	typ     string
+	id      string
+	conv    vault.Conversation
+	ready   bool
+	replies replyIndex[int64]
+}
+
+func (c *tgChat) conversation() vault.Conversation {
+	if c.ready {
+		return c.conv
+	}
+	c.ready = true
+	switch {
+	case c.id != "":
+		c.conv.ID = "telegram:" + c.id
+	case c.name != nil && *c.name != "":
+		c.conv.ID = "telegram:name:" + *c.name
+	default:
+		c.conv.ID = "telegram:unnamed"
+	}
+	if c.name != nil {
+		c.conv.Title = *c.name
+	}
+	return c.conv
+}
+
+type tgParser struct {
+	path, name, sum string
+	opt             Options
+	emit            Emit
+	now             time.Time
+	dec             *json.Decoder
+	lim             *limitReader
+	lines           *lineCounter
+	root            exportRoot
+	n               int // messages read so far, for positions
+}
+
+func parseTelegram(path string, opt Options, emit Emit) error {
+	name := filepath.Base(path)
+	sum, err := HashFile(path)
+	if err != nil {
+		return fmt.Errorf("%s: %w", name, err)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	return readTelegram(f, path, sum, opt, emit)
+}
+
+// readTelegram parses a result.json from r; path names it (for
+// provenance, error lines and the folder media paths are relative to).
+func readTelegram(r io.Reader, path, sum string, opt Options, emit Emit) error {
+	p := &tgParser{
+		path: path, name: filepath.Base(path), sum: sum,
+		opt: opt, emit: emit, now: opt.now(),
+		lines: fileLines(path),
+		root:  exportRoot{dir: filepath.Dir(path)},
+	}
+	defer p.lines.close()
+	defer p.root.close()
+	p.lim = newLimitReader(bufio.NewReaderSize(r, 256<<10))
+	p.dec = json.NewDecoder(p.lim)
+	p.dec.UseNumber()
+	if err := p.expectDelim('{'); err != nil {
+		if bytes.HasPrefix(readHead(path, 64), []byte("<")) {
+			return &Error{File: p.name, Line: 1, Err: errors.New("this is Telegram's HTML export; export the chat again choosing \"Machine-readable JSON\"")}
+		}
+		return err
+	}
+	top := &tgChat{}
+	if err := p.object(top, true); err != nil {
+		return err
+	}
+	if _, err := p.dec.Token(); err != io.EOF {
+		return p.syntax(errors.New("data after the top-level object"))
+	}
+	return nil
+}
+
+// syntax wraps a structural error: the stream cannot be resynchronised,
+// so it stops the import even in lenient mode.
+func (p *tgParser) syntax(err error) error {
+	var ie *Error
+	if errors.As(err, &ie) {
+		return err
+	}
+	off := p.dec.InputOffset()
+	var se *json.SyntaxError
+	if errors.As(err, &se) {
+		off = se.Offset
+		err = fmt.Errorf("malformed JSON: %v", se)
+	} else if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+		off = p.lim.n
+		err = errors.New("malformed JSON: unexpected end of file")
+	}
+	return &Error{File: p.name, Line: p.lines.at(off), Pos: fmt.Sprintf("byte %d", off), Err: err}
+}
+
+func (p *tgParser) token() (json.Token, error) {
+	p.lim.mark(p.dec.InputOffset())
+	t, err := p.dec.Token()
+	if err != nil {
+		return nil, p.syntax(err)
+	}
+	return t, nil
+}
+
+func (p *tgParser) expectDelim(d json.Delim) error {
+	t, err := p.token()
+	if err != nil {
+		return err
+	}
+	if t != d {
+		return p.syntax(fmt.Errorf("expected %q, found %v", d, tokenText(t)))
+	}
+	return nil
+}
+
+func tokenText(t json.Token) string {
+	switch v := t.(type) {
+	case json.Delim:
+		return strconv.Quote(v.String())
+	case string:
+		return "string"
+	case nil:
+		return "null"
+	}
+	return fmt.Sprintf("%v", t)
+}
+
+// skip consumes one value of any shape.
+func (p *tgParser) skip() error {
+	depth := 0
+	for {
+		t, err := p.token()
+		if err != nil {
+			return err
+		}
+		switch t {
+		case json.Delim('{'), json.Delim('['):
+			depth++
+		case json.Delim('}'), json.Delim(']'):
+			depth--
+		}
+		if depth == 0 {
+			return nil
+		}
+	}
+}
+
+// object reads the members of a chat object whose '{' was consumed. The
+// top level of a single-chat export is itself a chat; a full-account
+// export also has chats and left_chats lists there.
+func (p *tgParser) object(c *tgChat, top bool) error {
+	for p.dec.More() {
+		t, err := p.token()
+		if err != nil {
+			return err
+		}
+		key, _ := t.(string)
+		switch {
+		case key == "messages":
+			err = p.messages(c)
+		case key == "name":
+			var s *string
+			err = p.decode(&s)
+			c.name = s
+		case key == "type":
+			var s *string
+			if err = p.decode(&s); s != nil {
+				c.typ = *s
+			}
+		case key == "id":
+			var v any
+			if err = p.decode(&v); err == nil {
+				c.id = idString(v, "")
+			}
+		case top && (key == "chats" || key == "left_chats"):
+			err = p.chatList()
+		default:
+			err = p.skip()
+		}
+		if err != nil {
+			return err
+		}
+	}
+	_, err := p.token() // '}'
+	return err
+}
+
+// decode reads one small value; a type mismatch there is structural.
+func (p *tgParser) decode(v any) error {
+	p.lim.mark(p.dec.InputOffset())
+	if err := p.dec.Decode(v); err != nil {
+		var te *json.UnmarshalTypeError
+		if errors.As(err, &te) {
+			return &Error{File: p.name, Line: p.lines.at(p.dec.InputOffset()), Err: fmt.Errorf("unexpected %s for %q", te.Value, te.Field)}
+		}
+		return p.syntax(err)
+	}
+	return nil
+}
+
+// chatList reads {"about": ..., "list": [chat, ...]} (or a bare array).
+func (p *tgParser) chatList() error {
+	t, err := p.token()
+	if err != nil {
+		return err
+	}
+	switch t {
+	case json.Delim('['):
+		return p.chatArray()
+	case json.Delim('{'):
+	case nil:
+		return nil
+	default:
+		return p.syntax(fmt.Errorf("chats: expected an object, found %s", tokenText(t)))
+	}
+	for p.dec.More() {
+		t, err := p.token()
+		if err != nil {
+			return err
+		}
+		if t == "list" {
+			if err := p.expectDelim('['); err != nil {
+				return err
+			}
+			err = p.chatArray()
+		} else {
+			err = p.skip()
+		}
+		if err != nil {
+			return err
+		}
+	}
+	_, err = p.token()
+	return err
+}
+
+func (p *tgParser) chatArray() error {
+	for p.dec.More() {
+		if err := p.expectDelim('{'); err != nil {
+			return err
+		}
+		if err := p.object(&tgChat{}, false); err != nil {
+			return err
+		}
+	}
+	_, err := p.token() // ']'
+	return err
+}
+
+func (p *tgParser) messages(c *tgChat) error {
+	t, err := p.token()
+	if err != nil {
+		return err
+	}
+	if t == nil {
+		return nil
+	}
+	if t != json.Delim('[') {
+		return p.syntax(fmt.Errorf("messages: expected an array, found %s", tokenText(t)))
+	}
+	for p.dec.More() {
+		p.n++
+		start := p.dec.InputOffset()
+		p.lim.mark(start)
+		var tm tgMessage
+		if err := p.dec.Decode(&tm); err != nil {
+			var te *json.UnmarshalTypeError
+			if !errors.As(err, &te) {
+				return p.syntax(err)
+			}
+			field := te.Field
+			if field == "" {
+				field = "message"
+			}
+			if err := p.bad(start, fmt.Errorf("unexpected %s for %q", te.Value, field)); err != nil {
+				return err
+			}
+			continue
+		}
+		m, err := p.message(c, &tm)
+		if err != nil {
+			if err := p.bad(start, err); err != nil {
+				return err
+			}
+			continue
+		}
+		if err := p.emit(m); err != nil {
+			return err
+		}
+	}
+	_, err = p.token() // ']'
+	return err
+}
+
+// bad reports an unusable message object that started after byte off.
+func (p *tgParser) bad(off int64, err error) error {
+	return p.opt.skip(&Error{File: p.name, Line: p.lines.valueAt(off), Err: fmt.Errorf("message %d: %w", p.n, err)})
+}
+
+// idString renders a JSON id (number or string) as text; bare numbers
+// get prefix, so 123 and "user123" (two vintages of one from_id) agree.
+func idString(v any, prefix string) string {
+	switch x := v.(type) {
+	case json.Number:
+		return prefix + x.String()
+	case string:
+		return x
+	case float64:
+		return prefix + strconv.FormatFloat(x, 'f', -1, 64)
+	}
+	return ""
+}

@@ -1,0 +1,280 @@
+package ingest
+
+// Helpers shared by the chat importers (Telegram, Signal, Slack). They
+// live beside Telegram only because that importer came first; nothing in
+// them is Telegram-specific.
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"coffer/vault"
+)
+
+const (
+	// MaxJSONRecordBytes bounds one JSON record (a message object) read
+	// by a streaming importer, so a hostile file cannot make the decoder
+	// buffer without limit. JSON escapes can make a 50 MiB body take six
+	// times as many bytes, hence the margin over MaxMessageBodySize.
+	MaxJSONRecordBytes = 6*MaxMessageBodySize + 16<<20
+
+	// MaxAttachmentBytes bounds an attachment read from an export folder;
+	// a larger file is recorded as Missing with a note instead.
+	MaxAttachmentBytes = 1 << 30
+
+	// maxReplyIndex bounds how many message IDs per conversation an
+	// importer remembers to resolve replies, keeping memory flat on huge
+	// chats. A reply to an older message keeps the platform's own id.
+	maxReplyIndex = 1 << 20
+
+	// detectBytes is how much of a file the detectors look at.
+	detectBytes = 16 << 10
+)
+
+var errRecordTooLarge = fmt.Errorf("record larger than %d bytes", MaxJSONRecordBytes)
+
+// limitReader lets a json.Decoder read at most MaxJSONRecordBytes past
+// the record it is decoding (mark resets the window), so one huge value
+// fails cleanly instead of exhausting memory.
+type limitReader struct {
+	r     io.Reader
+	n     int64 // bytes handed to the decoder so far
+	limit int64 // absolute position the decoder may not read past
+}
+
+func newLimitReader(r io.Reader) *limitReader {
+	return &limitReader{r: r, limit: MaxJSONRecordBytes}
+}
+
+// mark starts a new window at the decoder's current offset.
+func (l *limitReader) mark(offset int64) { l.limit = offset + MaxJSONRecordBytes }
+
+func (l *limitReader) Read(p []byte) (int, error) {
+	if l.n >= l.limit {
+		return 0, errRecordTooLarge
+	}
+	if rest := l.limit - l.n; int64(len(p)) > rest {
+		p = p[:rest]
+	}
+	n, err := l.r.Read(p)
+	l.n += int64(n)
+	return n, err
+}
+
+// truncateBody bounds m.Body at MaxMessageBodySize (on a UTF-8 boundary),
+// appends a note saying so and records the original size in Headers.
+func truncateBody(m *vault.Message) {
+	if len(m.Body) <= MaxMessageBodySize {
+		return
+	}
+	orig := len(m.Body)
+	cut := MaxMessageBodySize
+	for cut > 0 && !utf8.RuneStart(m.Body[cut]) {
+		cut--
+	}
+	m.Body = m.Body[:cut] + fmt.Sprintf("\n[coffer: message truncated from %d to %d bytes]", orig, cut)
+	setHeader(m, "truncated_from", strconv.Itoa(orig))
+}
+
+func setHeader(m *vault.Message, k, v string) {
+	if v == "" {
+		return
+	}
+	if m.Headers == nil {
+		m.Headers = make(map[string]string, 4)
+	}
+	m.Headers[k] = v
+}
+
+// replyIndex maps a platform message id to the vault ID already given to
+// it, for ReplyTo. It forgets the oldest entries beyond maxReplyIndex.
+type replyIndex[K comparable] struct {
+	ids   map[K][16]byte
+	order []K
+	next  int
+}
+
+func (r *replyIndex[K]) put(k K, id string) {
+	var b [16]byte
+	if _, err := hex.Decode(b[:], []byte(id)); err != nil {
+		return
+	}
+	if r.ids == nil {
+		r.ids = make(map[K][16]byte)
+	}
+	if _, ok := r.ids[k]; !ok {
+		if len(r.order) < maxReplyIndex {
+			r.order = append(r.order, k)
+		} else {
+			delete(r.ids, r.order[r.next])
+			r.order[r.next] = k
+			r.next = (r.next + 1) % maxReplyIndex
+		}
+	}
+	r.ids[k] = b
+}
+
+func (r *replyIndex[K]) get(k K) (string, bool) {
+	b, ok := r.ids[k]
+	if !ok {
+		return "", false
+	}
+	return hex.EncodeToString(b[:]), true
+}
+
+// seqCounter numbers identical messages (same conversation, sender, time
+// and text) for vault.Message.Seq. Exports list messages in time order, so
+// it only remembers the messages of the current timestamp: memory stays
+// flat however long the chat is.
+type seqCounter struct {
+	last  string
+	count map[string]int
+}
+
+func (s *seqCounter) next(m *vault.Message) int {
+	t := m.Time.UTC().Format("2006-01-02T15:04:05.999999999")
+	if t != s.last || s.count == nil {
+		s.last = t
+		s.count = make(map[string]int)
+	}
+	k := m.Conversation.ID + "\x00" + m.Sender + "\x00" + m.SenderID + "\x00" + m.Body
+	n := s.count[k]
+	s.count[k] = n + 1
+	return n
+}
+
+// readHead returns up to n bytes from the start of path, without a UTF-8
+// BOM and leading white space.
+func readHead(path string, n int) []byte {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil
+	}
+	defer f.Close()
+	if st, err := f.Stat(); err != nil || !st.Mode().IsRegular() {
+		return nil
+	}
+	buf := make([]byte, n)
+	k, _ := io.ReadFull(f, buf)
+	buf = bytes.TrimPrefix(buf[:k], []byte("\xef\xbb\xbf"))
+	return bytes.TrimLeft(buf, " \t\r\n")
+}
+
+// lineCounter turns byte offsets into 1-based line numbers for error
+// messages. Offsets asked for only grow, so it reads the input once in
+// total however many records are reported.
+type lineCounter struct {
+	open func() (io.ReadCloser, error)
+	rc   io.ReadCloser
+	br   *bufio.Reader
+	off  int64
+	line int
+}
+
+func fileLines(path string) *lineCounter {
+	return &lineCounter{open: func() (io.ReadCloser, error) { return os.Open(path) }}
+}
+
+func bytesLines(b []byte) *lineCounter {
+	return &lineCounter{open: func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(b)), nil }}
+}
+
+// at returns the line holding byte off, or 0 if the input is unreadable.
+func (c *lineCounter) at(off int64) int {
+	if c.br == nil || off < c.off {
+		c.close()
+		rc, err := c.open()
+		if err != nil {
+			return 0
+		}
+		c.rc, c.br, c.off, c.line = rc, bufio.NewReaderSize(rc, 64<<10), 0, 1
+	}
+	for c.off < off {
+		b, err := c.br.ReadByte()
+		if err != nil {
+			break
+		}
+		c.off++
+		if b == '\n' {
+			c.line++
+		}
+	}
+	return c.line
+}
+
+// valueAt is at for the JSON value that starts after off, past any
+// separating commas and white space (a decoder's offset before a value).
+func (c *lineCounter) valueAt(off int64) int {
+	line := c.at(off)
+	for line > 0 {
+		b, err := c.br.Peek(1)
+		if err != nil || (b[0] != ',' && b[0] != ' ' && b[0] != '\t' && b[0] != '\r' && b[0] != '\n') {
+			break
+		}
+		c.at(c.off + 1)
+		line = c.line
+	}
+	return line
+}
+
+func (c *lineCounter) close() {
+	if c.rc != nil {
+		c.rc.Close()
+		c.rc, c.br = nil, nil
+	}
+}
+
+// exportRoot gives read access to the files an export names relative to
+// its folder, and to nothing outside it: paths come from untrusted JSON,
+// so "../../home/x/.ssh/id_ed25519" or a symlink out must not be read.
+type exportRoot struct {
+	dir  string
+	root *os.Root
+	err  error
+}
+
+func (e *exportRoot) close() {
+	if e.root != nil {
+		e.root.Close()
+	}
+}
+
+// read returns the content of rel (slash-separated, relative to the
+// export folder), or a reason it is not available.
+func (e *exportRoot) read(rel string) ([]byte, string) {
+	rel = filepath.FromSlash(strings.TrimPrefix(rel, "./"))
+	if !filepath.IsLocal(rel) {
+		return nil, "path outside the export folder"
+	}
+	if e.root == nil && e.err == nil {
+		e.root, e.err = os.OpenRoot(e.dir)
+	}
+	if e.err != nil {
+		return nil, "export folder not readable"
+	}
+	f, err := e.root.Open(rel)
+	if err != nil {
+		return nil, "not in the export"
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	switch {
+	case err != nil || !st.Mode().IsRegular():
+		return nil, "not a regular file"
+	case st.Size() > MaxAttachmentBytes:
+		return nil, fmt.Sprintf("larger than %d bytes, not imported", MaxAttachmentBytes)
+	}
+	b, err := io.ReadAll(io.LimitReader(f, MaxAttachmentBytes+1))
+	if err != nil || int64(len(b)) > MaxAttachmentBytes {
+		return nil, "unreadable"
+	}
+	return b, ""
+}
