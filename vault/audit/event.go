@@ -1,0 +1,154 @@
+package audit
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Action names what an event records. The values are stable: they are
+// stored (encrypted) and are what `coffer audit show --action` matches.
+type Action string
+
+const (
+	// ActionSession opens every session (and marks a change of actor): it
+	// carries the Actor that the session's later events are attributed to.
+	ActionSession Action = "session"
+	// ActionUnlock is a successful unlock; Method says how (passphrase,
+	// x25519, hybrid, ssh, plugin).
+	ActionUnlock Action = "unlock"
+	// ActionUnlockFailed is a failed unlock attempt; Reason says why.
+	ActionUnlockFailed Action = "unlock-failed"
+	// ActionLock ends access; Reason is one of the Lock* values. A lock with
+	// LockCrash is written by a later session about Target, a session that
+	// ended without closing.
+	ActionLock Action = "lock"
+	// ActionViewConversation: the Messages of Conversation on screen.
+	ActionViewConversation Action = "view-conversation"
+	// ActionViewMessage: one message shown in detail (Messages[0]).
+	ActionViewMessage Action = "view-message"
+	// ActionViewMessages: a list of messages on screen (search hits, a queue).
+	ActionViewMessages Action = "view-messages"
+	// ActionSearch: Query run, Results hits.
+	ActionSearch Action = "search"
+	// ActionTagAdd and ActionTagRemove: Tag on Messages.
+	ActionTagAdd    Action = "tag-add"
+	ActionTagRemove Action = "tag-remove"
+	// ActionImport and ActionExport: Target names the file, Count the
+	// messages, Messages the ids when they are few enough to list.
+	ActionImport Action = "import"
+	ActionExport Action = "export"
+	// ActionMemberAdd, ActionMemberRemove, ActionIngestKey: Target names the
+	// member or key, Detail its fingerprint.
+	ActionMemberAdd    Action = "member-add"
+	ActionMemberRemove Action = "member-remove"
+	ActionIngestKey    Action = "ingest-key"
+	// ActionVerify: a verify run; Reason is its outcome.
+	ActionVerify Action = "verify"
+)
+
+// Lock reasons.
+const (
+	LockManual = "manual"
+	LockIdle   = "idle"
+	LockExit   = "exit"
+	LockCrash  = "crash" // recorded by the next session: ended without close
+)
+
+// Actor is who did something. Member and Fingerprint come from the
+// caller (the vault member who unlocked and their key's fingerprint);
+// Open fills HostUser, Host and PID.
+type Actor struct {
+	Member      string `json:"member,omitempty"`
+	Fingerprint string `json:"fingerprint,omitempty"`
+	HostUser    string `json:"host_user,omitempty"`
+	Host        string `json:"host,omitempty"`
+	PID         int    `json:"pid,omitempty"`
+}
+
+// Event is one audit record as an auditor reads it. Session, Seq and
+// Actor are filled in by Read from the session the event belongs to;
+// Time is set by Append.
+type Event struct {
+	Time         time.Time `json:"time"`
+	Session      string    `json:"session"`
+	Seq          uint64    `json:"seq"`
+	Actor        Actor     `json:"actor"`
+	Action       Action    `json:"action"`
+	Method       string    `json:"method,omitempty"`
+	Reason       string    `json:"reason,omitempty"`
+	Conversation string    `json:"conversation,omitempty"`
+	Messages     []string  `json:"messages,omitempty"`
+	Query        string    `json:"query,omitempty"`
+	Results      int       `json:"results,omitempty"`
+	Tag          string    `json:"tag,omitempty"`
+	Target       string    `json:"target,omitempty"`
+	Count        int       `json:"count,omitempty"`
+	Detail       string    `json:"detail,omitempty"`
+}
+
+// wireEvent is the stored (then encrypted) form: short keys, the actor
+// only on session events.
+type wireEvent struct {
+	Time         int64    `json:"t"`
+	Action       Action   `json:"a"`
+	Actor        *Actor   `json:"who,omitempty"`
+	Method       string   `json:"m,omitempty"`
+	Reason       string   `json:"r,omitempty"`
+	Conversation string   `json:"c,omitempty"`
+	Messages     []string `json:"ids,omitempty"`
+	Query        string   `json:"q,omitempty"`
+	Results      int      `json:"n,omitempty"`
+	Tag          string   `json:"tag,omitempty"`
+	Target       string   `json:"to,omitempty"`
+	Count        int      `json:"k,omitempty"`
+	Detail       string   `json:"d,omitempty"`
+}
+
+// maxEventSize keeps one event well inside a record.
+const maxEventSize = maxRecord / 2
+
+var errEventTooBig = errors.New("audit: event too large")
+
+func encodeEvent(e *Event) ([]byte, error) {
+	if e.Action == "" {
+		return nil, errors.New("audit: event without action")
+	}
+	w := wireEvent{
+		Time: e.Time.UnixNano(), Action: e.Action, Method: e.Method, Reason: e.Reason,
+		Conversation: e.Conversation, Messages: e.Messages, Query: e.Query, Results: e.Results,
+		Tag: e.Tag, Target: e.Target, Count: e.Count, Detail: e.Detail,
+	}
+	if e.Action == ActionSession {
+		a := e.Actor
+		w.Actor = &a
+	}
+	b, err := json.Marshal(&w)
+	if err != nil {
+		return nil, fmt.Errorf("audit: encode event: %v", err)
+	}
+	if len(b) > maxEventSize {
+		return nil, errEventTooBig
+	}
+	return b, nil
+}
+
+func decodeEvent(b []byte) (*Event, error) {
+	var w wireEvent
+	if err := json.Unmarshal(b, &w); err != nil {
+		return nil, fmt.Errorf("event: %v", err)
+	}
+	if w.Action == "" {
+		return nil, errors.New("event: no action")
+	}
+	e := &Event{
+		Time: time.Unix(0, w.Time).UTC(), Action: w.Action, Method: w.Method, Reason: w.Reason,
+		Conversation: w.Conversation, Messages: w.Messages, Query: w.Query, Results: w.Results,
+		Tag: w.Tag, Target: w.Target, Count: w.Count, Detail: w.Detail,
+	}
+	if w.Actor != nil {
+		e.Actor = *w.Actor
+	}
+	return e, nil
+}

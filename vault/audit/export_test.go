@@ -1,0 +1,81 @@
+package audit
+
+import (
+	"bytes"
+	"io"
+	"os"
+
+	"filippo.io/age"
+)
+
+// Hooks for the black-box tests (STYLE.md 8).
+
+// File is the session file interface, for fault injection.
+type File = file
+
+// SetOpenFile replaces how session files are opened until the returned
+// function restores it.
+func SetOpenFile(open func(name string) (File, error)) (restore func()) {
+	old := openFile
+	openFile = open
+	return func() { openFile = old }
+}
+
+// DefaultOpenFile is the real opener.
+func DefaultOpenFile(name string) (File, error) {
+	return os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL|os.O_APPEND, 0o600)
+}
+
+// SetNoSync turns fsync off (benchmark trail generation only).
+func SetNoSync(v bool) (restore func()) {
+	old := noSync
+	noSync = v
+	return func() { noSync = old }
+}
+
+// SetRand replaces the randomness.
+func SetRand(r io.Reader) (restore func()) {
+	old := randReader
+	randReader = r
+	return func() { randReader = old }
+}
+
+// FileRecord is one framed record as the public reader sees it.
+type FileRecord struct {
+	Offset int64
+	Len    int // bytes including the length prefix
+	Kind   byte
+	Index  uint64
+}
+
+// Records walks a session file's public framing.
+func Records(b []byte) ([]FileRecord, error) {
+	rd := newReader(bytesReader(b))
+	if err := rd.readMagic(); err != nil {
+		return nil, err
+	}
+	var out []FileRecord
+	for {
+		rec, err := rd.next()
+		if err == io.EOF {
+			return out, nil
+		}
+		if err != nil {
+			return out, err
+		}
+		out = append(out, FileRecord{rec.offset, int(rd.offset - rec.offset), rec.kind, rec.index})
+	}
+}
+
+// WalkBytes verifies one session file held in memory, for the fuzzer.
+func WalkBytes(name string, b []byte, ids []ageIdentity, decrypt bool) (events []Event, entries uint64, err error) {
+	res := walk(name, sessionOf(name), bytesReader(b), &walkOpts{identities: ids, decrypt: decrypt})
+	if res.bad != nil {
+		return res.events, res.n, res.bad
+	}
+	return res.events, res.n, nil
+}
+
+type ageIdentity = age.Identity
+
+func bytesReader(b []byte) io.Reader { return bytes.NewReader(b) }

@@ -1,0 +1,153 @@
+package audit
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+)
+
+// State is how a session's file ends.
+type State uint8
+
+const (
+	// StateOpen: no close record and the file is locked by a live process.
+	StateOpen State = iota
+	// StateClosed: the last record is a close record.
+	StateClosed
+	// StateEnded: no close record and no live process holds the file: the
+	// session ended without closing (killed, crashed, power lost), or its
+	// tail was cut off.
+	StateEnded
+)
+
+func (s State) String() string {
+	switch s {
+	case StateOpen:
+		return "open"
+	case StateClosed:
+		return "closed"
+	case StateEnded:
+		return "ended without close"
+	}
+	return fmt.Sprintf("state(%d)", uint8(s))
+}
+
+// head is what anyone can read of a session file without a key.
+type head struct {
+	session string
+	hdr     *header // nil if the header is unreadable
+	size    uint64  // complete records, header included
+	tag     [tagSize]byte
+	state   State
+}
+
+// scanDir reads the public framing of every session file in adir except
+// self's.
+func scanDir(adir, self string) ([]head, error) {
+	ents, err := os.ReadDir(adir)
+	if err != nil {
+		return nil, fmt.Errorf("audit: %w", err)
+	}
+	var heads []head
+	for _, e := range ents {
+		s := sessionOf(e.Name())
+		if s == "" || s == self || !e.Type().IsRegular() {
+			continue
+		}
+		h, err := scanSession(filepath.Join(adir, e.Name()), s)
+		if err != nil {
+			if errors.Is(err, os.ErrNotExist) {
+				continue
+			}
+			return nil, err
+		}
+		heads = append(heads, h)
+	}
+	return heads, nil
+}
+
+// scanSession walks one file. Malformed framing ends the walk: the head
+// then covers the well-formed prefix, and verification reports the rest.
+func scanSession(path, session string) (head, error) {
+	h := head{session: session, state: StateEnded}
+	f, err := os.Open(path)
+	if err != nil {
+		return h, fmt.Errorf("audit: %w", err)
+	}
+	defer f.Close()
+	rd := newReader(f)
+	if rd.readMagic() != nil {
+		return h, nil
+	}
+	var last byte
+	for {
+		rec, err := rd.next()
+		if err != nil {
+			if err != io.EOF && !errors.Is(err, errTorn) {
+				var fe *frameError
+				if !errors.As(err, &fe) {
+					return h, fmt.Errorf("audit: read %s: %w", filepath.Base(path), err)
+				}
+			}
+			break
+		}
+		if h.size == 0 && rec.kind == kindHeader {
+			h.hdr, _ = decodeHeader(rec.payload)
+		}
+		h.size++
+		h.tag = rec.tag
+		last = rec.kind
+	}
+	switch {
+	case last == kindClose:
+		h.state = StateClosed
+	case isLocked(f.Fd()):
+		h.state = StateOpen
+	}
+	return h, nil
+}
+
+// plan decides what a new session records: the heads of the sessions no
+// other session already vouches for at their current head (a chain of
+// vouching reaches every session, so headers stay small), and the
+// sessions that ended without closing and whose end nobody has recorded.
+func plan(others []head) (seen []seenHead, crashed []head) {
+	vouched := func(b head) bool {
+		for _, a := range others {
+			if a.session == b.session || a.hdr == nil {
+				continue
+			}
+			for _, s := range a.hdr.seen {
+				if s.session == b.session && s.size == b.size && s.tag == b.tag && s.state == b.state {
+					return true
+				}
+			}
+		}
+		return false
+	}
+	slices.SortFunc(others, func(a, b head) int {
+		switch {
+		case a.session < b.session:
+			return -1
+		case a.session > b.session:
+			return 1
+		}
+		return 0
+	})
+	for _, b := range others {
+		if vouched(b) {
+			continue
+		}
+		seen = append(seen, seenHead{session: b.session, size: b.size, tag: b.tag, state: b.state})
+		if b.state == StateEnded {
+			crashed = append(crashed, b)
+		}
+	}
+	if len(seen) > maxSeen {
+		seen = seen[len(seen)-maxSeen:]
+	}
+	return seen, crashed
+}

@@ -1,0 +1,267 @@
+package audit
+
+import (
+	"cmp"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"filippo.io/age"
+	"golang.org/x/mod/sumdb/tlog"
+)
+
+// Reason says why verification failed, in the words of `coffer audit
+// verify`.
+type Reason string
+
+const (
+	ReasonEdited     Reason = "edited"            // an entry's bytes changed
+	ReasonBadMAC     Reason = "bad MAC"           // the entry opens but its tag (or the chain) is wrong
+	ReasonMissing    Reason = "missing"           // entries deleted from inside a session
+	ReasonReordered  Reason = "reordered"         // an entry out of its place
+	ReasonInserted   Reason = "inserted"          // an entry the session did not write
+	ReasonTruncated  Reason = "truncated"         // fewer entries than a checkpoint or a later session saw
+	ReasonReplaced   Reason = "replaced"          // different entries where a checkpoint or a later session saw others
+	ReasonDeleted    Reason = "deleted session"   // a whole session file is gone
+	ReasonAfterClose Reason = "entry after close" // something appended after the close record
+	ReasonMalformed  Reason = "malformed"         // not a valid record at all
+)
+
+// TamperError names the first bad entry of a session file and why.
+// Entry is the record index in the file: 0 is the session header, events
+// count from 1. Offset is the byte offset of the record (-1 when the whole
+// file is concerned).
+type TamperError struct {
+	File   string
+	Entry  int64
+	Offset int64
+	Reason Reason
+	Detail string
+}
+
+func (e *TamperError) Error() string {
+	s := fmt.Sprintf("audit: %s: entry %d: %s", e.File, e.Entry, e.Reason)
+	if e.Detail != "" {
+		s += " (" + e.Detail + ")"
+	}
+	return s
+}
+
+// SessionReport is what Verify found about one session.
+type SessionReport struct {
+	Session  string
+	File     string
+	Entries  uint64    // good records, header included
+	Root     tlog.Hash // RFC 6962 tree head over them
+	State    State
+	Verified bool  // the session key was unsealed and every MAC checked
+	Torn     int64 // bytes of an incomplete final write ignored (a crash, not tampering)
+	// CrashRecorded: the session ended without close and a later session
+	// recorded it (a lock with reason "crash").
+	CrashRecorded bool
+}
+
+// Report is the outcome of Verify. Problems holds every tamper finding,
+// the first per session file, in file order; it is empty when the trail is
+// intact.
+type Report struct {
+	Sessions []SessionReport
+	Entries  uint64 // good records over all sessions
+	Problems []*TamperError
+	// Ignored lists files in DIR/audit that are not session files, such as
+	// a "<session>.log.new" left by a process killed while starting.
+	Ignored []string
+	// Checkpoint is set when the trail was checked against one.
+	Checkpoint bool
+}
+
+// OK reports whether no problem was found.
+func (r *Report) OK() bool { return len(r.Problems) == 0 }
+
+// Verify checks the whole trail of the vault at dir with the auditors'
+// identities: every session's MAC chain and Merkle tree, the heads each
+// session recorded of the others (catching deleted, cut or replaced
+// session files), and, if cp is not nil, that every session cp names still
+// extends it (catching a cut tail). It returns the report and, when the
+// trail is not intact, the first problem as a *TamperError. It returns
+// ErrNotAuditor when no identity opens any session.
+func Verify(dir string, identities []age.Identity, cp *Checkpoint) (*Report, error) {
+	rep, _, err := check(dir, identities, cp, false)
+	return rep, err
+}
+
+// check is Verify, optionally decoding events for Read.
+func check(dir string, identities []age.Identity, cp *Checkpoint, decrypt bool) (*Report, []Event, error) {
+	if cp != nil {
+		if err := cp.verifySignature(identities); err != nil {
+			return nil, nil, err
+		}
+	}
+	adir := filepath.Join(dir, Subdir)
+	ents, err := os.ReadDir(adir)
+	if err != nil {
+		return nil, nil, fmt.Errorf("audit: %w", err)
+	}
+	rep := &Report{Checkpoint: cp != nil}
+	var files []string
+	for _, e := range ents {
+		if sessionOf(e.Name()) != "" && e.Type().IsRegular() {
+			files = append(files, e.Name())
+		} else {
+			rep.Ignored = append(rep.Ignored, e.Name())
+		}
+	}
+
+	// Pass 1, public: which tags the headers claim, so the walks keep them.
+	wantTags := map[string]map[uint64]bool{}
+	for _, name := range files {
+		h, _ := scanHeader(filepath.Join(adir, name))
+		if h == nil {
+			continue
+		}
+		for _, s := range h.seen {
+			if s.size == 0 {
+				continue
+			}
+			if wantTags[s.session] == nil {
+				wantTags[s.session] = map[uint64]bool{}
+			}
+			wantTags[s.session][s.size-1] = true
+		}
+	}
+	cpHeads := map[string]Head{}
+	if cp != nil {
+		for _, h := range cp.Heads {
+			cpHeads[h.Session] = h
+		}
+	}
+
+	// Pass 2: walk every session.
+	results := map[string]*walkResult{}
+	var events []Event
+	anyVerified := false
+	for _, name := range files {
+		s := sessionOf(name)
+		o := &walkOpts{identities: identities, decrypt: decrypt, wantTags: wantTags[s], wantRoot: cpHeads[s].Size}
+		f, err := os.Open(filepath.Join(adir, name))
+		if err != nil {
+			return nil, nil, fmt.Errorf("audit: %w", err)
+		}
+		res := walk(name, s, f, o)
+		sr := SessionReport{Session: s, File: name, Entries: res.n, Root: res.root,
+			Verified: res.verified, Torn: res.torn, State: StateEnded}
+		switch {
+		case res.last == kindClose:
+			sr.State = StateClosed
+		case isLocked(f.Fd()):
+			sr.State = StateOpen
+		}
+		f.Close()
+		anyVerified = anyVerified || res.verified
+		results[s] = res
+		rep.Sessions = append(rep.Sessions, sr)
+		rep.Entries += res.n
+		if res.bad != nil {
+			rep.Problems = append(rep.Problems, res.bad)
+		}
+		events = append(events, res.events...)
+	}
+	if len(files) > 0 && !anyVerified {
+		return nil, nil, ErrNotAuditor
+	}
+
+	// Pass 3: what sessions recorded of each other, from headers whose
+	// MAC checked (a forged header proves nothing).
+	flagged := map[string]bool{}
+	for _, p := range rep.Problems {
+		flagged[p.File] = true
+	}
+	report := func(te *TamperError) {
+		if !flagged[te.File] {
+			flagged[te.File] = true
+			rep.Problems = append(rep.Problems, te)
+		}
+	}
+	crashSeen := map[string]bool{}
+	for _, name := range files {
+		a := results[sessionOf(name)]
+		if a.hdr == nil || !a.verified || a.n == 0 {
+			continue
+		}
+		for _, s := range a.hdr.seen {
+			file := s.session + ".log"
+			b, ok := results[s.session]
+			switch {
+			case !ok:
+				report(&TamperError{File: file, Entry: -1, Offset: -1, Reason: ReasonDeleted,
+					Detail: fmt.Sprintf("session %s saw it with %d entries", a.session, s.size)})
+			case b.n < s.size && b.bad == nil:
+				report(&TamperError{File: file, Entry: int64(b.n), Offset: -1, Reason: ReasonTruncated,
+					Detail: fmt.Sprintf("has %d entries, session %s saw %d", b.n, a.session, s.size)})
+			case b.n >= s.size && s.size > 0 && b.tags[s.size-1] != s.tag:
+				report(&TamperError{File: file, Entry: int64(s.size - 1), Offset: -1, Reason: ReasonReplaced,
+					Detail: fmt.Sprintf("entry differs from what session %s saw", a.session)})
+			case s.state == StateEnded && b.n == s.size:
+				crashSeen[s.session] = true
+			}
+		}
+	}
+	for i := range rep.Sessions {
+		rep.Sessions[i].CrashRecorded = rep.Sessions[i].State == StateEnded && crashSeen[rep.Sessions[i].Session]
+	}
+
+	// The checkpoint: every session it names must still extend it.
+	if cp != nil {
+		for _, h := range cp.Heads {
+			file := h.Session + ".log"
+			b, ok := results[h.Session]
+			switch {
+			case !ok:
+				report(&TamperError{File: file, Entry: -1, Offset: -1, Reason: ReasonDeleted,
+					Detail: fmt.Sprintf("the checkpoint has it with %d entries", h.Size)})
+			case b.n < h.Size:
+				report(&TamperError{File: file, Entry: int64(b.n), Offset: -1, Reason: ReasonTruncated,
+					Detail: fmt.Sprintf("has %d entries, the checkpoint has %d", b.n, h.Size)})
+			case b.proof == nil:
+				report(&TamperError{File: file, Entry: int64(h.Size - 1), Offset: -1, Reason: ReasonReplaced,
+					Detail: "no tree at the checkpoint's size"})
+			default:
+				if err := b.proof(h.Root); err != nil {
+					report(&TamperError{File: file, Entry: int64(h.Size - 1), Offset: -1, Reason: ReasonReplaced,
+						Detail: fmt.Sprintf("does not extend the checkpoint: %v", err)})
+				}
+			}
+		}
+	}
+	slices.SortFunc(rep.Problems, func(a, b *TamperError) int {
+		return cmp.Or(strings.Compare(a.File, b.File), cmp.Compare(a.Entry, b.Entry))
+	})
+	if len(rep.Problems) > 0 {
+		return rep, events, rep.Problems[0]
+	}
+	return rep, events, nil
+}
+
+// scanHeader reads the public header of a session file, or nil.
+func scanHeader(path string) (*header, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	rd := newReader(f)
+	if err := rd.readMagic(); err != nil {
+		return nil, err
+	}
+	rec, err := rd.next()
+	if err != nil {
+		return nil, err
+	}
+	if rec.kind != kindHeader {
+		return nil, errors.New("no header")
+	}
+	return decodeHeader(rec.payload)
+}
