@@ -38,6 +38,10 @@ type InitOptions struct {
 // manifest is written last and in one piece, so a crash leaves either no
 // vault or a complete one.
 func Init(dir string, opt InitOptions) (*Manifest, error) {
+	return initWithID(dir, opt, randomID(16))
+}
+
+func initWithID(dir string, opt InitOptions, vaultID string) (*Manifest, error) {
 	if opt.Passphrase == "" && len(opt.Recipients) == 0 {
 		return nil, errors.New("vault: a vault needs at least one member (a passphrase or a recipient)")
 	}
@@ -66,7 +70,6 @@ func Init(dir string, opt InitOptions) (*Manifest, error) {
 			return nil, fmt.Errorf("vault: %w", err)
 		}
 	}
-	vaultID := randomID(16)
 	k, err := newEpochKey(vaultID, 1)
 	if err != nil {
 		return nil, err

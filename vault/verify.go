@@ -32,6 +32,9 @@ func Verify(dir string) (*Report, error) {
 		return nil, err
 	}
 	rep := &Report{Manifest: m}
+	if err := checkRollback(dir, m); err != nil {
+		rep.Problems = append(rep.Problems, err)
+	}
 	check := func(e *FileEntry) {
 		rep.Files++
 		if _, err := readVaultFile(dir, e); err != nil {
