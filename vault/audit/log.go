@@ -21,7 +21,7 @@ import (
 // is opened (to simulate a full disk) and whether writes are synced (off
 // only to generate large benchmark trails quickly).
 var (
-	now        = time.Now
+	now                  = time.Now
 	randReader io.Reader = rand.Reader
 	openFile             = func(name string) (file, error) {
 		return os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL|os.O_APPEND, 0o600)

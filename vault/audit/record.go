@@ -29,7 +29,7 @@ const (
 	minRecord    = 1 + 8 + tagSize // kind, index, tag; the payload may be empty
 	maxRecord    = 1 << 20         // bounds what a reader allocates
 	maxSessionID = 64
-	maxSeen      = 8192            // keeps a header inside maxRecord
+	maxSeen      = 8192 // keeps a header inside maxRecord
 )
 
 // record is one framed record of a session file.
@@ -250,10 +250,10 @@ func (d *decoder) take(n int) []byte {
 	return v
 }
 
-func (d *decoder) byte() byte       { return d.take(1)[0] }
-func (d *decoder) uint32() uint32   { return binary.BigEndian.Uint32(d.take(4)) }
-func (d *decoder) uint64() uint64   { return binary.BigEndian.Uint64(d.take(8)) }
-func (d *decoder) string8() string  { return string(d.take(int(d.byte()))) }
+func (d *decoder) byte() byte      { return d.take(1)[0] }
+func (d *decoder) uint32() uint32  { return binary.BigEndian.Uint32(d.take(4)) }
+func (d *decoder) uint64() uint64  { return binary.BigEndian.Uint64(d.take(8)) }
+func (d *decoder) string8() string { return string(d.take(int(d.byte()))) }
 func (d *decoder) bytes32() []byte {
 	n := d.uint32()
 	if n > maxRecord {

@@ -23,12 +23,12 @@ type walkOpts struct {
 // walkResult is what a walk of one session file found.
 type walkResult struct {
 	session  string
-	hdr      *header        // nil if record 0 is unreadable
-	verified bool           // the seed was unsealed and the MACs checked
-	n        uint64         // records that passed (all of them if bad == nil)
-	last     byte           // kind of the last good record
-	torn     int64          // bytes of a torn final write
-	root     tlog.Hash      // Merkle root over the n good records
+	hdr      *header   // nil if record 0 is unreadable
+	verified bool      // the seed was unsealed and the MACs checked
+	n        uint64    // records that passed (all of them if bad == nil)
+	last     byte      // kind of the last good record
+	torn     int64     // bytes of a torn final write
+	root     tlog.Hash // Merkle root over the n good records
 	tags     map[uint64][tagSize]byte
 	proof    func(cp tlog.Hash) error // checks the wantRoot tree against a checkpoint root
 	cpRoot   tlog.Hash                // root at wantRoot
