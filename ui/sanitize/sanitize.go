@@ -1,0 +1,136 @@
+// Package sanitize makes untrusted text safe to write to a terminal.
+//
+// Every string that came from an export (message text, names, titles,
+// file names, headers) passes through here before it is drawn or printed.
+// It filters characters, not sequences: a matcher for escape sequences
+// can be slipped past with a truncated or unusual one, a character filter
+// cannot. What it removes it shows as a visible placeholder, so a
+// reviewer sees that something was there:
+//
+//   - C0 controls other than tab and newline, and DEL, become the Unicode
+//     control pictures (ESC is shown as ␛, CR as ␍, BEL as ␇);
+//   - C1 controls (U+0080–U+009F, including the 8-bit CSI U+009B and OSC
+//     U+009D), bidirectional overrides, embeddings and isolates (the
+//     Trojan Source characters), and invalid UTF-8 become U+FFFD;
+//   - zero-width and invisible formatting characters are dropped, except
+//     the zero-width joiner that emoji sequences need.
+//
+// Storage and exports keep the original bytes; only display is changed.
+package sanitize
+
+import (
+	"strings"
+	"unicode/utf8"
+)
+
+// Replacement is shown in place of a character that cannot be shown.
+const Replacement = '\uFFFD'
+
+// Text returns s with every unsafe character neutralised. Newlines and
+// tabs are kept.
+func Text(s string) string { return clean(s, false) }
+
+// Line returns s as a single line: like Text, and newlines and tabs become
+// spaces (a run of them one space), for lists, tables and titles.
+func Line(s string) string { return clean(s, true) }
+
+// safe reports whether s needs no change, so the common case allocates
+// nothing.
+func safe(s string, oneLine bool) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= 0x80 {
+			return false // decide rune by rune
+		}
+		if c < 0x20 || c == 0x7f {
+			if oneLine || (c != '\n' && c != '\t') {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+func clean(s string, oneLine bool) string {
+	if safe(s, oneLine) {
+		return s
+	}
+	var b strings.Builder
+	b.Grow(len(s) + 8)
+	space := false
+	for i, w := 0, 0; i < len(s); i += w {
+		r, width := utf8.DecodeRuneInString(s[i:])
+		w = width
+		if r == utf8.RuneError && width <= 1 {
+			b.WriteRune(Replacement)
+			space = false
+			continue
+		}
+		if oneLine && (r == '\n' || r == '\t' || r == '\u2028' || r == '\u2029') {
+			if !space {
+				b.WriteByte(' ')
+			}
+			space = true
+			continue
+		}
+		space = false
+		switch {
+		case r == '\n' || r == '\t':
+			b.WriteRune(r)
+		case r < 0x20:
+			b.WriteRune(0x2400 + r) // control pictures: ␀ … ␟
+		case r == 0x7f:
+			b.WriteRune('\u2421') // ␡
+		case r < 0x7f:
+			b.WriteByte(byte(r))
+		case r <= 0x9f:
+			b.WriteRune(Replacement) // C1 controls
+		case bidi(r):
+			b.WriteRune(Replacement)
+		case invisible(r):
+			// dropped
+		case r == '\u2028' || r == '\u2029':
+			b.WriteByte('\n')
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+// bidi reports the explicit directional formatting characters: marks,
+// embeddings, overrides and isolates.
+func bidi(r rune) bool {
+	switch {
+	case r == '\u061C', r == '\u200E', r == '\u200F':
+		return true
+	case r >= '\u202A' && r <= '\u202E':
+		return true
+	case r >= '\u2066' && r <= '\u2069':
+		return true
+	}
+	return false
+}
+
+// invisible reports zero-width and format characters that render as
+// nothing and can hide text; the zero-width joiner (U+200D) is kept for
+// emoji sequences, variation selectors for emoji presentation.
+func invisible(r rune) bool {
+	switch {
+	case r == '\u00AD', r == '\u034F', r == '\u180E':
+		return true
+	case r == '\u200B', r == '\u200C':
+		return true
+	case r >= '\u2060' && r <= '\u2064':
+		return true
+	case r >= '\u206A' && r <= '\u206F':
+		return true
+	case r == '\uFEFF':
+		return true
+	case r >= '\uFFF9' && r <= '\uFFFB':
+		return true
+	case r >= 0xE0000 && r <= 0xE007F: // tag characters ("ASCII smuggling")
+		return true
+	}
+	return false
+}

@@ -1,0 +1,66 @@
+package sanitize
+
+import (
+	"strings"
+	"testing"
+	"unicode/utf8"
+)
+
+func TestText(t *testing.T) {
+	tests := []struct {
+		name, in, want string
+	}{
+		{"plain", "hello, world", "hello, world"},
+		{"newline kept", "a\nb\tc", "a\nb\tc"},
+		{"clear screen", "\x1b[2J\x1b[H", "␛[2J␛[H"},
+		{"osc title", "\x1b]0;pwned\x07", "␛]0;pwned␇"},
+		{"osc 52", "\x1b]52;c;ZWNobw==\x1b\\", "␛]52;c;ZWNobw==␛\\"},
+		{"c1 csi", "a\u009b31mb", "a\uFFFD31mb"},
+		{"c1 osc", "\u009d8;;http://x\u009c", "\uFFFD8;;http://x\uFFFD"},
+		{"cr", "fake\rreal", "fake␍real"},
+		{"backspace", "abc\b\b\bxyz", "abc␈␈␈xyz"},
+		{"del", "a\x7fb", "a␡b"},
+		{"rlo", "abc\u202Egnp.exe", "abc\uFFFDgnp.exe"},
+		{"isolates", "\u2066x\u2069", "\uFFFDx\uFFFD"},
+		{"lrm", "\u200E12:00", "\uFFFD12:00"},
+		{"zero width", "pay\u200Bpal", "paypal"},
+		{"zwj emoji kept", "👨\u200D👩\u200D👧", "👨\u200D👩\u200D👧"},
+		{"invalid utf8", "a\xffb", "a\uFFFDb"},
+		{"cjk", "日本語のテキスト", "日本語のテキスト"},
+		{"tag smuggling", "hi\U000E0041\U000E0042", "hi"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := Text(tt.in); got != tt.want {
+				t.Errorf("Text(%q) = %q, want %q", tt.in, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestLine(t *testing.T) {
+	if got := Line("a\n\n\tb\u2028c\x1b"); got != "a b c␛" {
+		t.Errorf("Line = %q", got)
+	}
+}
+
+func FuzzText(f *testing.F) {
+	for _, s := range []string{"\x1b[31mred", "\u009b2J", "\u202Eabc", "a\nb", "\xff\xfe", "\x1b]8;;http://e\x1b\\x\x1b]8;;\x1b\\"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		for _, out := range []string{Text(s), Line(s)} {
+			if !utf8.ValidString(out) {
+				t.Fatalf("invalid UTF-8 out of %q", s)
+			}
+			for _, r := range out {
+				if (r < 0x20 && r != '\n' && r != '\t') || (r >= 0x7f && r <= 0x9f) || bidi(r) {
+					t.Fatalf("unsafe rune %U in output for %q", r, s)
+				}
+			}
+		}
+		if strings.ContainsAny(Line(s), "\n\t") {
+			t.Fatalf("Line kept a newline or tab for %q", s)
+		}
+	})
+}
