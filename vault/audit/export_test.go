@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"io"
 	"os"
+	"time"
 
 	"filippo.io/age"
 )
@@ -79,3 +80,10 @@ func WalkBytes(name string, b []byte, ids []ageIdentity, decrypt bool) (events [
 type ageIdentity = age.Identity
 
 func bytesReader(b []byte) io.Reader { return bytes.NewReader(b) }
+
+// SetNow replaces the clock.
+func SetNow(f func() time.Time) (restore func()) {
+	old := now
+	now = f
+	return func() { now = old }
+}

@@ -1,6 +1,7 @@
 package audit_test
 
 import (
+	"encoding/hex"
 	"os"
 	"path/filepath"
 	"testing"
@@ -79,4 +80,11 @@ func readFile(t testing.TB, p string) []byte {
 		t.Fatal(err)
 	}
 	return b
+}
+
+func hexDecode(t testing.TB, dst, src []byte) {
+	t.Helper()
+	if _, err := hex.Decode(dst, src); err != nil {
+		t.Fatal(err)
+	}
 }

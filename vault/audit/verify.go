@@ -28,6 +28,7 @@ const (
 	ReasonDeleted    Reason = "deleted session"   // a whole session file is gone
 	ReasonAfterClose Reason = "entry after close" // something appended after the close record
 	ReasonMalformed  Reason = "malformed"         // not a valid record at all
+	ReasonUnreadable Reason = "unreadable"        // the session key does not open with the identities given
 )
 
 // TamperError names the first bad entry of a session file and why.
@@ -142,7 +143,7 @@ func check(dir string, identities []age.Identity, cp *Checkpoint, decrypt bool) 
 	// Pass 2: walk every session.
 	results := map[string]*walkResult{}
 	var events []Event
-	anyVerified := false
+	anyVerified, sealedToOthers := false, 0
 	for _, name := range files {
 		s := sessionOf(name)
 		o := &walkOpts{identities: identities, decrypt: decrypt, wantTags: wantTags[s], wantRoot: cpHeads[s].Size}
@@ -161,6 +162,13 @@ func check(dir string, identities []age.Identity, cp *Checkpoint, decrypt bool) 
 		}
 		f.Close()
 		anyVerified = anyVerified || res.verified
+		if res.sealedToOthers && res.bad == nil {
+			// Either sealed to other auditors (the manifest changed) or
+			// altered: the session cannot be checked, which is a finding.
+			sealedToOthers++
+			res.bad = &TamperError{File: name, Entry: 0, Offset: int64(len(magic)), Reason: ReasonUnreadable,
+				Detail: "its key does not open with these identities: sealed to other auditors, or altered"}
+		}
 		results[s] = res
 		rep.Sessions = append(rep.Sessions, sr)
 		rep.Entries += res.n
@@ -169,7 +177,7 @@ func check(dir string, identities []age.Identity, cp *Checkpoint, decrypt bool) 
 		}
 		events = append(events, res.events...)
 	}
-	if len(files) > 0 && !anyVerified {
+	if !anyVerified && sealedToOthers > 0 {
 		return nil, nil, ErrNotAuditor
 	}
 

@@ -23,17 +23,19 @@ type walkOpts struct {
 // walkResult is what a walk of one session file found.
 type walkResult struct {
 	session  string
-	hdr      *header   // nil if record 0 is unreadable
-	verified bool      // the seed was unsealed and the MACs checked
-	n        uint64    // records that passed (all of them if bad == nil)
-	last     byte      // kind of the last good record
-	torn     int64     // bytes of a torn final write
-	root     tlog.Hash // Merkle root over the n good records
-	tags     map[uint64][tagSize]byte
-	proof    func(cp tlog.Hash) error // checks the wantRoot tree against a checkpoint root
-	cpRoot   tlog.Hash                // root at wantRoot
-	events   []Event
-	bad      *TamperError
+	hdr      *header // nil if record 0 is unreadable
+	verified bool    // the seed was unsealed and the MACs checked
+	// sealedToOthers: the seed does not open with the identities given.
+	sealedToOthers bool
+	n              uint64    // records that passed (all of them if bad == nil)
+	last           byte      // kind of the last good record
+	torn           int64     // bytes of a torn final write
+	root           tlog.Hash // Merkle root over the n good records
+	tags           map[uint64][tagSize]byte
+	proof          func(cp tlog.Hash) error // checks the wantRoot tree against a checkpoint root
+	cpRoot         tlog.Hash                // root at wantRoot
+	events         []Event
+	bad            *TamperError
 }
 
 // frontier is the right edge of an RFC 6962 tree: the roots of its perfect
@@ -136,8 +138,10 @@ func walk(name, session string, r io.Reader, o *walkOpts) *walkResult {
 					k = initialKey(seed)
 					clear(seed)
 					res.verified = true
-				} else if !errors.Is(err, ErrNotAuditor) {
-					return bad(0, rec.offset, ReasonMalformed, "%v", err)
+				} else if errors.Is(err, ErrNotAuditor) {
+					res.sealedToOthers = true
+				} else {
+					return bad(0, rec.offset, ReasonEdited, "%v", err)
 				}
 			}
 			chain = initialChain(session)
@@ -148,7 +152,12 @@ func walk(name, session string, r io.Reader, o *walkOpts) *walkResult {
 			case rec.kind == kindHeader:
 				return bad(i, rec.offset, ReasonInserted, "second session header")
 			case rec.index > i:
-				return bad(i, rec.offset, ReasonMissing, "entries %d to %d are missing", i, rec.index-1)
+				// Entries i.. are gone unless one of them comes next.
+				idx, off := rec.index, rec.offset
+				if next, err := rd.next(); err == nil && next.index < idx {
+					return bad(i, off, ReasonReordered, "entry %d found at position %d", idx, i)
+				}
+				return bad(i, off, ReasonMissing, "entries %d to %d are missing", i, idx-1)
 			case rec.index < i:
 				return bad(i, rec.offset, ReasonReordered, "entry %d found at position %d", rec.index, i)
 			}
