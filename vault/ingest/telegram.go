@@ -51,7 +51,6 @@ func detectTelegram(path string) bool {
 // tgChat is what a chat object says about itself before its messages.
 type tgChat struct {
 	name    *string
-	typ     string
 	id      string
 	conv    vault.Conversation
 	ready   bool
@@ -87,6 +86,7 @@ type tgParser struct {
 	lines           *lineCounter
 	root            exportRoot
 	n               int // messages read so far, for positions
+	tm              tgMessage
 }
 
 func parseTelegram(path string, opt Options, emit Emit) error {
@@ -221,11 +221,6 @@ func (p *tgParser) object(c *tgChat, top bool) error {
 			var s *string
 			err = p.decode(&s)
 			c.name = s
-		case key == "type":
-			var s *string
-			if err = p.decode(&s); s != nil {
-				c.typ = *s
-			}
 		case key == "id":
 			var v any
 			if err = p.decode(&v); err == nil {
@@ -321,8 +316,11 @@ func (p *tgParser) messages(c *tgChat) error {
 		p.n++
 		start := p.dec.InputOffset()
 		p.lim.mark(start)
-		var tm tgMessage
-		if err := p.dec.Decode(&tm); err != nil {
+		// One tgMessage is reused: a fresh one per message would be the
+		// largest allocation of the whole import.
+		tm := &p.tm
+		*tm = tgMessage{}
+		if err := p.dec.Decode(tm); err != nil {
 			var te *json.UnmarshalTypeError
 			if !errors.As(err, &te) {
 				return p.syntax(err)
@@ -336,7 +334,7 @@ func (p *tgParser) messages(c *tgChat) error {
 			}
 			continue
 		}
-		m, err := p.message(c, &tm)
+		m, err := p.message(c, tm)
 		if err != nil {
 			if err := p.bad(start, err); err != nil {
 				return err

@@ -104,8 +104,16 @@ type replyIndex[K comparable] struct {
 
 func (r *replyIndex[K]) put(k K, id string) {
 	var b [16]byte
-	if _, err := hex.Decode(b[:], []byte(id)); err != nil {
+	if len(id) != 32 {
 		return
+	}
+	for i := range b {
+		hi, ok1 := unhex(id[2*i])
+		lo, ok2 := unhex(id[2*i+1])
+		if !ok1 || !ok2 {
+			return
+		}
+		b[i] = hi<<4 | lo
 	}
 	if r.ids == nil {
 		r.ids = make(map[K][16]byte)
@@ -120,6 +128,16 @@ func (r *replyIndex[K]) put(k K, id string) {
 		}
 	}
 	r.ids[k] = b
+}
+
+func unhex(c byte) (byte, bool) {
+	switch {
+	case '0' <= c && c <= '9':
+		return c - '0', true
+	case 'a' <= c && c <= 'f':
+		return c - 'a' + 10, true
+	}
+	return 0, false
 }
 
 func (r *replyIndex[K]) get(k K) (string, bool) {

@@ -1,6 +1,7 @@
 package ingest
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -8,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"coffer/vault"
 )
@@ -102,8 +104,8 @@ func (t *tgID) UnmarshalJSON(b []byte) error {
 	case string(b) == "null":
 		*t = ""
 	case len(b) > 0 && b[0] == '"':
-		var s string
-		if err := json.Unmarshal(b, &s); err != nil {
+		s, err := jsonString(b)
+		if err != nil {
 			return err
 		}
 		*t = tgID(s)
@@ -129,12 +131,9 @@ func (t *tgText) UnmarshalJSON(b []byte) error {
 	}
 	switch b[0] {
 	case '"':
-		var s string
-		if err := json.Unmarshal(b, &s); err != nil {
-			return err
-		}
+		s, err := jsonString(b)
 		*t = tgText(s)
-		return nil
+		return err
 	case 'n':
 		*t = ""
 		return nil
@@ -164,7 +163,9 @@ type tgEntity struct {
 func (e *tgEntity) UnmarshalJSON(b []byte) error {
 	if len(b) > 0 && b[0] == '"' {
 		e.Type = "plain"
-		return json.Unmarshal(b, &e.Text)
+		var err error
+		e.Text, err = jsonString(b)
+		return err
 	}
 	var o struct {
 		Type   string `json:"type"`
@@ -189,6 +190,21 @@ func (e tgEntity) render() string {
 		return e.Text + " (" + e.Href + ")"
 	}
 	return e.Text
+}
+
+// jsonString decodes a JSON string literal. Most strings in an export
+// have no escapes and are valid UTF-8; those skip a second full decode
+// (the decoder has already validated the literal).
+func jsonString(b []byte) (string, error) {
+	if len(b) >= 2 && b[0] == '"' && b[len(b)-1] == '"' {
+		in := b[1 : len(b)-1]
+		if bytes.IndexByte(in, '\\') < 0 && utf8.Valid(in) {
+			return string(in), nil
+		}
+	}
+	var s string
+	err := json.Unmarshal(b, &s)
+	return s, err
 }
 
 // fileNotIncluded is how exports mark media they left out, e.g. "(File
@@ -259,7 +275,6 @@ func (p *tgParser) message(c *tgChat, tm *tgMessage) (*vault.Message, error) {
 	if err := p.times(tm, m); err != nil {
 		return nil, err
 	}
-	setHeader(m, "chat_type", c.typ)
 	switch tm.Type {
 	case "service":
 		m.Kind = "system"
