@@ -2,10 +2,12 @@ package ingest
 
 import (
 	"bytes"
+	"encoding/base64"
 	"fmt"
 	"mime"
 	"net/mail"
 	"net/url"
+	"sort"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -60,6 +62,8 @@ var mailMIMEParser = enmime.NewParser(
 // emailSource is where one message's bytes came from.
 type emailSource struct {
 	format, file, fileSHA256, position string
+	// extra headers the container knows (maildir flags, folder).
+	extra map[string]string
 	// envelope is the mbox "From " line, whose date is the last resort
 	// for the message's time.
 	envelope string
@@ -112,6 +116,9 @@ func parseEmail(raw []byte, src emailSource, now time.Time) (*vault.Message, err
 				m.Headers[k] = v
 			}
 		}
+	}
+	for k, v := range src.extra {
+		m.Headers[k] = v
 	}
 	m.Subject = strings.TrimSpace(mailHeader(env, "Subject"))
 
@@ -184,7 +191,7 @@ func parseEmail(raw []byte, src emailSource, now time.Time) (*vault.Message, err
 	}
 
 	for _, e := range env.Errors {
-		warn = append(warn, mailText(e.Error()))
+		warn = append(warn, mailClip(mailText(e.Error()), 200))
 	}
 	if len(warn) > 0 {
 		if len(warn) > 20 {
@@ -231,7 +238,7 @@ func mailDecodeHeader(raw string) string {
 // ("=?iso-8859-1?Q?Fr\xf6sche?=", as Eudora wrote them), which decoders
 // otherwise reject, leaving the encoded word on screen.
 func mailFix8bitWords(s string) string {
-	if !strings.Contains(s, "=?") || isASCII(s) {
+	if !strings.Contains(s, "=?") || mailIsASCII(s) {
 		return s
 	}
 	var b strings.Builder
@@ -268,7 +275,7 @@ func mailFix8bitWords(s string) string {
 	return b.String()
 }
 
-func isASCII(s string) bool {
+func mailIsASCII(s string) bool {
 	for i := 0; i < len(s); i++ {
 		if s[i] >= 0x80 {
 			return false
@@ -349,6 +356,10 @@ func mailAttachments(env *enmime.Envelope, body *strings.Builder, depth int, war
 			body.WriteString(mailText(string(p.Content)))
 			continue
 		}
+		recovered := mailRecoverGluedBody(p)
+		if recovered {
+			warn = append(warn, fmt.Sprintf("part %s: body glued to its headers, recovered", p.PartID))
+		}
 		a := vault.Attachment{
 			Name:    mailFileName(p),
 			Type:    p.ContentType,
@@ -383,6 +394,67 @@ func mailAttachments(env *enmime.Envelope, body *strings.Builder, depth int, war
 		out = append(out, a)
 	}
 	return out, warn
+}
+
+// mailRecoverGluedBody repairs a base64 part whose header block is not
+// ended by a blank line (MimeKit issue 1189 shows one from a Gmail
+// export): the parser takes the body as a continuation of the last
+// header and leaves the part empty. The base64 run is moved back from
+// the header into Content, and the header is cut before it so the file
+// name is clean again.
+func mailRecoverGluedBody(p *enmime.Part) bool {
+	if len(p.Content) > 0 || !strings.EqualFold(strings.TrimSpace(p.Header.Get("Content-Transfer-Encoding")), "base64") {
+		return false
+	}
+	keys := make([]string, 0, len(p.Header))
+	for k := range p.Header {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		vs := p.Header[k]
+		for j, v := range vs {
+			f := strings.Fields(v)
+			i := len(f)
+			for i > 0 && mailBase64Token(f[i-1]) {
+				i--
+			}
+			data := strings.Join(f[i:], "")
+			if i == 0 || len(data) < 16 {
+				continue
+			}
+			b, err := base64.StdEncoding.DecodeString(data)
+			if err != nil {
+				if b, err = base64.RawStdEncoding.DecodeString(strings.TrimRight(data, "=")); err != nil {
+					continue
+				}
+			}
+			p.Content = b
+			vs[j] = strings.Join(f[:i], " ")
+			if p.FileName != "" {
+				if n := p.ContentTypeParams["name"]; n != "" {
+					p.FileName = n
+				} else {
+					p.FileName = strings.Trim(strings.Fields(p.FileName)[0], `"`)
+				}
+			}
+			return true
+		}
+	}
+	return false
+}
+
+func mailBase64Token(s string) bool {
+	if len(s) < 8 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '+' || c == '/' || c == '=') {
+			return false
+		}
+	}
+	return true
 }
 
 // mailFileName returns the part's file name. enmime decodes RFC 2231 and
@@ -655,7 +727,8 @@ func mailFirstID(s string) string {
 		if j < 0 {
 			break
 		}
-		if id := strings.TrimSpace(s[i+1 : i+1+j]); id != "" && !strings.ContainsAny(id, " \t<") {
+		// Folding can leave white space inside an id ("<1@ ebony >").
+		if id := strings.Join(strings.Fields(s[i+1:i+1+j]), ""); id != "" && !strings.Contains(id, "<") {
 			return id
 		}
 		s = s[i+1+j+1:]

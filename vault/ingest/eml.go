@@ -43,6 +43,7 @@ var mailKnownHeaders = map[string]bool{
 	"from": true, "to": true, "date": true, "subject": true, "message-id": true,
 	"received": true, "return-path": true, "mime-version": true, "delivered-to": true,
 	"content-type": true, "cc": true, "reply-to": true, "x-mailer": true, "sender": true,
+	"content-transfer-encoding": true, "in-reply-to": true, "references": true,
 }
 
 // mailLooksLikeHeaders reports whether b starts with an RFC 5322 header block
@@ -54,7 +55,10 @@ func mailLooksLikeHeaders(b []byte) bool {
 	for sc.Scan() {
 		line := strings.TrimRight(sc.Text(), "\r")
 		if line == "" {
-			break
+			// A complete header block of nothing but well-formed fields
+			// is a message even with a single known name (a bare MIME
+			// entity: Content-Type and a body).
+			return known >= 1
 		}
 		lines++
 		if line[0] == ' ' || line[0] == '\t' {
@@ -64,14 +68,20 @@ func mailLooksLikeHeaders(b []byte) bool {
 			continue
 		}
 		i := strings.IndexByte(line, ':')
-		if i <= 0 {
-			return false
+		name := ""
+		if i > 0 {
+			name = line[:i]
 		}
-		name := line[:i]
 		for _, r := range name {
 			if r <= ' ' || r > '~' {
-				return false
+				name = ""
+				break
 			}
+		}
+		if name == "" {
+			// A broken line after real headers (an unfolded
+			// continuation) does not unmake a message.
+			return lines > 1 && known >= 2
 		}
 		if mailKnownHeaders[strings.ToLower(name)] {
 			known++
@@ -80,12 +90,15 @@ func mailLooksLikeHeaders(b []byte) bool {
 	return known >= 2
 }
 
+// detectEML also accepts a message saved with its mbox envelope line;
+// Mbox detects such a file too, and whichever is asked first imports it
+// the same way.
 func detectEML(path string) bool {
 	b := mailHead(path)
-	if len(b) == 0 || mboxIsFromLine(mailFirstLine(b)) {
-		return false
+	if l := mailFirstLine(b); mboxIsFromLine(l) {
+		b = b[len(l):]
 	}
-	return mailLooksLikeHeaders(b)
+	return len(b) > 0 && mailLooksLikeHeaders(b)
 }
 
 func mailFirstLine(b []byte) []byte {
