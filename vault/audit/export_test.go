@@ -87,3 +87,6 @@ func SetNow(f func() time.Time) (restore func()) {
 	now = f
 	return func() { now = old }
 }
+
+// Abandon closes a session's file without a close record, as a crash does.
+func Abandon(l *Log) { l.abandon() }

@@ -88,3 +88,5 @@ func hexDecode(t testing.TB, dst, src []byte) {
 		t.Fatal(err)
 	}
 }
+
+func baseName(p string) string { return filepath.Base(p) }

@@ -96,6 +96,9 @@ func Verify(dir string, identities []age.Identity, cp *Checkpoint) (*Report, err
 
 // check is Verify, optionally decoding events for Read.
 func check(dir string, identities []age.Identity, cp *Checkpoint, decrypt bool) (*Report, []Event, error) {
+	if len(identities) == 0 {
+		return nil, nil, ErrNotAuditor
+	}
 	if cp != nil {
 		if err := cp.verifySignature(identities); err != nil {
 			return nil, nil, err
