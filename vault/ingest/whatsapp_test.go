@@ -97,9 +97,9 @@ func TestWhatsAppSamples(t *testing.T) {
 			last:  waWant{"Loris", "2019-06-20 16:45:28", "Links:\n- https://github.com/Pustur/whatsapp-chat-parser\n- https://github.com/Pustur/whatsapp-chat-parser-website"},
 			check: func(t *testing.T, msgs []*vaultMessage) {
 				want := map[string]int64{
-					"00000001-PHOTO-2019-06-20-16-00-15.jpg": 146284,
-					"00000002-VIDEO-2019-06-20-16-01-42.mp4": 64825,
-					"00000003-AUDIO-2019-06-20-16-03-55.mp3": 240325,
+					"00000001-PHOTO-2019-06-20-16-00-15.jpg":    146284,
+					"00000002-VIDEO-2019-06-20-16-01-42.mp4":    64825,
+					"00000003-AUDIO-2019-06-20-16-03-55.mp3":    240325,
 					"00000004-whatsapp-chat-parser-example.zip": 2721,
 				}
 				for _, m := range msgs {
