@@ -125,16 +125,19 @@ func ComputeID(m *Message) string {
 	return hex.EncodeToString(sum[:16])
 }
 
+// ErrInvalidMessage wraps every error of Validate.
+var ErrInvalidMessage = errors.New("invalid message")
+
 // Validate checks the fields every message must have and fills in what
 // can be derived (the ID, UTC time, attachment sizes and hashes).
 func Validate(m *Message) error {
 	switch {
 	case m.Source == "":
-		return errors.New(`missing "source"`)
+		return fmt.Errorf(`%w: missing "source"`, ErrInvalidMessage)
 	case m.Conversation.ID == "":
-		return errors.New(`missing "conversation.id"`)
+		return fmt.Errorf(`%w: missing "conversation.id"`, ErrInvalidMessage)
 	case m.Time.IsZero():
-		return errors.New(`missing "time"`)
+		return fmt.Errorf(`%w: missing "time"`, ErrInvalidMessage)
 	}
 	if _, off := m.Time.Zone(); m.Offset == 0 && off != 0 {
 		m.Offset = off
@@ -150,7 +153,7 @@ func Validate(m *Message) error {
 	}
 	id := ComputeID(m)
 	if m.ID != "" && m.ID != id {
-		return fmt.Errorf("id %q does not match the content (want %s)", m.ID, id)
+		return fmt.Errorf("%w: id %q does not match the content (want %s; put the source's own id in provenance.original_id)", ErrInvalidMessage, m.ID, id)
 	}
 	m.ID = id
 	return nil

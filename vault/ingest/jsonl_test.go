@@ -19,7 +19,7 @@ func TestJSONL(t *testing.T) {
 		{"one", `{"source":"slack","conversation":{"id":"c1"},"sender":"ann","time":"2024-01-02T03:04:05Z","body":"hi"}`, 1, ""},
 		{"blank lines", "\n" + `{"source":"slack","conversation":{"id":"c1"},"time":"2024-01-02T03:04:05+02:00","body":"x"}` + "\n\n", 1, ""},
 		{"bad json", `{"source":"slack",`, 0, "in.jsonl:1: malformed JSON"},
-		{"missing conv", `{"source":"slack","time":"2024-01-02T03:04:05Z"}`, 0, `in.jsonl:1: missing "conversation.id"`},
+		{"missing conv", `{"source":"slack","time":"2024-01-02T03:04:05Z"}`, 0, `in.jsonl:1: invalid message: missing "conversation.id"`},
 		{"unknown field", `{"source":"slack","conversation":{"id":"c"},"time":"2024-01-02T03:04:05Z","bogus":1}`, 0, "unknown field"},
 		{"wrong id", `{"id":"00","source":"slack","conversation":{"id":"c"},"time":"2024-01-02T03:04:05Z"}`, 0, "does not match"},
 		{"second line bad", `{"source":"slack","conversation":{"id":"c1"},"time":"2024-01-02T03:04:05Z"}` + "\nnope", 0, "in.jsonl:2:"},

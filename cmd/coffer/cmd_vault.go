@@ -1,0 +1,293 @@
+package main
+
+import (
+	"encoding/json"
+	"flag"
+	"fmt"
+	"os"
+	"text/tabwriter"
+
+	"coffer/vault"
+)
+
+func statsCommand() *command {
+	return &command{
+		name:    "stats",
+		args:    "DIR",
+		summary: "count messages per source and conversation (after unlock)",
+		help: `
+Examples:
+  coffer stats case-2291
+  coffer stats case-2291 --identity me.key --json`,
+		setup: func(fs *flag.FlagSet) func(*env, []string) error {
+			var u unlockFlags
+			var asJSON bool
+			u.register(fs)
+			fs.BoolVar(&asJSON, "json", false, "print JSON")
+			return func(e *env, args []string) error {
+				if err := needArgs("stats", args, 1, 1); err != nil {
+					return err
+				}
+				v, err := u.open(e, args[0])
+				if err != nil {
+					return err
+				}
+				defer v.Close()
+				st := v.Stats()
+				if asJSON {
+					enc := json.NewEncoder(e.stdout)
+					enc.SetIndent("", "  ")
+					return enc.Encode(st)
+				}
+				m := v.Manifest
+				fmt.Fprintf(e.stdout, "Vault %q: %d messages, %d conversations, %d imports (unlocked by %s, %s).\n",
+					oneLine(m.Name), st.Messages, len(st.Conversations), m.Imports, oneLine(v.Member.Name), v.Method)
+				tw := tabwriter.NewWriter(e.stdout, 2, 4, 2, ' ', 0)
+				fmt.Fprintf(tw, "\nSOURCE\tMESSAGES\n")
+				for _, s := range st.Sources {
+					fmt.Fprintf(tw, "%s\t%d\n", oneLine(s.Name), s.Count)
+				}
+				fmt.Fprintf(tw, "\nCONVERSATION\tSOURCE\tMESSAGES\n")
+				for _, c := range st.Conversations {
+					title := c.Title
+					if title == "" {
+						title = c.ID
+					}
+					fmt.Fprintf(tw, "%s\t%s\t%d\n", truncate(oneLine(title), 60), oneLine(c.Source), c.Count)
+				}
+				return tw.Flush()
+			}
+		},
+	}
+}
+
+func verifyCommand() *command {
+	return &command{
+		name:    "verify",
+		args:    "DIR",
+		summary: "check every vault file's signature and hash, without unlocking",
+		help: `
+Checks the manifest's signed chain, that it is not older than what this
+machine saw before, and the size and SHA-256 of every file it names; lists
+files it does not name. Prints no content. Exit status 0 when the vault is
+intact, 1 when anything was tampered with (each file named).
+
+Examples:
+  coffer verify case-2291`,
+		setup: func(fs *flag.FlagSet) func(*env, []string) error {
+			return func(e *env, args []string) error {
+				if err := needArgs("verify", args, 1, 1); err != nil {
+					return err
+				}
+				rep, err := vault.Verify(args[0])
+				if err != nil {
+					return err
+				}
+				for _, n := range rep.Notes {
+					fmt.Fprintf(e.stderr, "coffer: note: %s\n", oneLine(n.String()))
+				}
+				for _, p := range rep.Problems {
+					fmt.Fprintf(e.stderr, "coffer: tampered: %s\n", oneLine(p.Error()))
+				}
+				m := rep.Manifest
+				if !rep.OK() {
+					return &cliError{err: fmt.Errorf("vault %s: %d of %d files failed verification", args[0], len(rep.Problems), rep.Files),
+						hint: "restore the named files from a backup; coffer shows nothing from a failed file", code: exitFailure}
+				}
+				fmt.Fprintf(e.stdout, "Vault %q is intact: manifest of %d signed records, %d files verified.\n", oneLine(m.Name), m.Seq()+1, rep.Files)
+				return nil
+			}
+		},
+	}
+}
+
+func memberCommand() *command {
+	return &command{
+		name:    "member",
+		args:    "add|remove|list DIR [MEMBER]",
+		summary: "list, add or remove the members who can unlock the vault",
+		help: `
+Adding a member wraps every vault secret to them: they read the whole
+vault, past and future. Removing a member rotates the vault secret: they
+cannot read anything imported afterwards, but keep what they could already
+read. Listing needs no unlock.
+
+Examples:
+  coffer member list case-2291
+  coffer member add case-2291 --recipient age1pq1... --name alice
+  coffer member add case-2291 --passphrase --name bob
+  coffer member add case-2291 --identity-out carol.key --name carol
+  coffer member remove case-2291 alice`,
+		setup: func(fs *flag.FlagSet) func(*env, []string) error {
+			var (
+				u                      unlockFlags
+				recipient, name, idOut string
+				withPassphrase         bool
+			)
+			u.register(fs)
+			fs.StringVar(&recipient, "recipient", "", "add: the new member's recipient `R`")
+			fs.BoolVar(&withPassphrase, "passphrase", false, "add: a passphrase member (asked twice)")
+			fs.StringVar(&idOut, "identity-out", "", "add: generate the new member's key into `FILE`")
+			fs.StringVar(&name, "name", "", "add: the new member's `NAME`")
+			return func(e *env, args []string) error {
+				if err := needArgs("member", args, 2, 3); err != nil {
+					return err
+				}
+				op, dir := args[0], args[1]
+				switch op {
+				case "list":
+					m, err := vault.ReadManifest(dir)
+					if err != nil {
+						return err
+					}
+					tw := tabwriter.NewWriter(e.stdout, 2, 4, 2, ' ', 0)
+					fmt.Fprintf(tw, "ROLE\tID\tNAME\tKIND\tFINGERPRINT\tSTATUS\n")
+					for _, mem := range m.Members {
+						status := "active"
+						if mem.Removed {
+							status = "removed"
+						}
+						fmt.Fprintf(tw, "member\t%s\t%s\t%s\t%s\t%s\n", mem.ID, oneLine(mem.Name), mem.Kind, vault.Fingerprint(mem.Recipient), status)
+					}
+					for _, a := range m.Auditors {
+						fmt.Fprintf(tw, "auditor\t-\t%s\t-\t%s\tactive\n", oneLine(a.Name), vault.Fingerprint(a.Recipient))
+					}
+					for _, k := range m.IngestKeys {
+						status := "active"
+						if k.Removed {
+							status = "revoked"
+						}
+						fmt.Fprintf(tw, "ingest\t%s\t%s\ted25519\t-\t%s\n", k.ID, oneLine(k.Name), status)
+					}
+					return tw.Flush()
+				case "add":
+					if needArgs("member add", args, 2, 2) != nil {
+						return usageError("member add takes DIR and flags")
+					}
+					n := 0
+					for _, set := range []bool{recipient != "", withPassphrase, idOut != ""} {
+						if set {
+							n++
+						}
+					}
+					if n != 1 {
+						return usageError("member add: give exactly one of --recipient, --passphrase, --identity-out")
+					}
+					v, err := u.unlock(e, dir)
+					if err != nil {
+						return err
+					}
+					defer v.Close()
+					pass := ""
+					if withPassphrase {
+						if pass, err = newPassphrase(e); err != nil {
+							return err
+						}
+					}
+					if idOut != "" {
+						if recipient, err = writeIdentity(idOut, "member key for vault "+dir, e.now()); err != nil {
+							return err
+						}
+					}
+					mem, err := v.AddMember(name, pass, recipient)
+					if err != nil {
+						if idOut != "" {
+							os.Remove(idOut)
+						}
+						return err
+					}
+					fmt.Fprintf(e.stdout, "Added member %s (%s, id %s).\n", oneLine(mem.Name), mem.Kind, mem.ID)
+					return nil
+				case "remove":
+					if len(args) != 3 {
+						return usageError("member remove: name the member: coffer member remove DIR MEMBER")
+					}
+					v, err := u.unlock(e, dir)
+					if err != nil {
+						return err
+					}
+					defer v.Close()
+					mem, err := v.RemoveMember(args[2])
+					if err != nil {
+						return err
+					}
+					fmt.Fprintf(e.stdout, "Removed member %s and rotated the vault secret (now epoch %d).\n", oneLine(mem.Name), v.Manifest.Epoch)
+					fmt.Fprintf(e.stdout, "They can still read what was imported before; nothing imported from now on.\n")
+					return nil
+				}
+				return usageError("member: unknown operation %q (add, remove or list)", op)
+			}
+		},
+	}
+}
+
+func ingestKeyCommand() *command {
+	return &command{
+		name:    "ingest-key",
+		args:    "DIR",
+		summary: "make (or revoke) a key that appends to the vault without reading it",
+		help: `
+An ingest key goes on a capture host: 'coffer import --ingest-key FILE'
+appends signed segments encrypted to the vault, and the key can decrypt
+nothing. Revoke it when the host is retired or compromised.
+
+Examples:
+  coffer ingest-key case-2291 --name mail-gateway -o gateway.key
+  coffer ingest-key case-2291 --revoke mail-gateway`,
+		setup: func(fs *flag.FlagSet) func(*env, []string) error {
+			var (
+				u                 unlockFlags
+				name, out, revoke string
+			)
+			u.register(fs)
+			fs.StringVar(&name, "name", "", "the key's `NAME`")
+			fs.StringVar(&out, "o", "", "write the key to `FILE` (default: standard output)")
+			fs.StringVar(&revoke, "revoke", "", "revoke the ingest key with this `ID` or name")
+			return func(e *env, args []string) error {
+				if err := needArgs("ingest-key", args, 1, 1); err != nil {
+					return err
+				}
+				v, err := u.unlock(e, args[0])
+				if err != nil {
+					return err
+				}
+				defer v.Close()
+				if revoke != "" {
+					if err := v.RemoveIngestKey(revoke); err != nil {
+						return err
+					}
+					fmt.Fprintf(e.stdout, "Revoked ingest key %s.\n", oneLine(revoke))
+					return nil
+				}
+				if out != "" {
+					// Refuse to overwrite before anything is authorised.
+					if _, err := os.Stat(out); err == nil {
+						return fmt.Errorf("%s exists", out)
+					}
+				}
+				data, k, err := v.NewIngestKey(name)
+				if err != nil {
+					return err
+				}
+				if out == "" {
+					_, err = e.stdout.Write(data)
+					return err
+				}
+				if err := os.WriteFile(out, data, 0o600); err != nil {
+					return err
+				}
+				fmt.Fprintf(e.stdout, "Wrote ingest key %s (id %s) to %s.\n", oneLine(k.Name), k.ID, out)
+				return nil
+			}
+		},
+	}
+}
+
+// truncate shortens s to n runes with an ellipsis.
+func truncate(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n-1]) + "…"
+}

@@ -1,0 +1,133 @@
+package main
+
+import (
+	"bufio"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"coffer/vault"
+
+	"golang.org/x/term"
+)
+
+// unlockFlags are shared by every command that needs the vault secret.
+type unlockFlags struct {
+	identities     listFlag
+	passphraseFile string
+}
+
+func (u *unlockFlags) register(fs *flag.FlagSet) {
+	fs.Var(&u.identities, "identity", "unlock with the age, hybrid or SSH identity in `FILE` (repeatable)")
+	fs.StringVar(&u.passphraseFile, "passphrase-file", "", "read the passphrase from the first line of `FILE` (for automation)")
+}
+
+// key builds the unlock key: identities, a passphrase file, or a prompt
+// on the terminal.
+func (u *unlockFlags) key(e *env, dir string) (vault.Key, error) {
+	var k vault.Key
+	for _, path := range u.identities {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return k, err
+		}
+		ids, err := vault.ParseIdentities(data)
+		if err != nil {
+			return k, fmt.Errorf("identity %s: %v", path, err)
+		}
+		k.Identities = append(k.Identities, ids...)
+	}
+	if u.passphraseFile != "" {
+		p, err := readPassphraseFile(u.passphraseFile)
+		if err != nil {
+			return k, err
+		}
+		k.Passphrases = append(k.Passphrases, p)
+	}
+	if len(k.Identities) == 0 && len(k.Passphrases) == 0 {
+		p, err := prompt(e, fmt.Sprintf("Passphrase for vault %s: ", dir))
+		if err != nil {
+			return k, err
+		}
+		k.Passphrases = append(k.Passphrases, p)
+	}
+	return k, nil
+}
+
+func readPassphraseFile(path string) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	line, err := bufio.NewReader(io.LimitReader(f, 64<<10)).ReadString('\n')
+	if err != nil && err != io.EOF {
+		return "", err
+	}
+	p := strings.TrimRight(line, "\r\n")
+	if p == "" {
+		return "", fmt.Errorf("passphrase file %s is empty", path)
+	}
+	return p, nil
+}
+
+var errNoTerminal = errors.New("no terminal to ask for the passphrase")
+
+// prompt reads a secret from the terminal, never from stdin (which may be
+// a pipe carrying data) and never echoing it.
+func prompt(e *env, msg string) (string, error) {
+	if e.tty == nil {
+		return "", withHint(errNoTerminal, "use --identity FILE or --passphrase-file FILE")
+	}
+	tty, err := e.tty()
+	if err != nil {
+		return "", withHint(errNoTerminal, "use --identity FILE or --passphrase-file FILE")
+	}
+	defer tty.Close()
+	fmt.Fprint(tty, msg)
+	var p []byte
+	if f, ok := tty.(*os.File); ok {
+		p, err = term.ReadPassword(int(f.Fd()))
+		fmt.Fprintln(tty)
+	} else {
+		var line string
+		line, err = bufio.NewReader(tty).ReadString('\n')
+		p = []byte(strings.TrimRight(line, "\r\n"))
+	}
+	if err != nil && !(errors.Is(err, io.EOF) && len(p) > 0) {
+		return "", fmt.Errorf("read passphrase: %w", err)
+	}
+	if len(p) == 0 {
+		return "", errors.New("empty passphrase")
+	}
+	return string(p), nil
+}
+
+func openTTY() (io.ReadWriteCloser, error) { return os.OpenFile("/dev/tty", os.O_RDWR, 0) }
+
+// unlock opens the vault with the flags' key.
+func (u *unlockFlags) unlock(e *env, dir string) (*vault.Vault, error) {
+	k, err := u.key(e, dir)
+	if err != nil {
+		return nil, err
+	}
+	return vault.Unlock(dir, k)
+}
+
+// open unlocks and decrypts every message.
+func (u *unlockFlags) open(e *env, dir string) (*vault.Vault, error) {
+	v, err := u.unlock(e, dir)
+	if err != nil {
+		return nil, err
+	}
+	if err := v.Load(nil); err != nil {
+		return nil, err
+	}
+	for _, w := range v.Warnings {
+		fmt.Fprintf(e.stderr, "coffer: warning: %s\n", oneLine(w))
+	}
+	return v, nil
+}
