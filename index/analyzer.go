@@ -1,0 +1,156 @@
+package index
+
+import (
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/blevesearch/bleve/v2/analysis"
+	"github.com/blevesearch/bleve/v2/analysis/lang/cjk"
+	"github.com/blevesearch/bleve/v2/analysis/token/lowercase"
+	"github.com/blevesearch/bleve/v2/registry"
+	"github.com/blevesearch/segment"
+	"golang.org/x/text/unicode/norm"
+)
+
+// analyzerName is the analyzer of every full-text field. It is language
+// neutral on purpose: archives mix languages within one conversation, and
+// a stemmer for one language mangles the others.
+//
+//   - Unicode word segmentation (UAX #29), keeping emoji as tokens (bleve's
+//     own unicode tokenizer drops them, and reviewers search for 🎉);
+//   - CJK width folding, lower-casing, then accent folding of alphabetic
+//     words (cafe finds café) that leaves kana and hangul alone;
+//   - CJK bigrams, so 東京タワー is findable by 東京 without a dictionary.
+//
+// Token offsets always refer to the original text: highlights are byte
+// ranges into the message, computed with this same analyzer.
+const analyzerName = "coffer_text"
+
+// Registration at init is how bleve finds analyzers by name from a mapping;
+// the registry is bleve's, these entries never change after init.
+func init() {
+	if err := registry.RegisterAnalyzer(analyzerName, func(map[string]any, *registry.Cache) (analysis.Analyzer, error) {
+		return newAnalyzer(), nil
+	}); err != nil {
+		panic(err)
+	}
+}
+
+func newAnalyzer() analysis.Analyzer {
+	return &analysis.DefaultAnalyzer{
+		Tokenizer: tokenizer{},
+		TokenFilters: []analysis.TokenFilter{
+			cjk.NewCJKWidthFilter(),
+			lowercase.NewLowerCaseFilter(),
+			foldFilter{},
+			cjk.NewCJKBigramFilter(false),
+		},
+	}
+}
+
+// tokenizer is bleve's unicode tokenizer plus emoji: segments the word
+// breaker classes as "none" are kept when they hold a pictographic symbol.
+type tokenizer struct{}
+
+func (tokenizer) Tokenize(input []byte) analysis.TokenStream {
+	seg := segment.NewWordSegmenterDirect(input)
+	// One backing array for all tokens of the text: indexing allocates
+	// per message, so this matters at a million messages.
+	toks := make([]analysis.Token, 0, len(input)/5+1)
+	start, pos := 0, 1
+	for seg.Segment() {
+		b := seg.Bytes()
+		end := start + len(b)
+		typ, keep := analysis.AlphaNumeric, true
+		switch seg.Type() {
+		case segment.Ideo, segment.Kana:
+			typ = analysis.Ideographic
+		case segment.Number:
+			typ = analysis.Numeric
+		case segment.None:
+			typ, keep = analysis.Single, isEmoji(b)
+		}
+		if keep {
+			toks = append(toks, analysis.Token{Term: b, Start: start, End: end, Position: pos, Type: typ})
+			pos++
+		}
+		start = end
+	}
+	rv := make(analysis.TokenStream, len(toks))
+	for i := range toks {
+		rv[i] = &toks[i]
+	}
+	return rv
+}
+
+func isEmoji(b []byte) bool {
+	for len(b) > 0 {
+		r, n := utf8.DecodeRune(b)
+		b = b[n:]
+		if unicode.Is(unicode.So, r) || (r >= 0x1F000 && r <= 0x1FAFF) {
+			return true
+		}
+	}
+	return false
+}
+
+// foldFilter removes accents from alphabetic tokens and emoji presentation
+// and skin-tone modifiers from symbol tokens, so that a query typed without
+// them still matches.
+type foldFilter struct{}
+
+func (foldFilter) Filter(in analysis.TokenStream) analysis.TokenStream {
+	for _, t := range in {
+		if !hasNonASCII(t.Term) {
+			continue
+		}
+		switch t.Type {
+		case analysis.AlphaNumeric:
+			t.Term = foldAccents(t.Term)
+		case analysis.Single:
+			t.Term = stripEmojiModifiers(t.Term)
+		}
+	}
+	return in
+}
+
+func hasNonASCII(b []byte) bool {
+	for _, c := range b {
+		if c >= utf8.RuneSelf {
+			return true
+		}
+	}
+	return false
+}
+
+// foldAccents decomposes, drops combining marks and recomposes, so hangul
+// syllables survive while é becomes e.
+func foldAccents(term []byte) []byte {
+	d := norm.NFD.Bytes(term)
+	out := d[:0]
+	for len(d) > 0 {
+		r, n := utf8.DecodeRune(d)
+		if !unicode.Is(unicode.Mn, r) {
+			out = append(out, d[:n]...)
+		}
+		d = d[n:]
+	}
+	return norm.NFC.Bytes(out)
+}
+
+// stripEmojiModifiers keeps a lone modifier as it is, so that searching
+// for 🏽 itself still works.
+func stripEmojiModifiers(term []byte) []byte {
+	out := make([]byte, 0, len(term))
+	for rest := term; len(rest) > 0; {
+		r, n := utf8.DecodeRune(rest)
+		if r != 0xFE0E && r != 0xFE0F && (r < 0x1F3FB || r > 0x1F3FF) {
+			out = append(out, rest[:n]...)
+		}
+		rest = rest[n:]
+	}
+	if len(out) == 0 {
+		return term
+	}
+	return out
+}

@@ -1,0 +1,115 @@
+package index
+
+import (
+	"errors"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// dateContext interprets date: values. Calendar dates are days in loc;
+// relative dates ("7d") count back from now.
+type dateContext struct {
+	now time.Time
+	loc *time.Location
+}
+
+const (
+	minUnix = math.MinInt64
+	maxUnix = math.MaxInt64
+)
+
+// parseRange returns the half-open range [from, to) in Unix seconds that
+// field:value denotes:
+//
+//	date:A..B  from the start of A to the end of B (either side optional)
+//	date:A     all of A (a year, month, day, or since a relative point)
+//	after:A    from the start of A on (same as date:A..)
+//	before:A   up to, not including, the start of A
+func (dc *dateContext) parseRange(field, v string) (from, to int64, err error) {
+	switch field {
+	case "after":
+		from, _, err = dc.period(v)
+		return from, maxUnix, err
+	case "before":
+		to, _, err = dc.period(v)
+		return minUnix, to, err
+	}
+	a, b, isRange := strings.Cut(v, "..")
+	if !isRange {
+		return dc.period(v)
+	}
+	from, to = minUnix, maxUnix
+	if a != "" {
+		if from, _, err = dc.period(a); err != nil {
+			return 0, 0, err
+		}
+	}
+	if b != "" {
+		if _, to, err = dc.period(b); err != nil {
+			return 0, 0, err
+		}
+	}
+	if a == "" && b == "" {
+		return 0, 0, errors.New(`a date range needs at least one end ("2024-01-01..", "..2024-03-31")`)
+	}
+	if from >= to {
+		return 0, 0, errors.New("the date range ends before it starts")
+	}
+	return from, to, nil
+}
+
+// period returns the span a single date denotes: a calendar year, month
+// or day, today/yesterday, or a relative point ("7d", "2w", "3m", "1y",
+// "12h") which spans from that point until now.
+func (dc *dateContext) period(v string) (from, to int64, err error) {
+	now := dc.now.In(dc.loc)
+	day := func(t time.Time) time.Time {
+		return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, dc.loc)
+	}
+	switch strings.ToLower(v) {
+	case "today":
+		d := day(now)
+		return d.Unix(), d.AddDate(0, 0, 1).Unix(), nil
+	case "yesterday":
+		d := day(now).AddDate(0, 0, -1)
+		return d.Unix(), d.AddDate(0, 0, 1).Unix(), nil
+	}
+	if n := len(v); n >= 2 && strings.ContainsRune("hdwmy", rune(v[n-1])) {
+		if k, err := strconv.Atoi(v[:n-1]); err == nil && k >= 0 && k < 1000 {
+			var t time.Time
+			switch v[n-1] {
+			case 'h':
+				t = now.Add(-time.Duration(k) * time.Hour)
+			case 'd':
+				t = now.AddDate(0, 0, -k)
+			case 'w':
+				t = now.AddDate(0, 0, -7*k)
+			case 'm':
+				t = now.AddDate(0, -k, 0)
+			case 'y':
+				t = now.AddDate(-k, 0, 0)
+			}
+			return t.Unix(), now.Unix() + 1, nil
+		}
+	}
+	for _, f := range []struct {
+		layout string
+		next   func(time.Time) time.Time
+	}{
+		{"2006-01-02", func(t time.Time) time.Time { return t.AddDate(0, 0, 1) }},
+		{"2006-01", func(t time.Time) time.Time { return t.AddDate(0, 1, 0) }},
+		{"2006", func(t time.Time) time.Time { return t.AddDate(1, 0, 0) }},
+	} {
+		if len(v) != len(f.layout) {
+			continue
+		}
+		t, err := time.ParseInLocation(f.layout, v, dc.loc)
+		if err != nil {
+			continue
+		}
+		return t.Unix(), f.next(t).Unix(), nil
+	}
+	return 0, 0, errors.New("bad date " + strconv.Quote(v) + ` (want 2024, 2024-03, 2024-03-31, today, yesterday or 7d, 2w, 3m, 1y)`)
+}

@@ -1,0 +1,24 @@
+// Package index makes an unlocked vault searchable, entirely in memory.
+//
+// # Guarantees
+//
+// The index never touches disk: full text goes into bleve's scorch engine
+// opened with an empty path (no persister, no files), bleve's slow-query log
+// is never enabled, and everything else (time order, senders,
+// conversations, tags, facets) lives in plain Go slices. No query, term or
+// tag is logged. A test builds an index with HOME, TMPDIR and the working
+// directory pointed at empty folders and checks they stay empty.
+//
+// # Design
+//
+// Messages get an ordinal: their rank in time order. bleve holds only the
+// text (subject and body, with term vectors for phrases) in parallel
+// shards, one per core, and maps each hit back to its ordinal. Everything
+// else is answered from memory: a query is evaluated into a bitset of
+// ordinals, so "newest first" is a reverse bit scan, a date range is a run
+// of bits, and facets are counted over precomputed per-message ordinals.
+// Tags come from outside the vault message and can change at any time;
+// they are never in bleve, so SetTags costs microseconds.
+//
+// Queries use a notmuch-like language documented in QUERY.md.
+package index

@@ -1,0 +1,140 @@
+package index
+
+import (
+	"slices"
+	"strings"
+	"unicode/utf8"
+
+	"coffer/vault"
+)
+
+// highlighter finds where a query's positive full-text parts occur in a
+// message, by re-analysing the message text: the index stores no text or
+// offsets (it would double its size), and only a page of hits is shown.
+type highlighter struct {
+	ix     *Index
+	leaves []hlLeaf
+}
+
+type hlLeaf struct {
+	subjectOnly bool
+	kind        textKind
+	terms       []string
+	fuzz        int
+}
+
+func newHighlighter(ix *Index, root node) *highlighter {
+	h := &highlighter{ix: ix}
+	var walk func(node)
+	walk = func(n node) {
+		switch n := n.(type) {
+		case *textNode:
+			terms := ix.analyze(n.value)
+			if len(terms) > 0 {
+				h.leaves = append(h.leaves, hlLeaf{subjectOnly: n.field == fieldSubject, kind: n.kind, terms: terms, fuzz: n.fuzz})
+			}
+		case *andNode:
+			for _, k := range n.kids {
+				walk(k)
+			}
+		case *orNode:
+			for _, k := range n.kids {
+				walk(k)
+			}
+		}
+		// Excluded words are not in the message: nothing under a NOT.
+	}
+	walk(root)
+	return h
+}
+
+func (h *highlighter) spans(m *vault.Message) []Span {
+	if len(h.leaves) == 0 {
+		return nil
+	}
+	var out []Span
+	if m.Subject != "" {
+		out = h.field(out, "subject", m.Subject, true)
+	}
+	return h.field(out, "body", m.Body, false)
+}
+
+func (h *highlighter) field(out []Span, name, text string, isSubject bool) []Span {
+	toks := h.ix.analyzer.Analyze([]byte(text))
+	var spans []Span
+	for _, l := range h.leaves {
+		if l.subjectOnly && !isSubject {
+			continue
+		}
+		for i := range toks {
+			switch {
+			case len(l.terms) > 1 || l.kind == textWord || l.kind == textPhrase:
+				if i+len(l.terms) > len(toks) {
+					continue
+				}
+				ok := true
+				for j, t := range l.terms {
+					tok := toks[i+j]
+					if string(tok.Term) != t || tok.Position != toks[i].Position+j {
+						ok = false
+						break
+					}
+				}
+				if ok {
+					spans = append(spans, Span{name, toks[i].Start, toks[i+len(l.terms)-1].End})
+				}
+			case l.kind == textPrefix:
+				if strings.HasPrefix(string(toks[i].Term), l.terms[0]) {
+					spans = append(spans, Span{name, toks[i].Start, toks[i].End})
+				}
+			case l.kind == textFuzzy:
+				if withinEdits(string(toks[i].Term), l.terms[0], l.fuzz) {
+					spans = append(spans, Span{name, toks[i].Start, toks[i].End})
+				}
+			}
+		}
+	}
+	if len(spans) == 0 {
+		return out
+	}
+	slices.SortFunc(spans, func(a, b Span) int { return a.Start - b.Start })
+	merged := spans[:1]
+	for _, s := range spans[1:] {
+		last := &merged[len(merged)-1]
+		if s.Start <= last.End {
+			last.End = max(last.End, s.End)
+			continue
+		}
+		merged = append(merged, s)
+	}
+	return append(out, merged...)
+}
+
+// withinEdits reports whether the Levenshtein distance between a and b,
+// in runes, is at most k.
+func withinEdits(a, b string, k int) bool {
+	ra, rb := []rune(a), []rune(b)
+	if d := len(ra) - len(rb); d > k || -d > k {
+		return false
+	}
+	if utf8.RuneCountInString(a) == 0 {
+		return len(rb) <= k
+	}
+	prev := make([]int, len(rb)+1)
+	cur := make([]int, len(rb)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(ra); i++ {
+		cur[0] = i
+		for j := 1; j <= len(rb); j++ {
+			c := prev[j-1]
+			if ra[i-1] != rb[j-1] {
+				c++
+			}
+			cur[j] = min(c, prev[j]+1, cur[j-1]+1)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(rb)] <= k
+}

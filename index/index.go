@@ -1,0 +1,337 @@
+package index
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/blevesearch/bleve/v2/analysis"
+	"github.com/blevesearch/bleve/v2/mapping"
+
+	"coffer/vault"
+)
+
+// Defaults, measured on the reference 2-core machine (see README.md in
+// this package).
+const (
+	// DefaultBatchSize trades build speed against query speed: in-memory
+	// scorch never merges segments, so each batch stays a segment that
+	// every query visits.
+	DefaultBatchSize = 10000
+)
+
+// ErrNotReady is returned by Search for a full-text query while the text
+// index is still being built. Queries on metadata only (from:, in:,
+// date:, tag:, ...) work at once.
+var ErrNotReady = errors.New("index: still indexing")
+
+// Options tune an Index. The zero value is ready to use.
+type Options struct {
+	// Shards is the number of bleve indexes built and searched in
+	// parallel; 0 means one per CPU.
+	Shards int
+	// BatchSize is the number of messages per bleve batch; 0 means
+	// DefaultBatchSize.
+	BatchSize int
+	// Now is the clock for relative dates (date:7d..); nil means time.Now.
+	Now func() time.Time
+	// Location is the time zone of calendar dates in queries and of month
+	// facets; nil means UTC.
+	Location *time.Location
+	// Progress, if set, is called after every indexed batch and once at
+	// the end, from the indexing goroutines, one call at a time.
+	Progress func(Progress)
+}
+
+// Progress describes a build in flight.
+type Progress struct {
+	Done, Total int           // messages indexed, and to index
+	Elapsed     time.Duration // since Start
+	Rate        float64       // messages per second so far
+	ETA         time.Duration // estimate of the time left
+}
+
+// Index is the searchable form of a set of messages. Its methods are safe
+// for concurrent use.
+type Index struct {
+	opt      Options
+	analyzer analysis.Analyzer
+	mapping  *mapping.IndexMappingImpl
+
+	// Per message, by ordinal (time order, ties by ID).
+	msgs   []*vault.Message
+	unix   []int64
+	sender []uint32
+	conv   []uint32
+	source []uint8
+	month  []uint16
+	attach bitset // has at least one attachment
+
+	byID map[string]uint32
+
+	senders    []person // distinct (Sender, SenderID)
+	senderName []uint32 // sender -> index in names, for the sender facet
+	names      []string // distinct sender names
+	convs      []convInfo
+	sources    []string
+	months     []string  // "2024-03"
+	addrs      []person  // distinct To addresses
+	toPairs    []ordPair // (message, address) for every To entry
+
+	tags tagSet
+
+	// Full text.
+	shards   []*shard
+	started  sync.Once
+	done     chan struct{}
+	err      error // set before done is closed
+	progMu   sync.Mutex
+	progress Progress
+}
+
+type person struct {
+	name, id string
+	words    []string // folded words of name and id
+}
+
+type convInfo struct {
+	id, title string
+	words     []string // folded words of id and title
+	members   []string // participants, for to:/with:
+	memWords  [][]string
+}
+
+type ordPair struct{ ord, val uint32 }
+
+// New prepares an index over msgs, which it keeps and reads but never
+// modifies. tags maps message IDs to their tags. The metadata tables are
+// built here (a fraction of a second at a million messages), so metadata
+// queries work at once; call Start to index the text.
+func New(msgs []*vault.Message, tags map[string][]string, opt Options) (*Index, error) {
+	if opt.Shards <= 0 {
+		opt.Shards = runtime.GOMAXPROCS(0)
+	}
+	if opt.BatchSize <= 0 {
+		opt.BatchSize = DefaultBatchSize
+	}
+	if opt.Now == nil {
+		opt.Now = time.Now
+	}
+	if opt.Location == nil {
+		opt.Location = time.UTC
+	}
+	ix := &Index{opt: opt, analyzer: newAnalyzer(), mapping: newMapping(), done: make(chan struct{})}
+	if err := ix.buildTables(msgs); err != nil {
+		return nil, err
+	}
+	ix.tags.init()
+	for id, ts := range tags {
+		if o, ok := ix.byID[id]; ok {
+			ix.tags.set(o, ts)
+		}
+	}
+	return ix, nil
+}
+
+// Build is New followed by Start and Wait.
+func Build(ctx context.Context, msgs []*vault.Message, tags map[string][]string, opt Options) (*Index, error) {
+	ix, err := New(msgs, tags, opt)
+	if err != nil {
+		return nil, err
+	}
+	ix.Start(ctx)
+	if err := ix.Wait(ctx); err != nil {
+		ix.Close()
+		return nil, err
+	}
+	return ix, nil
+}
+
+func (ix *Index) buildTables(in []*vault.Message) error {
+	n := len(in)
+	if n >= 1<<31 {
+		return fmt.Errorf("index: %d messages is too many", n)
+	}
+	msgs := slices.Clone(in)
+	slices.SortStableFunc(msgs, func(a, b *vault.Message) int {
+		if c := a.Time.Compare(b.Time); c != 0 {
+			return c
+		}
+		return strings.Compare(a.ID, b.ID)
+	})
+	ix.msgs = msgs
+	ix.unix = make([]int64, n)
+	ix.sender = make([]uint32, n)
+	ix.conv = make([]uint32, n)
+	ix.source = make([]uint8, n)
+	ix.month = make([]uint16, n)
+	ix.attach = newBitset(n)
+	ix.byID = make(map[string]uint32, n)
+
+	senderIdx := map[[2]string]uint32{}
+	nameIdx := map[string]uint32{}
+	convIdx := map[string]uint32{}
+	sourceIdx := map[string]uint8{}
+	monthIdx := map[string]uint16{}
+	addrIdx := map[string]uint32{}
+	var lastMonth string
+	var lastMonthOrd uint16
+	for i, m := range msgs {
+		o := uint32(i)
+		if m == nil {
+			return fmt.Errorf("index: message %d is nil", i)
+		}
+		if _, dup := ix.byID[m.ID]; dup {
+			return fmt.Errorf("index: duplicate message id %q", m.ID)
+		}
+		ix.byID[m.ID] = o
+		ix.unix[i] = m.Time.Unix()
+
+		sk := [2]string{m.Sender, m.SenderID}
+		s, ok := senderIdx[sk]
+		if !ok {
+			s = uint32(len(ix.senders))
+			senderIdx[sk] = s
+			ix.senders = append(ix.senders, person{name: m.Sender, id: m.SenderID,
+				words: ix.words(m.Sender + " " + m.SenderID)})
+			nv, ok := nameIdx[m.Sender]
+			if !ok {
+				nv = uint32(len(ix.names))
+				nameIdx[m.Sender] = nv
+				ix.names = append(ix.names, m.Sender)
+			}
+			ix.senderName = append(ix.senderName, nv)
+		}
+		ix.sender[i] = s
+
+		c, ok := convIdx[m.Conversation.ID]
+		if !ok {
+			c = uint32(len(ix.convs))
+			convIdx[m.Conversation.ID] = c
+			ci := convInfo{id: m.Conversation.ID, title: m.Conversation.Title,
+				words: ix.words(m.Conversation.ID + " " + m.Conversation.Title), members: m.Conversation.Participants}
+			for _, p := range ci.members {
+				ci.memWords = append(ci.memWords, ix.words(p))
+			}
+			ix.convs = append(ix.convs, ci)
+		}
+		ix.conv[i] = c
+
+		src := strings.ToLower(m.Source)
+		sv, ok := sourceIdx[src]
+		if !ok {
+			if len(ix.sources) == 255 {
+				return fmt.Errorf("index: more than 255 sources (at %q)", m.Source)
+			}
+			sv = uint8(len(ix.sources))
+			sourceIdx[src] = sv
+			ix.sources = append(ix.sources, src)
+		}
+		ix.source[i] = sv
+
+		// Messages are in time order, so months change rarely: skip the
+		// map (and the formatting) while the month stays the same.
+		t := m.Time.In(ix.opt.Location)
+		if i == 0 || t.Format("2006-01") != lastMonth {
+			lastMonth = t.Format("2006-01")
+			mv, ok := monthIdx[lastMonth]
+			if !ok {
+				mv = uint16(len(ix.months))
+				monthIdx[lastMonth] = mv
+				ix.months = append(ix.months, lastMonth)
+			}
+			lastMonthOrd = mv
+		}
+		ix.month[i] = lastMonthOrd
+
+		if len(m.Attachments) > 0 {
+			ix.attach.set(o)
+		}
+		for _, a := range m.To {
+			k := strings.ToLower(a)
+			av, ok := addrIdx[k]
+			if !ok {
+				av = uint32(len(ix.addrs))
+				addrIdx[k] = av
+				ix.addrs = append(ix.addrs, person{name: a, words: ix.words(a)})
+			}
+			ix.toPairs = append(ix.toPairs, ordPair{o, av})
+		}
+	}
+	return nil
+}
+
+// words returns the folded terms of s as the text analyzer sees them, for
+// matching names and titles held in memory.
+func (ix *Index) words(s string) []string {
+	toks := ix.analyzer.Analyze([]byte(s))
+	out := make([]string, len(toks))
+	for i, t := range toks {
+		out[i] = string(t.Term)
+	}
+	return out
+}
+
+// Len returns the number of messages.
+func (ix *Index) Len() int { return len(ix.msgs) }
+
+// Message returns the message with the given ID, or nil.
+func (ix *Index) Message(id string) *vault.Message {
+	if o, ok := ix.byID[id]; ok {
+		return ix.msgs[o]
+	}
+	return nil
+}
+
+// Ready reports whether the full-text index is complete.
+func (ix *Index) Ready() bool {
+	select {
+	case <-ix.done:
+		return ix.err == nil
+	default:
+		return false
+	}
+}
+
+// Done is closed when indexing has finished, successfully or not (see
+// Wait for the error).
+func (ix *Index) Done() <-chan struct{} { return ix.done }
+
+// Wait blocks until the text index is complete, fails, or ctx ends. It
+// must follow Start.
+func (ix *Index) Wait(ctx context.Context) error {
+	select {
+	case <-ix.done:
+		return ix.err
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// Progress returns the state of the build, for UIs that poll rather than
+// take a callback.
+func (ix *Index) Progress() Progress {
+	ix.progMu.Lock()
+	defer ix.progMu.Unlock()
+	return ix.progress
+}
+
+// Close releases the bleve indexes. It waits for a running build to
+// stop, so cancel the context given to Start first.
+func (ix *Index) Close() error {
+	ix.started.Do(func() { // never started: nothing to wait for
+		ix.err = errors.New("index: closed")
+		close(ix.done)
+	})
+	<-ix.done
+	var errs []error
+	for _, s := range ix.shards {
+		errs = append(errs, s.close())
+	}
+	return errors.Join(errs...)
+}

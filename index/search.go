@@ -1,0 +1,205 @@
+package index
+
+import (
+	"container/heap"
+	"context"
+	"errors"
+	"time"
+
+	"coffer/vault"
+)
+
+// Sort orders search hits.
+type Sort int
+
+const (
+	Relevance Sort = iota // best score first; equal scores newest first
+	Newest                // newest first
+	Oldest                // oldest first
+)
+
+// DefaultLimit is the page size when Request.Limit is 0.
+const DefaultLimit = 50
+
+// Request says which page of results to return and whether to count
+// facets.
+type Request struct {
+	Sort   Sort
+	Offset int // hits to skip
+	Limit  int // hits to return; 0 means DefaultLimit
+	// Facets asks for counts by sender, conversation, source, tag and
+	// month over all hits (not only the page).
+	Facets bool
+	// FacetLimit caps the values returned per facet (most frequent
+	// first; months are all returned, in time order); 0 means 10.
+	FacetLimit int
+}
+
+// Result is one page of hits and the total number of matches.
+type Result struct {
+	Total  int
+	Hits   []Hit
+	Facets *Facets // nil unless requested
+	Took   time.Duration
+}
+
+// Hit is a matching message. Message is the caller's own message, shared:
+// it must not be modified.
+type Hit struct {
+	ID         string
+	Message    *vault.Message
+	Score      float64 // 0 unless sorted by relevance
+	Highlights []Span  // where the query's words occur, in order
+}
+
+// Span is a match in a message's Subject or Body, as byte offsets into
+// that string: [Start, End). The UI styles them; the index never emits
+// escape sequences.
+type Span struct {
+	Field      string // "subject" or "body"
+	Start, End int
+}
+
+// Search runs a query (see QUERY.md). Parse errors are *QueryError.
+// A full-text query returns ErrNotReady until indexing has finished.
+func (ix *Index) Search(ctx context.Context, q string, req Request) (*Result, error) {
+	start := time.Now()
+	dc := &dateContext{now: ix.opt.Now(), loc: ix.opt.Location}
+	root, err := parseQuery(q, dc)
+	if err != nil {
+		return nil, err
+	}
+	if hasText(root) {
+		select {
+		case <-ix.done:
+			if ix.err != nil {
+				return nil, ix.err
+			}
+		default:
+			return nil, ErrNotReady
+		}
+	}
+	e := &evaluator{ix: ix, ctx: ctx}
+	if req.Sort == Relevance {
+		e.scores = make([]float32, len(ix.msgs))
+	}
+	hits, err := e.eval(root)
+	if err != nil {
+		var le *leafError
+		if errors.As(err, &le) {
+			return nil, queryErr(q, le.n.c, le.err)
+		}
+		return nil, err
+	}
+	limit := req.Limit
+	if limit == 0 {
+		limit = DefaultLimit
+	}
+	res := &Result{Total: hits.count()}
+	page := ix.page(hits, e.scores, req.Sort, max(req.Offset, 0), max(limit, 0))
+	hl := newHighlighter(ix, root)
+	for _, o := range page {
+		m := ix.msgs[o]
+		h := Hit{ID: m.ID, Message: m, Highlights: hl.spans(m)}
+		if e.scores != nil {
+			h.Score = float64(e.scores[o])
+		}
+		res.Hits = append(res.Hits, h)
+	}
+	if req.Facets {
+		res.Facets = ix.facets(hits, req.FacetLimit)
+	}
+	res.Took = time.Since(start)
+	return res, nil
+}
+
+func hasText(n node) bool {
+	switch n := n.(type) {
+	case *textNode:
+		return true
+	case *notNode:
+		return hasText(n.kid)
+	case *andNode:
+		for _, k := range n.kids {
+			if hasText(k) {
+				return true
+			}
+		}
+	case *orNode:
+		for _, k := range n.kids {
+			if hasText(k) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// page returns the ordinals of hits[offset:offset+limit] in sort order.
+// Date orders are bit scans (ordinals are time ranks); relevance keeps a
+// heap of the best offset+limit.
+func (ix *Index) page(hits bitset, scores []float32, s Sort, offset, limit int) []uint32 {
+	if limit == 0 {
+		return nil
+	}
+	var out []uint32
+	skip := offset
+	take := func(o uint32) bool {
+		if skip > 0 {
+			skip--
+			return true
+		}
+		out = append(out, o)
+		return len(out) < limit
+	}
+	switch {
+	case s == Oldest:
+		hits.each(take)
+		return out
+	case s == Newest || scores == nil:
+		hits.eachReverse(take)
+		return out
+	}
+	k := offset + limit
+	h := &scoreHeap{scores: scores}
+	hits.each(func(o uint32) bool {
+		if h.Len() < k {
+			heap.Push(h, o)
+		} else if h.less(h.ords[0], o) {
+			h.ords[0] = o
+			heap.Fix(h, 0)
+		}
+		return true
+	})
+	best := make([]uint32, h.Len())
+	for i := len(best) - 1; i >= 0; i-- {
+		best[i] = heap.Pop(h).(uint32)
+	}
+	if offset >= len(best) {
+		return nil
+	}
+	return best[offset:]
+}
+
+// scoreHeap is a min-heap of ordinals by (score, ordinal): its root is
+// the worst of the best k seen so far.
+type scoreHeap struct {
+	ords   []uint32
+	scores []float32
+}
+
+func (h *scoreHeap) less(a, b uint32) bool {
+	if h.scores[a] != h.scores[b] {
+		return h.scores[a] < h.scores[b]
+	}
+	return a < b // older ranks lower
+}
+func (h *scoreHeap) Len() int           { return len(h.ords) }
+func (h *scoreHeap) Less(i, j int) bool { return h.less(h.ords[i], h.ords[j]) }
+func (h *scoreHeap) Swap(i, j int)      { h.ords[i], h.ords[j] = h.ords[j], h.ords[i] }
+func (h *scoreHeap) Push(x any)         { h.ords = append(h.ords, x.(uint32)) }
+func (h *scoreHeap) Pop() any {
+	o := h.ords[len(h.ords)-1]
+	h.ords = h.ords[:len(h.ords)-1]
+	return o
+}

@@ -1,0 +1,243 @@
+package index
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/document"
+	"github.com/blevesearch/bleve/v2/index/scorch"
+	"github.com/blevesearch/bleve/v2/mapping"
+	bindex "github.com/blevesearch/bleve_index_api"
+)
+
+// Full-text field names in bleve. Bare words search fieldText, which holds
+// the subject and the body, so that a word costs one term lookup instead
+// of a disjunction over two fields.
+const (
+	bleveText    = "text"
+	bleveSubject = "subject"
+)
+
+// textOptions: indexed, with term vectors (phrase queries silently find
+// nothing without them), nothing stored and no doc values: hits map to
+// messages already in memory, and sorting happens outside bleve.
+const textOptions = bindex.IndexField | bindex.IncludeTermVectors
+
+// newMapping is the explicit bleve mapping: two analyzed text fields,
+// nothing dynamic, no _all field. Documents are built directly (see
+// document), so this mapping is the declaration the query side uses.
+func newMapping() *mapping.IndexMappingImpl {
+	text := func() *mapping.FieldMapping {
+		f := mapping.NewTextFieldMapping()
+		f.Analyzer = analyzerName
+		f.Store = false
+		f.IncludeTermVectors = true
+		f.IncludeInAll = false
+		f.DocValues = false
+		return f
+	}
+	dm := mapping.NewDocumentStaticMapping()
+	dm.AddFieldMappingsAt(bleveText, text())
+	dm.AddFieldMappingsAt(bleveSubject, text())
+	im := mapping.NewIndexMapping()
+	im.DefaultMapping = dm
+	im.DefaultAnalyzer = analyzerName
+	im.IndexDynamic = false
+	im.StoreDynamic = false
+	im.DocValuesDynamic = false
+	return im
+}
+
+// shard is one bleve index holding a subset of the messages.
+type shard struct {
+	idx    bleve.Index
+	reader bindex.IndexReader // the final snapshot, searched by every query
+	ords   []uint32           // bleve document number -> message ordinal
+}
+
+func newShard(m mapping.IndexMapping) (*shard, error) {
+	// An empty path keeps scorch in memory: no persister runs and no file
+	// is created. Never bleve.NewMemOnly (the slow upsidedown engine).
+	idx, err := bleve.NewUsing("", m, scorch.Name, scorch.Name, nil)
+	if err != nil {
+		return nil, fmt.Errorf("index: create shard: %w", err)
+	}
+	return &shard{idx: idx}, nil
+}
+
+func (s *shard) close() error {
+	var errs []error
+	if s.reader != nil {
+		errs = append(errs, s.reader.Close())
+	}
+	errs = append(errs, s.idx.Close())
+	return errors.Join(errs...)
+}
+
+// finish takes the shard's final snapshot and maps bleve's document
+// numbers to ordinals. scorch analyses a batch concurrently, so the order
+// of documents inside a segment is not the order they were added in; the
+// document ID (the ordinal in base 36) says which message each one is.
+func (s *shard) finish() error {
+	adv, err := s.idx.Advanced()
+	if err != nil {
+		return err
+	}
+	r, err := adv.Reader()
+	if err != nil {
+		return err
+	}
+	s.reader = r
+	snap, ok := r.(*scorch.IndexSnapshot)
+	if !ok {
+		return fmt.Errorf("index: unexpected bleve reader %T", r)
+	}
+	n, err := r.DocCount()
+	if err != nil {
+		return err
+	}
+	s.ords = make([]uint32, 0, n)
+	for _, ss := range snap.Segments() {
+		seg := ss.Segment()
+		for local := range seg.Count() {
+			id, err := seg.DocID(local)
+			if err != nil {
+				return err
+			}
+			o, err := strconv.ParseUint(string(id), 36, 32)
+			if err != nil {
+				return fmt.Errorf("index: bad document id %q", id)
+			}
+			s.ords = append(s.ords, uint32(o))
+		}
+	}
+	if uint64(len(s.ords)) != n {
+		return fmt.Errorf("index: shard maps %d of %d documents", len(s.ords), n)
+	}
+	return nil
+}
+
+// Start indexes the text in the background; see Wait, Ready and
+// Options.Progress. Calling it again does nothing.
+func (ix *Index) Start(ctx context.Context) {
+	ix.started.Do(func() {
+		go func() {
+			err := ix.buildText(ctx)
+			ix.err = err
+			close(ix.done)
+		}()
+	})
+}
+
+func (ix *Index) buildText(ctx context.Context) error {
+	start := time.Now()
+	m := ix.mapping
+	shards := make([]*shard, ix.opt.Shards)
+	for i := range shards {
+		s, err := newShard(m)
+		if err != nil {
+			for _, s := range shards[:i] {
+				s.close()
+			}
+			return err
+		}
+		shards[i] = s
+	}
+	ix.shards = shards
+
+	n := len(ix.msgs)
+	bs := ix.opt.BatchSize
+	nb := (n + bs - 1) / bs
+	var next atomic.Int64
+	var done atomic.Int64
+	errs := make([]error, len(shards))
+	var wg sync.WaitGroup
+	// Each shard has its own writer: one scorch writer keeps only about
+	// one core busy (its segment build is serial), two keep both.
+	for si, s := range shards {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				b := int(next.Add(1) - 1)
+				if b >= nb {
+					return
+				}
+				if err := ctx.Err(); err != nil {
+					errs[si] = err
+					return
+				}
+				lo, hi := b*bs, min((b+1)*bs, n)
+				batch := s.idx.NewBatch()
+				for o := lo; o < hi; o++ {
+					if err := batch.IndexAdvanced(ix.document(uint32(o))); err != nil {
+						errs[si] = err
+						return
+					}
+				}
+				if err := s.idx.Batch(batch); err != nil {
+					errs[si] = fmt.Errorf("index: batch: %w", err)
+					return
+				}
+				ix.report(int(done.Add(int64(hi-lo))), start)
+			}
+		}()
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return err
+	}
+	for si, s := range shards {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[si] = s.finish()
+		}()
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return err
+	}
+	ix.report(n, start)
+	return nil
+}
+
+// document is the bleve document of one message: text, and subject on its
+// own for subject:.
+func (ix *Index) document(o uint32) *document.Document {
+	m := ix.msgs[o]
+	doc := document.NewDocument(strconv.FormatUint(uint64(o), 36))
+	text := make([]byte, 0, len(m.Subject)+1+len(m.Body))
+	if m.Subject != "" {
+		text = append(append(text, m.Subject...), '\n')
+	}
+	text = append(text, m.Body...)
+	doc.AddField(document.NewTextFieldCustom(bleveText, nil, text, textOptions, ix.analyzer))
+	if m.Subject != "" {
+		doc.AddField(document.NewTextFieldCustom(bleveSubject, nil, []byte(m.Subject), textOptions, ix.analyzer))
+	}
+	return doc
+}
+
+func (ix *Index) report(done int, start time.Time) {
+	ix.progMu.Lock()
+	defer ix.progMu.Unlock()
+	el := time.Since(start)
+	p := Progress{Done: done, Total: len(ix.msgs), Elapsed: el}
+	if s := el.Seconds(); s > 0 {
+		p.Rate = float64(done) / s
+	}
+	if p.Rate > 0 {
+		p.ETA = time.Duration(float64(p.Total-done) / p.Rate * float64(time.Second))
+	}
+	ix.progress = p
+	if ix.opt.Progress != nil {
+		ix.opt.Progress(p)
+	}
+}
