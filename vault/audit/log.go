@@ -106,6 +106,8 @@ func Open(dir string, recipients []age.Recipient, actor Actor) (*Log, error) {
 		l.abandon()
 		return nil, err
 	}
+	// These come right after the session event, in header order: plan
+	// relies on it to know whether they were all written.
 	for _, c := range crashed {
 		e := Event{Action: ActionLock, Reason: LockCrash, Target: c.session, Count: int(c.size)}
 		if err := l.Append(e); err != nil {

@@ -122,7 +122,10 @@ func plan(others []head) (seen []seenHead, crashed []head) {
 			}
 			for _, s := range a.hdr.seen {
 				if s.session == b.session && s.size == b.size && s.tag == b.tag && s.state == b.state {
-					return true
+					// A session records the crashes it saw right after its
+					// header and its session event; if it died before all
+					// of them were written, record them again.
+					return b.state != StateEnded || a.size >= 2+uint64(endedIn(a.hdr))
 				}
 			}
 		}
@@ -150,4 +153,16 @@ func plan(others []head) (seen []seenHead, crashed []head) {
 		seen = seen[len(seen)-maxSeen:]
 	}
 	return seen, crashed
+}
+
+// endedIn counts the sessions a header saw ended without close: the crash
+// events its session writes after its session event.
+func endedIn(h *header) int {
+	n := 0
+	for _, s := range h.seen {
+		if s.state == StateEnded {
+			n++
+		}
+	}
+	return n
 }

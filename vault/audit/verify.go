@@ -82,6 +82,11 @@ type Report struct {
 // OK reports whether no problem was found.
 func (r *Report) OK() bool { return len(r.Problems) == 0 }
 
+// ErrNoTrail is returned when the vault has no audit folder at all. A
+// vault that was ever unlocked has one; its absence is for the caller to
+// judge (a new vault, or a deleted trail that only a checkpoint proves).
+var ErrNoTrail = errors.New("audit: no audit trail")
+
 // Verify checks the whole trail of the vault at dir with the auditors'
 // identities: every session's MAC chain and Merkle tree, the heads each
 // session recorded of the others (catching deleted, cut or replaced
@@ -106,6 +111,9 @@ func check(dir string, identities []age.Identity, cp *Checkpoint, decrypt bool) 
 	}
 	adir := filepath.Join(dir, Subdir)
 	ents, err := os.ReadDir(adir)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil, fmt.Errorf("%w at %s", ErrNoTrail, adir)
+	}
 	if err != nil {
 		return nil, nil, fmt.Errorf("audit: %w", err)
 	}

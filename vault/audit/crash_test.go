@@ -1,0 +1,139 @@
+package audit_test
+
+import (
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+
+	"coffer/vault/audit"
+
+	"filippo.io/age"
+)
+
+// The SIGKILL suite re-runs the test binary as a child that opens a session
+// and appends without end; the parent kills it with SIGKILL at a random
+// moment (during Open, between appends, inside a write) and verifies.
+
+const (
+	childDirEnv       = "COFFER_AUDIT_CHILD_DIR"
+	childRecipientEnv = "COFFER_AUDIT_CHILD_RECIPIENT"
+)
+
+func TestMain(m *testing.M) {
+	if dir := os.Getenv(childDirEnv); dir != "" {
+		os.Exit(child(dir, os.Getenv(childRecipientEnv)))
+	}
+	os.Exit(m.Run())
+}
+
+func child(dir, recipient string) int {
+	r, err := age.ParseX25519Recipient(recipient)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 2
+	}
+	l, err := audit.Open(dir, []age.Recipient{r}, audit.Actor{Member: "child"})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 2
+	}
+	os.Stdout.Write([]byte("r"))
+	for i := 0; ; i++ {
+		// Sizes vary so kills land in records of different lengths.
+		e := audit.Event{Action: audit.ActionViewConversation, Conversation: "c",
+			Messages: strings.Fields(strings.Repeat("0123456789abcdef ", i%40))}
+		if err := l.Append(e); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 2
+		}
+	}
+}
+
+func TestSIGKILL(t *testing.T) {
+	trials := 60
+	if testing.Short() {
+		trials = 50
+	}
+	dir := t.TempDir()
+	k := newKeys(t)
+	rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 1))
+	torn, early := 0, 0
+	for i := range trials {
+		cmd := exec.Command(os.Args[0], "-test.run=^$")
+		cmd.Env = append(os.Environ(), childDirEnv+"="+dir, childRecipientEnv+"="+k.auditor.Recipient().String())
+		var stderr strings.Builder
+		cmd.Stderr = &stderr
+		ready, err := cmd.StdoutPipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		if i%5 == 0 {
+			// Anywhere, Open included.
+			time.Sleep(time.Duration(rng.IntN(40_000)) * time.Microsecond)
+		} else {
+			// Among the appends.
+			var b [1]byte
+			ready.Read(b[:])
+			time.Sleep(time.Duration(rng.IntN(30_000)) * time.Microsecond)
+		}
+		cmd.Process.Kill() // SIGKILL
+		err = cmd.Wait()
+		if stderr.Len() > 0 {
+			t.Fatalf("trial %d: child failed: %v: %s", i, err, stderr.String())
+		}
+		rep, err := audit.Verify(dir, k.ids(), nil)
+		if errors.Is(err, audit.ErrNoTrail) {
+			continue // killed before even the folder was made
+		}
+		if err != nil {
+			t.Fatalf("trial %d: %v", i, err)
+		}
+		for _, s := range rep.Sessions {
+			if s.State == audit.StateOpen {
+				t.Fatalf("trial %d: dead session %s still looks open", i, s.Session)
+			}
+			if s.Torn > 0 {
+				torn++
+			}
+		}
+		if len(rep.Sessions) < i+1 {
+			early++ // killed before its session file appeared
+		}
+	}
+	// One clean session records the last child's end.
+	open(t, dir, k).Close(audit.LockExit)
+	rep := mustVerify(t, dir, k, nil)
+	crashes, err := audit.Read(dir, k.ids(), audit.Filter{Action: audit.ActionLock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	recorded := map[string]bool{}
+	for _, e := range crashes {
+		if e.Reason == audit.LockCrash {
+			recorded[e.Target] = true
+		}
+	}
+	ended := 0
+	for _, s := range rep.Sessions {
+		if s.State != audit.StateEnded {
+			continue
+		}
+		ended++
+		if !s.CrashRecorded || !recorded[s.Session] {
+			t.Errorf("session %s ended without close and no later session recorded it", s.Session)
+		}
+	}
+	t.Logf("%d trials: %d sessions ended without close (%d with a crash event), %d torn tails, %d killed before their file appeared, %d entries",
+		trials, ended, len(recorded), torn, len(rep.Ignored), rep.Entries)
+	if ended < trials*3/4 {
+		t.Fatalf("only %d of %d children got a session file: kills too early to test anything", ended, trials)
+	}
+}
