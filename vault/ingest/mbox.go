@@ -242,6 +242,19 @@ func (r *mboxReader) message(raw []byte) (_ []byte, next *mboxFragment, size int
 	for {
 		fr, err := r.next()
 		if err == io.EOF {
+			// A Content-Length reaching past the end of the file was
+			// wrong too: split at the envelope lines it covered.
+			if cl >= 0 && bodyStart >= 0 && total-bodyStart < cl && len(cands) > 0 {
+				c := cands[0]
+				r.unread(raw[c.idx:], nil, c.off, c.line)
+				total -= int64(len(raw) - c.idx)
+				raw = raw[:c.idx]
+				env, err := r.next()
+				if err != nil {
+					return nil, nil, 0, err
+				}
+				next = &env
+			}
 			break
 		}
 		if err != nil {
