@@ -33,14 +33,14 @@ func FuzzTelegram(f *testing.F) {
 		}
 		Telegram.Detect(p)
 		_ = Telegram.Parse(p, Options{Lenient: true}, func(m *vaultMessage) error {
-			checkEmitted(t, m)
+			checkChatEmitted(t, m)
 			return nil
 		})
 	})
 }
 
-// checkEmitted fails a fuzz run on a message that would not validate.
-func checkEmitted(t *testing.T, m *vaultMessage) {
+// checkChatEmitted fails a fuzz run on a message that would not validate.
+func checkChatEmitted(t *testing.T, m *vaultMessage) {
 	t.Helper()
 	id := m.ID
 	m.ID = ""
@@ -115,7 +115,7 @@ func BenchmarkTelegram(b *testing.B) {
 	p, size := writeBigTelegram(b, 25000)
 	b.SetBytes(size)
 	b.ReportAllocs()
-	cpu := startCPUClock()
+	cpu := startChatCPUClock()
 	for b.Loop() {
 		n := 0
 		if err := Telegram.Parse(p, Options{}, func(*vaultMessage) error { n++; return nil }); err != nil {
@@ -126,23 +126,23 @@ func BenchmarkTelegram(b *testing.B) {
 		}
 	}
 	cpu.report(b, size)
-	reportHeap(b)
+	reportChatHeap(b)
 }
 
-// reportHeap reports the heap the runtime ever reserved: with a
+// reportChatHeap reports the heap the runtime ever reserved: with a
 // streaming parser it stays far below the input size.
-func reportHeap(b *testing.B) {
+func reportChatHeap(b *testing.B) {
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
 	b.ReportMetric(float64(ms.HeapSys)/(1<<20), "MiB-heap-sys")
 }
 
-// cpuClock measures the process's CPU time, so a benchmark can report
+// chatCPUClock measures the process's CPU time, so a benchmark can report
 // throughput per CPU-second: on a shared machine wall time mostly
 // measures the neighbours.
-type cpuClock struct{ start time.Duration }
+type chatCPUClock struct{ start time.Duration }
 
-func cpuTime() time.Duration {
+func chatCPUTime() time.Duration {
 	var ru syscall.Rusage
 	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
 		return 0
@@ -150,10 +150,10 @@ func cpuTime() time.Duration {
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
-func startCPUClock() cpuClock { return cpuClock{cpuTime()} }
+func startChatCPUClock() chatCPUClock { return chatCPUClock{chatCPUTime()} }
 
-func (c cpuClock) report(b *testing.B, size int64) {
-	if d := cpuTime() - c.start; d > 0 {
+func (c chatCPUClock) report(b *testing.B, size int64) {
+	if d := chatCPUTime() - c.start; d > 0 {
 		b.ReportMetric(float64(size)*float64(b.N)/d.Seconds()/1e6, "MB/cpu-s")
 	}
 }

@@ -13,24 +13,24 @@ import (
 // The chat-history-manager exports were made at UTC+5 (their
 // date_unixtime and date differ by five hours); reading the older,
 // zone-less vintages in that zone gives the true instants.
-var tashkent = time.FixedZone("UTC+5", 5*3600)
+var tgTashkent = time.FixedZone("UTC+5", 5*3600)
 
-// msgWant is what a test checks of one message.
-type msgWant struct {
+// chatWant is what a test checks of one message.
+type chatWant struct {
 	sender string
 	time   string // RFC 3339, UTC
 	body   string // prefix of the body
 }
 
-func checkMsg(t *testing.T, what string, m *vaultMessage, w msgWant) {
+func checkChatMsg(t *testing.T, what string, m *vaultMessage, w chatWant) {
 	t.Helper()
 	if m.Sender != w.sender || m.Time.UTC().Format(time.RFC3339) != w.time || !strings.HasPrefix(m.Body, w.body) {
 		t.Errorf("%s message = %q %s %q; want %q %s %q…", what, m.Sender, m.Time.UTC().Format(time.RFC3339), m.Body, w.sender, w.time, w.body)
 	}
 }
 
-// byOrig finds the message with the given original id.
-func byOrig(t *testing.T, msgs []*vaultMessage, id string) *vaultMessage {
+// chatByOrig finds the message with the given original id.
+func chatByOrig(t *testing.T, msgs []*vaultMessage, id string) *vaultMessage {
 	t.Helper()
 	for _, m := range msgs {
 		if m.Provenance.OriginalID == id {
@@ -41,28 +41,28 @@ func byOrig(t *testing.T, msgs []*vaultMessage, id string) *vaultMessage {
 	return nil
 }
 
-// sampleTest is one sample file: in testdata/<format>/ when its licence
+// chatSample is one sample file: in testdata/<format>/ when its licence
 // lets us redistribute it, else read from the shared samples folder.
-type sampleTest struct {
+type chatSample struct {
 	file   string
 	shared bool
 	n      int
-	first  msgWant
-	last   msgWant
+	first  chatWant
+	last   chatWant
 	check  func(t *testing.T, msgs []*vaultMessage)
 }
 
-func samplePath(t *testing.T, format string, s sampleTest) string {
+func chatSamplePath(t *testing.T, format string, s chatSample) string {
 	if s.shared {
 		return filepath.Join(sharedSamples(t, format), s.file)
 	}
 	return filepath.Join("testdata", format, s.file)
 }
 
-func runSamples(t *testing.T, f Format, format string, opt Options, tests []sampleTest) {
+func runChatSamples(t *testing.T, f Format, format string, opt Options, tests []chatSample) {
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {
-			p := samplePath(t, format, tt)
+			p := chatSamplePath(t, format, tt)
 			if !f.Detect(p) {
 				t.Errorf("Detect(%s) = false", tt.file)
 			}
@@ -70,8 +70,8 @@ func runSamples(t *testing.T, f Format, format string, opt Options, tests []samp
 			if len(msgs) != tt.n {
 				t.Fatalf("got %d messages, want %d", len(msgs), tt.n)
 			}
-			checkMsg(t, "first", msgs[0], tt.first)
-			checkMsg(t, "last", msgs[len(msgs)-1], tt.last)
+			checkChatMsg(t, "first", msgs[0], tt.first)
+			checkChatMsg(t, "last", msgs[len(msgs)-1], tt.last)
 			for i, m := range msgs {
 				if m.ID == "" || m.Source != format || m.Conversation.ID == "" || m.Provenance.Format != format ||
 					len(m.Provenance.FileSHA256) != 64 || m.Provenance.Position == "" || m.Time.Location() != time.UTC {
@@ -86,12 +86,12 @@ func runSamples(t *testing.T, f Format, format string, opt Options, tests []samp
 }
 
 func TestTelegramSamples(t *testing.T) {
-	opt := Options{Location: tashkent, Now: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)}
-	runSamples(t, Telegram, "telegram", opt, []sampleTest{{
+	opt := Options{Location: tgTashkent, Now: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)}
+	runChatSamples(t, Telegram, "telegram", opt, []chatSample{{
 		file:  "chat-history-manager-rust__telegram_2020-01_result.json",
 		n:     50,
-		first: msgWant{"Wwwwww Www", "2016-11-08T19:26:24Z", `create group "ppppppp gggggg" (members: Wwwwww Www, Nnnnnnn`},
-		last:  msgWant{"Ddddddd Uuuuuuuu", "2019-05-31T05:32:27Z", "Конструктор 12.99\nБензин 35"},
+		first: chatWant{"Wwwwww Www", "2016-11-08T19:26:24Z", `create group "ppppppp gggggg" (members: Wwwwww Www, Nnnnnnn`},
+		last:  chatWant{"Ddddddd Uuuuuuuu", "2019-05-31T05:32:27Z", "Конструктор 12.99\nБензин 35"},
 		check: func(t *testing.T, msgs []*vaultMessage) {
 			first := msgs[0]
 			if first.Kind != "system" || first.Headers["action"] != "create_group" || first.SenderID != "user22222222" ||
@@ -101,40 +101,40 @@ func TestTelegramSamples(t *testing.T) {
 			if first.Provenance.Timezone != "UTC+5" || first.Offset != 5*3600 || first.Edited != nil {
 				t.Errorf("zone-less date: tz %q offset %d edited %v (1970 placeholder must be ignored)", first.Provenance.Timezone, first.Offset, first.Edited)
 			}
-			if r := byOrig(t, msgs, "39740"); r.ReplyTo != byOrig(t, msgs, "39739").ID {
+			if r := chatByOrig(t, msgs, "39740"); r.ReplyTo != chatByOrig(t, msgs, "39739").ID {
 				t.Errorf("reply: ReplyTo = %q", r.ReplyTo)
 			}
-			if f := byOrig(t, msgs, "39125"); f.ForwardedFrom != "Hearthstone Channel" || !f.Attachments[0].Missing {
+			if f := chatByOrig(t, msgs, "39125"); f.ForwardedFrom != "Hearthstone Channel" || !f.Attachments[0].Missing {
 				t.Errorf("forward: %+v", f)
 			}
-			poll := byOrig(t, msgs, "132894").Headers["poll"]
+			poll := chatByOrig(t, msgs, "132894").Headers["poll"]
 			if !strings.HasPrefix(poll, "Вечерний Мудозвон") || !strings.Contains(poll, "[x] Собирательный образ тележурналиста (11202)") {
 				t.Errorf("poll = %q", poll)
 			}
-			if l := byOrig(t, msgs, "129455"); l.Headers["location"] != "41.328109,69.327564" || l.Edited == nil ||
+			if l := chatByOrig(t, msgs, "129455"); l.Headers["location"] != "41.328109,69.327564" || l.Edited == nil ||
 				l.Edited.Format(time.RFC3339) != "2019-09-24T15:49:31Z" {
 				t.Errorf("location/edit: %v %v", l.Headers, l.Edited)
 			}
-			if c := byOrig(t, msgs, "74752"); c.Headers["contact"] != "Vvvvv Vvvvvvvvv +7 910 041 13 85" {
+			if c := chatByOrig(t, msgs, "74752"); c.Headers["contact"] != "Vvvvv Vvvvvvvvv +7 910 041 13 85" {
 				t.Errorf("contact = %q", c.Headers["contact"])
 			}
-			s := byOrig(t, msgs, "32616")
+			s := chatByOrig(t, msgs, "32616")
 			if len(s.Attachments) != 1 || s.Attachments[0].Name != "sticker (100).webp" || !s.Attachments[0].Missing ||
 				s.Headers["media_type"] != "sticker" || s.Headers["sticker_emoji"] != "👍" {
 				t.Errorf("sticker: %+v %v", s.Attachments, s.Headers)
 			}
-			v := byOrig(t, msgs, "10355")
+			v := chatByOrig(t, msgs, "10355")
 			if v.Attachments[0].Name != "test.mp3" || v.Attachments[0].Type != "audio/mpeg" || v.Headers["via_bot"] != "@saytextbot" {
 				t.Errorf("voice: %+v %v", v.Attachments, v.Headers)
 			}
-			link := byOrig(t, msgs, "71032").Body
+			link := chatByOrig(t, msgs, "71032").Body
 			if !strings.Contains(link, "вышла новая серия (https://readcomiconline.to/Comic/Doomsday-Clock/Issue-8?id=145162#1)") {
 				t.Errorf("text_link not readable: %q", link)
 			}
-			if b := byOrig(t, msgs, "61541").Body; !strings.HasPrefix(b, "https://telegra.ph/file/8ae0cc38ca730522ddd44.jpg Ожидается") {
+			if b := chatByOrig(t, msgs, "61541").Body; !strings.HasPrefix(b, "https://telegra.ph/file/8ae0cc38ca730522ddd44.jpg Ожидается") {
 				t.Errorf("hidden preview link: %q", b)
 			}
-			if null := byOrig(t, msgs, "24712"); null.Sender != "" || null.SenderID != "user32507588" || null.Conversation.Title != "" {
+			if null := chatByOrig(t, msgs, "24712"); null.Sender != "" || null.SenderID != "user32507588" || null.Conversation.Title != "" {
 				t.Errorf("null names: %+v", null)
 			}
 			if p := msgs[9].Provenance; p.Position != "message 10" || p.OriginalID != "10355" || !p.ImportedAt.Equal(opt.Now) {
@@ -144,8 +144,8 @@ func TestTelegramSamples(t *testing.T) {
 	}, {
 		file:  "chat-history-manager-rust__telegram_2021-05_result.json",
 		n:     3,
-		first: msgWant{"Wwwwww Www", "2016-11-08T19:26:24Z", `create group "My Group"`},
-		last:  msgWant{"Eeeee Eeeeeeeeee", "2016-11-08T19:36:45Z", "Hello there!"},
+		first: chatWant{"Wwwwww Www", "2016-11-08T19:26:24Z", `create group "My Group"`},
+		last:  chatWant{"Eeeee Eeeeeeeeee", "2016-11-08T19:36:45Z", "Hello there!"},
 		check: func(t *testing.T, msgs []*vaultMessage) {
 			if m := msgs[1]; m.Headers["action"] != "migrate_from_group" || m.SenderID != "channel8112233" {
 				t.Errorf("migrate_from_group: %+v", m)
@@ -157,8 +157,8 @@ func TestTelegramSamples(t *testing.T) {
 	}, {
 		file:  "chat-history-manager-rust__telegram_2021-06_supergroup_result.json",
 		n:     4,
-		first: msgWant{"Sssss Pppppp", "2020-12-22T18:11:21Z", "invite members (members: Vvvvvvvv Bbbbbbb)"},
-		last:  msgWant{"Aaaaa Aaaaaaaaaaa", "2021-03-18T12:50:23Z", ""},
+		first: chatWant{"Sssss Pppppp", "2020-12-22T18:11:21Z", "invite members (members: Vvvvvvvv Bbbbbbb)"},
+		last:  chatWant{"Aaaaa Aaaaaaaaaaa", "2021-03-18T12:50:23Z", ""},
 		check: func(t *testing.T, msgs []*vaultMessage) {
 			if msgs[0].Provenance.OriginalID != "-999681092" {
 				t.Errorf("negative id: %+v", msgs[0])
@@ -170,8 +170,8 @@ func TestTelegramSamples(t *testing.T) {
 	}, {
 		file:  "chat-history-manager-rust__telegram_2023-01_result.json",
 		n:     6,
-		first: msgWant{"Eeeee Eeeeeeeeee", "2016-02-10T16:55:03Z", "migrate to supergroup"},
-		last:  msgWant{"Aaaaa Aaaaaaaaaaa", "2023-02-18T14:55:02Z", "suggest profile photo"},
+		first: chatWant{"Eeeee Eeeeeeeeee", "2016-02-10T16:55:03Z", "migrate to supergroup"},
+		last:  chatWant{"Aaaaa Aaaaaaaaaaa", "2023-02-18T14:55:02Z", "suggest profile photo"},
 		check: func(t *testing.T, msgs []*vaultMessage) {
 			if m := msgs[2]; m.Body != "this contains a lot of stuff: 😁http://mylink.org/HIDE ME" || m.Offset != 5*3600 || m.Provenance.Timezone != "" {
 				t.Errorf("entities / offset from date_unixtime: %q %d %q", m.Body, m.Offset, m.Provenance.Timezone)
@@ -186,8 +186,8 @@ func TestTelegramSamples(t *testing.T) {
 	}, {
 		file:  "chat-history-manager-rust__telegram_2023-10_audio-video_result.json",
 		n:     4,
-		first: msgWant{"", "2018-07-22T08:51:11Z", "Audio file (incomplete) message"},
-		last:  msgWant{"", "2022-10-11T14:49:16Z", "Video file (full) message"},
+		first: chatWant{"", "2018-07-22T08:51:11Z", "Audio file (incomplete) message"},
+		last:  chatWant{"", "2022-10-11T14:49:16Z", "Video file (full) message"},
 		check: func(t *testing.T, msgs []*vaultMessage) {
 			a := msgs[1]
 			if a.Attachments[0].Name != "audio_file.mp3" || !a.Attachments[0].Missing || a.Headers["performer"] != "Audio Performer" ||
@@ -202,8 +202,8 @@ func TestTelegramSamples(t *testing.T) {
 	}, {
 		file:  "chat-history-manager-rust__telegram_2024-01_inline-bot-buttons_result.json",
 		n:     5,
-		first: msgWant{"Aaaaa Aaaaaaaaaaa", "2022-10-11T14:49:15Z", "Some initial bold text"},
-		last:  msgWant{"Aaaaa Aaaaaaaaaaa", "2022-10-11T14:49:16Z", ""},
+		first: chatWant{"Aaaaa Aaaaaaaaaaa", "2022-10-11T14:49:15Z", "Some initial bold text"},
+		last:  chatWant{"Aaaaa Aaaaaaaaaaa", "2022-10-11T14:49:16Z", ""},
 		check: func(t *testing.T, msgs []*vaultMessage) {
 			if msgs[1].Body != "Initial plain text should have a line break added to it" {
 				t.Errorf("body = %q", msgs[1].Body)
@@ -212,8 +212,8 @@ func TestTelegramSamples(t *testing.T) {
 	}, {
 		file:  "chat-miner__test_batch_export.json",
 		n:     2,
-		first: msgWant{"Author 1", "2018-12-05T10:39:10Z", "Minimal Message"},
-		last:  msgWant{"Author 2", "2018-12-05T10:49:24Z", "Link:https://telegram.org/"},
+		first: chatWant{"Author 1", "2018-12-05T10:39:10Z", "Minimal Message"},
+		last:  chatWant{"Author 2", "2018-12-05T10:49:24Z", "Link:https://telegram.org/"},
 		check: func(t *testing.T, msgs []*vaultMessage) {
 			if c := msgs[0].Conversation; c.ID != "telegram:name:Chatname" || c.Title != "Chatname" {
 				t.Errorf("conversation without id: %+v", c)
@@ -222,13 +222,13 @@ func TestTelegramSamples(t *testing.T) {
 	}, {
 		file:  "chat-miner__test_single_export.json",
 		n:     2,
-		first: msgWant{"Author 1", "2018-12-05T10:39:10Z", "Minimal Message"},
-		last:  msgWant{"Author 2", "2018-12-05T10:49:24Z", "Link:https://telegram.org/"},
+		first: chatWant{"Author 1", "2018-12-05T10:39:10Z", "Minimal Message"},
+		last:  chatWant{"Author 2", "2018-12-05T10:49:24Z", "Link:https://telegram.org/"},
 	}, {
 		file:  "langchain-community__telegram_chat_json_result.json",
 		n:     4,
-		first: msgWant{"Jimmeny Marvelton", "2023-08-23T20:11:23Z", "i refuse to converse with you"},
-		last:  msgWant{"Jimmeny Marvelton", "2023-08-23T20:15:53Z", "you will not trick me this time"},
+		first: chatWant{"Jimmeny Marvelton", "2023-08-23T20:11:23Z", "i refuse to converse with you"},
+		last:  chatWant{"Jimmeny Marvelton", "2023-08-23T20:15:53Z", "you will not trick me this time"},
 		check: func(t *testing.T, msgs []*vaultMessage) {
 			// The HTML twin of this chat says "UTC-08:00"; date vs
 			// date_unixtime says -7 h (summer time): trust the instant.
@@ -239,8 +239,8 @@ func TestTelegramSamples(t *testing.T) {
 	}, {
 		file:  "langchain-community__test_docs_telegram.json",
 		n:     3,
-		first: msgWant{"Henry", "2019-12-31T19:00:02Z", "It's 2020..."},
-		last:  msgWant{"Grace ðŸ§¤ ðŸ\u008d’", "2019-12-31T19:00:05Z", "You're a minute late!"},
+		first: chatWant{"Henry", "2019-12-31T19:00:02Z", "It's 2020..."},
+		last:  chatWant{"Grace ðŸ§¤ ðŸ\u008d’", "2019-12-31T19:00:05Z", "You're a minute late!"},
 		check: func(t *testing.T, msgs []*vaultMessage) {
 			// Mojibake in the export is kept byte for byte: guessing a
 			// repair would alter evidence.
@@ -251,8 +251,8 @@ func TestTelegramSamples(t *testing.T) {
 	}, {
 		file:  "tg-parser__supergroup_with_topics.json",
 		n:     7,
-		first: msgWant{"Admin", "2024-01-10T12:00:00Z", `create group "Test Group"`},
-		last:  msgWant{"User3", "2024-01-11T09:00:00Z", "Message without topic reference"},
+		first: chatWant{"Admin", "2024-01-10T12:00:00Z", `create group "Test Group"`},
+		last:  chatWant{"User3", "2024-01-11T09:00:00Z", "Message without topic reference"},
 		check: func(t *testing.T, msgs []*vaultMessage) {
 			if msgs[2].ReplyTo != msgs[1].ID || msgs[5].ReplyTo != msgs[3].ID || msgs[6].ReplyTo != "" {
 				t.Errorf("topic replies: %q %q %q", msgs[2].ReplyTo, msgs[5].ReplyTo, msgs[6].ReplyTo)
@@ -265,8 +265,8 @@ func TestTelegramSamples(t *testing.T) {
 		file:   "chat-analytics__DM_2A_7M.json", // AGPL: not redistributed
 		shared: true,
 		n:      8,
-		first:  msgWant{"Bob", "2019-07-05T11:55:32Z", "joined telegram"},
-		last:   msgWant{"Alice", "2023-08-11T02:11:02Z", "phone call (56 s) (hangup)"},
+		first:  chatWant{"Bob", "2019-07-05T11:55:32Z", "joined telegram"},
+		last:   chatWant{"Alice", "2023-08-11T02:11:02Z", "phone call (56 s) (hangup)"},
 		check: func(t *testing.T, msgs []*vaultMessage) {
 			if msgs[1].Body != "https://google.com 👀" {
 				t.Errorf("mixed text array: %q", msgs[1].Body)
@@ -292,8 +292,8 @@ func TestTelegramHTMLExportRefused(t *testing.T) {
 	}
 }
 
-// writeExport writes result.json (and files) into a fresh folder.
-func writeExport(t testing.TB, json string, files map[string]string) string {
+// writeTelegramExport writes result.json (and files) into a fresh folder.
+func writeTelegramExport(t testing.TB, json string, files map[string]string) string {
 	t.Helper()
 	dir := t.TempDir()
 	for name, content := range files {
@@ -323,7 +323,7 @@ func TestTelegramMediaContent(t *testing.T) {
 {"id":3,"type":"message","date_unixtime":"1704164647","from":"A","from_id":"user1","file":%q,"file_name":"abs.txt","text":""},
 {"id":4,"type":"message","date_unixtime":"1704164648","from":"A","from_id":"user1","file":"files/gone.pdf","mime_type":"application/pdf","text":""}
 ]}`, filepath.Base(filepath.Dir(outside))+"/secret.txt", outside)
-	p := writeExport(t, js, map[string]string{"photos/p.jpg": "JPEGDATA"})
+	p := writeTelegramExport(t, js, map[string]string{"photos/p.jpg": "JPEGDATA"})
 	msgs := collect(t, Telegram, p, Options{})
 	if len(msgs) != 4 {
 		t.Fatalf("got %d messages", len(msgs))
@@ -363,7 +363,7 @@ func TestTelegramErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			p := writeExport(t, tt.in, nil)
+			p := writeTelegramExport(t, tt.in, nil)
 			err := Telegram.Parse(p, Options{}, func(*vaultMessage) error { return nil })
 			var ie *Error
 			if err == nil || !strings.Contains(err.Error(), tt.wantErr) || !errors.As(err, &ie) {
@@ -389,7 +389,7 @@ func TestTelegramHugeMessageTruncated(t *testing.T) {
 		t.Skip("allocates a 50 MiB message")
 	}
 	big := strings.Repeat("é", MaxMessageBodySize/2+10)
-	p := writeExport(t, `{"messages":[{"id":1,"date_unixtime":"5","from":"A","text":"`+big+`"}]}`, nil)
+	p := writeTelegramExport(t, `{"messages":[{"id":1,"date_unixtime":"5","from":"A","text":"`+big+`"}]}`, nil)
 	msgs := collect(t, Telegram, p, Options{})
 	b := msgs[0].Body
 	if len(b) > MaxMessageBodySize+100 || !strings.Contains(b, "[coffer: message truncated") || msgs[0].Headers["truncated_from"] == "" {
@@ -398,7 +398,7 @@ func TestTelegramHugeMessageTruncated(t *testing.T) {
 }
 
 func TestTelegramReplyFallback(t *testing.T) {
-	p := writeExport(t, `{"id":77,"messages":[{"id":5,"date_unixtime":"5","from":"A","reply_to_message_id":4,"text":"re"}]}`, nil)
+	p := writeTelegramExport(t, `{"id":77,"messages":[{"id":5,"date_unixtime":"5","from":"A","reply_to_message_id":4,"text":"re"}]}`, nil)
 	msgs := collect(t, Telegram, p, Options{})
 	if msgs[0].ReplyTo != "telegram:77:4" {
 		t.Fatalf("ReplyTo = %q", msgs[0].ReplyTo)

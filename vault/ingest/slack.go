@@ -1,0 +1,439 @@
+package ingest
+
+import (
+	"archive/zip"
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"time"
+
+	"coffer/vault"
+)
+
+// Slack reads a Slack workspace export, as a zip or unpacked folder:
+// users.json names the people, channels.json, groups.json, mpims.json
+// and dms.json the conversations, and each conversation's folder holds
+// one JSON array of messages per day. A lone per-day file is accepted
+// too. Threads, edits, subtypes (joins, topic changes: system messages),
+// files (as Missing attachments: exports carry links, not content) and
+// mentions (<@U123> shown with the person's name) are kept.
+var Slack = Format{
+	Name:   "slack",
+	Detect: detectSlack,
+	Parse:  parseSlack,
+}
+
+// slackDayFile matches the per-day files of a conversation folder.
+var slackDayFile = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}\.json$`)
+
+// slackTS matches a message timestamp, "1681413317.397479".
+var slackTS = regexp.MustCompile(`"ts"\s*:\s*"\d+\.\d+"`)
+
+func detectSlack(p string) bool {
+	if st, err := os.Stat(p); err == nil && st.IsDir() {
+		return slackDirRoot(p)
+	}
+	if IsZip(p) {
+		zr, err := zip.OpenReader(p)
+		if err != nil {
+			return false
+		}
+		defer zr.Close()
+		_, ok := slackZipRoot(zr.File)
+		return ok
+	}
+	head := readHead(p, detectBytes)
+	return len(head) > 0 && head[0] == '[' && slackTS.Match(head) &&
+		!bytes.Contains(head, []byte(`"conversationId"`))
+}
+
+func slackDirRoot(dir string) bool {
+	exists := func(n string) bool {
+		st, err := os.Stat(filepath.Join(dir, n))
+		return err == nil && st.Mode().IsRegular()
+	}
+	return exists("users.json") && (exists("channels.json") || exists("groups.json") || exists("dms.json") || exists("mpims.json"))
+}
+
+// slackZipRoot finds the folder of a zip that holds users.json and a
+// conversation list: the zip's top level, or one folder down.
+func slackZipRoot(files []*zip.File) (string, bool) {
+	have := make(map[string]bool)
+	for _, f := range files {
+		have[f.Name] = true
+	}
+	for _, f := range files {
+		dir, base := path.Split(f.Name)
+		if base != "users.json" || strings.Count(dir, "/") > 1 {
+			continue
+		}
+		for _, l := range []string{"channels.json", "groups.json", "dms.json", "mpims.json"} {
+			if have[dir+l] {
+				return dir, true
+			}
+		}
+	}
+	return "", false
+}
+
+// slackSource is an export's files, from a zip or a folder.
+type slackSource struct {
+	label string               // "export.zip!" or "export/", prefixed to member names
+	zip   *Zip                 // nil for a folder
+	root  string               // folder, or folder inside the zip ("" or "name/")
+	files map[string]*zip.File // zip members by name relative to root
+	dirs  map[string][]string  // conversation folder -> day files, sorted
+}
+
+func (s *slackSource) read(name string) ([]byte, error) {
+	if s.zip != nil {
+		f := s.files[name]
+		if f == nil {
+			return nil, os.ErrNotExist
+		}
+		return s.zip.ReadEntry(f)
+	}
+	f, err := os.Open(filepath.Join(s.root, filepath.FromSlash(name)))
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, MaxZipEntryBytes+1))
+	if err == nil && len(b) > MaxZipEntryBytes {
+		err = fmt.Errorf("larger than %d bytes", MaxZipEntryBytes)
+	}
+	return b, err
+}
+
+func openSlack(p string) (*slackSource, error) {
+	base := filepath.Base(p)
+	if st, err := os.Stat(p); err == nil && st.IsDir() {
+		s := &slackSource{label: base + "/", root: p, dirs: map[string][]string{}}
+		ents, err := os.ReadDir(p)
+		if err != nil {
+			return nil, err
+		}
+		for _, e := range ents {
+			if !e.IsDir() {
+				continue
+			}
+			days, err := os.ReadDir(filepath.Join(p, e.Name()))
+			if err != nil {
+				return nil, err
+			}
+			for _, d := range days {
+				if d.Type().IsRegular() && slackDayFile.MatchString(d.Name()) {
+					s.dirs[e.Name()] = append(s.dirs[e.Name()], e.Name()+"/"+d.Name())
+				}
+			}
+		}
+		return s, nil
+	}
+	z, err := OpenZip(p)
+	if err != nil {
+		return nil, err
+	}
+	root, ok := slackZipRoot(z.File)
+	if !ok {
+		z.Close()
+		return nil, fmt.Errorf("%s: not a Slack export (no users.json and channels.json)", base)
+	}
+	s := &slackSource{label: base + "!" + root, zip: z, files: map[string]*zip.File{}, dirs: map[string][]string{}}
+	for _, f := range z.File {
+		name, ok := strings.CutPrefix(f.Name, root)
+		if !ok {
+			continue
+		}
+		s.files[name] = f
+		if dir, day, ok := strings.Cut(name, "/"); ok && slackDayFile.MatchString(day) {
+			s.dirs[dir] = append(s.dirs[dir], name)
+		}
+	}
+	return s, nil
+}
+
+type slackUser struct {
+	ID       string `json:"id"`
+	Name     string `json:"name"`
+	RealName string `json:"real_name"`
+	TZ       string `json:"tz"`
+	TZOffset int    `json:"tz_offset"`
+	Profile  struct {
+		RealName    string `json:"real_name"`
+		DisplayName string `json:"display_name"`
+		BotID       string `json:"bot_id"`
+	} `json:"profile"`
+}
+
+type slackChannel struct {
+	ID      string   `json:"id"`
+	Name    string   `json:"name"`
+	Members []string `json:"members"`
+	User    string   `json:"user"` // the other person of an old-style DM
+}
+
+type slackParser struct {
+	opt     Options
+	emit    Emit
+	now     time.Time
+	names   map[string]string // user id -> name
+	bots    map[string]string // bot id -> name
+	zones   map[string]*time.Location
+	offsets map[string]int    // user id -> tz_offset fallback
+	chans   map[string]string // channel id -> name, for <#C123>
+	msg     slackMsg
+}
+
+func parseSlack(p string, opt Options, emit Emit) error {
+	sp := &slackParser{opt: opt, emit: emit, now: opt.now(),
+		names: map[string]string{}, bots: map[string]string{}, zones: map[string]*time.Location{},
+		offsets: map[string]int{}, chans: map[string]string{}}
+	if st, err := os.Stat(p); err == nil && !st.IsDir() && !IsZip(p) {
+		return sp.dayFileAlone(p)
+	}
+	src, err := openSlack(p)
+	if err != nil {
+		return err
+	}
+	if src.zip != nil {
+		defer src.zip.Close()
+	}
+	if err := sp.users(src); err != nil {
+		return err
+	}
+	type listed struct {
+		ch     slackChannel
+		folder string
+		kind   string
+	}
+	var convs []listed
+	seen := map[string]bool{}
+	for _, kind := range []string{"channels", "groups", "mpims", "dms"} {
+		b, err := src.read(kind + ".json")
+		if errors.Is(err, os.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("%s%s.json: %w", src.label, kind, err)
+		}
+		var chs []slackChannel
+		if err := json.Unmarshal(b, &chs); err != nil {
+			return &Error{File: src.label + kind + ".json", Line: jsonErrLine(b, err), Err: fmt.Errorf("malformed JSON: %v", err)}
+		}
+		for _, ch := range chs {
+			folder := ch.Name
+			if kind == "dms" || folder == "" {
+				folder = ch.ID
+			}
+			sp.chans[ch.ID] = ch.Name
+			convs = append(convs, listed{ch, folder, kind})
+			seen[folder] = true
+		}
+	}
+	// Folders no list names are imported too rather than silently lost.
+	var extra []string
+	for dir := range src.dirs {
+		if !seen[dir] {
+			extra = append(extra, dir)
+		}
+	}
+	sort.Strings(extra)
+	for _, dir := range extra {
+		convs = append(convs, listed{slackChannel{Name: dir}, dir, "folder"})
+	}
+	for _, l := range convs {
+		days := src.dirs[l.folder]
+		if len(days) == 0 {
+			continue
+		}
+		sort.Strings(days)
+		cv := &slackConv{conv: sp.conversation(l.ch, l.kind)}
+		for _, day := range days {
+			b, err := src.read(day)
+			if err != nil {
+				return fmt.Errorf("%s%s: %w", src.label, day, err)
+			}
+			if err := sp.dayFile(cv, src.label+day, b); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// users reads users.json (names, zones, bot names); it is optional.
+func (sp *slackParser) users(src *slackSource) error {
+	b, err := src.read("users.json")
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("%susers.json: %w", src.label, err)
+	}
+	var us []slackUser
+	if err := json.Unmarshal(b, &us); err != nil {
+		return &Error{File: src.label + "users.json", Line: jsonErrLine(b, err), Err: fmt.Errorf("malformed JSON: %v", err)}
+	}
+	for _, u := range us {
+		name := firstNonEmpty(u.RealName, u.Profile.RealName, u.Profile.DisplayName, u.Name)
+		sp.names[u.ID] = name
+		if u.Profile.BotID != "" {
+			sp.bots[u.Profile.BotID] = name
+		}
+		if u.TZ != "" {
+			if loc, err := time.LoadLocation(u.TZ); err == nil {
+				sp.zones[u.ID] = loc
+			}
+		}
+		sp.offsets[u.ID] = u.TZOffset
+	}
+	return nil
+}
+
+func firstNonEmpty(s ...string) string {
+	for _, v := range s {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}
+
+func (sp *slackParser) conversation(ch slackChannel, kind string) vault.Conversation {
+	c := vault.Conversation{ID: "slack:" + ch.ID, Title: ch.Name}
+	if ch.ID == "" {
+		c.ID = "slack:" + ch.Name
+	}
+	members := ch.Members
+	if len(members) == 0 && ch.User != "" {
+		members = []string{ch.User}
+	}
+	for _, u := range members {
+		c.Participants = append(c.Participants, sp.userName(u))
+	}
+	if (kind == "dms" || kind == "mpims") && len(c.Participants) > 0 {
+		c.Title = strings.Join(c.Participants, ", ")
+	}
+	return c
+}
+
+func (sp *slackParser) userName(id string) string {
+	if n := sp.names[id]; n != "" {
+		return n
+	}
+	return id
+}
+
+// slackConv is the state of one conversation across its day files.
+type slackConv struct {
+	conv    vault.Conversation
+	replies replyIndex[string]
+}
+
+// dayFileAlone imports one per-day file (or any JSON array of Slack
+// messages) without the rest of its export: names stay user ids unless
+// the messages embed a user_profile.
+func (sp *slackParser) dayFileAlone(p string) error {
+	b, err := os.ReadFile(p)
+	if err != nil {
+		return err
+	}
+	name := strings.TrimSuffix(filepath.Base(p), ".json")
+	if slackDayFile.MatchString(filepath.Base(p)) {
+		name = filepath.Base(filepath.Dir(p))
+	}
+	cv := &slackConv{conv: vault.Conversation{ID: "slack:" + name, Title: name}}
+	return sp.dayFile(cv, filepath.Base(p), b)
+}
+
+// jsonErrLine is the line of a json.Unmarshal error in b, or 0.
+func jsonErrLine(b []byte, err error) int {
+	var se *json.SyntaxError
+	var te *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &se):
+		return bytesLines(b).at(se.Offset)
+	case errors.As(err, &te):
+		return bytesLines(b).at(te.Offset)
+	}
+	return 0
+}
+
+// dayFile streams the messages of one per-day file.
+func (sp *slackParser) dayFile(cv *slackConv, file string, b []byte) error {
+	sum := sha256.Sum256(b)
+	fileSum := hex.EncodeToString(sum[:])
+	lines := bytesLines(b)
+	dec := json.NewDecoder(bytes.NewReader(b))
+	broken := func(err error) error {
+		off := dec.InputOffset()
+		var se *json.SyntaxError
+		if errors.As(err, &se) {
+			off = se.Offset
+		} else if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+			off = int64(len(b))
+			err = errors.New("unexpected end of file")
+		}
+		return &Error{File: file, Line: lines.at(off), Err: fmt.Errorf("malformed JSON: %v", err)}
+	}
+	t, err := dec.Token()
+	if err != nil {
+		return broken(err)
+	}
+	if t != json.Delim('[') {
+		return &Error{File: file, Line: 1, Err: errors.New("expected an array of messages")}
+	}
+	for n := 1; dec.More(); n++ {
+		start := dec.InputOffset()
+		sm := &sp.msg
+		*sm = slackMsg{}
+		if err := dec.Decode(sm); err != nil {
+			var te *json.UnmarshalTypeError
+			if !errors.As(err, &te) {
+				return broken(err)
+			}
+			if err := sp.opt.skip(&Error{File: file, Line: lines.valueAt(start), Err: fmt.Errorf("message %d: unexpected %s for %q", n, te.Value, te.Field)}); err != nil {
+				return err
+			}
+			continue
+		}
+		m, err := sp.message(cv, sm)
+		if err != nil {
+			if err := sp.opt.skip(&Error{File: file, Line: lines.valueAt(start), Err: fmt.Errorf("message %d: %w", n, err)}); err != nil {
+				return err
+			}
+			continue
+		}
+		m.Provenance = vault.Provenance{
+			Format: "slack", File: file, FileSHA256: fileSum,
+			Position: fmt.Sprintf("message %d", n), OriginalID: sm.TS, ImportedAt: sp.now,
+		}
+		if err := vault.Validate(m); err != nil {
+			if err := sp.opt.skip(&Error{File: file, Line: lines.valueAt(start), Err: fmt.Errorf("message %d: %w", n, err)}); err != nil {
+				return err
+			}
+			continue
+		}
+		cv.replies.put(sm.TS, m.ID)
+		if err := sp.emit(m); err != nil {
+			return err
+		}
+	}
+	if _, err := dec.Token(); err != nil {
+		return broken(err)
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return &Error{File: file, Line: lines.at(dec.InputOffset()), Err: errors.New("malformed JSON: data after the array")}
+	}
+	return nil
+}
