@@ -1,0 +1,52 @@
+package main
+
+import (
+	"os"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/rogpeppe/go-internal/testscript"
+)
+
+func TestMain(m *testing.M) {
+	testscript.Main(m, map[string]func(){
+		"coffer": func() {
+			harden()
+			e := &env{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, tty: nil, now: time.Now}
+			os.Exit(run(e, os.Args[1:]))
+		},
+	})
+}
+
+// TestScripts runs the CLI scripts in testdata/script: each is a txtar
+// archive of commands and expected output (see testscript's docs).
+func TestScripts(t *testing.T) {
+	testscript.Run(t, testscript.Params{
+		Dir: "testdata/script",
+		Setup: func(env *testscript.Env) error {
+			env.Setenv("COFFER_STATE_DIR", env.WorkDir+"/.state")
+			env.Setenv("USER", "tester")
+			return nil
+		},
+		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
+			// flipbyte FILE OFFSET flips one bit of the byte at OFFSET
+			// (negative: from the end).
+			"flipbyte": func(ts *testscript.TestScript, neg bool, args []string) {
+				if len(args) != 2 {
+					ts.Fatalf("usage: flipbyte FILE OFFSET")
+				}
+				path := ts.MkAbs(args[0])
+				b, err := os.ReadFile(path)
+				ts.Check(err)
+				off, err := strconv.Atoi(args[1])
+				ts.Check(err)
+				if off < 0 {
+					off += len(b)
+				}
+				b[off] ^= 1
+				ts.Check(os.WriteFile(path, b, 0o600))
+			},
+		},
+	})
+}
