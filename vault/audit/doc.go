@@ -1,0 +1,93 @@
+// Package audit keeps coffer's access trail: who unlocked a vault and what
+// they saw, searched and tagged, written before it is shown, readable only
+// by the vault's auditors, and tamper-evident against anyone who gets the
+// machine afterwards. The file format is specified in FORMAT.md.
+//
+// # Writing (the reviewer's side)
+//
+// Open starts a session: one file, DIR/audit/<session>.log, written by one
+// process and locked by it while it runs, so reviewers sharing a vault
+// folder never write the same file. Every event goes through Log.Append,
+// which returns only after the record is written and fsynced (and, for the
+// new file, the folder). Message content reaches the caller only through a
+// Gate, whose methods record the view first and return nothing if the
+// record fails:
+//
+//	l, err := audit.Open(dir, auditorRecipients, audit.Actor{Member: name, Fingerprint: fpr})
+//	g := audit.NewGate(l, store)             // store: the unlocked vault, in memory
+//	msgs, err := g.ViewConversation(conv, ids) // recorded, then returned
+//	...
+//	l.Close(audit.LockManual)
+//
+// # What is encrypted to whom
+//
+// Each session draws a random seed and seals it once, with age, to the
+// auditors' recipients from the manifest. Every record has its own key,
+// derived from the seed by a one-way chain; events are encrypted with
+// AES-256-GCM under it. The vault key plays no part: a reviewer can append
+// to the trail but cannot read any of it back, their own session included
+// (ErrNotAuditor), and an auditor's key opens the trail but no message.
+// Events are padded to a multiple of 256 bytes, so file sizes tell the
+// number of events and roughly how many ids each lists, not the length of
+// a query or a tag. No message text, query, tag, member name or id is
+// written in plaintext; session ids, record counts, and whether and when
+// (file times) sessions closed are public.
+//
+// # What the trail proves
+//
+// Verify, run by an auditor, proves for every session file that it is
+// exactly what the process that held the session key wrote, in order, up to
+// its last complete record: no record edited, inserted, removed or moved.
+// Each record's tag is an HMAC, under that record's key, of a hash chain
+// over every record before it; the record keys evolve by SHA-256 and the
+// writer erases each one once its record is on disk (Schneier and Kelsey).
+// Whoever takes the machine later, with the vault key, the auditors'
+// recipients and the process's memory, holds only the key of the next
+// record: they cannot alter or forge any record already written.
+//
+// Across sessions: each new session records, in its header, the head (size
+// and last tag) of the sessions it found that no other session already
+// vouches for at their current head, and whether each was open, closed or
+// had ended without closing. So deleting, cutting or replacing a session
+// file that a later session saw is detected. A session that ended without
+// closing (killed, crashed) is recorded by the next session to open, once,
+// as a lock with reason "crash"; its trail still verifies. A final record
+// cut short by a crash is reported as torn (Report.Sessions[i].Torn), not
+// as tampering.
+//
+// Each session's records are also the leaves of an RFC 6962 Merkle tree
+// (golang.org/x/mod/sumdb/tlog hashing). A Checkpoint is an auditor-signed
+// list of every session's tree head; verifying against one proves, by
+// recomputing each tree and checking a consistency proof, that every
+// session it names still extends it.
+//
+// # What it cannot prove
+//
+//   - The latest sessions, which no later session has seen, can be deleted
+//     or cut at a record boundary without trace unless the auditor holds a
+//     checkpoint taken after them. A cut tail looks like a session that
+//     ended without closing. Take checkpoints often and keep them away from
+//     the vault.
+//   - Anyone with the auditors' recipients (they are in the manifest) can
+//     add a whole new, valid session claiming any actor. The trail proves
+//     what was recorded, not who was at the keyboard; binding sessions to a
+//     member's key is up to the vault (see the issue).
+//   - While a session runs, whoever controls the process (root, a debugger)
+//     holds the current record key and can write false records from then
+//     on, or stop recording. Forward security protects the past only.
+//   - It records what the caller shows through the Gate. Code that reads
+//     the vault's store directly bypasses it; the vault must hand that
+//     store only to the Gate.
+//   - Times come from the writer's clock; order within a session is
+//     proven, order between sessions only as far as headers record it.
+//   - Go cannot guarantee erasure: keys are overwritten in the arrays this
+//     package owns, but the runtime may have copied them.
+//
+// # Reading (the auditor's side)
+//
+// Verify checks and reports (*Report, first problem as a *TamperError
+// naming the file, the entry and the Reason); Read returns the events,
+// filtered; NewCheckpoint, ParseCheckpoint and Checkpoint.Marshal make and
+// keep checkpoints; Render prints events as a table, JSON lines or CSV with
+// every string passed through Sanitize.
+package audit

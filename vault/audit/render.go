@@ -1,0 +1,165 @@
+package audit
+
+import (
+	"bytes"
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+	"unicode/utf8"
+)
+
+// Format is an output format of Render.
+type Format int
+
+const (
+	FormatTable Format = iota // aligned columns for people
+	FormatJSON                // one JSON object per line (Event's JSON form)
+	FormatCSV                 // RFC 4180, with a header row
+)
+
+// maxDetail bounds the details column of the table, in runes; JSON and
+// CSV carry everything.
+const maxDetail = 120
+
+// Render writes events in format f. Every string from an event passes
+// Sanitize in the table and CSV; in JSON, control, bidi and zero-width
+// characters are written as \u escapes, so the output is safe on a
+// terminal and still exact for tools.
+func Render(w io.Writer, events []Event, f Format) error {
+	switch f {
+	case FormatTable:
+		return renderTable(w, events)
+	case FormatJSON:
+		return renderJSON(w, events)
+	case FormatCSV:
+		return renderCSV(w, events)
+	}
+	return fmt.Errorf("audit: unknown format %d", f)
+}
+
+func renderTable(w io.Writer, events []Event) error {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "TIME\tSESSION\tACTOR\tACTION\tDETAILS")
+	for i := range events {
+		e := &events[i]
+		d := Sanitize(details(e))
+		if utf8.RuneCountInString(d) > maxDetail {
+			d = string([]rune(d)[:maxDetail-1]) + "…"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", e.Time.UTC().Format(time.RFC3339), Sanitize(e.Session),
+			Sanitize(actorString(e.Actor)), Sanitize(string(e.Action)), d)
+	}
+	return tw.Flush()
+}
+
+func actorString(a Actor) string {
+	s := a.Member
+	if s == "" {
+		s = "-"
+	}
+	if a.Fingerprint != "" {
+		s += " [" + a.Fingerprint + "]"
+	}
+	return s + fmt.Sprintf(" %s@%s pid %d", a.HostUser, a.Host, a.PID)
+}
+
+// details summarises what an event is about, in one line.
+func details(e *Event) string {
+	var p []string
+	add := func(k, v string) {
+		if v != "" {
+			p = append(p, k+"="+v)
+		}
+	}
+	add("method", e.Method)
+	add("reason", e.Reason)
+	if e.Conversation != "" {
+		add("conversation", strconv.Quote(e.Conversation))
+	}
+	if e.Action == ActionSearch {
+		add("query", strconv.Quote(e.Query))
+		add("results", strconv.Itoa(e.Results))
+	}
+	if e.Tag != "" {
+		add("tag", strconv.Quote(e.Tag))
+	}
+	add("target", e.Target)
+	if e.Count != 0 {
+		add("count", strconv.Itoa(e.Count))
+	}
+	if len(e.Messages) > 0 {
+		add("messages", fmt.Sprintf("%d:%s", len(e.Messages), strings.Join(e.Messages, ",")))
+	}
+	add("detail", e.Detail)
+	return strings.Join(p, " ")
+}
+
+func renderJSON(w io.Writer, events []Event) error {
+	for i := range events {
+		b, err := json.Marshal(&events[i])
+		if err != nil {
+			return err
+		}
+		b = append(escapeJSON(b), '\n')
+		if _, err := w.Write(b); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// escapeJSON rewrites the runes Sanitize would replace as \u escapes. It
+// is only applied to encoding/json output, where they can only occur
+// inside strings (and where C0 is already escaped).
+func escapeJSON(b []byte) []byte {
+	if !bytes.ContainsFunc(b, func(r rune) bool { return (r == 0x7f || r >= 0x80) && suspicious(r) }) {
+		return b
+	}
+	var out bytes.Buffer
+	for len(b) > 0 {
+		r, n := utf8.DecodeRune(b)
+		if (r == 0x7f || r >= 0x80) && suspicious(r) && !(r == utf8.RuneError && n == 3) {
+			fmt.Fprintf(&out, `\u%04x`, r)
+		} else {
+			out.Write(b[:n])
+		}
+		b = b[n:]
+	}
+	return out.Bytes()
+}
+
+func renderCSV(w io.Writer, events []Event) error {
+	cw := csv.NewWriter(w)
+	cw.Write([]string{"time", "session", "seq", "member", "fingerprint", "host_user", "host", "pid",
+		"action", "method", "reason", "conversation", "messages", "query", "results", "tag", "target", "count", "detail"})
+	for i := range events {
+		e := &events[i]
+		row := []string{e.Time.UTC().Format(time.RFC3339Nano), e.Session, strconv.FormatUint(e.Seq, 10),
+			e.Actor.Member, e.Actor.Fingerprint, e.Actor.HostUser, e.Actor.Host, strconv.Itoa(e.Actor.PID),
+			string(e.Action), e.Method, e.Reason, e.Conversation, strings.Join(e.Messages, " "), e.Query,
+			strconv.Itoa(e.Results), e.Tag, e.Target, strconv.Itoa(e.Count), e.Detail}
+		for j, s := range row {
+			row[j] = csvCell(s)
+		}
+		if err := cw.Write(row); err != nil {
+			return err
+		}
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+// csvCell sanitizes a cell and defuses spreadsheet formulas (a leading
+// = + - @ makes spreadsheet programs evaluate the cell).
+func csvCell(s string) string {
+	s = Sanitize(s)
+	if s != "" && strings.ContainsRune("=+-@", rune(s[0])) {
+		s = "'" + s
+	}
+	return s
+}
