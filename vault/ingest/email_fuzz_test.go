@@ -1,0 +1,108 @@
+package ingest
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"testing"
+	"unicode/utf8"
+
+	"coffer/vault"
+)
+
+// mailSeeds adds every testdata/email file matching the patterns, and
+// fails the fuzz target when there is none: a target without real
+// samples would only fuzz from nothing.
+func mailSeeds(f *testing.F, patterns ...string) {
+	n := 0
+	for _, pat := range patterns {
+		files, _ := filepath.Glob(filepath.Join("testdata", "email", pat))
+		for _, p := range files {
+			b, err := os.ReadFile(p)
+			if err != nil {
+				f.Fatal(err)
+			}
+			f.Add(b)
+			n++
+		}
+	}
+	if n == 0 {
+		f.Fatalf("no seed found in testdata/email for %q", patterns)
+	}
+}
+
+// checkFuzzMessage holds what must be true of anything an email format
+// emits, whatever the input: it validates, and its text is UTF-8.
+func checkFuzzMessage(t *testing.T, m *vault.Message) {
+	t.Helper()
+	c := *m
+	if err := vault.Validate(&c); err != nil || c.ID != m.ID {
+		t.Fatalf("emitted message does not validate: %v (id %q -> %q)", err, m.ID, c.ID)
+	}
+	texts := []string{m.Body, m.Subject, m.Sender, m.SenderID, m.Conversation.ID, m.Conversation.Title}
+	texts = append(texts, m.To...)
+	for _, a := range m.Attachments {
+		texts = append(texts, a.Name)
+		if a.Size != int64(len(a.Content)) {
+			t.Fatalf("attachment %q: size %d for %d bytes", a.Name, a.Size, len(a.Content))
+		}
+	}
+	for _, v := range m.Headers {
+		texts = append(texts, v)
+	}
+	for _, s := range texts {
+		if !utf8.ValidString(s) {
+			t.Fatalf("invalid UTF-8 in %q", s)
+		}
+	}
+}
+
+func FuzzEML(f *testing.F) {
+	mailSeeds(f, "*.eml", "*.raw")
+	f.Fuzz(func(t *testing.T, b []byte) {
+		src := emailSource{format: "eml", file: "fuzz.eml", position: "message 1"}
+		_ = emitEmail(b, src, Options{Lenient: true}, func(m *vault.Message) error {
+			checkFuzzMessage(t, m)
+			return nil
+		})
+	})
+}
+
+func FuzzMbox(f *testing.F) {
+	mailSeeds(f, "*.mbox*")
+	f.Fuzz(func(t *testing.T, b []byte) {
+		_ = ReadMbox(bytes.NewReader(b), "fuzz.mbox", "", Options{Lenient: true}, func(m *vault.Message) error {
+			checkFuzzMessage(t, m)
+			return nil
+		})
+	})
+}
+
+func FuzzMailArchive(f *testing.F) {
+	mailSeeds(f, "*.zip")
+	f.Fuzz(func(t *testing.T, b []byte) {
+		p := filepath.Join(t.TempDir(), "fuzz.zip")
+		if err := os.WriteFile(p, b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		MailArchive.Detect(p)
+		_ = MailArchive.Parse(p, Options{Lenient: true}, func(m *vault.Message) error {
+			checkFuzzMessage(t, m)
+			return nil
+		})
+	})
+}
+
+// FuzzMailDate checks the lenient date parser never panics and never
+// returns a zero time without an error.
+func FuzzMailDate(f *testing.F) {
+	for _, s := range []string{"Mon, 2 Jan 2006 15:04:05 -0700", "Fri, 23 Aug 2002 2:32:53 -0400",
+		"Thu, 10 Jan 2002 13:58:10 -0800 (PST)", "2 Jan 06 15:04 PDT", "Sun Aug  7 11:40:37 2022", "<HR>"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if tm, err := parseMailDate(s); err == nil && tm.IsZero() {
+			t.Fatalf("%q parsed to the zero time", s)
+		}
+	})
+}
