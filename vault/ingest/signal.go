@@ -1,0 +1,371 @@
+package ingest
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/url"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"time"
+
+	"coffer/vault"
+)
+
+// Signal reads what the Signal Desktop exporters write, since Signal
+// itself exports nothing readable:
+//
+//   - signal-export (sigexport): chat.md, lines "[2024-01-02 13:04:05]
+//     Name: text" (older versions "[2024-01-02, 13:04]"), continuation
+//     lines for multi-line messages, attachments as markdown links into
+//     the chat's media folder; and data.json beside it, one JSON object
+//     per line. Both carry local times without a zone.
+//   - sigtop export-messages -f json: per conversation a JSON array of
+//     Signal Desktop's own message records (sent_at in milliseconds,
+//     quote, editHistory, attachments, reactions), see signal_sigtop.go.
+//
+// The Signal Desktop database itself (SQLCipher) is out of scope.
+var Signal = Format{
+	Name:   "signal",
+	Detect: detectSignal,
+	Parse:  parseSignal,
+}
+
+// signalHeader matches the first line of a signal-export message.
+var signalHeader = regexp.MustCompile(`^\[(\d{4}-\d{2}-\d{2}),? (\d{2}:\d{2}(?::\d{2})?)\] (.*?): ?(.*)$`)
+
+type signalKind int
+
+const (
+	signalKindNone signalKind = iota
+	signalKindText
+	signalKindDataJSON
+	signalKindSigtop
+)
+
+func signalKindOf(path string) signalKind {
+	head := readHead(path, detectBytes)
+	switch {
+	case len(head) == 0:
+		return signalKindNone
+	case head[0] == '[' && bytes.Contains(head, []byte(`"conversationId"`)) &&
+		(bytes.Contains(head, []byte(`"sent_at"`)) || bytes.Contains(head, []byte(`"received_at"`))):
+		return signalKindSigtop
+	case head[0] == '{':
+		line, _, _ := bytes.Cut(head, []byte("\n"))
+		var probe struct {
+			Date   *string `json:"date"`
+			Sender *string `json:"sender"`
+			Body   *string `json:"body"`
+		}
+		if json.Unmarshal(line, &probe) == nil && probe.Date != nil && probe.Sender != nil && probe.Body != nil {
+			return signalKindDataJSON
+		}
+	default:
+		line, _, _ := bytes.Cut(head, []byte("\n"))
+		if signalHeader.Match(bytes.TrimRight(line, "\r")) {
+			return signalKindText
+		}
+	}
+	return signalKindNone
+}
+
+func detectSignal(path string) bool { return signalKindOf(path) != signalKindNone }
+
+func parseSignal(path string, opt Options, emit Emit) error {
+	name := filepath.Base(path)
+	kind := signalKindOf(path)
+	if kind == signalKindNone {
+		return &Error{File: name, Line: 1, Err: errors.New("not a Signal export (expected signal-export's chat.md or data.json, or sigtop's JSON; a Signal Desktop database must be exported with one of them first)")}
+	}
+	sum, err := HashFile(path)
+	if err != nil {
+		return fmt.Errorf("%s: %w", name, err)
+	}
+	if kind == signalKindSigtop {
+		return parseSigtop(path, sum, opt, emit)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	sp := &signalExport{
+		name: name, sum: sum, opt: opt, emit: emit, now: opt.now(),
+		conv: signalConversation(path),
+		root: exportRoot{dir: filepath.Dir(path)},
+	}
+	defer sp.root.close()
+	br := bufio.NewReaderSize(f, 256<<10)
+	if kind == signalKindDataJSON {
+		return sp.dataJSON(br)
+	}
+	return sp.text(br)
+}
+
+// signalConversation names the chat of a signal-export file: it writes
+// <dest>/<chat name>/chat.md and data.json, so the folder is the chat.
+func signalConversation(path string) vault.Conversation {
+	name := strings.TrimSuffix(filepath.Base(path), filepath.Ext(path))
+	if name == "chat" || name == "data" {
+		name = filepath.Base(filepath.Dir(path))
+	}
+	return vault.Conversation{ID: "signal:" + name, Title: name}
+}
+
+// signalExport parses signal-export's chat.md and data.json.
+type signalExport struct {
+	name, sum string
+	opt       Options
+	emit      Emit
+	now       time.Time
+	conv      vault.Conversation
+	root      exportRoot
+	seq       seqCounter
+}
+
+// localTime parses a zone-less local time in opt's location, or a time
+// with an offset as is.
+func (sp *signalExport) localTime(s string, m *vault.Message) error {
+	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
+		_, m.Offset = t.Zone()
+		m.Time = t.UTC()
+		return nil
+	}
+	loc := sp.opt.location()
+	for _, layout := range []string{"2006-01-02T15:04:05.999999999", "2006-01-02 15:04:05", "2006-01-02 15:04"} {
+		if t, err := time.ParseInLocation(layout, s, loc); err == nil {
+			_, m.Offset = t.Zone()
+			m.Time = t.UTC()
+			m.Provenance.Timezone = loc.String()
+			return nil
+		}
+	}
+	return fmt.Errorf("bad date %q", s)
+}
+
+func (sp *signalExport) newMessage(line int) *vault.Message {
+	return &vault.Message{
+		Source:       "signal",
+		Conversation: sp.conv,
+		Provenance: vault.Provenance{
+			Format: "signal", File: sp.name, FileSHA256: sp.sum,
+			Position: fmt.Sprintf("line %d", line), ImportedAt: sp.now,
+		},
+	}
+}
+
+// finish validates and emits m, or reports it as a bad record.
+func (sp *signalExport) finish(m *vault.Message, line int) error {
+	truncateBody(m)
+	m.Seq = sp.seq.next(m)
+	if err := vault.Validate(m); err != nil {
+		return sp.opt.skip(&Error{File: sp.name, Line: line, Err: err})
+	}
+	return sp.emit(m)
+}
+
+// signalLink matches an attachment or sticker link signal-export appends
+// to a message: "![name](./media/file%20name.jpg)".
+var signalLink = regexp.MustCompile(`!?\[([^\]\n]*)\]\((\.\.?/[^)\n]+)\)`)
+
+var signalReactions = regexp.MustCompile(`\n\(- (.*) -\)$`)
+
+func (sp *signalExport) text(br *bufio.Reader) error {
+	var cur *vault.Message
+	var curLine int
+	var body strings.Builder
+	flush := func() error {
+		if cur == nil {
+			return nil
+		}
+		m := cur
+		cur = nil
+		sp.textBody(m, body.String())
+		return sp.finish(m, curLine)
+	}
+	for lineNo := 1; ; lineNo++ {
+		raw, err := readLine(br)
+		if err != nil && len(raw) == 0 {
+			if errors.Is(err, errLineTooLong) {
+				if e := sp.opt.skip(&Error{File: sp.name, Line: lineNo, Err: err}); e != nil {
+					return e
+				}
+				continue
+			}
+			if err := flush(); err != nil {
+				return err
+			}
+			if errors.Is(err, io.EOF) {
+				return nil
+			}
+			return fmt.Errorf("%s:%d: %w", sp.name, lineNo, err)
+		}
+		line := strings.TrimSuffix(strings.TrimSuffix(string(raw), "\n"), "\r")
+		if lineNo == 1 {
+			line = strings.TrimPrefix(line, "\ufeff")
+		}
+		if g := signalHeader.FindStringSubmatch(line); g != nil {
+			if err := flush(); err != nil {
+				return err
+			}
+			m := sp.newMessage(lineNo)
+			if err := sp.localTime(g[1]+" "+g[2], m); err != nil {
+				if e := sp.opt.skip(&Error{File: sp.name, Line: lineNo, Err: err}); e != nil {
+					return e
+				}
+				continue
+			}
+			m.Sender = g[3]
+			cur, curLine = m, lineNo
+			body.Reset()
+			body.WriteString(g[4])
+			continue
+		}
+		if cur == nil {
+			if strings.TrimSpace(line) == "" {
+				continue
+			}
+			if e := sp.opt.skip(&Error{File: sp.name, Line: lineNo, Err: errors.New(`text before the first "[date time] name:" line`)}); e != nil {
+				return e
+			}
+			continue
+		}
+		body.WriteByte('\n')
+		body.WriteString(line)
+	}
+}
+
+// textBody splits signal-export's decorations off a chat.md message:
+// the markdown line-break spaces, reactions and attachment links.
+func (sp *signalExport) textBody(m *vault.Message, s string) {
+	s = strings.Trim(s, "\n")
+	if g := signalReactions.FindStringSubmatch(s); g != nil {
+		setHeader(m, "reactions", g[1])
+		s = s[:len(s)-len(g[0])]
+	}
+	for _, g := range signalLink.FindAllStringSubmatch(s, -1) {
+		rel, err := url.PathUnescape(g[2])
+		if err != nil {
+			rel = g[2]
+		}
+		sp.attach(m, g[1], rel)
+	}
+	if len(m.Attachments) > 0 {
+		s = signalLink.ReplaceAllString(s, "")
+	}
+	m.Body = strings.TrimRight(s, " ")
+}
+
+func (sp *signalExport) attach(m *vault.Message, name, rel string) {
+	a := vault.Attachment{Name: name}
+	if a.Name == "" {
+		a.Name = filepath.Base(rel)
+	}
+	content, why := sp.root.read(rel)
+	if why != "" {
+		a.Missing = true
+		setHeader(m, "missing_"+a.Name, rel+": "+why)
+	} else {
+		a.Content = content
+	}
+	m.Attachments = append(m.Attachments, a)
+}
+
+// signalRecord is one line of signal-export's data.json.
+type signalRecord struct {
+	Date        string            `json:"date"`
+	Sender      string            `json:"sender"`
+	Body        string            `json:"body"`
+	Quote       string            `json:"quote"`
+	Sticker     json.RawMessage   `json:"sticker"`
+	Reactions   []json.RawMessage `json:"reactions"`
+	Attachments []struct {
+		Name string `json:"name"`
+		Path string `json:"path"`
+	} `json:"attachments"`
+	Deleted bool `json:"deleted"`
+	Call    bool `json:"call"`
+	Missed  bool `json:"missed"`
+}
+
+func (sp *signalExport) dataJSON(br *bufio.Reader) error {
+	for lineNo := 1; ; lineNo++ {
+		raw, err := readLine(br)
+		if err != nil && len(raw) == 0 {
+			if errors.Is(err, errLineTooLong) {
+				if e := sp.opt.skip(&Error{File: sp.name, Line: lineNo, Err: err}); e != nil {
+					return e
+				}
+				continue
+			}
+			if errors.Is(err, io.EOF) {
+				return nil
+			}
+			return fmt.Errorf("%s:%d: %w", sp.name, lineNo, err)
+		}
+		raw = bytes.TrimSpace(raw)
+		if lineNo == 1 {
+			raw = bytes.TrimPrefix(raw, []byte("\xef\xbb\xbf"))
+		}
+		if len(raw) == 0 {
+			continue
+		}
+		var r signalRecord
+		if err := json.Unmarshal(raw, &r); err != nil {
+			if e := sp.opt.skip(&Error{File: sp.name, Line: lineNo, Err: fmt.Errorf("malformed JSON: %v", jsonErrText(err))}); e != nil {
+				return e
+			}
+			continue
+		}
+		m := sp.newMessage(lineNo)
+		if err := sp.localTime(r.Date, m); err != nil {
+			if e := sp.opt.skip(&Error{File: sp.name, Line: lineNo, Err: err}); e != nil {
+				return e
+			}
+			continue
+		}
+		m.Sender = r.Sender
+		// sigexport appends two spaces (a markdown line break) to bodies.
+		m.Body = strings.TrimSuffix(r.Body, "  ")
+		setHeader(m, "quote", strings.TrimSpace(r.Quote))
+		if s := string(r.Sticker); s != "" && s != "null" && s != `""` {
+			setHeader(m, "sticker", strings.Trim(s, `"`))
+		}
+		var rs []string
+		for _, x := range r.Reactions {
+			var pair []string
+			if json.Unmarshal(x, &pair) == nil && len(pair) == 2 {
+				rs = append(rs, pair[0]+": "+pair[1])
+				continue
+			}
+			var o struct{ Name, Emoji string }
+			if json.Unmarshal(x, &o) == nil {
+				rs = append(rs, o.Name+": "+o.Emoji)
+			}
+		}
+		setHeader(m, "reactions", strings.Join(rs, ", "))
+		for _, a := range r.Attachments {
+			rel, err := url.PathUnescape(a.Path)
+			if err != nil {
+				rel = a.Path
+			}
+			sp.attach(m, a.Name, rel)
+		}
+		if r.Deleted {
+			setHeader(m, "deleted", "true")
+		}
+		if r.Call {
+			m.Kind = "system"
+			setHeader(m, "call", map[bool]string{true: "missed", false: "yes"}[r.Missed])
+		}
+		if err := sp.finish(m, lineNo); err != nil {
+			return err
+		}
+	}
+}
