@@ -43,6 +43,8 @@ const (
 	waMaxParticipants = 10_000
 	// waReadBuffer is the line buffer; longer lines are read in chunks.
 	waReadBuffer = 64 << 10
+	// waMaxSeqEntries bounds the table that numbers identical messages.
+	waMaxSeqEntries = 1 << 20
 )
 
 func detectWhatsApp(p string) bool {
@@ -246,6 +248,7 @@ type waReader struct {
 
 	orders       dateOrders
 	senders      map[string]bool // senders seen so far in the current pass
+	names        map[string]waName
 	participants []string
 	subject      string // the group's name from "X created group "Name""
 
@@ -254,11 +257,17 @@ type waReader struct {
 	loc      *time.Location
 	seqSeed  maphash.Seed
 	seq      map[waSeqKey]int
+	seqLimit int
 	lineNo   int
 	br       *bufio.Reader
 	body     []byte
 	bodySize int64
 }
+
+// waName is a sender as written (the key of waReader.names) made into a
+// name and, for phone numbers, an id; interned so that a million messages
+// from a few people do not clean the same bytes a million times.
+type waName struct{ name, id string }
 
 type waSeqKey struct {
 	minute int64
@@ -344,24 +353,38 @@ func (w *waReader) nextLine() ([]byte, bool, error) {
 	return b, more, nil
 }
 
-func (w *waReader) known(name []byte) bool { return w.senders[cleanName(name)] }
+func (w *waReader) known(raw []byte) bool { return w.senders[w.name(raw).name] }
 
-// addSender records a sender; it returns the cleaned name.
-func (w *waReader) addSender(raw []byte, list bool) string {
-	name := cleanName(raw)
-	if !w.senders[name] && len(w.senders) < waMaxParticipants {
-		w.senders[name] = true
+// name returns the sender written as raw.
+func (w *waReader) name(raw []byte) waName {
+	if n, ok := w.names[string(raw)]; ok {
+		return n
+	}
+	n := waName{name: cleanName(raw)}
+	n.id = waPhone(n.name)
+	if len(w.names) < waMaxParticipants {
+		w.names[string(raw)] = n
+	}
+	return n
+}
+
+// addSender records a sender and returns it.
+func (w *waReader) addSender(raw []byte, list bool) waName {
+	n := w.name(raw)
+	if !w.senders[n.name] && len(w.senders) < waMaxParticipants {
+		w.senders[n.name] = true
 		if list {
-			w.participants = append(w.participants, name)
+			w.participants = append(w.participants, n.name)
 		}
 	}
-	return name
+	return n
 }
 
 // survey is the first pass: date evidence, participants, group name.
 func (w *waReader) survey(r io.Reader) error {
 	w.br = bufio.NewReaderSize(r, waReadBuffer)
 	w.senders = map[string]bool{}
+	w.names = map[string]waName{}
 	w.lineNo = 0
 	for {
 		line, more, err := w.nextLine()
@@ -409,7 +432,13 @@ func waGroupSubject(text []byte) string {
 // waAttributedSystem reports a service notice written as if a person sent
 // it; such lines are system messages and their "sender" no participant.
 func waAttributedSystem(text []byte) bool {
-	return classifyBody(text).system
+	if i := bytes.IndexByte(text, '\n'); i >= 0 {
+		text = text[:i]
+	}
+	if bytes.Contains(text, lrm) || bytes.Contains(text, rlm) {
+		text = bytes.TrimSpace(stripMarks(text))
+	}
+	return waSystemLine(text)
 }
 
 // waMessage is the message being read in the second pass: its header line
@@ -418,7 +447,8 @@ type waMessage struct {
 	active  bool
 	h       waHeader
 	line    int
-	sender  string
+	sender  waName
+	info    waBody // what the first line of the text stands for
 	t       time.Time
 	guessed bool
 	order   dateOrder
@@ -428,7 +458,7 @@ type waMessage struct {
 func (w *waReader) parse(r io.Reader, emit Emit) error {
 	w.br = bufio.NewReaderSize(r, waReadBuffer)
 	w.senders = map[string]bool{}
-	w.seq = map[waSeqKey]int{}
+	w.seq, w.seqLimit = map[waSeqKey]int{}, 1<<12
 	w.lineNo = 0
 	var cur waMessage
 	skipping := false // inside a record skipped in lenient mode
@@ -459,10 +489,13 @@ func (w *waReader) parse(r io.Reader, emit Emit) error {
 				hh, mm, ss := h.clock()
 				cur = waMessage{active: true, h: h, line: w.lineNo, order: w.orders.order[s], guessed: w.orders.guessed[s],
 					t: time.Date(y, time.Month(mo), d, hh, mm, ss, 0, w.loc)}
-				if !h.system && !waAttributedSystem(line[h.textStart:]) {
-					cur.sender = w.addSender(line[h.senderStart:h.senderEnd], false)
-				} else if !h.system {
-					cur.sender = cleanName(line[h.senderStart:h.senderEnd])
+				if !h.system {
+					cur.info = classifyBody(line[h.textStart:])
+					if cur.info.system {
+						cur.sender = w.name(line[h.senderStart:h.senderEnd])
+					} else {
+						cur.sender = w.addSender(line[h.senderStart:h.senderEnd], false)
+					}
 				}
 				w.body, w.bodySize = w.body[:0], 0
 				w.appendBody(line[h.textStart:])
@@ -535,7 +568,10 @@ func (w *waReader) flush(cur *waMessage, emit Emit) error {
 	cur.active = false
 	// WhatsApp trims what is sent, so line ends after the text are the
 	// export's separators, not the message's.
-	body := bytes.TrimRight(w.body, "\r\n")
+	body := w.body
+	for len(body) > 0 && (body[len(body)-1] == '\n' || body[len(body)-1] == '\r') {
+		body = body[:len(body)-1]
+	}
 	m := &vault.Message{
 		Source:       "whatsapp",
 		Conversation: w.conv,
@@ -544,7 +580,7 @@ func (w *waReader) flush(cur *waMessage, emit Emit) error {
 			Format:     "whatsapp",
 			File:       w.file,
 			FileSHA256: w.sum,
-			Position:   "line " + strconv.Itoa(cur.line),
+			Position:   string(strconv.AppendInt(append(make([]byte, 0, 16), "line "...), int64(cur.line), 10)),
 			ImportedAt: w.now,
 			Timezone:   w.loc.String(),
 		},
@@ -559,14 +595,14 @@ func (w *waReader) flush(cur *waMessage, emit Emit) error {
 	if cur.h.system {
 		m.Kind = "system"
 	} else {
-		info := classifyBody(body)
+		info := cur.info
 		switch {
 		case info.system:
 			m.Kind = "system"
-			set("attributed_to", cur.sender)
+			set("attributed_to", cur.sender.name)
 		default:
-			m.Sender = cur.sender
-			m.SenderID = waPhone(cur.sender)
+			m.Sender = cur.sender.name
+			m.SenderID = cur.sender.id
 		}
 		if info.deleted {
 			set("deleted", "true")
@@ -656,30 +692,32 @@ func waPhone(s string) string {
 // first gets 0, later copies in the same minute 1, 2, ... Counting within
 // the minute keeps the numbers the same when a later, overlapping export
 // of the chat is imported. Counts for minutes an hour behind the current
-// message are dropped when the table grows, which bounds memory.
+// message are dropped when the table grows, which bounds memory; only a
+// flood of over a million distinct messages within one hour empties it.
 func (w *waReader) nextSeq(m *vault.Message) int {
-	var h maphash.Hash
-	h.SetSeed(w.seqSeed)
-	h.WriteString(m.Sender)
-	h.WriteByte(0)
-	h.WriteString(m.Kind)
-	h.WriteByte(0)
-	h.WriteString(m.Body)
+	h := maphash.String(w.seqSeed, m.Body)
+	h = h*0x9E3779B97F4A7C15 ^ maphash.String(w.seqSeed, m.Sender)
+	if m.Kind != "" {
+		h = ^h
+	}
 	minute := m.Time.Unix()
 	if minute < 0 {
 		minute -= 59
 	}
-	k := waSeqKey{minute: minute / 60, h: h.Sum64()}
+	k := waSeqKey{minute: minute / 60, h: h}
 	n := w.seq[k]
 	w.seq[k] = n + 1
-	if len(w.seq) > 1<<16 {
+	if len(w.seq) > w.seqLimit {
 		for old := range w.seq {
 			if old.minute < k.minute-60 {
 				delete(w.seq, old)
 			}
 		}
-		if len(w.seq) > 1<<15 { // a flood within one hour: start over
+		switch {
+		case len(w.seq) > waMaxSeqEntries:
 			clear(w.seq)
+		case len(w.seq) > w.seqLimit/2:
+			w.seqLimit *= 2
 		}
 	}
 	return n

@@ -113,6 +113,29 @@ var waSystemContains = []string{
 	" turned off disappearing messages.",
 }
 
+// The phrase tables as bytes, made once: converting a long string to
+// []byte on every message would allocate.
+var (
+	waSystemPrefixesB = waBytes(waSystemPrefixes)
+	waSystemContainsB = waBytes(waSystemContains)
+	waOmittedIOSB     = func() [][]byte {
+		out := make([][]byte, len(waOmittedIOS))
+		for i, p := range waOmittedIOS {
+			out[i] = []byte(p.phrase)
+		}
+		return out
+	}()
+	lrm, rlm = []byte("\u200e"), []byte("\u200f")
+)
+
+func waBytes(ss []string) [][]byte {
+	out := make([][]byte, len(ss))
+	for i, s := range ss {
+		out[i] = []byte(s)
+	}
+	return out
+}
+
 // stripMarks returns b without directional marks; b itself when it has
 // none.
 func stripMarks(b []byte) []byte {
@@ -137,6 +160,50 @@ func stripMarks(b []byte) []byte {
 	return out
 }
 
+// waDeletedLen marks the lengths of the waDeleted texts, a cheap filter
+// before the map lookup.
+var waDeletedLen = func() (l [128]bool) {
+	for k := range waDeleted {
+		l[len(k)] = true
+	}
+	return l
+}()
+
+// trimFinalDots drops the final punctuation of a deleted-message notice.
+func trimFinalDots(b []byte) []byte {
+	for len(b) > 0 {
+		switch {
+		case b[len(b)-1] == '.' || b[len(b)-1] == ' ':
+			b = b[:len(b)-1]
+		case bytes.HasSuffix(b, []byte("。")):
+			b = b[:len(b)-len("。")]
+		default:
+			return b
+		}
+	}
+	return b
+}
+
+// waSystemLine reports whether a line of text (without marks) is a
+// service notice.
+func waSystemLine(line []byte) bool {
+	for _, p := range waSystemPrefixesB {
+		if bytes.HasPrefix(line, p) {
+			return true
+		}
+	}
+	// "+123 45 6789 updated the message timer. ... Tap to change.": the
+	// suffix test keeps the scan off ordinary messages.
+	if bytes.HasSuffix(line, []byte("Tap to change.")) {
+		for _, p := range waSystemContainsB {
+			if bytes.Contains(line, p) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // waBody is what classifyBody found in a message's text.
 type waBody struct {
 	system  bool
@@ -156,29 +223,21 @@ func classifyBody(body []byte) (r waBody) {
 	if len(line) == 0 {
 		return r
 	}
-	hasMark := bytes.Contains(line, []byte("\u200e")) || bytes.Contains(line, []byte("\u200f"))
+	hasMark := bytes.Contains(line, lrm) || bytes.Contains(line, rlm)
 	if hasMark {
 		line = bytes.TrimSpace(stripMarks(line))
+	}
+	if waSystemLine(line) {
+		r.system = true
+		return r
 	}
 	if len(line) == 4 && string(line) == "null" {
 		r.null = true
 		return r
 	}
-	if len(line) <= 96 && waDeleted[string(bytes.TrimRight(line, ".。 "))] {
+	if t := trimFinalDots(line); len(t) < len(waDeletedLen) && waDeletedLen[len(t)] && waDeleted[string(t)] {
 		r.deleted = true
 		return r
-	}
-	for _, p := range waSystemPrefixes {
-		if bytes.HasPrefix(line, []byte(p)) {
-			r.system = true
-			return r
-		}
-	}
-	for _, p := range waSystemContains {
-		if bytes.Contains(line, []byte(p)) {
-			r.system = true
-			return r
-		}
 	}
 	last := len(line) - 1
 	switch {
@@ -207,10 +266,10 @@ func classifyBody(body []byte) (r waBody) {
 		}
 	}
 	if hasMark {
-		for _, p := range waOmittedIOS {
-			if bytes.HasSuffix(line, []byte(p.phrase)) {
-				r.media, r.missing = p.kind, true
-				doc := strings.TrimSpace(string(line[:len(line)-len(p.phrase)]))
+		for i, p := range waOmittedIOSB {
+			if bytes.HasSuffix(line, p) {
+				r.media, r.missing = waOmittedIOS[i].kind, true
+				doc := strings.TrimSpace(string(line[:len(line)-len(p)]))
 				if i := strings.Index(doc, " • "); i >= 0 {
 					doc = strings.TrimSpace(doc[:i])
 				}
