@@ -112,6 +112,15 @@ func TestCheckpoint(t *testing.T) {
 			t.Fatalf("err %v, want entry 2", err)
 		}
 	})
+	t.Run("replaced by a valid session", func(t *testing.T) {
+		// Every MAC checks in the forged file: only the checkpoint's tree
+		// head tells it apart.
+		save := readFile(t, closed)
+		defer os.WriteFile(closed, save, 0o600)
+		forge(t, closed, k, 20)
+		_, err := audit.Verify(dir, k.ids(), cp)
+		wantTamper(t, err, closed, 10, audit.ReasonReplaced)
+	})
 	t.Run("signature", func(t *testing.T) {
 		other := newKeys(t)
 		if _, err := audit.Verify(dir, other.ids(), cp); !errors.Is(err, audit.ErrCheckpointKey) {

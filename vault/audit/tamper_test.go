@@ -219,25 +219,32 @@ func TestTamperAcrossSessions(t *testing.T) {
 	})
 	t.Run("replaced session file", func(t *testing.T) {
 		dir, k, first := setup(t)
-		// A complete, valid session under the same name: a fresh seed
-		// sealed to the same auditors, same session id.
-		forged := t.TempDir()
-		id := filepath.Base(first)
-		ts, _ := time.Parse("20060102T150405Z", id[:16])
-		rid := []byte(id[17:29])
-		raw := make([]byte, 6)
-		hexDecode(t, raw, rid)
-		defer audit.SetNow(func() time.Time { return ts })()
-		defer audit.SetRand(io.MultiReader(bytes.NewReader(raw), rand.Reader))()
-		l := open(t, forged, k)
-		appendN(t, l, 8)
-		l.Close(audit.LockExit)
-		if filepath.Base(l.Path()) != id {
-			t.Fatalf("forged %s, want %s", l.Path(), id)
-		}
-		os.WriteFile(first, readFile(t, l.Path()), 0o600)
-		mustVerify(t, forged, k, nil) // valid on its own
+		forge(t, first, k, 8)
 		_, err := audit.Verify(dir, k.ids(), nil)
 		wantTamper(t, err, first, 10, audit.ReasonReplaced)
 	})
+}
+
+// forge replaces the session file at path with a complete, valid session
+// of the same id and n searches: a fresh seed sealed to the same auditors,
+// what anyone holding the recipients can write.
+func forge(t *testing.T, path string, k keys, n int) {
+	t.Helper()
+	forged := t.TempDir()
+	id := filepath.Base(path)
+	ts, _ := time.Parse("20060102T150405Z", id[:16])
+	raw := make([]byte, 6)
+	hexDecode(t, raw, []byte(id[17:29]))
+	defer audit.SetNow(func() time.Time { return ts })()
+	defer audit.SetRand(io.MultiReader(bytes.NewReader(raw), rand.Reader))()
+	l := open(t, forged, k)
+	appendN(t, l, n)
+	l.Close(audit.LockExit)
+	if filepath.Base(l.Path()) != id {
+		t.Fatalf("forged %s, want %s", l.Path(), id)
+	}
+	mustVerify(t, forged, k, nil) // valid on its own
+	if err := os.WriteFile(path, readFile(t, l.Path()), 0o600); err != nil {
+		t.Fatal(err)
+	}
 }

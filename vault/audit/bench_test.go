@@ -1,0 +1,91 @@
+package audit_test
+
+import (
+	"fmt"
+	"os"
+	"slices"
+	"strconv"
+	"testing"
+	"time"
+
+	"coffer/vault/audit"
+)
+
+// viewEvent is a typical record: a conversation page with ten messages
+// on screen.
+func viewEvent(i int) audit.Event {
+	ids := make([]string, 10)
+	for j := range ids {
+		ids[j] = fmt.Sprintf("%032x", i*10+j)
+	}
+	return audit.Event{Action: audit.ActionViewConversation, Conversation: "conv-" + strconv.Itoa(i%600), Messages: ids}
+}
+
+// BenchmarkAppend measures Append, fsync included, on the disk that holds
+// TMPDIR (set TMPDIR to measure another). Run it with -benchtime=2000x or
+// more so the percentiles mean something.
+func BenchmarkAppend(b *testing.B) {
+	dir := b.TempDir()
+	k := newKeys(b)
+	l := open(b, dir, k)
+	defer l.Close(audit.LockExit)
+	lat := make([]time.Duration, 0, b.N)
+	b.ResetTimer()
+	for i := range b.N {
+		t0 := time.Now()
+		if err := l.Append(viewEvent(i)); err != nil {
+			b.Fatal(err)
+		}
+		lat = append(lat, time.Since(t0))
+	}
+	b.StopTimer()
+	slices.Sort(lat)
+	pct := func(p float64) float64 {
+		return float64(lat[min(len(lat)-1, int(float64(len(lat))*p))].Microseconds()) / 1000
+	}
+	b.ReportMetric(pct(0.50), "p50-ms")
+	b.ReportMetric(pct(0.99), "p99-ms")
+	b.ReportMetric(pct(1), "max-ms")
+}
+
+// BenchmarkVerify measures Verify over a generated trail of
+// COFFER_BENCH_AUDIT_ENTRIES records (default 1M) in ten sessions. The
+// trail is generated once, without fsync, before the timer starts; run it
+// with -benchtime=1x.
+func BenchmarkVerify(b *testing.B) {
+	total := 1_000_000
+	if s := os.Getenv("COFFER_BENCH_AUDIT_ENTRIES"); s != "" {
+		total, _ = strconv.Atoi(s)
+	}
+	const sessions = 10
+	dir := b.TempDir()
+	k := newKeys(b)
+	restore := audit.SetNoSync(true)
+	for range sessions {
+		l := open(b, dir, k)
+		for i := range total/sessions - 3 { // header, session event and close
+			if err := l.Append(viewEvent(i)); err != nil {
+				b.Fatal(err)
+			}
+		}
+		l.Close(audit.LockExit)
+	}
+	restore()
+	var size int64
+	for _, p := range sessionFiles(b, dir) {
+		fi, _ := os.Stat(p)
+		size += fi.Size()
+	}
+	b.SetBytes(size)
+	b.ResetTimer()
+	var rep *audit.Report
+	for range b.N {
+		var err error
+		if rep, err = audit.Verify(dir, k.ids(), nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.StopTimer()
+	b.ReportMetric(float64(rep.Entries)*float64(b.N)/b.Elapsed().Seconds(), "entries/s")
+	b.ReportMetric(float64(rep.Entries), "entries")
+}
