@@ -140,6 +140,9 @@ func digitAt(line []byte, i int) (int, int) {
 
 // skipMarks skips directional marks at i.
 func skipMarks(line []byte, i int) int {
+	if i < len(line) && line[i] < 0x80 {
+		return i
+	}
 	for {
 		n := markLen(line, i)
 		if n == 0 {
@@ -151,6 +154,12 @@ func skipMarks(line []byte, i int) int {
 
 // skipBlank skips spaces and marks at i.
 func skipBlank(line []byte, i int) int {
+	for i < len(line) && line[i] == ' ' {
+		i++
+	}
+	if i < len(line) && line[i] < 0x80 {
+		return i
+	}
 	for {
 		n := markLen(line, i)
 		if n == 0 {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"path"
 	"strings"
+	"unicode/utf8"
 )
 
 // What the text of a WhatsApp message can stand for besides itself. The
@@ -354,4 +355,55 @@ func mediaType(name string) string {
 		return "application/vnd.openxmlformats-officedocument.presentationml.presentation"
 	}
 	return "application/octet-stream"
+}
+
+// waGroupSubject returns Name from `X created group "Name"` (straight or
+// curly quotes), or "".
+func waGroupSubject(text []byte) string {
+	i := bytes.Index(text, []byte(" created group "))
+	if i < 0 {
+		return ""
+	}
+	s := string(bytes.TrimSpace(stripMarks(text[i+len(" created group "):])))
+	s = strings.TrimPrefix(strings.TrimPrefix(s, `"`), "“")
+	s = strings.TrimSuffix(strings.TrimSuffix(s, `"`), "”")
+	if s == "" || !utf8.ValidString(s) {
+		return ""
+	}
+	return s
+}
+
+// waAttributedSystem reports a service notice written as if a person sent
+// it; such lines are system messages and their "sender" no participant.
+func waAttributedSystem(text []byte) bool {
+	if i := bytes.IndexByte(text, '\n'); i >= 0 {
+		text = text[:i]
+	}
+	if bytes.Contains(text, lrm) || bytes.Contains(text, rlm) {
+		text = bytes.TrimSpace(stripMarks(text))
+	}
+	return waSystemLine(text)
+}
+
+// waPhone returns the sender as "+digits" when the name is a phone number
+// (WhatsApp shows numbers for people not in the contacts), else "".
+func waPhone(s string) string {
+	if len(s) < 7 || s[0] != '+' {
+		return ""
+	}
+	out := make([]byte, 0, len(s))
+	out = append(out, '+')
+	for i := 1; i < len(s); i++ {
+		switch c := s[i]; {
+		case c >= '0' && c <= '9':
+			out = append(out, c)
+		case c == ' ' || c == '-' || c == '(' || c == ')':
+		default:
+			return ""
+		}
+	}
+	if len(out) < 7 {
+		return ""
+	}
+	return string(out)
 }

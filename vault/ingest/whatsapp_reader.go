@@ -1,0 +1,464 @@
+package ingest
+
+import (
+	"archive/zip"
+	"bufio"
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"hash/maphash"
+	"io"
+	"strconv"
+	"time"
+	"unicode/utf8"
+
+	"coffer/vault"
+)
+
+// waReader holds one chat file's state across both passes.
+type waReader struct {
+	opt   Options
+	file  string // for errors and provenance: "x.txt" or "x.zip!_chat.txt"
+	sum   string
+	zip   *Zip
+	files map[string]*zip.File // the archive's other members, by base name
+
+	orders       dateOrders
+	names        map[string]*waName // senders by their bytes as written
+	pass         int                // 1 for survey, 2 for parse
+	listed       map[string]bool    // participants, by name
+	participants []string
+	subject      string // the group's name from "X created group "Name""
+
+	conv     vault.Conversation
+	now      time.Time
+	loc      *time.Location
+	seqSeed  maphash.Seed
+	seq      map[waSeqKey]int
+	seqLimit int
+	lineNo   int
+	br       *bufio.Reader
+	body     []byte
+	bodySize int64
+}
+
+// waName is a sender as written (the key of waReader.names) made into a
+// name and, for phone numbers, an id; interned so that a million messages
+// from a few people do not clean the same bytes a million times. seen is
+// the last pass that saw the sender.
+type waName struct {
+	name, id string
+	seen     int
+}
+
+type waSeqKey struct {
+	minute int64
+	h      uint64
+}
+
+func newWAReader(file string, opt Options) *waReader {
+	return &waReader{opt: opt, file: file, now: opt.now(), loc: opt.location(), seqSeed: maphash.MakeSeed()}
+}
+
+// run makes both passes over the chat text that open returns. hash says
+// whether the first pass computes FileSHA256 (a .txt) or it is already
+// set (the archive's hash). chat is the chat's name from the file name,
+// fallback the name to use when neither it nor a group name is known.
+func (w *waReader) run(open func() (io.ReadCloser, error), hash bool, chat, fallback string, emit Emit) error {
+	rc, err := open()
+	if err != nil {
+		return err
+	}
+	var r io.Reader = rc
+	h := sha256.New()
+	if hash {
+		r = io.TeeReader(rc, h)
+	}
+	err = w.survey(r)
+	rc.Close()
+	if err != nil {
+		return err
+	}
+	if hash {
+		w.sum = hex.EncodeToString(h.Sum(nil))
+	}
+	w.orders.decide()
+	switch {
+	case chat != "":
+	case w.subject != "":
+		chat = w.subject
+	default:
+		chat = fallback
+	}
+	w.conv = vault.Conversation{ID: "whatsapp:" + chat, Title: chat, Participants: w.participants}
+	rc, err = open()
+	if err != nil {
+		return err
+	}
+	defer rc.Close()
+	return w.parse(rc, emit)
+}
+
+// readChunk returns the next piece of the current line: the whole line
+// without its end when it fits the buffer, else a buffer-full chunk with
+// more set. err is io.EOF only when nothing is left.
+func (w *waReader) readChunk() (b []byte, more bool, err error) {
+	b, err = w.br.ReadSlice('\n')
+	switch {
+	case err == nil:
+		b = b[:len(b)-1]
+	case errors.Is(err, bufio.ErrBufferFull):
+		return b, true, nil
+	case err == io.EOF:
+		if len(b) == 0 {
+			return nil, false, io.EOF
+		}
+	default:
+		return nil, false, fmt.Errorf("%s:%d: %w", w.file, w.lineNo, err)
+	}
+	if len(b) > 0 && b[len(b)-1] == '\r' {
+		b = b[:len(b)-1]
+	}
+	return b, false, nil
+}
+
+// nextLine returns the first chunk of the next line (see readChunk).
+func (w *waReader) nextLine() ([]byte, bool, error) {
+	b, more, err := w.readChunk()
+	if err != nil {
+		return nil, false, err
+	}
+	w.lineNo++
+	if w.lineNo == 1 {
+		b = bytes.TrimPrefix(b, []byte("\xef\xbb\xbf"))
+	}
+	return b, more, nil
+}
+
+// known reports whether raw is a sender already seen in this pass. Both
+// passes see the same senders in the same order, so they split lines
+// alike.
+func (w *waReader) known(raw []byte) bool { return w.name(raw).seen == w.pass }
+
+// name returns the sender written as raw. Past waMaxParticipants
+// distinct spellings new ones are not kept, so never count as known.
+func (w *waReader) name(raw []byte) *waName {
+	if n, ok := w.names[string(raw)]; ok {
+		return n
+	}
+	n := &waName{name: cleanName(raw)}
+	n.id = waPhone(n.name)
+	if len(w.names) < waMaxParticipants {
+		w.names[string(raw)] = n
+	}
+	return n
+}
+
+// addSender records a sender and returns it; the first pass lists it
+// among the participants.
+func (w *waReader) addSender(raw []byte) *waName {
+	n := w.name(raw)
+	if n.seen != w.pass {
+		n.seen = w.pass
+		if w.pass == 1 && !w.listed[n.name] && len(w.participants) < waMaxParticipants {
+			w.listed[n.name] = true
+			w.participants = append(w.participants, n.name)
+		}
+	}
+	return n
+}
+
+// survey is the first pass: date evidence, participants, group name.
+func (w *waReader) survey(r io.Reader) error {
+	w.br = bufio.NewReaderSize(r, waReadBuffer)
+	w.pass = 1
+	w.names = map[string]*waName{}
+	w.listed = map[string]bool{}
+	w.lineNo = 0
+	for {
+		line, more, err := w.nextLine()
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if h, ok := parseWAHeader(line, w.known); ok {
+			w.orders.add(&h)
+			switch {
+			case h.system:
+				if w.subject == "" {
+					w.subject = waGroupSubject(line[h.textStart:])
+				}
+			case !waAttributedSystem(line[h.textStart:]):
+				w.addSender(line[h.senderStart:h.senderEnd])
+			}
+		}
+		for more {
+			if _, more, err = w.readChunk(); err != nil {
+				return err
+			}
+		}
+	}
+}
+
+// waMessage is the message being read in the second pass: its header line
+// and where it starts; the text accumulates in waReader.body.
+type waMessage struct {
+	active  bool
+	h       waHeader
+	line    int
+	sender  *waName
+	info    waBody // what the first line of the text stands for
+	t       time.Time
+	guessed bool
+	order   dateOrder
+}
+
+// parse is the second pass: it emits every message.
+func (w *waReader) parse(r io.Reader, emit Emit) error {
+	w.br = bufio.NewReaderSize(r, waReadBuffer)
+	w.pass = 2
+	w.seq, w.seqLimit = map[waSeqKey]int{}, 1<<12
+	w.lineNo = 0
+	var cur waMessage
+	skipping := false // inside a record skipped in lenient mode
+	for {
+		line, more, err := w.nextLine()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return err
+		}
+		if h, ok := parseWAHeader(line, w.known); ok {
+			if err := w.flush(&cur, emit); err != nil {
+				return err
+			}
+			cur = waMessage{}
+			skipping = false
+			s := h.shape()
+			y, mo, d, valid := h.date(w.orders.order[s])
+			if !valid {
+				skipping = true
+				e := &Error{File: w.file, Line: w.lineNo, Err: fmt.Errorf("date %q does not fit the %s order of the file's other dates",
+					bytes.TrimSpace(line[:h.senderStart]), w.orders.order[s])}
+				if err := w.opt.skip(e); err != nil {
+					return err
+				}
+			} else {
+				hh, mm, ss := h.clock()
+				cur = waMessage{active: true, h: h, line: w.lineNo, order: w.orders.order[s], guessed: w.orders.guessed[s],
+					t: time.Date(y, time.Month(mo), d, hh, mm, ss, 0, w.loc)}
+				if !h.system {
+					cur.info = classifyBody(line[h.textStart:])
+					if cur.info.system {
+						cur.sender = w.name(line[h.senderStart:h.senderEnd])
+					} else {
+						cur.sender = w.addSender(line[h.senderStart:h.senderEnd])
+					}
+				}
+				w.body, w.bodySize = w.body[:0], 0
+				w.appendBody(line[h.textStart:])
+			}
+		} else {
+			switch {
+			case skipping:
+			case cur.active:
+				w.appendBody([]byte{'\n'})
+				w.appendBody(line)
+			case len(bytes.TrimSpace(line)) == 0 && !more:
+			default:
+				e := &Error{File: w.file, Line: w.lineNo, Err: fmt.Errorf("not a WhatsApp message line: %q", waExcerpt(line))}
+				if err := w.opt.skip(e); err != nil {
+					return err
+				}
+				skipping = true
+			}
+		}
+		for more {
+			var chunk []byte
+			if chunk, more, err = w.readChunk(); err != nil {
+				return err
+			}
+			if cur.active && !skipping {
+				w.appendBody(chunk)
+			}
+		}
+		if cur.active && !skipping && len(w.body) > 0 && w.body[len(w.body)-1] == '\r' {
+			w.body = w.body[:len(w.body)-1] // a CR that ended a full buffer
+		}
+	}
+	return w.flush(&cur, emit)
+}
+
+func waExcerpt(b []byte) []byte {
+	if len(b) > 60 {
+		b = b[:60]
+	}
+	return b
+}
+
+// appendBody adds text to the current message, keeping at most
+// MaxMessageBodySize bytes (cut on a character boundary).
+func (w *waReader) appendBody(b []byte) {
+	w.bodySize += int64(len(b))
+	room := MaxMessageBodySize - len(w.body)
+	if room <= 0 {
+		return
+	}
+	if len(b) > room {
+		b = b[:room]
+		for len(b) > 0 && !utf8.RuneStart(b[len(b)-1]) {
+			b = b[:len(b)-1]
+		}
+		if len(b) > 0 {
+			if r, _ := utf8.DecodeLastRune(b); r == utf8.RuneError {
+				b = b[:len(b)-1]
+			}
+		}
+	}
+	w.body = append(w.body, b...)
+}
+
+// flush completes and emits the current message.
+func (w *waReader) flush(cur *waMessage, emit Emit) error {
+	if !cur.active {
+		return nil
+	}
+	cur.active = false
+	// WhatsApp trims what is sent, so line ends after the text are the
+	// export's separators, not the message's.
+	body := w.body
+	for len(body) > 0 && (body[len(body)-1] == '\n' || body[len(body)-1] == '\r') {
+		body = body[:len(body)-1]
+	}
+	m := &vault.Message{
+		Source:       "whatsapp",
+		Conversation: w.conv,
+		Time:         cur.t,
+		Provenance: vault.Provenance{
+			Format:     "whatsapp",
+			File:       w.file,
+			FileSHA256: w.sum,
+			Position:   string(strconv.AppendInt(append(make([]byte, 0, 16), "line "...), int64(cur.line), 10)),
+			ImportedAt: w.now,
+			Timezone:   w.loc.String(),
+		},
+	}
+	_, m.Offset = cur.t.Zone()
+	set := func(k, v string) {
+		if m.Headers == nil {
+			m.Headers = map[string]string{}
+		}
+		m.Headers[k] = v
+	}
+	if cur.h.system {
+		m.Kind = "system"
+	} else {
+		info := cur.info
+		switch {
+		case info.system:
+			m.Kind = "system"
+			set("attributed_to", cur.sender.name)
+		default:
+			m.Sender = cur.sender.name
+			m.SenderID = cur.sender.id
+		}
+		if info.deleted {
+			set("deleted", "true")
+		}
+		if info.null {
+			// Android writes "null" where it could not export the content
+			// (view-once media, polls).
+			set("null", "true")
+		}
+		if info.media != "" {
+			set("media", info.media)
+		}
+		if info.file != "" || info.missing {
+			a, err := w.attachment(info)
+			if err != nil {
+				return err
+			}
+			m.Attachments = []vault.Attachment{a}
+		}
+	}
+	if cur.guessed {
+		set("date_order", cur.order.String())
+		set("date_order_guessed", "true")
+	}
+	if w.bodySize > int64(len(w.body)) {
+		set("truncated", "true")
+		set("original_size", strconv.FormatInt(w.bodySize, 10))
+		m.Body = string(body) + fmt.Sprintf("\n[coffer: message truncated: %d of %d bytes kept]", len(body), w.bodySize)
+	} else {
+		m.Body = string(body)
+	}
+	m.Seq = w.nextSeq(m)
+	if err := vault.Validate(m); err != nil {
+		if e := w.opt.skip(&Error{File: w.file, Line: cur.line, Err: err}); e != nil {
+			return e
+		}
+		return nil
+	}
+	return emit(m)
+}
+
+// attachment links a file named by the export to the archive's copy.
+func (w *waReader) attachment(info waBody) (vault.Attachment, error) {
+	a := vault.Attachment{Name: info.file, Missing: true}
+	if info.file != "" {
+		a.Type = mediaType(info.file)
+	}
+	if info.missing || w.files == nil {
+		return a, nil
+	}
+	f, ok := w.files[info.file]
+	if !ok {
+		return a, nil
+	}
+	b, err := w.zip.ReadEntry(f)
+	if err != nil {
+		return a, err
+	}
+	a.Content, a.Size, a.Missing = b, int64(len(b)), false
+	return a, nil
+}
+
+// nextSeq numbers identical messages (same sender, minute and text): the
+// first gets 0, later copies in the same minute 1, 2, ... Counting within
+// the minute keeps the numbers the same when a later, overlapping export
+// of the chat is imported. Counts for minutes an hour behind the current
+// message are dropped when the table grows, which bounds memory; only a
+// flood of over a million distinct messages within one hour empties it.
+func (w *waReader) nextSeq(m *vault.Message) int {
+	h := maphash.String(w.seqSeed, m.Body)
+	h = h*0x9E3779B97F4A7C15 ^ maphash.String(w.seqSeed, m.Sender)
+	if m.Kind != "" {
+		h = ^h
+	}
+	minute := m.Time.Unix()
+	if minute < 0 {
+		minute -= 59
+	}
+	k := waSeqKey{minute: minute / 60, h: h}
+	n := w.seq[k]
+	w.seq[k] = n + 1
+	if len(w.seq) > w.seqLimit {
+		for old := range w.seq {
+			if old.minute < k.minute-60 {
+				delete(w.seq, old)
+			}
+		}
+		switch {
+		case len(w.seq) > waMaxSeqEntries:
+			clear(w.seq)
+		case len(w.seq) > w.seqLimit/2:
+			w.seqLimit *= 2
+		}
+	}
+	return n
+}
