@@ -99,8 +99,14 @@ type mboxReader struct {
 	pending []byte
 	off     int64 // offset of the next byte in the file
 	line    int   // line number of the next line
-	atStart bool  // the next mboxFragment starts a line
+	atStart bool  // the next fragment starts a line
+	// badLengths counts Content-Length headers proved wrong; past
+	// mboxMaxBadLengths they are ignored, so a hostile file cannot make
+	// the reader rescan its input again and again.
+	badLengths int
 }
+
+const mboxMaxBadLengths = 16
 
 // mboxFragment is one piece of input with where it starts.
 type mboxFragment struct {
@@ -245,6 +251,7 @@ func (r *mboxReader) message(raw []byte) (_ []byte, next *mboxFragment, size int
 			// A Content-Length reaching past the end of the file was
 			// wrong too: split at the envelope lines it covered.
 			if cl >= 0 && bodyStart >= 0 && total-bodyStart < cl && len(cands) > 0 {
+				r.badLengths++
 				c := cands[0]
 				r.unread(raw[c.idx:], nil, c.off, c.line)
 				total -= int64(len(raw) - c.idx)
@@ -273,6 +280,7 @@ func (r *mboxReader) message(raw []byte) (_ []byte, next *mboxFragment, size int
 				cands = append(cands, candidate{len(raw), fr.off, fr.line})
 			} else if b >= 0 && (b > cl || (b == cl && !mboxBlank(fr.b))) {
 				cl = -1
+				r.badLengths++
 				if len(cands) > 0 {
 					c := cands[0]
 					r.unread(raw[c.idx:], fr.b, c.off, c.line)
@@ -294,7 +302,7 @@ func (r *mboxReader) message(raw []byte) (_ []byte, next *mboxFragment, size int
 						cl = -1
 					}
 				} else if len(fr.b) > 15 && bytes.EqualFold(fr.b[:15], []byte("content-length:")) {
-					if v, err := strconv.ParseInt(string(bytes.TrimSpace(fr.b[15:])), 10, 64); err == nil && v >= 0 {
+					if v, err := strconv.ParseInt(string(bytes.TrimSpace(fr.b[15:])), 10, 64); err == nil && v >= 0 && r.badLengths < mboxMaxBadLengths {
 						cl = v
 					}
 				}
