@@ -30,7 +30,7 @@ const segmentMagic = "coffer-segment-v1\n"
 // segment is also the unit a crash can lose, so an import commits all its
 // segments at once in the manifest.
 const (
-	segmentTargetBytes = 4 << 20
+	segmentTargetBytes = 2 << 20
 	maxSegmentBody     = 1 << 30 // refuse to inflate a header claiming more
 	maxSegmentMessages = 1 << 24
 )

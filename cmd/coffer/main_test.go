@@ -10,6 +10,11 @@ import (
 )
 
 func TestMain(m *testing.M) {
+	// The crash test runs this binary as a child coffer.
+	if os.Getenv("COFFER_TEST_AS_COFFER") == "1" {
+		e := &env{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, now: time.Now}
+		os.Exit(run(e, os.Args[1:]))
+	}
 	testscript.Main(m, map[string]func(){
 		"coffer": func() {
 			harden()
