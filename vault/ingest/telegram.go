@@ -55,6 +55,9 @@ type tgChat struct {
 	conv    vault.Conversation
 	ready   bool
 	replies replyIndex[int64]
+	// seq only matters for exports without message ids (chat-miner's
+	// minimal samples): ids otherwise tell identical messages apart.
+	seq seqCounter
 }
 
 func (c *tgChat) conversation() vault.Conversation {

@@ -148,8 +148,8 @@ func (r *replyIndex[K]) get(k K) (string, bool) {
 	return hex.EncodeToString(b[:]), true
 }
 
-// seqCounter numbers identical messages (same conversation, sender, time
-// and text) for vault.Message.Seq. Exports list messages in time order, so
+// seqCounter numbers identical messages (same conversation, sender, time,
+// original id and text) for vault.Message.Seq. Exports list messages in time order, so
 // it only remembers the messages of the current timestamp: memory stays
 // flat however long the chat is.
 type seqCounter struct {
@@ -163,7 +163,7 @@ func (s *seqCounter) next(m *vault.Message) int {
 		s.last = t
 		s.count = make(map[string]int)
 	}
-	k := m.Conversation.ID + "\x00" + m.Sender + "\x00" + m.SenderID + "\x00" + m.Body
+	k := m.Conversation.ID + "\x00" + m.Sender + "\x00" + m.SenderID + "\x00" + m.Provenance.OriginalID + "\x00" + m.Body
 	n := s.count[k]
 	s.count[k] = n + 1
 	return n

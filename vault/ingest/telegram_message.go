@@ -316,6 +316,10 @@ func (p *tgParser) message(c *tgChat, tm *tgMessage) (*vault.Message, error) {
 	}
 	p.media(tm, m)
 	truncateBody(m)
+	if tm.ID == 0 {
+		m.Provenance.OriginalID = "" // absent, not message 0
+	}
+	m.Seq = c.seq.next(m)
 	if err := vault.Validate(m); err != nil {
 		return nil, err
 	}

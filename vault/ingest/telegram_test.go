@@ -397,6 +397,15 @@ func TestTelegramHugeMessageTruncated(t *testing.T) {
 	}
 }
 
+func TestTelegramIdenticalMessagesWithoutIDs(t *testing.T) {
+	m := `{"type":"message","date_unixtime":"1544006350","from":"A","text":"same"}`
+	p := writeTelegramExport(t, `{"messages":[`+m+`,`+m+`,{"id":7,"date_unixtime":"1544006350","from":"A","text":"same"}]}`, nil)
+	msgs := collect(t, Telegram, p, Options{})
+	if msgs[0].Seq != 0 || msgs[1].Seq != 1 || msgs[0].ID == msgs[1].ID || msgs[2].Seq != 0 || msgs[0].Provenance.OriginalID != "" {
+		t.Fatalf("seq %d %d %d, ids %s %s", msgs[0].Seq, msgs[1].Seq, msgs[2].Seq, msgs[0].ID, msgs[1].ID)
+	}
+}
+
 func TestTelegramReplyFallback(t *testing.T) {
 	p := writeTelegramExport(t, `{"id":77,"messages":[{"id":5,"date_unixtime":"5","from":"A","reply_to_message_id":4,"text":"re"}]}`, nil)
 	msgs := collect(t, Telegram, p, Options{})
