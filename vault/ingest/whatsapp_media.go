@@ -185,6 +185,18 @@ func trimFinalDots(b []byte) []byte {
 	return b
 }
 
+// waE2ENotice reports whether text opens with the end-to-end encryption
+// notice that starts a chat.
+func waE2ENotice(text []byte) bool {
+	text = bytes.TrimSpace(stripMarks(text))
+	for i, p := range waSystemPrefixesB {
+		if waSystemPrefixes[i] != "Your security code with " && bytes.HasPrefix(text, p) {
+			return true
+		}
+	}
+	return false
+}
+
 // waSystemLine reports whether a line of text (without marks) is a
 // service notice.
 func waSystemLine(line []byte) bool {

@@ -31,6 +31,9 @@ type waReader struct {
 	listed       map[string]bool    // participants, by name
 	participants []string
 	subject      string // the group's name from "X created group "Name""
+	// notifier is who iOS shows as sending the end-to-end encryption
+	// notice: the contact in a one-to-one chat, the group in a group.
+	notifier string
 
 	conv     vault.Conversation
 	now      time.Time
@@ -64,8 +67,10 @@ func newWAReader(file string, opt Options) *waReader {
 
 // run makes both passes over the chat text that open returns. hash says
 // whether the first pass computes FileSHA256 (a .txt) or it is already
-// set (the archive's hash). chat is the chat's name from the file name,
-// fallback the name to use when neither it nor a group name is known.
+// set (the archive's hash). chat is the chat's name from the file name.
+// Without it the chat is named, in order, by the group's creation line,
+// by whom the encryption notice is attributed to, or by fallback (the
+// file's name), so that re-exports of one chat land in one conversation.
 func (w *waReader) run(open func() (io.ReadCloser, error), hash bool, chat, fallback string, emit Emit) error {
 	rc, err := open()
 	if err != nil {
@@ -89,6 +94,8 @@ func (w *waReader) run(open func() (io.ReadCloser, error), hash bool, chat, fall
 	case chat != "":
 	case w.subject != "":
 		chat = w.subject
+	case w.notifier != "":
+		chat = w.notifier
 	default:
 		chat = fallback
 	}
@@ -194,6 +201,8 @@ func (w *waReader) survey(r io.Reader) error {
 				}
 			case !waAttributedSystem(line[h.textStart:]):
 				w.addSender(line[h.senderStart:h.senderEnd])
+			case w.notifier == "" && waE2ENotice(line[h.textStart:]):
+				w.notifier = w.name(line[h.senderStart:h.senderEnd]).name
 			}
 		}
 		for more {

@@ -137,6 +137,10 @@ func TestWhatsAppSamples(t *testing.T) {
 				if m := msgs[0]; m.Kind != "system" || m.Headers["attributed_to"] != "Dr. Feather" {
 					t.Errorf("E2E notice: %+v", m)
 				}
+				// A one-to-one iOS chat is named after whom the notice is from.
+				if c := msgs[0].Conversation; c.ID != "whatsapp:Dr. Feather" || strings.Join(c.Participants, ",") != "Dr. Feather,Jungle Jane" {
+					t.Errorf("conversation = %+v", c)
+				}
 				if m := msgs[2]; m.Body != "\u200eimage omitted" || m.Headers["media"] != "image" || len(m.Attachments) != 1 || !m.Attachments[0].Missing {
 					t.Errorf("image omitted: %+v", m)
 				}
@@ -315,6 +319,9 @@ func TestWhatsAppSamples(t *testing.T) {
 			check: func(t *testing.T, msgs []*vaultMessage) {
 				if msgs[0].Headers["attributed_to"] != "Pokemon Chat" || msgs[12].Sender != "Jessie & James" {
 					t.Errorf("pokemon: %+v %+v", msgs[0], msgs[12])
+				}
+				if c := msgs[0].Conversation; c.ID != "whatsapp:Pokemon Chat" || len(c.Participants) != 8 {
+					t.Errorf("conversation = %+v", c)
 				}
 			}},
 		{file: "chat-analytics__4A_11M.txt", shared: true, n: 14,
