@@ -14,6 +14,8 @@ import (
 
 	"github.com/jhillyerd/enmime/v2"
 	"golang.org/x/text/encoding/charmap"
+	"golang.org/x/text/encoding/htmlindex"
+	"golang.org/x/text/encoding/ianaindex"
 
 	"coffer/vault"
 )
@@ -401,10 +403,14 @@ func mailAttachments(env *enmime.Envelope, body *strings.Builder, depth int, war
 		if recovered {
 			warn = append(warn, fmt.Sprintf("part %s: body glued to its headers, recovered", p.PartID))
 		}
+		content, w := mailAttachmentBytes(p)
+		if w != "" {
+			warn = append(warn, w)
+		}
 		a := vault.Attachment{
 			Name:    mailFileName(p),
 			Type:    p.ContentType,
-			Content: p.Content,
+			Content: content,
 		}
 		if a.Content == nil {
 			a.Content = []byte{}
@@ -496,6 +502,33 @@ func mailBase64Token(s string) bool {
 		}
 	}
 	return true
+}
+
+// mailAttachmentBytes returns an attachment's bytes as sent. enmime
+// converts every text part to UTF-8, which would change a text file (and
+// the SHA-256 a reviewer compares with the original); the conversion is
+// undone with the charset it used.
+func mailAttachmentBytes(p *enmime.Part) ([]byte, string) {
+	cs := strings.ToLower(strings.TrimSpace(p.Charset))
+	if !strings.HasPrefix(p.ContentType, "text/") || cs == "" || cs == "utf-8" || cs == "utf8" ||
+		mailIsASCII(string(p.Content)) {
+		return p.Content, ""
+	}
+	for _, e := range p.Errors {
+		if e.Name == enmime.ErrorCharsetConversion {
+			return p.Content, "" // not converted: the bytes are the original
+		}
+	}
+	enc, err := htmlindex.Get(cs)
+	if err != nil {
+		enc, err = ianaindex.MIME.Encoding(cs)
+	}
+	if err == nil && enc != nil {
+		if b, err := enc.NewEncoder().Bytes(p.Content); err == nil {
+			return b, ""
+		}
+	}
+	return p.Content, fmt.Sprintf("attachment %q: original %s bytes lost, kept as UTF-8", mailText(p.FileName), cs)
 }
 
 // mailFileName returns the part's file name. enmime decodes RFC 2231 and

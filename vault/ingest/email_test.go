@@ -1,6 +1,9 @@
 package ingest
 
 import (
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
 	"errors"
 	"os"
 	"path/filepath"
@@ -610,5 +613,23 @@ func TestEmailDetectOthers(t *testing.T) {
 				t.Errorf("%s.Detect claims %s", f.Name, filepath.Base(p))
 			}
 		}
+	}
+}
+
+// TestEmailAttachmentBytesKept checks a Latin-1 text attachment comes
+// out as the bytes that were sent, not enmime's UTF-8 conversion.
+func TestEmailAttachmentBytesKept(t *testing.T) {
+	orig := "caf\xe9 cr\xe8me br\xfbl\xe9e, d\xe9j\xe0 vu\n"
+	raw := "From: a@x.org\r\nDate: Mon, 2 Jan 2006 15:04:05 +0000\r\nSubject: s\r\n" +
+		"Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\nsee attached\r\n" +
+		"--b\r\nContent-Type: text/plain; charset=iso-8859-1\r\nContent-Disposition: attachment; filename=menu.txt\r\n" +
+		"Content-Transfer-Encoding: base64\r\n\r\n" + base64.StdEncoding.EncodeToString([]byte(orig)) + "\r\n--b--\r\n"
+	m, err := parseEmail([]byte(raw), emailSource{format: "eml", file: "x.eml"}, time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256([]byte(orig))
+	if len(m.Attachments) != 1 || string(m.Attachments[0].Content) != orig || m.Attachments[0].SHA256 != hex.EncodeToString(sum[:]) {
+		t.Fatalf("attachments %+v", m.Attachments)
 	}
 }
