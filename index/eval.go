@@ -47,6 +47,8 @@ func (e *evaluator) eval(n node) (bitset, error) {
 		return e.bleve(q, e.scores != nil)
 	}
 	switch n := n.(type) {
+	case *textNode:
+		return e.customLeaf(n)
 	case *allNode:
 		return e.universe(), nil
 	case *notNode:
@@ -193,7 +195,22 @@ func (e *evaluator) evalAnd(n *andNode) (bitset, error) {
 func (e *evaluator) textQuery(n node) (query.Query, error) {
 	switch n := n.(type) {
 	case *textNode:
-		return e.ix.leafQuery(n)
+		if n.kind != textWord && n.kind != textPhrase {
+			return nil, nil
+		}
+		terms := e.ix.analyze(n.value)
+		if len(terms) == 0 {
+			return nil, &leafError{n, errNoTerms}
+		}
+		if len(terms) != 1 {
+			return nil, nil // a phrase: see customLeaf
+		}
+		q := query.NewTermQuery(terms[0])
+		q.SetField(bleveText)
+		if n.field == fieldSubject {
+			q.SetField(bleveSubject)
+		}
+		return q, nil
 	case *andNode:
 		var pos, neg []query.Query
 		for _, k := range n.kids {
@@ -231,40 +248,6 @@ func (e *evaluator) textQuery(n node) (query.Query, error) {
 
 // analyze returns the terms of s as the index sees them.
 func (ix *Index) analyze(s string) []string { return ix.words(s) }
-
-// leafQuery compiles one full-text leaf. A word that the analyzer splits
-// (e-mail, 東京タワー as bigrams) becomes a phrase of its parts.
-func (ix *Index) leafQuery(n *textNode) (query.Query, error) {
-	field := bleveText
-	if n.field == fieldSubject {
-		field = bleveSubject
-	}
-	terms := ix.analyze(n.value)
-	if len(terms) == 0 {
-		return nil, &leafError{n, errNoTerms}
-	}
-	switch n.kind {
-	case textPrefix, textFuzzy:
-		if len(terms) != 1 {
-			return nil, &leafError{n, errors.New("prefix and fuzzy searches take a single word")}
-		}
-		if n.kind == textPrefix {
-			q := query.NewPrefixQuery(terms[0])
-			q.SetField(field)
-			return q, nil
-		}
-		q := query.NewFuzzyQuery(terms[0])
-		q.SetField(field)
-		q.SetFuzziness(n.fuzz)
-		return q, nil
-	}
-	if len(terms) == 1 {
-		q := query.NewTermQuery(terms[0])
-		q.SetField(field)
-		return q, nil
-	}
-	return query.NewPhraseQuery(terms, field), nil
-}
 
 // leafError carries the leaf whose compilation failed, so Search can
 // report its column.

@@ -1,0 +1,199 @@
+package index_test
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"math/rand/v2"
+	"runtime"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"coffer/index"
+	"coffer/internal/corpus"
+	"coffer/vault"
+)
+
+// Benchmarks run on corpus.Generate(-bench.n, 1). The query benchmarks
+// share one index per size and report p50/p99 latency per query class,
+// e.g.
+//
+//	go test ./index/ -run '^$' -bench . -benchtime 1x -bench.n 1000000
+var (
+	benchN     = flag.Int("bench.n", 100000, "messages in the benchmark corpus")
+	benchBatch = flag.Int("bench.batch", 0, "bleve batch size (0: default)")
+	benchShard = flag.Int("bench.shards", 0, "shards (0: one per CPU)")
+)
+
+var bench struct {
+	once sync.Once
+	msgs []*vault.Message
+	ix   *index.Index
+	took time.Duration
+	err  error
+}
+
+func benchIndex(b *testing.B) (*index.Index, []*vault.Message) {
+	bench.once.Do(func() {
+		bench.msgs = corpus.Generate(*benchN, 1)
+		start := time.Now()
+		bench.ix, bench.err = index.Build(context.Background(), bench.msgs, nil, index.Options{BatchSize: *benchBatch, Shards: *benchShard})
+		bench.took = time.Since(start)
+	})
+	if bench.err != nil {
+		b.Fatal(bench.err)
+	}
+	return bench.ix, bench.msgs
+}
+
+func plaintextBytes(msgs []*vault.Message) int {
+	n := 0
+	for _, m := range msgs {
+		n += len(m.Body) + len(m.Subject) + len(m.Sender) + len(m.Conversation.ID)
+	}
+	return n
+}
+
+func peakRSS() int64 {
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
+		return 0
+	}
+	return ru.Maxrss * 1024
+}
+
+// BenchmarkBuild measures a full build: messages per second, and the
+// process's peak RSS against the size of the message text.
+func BenchmarkBuild(b *testing.B) {
+	msgs := corpus.Generate(*benchN, 1)
+	runtime.GC()
+	b.ResetTimer()
+	for range b.N {
+		start := time.Now()
+		ix, err := index.Build(context.Background(), msgs, nil, index.Options{BatchSize: *benchBatch, Shards: *benchShard})
+		if err != nil {
+			b.Fatal(err)
+		}
+		el := time.Since(start)
+		b.ReportMetric(float64(len(msgs))/el.Seconds(), "msgs/s")
+		b.ReportMetric(el.Seconds(), "build-s")
+		ix.Close()
+	}
+	pt := plaintextBytes(msgs)
+	b.ReportMetric(float64(peakRSS())/1e6, "peakRSS-MB")
+	b.ReportMetric(float64(pt)/1e6, "plaintext-MB")
+	b.ReportMetric(float64(peakRSS())/float64(pt), "RSS/plaintext")
+}
+
+// queryClasses returns, per class, queries drawn from the corpus itself
+// so that they have hits at every size.
+func queryClasses(msgs []*vault.Message) map[string][]queryReq {
+	r := rand.New(rand.NewPCG(1, 2))
+	freq := map[string]int{}
+	for _, m := range msgs[:min(len(msgs), 20000)] {
+		for _, w := range strings.Fields(m.Body) {
+			if len(w) > 2 && !strings.ContainsAny(w, ":/.?=") && w == strings.ToLower(w) {
+				freq[w]++
+			}
+		}
+	}
+	words := make([]string, 0, len(freq))
+	for w := range freq {
+		words = append(words, w)
+	}
+	sort.Slice(words, func(i, j int) bool {
+		if freq[words[i]] != freq[words[j]] {
+			return freq[words[i]] > freq[words[j]]
+		}
+		return words[i] < words[j]
+	})
+	mid := words[20:min(len(words), 3000)] // neither stop words nor hapaxes
+	pick := func() string { return mid[r.IntN(len(mid))] }
+	const n = 200
+	cls := map[string][]queryReq{}
+	add := func(c, q string, req index.Request) { cls[c] = append(cls[c], queryReq{q, req}) }
+	for range n {
+		add("term", pick(), index.Request{})
+		add("two-terms", pick()+" "+pick(), index.Request{})
+		m := msgs[r.IntN(len(msgs))]
+		f := strings.Fields(m.Body)
+		k := r.IntN(max(len(f)-1, 1))
+		if len(f) > 1 {
+			add("phrase", fmt.Sprintf("%q", f[k]+" "+f[k+1]), index.Request{})
+		}
+		w := pick()
+		add("prefix", w[:3]+"*", index.Request{})
+		add("fuzzy", w+"~", index.Request{})
+		y := 2022 + r.IntN(3)
+		mo := 1 + r.IntN(10)
+		add("field+date", fmt.Sprintf("from:%s date:%d-%02d..%d-%02d", strings.Fields(m.Sender)[0], y, mo, y, mo+2), index.Request{})
+		add("newest-50 term", pick(), index.Request{Sort: index.Newest, Limit: 50})
+		add("newest-50 all", "*", index.Request{Sort: index.Newest, Limit: 50, Offset: r.IntN(1000)})
+		add("facets term", pick(), index.Request{Facets: true, Limit: 20})
+		add("facets all", "*", index.Request{Facets: true, Limit: 20, Sort: index.Newest})
+		add("common term", mid[0], index.Request{})
+	}
+	return cls
+}
+
+type queryReq struct {
+	q   string
+	req index.Request
+}
+
+// BenchmarkQuery reports p50 and p99 latency per query class.
+func BenchmarkQuery(b *testing.B) {
+	ix, msgs := benchIndex(b)
+	b.Logf("index of %d messages built in %v (%.0f msgs/s)", len(msgs), bench.took, float64(len(msgs))/bench.took.Seconds())
+	cls := queryClasses(msgs)
+	names := make([]string, 0, len(cls))
+	for c := range cls {
+		names = append(names, c)
+	}
+	slices.Sort(names)
+	for _, c := range names {
+		b.Run(strings.ReplaceAll(c, " ", "_"), func(b *testing.B) {
+			var lat []time.Duration
+			hits := 0
+			var worst time.Duration
+			var worstQ string
+			for range b.N {
+				for _, q := range cls[c] {
+					start := time.Now()
+					res, err := ix.Search(context.Background(), q.q, q.req)
+					if err != nil {
+						b.Fatalf("%s: %v", q.q, err)
+					}
+					d := time.Since(start)
+					lat = append(lat, d)
+					if d > worst {
+						worst, worstQ = d, fmt.Sprintf("%s (%d hits)", q.q, res.Total)
+					}
+					hits += res.Total
+				}
+			}
+			b.Logf("slowest: %v %s", worst, worstQ)
+			slices.Sort(lat)
+			ms := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+			b.ReportMetric(ms(lat[len(lat)/2]), "p50-ms")
+			b.ReportMetric(ms(lat[len(lat)*99/100]), "p99-ms")
+			b.ReportMetric(float64(hits)/float64(len(lat)), "hits/q")
+		})
+	}
+}
+
+// BenchmarkSetTags is the cost of one tag change on a built index.
+func BenchmarkSetTags(b *testing.B) {
+	ix, msgs := benchIndex(b)
+	b.ResetTimer()
+	for i := range b.N {
+		if err := ix.SetTags(msgs[i%len(msgs)].ID, []string{"reviewed", fmt.Sprint("batch", i%7)}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
