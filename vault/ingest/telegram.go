@@ -55,8 +55,8 @@ type tgChat struct {
 	conv    vault.Conversation
 	ready   bool
 	replies replyIndex[int64]
-	// seq only matters for exports without message ids (chat-miner's
-	// minimal samples): ids otherwise tell identical messages apart.
+	// seq numbers messages of exports without message ids (chat-miner's
+	// minimal samples); ids otherwise tell identical messages apart.
 	seq seqCounter
 }
 

@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"coffer/vault"
@@ -153,15 +154,17 @@ func (r *replyIndex[K]) get(k K) (string, bool) {
 // it only remembers the messages of the current timestamp: memory stays
 // flat however long the chat is.
 type seqCounter struct {
-	last  string
+	last  time.Time
 	count map[string]int
 }
 
 func (s *seqCounter) next(m *vault.Message) int {
-	t := m.Time.UTC().Format("2006-01-02T15:04:05.999999999")
-	if t != s.last || s.count == nil {
-		s.last = t
+	if s.count == nil {
 		s.count = make(map[string]int)
+	}
+	if !m.Time.Equal(s.last) {
+		s.last = m.Time
+		clear(s.count)
 	}
 	k := m.Conversation.ID + "\x00" + m.Sender + "\x00" + m.SenderID + "\x00" + m.Provenance.OriginalID + "\x00" + m.Body
 	n := s.count[k]

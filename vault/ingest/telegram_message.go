@@ -318,8 +318,8 @@ func (p *tgParser) message(c *tgChat, tm *tgMessage) (*vault.Message, error) {
 	truncateBody(m)
 	if tm.ID == 0 {
 		m.Provenance.OriginalID = "" // absent, not message 0
+		m.Seq = c.seq.next(m)
 	}
-	m.Seq = c.seq.next(m)
 	if err := vault.Validate(m); err != nil {
 		return nil, err
 	}
