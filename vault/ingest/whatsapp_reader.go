@@ -287,6 +287,7 @@ func (w *waReader) parse(r io.Reader, emit Emit) error {
 				skipping = true
 			}
 		}
+		chunked := more
 		for more {
 			var chunk []byte
 			if chunk, more, err = w.readChunk(); err != nil {
@@ -296,7 +297,7 @@ func (w *waReader) parse(r io.Reader, emit Emit) error {
 				w.appendBody(chunk)
 			}
 		}
-		if cur.active && !skipping && len(w.body) > 0 && w.body[len(w.body)-1] == '\r' {
+		if chunked && cur.active && !skipping && len(w.body) > 0 && w.body[len(w.body)-1] == '\r' {
 			w.body = w.body[:len(w.body)-1] // a CR that ended a full buffer
 		}
 	}
@@ -320,13 +321,12 @@ func (w *waReader) appendBody(b []byte) {
 	}
 	if len(b) > room {
 		b = b[:room]
-		for len(b) > 0 && !utf8.RuneStart(b[len(b)-1]) {
-			b = b[:len(b)-1]
+		i := len(b) - 1
+		for i > 0 && len(b)-i < utf8.UTFMax && !utf8.RuneStart(b[i]) {
+			i--
 		}
-		if len(b) > 0 {
-			if r, _ := utf8.DecodeLastRune(b); r == utf8.RuneError {
-				b = b[:len(b)-1]
-			}
+		if !utf8.FullRune(b[i:]) {
+			b = b[:i] // the cut went through a character
 		}
 	}
 	w.body = append(w.body, b...)
