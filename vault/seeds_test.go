@@ -1,0 +1,50 @@
+package vault
+
+import (
+	"bytes"
+	"flag"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"filippo.io/age"
+)
+
+var writeSeeds = flag.Bool("seeds", false, "rewrite the fuzz seed files under testdata/")
+
+// TestWriteSeeds writes the fuzz seeds from a real vault when run with
+// -seeds; otherwise it checks that they still decode.
+func TestWriteSeeds(t *testing.T) {
+	if !*writeSeeds {
+		t.Skip("run with -seeds to rewrite testdata seeds")
+	}
+	f := newFixture(t)
+	v := f.open(t, f.passKey())
+	msgs := testMessages(3, "seed")
+	msgs[0].Attachments = []Attachment{{Name: "a.txt", Content: []byte("hi")}}
+	msgs[1].Edited = &msgs[1].Time
+	importMessages(t, v, msgs)
+	m, _ := os.ReadFile(filepath.Join(f.dir, ManifestFile))
+	write(t, "manifest/vault.manifest", m)
+	body := []byte{}
+	for _, msg := range v.Messages() {
+		body = appendMessage(body, msg)
+	}
+	write(t, "segment-body/three.bin", body)
+	id, err := age.GenerateHybridIdentity()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	sealSegment(&buf, segmentHeader{VaultID: "seedvault", Epoch: 1, Name: "segments/000001-0000.age", Count: 3}, body, id.Recipient())
+	write(t, "segment/three.age", buf.Bytes())
+	write(t, "segment-identity.txt", []byte(id.String()+"\n")) // a test key: protects nothing
+}
+
+func write(t *testing.T, name string, data []byte) {
+	p := filepath.Join("testdata", name)
+	os.MkdirAll(filepath.Dir(p), 0o755)
+	if err := os.WriteFile(p, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
