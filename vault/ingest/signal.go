@@ -75,10 +75,63 @@ func signalKindOf(path string) signalKind {
 	return signalKindNone
 }
 
-func detectSignal(path string) bool { return signalKindOf(path) != signalKindNone }
+func detectSignal(path string) bool {
+	if st, err := os.Stat(path); err == nil && st.IsDir() {
+		return len(signalDirFiles(path, 1)) > 0
+	}
+	return signalKindOf(path) != signalKindNone
+}
+
+// signalDirFiles lists the exports in a folder (at most limit, if > 0):
+// signal-export's <dest>/<chat>/data.json (or chat.md, from versions
+// without data.json; not both, they hold the same messages) and sigtop's
+// <dir>/<conversation>.json.
+func signalDirFiles(dir string, limit int) []string {
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return nil
+	}
+	var files []string
+	for _, e := range ents {
+		p := filepath.Join(dir, e.Name())
+		switch {
+		case e.IsDir():
+			for _, n := range []string{"data.json", "chat.md"} {
+				if q := filepath.Join(p, n); signalKindOf(q) != signalKindNone {
+					files = append(files, q)
+					break
+				}
+			}
+		case e.Type().IsRegular() && signalKindOf(p) == signalKindSigtop:
+			files = append(files, p)
+		}
+		if limit > 0 && len(files) >= limit {
+			break
+		}
+	}
+	return files
+}
 
 func parseSignal(path string, opt Options, emit Emit) error {
-	name := filepath.Base(path)
+	if st, err := os.Stat(path); err == nil && st.IsDir() {
+		files := signalDirFiles(path, 0)
+		if len(files) == 0 {
+			return fmt.Errorf("%s: no signal-export or sigtop files in this folder", filepath.Base(path))
+		}
+		for _, f := range files {
+			rel, _ := filepath.Rel(path, f)
+			if err := parseSignalFile(f, filepath.ToSlash(rel), opt, emit); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	return parseSignalFile(path, filepath.Base(path), opt, emit)
+}
+
+// parseSignalFile parses one export file; name is what provenance and
+// errors call it.
+func parseSignalFile(path, name string, opt Options, emit Emit) error {
 	kind := signalKindOf(path)
 	if kind == signalKindNone {
 		return &Error{File: name, Line: 1, Err: errors.New("not a Signal export (expected signal-export's chat.md or data.json, or sigtop's JSON; a Signal Desktop database must be exported with one of them first)")}
@@ -88,7 +141,7 @@ func parseSignal(path string, opt Options, emit Emit) error {
 		return fmt.Errorf("%s: %w", name, err)
 	}
 	if kind == signalKindSigtop {
-		return parseSigtop(path, sum, opt, emit)
+		return parseSigtop(path, name, sum, opt, emit)
 	}
 	f, err := os.Open(path)
 	if err != nil {

@@ -85,14 +85,13 @@ type sigtopConv struct {
 	replies replyIndex[int64]
 }
 
-func parseSigtop(path, sum string, opt Options, emit Emit) error {
-	name := filepath.Base(path)
+func parseSigtop(path, name, sum string, opt Options, emit Emit) error {
 	f, err := os.Open(path)
 	if err != nil {
 		return err
 	}
 	defer f.Close()
-	title := strings.TrimSuffix(name, filepath.Ext(name))
+	title := strings.TrimSuffix(filepath.Base(path), filepath.Ext(path))
 	lines := fileLines(path)
 	defer lines.close()
 	lim := newLimitReader(bufio.NewReaderSize(f, 256<<10))

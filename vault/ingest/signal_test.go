@@ -249,3 +249,28 @@ func FuzzSignal(f *testing.F) {
 		})
 	})
 }
+
+func TestSignalFolders(t *testing.T) {
+	tests := []struct {
+		dir, file string
+		n         int
+	}{
+		{"signal-export", "Alice/data.json", 7}, // data.json preferred over chat.md: not both
+		{"sigtop", "Alice Smith.json", 7},
+	}
+	for _, tt := range tests {
+		t.Run(tt.dir, func(t *testing.T) {
+			p := filepath.Join("testdata", "signal", tt.dir)
+			if !Signal.Detect(p) {
+				t.Fatal("Detect(folder) = false")
+			}
+			msgs := collect(t, Signal, p, Options{})
+			if len(msgs) != tt.n || msgs[0].Provenance.File != tt.file {
+				t.Fatalf("%d messages, first from %q", len(msgs), msgs[0].Provenance.File)
+			}
+		})
+	}
+	if err := Signal.Parse(t.TempDir(), Options{}, func(*vaultMessage) error { return nil }); err == nil {
+		t.Fatal("empty folder parsed")
+	}
+}

@@ -31,7 +31,18 @@ var Telegram = Format{
 	Parse:  parseTelegram,
 }
 
+// telegramFile is the result.json an input names: the file itself, or
+// the one in an export folder (Telegram Desktop's "DataExport_..." or
+// "ChatExport_..." folder).
+func telegramFile(path string) string {
+	if st, err := os.Stat(path); err == nil && st.IsDir() {
+		return filepath.Join(path, "result.json")
+	}
+	return path
+}
+
 func detectTelegram(path string) bool {
+	path = telegramFile(path)
 	head := readHead(path, detectBytes)
 	if len(head) == 0 || head[0] != '{' {
 		return false
@@ -93,6 +104,7 @@ type tgParser struct {
 }
 
 func parseTelegram(path string, opt Options, emit Emit) error {
+	path = telegramFile(path)
 	name := filepath.Base(path)
 	sum, err := HashFile(path)
 	if err != nil {

@@ -422,3 +422,15 @@ func TestTelegramGeneratedExport(t *testing.T) {
 		t.Fatalf("generated export misread: %d messages, %+v", len(msgs), msgs[3])
 	}
 }
+
+func TestTelegramExportFolder(t *testing.T) {
+	p := writeTelegramExport(t, `{"id":1,"messages":[{"id":5,"date_unixtime":"5","from":"A","photo":"photos/a.jpg","text":"x"}]}`, map[string]string{"photos/a.jpg": "J"})
+	dir := filepath.Dir(p)
+	if !Telegram.Detect(dir) {
+		t.Fatal("Detect(export folder) = false")
+	}
+	msgs := collect(t, Telegram, dir, Options{})
+	if len(msgs) != 1 || string(msgs[0].Attachments[0].Content) != "J" || msgs[0].Provenance.File != "result.json" {
+		t.Fatalf("%+v", msgs)
+	}
+}
