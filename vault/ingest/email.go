@@ -75,13 +75,23 @@ var mailFastParser = enmime.NewParser(
 // with charset detection when a text part is not plainly what it
 // declares (legacy charsets, 8-bit bytes labelled us-ascii, invalid
 // UTF-8): mail from current clients is parsed once, cheaply.
-func mailReadEnvelope(raw []byte) (*enmime.Envelope, error) {
+//
+// Detection reads whole parts (about 5 MB/s), so it is skipped for
+// messages over mailMaxDetectBytes, with a warning: a 50 MB message
+// would otherwise take seconds.
+func mailReadEnvelope(raw []byte) (*enmime.Envelope, string, error) {
 	env, err := mailFastParser.ReadEnvelope(bytes.NewReader(raw))
 	if err == nil && !mailNeedsDetection(env.Root) {
-		return env, nil
+		return env, "", nil
 	}
-	return mailMIMEParser.ReadEnvelope(bytes.NewReader(raw))
+	if err == nil && len(raw) > mailMaxDetectBytes {
+		return env, "message too large for charset detection: declared charsets trusted", nil
+	}
+	env, err = mailMIMEParser.ReadEnvelope(bytes.NewReader(raw))
+	return env, "", err
 }
+
+const mailMaxDetectBytes = 4 << 20
 
 func mailNeedsDetection(root *enmime.Part) bool {
 	need := false
@@ -124,15 +134,18 @@ type emailSource struct {
 func parseEmail(raw []byte, src emailSource, now time.Time) (*vault.Message, error) {
 	raw = bytes.TrimPrefix(raw, []byte("\xef\xbb\xbf"))
 	var warn []string
-	env, err := mailReadEnvelope(raw)
+	env, note, err := mailReadEnvelope(raw)
 	if err != nil {
 		// The structure is beyond repair (a multipart without a usable
 		// boundary): keep the headers and show the body as plain text.
-		env, err = mailReadEnvelope(mailAsPlainText(raw))
+		env, note, err = mailReadEnvelope(mailAsPlainText(raw))
 		if err != nil {
 			return nil, fmt.Errorf("unreadable message: %v", err)
 		}
 		warn = append(warn, "unreadable MIME structure: body kept as plain text")
+	}
+	if note != "" {
+		warn = append(warn, note)
 	}
 	if src.size > 0 {
 		warn = append(warn, fmt.Sprintf("message truncated at %d of %d bytes", len(raw), src.size))
@@ -417,7 +430,10 @@ func mailAttachments(env *enmime.Envelope, body *strings.Builder, depth int, war
 		}
 		if p.ContentType == "message/rfc822" || p.ContentType == "message/global" {
 			if depth < mailMaxNested {
-				nested, err := mailReadEnvelope(p.Content)
+				nested, note, err := mailReadEnvelope(p.Content)
+				if note != "" {
+					warn = append(warn, note)
+				}
 				if err != nil {
 					warn = append(warn, fmt.Sprintf("attached message %s unreadable: %v", p.PartID, err))
 				} else {
