@@ -91,3 +91,16 @@ func TestConcurrentSessions(t *testing.T) {
 		t.Fatalf("%d locks, want %d", len(evs), sessions)
 	}
 }
+
+func TestReportSummary(t *testing.T) {
+	dir := t.TempDir()
+	k := newKeys(t)
+	dead := open(t, dir, k)
+	audit.Abandon(dead)
+	open(t, dir, k).Close(audit.LockExit)
+	got := mustVerify(t, dir, k, nil).Summary()
+	want := "2 sessions, 6 entries\n1 sessions ended without close (1 recorded by a later session)\n"
+	if got != want {
+		t.Fatalf("summary %q, want %q", got, want)
+	}
+}

@@ -284,3 +284,46 @@ func scanHeader(path string) (*header, error) {
 	}
 	return decodeHeader(rec.payload)
 }
+
+// Summary describes the report in a few lines for `coffer audit verify`:
+// counts, sessions that ended without close, torn tails, ignored files and
+// every problem. File names are sanitized.
+func (r *Report) Summary() string {
+	var b strings.Builder
+	ended, recorded, open := 0, 0, 0
+	for _, s := range r.Sessions {
+		switch s.State {
+		case StateEnded:
+			ended++
+			if s.CrashRecorded {
+				recorded++
+			}
+		case StateOpen:
+			open++
+		}
+	}
+	fmt.Fprintf(&b, "%d sessions, %d entries", len(r.Sessions), r.Entries)
+	if r.Checkpoint {
+		b.WriteString(", checked against the checkpoint")
+	}
+	b.WriteString("\n")
+	if open > 0 {
+		fmt.Fprintf(&b, "%d sessions still open\n", open)
+	}
+	if ended > 0 {
+		fmt.Fprintf(&b, "%d sessions ended without close (%d recorded by a later session)\n", ended, recorded)
+	}
+	for _, s := range r.Sessions {
+		if s.Torn > 0 {
+			fmt.Fprintf(&b, "%s: torn final write, %d bytes ignored (a crash, not tampering)\n", Sanitize(s.File), s.Torn)
+		}
+	}
+	for _, n := range r.Ignored {
+		fmt.Fprintf(&b, "ignored: %s\n", Sanitize(n))
+	}
+	for _, p := range r.Problems {
+		b.WriteString(Sanitize(p.Error()))
+		b.WriteString("\n")
+	}
+	return b.String()
+}
