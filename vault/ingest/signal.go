@@ -39,6 +39,9 @@ var Signal = Format{
 // signalHeader matches the first line of a signal-export message.
 var signalHeader = regexp.MustCompile(`^\[(\d{4}-\d{2}-\d{2}),? (\d{2}:\d{2}(?::\d{2})?)\] (.*?): ?(.*)$`)
 
+// signalDataPrefix is how every line of signal-export's data.json starts.
+var signalDataPrefix = regexp.MustCompile(`^\{"date": "[0-9T:.+-]+", "sender": "`)
+
 type signalKind int
 
 const (
@@ -64,6 +67,11 @@ func signalKindOf(path string) signalKind {
 			Body   *string `json:"body"`
 		}
 		if json.Unmarshal(line, &probe) == nil && probe.Date != nil && probe.Sender != nil && probe.Body != nil {
+			return signalKindDataJSON
+		}
+		// A first message longer than the head: sigexport writes its
+		// keys in a fixed order.
+		if len(line) == len(head) && signalDataPrefix.Match(head) {
 			return signalKindDataJSON
 		}
 	default:

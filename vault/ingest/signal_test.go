@@ -274,3 +274,17 @@ func TestSignalFolders(t *testing.T) {
 		t.Fatal("empty folder parsed")
 	}
 }
+
+func TestSignalDetectLongFirstLine(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "data.json")
+	line := `{"date": "2024-01-02T10:00:00", "sender": "A", "body": "` + strings.Repeat("x", 40<<10) + `", "quote": ""}` + "\n"
+	if err := os.WriteFile(p, []byte(line), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if !Signal.Detect(p) {
+		t.Fatal("Detect = false for a data.json whose first message is longer than the detector reads")
+	}
+	if msgs := collect(t, Signal, p, Options{}); len(msgs) != 1 || len(msgs[0].Body) != 40<<10 {
+		t.Fatalf("%d messages", len(msgs))
+	}
+}
