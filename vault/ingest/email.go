@@ -131,7 +131,7 @@ type emailSource struct {
 // parseEmail converts the raw message. Errors are the reasons a record is
 // unusable (no time at all, unreadable MIME); the caller wraps them with
 // the file and position.
-func parseEmail(raw []byte, src emailSource, now time.Time) (*vault.Message, error) {
+func parseEmail(raw []byte, src emailSource, now time.Time, loc *time.Location) (*vault.Message, error) {
 	raw = bytes.TrimPrefix(raw, []byte("\xef\xbb\xbf"))
 	var warn []string
 	env, note, err := mailReadEnvelope(raw)
@@ -214,9 +214,13 @@ func parseEmail(raw []byte, src emailSource, now time.Time) (*vault.Message, err
 		}
 	}
 
-	t, how, err := mailTime(env, src.envelope)
+	t, zoneless, how, err := mailTime(env, src.envelope, loc)
 	if err != nil {
 		return nil, err
+	}
+	if zoneless {
+		m.Provenance.Timezone = loc.String()
+		warn = append(warn, "date without a zone: read in "+loc.String())
 	}
 	if how != "" {
 		warn = append(warn, how)
@@ -632,10 +636,10 @@ func mailText(s string) string {
 // mailTime returns the Date header's time; when it is missing or
 // unparseable, the time of the earliest Received hop (the last Received
 // header), with a note saying so.
-func mailTime(env *enmime.Envelope, envelope string) (time.Time, string, error) {
+func mailTime(env *enmime.Envelope, envelope string, loc *time.Location) (t time.Time, zoneless bool, how string, err error) {
 	date := strings.TrimSpace(mailHeader(env, "Date"))
-	if t, err := parseMailDate(date); err == nil {
-		return t, "", nil
+	if t, zl, err := parseMailDate(date, loc); err == nil {
+		return t, zl, "", nil
 	}
 	rcv := mailHeaderValues(env, "Received")
 	for i := len(rcv) - 1; i >= 0; i-- {
@@ -643,29 +647,30 @@ func mailTime(env *enmime.Envelope, envelope string) (time.Time, string, error) 
 		if j < 0 {
 			continue
 		}
-		if t, err := parseMailDate(rcv[i][j+1:]); err == nil {
+		if t, zl, err := parseMailDate(rcv[i][j+1:], loc); err == nil {
 			if date == "" {
-				return t, "no Date header: time taken from the Received header", nil
+				return t, zl, "no Date header: time taken from the Received header", nil
 			}
-			return t, fmt.Sprintf("unparseable Date %q: time taken from the Received header", date), nil
+			return t, zl, fmt.Sprintf("unparseable Date %q: time taken from the Received header", mailClip(date, 80)), nil
 		}
 	}
-	if t, ok := mailEnvelopeTime(envelope); ok {
-		return t, "no usable Date or Received header: time taken from the mbox From line", nil
+	if t, zl, ok := mailEnvelopeTime(envelope, loc); ok {
+		return t, zl, "no usable Date or Received header: time taken from the mbox From line", nil
 	}
 	if date == "" {
-		return time.Time{}, "", fmt.Errorf("no Date header and no dated Received header")
+		return time.Time{}, false, "", fmt.Errorf("no Date header and no dated Received header")
 	}
-	return time.Time{}, "", fmt.Errorf("unparseable Date header %q and no dated Received header", mailClip(date, 80))
+	return time.Time{}, false, "", fmt.Errorf("unparseable Date header %q and no dated Received header", mailClip(date, 80))
 }
 
 // mailEnvelopeTime reads the asctime date of an mbox "From " line
 // ("From sender Sun Aug  7 11:40:37 2022", optionally with a zone or
-// trailing words). A date without a zone is UTC, as MDAs write it.
-func mailEnvelopeTime(line string) (time.Time, bool) {
+// trailing words). A date without a zone is read in loc (MDAs write
+// their local time).
+func mailEnvelopeTime(line string, loc *time.Location) (time.Time, bool, bool) {
 	f := strings.Fields(line)
 	if len(f) < 7 {
-		return time.Time{}, false
+		return time.Time{}, false, false
 	}
 	f = f[2:]
 	for _, n := range []int{6, 5} {
@@ -673,13 +678,16 @@ func mailEnvelopeTime(line string) (time.Time, bool) {
 			continue
 		}
 		v := strings.Join(f[:n], " ")
-		for _, l := range []string{"Mon Jan 2 15:04:05 -0700 2006", "Mon Jan 2 15:04:05 2006 -0700", "Mon Jan 2 15:04:05 2006"} {
+		for _, l := range []string{"Mon Jan 2 15:04:05 -0700 2006", "Mon Jan 2 15:04:05 2006 -0700"} {
 			if t, err := time.Parse(l, v); err == nil {
-				return t, true
+				return t, false, true
 			}
 		}
+		if t, err := time.ParseInLocation("Mon Jan 2 15:04:05 2006", v, loc); err == nil {
+			return t, true, true
+		}
 	}
-	return time.Time{}, false
+	return time.Time{}, false, false
 }
 
 // mailAsPlainText rewrites the top-level Content-Type of raw to
@@ -742,22 +750,29 @@ var mailDateLayouts = []string{
 	"Mon Jan 2 15:04:05 -0700 2006",
 	"2006-01-02T15:04:05Z07:00",
 	"2006-01-02 15:04:05 -0700",
+	"Mon, Jan 2 2006 15:04:05 -0700",
+}
+
+// mailZonelessLayouts are dates written without a zone: they are read in
+// Options.Location, which the message's provenance records.
+var mailZonelessLayouts = []string{
 	"Mon, 2 Jan 2006 15:04:05",
 	"2 Jan 2006 15:04:05",
 	"Mon Jan 2 15:04:05 2006",
-	"Mon, Jan 2 2006 15:04:05 -0700",
 }
 
 // parseMailDate reads RFC 5322 dates and the common deviations found in
 // old mail: comments, named zones, a missing zone (read as UTC), a
 // missing or doubled weekday, single-digit hours, commas in odd places.
-func parseMailDate(s string) (time.Time, error) {
+//
+// zoneless reports that s had no zone and was read in loc.
+func parseMailDate(s string, loc *time.Location) (t time.Time, zoneless bool, err error) {
 	s = strings.TrimSpace(s)
 	if s == "" {
-		return time.Time{}, fmt.Errorf("empty date")
+		return time.Time{}, false, fmt.Errorf("empty date")
 	}
 	if t, err := mail.ParseDate(s); err == nil {
-		return t, nil
+		return t, false, nil
 	}
 	// Drop comments such as "(PDT)".
 	var b strings.Builder
@@ -793,10 +808,15 @@ func parseMailDate(s string) (time.Time, error) {
 			if t.Year() < 100 {
 				t = t.AddDate(1900, 0, 0)
 			}
-			return t, nil
+			return t, false, nil
 		}
 	}
-	return time.Time{}, fmt.Errorf("unparseable date %q", s)
+	for _, l := range mailZonelessLayouts {
+		if t, err := time.ParseInLocation(l, norm, loc); err == nil {
+			return t, true, nil
+		}
+	}
+	return time.Time{}, false, fmt.Errorf("unparseable date %q", s)
 }
 
 func mailNumericZone(s string) bool {

@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 	"unicode/utf8"
 
 	"coffer/vault"
@@ -103,7 +104,7 @@ func FuzzMailDate(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		if tm, err := parseMailDate(s); err == nil && tm.IsZero() {
+		if tm, _, err := parseMailDate(s, time.UTC); err == nil && tm.IsZero() {
 			t.Fatalf("%q parsed to the zero time", s)
 		}
 	})

@@ -428,6 +428,9 @@ var mailCases = []mailCase{
 		check: func(t *testing.T, ms []*vaultMessage) {
 			bodyHas(t, ms[0], "From time to time")
 			warned(t, ms[0], "time taken from the mbox From line")
+			if ms[0].Provenance.Timezone != "UTC" {
+				t.Errorf("zoneless envelope date: timezone %q not recorded", ms[0].Provenance.Timezone)
+			}
 		}},
 	{file: "patchwork__0010-invalid-charset.mbox", shared: "mbox", format: Mbox, count: 1,
 		first: mailWant{"Joseph S. Myers", "2014-06-04T17:50:46Z", "Fix pow overflow in non-default rounding modes (bug 16315)", "This patch, relative to "},
@@ -470,7 +473,7 @@ func TestEmailSamples(t *testing.T) {
 				}
 				p = withDate(t, p, c.format.Name == "mbox")
 			}
-			ms := collect(t, c.format, p, Options{})
+			ms := collect(t, c.format, p, Options{Location: time.UTC})
 			if len(ms) != c.count {
 				t.Fatalf("got %d messages, want %d", len(ms), c.count)
 			}
@@ -624,12 +627,27 @@ func TestEmailAttachmentBytesKept(t *testing.T) {
 		"Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\nsee attached\r\n" +
 		"--b\r\nContent-Type: text/plain; charset=iso-8859-1\r\nContent-Disposition: attachment; filename=menu.txt\r\n" +
 		"Content-Transfer-Encoding: base64\r\n\r\n" + base64.StdEncoding.EncodeToString([]byte(orig)) + "\r\n--b--\r\n"
-	m, err := parseEmail([]byte(raw), emailSource{format: "eml", file: "x.eml"}, time.Time{})
+	m, err := parseEmail([]byte(raw), emailSource{format: "eml", file: "x.eml"}, time.Time{}, time.UTC)
 	if err != nil {
 		t.Fatal(err)
 	}
 	sum := sha256.Sum256([]byte(orig))
 	if len(m.Attachments) != 1 || string(m.Attachments[0].Content) != orig || m.Attachments[0].SHA256 != hex.EncodeToString(sum[:]) {
 		t.Fatalf("attachments %+v", m.Attachments)
+	}
+}
+
+// TestEmailZonelessDate reads a date without a zone in Options.Location
+// and records that zone, as the issue asks of zoneless exports.
+func TestEmailZonelessDate(t *testing.T) {
+	est := time.FixedZone("EST", -5*3600)
+	ms := collect(t, Mbox, filepath.Join("testdata", "email", "cpython__mailbox_01.mbox"), Options{Location: est})
+	if got := ms[0].Time.Format(time.RFC3339); got != "2022-08-07T16:40:37Z" || ms[0].Offset != -5*3600 || ms[0].Provenance.Timezone != "EST" {
+		t.Fatalf("time %s offset %d timezone %q", got, ms[0].Offset, ms[0].Provenance.Timezone)
+	}
+	raw := "From: a@x.org\nDate: 2 Jan 2006 15:04:05\nSubject: s\n\nb\n"
+	m, err := parseEmail([]byte(raw), emailSource{format: "eml", file: "x.eml"}, time.Time{}, est)
+	if err != nil || m.Time.Format(time.RFC3339) != "2006-01-02T20:04:05Z" || m.Provenance.Timezone != "EST" {
+		t.Fatalf("err %v, time %s, timezone %q", err, m.Time, m.Provenance.Timezone)
 	}
 }

@@ -137,7 +137,7 @@ func emitEmail(raw []byte, src emailSource, opt Options, emit Emit) error {
 	if l := mailFirstLine(raw); mboxIsFromLine(l) {
 		raw = raw[len(l):]
 	}
-	m, err := parseEmail(raw, src, opt.now())
+	m, err := parseEmail(raw, src, opt.now(), opt.location())
 	if err != nil {
 		return opt.skip(&Error{File: src.file, Line: src.line, Pos: src.position, Err: err})
 	}
