@@ -129,4 +129,3 @@ func BenchmarkUnlockLoad(b *testing.B) {
 	})
 	b.ReportMetric(float64(onDisk)/float64(plain), "disk/plain")
 }
-

@@ -29,6 +29,9 @@ func lockVault(dir string) (*writeLock, error) {
 	for {
 		err := unix.Flock(int(f.Fd()), unix.LOCK_EX|unix.LOCK_NB)
 		if err == nil {
+			// Temporary files only a crashed writer can have left: the
+			// lock holder is the only writer.
+			removeTemps(dir)
 			return &writeLock{f}, nil
 		}
 		if !errors.Is(err, unix.EWOULDBLOCK) || time.Now().After(deadline) {

@@ -280,6 +280,3 @@ func openKeyFiles(dir string, m *Manifest, mem *Member, ids []age.Identity) (map
 func (v *Vault) signer() signer {
 	return signer{name: "vault", key: v.epochs[v.Manifest.Epoch].Signing}
 }
-
-// epochKeys returns the vault secrets this member holds, by epoch.
-func (v *Vault) epochKeys() map[int]*epochKey { return v.epochs }

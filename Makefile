@@ -1,0 +1,63 @@
+# coffer: review archived chats and email without plaintext on disk.
+# `make help` lists the targets.
+
+GO       ?= go
+BIN      := bin/coffer
+FUZZTIME ?= 30s
+# make ci fuzzes each target briefly; make fuzz for longer runs.
+CI_FUZZTIME ?= 4s
+BENCH_N  ?= 1000000
+DEMO     := demo
+
+.PHONY: help build test ci vet fmt staticcheck fuzz fuzz-short bench demo golden itest clean
+
+help: ## list the targets
+	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+build: ## build bin/coffer
+	$(GO) build -trimpath -o $(BIN) ./cmd/coffer
+
+test: ## run every test: unit, golden, CLI scripts, crash trials
+	$(GO) test ./...
+
+ci: vet fmt staticcheck test fuzz-short ## what .ci/run runs on a clean checkout
+
+vet: ## go vet
+	$(GO) vet ./...
+
+fmt: ## fail if any file needs gofmt
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+
+staticcheck: ## staticcheck, pinned by the tool line in go.mod
+	$(GO) tool staticcheck ./...
+
+fuzz: ## run every fuzz target for FUZZTIME (default 30s) each
+	@$(MAKE) --no-print-directory fuzz-run T=$(FUZZTIME)
+
+fuzz-short:
+	@$(MAKE) --no-print-directory fuzz-run T=$(CI_FUZZTIME)
+
+fuzz-run:
+	@set -e; for pkg in $$($(GO) list ./...); do \
+	  for f in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz' || true); do \
+	    echo "fuzz $$pkg $$f ($(T))"; \
+	    $(GO) test $$pkg -run '^$$' -fuzz "^$$f$$" -fuzztime $(T) >/tmp/coffer-fuzz.log 2>&1 || { cat /tmp/coffer-fuzz.log; exit 1; }; \
+	  done; \
+	done
+
+bench: ## benchmarks on a generated corpus of BENCH_N messages (default 1M)
+	COFFER_BENCH_N=$(BENCH_N) $(GO) test ./vault/ -run '^$$' -bench . -benchtime 1x -timeout 60m
+
+demo: build ## build, make a demo vault from testdata/demo, and open it
+	@rm -rf $(DEMO) && mkdir -p $(DEMO)
+	@printf 'correct horse battery staple\n' > $(DEMO)/passphrase.txt
+	@$(BIN) init $(DEMO)/vault --passphrase-file $(DEMO)/passphrase.txt --auditor-key-out $(DEMO)/auditor.key --name "Demo vault" --member reviewer
+	@$(BIN) import $(DEMO)/vault testdata/demo/*.jsonl --passphrase-file $(DEMO)/passphrase.txt
+	@echo
+	@echo "Demo vault in $(DEMO)/vault. Unlock it with the passphrase in $(DEMO)/passphrase.txt"
+	@echo "(correct horse battery staple); the auditor key is $(DEMO)/auditor.key."
+	@echo
+	@$(BIN) stats $(DEMO)/vault --passphrase-file $(DEMO)/passphrase.txt
+
+clean: ## remove build output and the demo vault
+	rm -rf bin $(DEMO)
