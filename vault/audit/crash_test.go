@@ -2,6 +2,7 @@ package audit_test
 
 import (
 	"errors"
+	"io"
 	"fmt"
 	"math/rand/v2"
 	"os"
@@ -135,5 +136,64 @@ func TestSIGKILL(t *testing.T) {
 		trials, ended, len(recorded), torn, len(rep.Ignored), rep.Entries)
 	if ended < trials*3/4 {
 		t.Fatalf("only %d of %d children got a session file: kills too early to test anything", ended, trials)
+	}
+}
+
+// TestConcurrentProcesses: reviewers in separate processes open and append
+// at the same time (each scanning the others' files while they grow), and
+// all die by SIGKILL; the trail verifies and every session is accounted for.
+func TestConcurrentProcesses(t *testing.T) {
+	dir := t.TempDir()
+	k := newKeys(t)
+	const rounds, procs = 4, 3
+	for r := range rounds {
+		var cmds []*exec.Cmd
+		var readies []io.Reader
+		for range procs {
+			cmd := exec.Command(os.Args[0], "-test.run=^$")
+			cmd.Env = append(os.Environ(), childDirEnv+"="+dir, childRecipientEnv+"="+k.auditor.Recipient().String())
+			var stderr strings.Builder
+			cmd.Stderr = &stderr
+			ready, err := cmd.StdoutPipe()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			readies = append(readies, ready)
+			cmds = append(cmds, cmd)
+		}
+		for _, r := range readies {
+			r.Read(make([]byte, 1)) // all of them are appending before we look
+		}
+		time.Sleep(100 * time.Millisecond)
+		rep := mustVerify(t, dir, k, nil)
+		live := 0
+		for _, s := range rep.Sessions {
+			if s.State == audit.StateOpen {
+				live++
+			}
+		}
+		for _, c := range cmds {
+			c.Process.Kill()
+			c.Wait()
+			if s := c.Stderr.(*strings.Builder).String(); s != "" {
+				t.Fatalf("round %d: child: %s", r, s)
+			}
+		}
+		if live != procs {
+			t.Errorf("round %d: %d sessions open while %d processes ran", r, live, procs)
+		}
+	}
+	open(t, dir, k).Close(audit.LockExit)
+	rep := mustVerify(t, dir, k, nil)
+	if len(rep.Sessions) != rounds*procs+1 {
+		t.Fatalf("%d sessions, want %d", len(rep.Sessions), rounds*procs+1)
+	}
+	for _, s := range rep.Sessions {
+		if s.State == audit.StateEnded && !s.CrashRecorded {
+			t.Errorf("session %s: ended, not recorded", s.Session)
+		}
 	}
 }
