@@ -2,8 +2,8 @@ package audit_test
 
 import (
 	"errors"
-	"io"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"os"
 	"os/exec"
