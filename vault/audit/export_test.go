@@ -24,7 +24,7 @@ func SetOpenFile(open func(name string) (File, error)) (restore func()) {
 
 // DefaultOpenFile is the real opener.
 func DefaultOpenFile(name string) (File, error) {
-	return os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL|os.O_APPEND, 0o600)
+	return os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL|os.O_APPEND, fileMode)
 }
 
 // SetNoSync turns fsync off (benchmark trail generation only).

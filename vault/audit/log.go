@@ -24,7 +24,7 @@ var (
 	now                  = time.Now
 	randReader io.Reader = rand.Reader
 	openFile             = func(name string) (file, error) {
-		return os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL|os.O_APPEND, 0o600)
+		return os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL|os.O_APPEND, fileMode)
 	}
 	noSync = false
 )
@@ -40,6 +40,16 @@ type file interface {
 
 // Subdir is the folder of the vault that holds the trail.
 const Subdir = "audit"
+
+// Group permissions let reviewers who share a vault folder through a Unix
+// group read each other's framing (every new session must) and add their
+// own files; the umask still applies. The content is encrypted and the
+// framing is public by design; the vault folder's own mode is what keeps
+// other users out.
+const (
+	dirMode  = 0o770
+	fileMode = 0o640
+)
 
 // Log is one session's append-only trail, held by the process that
 // writes it. It is safe for concurrent use.
@@ -309,7 +319,7 @@ func ensureDir(adir string) error {
 		}
 		return nil
 	}
-	if err := os.Mkdir(adir, 0o700); err != nil && !errors.Is(err, os.ErrExist) {
+	if err := os.Mkdir(adir, dirMode); err != nil && !errors.Is(err, os.ErrExist) {
 		return fmt.Errorf("audit: %w", err)
 	}
 	if err := syncDir(filepath.Dir(adir)); err != nil {

@@ -25,11 +25,10 @@ const (
 	kindEntry  = 'E' // an encrypted event
 	kindClose  = 'C' // the last event of a cleanly closed session
 
-	tagSize      = 32
-	minRecord    = 1 + 8 + tagSize // kind, index, tag; the payload may be empty
-	maxRecord    = 1 << 20         // bounds what a reader allocates
-	maxSessionID = 64
-	maxSeen      = 8192 // keeps a header inside maxRecord
+	tagSize   = 32
+	minRecord = 1 + 8 + tagSize // kind, index, tag; the payload may be empty
+	maxRecord = 1 << 20         // bounds what a reader allocates
+	maxSeen   = 8192            // keeps a header inside maxRecord
 )
 
 // record is one framed record of a session file.
