@@ -242,10 +242,14 @@ func parseEmail(raw []byte, src emailSource, now time.Time, loc *time.Location) 
 		m.ReplyTo = "email:<" + r + ">"
 	}
 
-	var body strings.Builder
-	body.WriteString(mailText(env.Text))
-	m.Attachments, warn = mailAttachments(env, &body, 0, warn)
-	m.Body = mailTruncateBody(body.String())
+	// Text found beside the body (attached messages, untyped parts) is
+	// collected apart, so the common message copies its body once.
+	var more strings.Builder
+	m.Attachments, warn = mailAttachments(env, &more, 0, warn)
+	if m.Body = mailText(env.Text); more.Len() > 0 {
+		m.Body = strings.TrimPrefix(m.Body+"\n"+more.String(), "\n")
+	}
+	m.Body = mailTruncateBody(m.Body)
 	if src.size > 0 {
 		m.Body += fmt.Sprintf("\n\n[coffer: message truncated: only the first %d of %d bytes were imported]", len(raw), src.size)
 	}
@@ -410,9 +414,7 @@ func mailAttachments(env *enmime.Envelope, body *strings.Builder, depth int, war
 		if p.ContentType == "" && p.FileName == "" && p.Disposition != "attachment" {
 			// RFC 2045 defaults a part without Content-Type to text/plain:
 			// it is body text (often the signed part of multipart/signed).
-			if body.Len() > 0 {
-				body.WriteString("\n")
-			}
+			body.WriteString("\n")
 			body.WriteString(mailText(string(p.Content)))
 			continue
 		}
@@ -770,6 +772,11 @@ func parseMailDate(s string, loc *time.Location) (t time.Time, zoneless bool, er
 	s = strings.TrimSpace(s)
 	if s == "" {
 		return time.Time{}, false, fmt.Errorf("empty date")
+	}
+	// The form nearly every mailer writes, before net/mail's loop over
+	// a dozen layouts (each failure allocates an error).
+	if t, err := time.Parse("Mon, 2 Jan 2006 15:04:05 -0700", s); err == nil {
+		return t, false, nil
 	}
 	if t, err := mail.ParseDate(s); err == nil {
 		return t, false, nil

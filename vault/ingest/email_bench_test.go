@@ -99,6 +99,7 @@ func BenchmarkMbox(b *testing.B) {
 	b.ReportAllocs()
 	var peak uint64
 	var ms runtime.MemStats
+	cpu := mailCPUTime()
 	for b.Loop() {
 		count := 0
 		err := Mbox.Parse(path, Options{}, func(*vaultMessage) error {
@@ -113,6 +114,9 @@ func BenchmarkMbox(b *testing.B) {
 		if err != nil || count != n {
 			b.Fatalf("%d messages, err %v", count, err)
 		}
+	}
+	if d := mailCPUTime() - cpu; d > 0 {
+		b.ReportMetric(float64(size)*float64(b.N)/d.Seconds()/1e6, "MB/cpu-s")
 	}
 	b.ReportMetric(float64(peak)/(1<<20), "live-heap-MB")
 }
