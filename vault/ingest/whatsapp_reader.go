@@ -39,7 +39,7 @@ type waReader struct {
 	now      time.Time
 	loc      *time.Location
 	seqSeed  maphash.Seed
-	seq      map[waSeqKey]int
+	seq      map[uint64]waSeqCount
 	seqLimit int
 	lineNo   int
 	br       *bufio.Reader
@@ -56,9 +56,11 @@ type waName struct {
 	seen     int
 }
 
-type waSeqKey struct {
+// waSeqCount counts the copies of one message (sender, minute, text,
+// hashed into the table's key) seen so far.
+type waSeqCount struct {
 	minute int64
-	h      uint64
+	n      int
 }
 
 func newWAReader(file string, opt Options) *waReader {
@@ -230,7 +232,7 @@ type waMessage struct {
 func (w *waReader) parse(r io.Reader, emit Emit) error {
 	w.br = bufio.NewReaderSize(r, waReadBuffer)
 	w.pass = 2
-	w.seq, w.seqLimit = map[waSeqKey]int{}, 1<<12
+	w.seq, w.seqLimit = map[uint64]waSeqCount{}, 1<<12
 	w.lineNo = 0
 	var cur waMessage
 	skipping := false // inside a record skipped in lenient mode
@@ -453,12 +455,16 @@ func (w *waReader) nextSeq(m *vault.Message) int {
 	if minute < 0 {
 		minute -= 59
 	}
-	k := waSeqKey{minute: minute / 60, h: h}
-	n := w.seq[k]
-	w.seq[k] = n + 1
+	minute /= 60
+	// A 64-bit hash of sender, text and minute as the key: two different
+	// messages sharing one would need 2^32 messages in a file to be likely.
+	k := (h ^ uint64(minute)) * 0xBF58476D1CE4E5B9
+	c := w.seq[k]
+	w.seq[k] = waSeqCount{minute: minute, n: c.n + 1}
+	n := c.n
 	if len(w.seq) > w.seqLimit {
-		for old := range w.seq {
-			if old.minute < k.minute-60 {
+		for old, c := range w.seq {
+			if c.minute < minute-60 {
 				delete(w.seq, old)
 			}
 		}
