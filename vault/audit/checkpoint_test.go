@@ -9,6 +9,7 @@ import (
 
 	"coffer/vault/audit"
 
+	"filippo.io/age"
 	"golang.org/x/mod/sumdb/tlog"
 )
 
@@ -155,5 +156,29 @@ func TestParseCheckpointRejects(t *testing.T) {
 		if _, err := audit.ParseCheckpoint([]byte(in)); err == nil {
 			t.Errorf("accepted %q", in)
 		}
+	}
+}
+
+// TestHybridAuditor: a post-quantum hybrid auditor key seals sessions and
+// signs checkpoints like an X25519 one.
+func TestHybridAuditor(t *testing.T) {
+	id, err := age.GenerateHybridIdentity()
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	l, err := audit.Open(dir, []age.Recipient{id.Recipient()}, alice)
+	if err != nil {
+		t.Fatal(err)
+	}
+	appendN(t, l, 2)
+	l.Close(audit.LockExit)
+	ids := []age.Identity{id}
+	cp, err := audit.NewCheckpoint(dir, ids)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := audit.Verify(dir, ids, cp); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -59,7 +59,7 @@ func TestNoPlaintext(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	g := audit.NewGate(l, store{canaries[3]: {ID: canaries[3], Body: canaries[7]}})
+	g := audit.NewGate[*message](l, store{canaries[3]: {ID: canaries[3], Body: canaries[7]}})
 	g.Search(canaries[0], func(string) ([]string, error) { return nil, nil })
 	g.AddTag(canaries[1], []string{canaries[3]}, func() error { return nil })
 	g.ViewConversation(canaries[2], []string{canaries[3]})

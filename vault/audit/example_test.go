@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"os"
 
-	"coffer/vault"
 	"coffer/vault/audit"
 
 	"filippo.io/age"
@@ -24,8 +23,8 @@ func Example() {
 		return
 	}
 	l.Append(audit.Event{Action: audit.ActionUnlock, Method: "passphrase"})
-	store := store{"m1": &vault.Message{ID: "m1", Body: "hello"}}
-	g := audit.NewGate(l, store)
+	store := store{"m1": &message{ID: "m1", Body: "hello"}}
+	g := audit.NewGate[*message](l, store)
 	if msgs, err := g.ViewConversation("c1", []string{"m1"}); err == nil {
 		fmt.Println("shown:", msgs[0].Body)
 	}

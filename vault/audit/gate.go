@@ -3,40 +3,44 @@ package audit
 import (
 	"errors"
 	"fmt"
-
-	"coffer/vault"
 )
 
 // Source is where the Gate takes messages from: the unlocked vault's
-// in-memory store. Only the Gate should hold it; code that draws messages
-// gets a *Gate, so there is no unaudited path to a message's content.
-type Source interface {
-	Message(id string) (*vault.Message, bool)
+// in-memory store (M is *vault.Message). Only the Gate should hold it;
+// code that draws messages gets a *Gate, so there is no unaudited path to
+// a message's content.
+//
+// The Gate is generic so that this package does not import coffer/vault:
+// the vault may then use the audit package without an import cycle.
+type Source[M any] interface {
+	Message(id string) (M, bool)
 }
 
 // Gate is the audited accessor to message content. Each method records
 // its event durably (written and fsynced) before it returns anything; if
 // the record cannot be written it returns nothing and an error that says
 // so.
-type Gate struct {
+type Gate[M any] struct {
 	log *Log
-	src Source
+	src Source[M]
 }
 
-// NewGate returns a gate over src that records into log.
-func NewGate(log *Log, src Source) *Gate {
-	return &Gate{log: log, src: src}
+// NewGate returns a gate over src that records into log:
+//
+//	g := audit.NewGate[*vault.Message](log, store)
+func NewGate[M any](log *Log, src Source[M]) *Gate[M] {
+	return &Gate[M]{log: log, src: src}
 }
 
 // Log returns the gate's session log, for events that show no content
 // (unlock, lock, import, export, member changes).
-func (g *Gate) Log() *Log { return g.log }
+func (g *Gate[M]) Log() *Log { return g.log }
 
 // ErrNotRecorded wraps every failure to record a view: nothing was shown.
 var ErrNotRecorded = errors.New("audit: not recorded, so not shown")
 
-func (g *Gate) lookup(ids []string) ([]*vault.Message, error) {
-	msgs := make([]*vault.Message, len(ids))
+func (g *Gate[M]) lookup(ids []string) ([]M, error) {
+	msgs := make([]M, len(ids))
 	for i, id := range ids {
 		m, ok := g.src.Message(id)
 		if !ok {
@@ -47,7 +51,7 @@ func (g *Gate) lookup(ids []string) ([]*vault.Message, error) {
 	return msgs, nil
 }
 
-func (g *Gate) record(e Event) error {
+func (g *Gate[M]) record(e Event) error {
 	if err := g.log.Append(e); err != nil {
 		return fmt.Errorf("%w: %w", ErrNotRecorded, err)
 	}
@@ -56,26 +60,27 @@ func (g *Gate) record(e Event) error {
 
 // ViewMessages returns the messages ids (in order) for a list on screen,
 // recording which ids were shown.
-func (g *Gate) ViewMessages(ids []string) ([]*vault.Message, error) {
+func (g *Gate[M]) ViewMessages(ids []string) ([]M, error) {
 	return g.view(Event{Action: ActionViewMessages, Messages: ids})
 }
 
 // ViewConversation returns the messages ids of conversation conv for
 // display, recording which ids were on screen.
-func (g *Gate) ViewConversation(conv string, ids []string) ([]*vault.Message, error) {
+func (g *Gate[M]) ViewConversation(conv string, ids []string) ([]M, error) {
 	return g.view(Event{Action: ActionViewConversation, Conversation: conv, Messages: ids})
 }
 
 // ViewMessage returns one message for the detail view, recording it.
-func (g *Gate) ViewMessage(id string) (*vault.Message, error) {
+func (g *Gate[M]) ViewMessage(id string) (M, error) {
 	ms, err := g.view(Event{Action: ActionViewMessage, Messages: []string{id}})
 	if err != nil {
-		return nil, err
+		var zero M
+		return zero, err
 	}
 	return ms[0], nil
 }
 
-func (g *Gate) view(e Event) ([]*vault.Message, error) {
+func (g *Gate[M]) view(e Event) ([]M, error) {
 	// Look up first so that a view of unknown ids records nothing, then
 	// record, then hand the messages over.
 	msgs, err := g.lookup(e.Messages)
@@ -92,7 +97,7 @@ func (g *Gate) view(e Event) ([]*vault.Message, error) {
 // Search runs query with run (the in-memory index), records the query and
 // the number of hits, and only then returns the hit ids. Showing the hits'
 // content goes through ViewMessages.
-func (g *Gate) Search(query string, run func(query string) ([]string, error)) ([]string, error) {
+func (g *Gate[M]) Search(query string, run func(query string) ([]string, error)) ([]string, error) {
 	ids, err := run(query)
 	if err != nil {
 		return nil, err
@@ -105,16 +110,16 @@ func (g *Gate) Search(query string, run func(query string) ([]string, error)) ([
 
 // AddTag records that tag is being added to ids, then calls apply, which
 // stores it. Write-ahead: if the record fails, apply is not called.
-func (g *Gate) AddTag(tag string, ids []string, apply func() error) error {
+func (g *Gate[M]) AddTag(tag string, ids []string, apply func() error) error {
 	return g.tag(ActionTagAdd, tag, ids, apply)
 }
 
 // RemoveTag is AddTag for removal.
-func (g *Gate) RemoveTag(tag string, ids []string, apply func() error) error {
+func (g *Gate[M]) RemoveTag(tag string, ids []string, apply func() error) error {
 	return g.tag(ActionTagRemove, tag, ids, apply)
 }
 
-func (g *Gate) tag(a Action, tag string, ids []string, apply func() error) error {
+func (g *Gate[M]) tag(a Action, tag string, ids []string, apply func() error) error {
 	if err := g.record(Event{Action: a, Tag: tag, Messages: append([]string(nil), ids...)}); err != nil {
 		return err
 	}

@@ -7,13 +7,15 @@ import (
 	"syscall"
 	"testing"
 
-	"coffer/vault"
 	"coffer/vault/audit"
 )
 
-type store map[string]*vault.Message
+// message stands for *message: the gate does not look inside.
+type message struct{ ID, Body string }
 
-func (s store) Message(id string) (*vault.Message, bool) { m, ok := s[id]; return m, ok }
+type store map[string]*message
+
+func (s store) Message(id string) (*message, bool) { m, ok := s[id]; return m, ok }
 
 var msgs = store{
 	"m1": {ID: "m1", Body: "first"},
@@ -52,7 +54,7 @@ func TestGateRecordsBeforeShowing(t *testing.T) {
 	dir := t.TempDir()
 	k := newKeys(t)
 	l := open(t, dir, k)
-	g := audit.NewGate(l, msgs)
+	g := audit.NewGate[*message](l, msgs)
 	ms, err := g.ViewConversation("c1", []string{"m1", "m2"})
 	if err != nil || len(ms) != 2 || ms[1].Body != "second" {
 		t.Fatalf("view: %v %v", ms, err)
@@ -136,7 +138,7 @@ func TestGateFailsClosed(t *testing.T) {
 			dir := t.TempDir()
 			k := newKeys(t)
 			l := open(t, dir, k)
-			g := audit.NewGate(l, msgs)
+			g := audit.NewGate[*message](l, msgs)
 			if _, err := g.ViewMessage("m1"); err != nil {
 				t.Fatal(err)
 			}
@@ -155,11 +157,11 @@ func TestGateFailsClosed(t *testing.T) {
 					t.Errorf("%s: err %v, want ErrNotRecorded wrapping %v", name, err, c.errno)
 				}
 				switch v := v.(type) {
-				case *vault.Message:
+				case *message:
 					if v != nil {
 						t.Errorf("%s returned a message", name)
 					}
-				case []*vault.Message:
+				case []*message:
 					if v != nil {
 						t.Errorf("%s returned messages", name)
 					}
@@ -220,7 +222,7 @@ func TestOpenFailsOnUnwritableFolder(t *testing.T) {
 		dir := t.TempDir()
 		l := open(t, dir, k)
 		armed = true
-		if m, err := audit.NewGate(l, msgs).ViewMessage("m1"); m != nil || err == nil {
+		if m, err := audit.NewGate[*message](l, msgs).ViewMessage("m1"); m != nil || err == nil {
 			t.Fatal("view shown without a record")
 		}
 	})
