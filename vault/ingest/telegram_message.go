@@ -23,9 +23,9 @@ type tgMessage struct {
 	DateUnix   string    `json:"date_unixtime"`
 	Edited     string    `json:"edited"`
 	EditedUnix string    `json:"edited_unixtime"`
-	From       *string   `json:"from"`
+	From       string    `json:"from"` // null for deleted accounts
 	FromID     tgID      `json:"from_id"`
-	Actor      *string   `json:"actor"`
+	Actor      string    `json:"actor"`
 	ActorID    tgID      `json:"actor_id"`
 	Action     string    `json:"action"`
 	Title      string    `json:"title"`
@@ -267,7 +267,7 @@ func (p *tgParser) message(c *tgChat, tm *tgMessage) (*vault.Message, error) {
 			Format:     "telegram",
 			File:       p.name,
 			FileSHA256: p.sum,
-			Position:   fmt.Sprintf("message %d", p.n),
+			Position:   "message " + strconv.Itoa(p.n),
 			OriginalID: strconv.FormatInt(tm.ID, 10),
 			ImportedAt: p.now,
 		},
@@ -278,18 +278,14 @@ func (p *tgParser) message(c *tgChat, tm *tgMessage) (*vault.Message, error) {
 	switch tm.Type {
 	case "service":
 		m.Kind = "system"
-		if tm.Actor != nil {
-			m.Sender = *tm.Actor
-		}
+		m.Sender = tm.Actor
 		m.SenderID = string(tm.ActorID)
 		setHeader(m, "action", tm.Action)
 		if m.Body == "" {
 			m.Body = serviceText(tm)
 		}
 	case "message", "":
-		if tm.From != nil {
-			m.Sender = *tm.From
-		}
+		m.Sender = tm.From
 		m.SenderID = string(tm.FromID)
 	default:
 		return nil, fmt.Errorf("unknown message type %q", tm.Type)
