@@ -14,7 +14,7 @@
 // record fails:
 //
 //	l, err := audit.Open(dir, auditorRecipients, audit.Actor{Member: name, Fingerprint: fpr})
-//	g := audit.NewGate(l, store)             // store: the unlocked vault, in memory
+//	g := audit.NewGate[*vault.Message](l, store) // store: the unlocked vault, in memory
 //	msgs, err := g.ViewConversation(conv, ids) // recorded, then returned
 //	...
 //	l.Close(audit.LockManual)
