@@ -149,7 +149,10 @@ func (w *waReader) nextLine() ([]byte, bool, error) {
 // known reports whether raw is a sender already seen in this pass. Both
 // passes see the same senders in the same order, so they split lines
 // alike.
-func (w *waReader) known(raw []byte) bool { return w.name(raw).seen == w.pass }
+func (w *waReader) known(raw []byte) bool {
+	n, ok := w.names[string(raw)]
+	return ok && n.seen == w.pass
+}
 
 // name returns the sender written as raw. Past waMaxParticipants
 // distinct spellings new ones are not kept, so never count as known.
