@@ -28,8 +28,7 @@ type Appender struct {
 	seq      int // number the commit record will take
 	files    []importRef
 	created  []string
-	buf      []byte
-	count    int
+	seg      *segmentBuilder
 	blob     *blobWriter
 	blobs    int
 	stats    ImportStats
@@ -70,7 +69,7 @@ func (v *Vault) NewAppender() (*Appender, error) {
 
 func newAppender(dir string, m *Manifest, lock *writeLock, r age.Recipient, s signer, seen map[string]bool, now time.Time) *Appender {
 	a := &Appender{dir: dir, m: m, lock: lock, recipient: r, epoch: m.Epoch, signer: s, seen: seen, now: now,
-		seq: m.Seq() + 1, convs: map[string]bool{}}
+		seq: m.Seq() + 1, convs: map[string]bool{}, seg: newSegmentBuilder()}
 	// Files an earlier, interrupted import left under the name this one
 	// is about to use would otherwise be overwritten piecemeal.
 	for _, u := range unlistedFiles(dir, m) {
@@ -108,11 +107,10 @@ func (a *Appender) Add(m *Message) (bool, error) {
 		}
 		at.Ref = ref
 	}
-	a.buf = appendMessage(a.buf, m)
-	a.count++
+	a.seg.add(m)
 	a.stats.Added++
 	a.convs[m.Conversation.ID] = true
-	if len(a.buf) >= segmentTargetBytes {
+	if a.seg.size() >= segmentTargetBytes {
 		return true, a.flush()
 	}
 	return true, nil
@@ -120,18 +118,19 @@ func (a *Appender) Add(m *Message) (bool, error) {
 
 // flush seals the staged messages into a new segment file.
 func (a *Appender) flush() error {
-	if a.count == 0 {
+	if a.seg.count == 0 {
 		return nil
 	}
 	name := fmt.Sprintf("segments/%06d-%04d.age", a.seq, len(a.files))
-	h := segmentHeader{VaultID: a.m.VaultID, Epoch: a.epoch, Name: name, Count: a.count}
-	ref, err := a.writeFile(name, func(w io.Writer) error { return sealSegment(w, h, a.buf, a.recipient) })
+	h := segmentHeader{VaultID: a.m.VaultID, Epoch: a.epoch, Name: name, Count: a.seg.count}
+	body := a.seg.body()
+	defer clear(body)
+	ref, err := a.writeFile(name, func(w io.Writer) error { return sealSegment(w, h, body, a.recipient) })
 	if err != nil {
 		return err
 	}
-	clear(a.buf) // the plaintext staging buffer is reused: wipe it
-	a.files = append(a.files, importRef{Kind: "segment", fileRef: *ref, Messages: a.count})
-	a.buf, a.count = a.buf[:0], 0
+	a.files = append(a.files, importRef{Kind: "segment", fileRef: *ref, Messages: a.seg.count})
+	a.seg.reset() // the staging buffers are reused: wipe them
 	return nil
 }
 
@@ -198,8 +197,7 @@ func (a *Appender) abort() {
 
 func (a *Appender) finish() {
 	a.finished = true
-	clear(a.buf)
-	a.buf = nil
+	a.seg.reset()
 	if a.lock != nil {
 		a.lock.unlock()
 		a.lock = nil

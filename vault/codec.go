@@ -5,26 +5,36 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"sort"
+	"strings"
 	"time"
 	"unsafe"
 )
 
-// The message codec: the binary form of Message inside a segment. It is a
-// sequence of fields, each a one-byte tag and a value, ended by tagEnd.
-// Strings are a uvarint length and bytes; integers are varints; times are
-// Unix nanoseconds. FORMAT.md lists the tags.
+// The segment body codec. A body is:
+//
+//	uvarint number of conversations, then each: id, title (strings),
+//	  uvarint number of participants, then each participant (string)
+//	uvarint number of provenances, then each: format, file, file_sha256,
+//	  timezone (strings), imported_at (varint ns), skipped (varint)
+//	the messages, one after another
+//
+// A message is a sequence of fields, each a one-byte tag and a value,
+// ended by tagEnd; its conversation and the per-file part of its
+// provenance are indexes into the tables above, so what every message of
+// a chat repeats is stored (and decoded, and allocated) once per segment.
+// Strings are a uvarint length and bytes; integers are zig-zag varints;
+// times are Unix nanoseconds. FORMAT.md lists the tags.
 //
 // JSON was measured at ~20x the cost of age decryption for the same bytes
-// (shared/notes/perf-baseline.md); this codec is what lets unlock decode at
-// the speed of decryption.
+// (shared/notes/perf-baseline.md); this codec decodes without a copy or an
+// allocation per string.
 const (
 	tagEnd = iota
 	tagID
 	tagSource
 	tagKind
-	tagConvID
-	tagConvTitle
-	tagConvParticipant // repeated
+	tagConv // uvarint index into the conversation table
 	tagSender
 	tagSenderID
 	tagTo // repeated
@@ -35,63 +45,140 @@ const (
 	tagReplyTo
 	tagForwardedFrom
 	tagEdited
-	tagAttachment // nested: see appendAttachment
+	tagAttachment // see appendAttachment
 	tagHeader     // key, value
-	tagProvFormat
-	tagProvFile
-	tagProvFileSHA256
-	tagProvPosition
-	tagProvOriginalID
-	tagProvImportedAt
-	tagProvTimezone
-	tagProvSkipped
+	tagProv       // uvarint index into the provenance table
+	tagPosition
+	tagOriginalID
 	tagSeq
 )
+
+func appendStr(b []byte, s string) []byte {
+	b = binary.AppendUvarint(b, uint64(len(s)))
+	return append(b, s...)
+}
 
 func appendString(b []byte, tag byte, s string) []byte {
 	if s == "" {
 		return b
 	}
-	b = append(b, tag)
-	b = binary.AppendUvarint(b, uint64(len(s)))
-	return append(b, s...)
+	return appendStr(append(b, tag), s)
 }
 
 func appendInt(b []byte, tag byte, v int64) []byte {
 	if v == 0 {
 		return b
 	}
-	b = append(b, tag)
-	return binary.AppendVarint(b, v)
+	return binary.AppendVarint(append(b, tag), v)
 }
 
 func appendTime(b []byte, tag byte, t time.Time) []byte {
 	if t.IsZero() {
 		return b
 	}
-	b = append(b, tag)
-	return binary.AppendVarint(b, t.UnixNano())
+	return binary.AppendVarint(append(b, tag), t.UnixNano())
 }
 
-// appendMessage appends the encoding of m to b. The attachment content is
-// not encoded: it lives in a blob file, located by Ref.
-func appendMessage(b []byte, m *Message) []byte {
+// segmentBuilder collects the encoding of one segment's messages.
+type segmentBuilder struct {
+	convs, provs     map[string]int
+	convTab, provTab []byte
+	msgs             []byte
+	count            int
+	key              strings.Builder
+}
+
+func newSegmentBuilder() *segmentBuilder {
+	return &segmentBuilder{convs: map[string]int{}, provs: map[string]int{}}
+}
+
+// encodeBody encodes messages as one segment body.
+func encodeBody(msgs ...*Message) []byte {
+	s := newSegmentBuilder()
+	for _, m := range msgs {
+		s.add(m)
+	}
+	return s.body()
+}
+
+// size is roughly the body's size so far.
+func (s *segmentBuilder) size() int { return len(s.convTab) + len(s.provTab) + len(s.msgs) }
+
+// body returns the encoded segment body.
+func (s *segmentBuilder) body() []byte {
+	b := make([]byte, 0, s.size()+2*binary.MaxVarintLen64)
+	b = binary.AppendUvarint(b, uint64(len(s.convs)))
+	b = append(b, s.convTab...)
+	b = binary.AppendUvarint(b, uint64(len(s.provs)))
+	b = append(b, s.provTab...)
+	return append(b, s.msgs...)
+}
+
+// reset empties the builder, zeroing the plaintext it held.
+func (s *segmentBuilder) reset() {
+	clear(s.convTab)
+	clear(s.provTab)
+	clear(s.msgs)
+	clear(s.convs)
+	clear(s.provs)
+	s.convTab, s.provTab, s.msgs, s.count = s.convTab[:0], s.provTab[:0], s.msgs[:0], 0
+}
+
+func (s *segmentBuilder) convIndex(c *Conversation) int {
+	s.key.Reset()
+	s.key.WriteString(c.ID)
+	s.key.WriteByte(0)
+	s.key.WriteString(c.Title)
+	for _, p := range c.Participants {
+		s.key.WriteByte(0)
+		s.key.WriteString(p)
+	}
+	k := s.key.String()
+	if i, ok := s.convs[k]; ok {
+		return i
+	}
+	i := len(s.convs)
+	s.convs[k] = i
+	s.convTab = appendStr(s.convTab, c.ID)
+	s.convTab = appendStr(s.convTab, c.Title)
+	s.convTab = binary.AppendUvarint(s.convTab, uint64(len(c.Participants)))
+	for _, p := range c.Participants {
+		s.convTab = appendStr(s.convTab, p)
+	}
+	return i
+}
+
+func (s *segmentBuilder) provIndex(p *Provenance) int {
+	k := fmt.Sprintf("%s\x00%s\x00%s\x00%s\x00%d\x00%d", p.Format, p.File, p.FileSHA256, p.Timezone, p.ImportedAt.UnixNano(), p.Skipped)
+	if i, ok := s.provs[k]; ok {
+		return i
+	}
+	i := len(s.provs)
+	s.provs[k] = i
+	for _, v := range []string{p.Format, p.File, p.FileSHA256, p.Timezone} {
+		s.provTab = appendStr(s.provTab, v)
+	}
+	var ns int64
+	if !p.ImportedAt.IsZero() {
+		ns = p.ImportedAt.UnixNano()
+	}
+	s.provTab = binary.AppendVarint(s.provTab, ns)
+	s.provTab = binary.AppendVarint(s.provTab, int64(p.Skipped))
+	return i
+}
+
+// add appends the encoding of m. Attachment content is not encoded: it
+// lives in a blob file, located by Ref.
+func (s *segmentBuilder) add(m *Message) {
+	b := s.msgs
 	b = appendString(b, tagID, m.ID)
 	b = appendString(b, tagSource, m.Source)
 	b = appendString(b, tagKind, m.Kind)
-	b = appendString(b, tagConvID, m.Conversation.ID)
-	b = appendString(b, tagConvTitle, m.Conversation.Title)
-	for _, p := range m.Conversation.Participants {
-		b = append(b, tagConvParticipant)
-		b = binary.AppendUvarint(b, uint64(len(p)))
-		b = append(b, p...)
-	}
+	b = binary.AppendUvarint(append(b, tagConv), uint64(s.convIndex(&m.Conversation)))
 	b = appendString(b, tagSender, m.Sender)
 	b = appendString(b, tagSenderID, m.SenderID)
 	for _, p := range m.To {
-		b = append(b, tagTo)
-		b = binary.AppendUvarint(b, uint64(len(p)))
-		b = append(b, p...)
+		b = appendStr(append(b, tagTo), p)
 	}
 	b = appendTime(b, tagTime, m.Time)
 	b = appendInt(b, tagOffset, int64(m.Offset))
@@ -100,39 +187,29 @@ func appendMessage(b []byte, m *Message) []byte {
 	b = appendString(b, tagReplyTo, m.ReplyTo)
 	b = appendString(b, tagForwardedFrom, m.ForwardedFrom)
 	if m.Edited != nil {
-		b = append(b, tagEdited)
-		b = binary.AppendVarint(b, m.Edited.UnixNano())
+		b = binary.AppendVarint(append(b, tagEdited), m.Edited.UnixNano())
 	}
 	for i := range m.Attachments {
 		b = appendAttachment(b, &m.Attachments[i])
 	}
-	for k, v := range m.Headers {
-		b = append(b, tagHeader)
-		b = binary.AppendUvarint(b, uint64(len(k)))
-		b = append(b, k...)
-		b = binary.AppendUvarint(b, uint64(len(v)))
-		b = append(b, v...)
+	for _, k := range sortedKeys(m.Headers) {
+		b = appendStr(append(b, tagHeader), k)
+		b = appendStr(b, m.Headers[k])
 	}
-	p := &m.Provenance
-	b = appendString(b, tagProvFormat, p.Format)
-	b = appendString(b, tagProvFile, p.File)
-	b = appendString(b, tagProvFileSHA256, p.FileSHA256)
-	b = appendString(b, tagProvPosition, p.Position)
-	b = appendString(b, tagProvOriginalID, p.OriginalID)
-	b = appendTime(b, tagProvImportedAt, p.ImportedAt)
-	b = appendString(b, tagProvTimezone, p.Timezone)
-	b = appendInt(b, tagProvSkipped, int64(p.Skipped))
+	b = binary.AppendUvarint(append(b, tagProv), uint64(s.provIndex(&m.Provenance)))
+	b = appendString(b, tagPosition, m.Provenance.Position)
+	b = appendString(b, tagOriginalID, m.Provenance.OriginalID)
 	b = appendInt(b, tagSeq, int64(m.Seq))
-	return append(b, tagEnd)
+	s.msgs = append(b, tagEnd)
+	s.count++
 }
 
-// An attachment is: name, type, blob name (strings), then size, offset,
-// length (uvarints), a flags byte (1 = missing) and the SHA-256 as a string.
+// An attachment is: name, type, blob name, sha256 (strings), then size,
+// offset, length (uvarints) and a flags byte (bit 0: missing).
 func appendAttachment(b []byte, a *Attachment) []byte {
 	b = append(b, tagAttachment)
 	for _, s := range []string{a.Name, a.Type, a.Ref.Blob, a.SHA256} {
-		b = binary.AppendUvarint(b, uint64(len(s)))
-		b = append(b, s...)
+		b = appendStr(b, s)
 	}
 	b = binary.AppendUvarint(b, uint64(a.Size))
 	b = binary.AppendUvarint(b, uint64(a.Ref.Offset))
@@ -146,13 +223,15 @@ func appendAttachment(b []byte, a *Attachment) []byte {
 
 var errCodec = errors.New("malformed message encoding")
 
-// decoder reads messages from a decrypted, decompressed segment body.
-// Strings it returns share the body's memory (no copy per field): the
-// body is never modified after decoding, and keeping the plaintext in one
-// buffer per segment lets Close wipe it.
+// decoder reads a decrypted, decompressed segment body. Strings it returns
+// share the body's memory (no copy per field): the body is never modified
+// after decoding, and keeping the plaintext in one buffer per segment lets
+// Close wipe it.
 type decoder struct {
-	buf []byte
-	off int
+	buf   []byte
+	off   int
+	convs []Conversation
+	provs []Provenance
 }
 
 func (d *decoder) uvarint() (uint64, error) {
@@ -194,7 +273,73 @@ func (d *decoder) time() (time.Time, error) {
 	return time.Unix(0, v).UTC(), nil
 }
 
-// message decodes one message into m.
+// count reads a table or list length, bounded by what the remaining bytes
+// could hold (each entry takes at least one byte).
+func (d *decoder) count() (int, error) {
+	n, err := d.uvarint()
+	if err != nil || n > uint64(len(d.buf)-d.off) {
+		return 0, errCodec
+	}
+	return int(n), nil
+}
+
+// tables reads the conversation and provenance tables.
+func (d *decoder) tables() error {
+	n, err := d.count()
+	if err != nil {
+		return err
+	}
+	d.convs = make([]Conversation, n)
+	for i := range d.convs {
+		c := &d.convs[i]
+		if c.ID, err = d.str(); err != nil {
+			return err
+		}
+		if c.Title, err = d.str(); err != nil {
+			return err
+		}
+		np, err := d.count()
+		if err != nil {
+			return err
+		}
+		if np > 0 {
+			c.Participants = make([]string, np)
+			for j := range c.Participants {
+				if c.Participants[j], err = d.str(); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	if n, err = d.count(); err != nil {
+		return err
+	}
+	d.provs = make([]Provenance, n)
+	for i := range d.provs {
+		p := &d.provs[i]
+		for _, f := range []*string{&p.Format, &p.File, &p.FileSHA256, &p.Timezone} {
+			if *f, err = d.str(); err != nil {
+				return err
+			}
+		}
+		ns, err := d.varint()
+		if err != nil {
+			return err
+		}
+		if ns != 0 {
+			p.ImportedAt = time.Unix(0, ns).UTC()
+		}
+		sk, err := d.varint()
+		if err != nil || sk < 0 || sk > math.MaxInt32 {
+			return errCodec
+		}
+		p.Skipped = int(sk)
+	}
+	return nil
+}
+
+// message decodes one message into m. Messages of one conversation share
+// its Participants slice: callers must not modify it.
 func (d *decoder) message(m *Message) error {
 	for {
 		if d.off >= len(d.buf) {
@@ -212,14 +357,14 @@ func (d *decoder) message(m *Message) error {
 			m.Source, err = d.str()
 		case tagKind:
 			m.Kind, err = d.str()
-		case tagConvID:
-			m.Conversation.ID, err = d.str()
-		case tagConvTitle:
-			m.Conversation.Title, err = d.str()
-		case tagConvParticipant:
-			var s string
-			s, err = d.str()
-			m.Conversation.Participants = append(m.Conversation.Participants, s)
+		case tagConv:
+			var i uint64
+			if i, err = d.uvarint(); err == nil && i >= uint64(len(d.convs)) {
+				err = errCodec
+			}
+			if err == nil {
+				m.Conversation = d.convs[i]
+			}
 		case tagSender:
 			m.Sender, err = d.str()
 		case tagSenderID:
@@ -257,30 +402,29 @@ func (d *decoder) message(m *Message) error {
 				v, err = d.str()
 			}
 			if m.Headers == nil {
-				m.Headers = map[string]string{}
+				m.Headers = make(map[string]string, 8)
 			}
 			m.Headers[k] = v
-		case tagProvFormat:
-			m.Provenance.Format, err = d.str()
-		case tagProvFile:
-			m.Provenance.File, err = d.str()
-		case tagProvFileSHA256:
-			m.Provenance.FileSHA256, err = d.str()
-		case tagProvPosition:
+		case tagProv:
+			var i uint64
+			if i, err = d.uvarint(); err == nil && i >= uint64(len(d.provs)) {
+				err = errCodec
+			}
+			if err == nil {
+				pos, orig := m.Provenance.Position, m.Provenance.OriginalID
+				m.Provenance = d.provs[i]
+				m.Provenance.Position, m.Provenance.OriginalID = pos, orig
+			}
+		case tagPosition:
 			m.Provenance.Position, err = d.str()
-		case tagProvOriginalID:
+		case tagOriginalID:
 			m.Provenance.OriginalID, err = d.str()
-		case tagProvImportedAt:
-			m.Provenance.ImportedAt, err = d.time()
-		case tagProvTimezone:
-			m.Provenance.Timezone, err = d.str()
-		case tagProvSkipped:
-			var v int64
-			v, err = d.varint()
-			m.Provenance.Skipped = int(v)
 		case tagSeq:
 			var v int64
 			v, err = d.varint()
+			if v < 0 || v > math.MaxInt32 {
+				err = errCodec
+			}
 			m.Seq = int(v)
 		default:
 			return fmt.Errorf("%w: unknown field tag %d", errCodec, tag)
@@ -316,4 +460,16 @@ func (d *decoder) attachment(m *Message) error {
 	d.off++
 	m.Attachments = append(m.Attachments, a)
 	return nil
+}
+
+func sortedKeys(m map[string]string) []string {
+	if len(m) == 0 {
+		return nil
+	}
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
 }

@@ -26,10 +26,7 @@ func TestWriteSeeds(t *testing.T) {
 	importMessages(t, v, msgs)
 	m, _ := os.ReadFile(filepath.Join(f.dir, ManifestFile))
 	write(t, "manifest/vault.manifest", m)
-	body := []byte{}
-	for _, msg := range v.Messages() {
-		body = appendMessage(body, msg)
-	}
+	body := encodeBody(v.Messages()...)
 	write(t, "segment-body/three.bin", body)
 	id, err := age.GenerateHybridIdentity()
 	if err != nil {

@@ -20,7 +20,7 @@ import (
 //
 //	"coffer-segment-v1\n"
 //	uvarint length, then a JSON segmentHeader
-//	the message encodings (codec.go), one after another, DEFLATE-compressed
+//	the body (codec.go), DEFLATE-compressed
 //
 // Segments are authenticated by the SHA-256 the manifest records for the
 // whole file, not by age (which does not authenticate the sender).
@@ -130,6 +130,9 @@ func openSegment(ciphertext []byte, e *FileEntry, vaultID string, ids []age.Iden
 	}
 	s.messages = make([]Message, h.Count)
 	d := decoder{buf: s.body}
+	if err := d.tables(); err != nil {
+		return nil, fmt.Errorf("%w: tables: %v", errSegment, err)
+	}
 	for i := range s.messages {
 		if err := d.message(&s.messages[i]); err != nil {
 			return nil, fmt.Errorf("%w: message %d: %v", errSegment, i, err)

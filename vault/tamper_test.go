@@ -205,7 +205,7 @@ func TestTamperPlantedSegment(t *testing.T) {
 	// A well-formed segment, encrypted to the public vault recipient, with
 	// a name of an existing record: age alone would accept it.
 	var buf bytes.Buffer
-	body := appendMessage(nil, testMessages(1, "evil")[0])
+	body := encodeBody(testMessages(1, "evil")[0])
 	name := "segments/000001-0009.age"
 	if err := sealSegment(&buf, segmentHeader{VaultID: m.VaultID, Epoch: 1, Name: name, Count: 1}, body, r); err != nil {
 		t.Fatal(err)

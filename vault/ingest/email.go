@@ -397,6 +397,22 @@ func mailSalvageAddresses(s string) []*mail.Address {
 func mailAttachments(env *enmime.Envelope, body *strings.Builder, depth int, warn []string) ([]vault.Attachment, []string) {
 	var out []vault.Attachment
 	seen := map[*enmime.Part]bool{}
+	if depth == 0 && env.Root != nil {
+		// The HTML the recipient saw is kept as sent: the body holds a
+		// text version (the text/plain alternative, or a rendering),
+		// which need not say the same. Attached messages keep theirs
+		// inside their .eml.
+		if h := env.Root.DepthMatchFirst(func(p *enmime.Part) bool {
+			return p.ContentType == "text/html" && p.Disposition != "attachment"
+		}); h != nil && len(h.Content) > 0 {
+			seen[h] = true
+			content, w := mailAttachmentBytes(h)
+			if w != "" {
+				warn = append(warn, w)
+			}
+			out = append(out, vault.Attachment{Name: "body.html", Type: "text/html", Content: content})
+		}
+	}
 	var all []*enmime.Part
 	all = append(all, env.Attachments...)
 	all = append(all, env.Inlines...)

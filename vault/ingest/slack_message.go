@@ -1,6 +1,7 @@
 package ingest
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
@@ -25,6 +26,7 @@ type slackMsg struct {
 	Files       []slackFile       `json:"files"`
 	File        *slackFile        `json:"file"`
 	Attachments []slackAttachment `json:"attachments"`
+	Blocks      []slackBlock      `json:"blocks"`
 	UserProfile *struct {
 		RealName    string `json:"real_name"`
 		DisplayName string `json:"display_name"`
@@ -34,6 +36,19 @@ type slackMsg struct {
 		Name  string `json:"name"`
 		Count int    `json:"count"`
 	} `json:"reactions"`
+}
+
+// slackBlock is a Block Kit block or rich-text element; only what is
+// needed to read the text is decoded.
+type slackBlock struct {
+	Type      string          `json:"type"`
+	Text      json.RawMessage `json:"text"` // a string in elements, an object in section blocks
+	URL       string          `json:"url"`
+	UserID    string          `json:"user_id"`
+	ChannelID string          `json:"channel_id"`
+	Name      string          `json:"name"`
+	Range     string          `json:"range"`
+	Elements  []slackBlock    `json:"elements"`
 }
 
 type slackEdited struct {
@@ -138,6 +153,13 @@ func (sp *slackParser) message(cv *slackConv, sm *slackMsg) (*vault.Message, err
 	}
 	setHeader(m, "subtype", sm.Subtype)
 	m.Body = sp.render(sm.Text)
+	if m.Body == "" && len(sm.Blocks) > 0 {
+		// Some apps post blocks only; Slack's own messages always
+		// have text, which stays the source of truth when present.
+		var sb strings.Builder
+		sp.blocksText(&sb, sm.Blocks, 0)
+		m.Body = strings.TrimSpace(sb.String())
+	}
 	if att := sp.attachmentText(sm.Attachments); att != "" {
 		if m.Body != "" {
 			m.Body += "\n"
@@ -213,6 +235,59 @@ func (sp *slackParser) attachmentText(as []slackAttachment) string {
 		parts = append(parts, strings.Join(p, "\n"))
 	}
 	return strings.Join(parts, "\n")
+}
+
+// blocksText renders Block Kit blocks (rich_text and section) as text.
+func (sp *slackParser) blocksText(sb *strings.Builder, bs []slackBlock, depth int) {
+	if depth > 16 {
+		return
+	}
+	for _, b := range bs {
+		var text string
+		var obj struct {
+			Text string `json:"text"`
+		}
+		if len(b.Text) > 0 && b.Text[0] == '"' {
+			json.Unmarshal(b.Text, &text)
+		} else if len(b.Text) > 0 && json.Unmarshal(b.Text, &obj) == nil {
+			text = sp.render(obj.Text)
+		}
+		switch b.Type {
+		case "text":
+			sb.WriteString(text)
+		case "link":
+			if text != "" && text != b.URL {
+				sb.WriteString(text + " (" + b.URL + ")")
+			} else {
+				sb.WriteString(b.URL)
+			}
+		case "user":
+			sb.WriteString("@" + sp.userName(b.UserID))
+		case "channel":
+			sb.WriteString("#" + firstNonEmpty(sp.chans[b.ChannelID], b.ChannelID))
+		case "emoji":
+			sb.WriteString(":" + b.Name + ":")
+		case "broadcast":
+			sb.WriteString("@" + b.Range)
+		case "rich_text_list":
+			for _, item := range b.Elements {
+				sb.WriteString("\n• ")
+				sp.blocksText(sb, item.Elements, depth+1)
+			}
+			sb.WriteString("\n")
+		case "rich_text_preformatted", "rich_text_quote", "rich_text_section":
+			sp.blocksText(sb, b.Elements, depth+1)
+			if b.Type != "rich_text_section" {
+				sb.WriteString("\n")
+			}
+		case "section", "header", "context":
+			sb.WriteString(text)
+			sp.blocksText(sb, b.Elements, depth+1)
+			sb.WriteString("\n")
+		default:
+			sp.blocksText(sb, b.Elements, depth+1)
+		}
+	}
 }
 
 var slackEntities = strings.NewReplacer("&lt;", "<", "&gt;", ">", "&amp;", "&")

@@ -225,6 +225,21 @@ func TestSlackExportShapes(t *testing.T) {
 	}
 }
 
+func TestSlackBlocksOnly(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "2024-01-02.json")
+	day := `[{"type":"message","user":"U1","text":"","ts":"1.0","blocks":[{"type":"rich_text","elements":[
+ {"type":"rich_text_section","elements":[{"type":"text","text":"Hi "},{"type":"user","user_id":"U1"},{"type":"text","text":", see "},{"type":"link","url":"https://x.example","text":"this"},{"type":"emoji","name":"tada"}]},
+ {"type":"rich_text_list","elements":[{"type":"rich_text_section","elements":[{"type":"text","text":"one"}]},{"type":"rich_text_section","elements":[{"type":"text","text":"two"}]}]}]},
+ {"type":"section","text":{"type":"mrkdwn","text":"&lt;done&gt;"}}]}]`
+	if err := os.WriteFile(p, []byte(day), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	msgs := collect(t, Slack, p, Options{})
+	if want := "Hi @U1, see this (https://x.example):tada:\n• one\n• two\n<done>"; msgs[0].Body != want {
+		t.Fatalf("body = %q, want %q", msgs[0].Body, want)
+	}
+}
+
 func TestSlackErrors(t *testing.T) {
 	base := map[string]string{"users.json": `[]`, "channels.json": `[{"id":"C1","name":"general"}]`}
 	tests := []struct {
