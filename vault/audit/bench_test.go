@@ -3,6 +3,7 @@ package audit_test
 import (
 	"fmt"
 	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"testing"
@@ -29,11 +30,34 @@ func BenchmarkAppend(b *testing.B) {
 	k := newKeys(b)
 	l := open(b, dir, k)
 	defer l.Close(audit.LockExit)
+	measure(b, func(i int) error { return l.Append(viewEvent(i)) })
+}
+
+// BenchmarkFsyncFloor is the same disk's floor: a 320-byte append and an
+// fsync, nothing else. Compare its percentiles with BenchmarkAppend's to
+// see what the trail adds (run both with the same -benchtime).
+func BenchmarkFsyncFloor(b *testing.B) {
+	f, err := os.Create(filepath.Join(b.TempDir(), "floor"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer f.Close()
+	rec := make([]byte, 320)
+	measure(b, func(int) error {
+		if _, err := f.Write(rec); err != nil {
+			return err
+		}
+		return f.Sync()
+	})
+}
+
+// measure runs op b.N times and reports latency percentiles.
+func measure(b *testing.B, op func(i int) error) {
 	lat := make([]time.Duration, 0, b.N)
 	b.ResetTimer()
 	for i := range b.N {
 		t0 := time.Now()
-		if err := l.Append(viewEvent(i)); err != nil {
+		if err := op(i); err != nil {
 			b.Fatal(err)
 		}
 		lat = append(lat, time.Since(t0))
@@ -46,6 +70,16 @@ func BenchmarkAppend(b *testing.B) {
 	b.ReportMetric(pct(0.50), "p50-ms")
 	b.ReportMetric(pct(0.99), "p99-ms")
 	b.ReportMetric(pct(1), "max-ms")
+}
+
+// BenchmarkAppendCPU is Append without fsync: what the trail itself costs.
+func BenchmarkAppendCPU(b *testing.B) {
+	dir := b.TempDir()
+	k := newKeys(b)
+	l := open(b, dir, k)
+	defer l.Close(audit.LockExit)
+	defer audit.SetNoSync(true)()
+	measure(b, func(i int) error { return l.Append(viewEvent(i)) })
 }
 
 // BenchmarkVerify measures Verify over a generated trail of
