@@ -137,7 +137,8 @@ var mailCases = []mailCase{
 			warned(t, ms[0], "Malformed Base64")
 		}},
 	{file: "enmime__mail_ctype-bug.raw", format: EML, count: 1,
-		first: mailWant{"Papertrail", "2015-07-10T20:12:33Z", "Welcome to Papertrail", "What's next? Head over t"}},
+		first: mailWant{"Papertrail", "2015-07-10T20:12:33Z", "Welcome to Papertrail", "What's next? Head over t"},
+		check: func(t *testing.T, ms []*vaultMessage) { hasAttachment(t, ms[0], "body.html", "text/html") }},
 	{file: "enmime__mail_html-mime-inline.raw", format: EML, count: 1,
 		first: mailWant{"James Hillyerd", "2012-10-13T22:33:07Z", "MIME test 1", "Test of text section"},
 		check: func(t *testing.T, ms []*vaultMessage) {
@@ -210,9 +211,11 @@ var mailCases = []mailCase{
 	{file: "mail-parser__legacy_021.eml", format: EML, count: 1,
 		first: mailWant{"Doug Sauder", "2000-05-17T23:47:24Z", "Test message from Microsoft Outlook 00", "The Hare and the Tortois"},
 		check: func(t *testing.T, ms []*vaultMessage) {
-			if len(ms[0].Attachments) != 3 {
-				t.Errorf("want 3 attachments, got %d", len(ms[0].Attachments))
+			// Three images and the HTML alternative as sent.
+			if len(ms[0].Attachments) != 4 {
+				t.Errorf("want 4 attachments, got %d", len(ms[0].Attachments))
 			}
+			hasAttachment(t, ms[0], "body.html", "text/html")
 		}},
 	{file: "mail-parser__malformed_016.eml", format: EML, count: 1, noDate: true,
 		first: mailWant{"", "2015-01-01T08:30:00Z", "", "1"},
@@ -387,6 +390,13 @@ var mailCases = []mailCase{
 		first: mailWant{"mailusr1@navstar1.mcom.com", "1996-07-22T01:02:55Z", "Re: mailusr1@navstar1 3.0b6gold #1", "default echo 1"},
 		last:  mailWant{"Dr. Mark K. Joseph", "1996-09-27T16:36:54Z", "RE: problem with relative urls and applets", "On Thu, 26 Sep 1996 18:3"},
 		check: func(t *testing.T, ms []*vaultMessage) {
+			// Message 4 is HTML only: the body is a text rendering, the
+			// HTML is kept as sent.
+			if strings.Contains(strings.ToLower(ms[3].Body), "<html") || !strings.Contains(ms[3].Body, "your fixed-width text") {
+				t.Errorf("HTML-only body not rendered as text: %.200q", ms[3].Body)
+			}
+			hasAttachment(t, ms[3], "body.html", "text/html")
+			warned(t, ms[3], "Plain Text from HTML")
 			// Message 5 (Content-Length: 747282) carries a 550 KB TIFF.
 			hasAttachment(t, ms[4], `C:¥win95¥TEMP¥nsmailRJ.tiff`, "image/tiff")
 			for i, m := range ms {
@@ -403,8 +413,10 @@ var mailCases = []mailCase{
 		last:  mailWant{"Sender", "2025-09-26T17:19:54Z", "Message 4", "Body of message 4."},
 		check: func(t *testing.T, ms []*vaultMessage) {
 			hasAttachment(t, ms[1], "Attachment.zip", "application/x-zip-compressed")
-			if a := ms[1].Attachments; len(a) == 1 && !strings.HasPrefix(string(a[0].Content), "7z\xbc\xaf") {
-				t.Errorf("attachment content %.8q is not the 7z archive", a[0].Content)
+			for _, a := range ms[1].Attachments {
+				if a.Name == "Attachment.zip" && !strings.HasPrefix(string(a.Content), "7z\xbc\xaf") {
+					t.Errorf("attachment content %.8q is not the 7z archive", a.Content)
+				}
 			}
 		}},
 	{file: "MimeKit__simple.mbox.txt", format: Mbox, count: 3,
