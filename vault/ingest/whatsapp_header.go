@@ -13,8 +13,8 @@ import (
 //
 //	20/06/2019, 15:58 - Loris: text          Android
 //	[20.06.19, 15:58:47] Loris: text         iOS
-//	‎[3/27/22, 21:41:55] Dmitry S: ‎image omitted   iOS media (LRM first)
-//	[١٨‏/٣‏/٢٠٢٢، ٢:٥٦:٠٠ م] Name: text       iOS Arabic (RLM, Arabic-Indic digits)
+//	<LRM>[3/27/22, 21:41:55] Dmitry S: <LRM>image omitted   iOS media
+//	[١٨<RLM>/٣<RLM>/٢٠٢٢، ٢:٥٦:٠٠ م] Name: text       iOS Arabic (RLM, Arabic-Indic digits)
 //	[3/18/2565 BE, 14:56:01] Name: text      iOS Buddhist calendar
 //	7/19/22, 11:32 PM - Name: text           Android US, U+202F before PM
 //

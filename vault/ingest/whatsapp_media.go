@@ -30,7 +30,7 @@ var waOmitted = map[string]bool{
 }
 
 // waOmittedIOS are iOS's placeholders, which follow an LRM/RLM and may
-// follow a document's name ("Template.docx ‎document omitted"), mapped to
+// follow a document's name ("Template.docx <LRM>document omitted"), mapped to
 // the kind of media.
 var waOmittedIOS = []struct{ phrase, kind string }{
 	{"image omitted", "image"}, {"video omitted", "video"}, {"audio omitted", "audio"},

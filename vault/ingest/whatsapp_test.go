@@ -203,7 +203,7 @@ func TestWhatsAppSamples(t *testing.T) {
 			first: waWant{"", "2022-03-18 14:56:00", "\u200fالرسائل والمكالمات مشفرة تمامًا بين الطرفين، بحيث لا يستطيع أحد خارج هذه الدردشة، ولا حتى شركة واتساب نفسها، قراءتها أو الاستماع إليها."},
 			last:  waWant{"Dmitry S", "2022-03-27 21:56:45", "\u200fموقع: https://maps.google.com/?q=34.800600,28.100155"},
 			check: func(t *testing.T, msgs []*vaultMessage) {
-				// ٢٧‏/٣‏/٢٠٢٢، ٩:٤١:٣٥ م: Arabic-Indic digits, RLMs, PM.
+				// ٢٧<RLM>/٣<RLM>/٢٠٢٢، ٩:٤١:٣٥ م: Arabic-Indic digits, RLMs, PM.
 				checkWAMessage(t, "second", msgs[1], waWant{"Dmitry S", "2022-03-27 21:41:35", "Hello World"})
 				if m := msgs[20]; m.Sender != "+40 521 028 61 88" || m.SenderID != "+405210286188" || m.Headers["deleted"] != "true" {
 					t.Errorf("embedded phone sender: %+v", m)
