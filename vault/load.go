@@ -76,6 +76,11 @@ func (v *Vault) Load(progress func(Progress)) error {
 	}
 	v.segments = segs
 	v.index()
+	if err := v.loadTags(); err != nil {
+		wipe(segs)
+		v.segments, v.messages, v.byID = nil, nil, nil
+		return err
+	}
 	v.Warnings = unlistedWarnings(v.Dir, m)
 	v.loaded = true
 	return nil
@@ -139,7 +144,7 @@ func (v *Vault) Message(id string) (*Message, bool) {
 // handed out before Close must not be used after it.
 func (v *Vault) Close() {
 	wipe(v.segments)
-	v.segments, v.messages, v.byID, v.loaded = nil, nil, nil, false
+	v.segments, v.messages, v.byID, v.tags, v.loaded = nil, nil, nil, nil, false
 	for _, k := range v.epochs {
 		k.Signing = nil
 		k.Identity = nil
@@ -195,7 +200,7 @@ func unlistedFiles(dir string, m *Manifest) []Unlisted {
 		}
 	}
 	var out []Unlisted
-	for _, sub := range []string{"keys", "segments", "blobs"} {
+	for _, sub := range []string{"keys", "segments", "blobs", "tags"} {
 		ents, err := os.ReadDir(filepath.Join(dir, sub))
 		if err != nil {
 			continue

@@ -70,6 +70,8 @@ func newFixture(t testing.TB) *fixture {
 	return f
 }
 
+func (f *fixture) key() []age.Identity { return []age.Identity{f.x25519} }
+
 func (f *fixture) passKey() Key { return Key{Passphrases: []string{f.passphrase}} }
 
 func (f *fixture) open(t testing.TB, k Key) *Vault {

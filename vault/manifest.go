@@ -50,6 +50,7 @@ type record struct {
 	IngestKey *ingestKeyBody `json:"ingest_key,omitempty"`
 	Import    *importBody    `json:"import,omitempty"`
 	Rotate    *rotateBody    `json:"rotate,omitempty"`
+	Tags      *importBody    `json:"tags,omitempty"`
 }
 
 type genesisBody struct {
@@ -451,7 +452,7 @@ func (m *Manifest) applyBody(r *record) error {
 			return fmt.Errorf("import to unknown epoch %d", b.Epoch)
 		}
 		for _, f := range b.Files {
-			if !validFileName(f.Name) {
+			if !validFileName(f.Name) || filepath.Dir(f.Name) != importDirs[f.Kind] {
 				return fmt.Errorf("bad file name %q", f.Name)
 			}
 			if _, dup := m.files[f.Name]; dup {
@@ -460,6 +461,23 @@ func (m *Manifest) applyBody(r *record) error {
 			m.files[f.Name] = &FileEntry{Name: f.Name, Kind: f.Kind, SHA256: f.SHA256, Size: f.Size, Epoch: b.Epoch, Messages: f.Messages, Seq: r.Seq}
 		}
 		m.Imports++
+	case recTags:
+		b := r.Tags
+		if b == nil {
+			return errors.New("tags record without body")
+		}
+		if _, ok := m.recipients[b.Epoch]; !ok {
+			return fmt.Errorf("tags in unknown epoch %d", b.Epoch)
+		}
+		for _, f := range b.Files {
+			if f.Kind != "tags" || !validFileName(f.Name) || filepath.Dir(f.Name) != "tags" {
+				return fmt.Errorf("bad tags file %q", f.Name)
+			}
+			if _, dup := m.files[f.Name]; dup {
+				return fmt.Errorf("file %q named twice", f.Name)
+			}
+			m.files[f.Name] = &FileEntry{Name: f.Name, Kind: f.Kind, SHA256: f.SHA256, Size: f.Size, Epoch: b.Epoch, Seq: r.Seq}
+		}
 	case recRotate:
 		b := r.Rotate
 		if b == nil || b.Epoch != m.Epoch+1 {
@@ -476,6 +494,9 @@ func (m *Manifest) applyBody(r *record) error {
 	}
 	return nil
 }
+
+// importDirs is where each kind of imported file lives.
+var importDirs = map[string]string{"segment": "segments", "blob": "blobs"}
 
 func decodePublicKey(s string) (ed25519.PublicKey, error) {
 	b, err := base64.StdEncoding.DecodeString(s)

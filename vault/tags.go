@@ -1,0 +1,191 @@
+package vault
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+	"time"
+	"unicode"
+
+	"filippo.io/age"
+)
+
+// Tags are the investigators' labels on messages. They are as sensitive as
+// the messages (a tag name can say "insider-trading"), so they live in the
+// vault like messages do: each change is a small journal file under tags/,
+// age-encrypted to the vault recipient and named, with its hash, by a
+// signed manifest record. Replaying the journal files in manifest order
+// gives every message's tags; sessions that tag concurrently serialise on
+// the vault's write lock and each sees the other's changes at its next
+// load.
+const recTags = "tags"
+
+const tagsMagic = "coffer-tags-v1\n"
+
+// TagOp is one change in the tags journal.
+type TagOp struct {
+	Time  time.Time `json:"time"`
+	Actor string    `json:"actor"` // member name
+	Add   bool      `json:"add"`
+	Tag   string    `json:"tag"`
+	IDs   []string  `json:"ids"`
+}
+
+type tagsFile struct {
+	VaultID string  `json:"vault_id"`
+	Name    string  `json:"name"`
+	Ops     []TagOp `json:"ops"`
+}
+
+// ValidTag reports why tag cannot be used, or nil: tags are non-empty, at
+// most 64 characters, without spaces or control characters.
+func ValidTag(tag string) error {
+	switch {
+	case tag == "":
+		return errors.New("empty tag")
+	case len([]rune(tag)) > 64:
+		return errors.New("tag longer than 64 characters")
+	}
+	for _, r := range tag {
+		if unicode.IsSpace(r) || unicode.IsControl(r) || !unicode.IsPrint(r) {
+			return fmt.Errorf("tag %q has a space or control character", tag)
+		}
+	}
+	return nil
+}
+
+// ApplyTag adds (or removes) tag on the messages ids and records the
+// change in the vault before returning. The vault must be loaded.
+func (v *Vault) ApplyTag(add bool, tag string, ids []string) error {
+	if !v.loaded {
+		return errNotLoaded
+	}
+	if err := ValidTag(tag); err != nil {
+		return fmt.Errorf("vault: %w", err)
+	}
+	for _, id := range ids {
+		if _, ok := v.byID[id]; !ok {
+			return fmt.Errorf("vault: no message %q", id)
+		}
+	}
+	lock, err := v.beginWrite()
+	if err != nil {
+		return err
+	}
+	defer lock.unlock()
+	m := v.Manifest
+	r, err := age.ParseHybridRecipient(m.Recipient())
+	if err != nil {
+		return tamper(ManifestFile, "bad vault recipient: %v", err)
+	}
+	seq := m.Seq() + 1
+	name := fmt.Sprintf("tags/%06d-0000.age", seq)
+	op := TagOp{Time: v.now().UTC(), Actor: v.Member.Name, Add: add, Tag: tag, IDs: ids}
+	plain, err := json.Marshal(tagsFile{VaultID: m.VaultID, Name: name, Ops: []TagOp{op}})
+	if err != nil {
+		return err
+	}
+	ct, err := wrap(append([]byte(tagsMagic), plain...), r)
+	clear(plain)
+	if err != nil {
+		return err
+	}
+	ref, err := writeKeyFile(v.Dir, name, ct)
+	if err != nil {
+		return err
+	}
+	rec := &record{Type: recTags, Tags: &importBody{Epoch: m.Epoch, Files: []importRef{{Kind: "tags", fileRef: *ref}}}}
+	if err := m.appendRecords(v.Dir, v.now(), signedRecord{rec, v.signer()}); err != nil {
+		return err
+	}
+	v.applyTagOp(op)
+	return checkPin(m)
+}
+
+func (v *Vault) applyTagOp(op TagOp) {
+	if v.tags == nil {
+		v.tags = map[string][]string{}
+	}
+	for _, id := range op.IDs {
+		cur := v.tags[id]
+		i := sort.SearchStrings(cur, op.Tag)
+		has := i < len(cur) && cur[i] == op.Tag
+		switch {
+		case op.Add && !has:
+			cur = append(cur, "")
+			copy(cur[i+1:], cur[i:])
+			cur[i] = op.Tag
+		case !op.Add && has:
+			cur = append(cur[:i], cur[i+1:]...)
+		}
+		if len(cur) == 0 {
+			delete(v.tags, id)
+		} else {
+			v.tags[id] = cur
+		}
+	}
+}
+
+// loadTags replays the tags journal.
+func (v *Vault) loadTags() error {
+	v.tags = map[string][]string{}
+	for _, e := range v.Manifest.Files("tags") {
+		data, err := readVaultFile(v.Dir, e)
+		if err != nil {
+			return err
+		}
+		k := v.epochs[e.Epoch]
+		if k == nil {
+			return fmt.Errorf("vault: %s: no key for epoch %d", e.Name, e.Epoch)
+		}
+		plain, err := unwrap(data, k.Identity)
+		if err != nil || !bytes.HasPrefix(plain, []byte(tagsMagic)) {
+			return tamper(e.Name, "cannot be decrypted as a tags journal")
+		}
+		var tf tagsFile
+		dec := json.NewDecoder(bytes.NewReader(plain[len(tagsMagic):]))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&tf); err != nil && err != io.EOF {
+			return tamper(e.Name, "malformed tags journal: %v", err)
+		}
+		clear(plain)
+		if tf.VaultID != v.Manifest.VaultID || tf.Name != e.Name {
+			return tamper(e.Name, "belongs to another vault or file")
+		}
+		for _, op := range tf.Ops {
+			if ValidTag(op.Tag) != nil {
+				return tamper(e.Name, "holds an invalid tag")
+			}
+			v.applyTagOp(op)
+		}
+	}
+	return nil
+}
+
+// Tags returns every tagged message's tags (sorted), by message id. The
+// map is shared: callers must not modify it.
+func (v *Vault) Tags() map[string][]string { return v.tags }
+
+// MessageTags returns the tags of one message.
+func (v *Vault) MessageTags(id string) []string { return v.tags[id] }
+
+// TagCounts returns each tag in use and how many messages carry it, by
+// name.
+func (v *Vault) TagCounts() []Count {
+	counts := map[string]int{}
+	for _, ts := range v.tags {
+		for _, t := range ts {
+			counts[t]++
+		}
+	}
+	out := make([]Count, 0, len(counts))
+	for t, n := range counts {
+		out = append(out, Count{t, n})
+	}
+	sort.Slice(out, func(i, j int) bool { return strings.Compare(out[i].Name, out[j].Name) < 0 })
+	return out
+}
