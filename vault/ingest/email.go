@@ -156,7 +156,7 @@ func parseEmail(raw []byte, src emailSource, now time.Time, loc *time.Location) 
 		Headers: map[string]string{},
 		Provenance: vault.Provenance{
 			Format:     src.format,
-			File:       src.file,
+			File:       mailText(src.file), // a file name may be any bytes
 			FileSHA256: src.fileSHA256,
 			Position:   src.position,
 			ImportedAt: now,
@@ -174,7 +174,7 @@ func parseEmail(raw []byte, src emailSource, now time.Time, loc *time.Location) 
 		}
 	}
 	for k, v := range src.extra {
-		m.Headers[k] = v
+		m.Headers[k] = mailText(v)
 	}
 	m.Subject = strings.TrimSpace(mailHeader(env, "Subject"))
 

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 	"unicode/utf8"
@@ -107,5 +108,39 @@ func FuzzMailDate(f *testing.F) {
 		if tm, _, err := parseMailDate(s, time.UTC); err == nil && tm.IsZero() {
 			t.Fatalf("%q parsed to the zero time", s)
 		}
+	})
+}
+
+// FuzzMaildir fuzzes a maildir holding one message: its bytes and its
+// file name (where the flags live).
+func FuzzMaildir(f *testing.F) {
+	files, _ := filepath.Glob(filepath.Join("testdata", "email", "*.eml"))
+	if len(files) == 0 {
+		f.Fatal("no seed found in testdata/email")
+	}
+	for i, p := range files {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add([]string{"1333376512.M1P1.host:2,RS", "1400000000.M3P3.host", "x:2,"}[i%3], b[:min(len(b), 16<<10)])
+	}
+	f.Fuzz(func(t *testing.T, name string, b []byte) {
+		if name == "" || name == "." || name == ".." || strings.ContainsAny(name, "/\x00") || len(name) > 200 {
+			return
+		}
+		root := t.TempDir()
+		for _, d := range []string{"cur", "new", "tmp"} {
+			if err := os.Mkdir(filepath.Join(root, d), 0o700); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := os.WriteFile(filepath.Join(root, "cur", name), b, 0o600); err != nil {
+			return // a name the file system refuses
+		}
+		_ = Maildir.Parse(root, Options{Lenient: true}, func(m *vault.Message) error {
+			checkFuzzMessage(t, m)
+			return nil
+		})
 	})
 }
