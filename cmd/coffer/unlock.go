@@ -7,7 +7,9 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
 	"strings"
+	"syscall"
 
 	"coffer/vault"
 
@@ -90,7 +92,7 @@ func prompt(e *env, msg string) (string, error) {
 	fmt.Fprint(tty, msg)
 	var p []byte
 	if f, ok := tty.(*os.File); ok {
-		p, err = term.ReadPassword(int(f.Fd()))
+		p, err = readPassword(f)
 		fmt.Fprintln(tty)
 	} else {
 		var line string
@@ -130,4 +132,30 @@ func (u *unlockFlags) open(e *env, dir string) (*vault.Vault, error) {
 		fmt.Fprintf(e.stderr, "coffer: warning: %s\n", oneLine(w))
 	}
 	return v, nil
+}
+
+// readPassword reads without echo. term.ReadPassword keeps ISIG, so a
+// Ctrl-C would kill the process with echo still off: restore the terminal
+// on SIGINT/SIGTERM first.
+func readPassword(tty *os.File) ([]byte, error) {
+	fd := int(tty.Fd())
+	old, err := term.GetState(fd)
+	if err != nil {
+		return nil, err
+	}
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
+	defer signal.Stop(sig)
+	done := make(chan struct{})
+	defer close(done)
+	go func() {
+		select {
+		case <-sig:
+			term.Restore(fd, old)
+			fmt.Fprintln(tty)
+			os.Exit(130)
+		case <-done:
+		}
+	}()
+	return term.ReadPassword(fd)
 }
