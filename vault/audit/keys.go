@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"crypto/aes"
 	"crypto/cipher"
-	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/binary"
 	"errors"
@@ -35,12 +34,14 @@ const (
 
 type key [32]byte
 
+// derive is SHA-256(label || k), without allocating (verification runs
+// it twice per record).
 func derive(label string, k *key) key {
-	h := sha256.New()
-	h.Write([]byte(label))
-	h.Write(k[:])
-	var out key
-	h.Sum(out[:0])
+	var buf [64]byte
+	n := copy(buf[:], label)
+	n += copy(buf[n:], k[:])
+	out := key(sha256.Sum256(buf[:n]))
+	clear(buf[:])
 	return out
 }
 
@@ -78,15 +79,37 @@ func nextChain(prev *[32]byte, leaf tlog.Hash) [32]byte {
 // record of the session.
 func recordTag(k *key, session string, index uint64, chain *[32]byte) [tagSize]byte {
 	mk := derive(labelMAC, k)
-	m := hmac.New(sha256.New, mk[:])
+	var msg [255 + 8 + 32]byte
+	n := copy(msg[:], session)
+	binary.BigEndian.PutUint64(msg[n:], index)
+	n += 8
+	n += copy(msg[n:], chain[:])
+	t := hmacSHA256(&mk, msg[:n])
 	clear(mk[:])
-	m.Write([]byte(session))
-	var ib [8]byte
-	binary.BigEndian.PutUint64(ib[:], index)
-	m.Write(ib[:])
-	m.Write(chain[:])
-	var t [tagSize]byte
-	m.Sum(t[:0])
+	return t
+}
+
+// hmacSHA256 is RFC 2104 HMAC-SHA-256 for a 32-byte key, on stack buffers:
+// crypto/hmac allocates per key, and every record has a new key.
+// TestHMAC checks it against crypto/hmac.
+func hmacSHA256(k *key, msg []byte) [32]byte {
+	const block = 64
+	var inner [block + 255 + 8 + 32]byte
+	var outer [block + 32]byte
+	for i := range block {
+		var b byte
+		if i < len(k) {
+			b = k[i]
+		}
+		inner[i] = b ^ 0x36
+		outer[i] = b ^ 0x5c
+	}
+	n := block + copy(inner[block:], msg)
+	ih := sha256.Sum256(inner[:n])
+	copy(outer[block:], ih[:])
+	t := sha256.Sum256(outer[:])
+	clear(inner[:block])
+	clear(outer[:block])
 	return t
 }
 
