@@ -444,7 +444,7 @@ func mailAttachments(env *enmime.Envelope, body *strings.Builder, depth int, war
 		}
 		a := vault.Attachment{
 			Name:    mailFileName(p),
-			Type:    p.ContentType,
+			Type:    mailText(p.ContentType),
 			Content: content,
 		}
 		if a.Content == nil {

@@ -43,10 +43,12 @@ func checkFuzzMessage(t *testing.T, m *vault.Message) {
 	if err := vault.Validate(&c); err != nil || c.ID != m.ID {
 		t.Fatalf("emitted message does not validate: %v (id %q -> %q)", err, m.ID, c.ID)
 	}
-	texts := []string{m.Body, m.Subject, m.Sender, m.SenderID, m.Conversation.ID, m.Conversation.Title}
+	texts := []string{m.Body, m.Subject, m.Sender, m.SenderID, m.Conversation.ID, m.Conversation.Title,
+		m.ReplyTo, m.Provenance.File, m.Provenance.OriginalID, m.Provenance.Timezone}
+	texts = append(texts, m.Conversation.Participants...)
 	texts = append(texts, m.To...)
 	for _, a := range m.Attachments {
-		texts = append(texts, a.Name)
+		texts = append(texts, a.Name, a.Type)
 		if a.Size != int64(len(a.Content)) {
 			t.Fatalf("attachment %q: size %d for %d bytes", a.Name, a.Size, len(a.Content))
 		}
