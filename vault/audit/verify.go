@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
 
 	"filippo.io/age"
 	"golang.org/x/mod/sumdb/tlog"
@@ -151,27 +153,20 @@ func check(dir string, identities []age.Identity, cp *Checkpoint, decrypt bool) 
 		}
 	}
 
-	// Pass 2: walk every session.
+	// Pass 2: walk every session, files in parallel (they are independent).
+	walked, err := walkAll(adir, files, func(s string) *walkOpts {
+		return &walkOpts{identities: identities, decrypt: decrypt, wantTags: wantTags[s], wantRoot: cpHeads[s].Size}
+	})
+	if err != nil {
+		return nil, nil, err
+	}
 	results := map[string]*walkResult{}
 	var events []Event
 	anyVerified, sealedToOthers := false, 0
-	for _, name := range files {
-		s := sessionOf(name)
-		o := &walkOpts{identities: identities, decrypt: decrypt, wantTags: wantTags[s], wantRoot: cpHeads[s].Size}
-		f, err := os.Open(filepath.Join(adir, name))
-		if err != nil {
-			return nil, nil, fmt.Errorf("audit: %w", err)
-		}
-		res := walk(name, s, f, o)
+	for i, name := range files {
+		res, s := walked[i].res, sessionOf(name)
 		sr := SessionReport{Session: s, File: name, Entries: res.n, Root: res.root,
-			Verified: res.verified, Torn: res.torn, State: StateEnded}
-		switch {
-		case res.last == kindClose:
-			sr.State = StateClosed
-		case isLocked(f.Fd()):
-			sr.State = StateOpen
-		}
-		f.Close()
+			Verified: res.verified, Torn: res.torn, State: walked[i].state}
 		anyVerified = anyVerified || res.verified
 		if res.sealedToOthers && res.bad == nil {
 			// Either sealed to other auditors (the manifest changed) or
@@ -326,4 +321,47 @@ func (r *Report) Summary() string {
 		b.WriteString("\n")
 	}
 	return b.String()
+}
+
+type walked struct {
+	res   *walkResult
+	state State
+}
+
+// walkAll walks files with one worker per CPU and returns the results in
+// the order of files.
+func walkAll(adir string, files []string, opts func(session string) *walkOpts) ([]walked, error) {
+	out := make([]walked, len(files))
+	errs := make([]error, len(files))
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), max(len(files), 1)) {
+		wg.Go(func() {
+			for i := range next {
+				name := files[i]
+				s := sessionOf(name)
+				f, err := os.Open(filepath.Join(adir, name))
+				if err != nil {
+					errs[i] = fmt.Errorf("audit: %w", err)
+					continue
+				}
+				res := walk(name, s, f, opts(s))
+				st := StateEnded
+				switch {
+				case res.last == kindClose:
+					st = StateClosed
+				case isLocked(f.Fd()):
+					st = StateOpen
+				}
+				f.Close()
+				out[i] = walked{res, st}
+			}
+		})
+	}
+	for i := range files {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	return out, errors.Join(errs...)
 }
