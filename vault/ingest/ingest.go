@@ -75,6 +75,7 @@ var ErrUnknownFormat = errors.New("unknown export format")
 func formats() []Format {
 	return []Format{
 		JSONL,
+		WhatsApp,
 	}
 }
 
