@@ -170,6 +170,7 @@ type seenHead struct {
 	size    uint64 // complete records
 	tag     [tagSize]byte
 	state   State
+	bytes   uint64 // file length up to the end of record size-1
 }
 
 func appendString8(dst []byte, s string) []byte {
@@ -187,6 +188,7 @@ func encodeHeader(h *header) []byte {
 		b = binary.BigEndian.AppendUint64(b, s.size)
 		b = append(b, s.tag[:]...)
 		b = append(b, byte(s.state))
+		b = binary.BigEndian.AppendUint64(b, s.bytes)
 	}
 	return b
 }
@@ -204,6 +206,7 @@ func decodeHeader(p []byte) (*header, error) {
 		s := seenHead{session: d.string8(), size: d.uint64()}
 		copy(s.tag[:], d.take(tagSize))
 		s.state = State(d.byte())
+		s.bytes = d.uint64()
 		if s.state > StateEnded {
 			d.fail("bad session state")
 		}

@@ -42,35 +42,87 @@ type head struct {
 	size    uint64  // complete records, header included
 	tag     [tagSize]byte
 	state   State
+	bytes   uint64 // file length up to the end of the last complete record
 }
 
 // scanDir reads the public framing of every session file in adir except
-// self's.
+// self's. Reading every file in full at each unlock would cost as much as
+// the trail is long, so it reads every header, and then reads in full
+// only the files whose head no header already records: a file that is
+// closed, or ended and unlocked, and still has the length a header
+// recorded, cannot have moved on (and if it was altered in place, Verify
+// finds it; this scan only decides what the new session records).
 func scanDir(adir, self string) ([]head, error) {
 	ents, err := os.ReadDir(adir)
 	if err != nil {
 		return nil, fmt.Errorf("audit: %w", err)
 	}
-	var heads []head
+	type file struct {
+		session, path string
+		hdr           *header
+	}
+	var files []file
+	claims := map[string][]seenHead{}
 	for _, e := range ents {
 		s := sessionOf(e.Name())
 		if s == "" || s == self || !e.Type().IsRegular() {
 			continue
 		}
-		h, err := scanSession(filepath.Join(adir, e.Name()), s)
+		p := filepath.Join(adir, e.Name())
+		h, _ := scanHeader(p)
+		files = append(files, file{s, p, h})
+		if h != nil {
+			for _, c := range h.seen {
+				claims[c.session] = append(claims[c.session], c)
+			}
+		}
+	}
+	var heads []head
+	for _, f := range files {
+		h, ok := unchanged(f.path, f.session, claims[f.session])
+		if !ok {
+			h, err = scanSession(f.path, f.session)
+		}
 		if err != nil {
 			// A file we may not read (another user's, without group
 			// access) cannot be vouched for by us; it does not stop us
 			// from recording. Verify, run by an auditor who can read
 			// everything, still checks it.
 			if errors.Is(err, os.ErrNotExist) || errors.Is(err, os.ErrPermission) {
+				err = nil
 				continue
 			}
 			return nil, err
 		}
+		h.hdr = f.hdr
 		heads = append(heads, h)
 	}
 	return heads, nil
+}
+
+// unchanged returns the head a claim recorded if the file provably still
+// has it: the claim says closed, or ended (and no process holds the file
+// now), and the file has exactly the recorded length.
+func unchanged(path, session string, claims []seenHead) (head, bool) {
+	f, err := os.Open(path)
+	if err != nil {
+		return head{}, false
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return head{}, false
+	}
+	for _, c := range claims {
+		if c.bytes != uint64(fi.Size()) || c.state == StateOpen {
+			continue
+		}
+		if c.state == StateEnded && isLocked(f.Fd()) {
+			continue
+		}
+		return head{session: session, size: c.size, tag: c.tag, state: c.state, bytes: c.bytes}, true
+	}
+	return head{}, false
 }
 
 // scanSession walks one file. Malformed framing ends the walk: the head
@@ -98,11 +150,9 @@ func scanSession(path, session string) (head, error) {
 			}
 			break
 		}
-		if h.size == 0 && rec.kind == kindHeader {
-			h.hdr, _ = decodeHeader(rec.payload)
-		}
 		h.size++
 		h.tag = rec.tag
+		h.bytes = uint64(rd.offset)
 		last = rec.kind
 	}
 	switch {
@@ -148,7 +198,7 @@ func plan(others []head) (seen []seenHead, crashed []head) {
 		if vouched(b) {
 			continue
 		}
-		seen = append(seen, seenHead{session: b.session, size: b.size, tag: b.tag, state: b.state})
+		seen = append(seen, seenHead{session: b.session, size: b.size, tag: b.tag, state: b.state, bytes: b.bytes})
 		if b.state == StateEnded {
 			crashed = append(crashed, b)
 		}

@@ -1,0 +1,58 @@
+package audit
+
+import (
+	"os"
+	"testing"
+
+	"filippo.io/age"
+)
+
+// TestScanTrustsUnchangedFiles: a new session takes the head of a closed
+// file of unchanged length from the header that recorded it, without
+// reading the file. The proof: a byte flipped in place (same length) in
+// the old file's last tag would change the head a full read finds, yet the
+// new session does not list the file. Verify still catches the flip.
+func TestScanTrustsUnchangedFiles(t *testing.T) {
+	id, _ := age.GenerateX25519Identity()
+	rcpt := []age.Recipient{id.Recipient()}
+	dir := t.TempDir()
+	session := func() *Log {
+		l, err := Open(dir, rcpt, Actor{Member: "m"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		l.Close(LockExit)
+		return l
+	}
+	a := session()
+	b := session()
+	seenBy := func(l *Log) map[string]bool {
+		h, err := scanHeader(l.path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m := map[string]bool{}
+		for _, s := range h.seen {
+			m[s.session] = true
+		}
+		return m
+	}
+	if !seenBy(b)[a.session] {
+		t.Fatal("b did not record a")
+	}
+	buf, _ := os.ReadFile(a.path)
+	buf[len(buf)-1] ^= 1
+	os.WriteFile(a.path, buf, 0o600)
+	c := session()
+	if got := seenBy(c); got[a.session] || !got[b.session] {
+		t.Fatalf("c recorded %v; want only b (a is vouched for by b)", got)
+	}
+	if _, err := Verify(dir, []age.Identity{id}, nil); err == nil {
+		t.Fatal("flipped tag not caught")
+	}
+	// A file that grew is read again.
+	os.WriteFile(a.path, append(buf, 0, 0), 0o600)
+	if got := seenBy(session()); !got[a.session] {
+		t.Fatal("a changed length and was not re-read")
+	}
+}
