@@ -123,3 +123,24 @@ func BenchmarkVerify(b *testing.B) {
 	b.ReportMetric(float64(rep.Entries)*float64(b.N)/b.Elapsed().Seconds(), "entries/s")
 	b.ReportMetric(float64(rep.Entries), "entries")
 }
+
+// BenchmarkOpen measures starting a session (what unlock waits for) on a
+// trail of 20 closed sessions of 10,000 events each: fsyncs, the age seal
+// and the scan of the other sessions.
+func BenchmarkOpen(b *testing.B) {
+	dir := b.TempDir()
+	k := newKeys(b)
+	restore := audit.SetNoSync(true)
+	for range 20 {
+		l := open(b, dir, k)
+		for i := range 10_000 {
+			l.Append(viewEvent(i))
+		}
+		l.Close(audit.LockExit)
+	}
+	restore()
+	b.ResetTimer()
+	for range b.N {
+		open(b, dir, k).Close(audit.LockExit)
+	}
+}
