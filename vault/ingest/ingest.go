@@ -73,9 +73,19 @@ var ErrUnknownFormat = errors.New("unknown export format")
 // formats lists every format, most specific detector first. Formats add
 // themselves here (not through init side effects) so the order is visible.
 func formats() []Format {
+	// Containers first (a mail archive is a zip; a Slack export is a zip
+	// or folder; a WhatsApp export may be a zip), then formats with strong
+	// signatures; EML last, since many text files look like a header.
 	return []Format{
+		MailArchive,
+		Slack,
+		Maildir,
 		JSONL,
+		Telegram,
+		Signal,
+		Mbox,
 		WhatsApp,
+		EML,
 	}
 }
 
