@@ -25,24 +25,40 @@ import (
 // token API, so a 2 GB export is read with flat memory. Media the export
 // included (paths relative to result.json's folder) become attachments
 // with their content; media it left out are attachments marked Missing.
+//
+// The HTML export (messages.html, messages2.html, ... of a chat folder)
+// is read too, see telegram_html.go; it carries less (no ids).
 var Telegram = Format{
 	Name:   "telegram",
 	Detect: detectTelegram,
 	Parse:  parseTelegram,
 }
 
-// telegramFile is the result.json an input names: the file itself, or
-// the one in an export folder (Telegram Desktop's "DataExport_..." or
-// "ChatExport_..." folder).
-func telegramFile(path string) string {
-	if st, err := os.Stat(path); err == nil && st.IsDir() {
-		return filepath.Join(path, "result.json")
+// telegramInput says what an input is: a result.json (the file itself,
+// or the one in an export folder: Telegram Desktop's "DataExport_..." or
+// "ChatExport_..."), or the pages of an HTML chat export.
+func telegramInput(path string) (jsonFile string, htmlPages []string) {
+	st, err := os.Stat(path)
+	if err == nil && st.IsDir() {
+		if rj := filepath.Join(path, "result.json"); readHead(rj, 1) != nil {
+			return rj, nil
+		}
+		if isTelegramHTML(readHead(filepath.Join(path, "messages.html"), detectBytes)) {
+			return "", telegramHTMLPages(path)
+		}
+		return filepath.Join(path, "result.json"), nil
 	}
-	return path
+	if isTelegramHTML(readHead(path, detectBytes)) {
+		return "", []string{path}
+	}
+	return path, nil
 }
 
 func detectTelegram(path string) bool {
-	path = telegramFile(path)
+	path, pages := telegramInput(path)
+	if pages != nil {
+		return true
+	}
 	head := readHead(path, detectBytes)
 	if len(head) == 0 || head[0] != '{' {
 		return false
@@ -104,7 +120,10 @@ type tgParser struct {
 }
 
 func parseTelegram(path string, opt Options, emit Emit) error {
-	path = telegramFile(path)
+	path, pages := telegramInput(path)
+	if pages != nil {
+		return parseTelegramHTML(pages, opt, emit)
+	}
 	name := filepath.Base(path)
 	sum, err := HashFile(path)
 	if err != nil {
@@ -134,7 +153,7 @@ func readTelegram(r io.Reader, path, sum string, opt Options, emit Emit) error {
 	p.dec.UseNumber()
 	if err := p.expectDelim('{'); err != nil {
 		if bytes.HasPrefix(readHead(path, 64), []byte("<")) {
-			return &Error{File: p.name, Line: 1, Err: errors.New("this is Telegram's HTML export; export the chat again choosing \"Machine-readable JSON\"")}
+			return &Error{File: p.name, Line: 1, Err: errors.New("HTML, but not a Telegram export page")}
 		}
 		return err
 	}

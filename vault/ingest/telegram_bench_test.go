@@ -16,6 +16,8 @@ import (
 
 func FuzzTelegram(f *testing.F) {
 	seeds, _ := filepath.Glob("testdata/telegram/*.json")
+	pages, _ := filepath.Glob("testdata/telegram/*.html")
+	seeds = append(seeds, pages...)
 	if len(seeds) == 0 {
 		f.Fatal("no seed corpus in testdata/telegram")
 	}

@@ -237,6 +237,18 @@ func TestTelegramSamples(t *testing.T) {
 			}
 		},
 	}, {
+		file:  "langchain-community__telegram_chat_html_messages.html",
+		n:     4,
+		first: chatWant{"Jimmeny Marvelton", "2023-08-23T21:11:23Z", "i refuse to converse with you"},
+		last:  chatWant{"Jimmeny Marvelton", "2023-08-23T21:15:53Z", "you will not trick me this time"},
+		check: func(t *testing.T, msgs []*vaultMessage) {
+			// The last message is "joined" (no from_name): same sender.
+			if m := msgs[1]; m.Sender != "Batman & Robin" || m.Offset != -8*3600 || m.Provenance.OriginalID != "2" ||
+				m.Conversation.ID != "telegram:name:Jimmeny Marvelton" || m.Provenance.Timezone != "" {
+				t.Errorf("second: %+v", m)
+			}
+		},
+	}, {
 		file:  "langchain-community__test_docs_telegram.json",
 		n:     3,
 		first: chatWant{"Henry", "2019-12-31T19:00:02Z", "It's 2020..."},
@@ -281,13 +293,16 @@ func TestTelegramSamples(t *testing.T) {
 	}})
 }
 
-func TestTelegramHTMLExportRefused(t *testing.T) {
-	p := filepath.Join("testdata", "telegram", "langchain-community__telegram_chat_html_messages.html")
+func TestTelegramNotTelegramHTML(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "page.html")
+	if err := os.WriteFile(p, []byte("<!DOCTYPE html><html><body>hi</body></html>"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	if Telegram.Detect(p) {
-		t.Error("Detect claims the HTML export")
+		t.Error("Detect claims any HTML page")
 	}
 	err := Telegram.Parse(p, Options{}, func(*vaultMessage) error { return nil })
-	if err == nil || !strings.Contains(err.Error(), "HTML export") {
+	if err == nil || !strings.Contains(err.Error(), "not a Telegram export page") {
 		t.Fatalf("err = %v", err)
 	}
 }
