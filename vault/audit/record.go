@@ -107,9 +107,12 @@ func (rd *reader) next() (*record, error) {
 	if err == io.EOF {
 		return nil, io.EOF
 	}
-	if err != nil {
+	if err == io.ErrUnexpectedEOF {
 		rd.torn = int64(n)
 		return nil, errTorn
+	}
+	if err != nil {
+		return nil, err
 	}
 	size := binary.BigEndian.Uint32(lb[:])
 	if size < minRecord || size > maxRecord {
@@ -125,9 +128,12 @@ func (rd *reader) next() (*record, error) {
 	b := rd.buf[:size]
 	n, err = io.ReadFull(rd.r, b)
 	rd.offset += int64(n)
-	if err != nil {
+	if err == io.EOF || err == io.ErrUnexpectedEOF {
 		rd.torn = int64(4 + n)
 		return nil, errTorn
+	}
+	if err != nil {
+		return nil, err
 	}
 	rec := &record{offset: start, kind: b[0], index: binary.BigEndian.Uint64(b[1:9])}
 	rec.body = b[:len(b)-tagSize]

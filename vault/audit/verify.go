@@ -346,6 +346,7 @@ func walkAll(adir string, files []string, opts func(session string) *walkOpts) (
 					continue
 				}
 				res := walk(name, s, f, opts(s))
+				errs[i] = res.ioErr
 				st := StateEnded
 				switch {
 				case res.last == kindClose:

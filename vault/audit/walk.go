@@ -36,6 +36,7 @@ type walkResult struct {
 	cpRoot         tlog.Hash                // root at wantRoot
 	events         []Event
 	bad            *TamperError
+	ioErr          error // reading failed: nothing is known past n
 }
 
 // frontier is the right edge of an RFC 6962 tree: the roots of its perfect
@@ -100,25 +101,22 @@ func walk(name, session string, r io.Reader, o *walkOpts) *walkResult {
 		}
 		return out, nil
 	})
-	var pending *record // a record read ahead to tell an insertion from an edit
 	for i := uint64(0); ; i++ {
-		rec := pending
-		pending = nil
-		if rec == nil {
-			var err error
-			rec, err = rd.next()
-			if err == io.EOF {
-				break
-			}
-			if errors.Is(err, errTorn) {
-				res.torn = rd.torn
-				break
-			}
-			if err != nil {
-				var fe *frameError
-				errors.As(err, &fe)
-				return bad(i, fe.offset, ReasonMalformed, "%s", fe.msg)
-			}
+		rec, err := rd.next()
+		if err == io.EOF {
+			break
+		}
+		if errors.Is(err, errTorn) {
+			res.torn = rd.torn
+			break
+		}
+		var fe *frameError
+		if errors.As(err, &fe) {
+			return bad(i, fe.offset, ReasonMalformed, "%s", fe.msg)
+		}
+		if err != nil {
+			res.ioErr = fmt.Errorf("audit: read %s: %w", name, err)
+			return res
 		}
 		if i == 0 {
 			if rec.kind != kindHeader || rec.index != 0 {
