@@ -81,7 +81,7 @@ type Event struct {
 	Conversation string    `json:"conversation,omitempty"`
 	Messages     []string  `json:"messages,omitempty"`
 	Query        string    `json:"query,omitempty"`
-	Results      int       `json:"results,omitempty"`
+	Results      int       `json:"results"` // search hits; always written, 0 is an answer
 	Tag          string    `json:"tag,omitempty"`
 	Target       string    `json:"target,omitempty"`
 	Count        int       `json:"count,omitempty"`
