@@ -5,7 +5,6 @@ import (
 	"errors"
 	"sort"
 	"strings"
-	"sync"
 
 	"github.com/blevesearch/bleve/v2/search"
 	"github.com/blevesearch/bleve/v2/search/query"
@@ -19,6 +18,7 @@ type evaluator struct {
 	ix     *Index
 	ctx    context.Context
 	scores []float32 // by ordinal; nil when the caller sorts by date
+	views  []*view   // one per shard with documents, fixed for the search
 }
 
 var errNoTerms = errors.New("no searchable characters")
@@ -261,61 +261,39 @@ func (e *leafError) Error() string { return e.err.Error() }
 // bleve runs q on every shard in parallel and returns the ordinals it
 // matches, adding scores into e.scores when score is set.
 func (e *evaluator) bleve(q query.Query, score bool) (bitset, error) {
-	ix := e.ix
 	mode := "none"
 	if score {
 		mode = "" // bleve's default tf-idf
 	}
-	parts := make([]bitset, len(ix.shards))
-	errs := make([]error, len(ix.shards))
-	var wg sync.WaitGroup
-	for si, s := range ix.shards {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			parts[si], errs[si] = e.searchShard(s, q, mode)
-		}()
-	}
-	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
-		return nil, err
-	}
-	out := parts[0]
-	for _, p := range parts[1:] {
-		out.or(p)
-	}
-	return out, nil
+	return e.perShard(func(v *view, out bitset, scores []float32) error {
+		if !score {
+			scores = nil
+		}
+		return e.searchShard(v, q, mode, out, scores)
+	})
 }
 
-func (e *evaluator) searchShard(s *shard, q query.Query, mode string) (bitset, error) {
-	sr, err := q.Searcher(e.ctx, s.reader, e.ix.mapping, search.SearcherOptions{Score: mode})
+func (e *evaluator) searchShard(v *view, q query.Query, mode string, b bitset, scores []float32) error {
+	sr, err := q.Searcher(e.ctx, v.reader, e.ix.mapping, search.SearcherOptions{Score: mode})
 	if err != nil {
-		return nil, err
+		return err
 	}
 	defer sr.Close()
 	sctx := &search.SearchContext{
 		DocumentMatchPool: search.NewDocumentMatchPool(sr.DocumentMatchPoolSize(), 0),
-		IndexReader:       s.reader,
-	}
-	b := newBitset(len(e.ix.msgs))
-	scores := e.scores
-	if mode == "none" {
-		scores = nil
+		IndexReader:       v.reader,
 	}
 	for i := 0; ; i++ {
 		if i&4095 == 0 {
 			if err := e.ctx.Err(); err != nil {
-				return nil, err
+				return err
 			}
 		}
 		dm, err := sr.Next(sctx)
-		if err != nil {
-			return nil, err
+		if err != nil || dm == nil {
+			return err
 		}
-		if dm == nil {
-			return b, nil
-		}
-		o := s.ords[dm.IndexInternalID.Value()]
+		o := v.ords[dm.IndexInternalID.Value()]
 		b.set(o)
 		if scores != nil {
 			// Shards hold disjoint ordinals, so they never write the
@@ -406,15 +384,11 @@ func (ix *Index) evalField(n *fieldNode) bitset {
 	case "has":
 		copy(b, ix.attach)
 	case "attachment":
-		ix.attach.each(func(o uint32) bool {
-			for _, a := range ix.msgs[o].Attachments {
-				if strings.EqualFold(a.Name, n.value) || match(ix.analyze(a.Name)) {
-					b.set(o)
-					break
-				}
+		for _, a := range ix.attachNames {
+			if strings.EqualFold(a.name, n.value) || match(a.words) {
+				b.set(a.ord)
 			}
-			return true
-		})
+		}
 	case "id":
 		v := strings.ToLower(n.value)
 		if !n.prefix {

@@ -78,23 +78,38 @@ func TestSetTags(t *testing.T) {
 	}
 }
 
-func TestNotReady(t *testing.T) {
+// TestPartialSearch checks that search works before and during the text
+// build: metadata completely, text over the newest messages indexed so far.
+func TestPartialSearch(t *testing.T) {
 	msgs := loadMessages(t, "testdata/basic/messages.jsonl")
+	ctx := context.Background()
 	ix, err := index.New(msgs, nil, index.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer ix.Close()
-	ctx := context.Background()
-	if _, err := ix.Search(ctx, "lunch", index.Request{}); err != index.ErrNotReady {
-		t.Errorf("text search before Start: got %v, want ErrNotReady", err)
+	res, err := ix.Search(ctx, "lunch", index.Request{})
+	if err != nil || !res.Partial || res.Total != 0 {
+		t.Errorf("text search before Start: got %+v, %v; want no hits, partial", res, err)
 	}
-	res, err := ix.Search(ctx, "from:alice date:2024", index.Request{})
-	if err != nil || res.Total != 3 {
-		t.Errorf("metadata search before Start: got %v, %v; want 3 hits", res, err)
+	res, err = ix.Search(ctx, "from:alice date:2024", index.Request{})
+	if err != nil || res.Partial || res.Total != 3 {
+		t.Errorf("metadata search before Start: got %+v, %v; want 3 hits, complete", res, err)
 	}
+
+	var ix2 *index.Index
+	var first *index.Result
 	var last index.Progress
-	ix2, err := index.New(msgs, nil, index.Options{BatchSize: 5, Progress: func(p index.Progress) { last = p }})
+	ix2, err = index.New(msgs, nil, index.Options{Shards: 1, BatchSize: 5, Progress: func(p index.Progress) {
+		if first == nil {
+			// The newest five messages (m10, m11, m15, m12, m14) are in.
+			first, err = ix2.Search(ctx, "thanks OR lunch", index.Request{Sort: index.Newest})
+			if err != nil {
+				t.Error(err)
+			}
+		}
+		last = p
+	}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -103,7 +118,14 @@ func TestNotReady(t *testing.T) {
 	if err := ix2.Wait(ctx); err != nil {
 		t.Fatal(err)
 	}
+	if first == nil || !first.Partial || first.Total != 2 || first.Hits[0].ID != "m12" || first.Hits[1].ID != "m10" {
+		t.Errorf("search during the build: got %+v, want m12, m10, partial", first)
+	}
 	if !ix2.Ready() || last.Done != len(msgs) || last.Total != len(msgs) || ix2.Progress() != last {
 		t.Errorf("after Wait: ready %v, last progress %+v", ix2.Ready(), last)
+	}
+	res, err = ix2.Search(ctx, "thanks OR lunch", index.Request{})
+	if err != nil || res.Partial || res.Total != 4 {
+		t.Errorf("after the build: got %+v, %v; want 4 hits, complete", res, err)
 	}
 }

@@ -25,11 +25,6 @@ const (
 	DefaultBatchSize = 10000
 )
 
-// ErrNotReady is returned by Search for a full-text query while the text
-// index is still being built. Queries on metadata only (from:, in:,
-// date:, tag:, ...) work at once.
-var ErrNotReady = errors.New("index: still indexing")
-
 // Options tune an Index. The zero value is ready to use.
 type Options struct {
 	// Shards is the number of bleve indexes built and searched in
@@ -71,6 +66,9 @@ type Index struct {
 	source []uint8
 	month  []uint16
 	attach bitset // has at least one attachment
+	// attachNames lists, for messages with attachments, each file name
+	// and its words, in ordinal order.
+	attachNames []attachName
 
 	byID map[string]uint32
 
@@ -108,6 +106,12 @@ type convInfo struct {
 
 type ordPair struct{ ord, val uint32 }
 
+type attachName struct {
+	ord   uint32
+	name  string
+	words []string
+}
+
 // New prepares an index over msgs, which it keeps and reads but never
 // modifies. tags maps message IDs to their tags. The metadata tables are
 // built here (a fraction of a second at a million messages), so metadata
@@ -128,6 +132,14 @@ func New(msgs []*vault.Message, tags map[string][]string, opt Options) (*Index, 
 	ix := &Index{opt: opt, analyzer: newAnalyzer(), mapping: newMapping(), done: make(chan struct{})}
 	if err := ix.buildTables(msgs); err != nil {
 		return nil, err
+	}
+	for range opt.Shards {
+		s, err := newShard(ix.mapping)
+		if err != nil {
+			ix.Close()
+			return nil, err
+		}
+		ix.shards = append(ix.shards, s)
 	}
 	ix.tags.init()
 	for id, ts := range tags {
@@ -251,6 +263,9 @@ func (ix *Index) buildTables(in []*vault.Message) error {
 
 		if len(m.Attachments) > 0 {
 			ix.attach.set(o)
+		}
+		for _, a := range m.Attachments {
+			ix.attachNames = append(ix.attachNames, attachName{o, a.Name, ix.words(a.Name)})
 		}
 		for _, a := range m.To {
 			k := strings.ToLower(a)

@@ -37,7 +37,10 @@ type Request struct {
 
 // Result is one page of hits and the total number of matches.
 type Result struct {
-	Total  int
+	// Partial is set when the text index was still being built: text
+	// matches then cover only the newest Progress().Done messages.
+	Partial bool
+	Total   int
 	Hits   []Hit
 	Facets *Facets // nil unless requested
 	Took   time.Duration
@@ -61,7 +64,9 @@ type Span struct {
 }
 
 // Search runs a query (see QUERY.md). Parse errors are *QueryError.
-// A full-text query returns ErrNotReady until indexing has finished.
+// While the text is being indexed (see Start), Search works on what is
+// indexed so far, newest messages first, and marks the Result Partial;
+// metadata fields (from:, in:, date:, tag:, ...) are always complete.
 func (ix *Index) Search(ctx context.Context, q string, req Request) (*Result, error) {
 	start := time.Now()
 	dc := &dateContext{now: ix.opt.Now(), loc: ix.opt.Location}
@@ -69,6 +74,8 @@ func (ix *Index) Search(ctx context.Context, q string, req Request) (*Result, er
 	if err != nil {
 		return nil, err
 	}
+	e := &evaluator{ix: ix, ctx: ctx}
+	partial := false
 	if hasText(root) {
 		select {
 		case <-ix.done:
@@ -76,10 +83,14 @@ func (ix *Index) Search(ctx context.Context, q string, req Request) (*Result, er
 				return nil, ix.err
 			}
 		default:
-			return nil, ErrNotReady
+			partial = true
+		}
+		for _, s := range ix.shards {
+			if v := s.cur.Load(); v != nil {
+				e.views = append(e.views, v)
+			}
 		}
 	}
-	e := &evaluator{ix: ix, ctx: ctx}
 	if req.Sort == Relevance {
 		e.scores = make([]float32, len(ix.msgs))
 	}
@@ -95,7 +106,7 @@ func (ix *Index) Search(ctx context.Context, q string, req Request) (*Result, er
 	if limit == 0 {
 		limit = DefaultLimit
 	}
-	res := &Result{Total: hits.count()}
+	res := &Result{Total: hits.count(), Partial: partial}
 	page := ix.page(hits, e.scores, req.Sort, max(req.Offset, 0), max(limit, 0))
 	hl := newHighlighter(ix, root)
 	for _, o := range page {

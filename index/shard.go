@@ -14,6 +14,7 @@ import (
 	"github.com/blevesearch/bleve/v2/index/scorch"
 	"github.com/blevesearch/bleve/v2/mapping"
 	bindex "github.com/blevesearch/bleve_index_api"
+	segment "github.com/blevesearch/scorch_segment_api/v2"
 )
 
 // Full-text field names in bleve. Bare words search fieldText, which holds
@@ -56,9 +57,19 @@ func newMapping() *mapping.IndexMappingImpl {
 
 // shard is one bleve index holding a subset of the messages.
 type shard struct {
-	idx    bleve.Index
-	reader bindex.IndexReader // the final snapshot, searched by every query
-	ords   []uint32           // bleve document number -> message ordinal
+	idx bleve.Index
+	cur atomic.Pointer[view] // what searches use; nil before the first batch
+
+	// Owned by the shard's single writer goroutine.
+	segOrds map[segment.Segment][]uint32
+	readers []bindex.IndexReader // every view's snapshot, closed by close
+}
+
+// view is an immutable snapshot of a shard: its reader and the map from
+// bleve document numbers to message ordinals.
+type view struct {
+	reader bindex.IndexReader
+	ords   []uint32
 }
 
 func newShard(m mapping.IndexMapping) (*shard, error) {
@@ -68,23 +79,25 @@ func newShard(m mapping.IndexMapping) (*shard, error) {
 	if err != nil {
 		return nil, fmt.Errorf("index: create shard: %w", err)
 	}
-	return &shard{idx: idx}, nil
+	return &shard{idx: idx, segOrds: map[segment.Segment][]uint32{}}, nil
 }
 
 func (s *shard) close() error {
 	var errs []error
-	if s.reader != nil {
-		errs = append(errs, s.reader.Close())
+	for _, r := range s.readers {
+		errs = append(errs, r.Close())
 	}
 	errs = append(errs, s.idx.Close())
 	return errors.Join(errs...)
 }
 
-// finish takes the shard's final snapshot and maps bleve's document
-// numbers to ordinals. scorch analyses a batch concurrently, so the order
-// of documents inside a segment is not the order they were added in; the
-// document ID (the ordinal in base 36) says which message each one is.
-func (s *shard) finish() error {
+// refresh publishes a view of everything indexed so far, so that
+// searches see each batch as soon as it is in. scorch analyses a batch
+// concurrently, so documents inside a segment are not in the order they
+// were added; their IDs (ordinals in base 36) say which message each one
+// is. In-memory scorch never merges segments, so each segment is mapped
+// once and views only concatenate.
+func (s *shard) refresh() error {
 	adv, err := s.idx.Advanced()
 	if err != nil {
 		return err
@@ -93,7 +106,7 @@ func (s *shard) finish() error {
 	if err != nil {
 		return err
 	}
-	s.reader = r
+	s.readers = append(s.readers, r)
 	snap, ok := r.(*scorch.IndexSnapshot)
 	if !ok {
 		return fmt.Errorf("index: unexpected bleve reader %T", r)
@@ -102,24 +115,31 @@ func (s *shard) finish() error {
 	if err != nil {
 		return err
 	}
-	s.ords = make([]uint32, 0, n)
+	ords := make([]uint32, 0, n)
 	for _, ss := range snap.Segments() {
 		seg := ss.Segment()
-		for local := range seg.Count() {
-			id, err := seg.DocID(local)
-			if err != nil {
-				return err
+		m, ok := s.segOrds[seg]
+		if !ok {
+			m = make([]uint32, seg.Count())
+			for local := range m {
+				id, err := seg.DocID(uint64(local))
+				if err != nil {
+					return err
+				}
+				o, err := strconv.ParseUint(string(id), 36, 32)
+				if err != nil {
+					return fmt.Errorf("index: bad document id %q", id)
+				}
+				m[local] = uint32(o)
 			}
-			o, err := strconv.ParseUint(string(id), 36, 32)
-			if err != nil {
-				return fmt.Errorf("index: bad document id %q", id)
-			}
-			s.ords = append(s.ords, uint32(o))
+			s.segOrds[seg] = m
 		}
+		ords = append(ords, m...)
 	}
-	if uint64(len(s.ords)) != n {
-		return fmt.Errorf("index: shard maps %d of %d documents", len(s.ords), n)
+	if uint64(len(ords)) != n {
+		return fmt.Errorf("index: shard maps %d of %d documents", len(ords), n)
 	}
+	s.cur.Store(&view{reader: r, ords: ords})
 	return nil
 }
 
@@ -137,19 +157,7 @@ func (ix *Index) Start(ctx context.Context) {
 
 func (ix *Index) buildText(ctx context.Context) error {
 	start := time.Now()
-	m := ix.mapping
-	shards := make([]*shard, ix.opt.Shards)
-	for i := range shards {
-		s, err := newShard(m)
-		if err != nil {
-			for _, s := range shards[:i] {
-				s.close()
-			}
-			return err
-		}
-		shards[i] = s
-	}
-	ix.shards = shards
+	shards := ix.shards
 
 	n := len(ix.msgs)
 	bs := ix.opt.BatchSize
@@ -173,7 +181,9 @@ func (ix *Index) buildText(ctx context.Context) error {
 					errs[si] = err
 					return
 				}
-				lo, hi := b*bs, min((b+1)*bs, n)
+				// Newest first: while the build runs, searches cover
+				// the most recent messages, which reviewers look at first.
+				lo, hi := max(n-(b+1)*bs, 0), n-b*bs
 				batch := s.idx.NewBatch()
 				for o := lo; o < hi; o++ {
 					if err := batch.IndexAdvanced(ix.document(uint32(o))); err != nil {
@@ -185,6 +195,10 @@ func (ix *Index) buildText(ctx context.Context) error {
 					errs[si] = fmt.Errorf("index: batch: %w", err)
 					return
 				}
+				if err := s.refresh(); err != nil {
+					errs[si] = err
+					return
+				}
 				ix.report(int(done.Add(int64(hi-lo))), start)
 			}
 		}()
@@ -193,16 +207,8 @@ func (ix *Index) buildText(ctx context.Context) error {
 	if err := errors.Join(errs...); err != nil {
 		return err
 	}
-	for si, s := range shards {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			errs[si] = s.finish()
-		}()
-	}
-	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
-		return err
+	for _, s := range shards {
+		s.segOrds = nil // only needed while segments are added
 	}
 	ix.report(n, start)
 	return nil

@@ -18,12 +18,15 @@ import (
 
 // perShard runs f on every shard in parallel, each filling its own bitset
 // (shards hold disjoint ordinals, so scores never collide), and ORs them.
-func (e *evaluator) perShard(f func(s *shard, out bitset, scores []float32) error) (bitset, error) {
+func (e *evaluator) perShard(f func(v *view, out bitset, scores []float32) error) (bitset, error) {
 	ix := e.ix
-	parts := make([]bitset, len(ix.shards))
-	errs := make([]error, len(ix.shards))
+	if len(e.views) == 0 { // nothing indexed yet
+		return newBitset(len(ix.msgs)), nil
+	}
+	parts := make([]bitset, len(e.views))
+	errs := make([]error, len(e.views))
 	var wg sync.WaitGroup
-	for si, s := range ix.shards {
+	for si, s := range e.views {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -58,7 +61,7 @@ func (e *evaluator) customLeaf(n *textNode) (bitset, error) {
 		if len(terms) != 1 {
 			return nil, &leafError{n, errors.New("prefix and fuzzy searches take a single word")}
 		}
-		return e.perShard(func(s *shard, out bitset, scores []float32) error {
+		return e.perShard(func(s *view, out bitset, scores []float32) error {
 			var dict bindex.FieldDict
 			var err error
 			if n.kind == textPrefix {
@@ -88,17 +91,17 @@ func (e *evaluator) customLeaf(n *textNode) (bitset, error) {
 			}
 		})
 	case len(terms) == 1 || (n.kind == textFuzzy && n.fuzz == 0):
-		return e.perShard(func(s *shard, out bitset, scores []float32) error {
+		return e.perShard(func(s *view, out bitset, scores []float32) error {
 			return e.postings(s, field, terms[0], out, scores)
 		})
 	}
-	return e.perShard(func(s *shard, out bitset, scores []float32) error {
+	return e.perShard(func(s *view, out bitset, scores []float32) error {
 		return e.phrase(s, field, terms, out, scores)
 	})
 }
 
 // postings adds every document containing term to out.
-func (e *evaluator) postings(s *shard, field, term string, out bitset, scores []float32) error {
+func (e *evaluator) postings(s *view, field, term string, out bitset, scores []float32) error {
 	r, err := s.reader.TermFieldReader(e.ctx, []byte(term), field, scores != nil, false, false)
 	if err != nil {
 		return err
@@ -125,7 +128,7 @@ func (e *evaluator) postings(s *shard, field, term string, out bitset, scores []
 
 // phrase finds documents where terms occur at consecutive positions:
 // a leapfrog join on document numbers, then a merge of positions.
-func (e *evaluator) phrase(s *shard, field string, terms []string, out bitset, scores []float32) error {
+func (e *evaluator) phrase(s *view, field string, terms []string, out bitset, scores []float32) error {
 	rs := make([]bindex.TermFieldReader, len(terms))
 	docs := make([]bindex.TermFieldDoc, len(terms))
 	defer func() {

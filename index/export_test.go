@@ -1,0 +1,13 @@
+package index
+
+import "flag"
+
+// Benchmark flags, shared by the internal and the external test package
+// (they are one test binary). Example:
+//
+//	go test ./index/ -run '^$' -bench . -benchtime 1x -bench.n 1000000
+var (
+	BenchN     = flag.Int("bench.n", 100000, "messages in the benchmark corpus")
+	BenchBatch = flag.Int("bench.batch", 0, "bleve batch size (0: default)")
+	BenchShard = flag.Int("bench.shards", 0, "shards (0: one per CPU)")
+)
