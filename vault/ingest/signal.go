@@ -36,8 +36,48 @@ var Signal = Format{
 	Parse:  parseSignal,
 }
 
-// signalHeader matches the first line of a signal-export message.
-var signalHeader = regexp.MustCompile(`^\[(\d{4}-\d{2}-\d{2}),? (\d{2}:\d{2}(?::\d{2})?)\] (.*?): ?(.*)$`)
+// signalHeader splits the first line of a signal-export message,
+// "[2024-01-02 13:04:05] Name: text" or "[2024-01-02, 13:04] Name: text",
+// into its fields (by hand: a regexp made the import four times slower).
+func signalHeader(line string) (date [6]int, sender, text string, ok bool) {
+	num := func(s string) (int, bool) {
+		n := 0
+		for i := 0; i < len(s); i++ {
+			if s[i] < '0' || s[i] > '9' {
+				return 0, false
+			}
+			n = n*10 + int(s[i]-'0')
+		}
+		return n, len(s) > 0
+	}
+	if len(line) < 19 || line[0] != '[' || line[5] != '-' || line[8] != '-' {
+		return date, "", "", false
+	}
+	var ok1, ok2, ok3 bool
+	date[0], ok1 = num(line[1:5])
+	date[1], ok2 = num(line[6:8])
+	date[2], ok3 = num(line[9:11])
+	rest := strings.TrimPrefix(line[11:], ",")
+	if !ok1 || !ok2 || !ok3 || len(rest) < 7 || rest[0] != ' ' || rest[3] != ':' {
+		return date, "", "", false
+	}
+	date[3], ok1 = num(rest[1:3])
+	date[4], ok2 = num(rest[4:6])
+	rest = rest[6:]
+	if len(rest) >= 3 && rest[0] == ':' {
+		date[5], ok3 = num(rest[1:3])
+		rest = rest[3:]
+	}
+	if !ok1 || !ok2 || !ok3 || !strings.HasPrefix(rest, "] ") {
+		return date, "", "", false
+	}
+	rest = rest[2:]
+	i := strings.IndexByte(rest, ':')
+	if i < 0 {
+		return date, "", "", false
+	}
+	return date, rest[:i], strings.TrimPrefix(rest[i+1:], " "), true
+}
 
 // signalDataPrefix is how every line of signal-export's data.json starts.
 var signalDataPrefix = regexp.MustCompile(`^\{"date": "[0-9T:.+-]+", "sender": "`)
@@ -76,7 +116,7 @@ func signalKindOf(path string) signalKind {
 		}
 	default:
 		line, _, _ := bytes.Cut(head, []byte("\n"))
-		if signalHeader.Match(bytes.TrimRight(line, "\r")) {
+		if _, _, _, ok := signalHeader(string(bytes.TrimRight(line, "\r"))); ok {
 			return signalKindText
 		}
 	}
@@ -238,6 +278,8 @@ var signalLink = regexp.MustCompile(`!?\[([^\]\n]*)\]\((\.\.?/[^)\n]+)\)`)
 var signalReactions = regexp.MustCompile(`\n\(- (.*) -\)$`)
 
 func (sp *signalExport) text(br *bufio.Reader) error {
+	loc := sp.opt.location()
+	tz := loc.String()
 	var cur *vault.Message
 	var curLine int
 	var body strings.Builder
@@ -271,21 +313,25 @@ func (sp *signalExport) text(br *bufio.Reader) error {
 		if lineNo == 1 {
 			line = strings.TrimPrefix(line, "\ufeff")
 		}
-		if g := signalHeader.FindStringSubmatch(line); g != nil {
+		if d, sender, text, ok := signalHeader(line); ok {
 			if err := flush(); err != nil {
 				return err
 			}
 			m := sp.newMessage(lineNo)
-			if err := sp.localTime(g[1]+" "+g[2], m); err != nil {
-				if e := sp.opt.skip(&Error{File: sp.name, Line: lineNo, Err: err}); e != nil {
+			t := time.Date(d[0], time.Month(d[1]), d[2], d[3], d[4], d[5], 0, loc)
+			if t.Year() != d[0] || int(t.Month()) != d[1] || t.Day() != d[2] || t.Hour() != d[3] || t.Minute() != d[4] {
+				if e := sp.opt.skip(&Error{File: sp.name, Line: lineNo, Err: fmt.Errorf("bad date %q", line[1:strings.IndexByte(line, ']')])}); e != nil {
 					return e
 				}
 				continue
 			}
-			m.Sender = g[3]
+			_, m.Offset = t.Zone()
+			m.Time = t.UTC()
+			m.Provenance.Timezone = tz
+			m.Sender = sender
 			cur, curLine = m, lineNo
 			body.Reset()
-			body.WriteString(g[4])
+			body.WriteString(text)
 			continue
 		}
 		if cur == nil {
@@ -306,6 +352,10 @@ func (sp *signalExport) text(br *bufio.Reader) error {
 // the markdown line-break spaces, reactions and attachment links.
 func (sp *signalExport) textBody(m *vault.Message, s string) {
 	s = strings.Trim(s, "\n")
+	if !strings.Contains(s, "-)") && !strings.Contains(s, "](") {
+		m.Body = strings.TrimRight(s, " ")
+		return
+	}
 	if g := signalReactions.FindStringSubmatch(s); g != nil {
 		setHeader(m, "reactions", g[1])
 		s = s[:len(s)-len(g[0])]

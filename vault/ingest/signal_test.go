@@ -162,7 +162,8 @@ func TestSignalErrors(t *testing.T) {
 		wantErr        string
 	}{
 		{"one message", "chat.txt", "[2024-01-02, 10:00] A: hi\n", 1, ""},
-		{"bad date", "chat.txt", "[2024-01-02, 10:00] A: hi\n[2024-13-45, 10:00] B: x\n", 1, "chat.txt:2: bad date"},
+		{"bad date", "chat.txt", "[2024-01-02, 10:00] A: hi\n[2024-13-45, 10:00] B: x\n", 1, `chat.txt:2: bad date "2024-13-45, 10:00"`},
+		{"bad time", "chat.txt", "[2024-01-02, 10:00] A: hi\n[2024-01-02 25:61:00] B: x\n", 1, `chat.txt:2: bad date "2024-01-02 25:61:00"`},
 		{"data.json bad line", "data.json", "{\"date\": \"2024-01-02T10:00:00\", \"sender\": \"A\", \"body\": \"x\"}\n{\"date\": 5}\n", 1, "data.json:2: malformed JSON"},
 		{"data.json bad date", "data.json", "{\"date\": \"2024-01-02T10:00:00\", \"sender\": \"A\", \"body\": \"x\"}\n{\"date\": \"soon\", \"sender\": \"A\", \"body\": \"x\"}\n", 1, `data.json:2: bad date "soon"`},
 		{"sigtop bad record", "a.json", "[{\"conversationId\":\"c\",\"sent_at\":1000,\"type\":\"incoming\"},\n{\"conversationId\":\"c\",\"sent_at\":\"x\"}]", 1, `a.json:2: message 2: unexpected string for "sent_at"`},
@@ -272,6 +273,33 @@ func TestSignalFolders(t *testing.T) {
 	}
 	if err := Signal.Parse(t.TempDir(), Options{}, func(*vaultMessage) error { return nil }); err == nil {
 		t.Fatal("empty folder parsed")
+	}
+}
+
+func TestSignalHeader(t *testing.T) {
+	tests := []struct {
+		in           string
+		ok           bool
+		sender, text string
+		sec          int
+	}{
+		{"[2024-01-02 13:04:05] Ann: hi there", true, "Ann", "hi there", 5},
+		{"[2019-12-24, 12:23] Jane Doe: Hello John!", true, "Jane Doe", "Hello John!", 0},
+		{"[2024-01-02 13:04:05] Ann:", true, "Ann", "", 5},
+		{"[2024-01-02 13:04:05] Ann: a: b", true, "Ann", "a: b", 5},
+		{"[2024-01-02 13:04:05] no colon", false, "", "", 0},
+		{"[24-01-02 13:04] Ann: x", false, "", "", 0},
+		{"[2024-01-02T13:04] Ann: x", false, "", "", 0},
+		{"[2024/01/02 13:04] Ann: x", false, "", "", 0},
+		{"[02.01.24, 13:04:05] Ann: x", false, "", "", 0}, // WhatsApp iOS
+		{"[2024-01-02 1a:04] Ann: x", false, "", "", 0},
+		{"[2024-01-02 13:04]Ann: x", false, "", "", 0},
+	}
+	for _, tt := range tests {
+		d, sender, text, ok := signalHeader(tt.in)
+		if ok != tt.ok || sender != tt.sender || text != tt.text || (ok && d[5] != tt.sec) {
+			t.Errorf("signalHeader(%q) = %v %q %q %v", tt.in, d, sender, text, ok)
+		}
 	}
 }
 
