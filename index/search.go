@@ -41,9 +41,9 @@ type Result struct {
 	// matches then cover only the newest Progress().Done messages.
 	Partial bool
 	Total   int
-	Hits   []Hit
-	Facets *Facets // nil unless requested
-	Took   time.Duration
+	Hits    []Hit
+	Facets  *Facets // nil unless requested
+	Took    time.Duration
 }
 
 // Hit is a matching message. Message is the caller's own message, shared:
