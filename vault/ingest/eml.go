@@ -8,6 +8,9 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
+
+	"coffer/vault"
 )
 
 // EML is a single RFC 5322 message in its own file (.eml, .raw, a
@@ -133,15 +136,25 @@ func parseEMLFile(path string, opt Options, emit Emit) error {
 // emitEmail converts one message and emits it, or reports it as a bad
 // record (skipped in lenient mode).
 func emitEmail(raw []byte, src emailSource, opt Options, emit Emit) error {
-	// A message saved from an mbox may keep its "From " envelope line.
+	m, err := mailConvert(raw, src, opt.now(), opt.location())
+	if err != nil {
+		return opt.skip(mailError(src, err))
+	}
+	return emit(m)
+}
+
+// mailConvert is parseEmail for a message that may start with the
+// "From " envelope line it was saved with.
+func mailConvert(raw []byte, src emailSource, now time.Time, loc *time.Location) (*vault.Message, error) {
 	if l := mailFirstLine(raw); mboxIsFromLine(l) {
 		raw = raw[len(l):]
 	}
-	m, err := parseEmail(raw, src, opt.now(), opt.location())
-	if err != nil {
-		return opt.skip(&Error{File: src.file, Line: src.line, Pos: src.position, Err: err})
-	}
-	return emit(m)
+	return parseEmail(raw, src, now, loc)
+}
+
+// mailError locates a bad message for the one-line error.
+func mailError(src emailSource, err error) *Error {
+	return &Error{File: src.file, Line: src.line, Pos: src.position, Err: err}
 }
 
 // mailReadCapped reads r up to limit bytes and returns them with the total

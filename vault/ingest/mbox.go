@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 )
@@ -156,7 +157,13 @@ func (r *mboxReader) unread(a, b []byte, off int64, line int) {
 func mboxBlank(b []byte) bool { return len(bytes.TrimRight(b, "\r\n")) == 0 }
 
 // ReadMbox parses an mbox from r; name and fileSum fill in provenance.
+// Messages are converted on up to GOMAXPROCS goroutines (see
+// mbox_pipeline.go) and emitted in file order from the calling goroutine.
 func ReadMbox(r io.Reader, name, fileSum string, opt Options, emit Emit) error {
+	return readMbox(r, name, fileSum, opt, emit, min(runtime.GOMAXPROCS(0), mboxMaxWorkers))
+}
+
+func readMbox(r io.Reader, name, fileSum string, opt Options, emit Emit, workers int) error {
 	mr := &mboxReader{br: bufio.NewReaderSize(r, 64<<10), line: 1, atStart: true}
 	if b, _ := mr.br.Peek(3); bytes.Equal(b, []byte("\xef\xbb\xbf")) {
 		mr.br.Discard(3)
@@ -199,20 +206,19 @@ func ReadMbox(r io.Reader, name, fileSum string, opt Options, emit Emit) error {
 			break
 		}
 	}
+	if workers > 1 {
+		return mr.pipeline(env, name, fileSum, opt, emit, workers)
+	}
 	var raw []byte
 	for {
-		msgLine := env.line
-		envelope := string(bytes.TrimRight(env.b, "\r\n"))
+		var src emailSource
 		var next *mboxFragment
-		var size int64
 		var err error
-		raw, next, size, err = mr.message(raw[:0])
+		raw, src, next, err = mr.read(env, raw, name, fileSum)
 		if err != nil {
-			return fmt.Errorf("%s:%d: %w", name, msgLine, err)
+			return err
 		}
-		src := emailSource{format: "mbox", file: name, fileSHA256: fileSum,
-			position: fmt.Sprintf("line %d", msgLine), line: msgLine, size: size, envelope: envelope}
-		if err := emitEmail(mboxUnescape(raw), src, opt, emit); err != nil {
+		if err := emitEmail(raw, src, opt, emit); err != nil {
 			return err
 		}
 		if next == nil {
@@ -220,6 +226,22 @@ func ReadMbox(r io.Reader, name, fileSum string, opt Options, emit Emit) error {
 		}
 		env = *next
 	}
+}
+
+// read reads the message introduced by the envelope line env into buf
+// (reused) and returns it unescaped, with its provenance and the next
+// envelope line (nil at the end).
+func (r *mboxReader) read(env mboxFragment, buf []byte, name, fileSum string) ([]byte, emailSource, *mboxFragment, error) {
+	msgLine := env.line
+	// env.b is only valid until the reader moves on.
+	envelope := string(bytes.TrimRight(env.b, "\r\n"))
+	raw, next, size, err := r.message(buf[:0])
+	if err != nil {
+		return buf, emailSource{}, nil, fmt.Errorf("%s:%d: %w", name, msgLine, err)
+	}
+	src := emailSource{format: "mbox", file: name, fileSHA256: fileSum,
+		position: fmt.Sprintf("line %d", msgLine), line: msgLine, size: size, envelope: envelope}
+	return mboxUnescape(raw), src, next, nil
 }
 
 // message reads one message after its envelope line, up to the next

@@ -2,9 +2,14 @@ package ingest
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 func mboxMsg(subject, body string) string {
@@ -117,5 +122,108 @@ func TestEmailTruncation(t *testing.T) {
 	}
 	if len(got.Body) > MaxMessageBodySize+200 || !strings.Contains(got.Body[len(got.Body)-100:], "[coffer: body truncated at") {
 		t.Fatalf("body of %d bytes ends %q", len(got.Body), got.Body[len(got.Body)-100:])
+	}
+}
+
+// TestMboxPipelineMatchesSerial converts every mbox sample on one and on
+// several goroutines: the messages, their order and the skipped records
+// must be the same.
+func TestMboxPipelineMatchesSerial(t *testing.T) {
+	files, _ := filepath.Glob(filepath.Join("testdata", "email", "*.mbox*"))
+	if dir := sharedSamplesIfPresent("mbox"); dir != "" {
+		more, _ := filepath.Glob(filepath.Join(dir, "patchwork__*"))
+		files = append(files, more...)
+	}
+	if len(files) < 5 {
+		t.Fatalf("only %d mbox samples", len(files))
+	}
+	run := func(p string, workers int, lenient bool) (ids, skipped []string, err error) {
+		f, err := os.Open(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		opt := Options{Lenient: lenient, Location: time.UTC, Now: time.Unix(1, 0),
+			Skip: func(e *Error) { skipped = append(skipped, e.Error()) }}
+		err = readMbox(f, filepath.Base(p), "", opt, func(m *vaultMessage) error {
+			ids = append(ids, m.ID+" "+m.Provenance.Position)
+			return nil
+		}, workers)
+		return ids, skipped, err
+	}
+	for _, p := range files {
+		for _, lenient := range []bool{false, true} {
+			ids1, sk1, err1 := run(p, 1, lenient)
+			ids4, sk4, err4 := run(p, 4, lenient)
+			if fmt.Sprint(err1) != fmt.Sprint(err4) || !slices.Equal(ids1, ids4) || !slices.Equal(sk1, sk4) {
+				t.Errorf("%s lenient=%v: serial %d msgs %q err %v; pipeline %d msgs %q err %v",
+					filepath.Base(p), lenient, len(ids1), sk1, err1, len(ids4), sk4, err4)
+			}
+		}
+	}
+}
+
+// TestMboxPipelineStops checks an emit error ends the import at once,
+// with that error, in file order.
+func TestMboxPipelineStops(t *testing.T) {
+	var in strings.Builder
+	for i := range 200 {
+		fmt.Fprintf(&in, "From -\n%s", mboxMsg(fmt.Sprint(i), "b\n"))
+	}
+	stop := errors.New("stop here")
+	var got []string
+	err := readMbox(strings.NewReader(in.String()), "in.mbox", "", Options{}, func(m *vaultMessage) error {
+		got = append(got, m.Subject)
+		if len(got) == 50 {
+			return stop
+		}
+		return nil
+	}, 4)
+	if err != stop || len(got) != 50 || got[49] != "49" {
+		t.Fatalf("err %v after %d messages (last %q)", err, len(got), got[len(got)-1])
+	}
+}
+
+// sharedSamplesIfPresent is sharedSamples for tests that also run
+// without the shared folder.
+func sharedSamplesIfPresent(format string) string {
+	p := filepath.Join("..", "..", "..", "shared", "samples", format)
+	if _, err := os.Stat(p); err != nil {
+		return ""
+	}
+	return p
+}
+
+// failingReader returns its data, then err.
+type failingReader struct {
+	data []byte
+	err  error
+}
+
+func (r *failingReader) Read(p []byte) (int, error) {
+	if len(r.data) == 0 {
+		return 0, r.err
+	}
+	n := copy(p, r.data)
+	r.data = r.data[n:]
+	return n, nil
+}
+
+// TestMboxReadError checks an I/O error mid-file ends the import with
+// that error, after the messages before it, on any number of workers.
+func TestMboxReadError(t *testing.T) {
+	var in strings.Builder
+	for i := range 10 {
+		fmt.Fprintf(&in, "From -\n%s", mboxMsg(fmt.Sprint(i), strings.Repeat("body line\n", 5000)))
+	}
+	disk := errors.New("disk on fire")
+	cut := in.Len() * 7 / 10
+	for _, workers := range []int{1, 4} {
+		n := 0
+		err := readMbox(&failingReader{[]byte(in.String()[:cut]), disk}, "in.mbox", "", Options{},
+			func(*vaultMessage) error { n++; return nil }, workers)
+		if !errors.Is(err, disk) || !strings.HasPrefix(err.Error(), "in.mbox:") || n != 6 {
+			t.Errorf("workers=%d: err %v after %d messages, want the read error after 6", workers, err, n)
+		}
 	}
 }
