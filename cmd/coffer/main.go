@@ -47,6 +47,8 @@ func commands() []*command {
 		verifyCommand(),
 		memberCommand(),
 		ingestKeyCommand(),
+		reviewCommand(),
+		auditTUICommand(),
 	}
 }
 
@@ -63,6 +65,9 @@ func run(e *env, args []string) int {
 		if c.name == args[0] {
 			cmd = c
 		}
+	}
+	if cmd == nil && isVaultDir(args[0]) {
+		return run(e, append([]string{"review"}, args...)) // coffer DIR
 	}
 	if cmd == nil {
 		return report(e.stderr, usageError("unknown command %q", args[0]))

@@ -19,7 +19,10 @@
 package sanitize
 
 import (
+	"bytes"
+	"fmt"
 	"strings"
+	"unicode/utf16"
 	"unicode/utf8"
 )
 
@@ -133,4 +136,49 @@ func invisible(r rune) bool {
 		return true
 	}
 	return false
+}
+
+// Unsafe reports whether Text would replace or drop r (newline and tab
+// count as safe).
+func Unsafe(r rune) bool {
+	switch {
+	case r == '\n' || r == '\t':
+		return false
+	case r < 0x20 || r == 0x7f:
+		return true
+	case r < 0x7f:
+		return false
+	case r <= 0x9f || r == utf8.RuneError:
+		return true
+	}
+	return bidi(r) || invisible(r)
+}
+
+// JSON makes encoding/json output safe for a terminal without changing
+// what it means: every rune Text would neutralise is written as a \u
+// escape (encoding/json already escapes C0). Tools reading the JSON get
+// the original text back. b must be encoding/json output, where such
+// runes can only occur inside strings.
+func JSON(b []byte) []byte {
+	if !bytes.ContainsFunc(b, func(r rune) bool { return r >= 0x7f && Unsafe(r) }) {
+		return b
+	}
+	var out bytes.Buffer
+	out.Grow(len(b) + 16)
+	for len(b) > 0 {
+		r, n := utf8.DecodeRune(b)
+		switch {
+		case r == utf8.RuneError && n == 1:
+			out.WriteString(`\ufffd`) // invalid UTF-8: encoding/json never emits it
+		case r >= 0x7f && Unsafe(r) && r <= 0xffff:
+			fmt.Fprintf(&out, `\u%04x`, r)
+		case r > 0xffff && Unsafe(r):
+			r1, r2 := utf16.EncodeRune(r)
+			fmt.Fprintf(&out, `\u%04x\u%04x`, r1, r2)
+		default:
+			out.Write(b[:n])
+		}
+		b = b[n:]
+	}
+	return out.Bytes()
 }

@@ -1,6 +1,7 @@
 package sanitize
 
 import (
+	"encoding/json"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -63,4 +64,17 @@ func FuzzText(f *testing.F) {
 			t.Fatalf("Line kept a newline or tab for %q", s)
 		}
 	})
+}
+
+func TestJSON(t *testing.T) {
+	in := []byte(`{"q":"a` + "\u009b2J\u202e\U000E0041\x7f" + `b"}`)
+	got := string(JSON(in))
+	want := `{"q":"a\u009b2J\u202e\udb40\udc41\u007fb"}`
+	if got != want {
+		t.Fatalf("JSON = %s, want %s", got, want)
+	}
+	var v map[string]string
+	if err := json.Unmarshal([]byte(got), &v); err != nil || v["q"] != "a\u009b2J\u202e\U000E0041\x7fb" {
+		t.Fatalf("not lossless: %v %q", err, v["q"])
+	}
 }

@@ -1,0 +1,129 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"filippo.io/age"
+
+	"coffer/ui"
+	"coffer/vault"
+)
+
+func reviewCommand() *command {
+	return &command{
+		name:    "review",
+		args:    "DIR",
+		summary: "review a vault in the terminal interface (also: coffer DIR)",
+		help: `Opens the review TUI: unlock, browse conversations, search (/), tag (t),
+lock (ctrl+l). Every view, search and tag is recorded in the audit trail
+before it is shown. The vault locks itself after --idle-lock without input.
+
+Examples:
+  coffer review ./vault
+  coffer ./vault
+  coffer review ./vault --identity ~/.coffer/me.key --idle-lock 5m`,
+		setup: func(fs *flag.FlagSet) func(*env, []string) error {
+			var u unlockFlags
+			u.register(fs)
+			idle := fs.Duration("idle-lock", ui.DefaultIdleLock, "lock after `DURATION` without input (0: never)")
+			return func(e *env, args []string) error {
+				if err := needArgs("review", args, 1, 1); err != nil {
+					return err
+				}
+				return runReview(e, args[0], &u, *idle)
+			}
+		},
+	}
+}
+
+// isVaultDir reports whether arg names a vault folder, for the `coffer
+// DIR` shorthand.
+func isVaultDir(arg string) bool {
+	st, err := os.Stat(filepath.Join(arg, vault.ManifestFile))
+	return err == nil && st.Mode().IsRegular()
+}
+
+func runReview(e *env, dir string, u *unlockFlags, idle time.Duration) error {
+	man, err := vault.ReadManifest(dir)
+	if err != nil {
+		return err
+	}
+	opt := ui.Options{Dir: dir, Manifest: man, IdleLock: idle, NoColor: ui.NoColor()}
+	if len(u.identities) > 0 || u.passphraseFile != "" {
+		k, err := u.key(e, dir)
+		if err != nil {
+			return err
+		}
+		opt.Key = &k
+		if len(u.identities) > 0 {
+			opt.KeyHint = fmt.Sprintf("identity %s", u.identities[0])
+		} else {
+			opt.KeyHint = fmt.Sprintf("passphrase from %s", u.passphraseFile)
+		}
+	}
+	m := ui.New(opt)
+	if _, err := tea.NewProgram(m).Run(); err != nil {
+		return fmt.Errorf("terminal: %w", err)
+	}
+	// Printed by main only now that the terminal is restored.
+	return m.Err()
+}
+
+// auditTUICommand is `coffer audit DIR`: the auditor's screen. When the
+// audit CLI (verify, show, checkpoint) lands, its no-subcommand case
+// calls runAuditTUI and this command goes.
+func auditTUICommand() *command {
+	return &command{
+		name:    "audit",
+		args:    "DIR --identity FILE",
+		summary: "browse and verify the audit trail (auditors)",
+		help: `Opens the auditor's screen: whether the trail verifies, every event
+(time, actor, action, target, query) with filters, and one event in
+detail. Needs an auditor identity; shows no message content.
+
+Examples:
+  coffer audit ./vault --identity auditor.key`,
+		setup: func(fs *flag.FlagSet) func(*env, []string) error {
+			var ids listFlag
+			fs.Var(&ids, "identity", "the auditor's age identity `FILE` (repeatable)")
+			return func(e *env, args []string) error {
+				if err := needArgs("audit", args, 1, 1); err != nil {
+					return err
+				}
+				return runAuditTUI(e, args[0], ids)
+			}
+		},
+	}
+}
+
+// runAuditTUI opens the auditor's screen for the vault at dir.
+func runAuditTUI(e *env, dir string, identityFiles []string) error {
+	if len(identityFiles) == 0 {
+		return usageError("audit: --identity FILE is required (the auditor's key)")
+	}
+	var ids []age.Identity
+	for _, path := range identityFiles {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		parsed, err := vault.ParseIdentities(data)
+		if err != nil {
+			return fmt.Errorf("identity %s: %v", path, err)
+		}
+		ids = append(ids, parsed...)
+	}
+	if _, err := os.Stat(filepath.Join(dir, vault.ManifestFile)); err != nil {
+		return fmt.Errorf("%s: %w", dir, vault.ErrNotVault)
+	}
+	m := ui.NewAuditor(ui.AuditorOptions{Dir: dir, Identities: ids, NoColor: ui.NoColor()})
+	if _, err := tea.NewProgram(m).Run(); err != nil {
+		return fmt.Errorf("terminal: %w", err)
+	}
+	return m.Err()
+}

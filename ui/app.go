@@ -1,0 +1,398 @@
+// Package ui is coffer's terminal interface. The root Model is a state
+// machine over the pages:
+//
+//	locked ──enter──▶ unlocking ──key ok──▶ (loading) ──▶ browsing ⇄ searching
+//	  ▲                   │ wrong key (audited)                │
+//	  └───────────────────┘◀──── ctrl+l, idle (audited) ───────┘
+//	auditing: the auditor's screen, opened on its own.
+//	error: a failure that ends the session (tampering, no audit trail).
+//
+// Slow work (scrypt, decryption, indexing, searching, audit and tag
+// writes) runs in tea.Cmds; Update only moves state. Pages live under
+// ui/pages, components under ui/components, and everything shares
+// ui/common (size, styles, keys).
+package ui
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"time"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+	"filippo.io/age"
+
+	"coffer/ui/common"
+	"coffer/ui/pages/auditor"
+	"coffer/ui/pages/browse"
+	"coffer/ui/pages/unlock"
+	"coffer/ui/sanitize"
+	"coffer/ui/session"
+	"coffer/ui/styles"
+	"coffer/vault"
+	"coffer/vault/audit"
+)
+
+// State is the root state.
+type State int
+
+const (
+	StateLocked State = iota
+	StateUnlocking
+	StateBrowsing
+	StateSearching
+	StateAuditing
+	StateError
+)
+
+func (s State) String() string {
+	return [...]string{"locked", "unlocking", "browsing", "searching", "auditing", "error"}[s]
+}
+
+// DefaultIdleLock is the idle time after which the vault locks itself.
+const DefaultIdleLock = 10 * time.Minute
+
+// Options configure the reviewer's TUI.
+type Options struct {
+	Dir      string
+	Manifest *vault.Manifest // read without a key, for the unlock screen
+	// Key, when set, came from the command line; enter unlocks with it.
+	Key     *vault.Key
+	KeyHint string
+	// IdleLock locks after this long without input; 0 never.
+	IdleLock time.Duration
+	NoColor  bool
+	// Now is the clock for the idle lock (tests); nil means time.Now.
+	Now func() time.Time
+	// Location is the zone times are shown in; nil means local.
+	Location *time.Location
+}
+
+// NoColor reports whether the environment asks for no colour
+// (https://no-color.org: set and not empty).
+func NoColor() bool { return os.Getenv("NO_COLOR") != "" }
+
+// Model is the root model.
+type Model struct {
+	opt   Options
+	c     common.Common
+	state State
+	err   error
+
+	log    *audit.Log // open from the first unlock attempt to the lock
+	sess   *session.Session
+	failed int
+
+	unlock  *unlock.Model
+	browse  *browse.Model
+	auditor *auditor.Model
+
+	lastInput time.Time
+	quitting  bool
+}
+
+// Messages of the root.
+type (
+	unlockedMsg struct {
+		log *audit.Log
+		v   *vault.Vault
+		err error
+	}
+	loadMsg struct {
+		prog vault.Progress
+		sess *session.Session
+		err  error
+		done bool
+		ch   <-chan loadMsg
+	}
+	idleTickMsg struct{ gen int }
+	lockedMsg   struct{ err error }
+)
+
+// New returns the reviewer's TUI for the vault in opt.Dir.
+func New(opt Options) *Model {
+	if opt.Now == nil {
+		opt.Now = time.Now
+	}
+	if opt.Location == nil {
+		opt.Location = time.Local
+	}
+	c := common.New(opt.NoColor)
+	c.Width, c.Height = 80, 24
+	m := &Model{opt: opt, c: c, state: StateLocked, lastInput: opt.Now()}
+	m.unlock = unlock.New(c, opt.Dir, opt.Manifest, opt.KeyHint)
+	return m
+}
+
+// State returns the current state.
+func (m *Model) State() State {
+	if m.state == StateBrowsing && m.browse != nil && m.browse.Searching() {
+		return StateSearching
+	}
+	return m.state
+}
+
+// Err is the error that ended the session, for main to print once the
+// terminal is restored.
+func (m *Model) Err() error { return m.err }
+
+// Init asks the terminal for its background colour.
+func (m *Model) Init() tea.Cmd {
+	cmds := []tea.Cmd{tea.RequestBackgroundColor}
+	if m.auditor != nil {
+		cmds = append(cmds, m.auditor.Init())
+	}
+	return tea.Batch(cmds...)
+}
+
+func (m *Model) resize() {
+	m.unlock.SetSize(m.c)
+	if m.browse != nil {
+		m.browse.SetSize(m.c)
+	}
+	if m.auditor != nil {
+		m.auditor.SetSize(m.c)
+	}
+}
+
+// Update moves the state machine.
+func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	switch msg := msg.(type) {
+	case tea.WindowSizeMsg:
+		m.c.Width, m.c.Height = max(msg.Width, 20), max(msg.Height, 6)
+		m.resize()
+		return m, nil
+	case tea.BackgroundColorMsg:
+		m.c.Styles = styles.New(msg.IsDark(), m.opt.NoColor)
+		m.resize()
+		return m, nil
+	case tea.KeyPressMsg, tea.MouseMsg, tea.PasteMsg:
+		m.lastInput = m.opt.Now()
+		if k, ok := msg.(tea.KeyPressMsg); ok {
+			if k.String() == "ctrl+c" {
+				return m, m.quit()
+			}
+			if m.state == StateError && key.Matches(k, m.c.Keys.Quit, m.c.Keys.Back) {
+				return m, m.quit()
+			}
+			if m.state == StateBrowsing && key.Matches(k, m.c.Keys.Lock) {
+				return m, m.lock(audit.LockManual, "locked")
+			}
+		}
+	case unlock.SubmitMsg:
+		m.state = StateUnlocking
+		return m, m.unlockCmd(msg.Passphrase)
+	case unlockedMsg:
+		return m, m.unlocked(msg)
+	case loadMsg:
+		return m, m.loaded(msg)
+	case idleTickMsg:
+		if m.state != StateBrowsing || m.opt.IdleLock <= 0 {
+			return m, nil
+		}
+		if m.opt.Now().Sub(m.lastInput) >= m.opt.IdleLock {
+			return m, m.lock(audit.LockIdle, fmt.Sprintf("locked after %s without input", m.opt.IdleLock))
+		}
+		return m, m.idleTick()
+	case lockedMsg:
+		if msg.err != nil && !m.quitting {
+			m.unlock.Err = "the lock was not recorded: " + msg.err.Error()
+		}
+		return m, nil
+	case browse.QuitMsg:
+		return m, m.quit()
+	}
+
+	switch m.state {
+	case StateLocked:
+		return m, m.unlock.Update(msg)
+	case StateBrowsing:
+		return m, m.browse.Update(msg)
+	case StateAuditing:
+		cmd := m.auditor.Update(msg)
+		if m.auditor.Quit {
+			return m, tea.Quit
+		}
+		return m, cmd
+	}
+	return m, nil
+}
+
+// unlockCmd opens the audit session (once per unlock screen) and tries
+// the key; both may be slow (fsync, scrypt).
+func (m *Model) unlockCmd(passphrase string) tea.Cmd {
+	dir, man, log := m.opt.Dir, m.opt.Manifest, m.log
+	var k vault.Key
+	if m.opt.Key != nil {
+		k.Identities = m.opt.Key.Identities
+		k.Passphrases = append(k.Passphrases, m.opt.Key.Passphrases...)
+	}
+	if passphrase != "" {
+		k.Passphrases = append(k.Passphrases, passphrase)
+	}
+	return func() tea.Msg {
+		if log == nil {
+			var err error
+			if log, err = session.OpenLog(dir, man); err != nil {
+				return unlockedMsg{err: fmt.Errorf("cannot start the audit trail, so nothing is unlocked: %w", err)}
+			}
+		}
+		v, err := session.Unlock(dir, log, k)
+		return unlockedMsg{log: log, v: v, err: err}
+	}
+}
+
+func (m *Model) unlocked(msg unlockedMsg) tea.Cmd {
+	if msg.log != nil {
+		m.log = msg.log
+	}
+	if msg.err != nil {
+		if errors.Is(msg.err, vault.ErrWrongKey) {
+			m.failed++
+			m.state = StateLocked
+			m.unlock.Reset()
+			m.unlock.Err = fmt.Sprintf("wrong passphrase or key (attempt %d, recorded); try again", m.failed)
+			return nil
+		}
+		return m.fail(msg.err)
+	}
+	m.failed = 0
+	ch := make(chan loadMsg, 8)
+	dir, log, v := m.opt.Dir, m.log, msg.v
+	go func() {
+		defer close(ch)
+		s, err := session.Load(dir, v, log, func(p vault.Progress) {
+			select {
+			case ch <- loadMsg{prog: p}:
+			default:
+			}
+		})
+		ch <- loadMsg{sess: s, err: err, done: true}
+	}()
+	m.unlock.Progress(vault.Progress{})
+	return listenLoad(ch)
+}
+
+func listenLoad(ch <-chan loadMsg) tea.Cmd {
+	return func() tea.Msg {
+		msg, ok := <-ch
+		if !ok {
+			return nil
+		}
+		msg.ch = ch
+		return msg
+	}
+}
+
+func (m *Model) loaded(msg loadMsg) tea.Cmd {
+	if !msg.done {
+		m.unlock.Progress(msg.prog)
+		return listenLoad(msg.ch)
+	}
+	if msg.err != nil {
+		return m.fail(msg.err)
+	}
+	m.sess = msg.sess
+	m.browse = browse.New(m.c, m.sess, m.opt.Location)
+	m.browse.SetSize(m.c)
+	m.state = StateBrowsing
+	m.unlock.Note, m.unlock.Err = "", ""
+	m.lastInput = m.opt.Now()
+	return tea.Batch(m.browse.Init(), m.idleTick())
+}
+
+func (m *Model) idleTick() tea.Cmd {
+	if m.opt.IdleLock <= 0 {
+		return nil
+	}
+	d := min(m.opt.IdleLock/10, time.Second)
+	return tea.Tick(max(d, 10*time.Millisecond), func(time.Time) tea.Msg { return idleTickMsg{} })
+}
+
+// lock drops every reference to plaintext and the index at once (the
+// screen returns to the unlock page in this very Update) and records the
+// lock in a command.
+func (m *Model) lock(reason, note string) tea.Cmd {
+	if m.sess == nil {
+		return nil
+	}
+	s := m.sess
+	ix := m.browse.Close()
+	m.sess, m.browse, m.log = nil, nil, nil
+	m.state = StateLocked
+	m.unlock.Reset()
+	m.unlock.Note = note
+	return func() tea.Msg { return lockedMsg{err: s.Lock(ix, reason)} }
+}
+
+// quit locks (recording the exit) and quits.
+func (m *Model) quit() tea.Cmd {
+	m.quitting = true
+	if m.sess != nil {
+		return tea.Sequence(m.lock(audit.LockExit, ""), tea.Quit)
+	}
+	if m.log != nil {
+		log := m.log
+		m.log = nil
+		return tea.Sequence(func() tea.Msg { return lockedMsg{err: log.Close(audit.LockExit)} }, tea.Quit)
+	}
+	return tea.Quit
+}
+
+func (m *Model) fail(err error) tea.Cmd {
+	m.err = err
+	m.state = StateError
+	return nil
+}
+
+// View renders the current page.
+func (m *Model) View() tea.View {
+	var s string
+	switch m.state {
+	case StateLocked, StateUnlocking:
+		s = m.unlock.View()
+	case StateBrowsing:
+		s = m.browse.View()
+	case StateAuditing:
+		s = m.auditor.View()
+	case StateError:
+		s = m.errorView()
+	}
+	v := tea.NewView(s)
+	v.AltScreen = true
+	v.MouseMode = tea.MouseModeCellMotion
+	v.WindowTitle = "coffer"
+	return v
+}
+
+func (m *Model) errorView() string {
+	st := m.c.Styles
+	lines := []string{"", "  " + st.Error.Render("coffer stopped"), ""}
+	for _, l := range common.Wrap(sanitize.Line(m.err.Error()), m.c.Width-4) {
+		lines = append(lines, "  "+l)
+	}
+	var te *vault.TamperError
+	if errors.As(m.err, &te) {
+		lines = append(lines, "", "  "+st.Dim.Render("the vault folder was changed outside coffer; run 'coffer verify DIR'"))
+	}
+	lines = append(lines, "", "  "+st.Dim.Render("q quit"))
+	return common.Box(lines, m.c.Width, m.c.Height)
+}
+
+// AuditorOptions configure the auditor's screen.
+type AuditorOptions struct {
+	Dir        string
+	Identities []age.Identity // the auditor's: they open the trail, not the vault
+	NoColor    bool
+	Location   *time.Location
+}
+
+// NewAuditor returns the root model in the auditing state.
+func NewAuditor(opt AuditorOptions) *Model {
+	m := New(Options{Dir: opt.Dir, NoColor: opt.NoColor, Location: opt.Location})
+	m.state = StateAuditing
+	m.auditor = auditor.New(m.c, opt.Dir, opt.Identities, m.opt.Location)
+	m.auditor.SetSize(m.c)
+	return m
+}

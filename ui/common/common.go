@@ -1,0 +1,119 @@
+// Package common holds what every page and component of the TUI shares:
+// the window size, the styles and the key map, and the few text helpers
+// that keep untrusted strings safe and inside their cells.
+package common
+
+import (
+	"strings"
+
+	"github.com/charmbracelet/x/ansi"
+
+	"coffer/ui/keymap"
+	"coffer/ui/sanitize"
+	"coffer/ui/styles"
+)
+
+// Common is passed by value to every component's SetSize.
+type Common struct {
+	Width, Height int
+	Styles        styles.Styles
+	Keys          keymap.KeyMap
+}
+
+// New returns a Common with default keys and dark styles.
+func New(noColor bool) Common {
+	return Common{Styles: styles.New(true, noColor), Keys: keymap.Default()}
+}
+
+// Fit makes a single line of untrusted text safe and exactly w cells wide:
+// sanitized, truncated by display width with an ellipsis, padded with
+// spaces.
+func Fit(s string, w int) string {
+	return Pad(Trunc(sanitize.Line(s), w), w)
+}
+
+// Trunc cuts an already safe line to at most w display cells. It is
+// escape-aware, so styled text may be passed.
+func Trunc(s string, w int) string {
+	if w <= 0 {
+		return ""
+	}
+	if ansi.StringWidth(s) <= w {
+		return s
+	}
+	return ansi.Truncate(s, w, "…")
+}
+
+// Pad pads a safe line with spaces to w cells.
+func Pad(s string, w int) string {
+	n := ansi.StringWidth(s)
+	if n >= w {
+		return s
+	}
+	return s + strings.Repeat(" ", w-n)
+}
+
+// Wrap splits already sanitized text into lines of at most w cells,
+// breaking at spaces where it can and anywhere when a word is too long.
+func Wrap(s string, w int) []string {
+	if w < 1 {
+		w = 1
+	}
+	var out []string
+	for _, para := range strings.Split(s, "\n") {
+		para = strings.ReplaceAll(para, "\t", "    ")
+		if para == "" {
+			out = append(out, "")
+			continue
+		}
+		out = append(out, strings.Split(ansi.Hardwrap(ansi.Wordwrap(para, w, ""), w, true), "\n")...)
+	}
+	return out
+}
+
+// Box fits a block of lines into exactly w×h cells: each line truncated
+// and padded, missing lines blank, extra lines dropped.
+func Box(lines []string, w, h int) string {
+	var b strings.Builder
+	for i := range h {
+		if i > 0 {
+			b.WriteByte('\n')
+		}
+		if i < len(lines) {
+			b.WriteString(Pad(Trunc(lines[i], w), w))
+		} else {
+			b.WriteString(strings.Repeat(" ", w))
+		}
+	}
+	return b.String()
+}
+
+// JoinColumns puts blocks of equal height and exact widths side by side
+// with a separator, line by line (no width measuring: the blocks come
+// from Box).
+func JoinColumns(sep string, blocks ...string) string {
+	cols := make([][]string, len(blocks))
+	h := 0
+	for i, b := range blocks {
+		cols[i] = strings.Split(b, "\n")
+		h = max(h, len(cols[i]))
+	}
+	var b strings.Builder
+	for y := range h {
+		if y > 0 {
+			b.WriteByte('\n')
+		}
+		for i, c := range cols {
+			if i > 0 {
+				b.WriteString(sep)
+			}
+			if y < len(c) {
+				b.WriteString(c[y])
+			}
+		}
+	}
+	return b.String()
+}
+
+// Width is the display width of a line (escape-aware).
+func Width(s string) int { return ansi.StringWidth(s) }

@@ -1,0 +1,83 @@
+package ui_test
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"coffer/ui"
+	"coffer/ui/internal/fixture"
+	"coffer/vault"
+)
+
+func reviewer(t *testing.T, f *fixture.Vault, w, h int) *driver {
+	t.Helper()
+	man, err := vault.ReadManifest(f.Dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	k := f.Key()
+	m := ui.New(ui.Options{Dir: f.Dir, Manifest: man, Key: &k, KeyHint: "identity rita.key", NoColor: true, Location: time.UTC})
+	return newDriver(t, m, w, h)
+}
+
+// TestGolden renders every screen at 80×24 and 160×50 (ANSI stripped).
+func TestGolden(t *testing.T) {
+	f := fixture.New(t, "", fixture.Messages())
+	screens := []struct {
+		name string
+		do   func(d *driver)
+	}{
+		{"unlock", func(d *driver) {}},
+		{"browse", func(d *driver) { d.keys("enter", "enter") }},
+		{"conversations-sorted", func(d *driver) { d.keys("enter", "s", "s", "j") }},
+		{"detail", func(d *driver) { d.keys("enter", "enter", "k", "k", "enter") }},
+		{"search-input", func(d *driver) { d.keys("enter", "/"); d.typeText("halden") }},
+		{"search-results", func(d *driver) { d.keys("enter", "/"); d.typeText("halden"); d.keys("enter") }},
+		{"search-in-context", func(d *driver) { d.keys("enter", "/"); d.typeText("halden"); d.keys("enter", "j", "enter") }},
+		{"query-error", func(d *driver) { d.keys("enter", "/"); d.typeText("lunch (report"); d.keys("enter") }},
+		{"tag-picker", func(d *driver) { d.keys("enter", "enter", "t"); d.typeText("sus") }},
+		{"tagged", func(d *driver) { d.keys("enter", "enter", "t"); d.typeText("suspicious"); d.keys("enter") }},
+		{"tag-all-confirm", func(d *driver) {
+			d.keys("enter", "/")
+			d.typeText("halden")
+			d.keys("enter", "A")
+			d.typeText("halden-review")
+			d.keys("enter")
+		}},
+		{"tags-pane", func(d *driver) {
+			d.keys("enter", "enter", "t")
+			d.typeText("suspicious")
+			d.keys("enter", "#")
+		}},
+		{"help", func(d *driver) { d.keys("enter", "?") }},
+		{"locked", func(d *driver) { d.keys("enter", "ctrl+l") }},
+	}
+	for _, size := range [][2]int{{80, 24}, {160, 50}} {
+		for _, sc := range screens {
+			name := fmt.Sprintf("%s-%dx%d", sc.name, size[0], size[1])
+			t.Run(name, func(t *testing.T) {
+				d := reviewer(t, f, size[0], size[1])
+				sc.do(d)
+				got := normalise(d.screen())
+				checkSize(t, got, size[0], size[1])
+				golden(t, name, got)
+				d.send(keyMsg("ctrl+c"))
+			})
+		}
+	}
+}
+
+func checkSize(t *testing.T, s string, w, h int) {
+	t.Helper()
+	lines := strings.Split(s, "\n")
+	if len(lines) != h {
+		t.Errorf("screen has %d lines, want %d", len(lines), h)
+	}
+	for i, l := range lines {
+		if n := len([]rune(l)); n > w && ansiWidth(l) > w {
+			t.Errorf("line %d is %d cells wide, want ≤ %d: %q", i, ansiWidth(l), w, l)
+		}
+	}
+}

@@ -1,0 +1,93 @@
+// Package keymap holds every key binding of the TUI. The help screen and
+// the status-bar hints are generated from these bindings, so what the
+// help says is what the keys do.
+package keymap
+
+import "charm.land/bubbles/v2/key"
+
+// KeyMap is the reviewer's and the auditor's bindings.
+type KeyMap struct {
+	Up, Down, Top, Bottom, HalfDown, HalfUp, PageDown, PageUp key.Binding
+
+	NextPane, Open, Back, Quit, Help, Lock key.Binding
+
+	Search, NextHit, PrevHit key.Binding
+	Sort, Filter             key.Binding
+
+	Tag, Untag, TagAll, TagsPane key.Binding
+
+	Confirm, Cancel key.Binding
+}
+
+// Default returns the bindings described in the README.
+func Default() KeyMap {
+	b := func(keys []string, help, desc string) key.Binding {
+		return key.NewBinding(key.WithKeys(keys...), key.WithHelp(help, desc))
+	}
+	return KeyMap{
+		Up:       b([]string{"k", "up"}, "k/↑", "up"),
+		Down:     b([]string{"j", "down"}, "j/↓", "down"),
+		Top:      b([]string{"g", "home"}, "g", "first"),
+		Bottom:   b([]string{"G", "end"}, "G", "last"),
+		HalfDown: b([]string{"ctrl+d"}, "ctrl+d", "half page down"),
+		HalfUp:   b([]string{"ctrl+u"}, "ctrl+u", "half page up"),
+		PageDown: b([]string{"pgdown"}, "pgdn", "page down"),
+		PageUp:   b([]string{"pgup"}, "pgup", "page up"),
+
+		NextPane: b([]string{"tab", "shift+tab"}, "tab", "next pane"),
+		Open:     b([]string{"enter"}, "enter", "open"),
+		Back:     b([]string{"esc"}, "esc", "back"),
+		Quit:     b([]string{"q", "ctrl+c"}, "q", "back/quit"),
+		Help:     b([]string{"?"}, "?", "help"),
+		Lock:     b([]string{"ctrl+l"}, "ctrl+l", "lock now"),
+
+		Search:  b([]string{"/"}, "/", "search"),
+		NextHit: b([]string{"n"}, "n", "next hit"),
+		PrevHit: b([]string{"N"}, "N", "previous hit"),
+		Sort:    b([]string{"s"}, "s", "sort conversations"),
+		Filter:  b([]string{"f"}, "f", "filter conversations"),
+
+		Tag:      b([]string{"t"}, "t", "tag message"),
+		Untag:    b([]string{"T"}, "T", "remove tag"),
+		TagAll:   b([]string{"A"}, "A", "tag all results"),
+		TagsPane: b([]string{"#"}, "#", "tags pane"),
+
+		Confirm: b([]string{"y", "enter"}, "y", "confirm"),
+		Cancel:  b([]string{"n", "esc"}, "n", "cancel"),
+	}
+}
+
+// ShortHelp is the status-bar hint.
+func (k KeyMap) ShortHelp() []key.Binding {
+	return []key.Binding{k.Search, k.NextPane, k.Tag, k.Help, k.Quit}
+}
+
+// FullHelp is the help screen, by theme.
+func (k KeyMap) FullHelp() [][]key.Binding {
+	return [][]key.Binding{
+		{k.Up, k.Down, k.Top, k.Bottom, k.HalfDown, k.HalfUp, k.PageDown, k.PageUp},
+		{k.NextPane, k.Open, k.Back, k.Quit, k.Help, k.Lock, k.Sort, k.Filter},
+		{k.Search, k.NextHit, k.PrevHit, k.Tag, k.Untag, k.TagAll, k.TagsPane},
+	}
+}
+
+// Cheatsheet renders FullHelp as plain lines ("key  description"), for
+// the help overlay and for documentation.
+func (k KeyMap) Cheatsheet() []string {
+	var out []string
+	for _, group := range k.FullHelp() {
+		for _, b := range group {
+			h := b.Help()
+			out = append(out, padRight(h.Key, 8)+"  "+h.Desc)
+		}
+		out = append(out, "")
+	}
+	return out[:len(out)-1]
+}
+
+func padRight(s string, n int) string {
+	for len([]rune(s)) < n {
+		s += " "
+	}
+	return s
+}

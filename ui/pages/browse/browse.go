@@ -1,0 +1,880 @@
+// Package browse is the reviewer's main screen: conversations (or tags)
+// on the left, the open conversation or the search results on the right,
+// and the overlays (detail, help, tag picker, confirmation) above them.
+//
+// Content reaches this page only in viewedMsg and detailMsg, which the
+// session sends after the audit record is durable. Until then a message
+// is drawn as a placeholder; if the record fails, as an error.
+package browse
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	"charm.land/bubbles/v2/key"
+	"charm.land/bubbles/v2/textinput"
+	tea "charm.land/bubbletea/v2"
+
+	"coffer/index"
+	"coffer/ui/common"
+	"coffer/ui/components/list"
+	"coffer/ui/components/msgpane"
+	"coffer/ui/components/picker"
+	"coffer/ui/sanitize"
+	"coffer/ui/session"
+	"coffer/vault"
+)
+
+// searchLimit is how many hits a search lists (the total is always
+// counted); tag-all works on every hit.
+const searchLimit = 500
+
+type pane int
+
+const (
+	paneLeft pane = iota
+	paneRight
+)
+
+type leftMode int
+
+const (
+	leftConvs leftMode = iota
+	leftTags
+)
+
+type rightMode int
+
+const (
+	rightConversation rightMode = iota
+	rightResults
+)
+
+type overlay int
+
+const (
+	overlayNone overlay = iota
+	overlayDetail
+	overlayHelp
+	overlayPicker
+	overlayConfirm
+	overlaySearch
+	overlayFilter
+)
+
+// Conversation sort orders, cycled with s.
+var sortNames = []string{"last activity", "title", "messages"}
+
+// Model is the browse page. It is used through a pointer: the list
+// components render through closures over it.
+type Model struct {
+	c    common.Common
+	sess *session.Session
+	loc  *time.Location
+
+	ix      *index.Index
+	ixProg  index.Progress
+	ixReady bool
+	ixErr   error
+	cancel  context.CancelFunc
+
+	tags      map[string][]string
+	tagCounts []vault.Count
+
+	focus pane
+	left  leftMode
+	right rightMode
+
+	order   []int // conversations shown, as indices into sess.Convs
+	sortBy  int
+	filter  string
+	convs   list.Model
+	tagList list.Model
+
+	conv int // the open conversation, -1 for none
+	msgs msgpane.Model
+
+	// Content recorded for the current context (an open conversation, or
+	// a result list); ctx changes with the context, so late replies for
+	// an old one are dropped.
+	ctx     int
+	shown   map[string]*vault.Message
+	pending map[string]bool
+	viewErr error
+
+	input   textinput.Model
+	history []string
+	histPos int
+	seq     int
+	res     *session.Results
+	hits    list.Model
+	hitPos  int // the hit opened in context, for n/N
+	hitHL   map[string][]index.Span
+	qErr    error
+	busy    bool
+
+	overlay     overlay
+	detailID    string
+	detail      *vault.Message
+	detailErr   error
+	detailTop   int
+	picker      picker.Model
+	pickAdd     bool
+	pickAll     bool
+	pickIDs     []string
+	confirmTag  string
+	confirmIDs  []string
+	filterInput textinput.Model
+
+	status    string
+	statusErr bool
+}
+
+// New returns the page for a loaded session, with the index build under
+// way once Init's command runs.
+func New(c common.Common, s *session.Session, loc *time.Location) *Model {
+	if loc == nil {
+		loc = time.Local
+	}
+	m := &Model{c: c, sess: s, loc: loc, conv: -1, shown: map[string]*vault.Message{}, pending: map[string]bool{}}
+	m.tags = s.Tags()
+	m.convs = list.New(c, 2, m.renderConv)
+	m.convs.Empty = "no conversations"
+	m.tagList = list.New(c, 1, m.renderTag)
+	m.tagList.Empty = "no tags yet: t tags a message"
+	m.hits = list.New(c, 2, m.renderHit)
+	m.hits.Empty = "no matches"
+	m.msgs = msgpane.New(c, m.renderMessage)
+	m.msgs.Empty = "select a conversation (enter)"
+	m.input = newInput(c, "/ ")
+	m.filterInput = newInput(c, "filter> ")
+	m.recount()
+	m.applyOrder()
+	m.focusPane(paneLeft)
+	return m
+}
+
+func newInput(c common.Common, prompt string) textinput.Model {
+	ti := textinput.New()
+	ti.Prompt = prompt
+	ti.CharLimit = 1024
+	st := textinput.DefaultStyles(c.Styles.Dark)
+	st.Cursor.Blink = false
+	ti.SetStyles(st)
+	return ti
+}
+
+// Init starts indexing.
+func (m *Model) Init() tea.Cmd {
+	ctx, cancel := context.WithCancel(context.Background())
+	m.cancel = cancel
+	return startIndex(ctx, m.sess)
+}
+
+// Close stops indexing and hands back the index for the session to drop.
+func (m *Model) Close() *index.Index {
+	if m.cancel != nil {
+		m.cancel()
+	}
+	ix := m.ix
+	m.ix, m.shown, m.detail, m.res, m.tags = nil, nil, nil, nil, nil
+	return ix
+}
+
+// Searching reports whether the search box is open.
+func (m *Model) Searching() bool { return m.overlay == overlaySearch }
+
+// IndexReady reports whether the text index is complete.
+func (m *Model) IndexReady() bool { return m.ixReady }
+
+// SetSize lays the page out.
+func (m *Model) SetSize(c common.Common) {
+	m.c = c
+	lw, rw, bh := m.layout()
+	m.convs.SetSize(c, lw, bh-1)
+	m.tagList.SetSize(c, lw, bh-1)
+	m.msgs.SetSize(c, rw, bh-1)
+	m.hits.SetSize(c, rw, max(bh-1-m.facetLines(), 1))
+	m.input.SetWidth(max(rw-4, 10))
+	m.filterInput.SetWidth(max(lw-10, 5))
+}
+
+// layout returns the left and right pane widths and the body height.
+func (m *Model) layout() (int, int, int) {
+	w := m.c.Width
+	lw := max(min(w*32/100, 44), 20)
+	if w < 50 {
+		lw = w / 2
+	}
+	return lw, max(w-lw-1, 1), max(m.c.Height-2, 2)
+}
+
+func (m *Model) facetLines() int {
+	if m.res == nil || m.res.Facet == nil {
+		return 1
+	}
+	if m.c.Height >= 40 {
+		return 4
+	}
+	return 2
+}
+
+func (m *Model) recount() {
+	counts := map[string]int{}
+	for _, ts := range m.tags {
+		for _, t := range ts {
+			counts[t]++
+		}
+	}
+	m.tagCounts = m.tagCounts[:0]
+	for t, n := range counts {
+		m.tagCounts = append(m.tagCounts, vault.Count{Name: t, Count: n})
+	}
+	sort.Slice(m.tagCounts, func(i, j int) bool { return m.tagCounts[i].Name < m.tagCounts[j].Name })
+	m.tagList.SetLen(len(m.tagCounts))
+}
+
+func (m *Model) tagNames() []string {
+	out := make([]string, len(m.tagCounts))
+	for i, c := range m.tagCounts {
+		out[i] = c.Name
+	}
+	return out
+}
+
+// applyOrder sorts and filters the conversation list.
+func (m *Model) applyOrder() {
+	cs := m.sess.Convs
+	m.order = m.order[:0]
+	f := strings.ToLower(m.filter)
+	for i := range cs {
+		if f != "" {
+			hay := strings.ToLower(cs[i].Title + " " + cs[i].Source + " " + strings.Join(cs[i].Participants, " "))
+			if !strings.Contains(hay, f) {
+				continue
+			}
+		}
+		m.order = append(m.order, i)
+	}
+	sort.SliceStable(m.order, func(a, b int) bool {
+		x, y := &cs[m.order[a]], &cs[m.order[b]]
+		switch m.sortBy {
+		case 1:
+			return strings.ToLower(x.Title) < strings.ToLower(y.Title)
+		case 2:
+			return len(x.IDs) > len(y.IDs)
+		}
+		return x.Last.After(y.Last)
+	})
+	m.convs.SetLen(len(m.order))
+}
+
+func (m *Model) focusPane(p pane) {
+	m.focus = p
+	m.convs.Focused = p == paneLeft
+	m.tagList.Focused = p == paneLeft
+	m.msgs.Focused = p == paneRight
+	m.hits.Focused = p == paneRight
+}
+
+// newContext forgets what was recorded for the previous context: what
+// is drawn next is recorded again.
+func (m *Model) newContext() {
+	m.ctx++
+	m.shown = map[string]*vault.Message{}
+	m.pending = map[string]bool{}
+	m.viewErr = nil
+	m.msgs.Invalidate()
+}
+
+// openConv opens conversation ci with the cursor on message pos (-1: the
+// newest).
+func (m *Model) openConv(ci, pos int) {
+	m.newContext()
+	m.conv = ci
+	m.right = rightConversation
+	c := &m.sess.Convs[ci]
+	m.msgs.SetItems(len(c.IDs), c.Times, m.loc)
+	if pos >= 0 {
+		m.msgs.Select(pos)
+	}
+}
+
+// selectedIDs is what t and T act on: the message under the cursor.
+func (m *Model) selectedID() string {
+	switch m.right {
+	case rightConversation:
+		if m.conv >= 0 && m.msgs.Cursor() >= 0 {
+			return m.sess.Convs[m.conv].IDs[m.msgs.Cursor()]
+		}
+	case rightResults:
+		if m.res != nil && m.hits.Cursor() >= 0 {
+			return m.res.Hits[m.hits.Cursor()].ID
+		}
+	}
+	return ""
+}
+
+// requestViews records the messages on screen that are not recorded yet.
+func (m *Model) requestViews() tea.Cmd {
+	var ids []string
+	conv := ""
+	switch m.right {
+	case rightConversation:
+		if m.conv < 0 {
+			return nil
+		}
+		c := &m.sess.Convs[m.conv]
+		from, to := m.msgs.Visible()
+		for _, id := range c.IDs[from:to] {
+			if m.shown[id] == nil && !m.pending[id] {
+				ids = append(ids, id)
+			}
+		}
+		conv = c.ID
+	case rightResults:
+		if m.res == nil {
+			return nil
+		}
+		from, to := m.hits.Visible()
+		for _, h := range m.res.Hits[from:to] {
+			if m.shown[h.ID] == nil && !m.pending[h.ID] {
+				ids = append(ids, h.ID)
+			}
+		}
+	}
+	if len(ids) == 0 || m.viewErr != nil {
+		return nil
+	}
+	for _, id := range ids {
+		m.pending[id] = true
+	}
+	return viewCmd(m.sess, m.ctx, conv, ids)
+}
+
+func (m *Model) setStatus(s string, isErr bool) {
+	m.status, m.statusErr = s, isErr
+}
+
+// Update handles one message.
+func (m *Model) Update(msg tea.Msg) tea.Cmd {
+	cmd := m.update(msg)
+	return tea.Batch(cmd, m.requestViews())
+}
+
+func (m *Model) update(msg tea.Msg) tea.Cmd {
+	switch msg := msg.(type) {
+	case ixMsg:
+		if msg.ix != nil {
+			m.ix = msg.ix
+		}
+		m.ixProg = msg.prog
+		if msg.done {
+			m.ixReady = msg.err == nil
+			m.ixErr = msg.err
+			if msg.err != nil && msg.err != context.Canceled {
+				m.setStatus("indexing failed: "+msg.err.Error(), true)
+			}
+			return nil
+		}
+		return listenIndex(msg.ch)
+	case viewedMsg:
+		if msg.ctx != m.ctx {
+			return nil
+		}
+		for _, id := range msg.ids {
+			delete(m.pending, id)
+		}
+		if msg.err != nil {
+			m.viewErr = msg.err
+			m.setStatus(msg.err.Error(), true)
+			m.msgs.Invalidate()
+			return nil
+		}
+		for i, id := range msg.ids {
+			m.shown[id] = msg.msgs[i]
+			if p, ok := m.sess.Places[id]; ok && p.Conv == m.conv {
+				m.msgs.InvalidateItem(p.Pos)
+				m.msgs.InvalidateItem(p.Pos + 1) // a reply below may quote it
+			}
+		}
+		m.msgs.Select(m.msgs.Cursor()) // heights changed: keep the cursor in view
+		return nil
+	case detailMsg:
+		if msg.id == m.detailID {
+			m.detail, m.detailErr = msg.msg, msg.err
+		}
+		return nil
+	case searchMsg:
+		if msg.seq != m.seq {
+			return nil
+		}
+		m.busy = false
+		if msg.err != nil {
+			m.qErr = msg.err
+			m.overlay = overlaySearch
+			return m.input.Focus()
+		}
+		m.qErr = nil
+		m.res = msg.res
+		m.hitHL = map[string][]index.Span{}
+		for _, h := range m.res.Hits {
+			m.hitHL[h.ID] = h.Highlights
+		}
+		m.newContext()
+		m.right = rightResults
+		m.hits.SetLen(len(m.res.Hits))
+		m.hits.Select(0)
+		m.hitPos = -1
+		m.SetSize(m.c)
+		m.focusPane(paneRight)
+		m.setStatus(fmt.Sprintf("%d matches for %s", m.res.Total, sanitize.Line(m.res.Query)), false)
+		return nil
+	case allHitsMsg:
+		if msg.err != nil {
+			m.setStatus(msg.err.Error(), true)
+			return nil
+		}
+		m.confirmTag, m.confirmIDs = msg.tag, msg.ids
+		m.overlay = overlayConfirm
+		return nil
+	case taggedMsg:
+		if msg.err != nil {
+			m.setStatus("tag not changed: "+msg.err.Error(), true)
+			return nil
+		}
+		for id, ts := range msg.tags {
+			if len(ts) == 0 {
+				delete(m.tags, id)
+			} else {
+				m.tags[id] = ts
+			}
+		}
+		m.recount()
+		m.msgs.Invalidate()
+		verb := "tagged"
+		if !msg.add {
+			verb = "untagged"
+		}
+		m.setStatus(fmt.Sprintf("%s %d message(s): %s", verb, len(msg.tags), sanitize.Line(msg.tag)), false)
+		return nil
+	case tea.MouseWheelMsg:
+		return m.wheel(msg)
+	case tea.MouseClickMsg:
+		return m.click(msg)
+	case tea.PasteMsg:
+		return m.updateOverlayInput(msg)
+	case tea.KeyPressMsg:
+		return m.key(msg)
+	}
+	return nil
+}
+
+func (m *Model) updateOverlayInput(msg tea.Msg) tea.Cmd {
+	var cmd tea.Cmd
+	switch m.overlay {
+	case overlaySearch:
+		m.input, cmd = m.input.Update(msg)
+	case overlayFilter:
+		m.filterInput, cmd = m.filterInput.Update(msg)
+		m.filter = m.filterInput.Value()
+		m.applyOrder()
+	case overlayPicker:
+		m.picker, cmd = m.picker.Update(msg)
+	}
+	return cmd
+}
+
+func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
+	k := m.c.Keys
+	m.status, m.statusErr = "", false
+	switch m.overlay {
+	case overlaySearch:
+		return m.searchKey(msg)
+	case overlayFilter:
+		switch msg.String() {
+		case "enter", "esc":
+			m.overlay = overlayNone
+			m.filterInput.Blur()
+			return nil
+		}
+		return m.updateOverlayInput(msg)
+	case overlayPicker:
+		switch msg.String() {
+		case "esc":
+			m.overlay = overlayNone
+			return nil
+		case "enter":
+			tag := m.picker.Value()
+			if err := vault.ValidTag(tag); err != nil {
+				m.setStatus(err.Error(), true)
+				return nil
+			}
+			m.overlay = overlayNone
+			if m.pickAll {
+				return allHitsCmd(m.sess, m.ix, m.res.Query, tag)
+			}
+			return tagCmd(m.sess, m.ix, m.pickAdd, tag, m.pickIDs)
+		}
+		return m.updateOverlayInput(msg)
+	case overlayConfirm:
+		switch msg.String() {
+		case "y", "Y", "enter":
+			m.overlay = overlayNone
+			ids := m.confirmIDs
+			m.confirmIDs = nil
+			return tagCmd(m.sess, m.ix, true, m.confirmTag, ids)
+		case "n", "N", "esc", "q":
+			m.overlay = overlayNone
+			m.confirmIDs = nil
+			m.setStatus("nothing tagged", false)
+		}
+		return nil
+	case overlayDetail:
+		switch {
+		case key.Matches(msg, k.Down):
+			m.detailTop++
+		case key.Matches(msg, k.Up):
+			m.detailTop = max(m.detailTop-1, 0)
+		case key.Matches(msg, k.HalfDown, k.PageDown):
+			m.detailTop += m.c.Height / 2
+		case key.Matches(msg, k.HalfUp, k.PageUp):
+			m.detailTop = max(m.detailTop-m.c.Height/2, 0)
+		case key.Matches(msg, k.Top):
+			m.detailTop = 0
+		case key.Matches(msg, k.Tag):
+			return m.openPicker(true)
+		case key.Matches(msg, k.Untag):
+			return m.openPicker(false)
+		case key.Matches(msg, k.Back, k.Quit, k.Open):
+			m.overlay = overlayNone
+			m.detail, m.detailErr = nil, nil
+		}
+		return nil
+	case overlayHelp:
+		m.overlay = overlayNone
+		return nil
+	}
+
+	switch {
+	case key.Matches(msg, k.Quit), key.Matches(msg, k.Back):
+		return m.back(key.Matches(msg, k.Quit))
+	case key.Matches(msg, k.Help):
+		m.overlay = overlayHelp
+	case key.Matches(msg, k.NextPane):
+		m.focusPane(1 - m.focus)
+	case key.Matches(msg, k.Search):
+		m.overlay = overlaySearch
+		m.qErr = nil
+		m.histPos = len(m.history)
+		m.input.SetValue("")
+		return m.input.Focus()
+	case key.Matches(msg, k.NextHit):
+		return m.jumpHit(+1)
+	case key.Matches(msg, k.PrevHit):
+		return m.jumpHit(-1)
+	case key.Matches(msg, k.TagsPane):
+		if m.left == leftConvs {
+			m.left = leftTags
+		} else {
+			m.left = leftConvs
+		}
+		m.focusPane(paneLeft)
+	case key.Matches(msg, k.Sort):
+		m.sortBy = (m.sortBy + 1) % len(sortNames)
+		m.applyOrder()
+		m.setStatus("conversations by "+sortNames[m.sortBy], false)
+	case key.Matches(msg, k.Filter):
+		m.left = leftConvs
+		m.overlay = overlayFilter
+		m.filterInput.SetValue(m.filter)
+		return m.filterInput.Focus()
+	case key.Matches(msg, k.Tag):
+		return m.openPicker(true)
+	case key.Matches(msg, k.Untag):
+		return m.openPicker(false)
+	case key.Matches(msg, k.TagAll):
+		if m.res == nil || m.res.Total == 0 {
+			m.setStatus("tag all works on search results: search first (/)", true)
+			return nil
+		}
+		var cmd tea.Cmd
+		m.picker, cmd = picker.New(m.c, fmt.Sprintf("Tag all %d results of %s", m.res.Total, sanitize.Line(m.res.Query)), m.tagNames())
+		m.pickAll, m.pickAdd = true, true
+		m.overlay = overlayPicker
+		return cmd
+	case key.Matches(msg, k.Open):
+		return m.open()
+	default:
+		m.move(msg)
+	}
+	return nil
+}
+
+func (m *Model) back(quit bool) tea.Cmd {
+	switch {
+	case m.right == rightConversation && m.res != nil && m.hitPos >= 0:
+		// Back from a hit opened in context to the results.
+		m.newContext()
+		m.right = rightResults
+		m.focusPane(paneRight)
+	case m.right == rightResults:
+		m.newContext()
+		m.res = nil
+		m.right = rightConversation
+		if m.conv >= 0 {
+			m.openConv(m.conv, m.msgs.Cursor())
+		}
+		m.SetSize(m.c)
+	case m.focus == paneRight:
+		m.focusPane(paneLeft)
+	case m.left == leftTags:
+		m.left = leftConvs
+	case quit:
+		return func() tea.Msg { return QuitMsg{} }
+	}
+	return nil
+}
+
+func (m *Model) move(msg tea.KeyPressMsg) {
+	k := m.c.Keys
+	type mover interface {
+		Move(int)
+		Select(int)
+	}
+	var l mover
+	page := 10
+	switch {
+	case m.focus == paneLeft && m.left == leftConvs:
+		l, page = &m.convs, m.convs.Page()
+	case m.focus == paneLeft:
+		l, page = &m.tagList, m.tagList.Page()
+	case m.right == rightResults:
+		l, page = &m.hits, m.hits.Page()
+	default:
+		switch {
+		case key.Matches(msg, k.Up):
+			m.msgs.Move(-1)
+		case key.Matches(msg, k.Down):
+			m.msgs.Move(1)
+		case key.Matches(msg, k.Top):
+			m.msgs.Top()
+		case key.Matches(msg, k.Bottom):
+			m.msgs.Bottom()
+		case key.Matches(msg, k.HalfDown, k.PageDown):
+			m.msgs.HalfPage(1)
+		case key.Matches(msg, k.HalfUp, k.PageUp):
+			m.msgs.HalfPage(-1)
+		}
+		return
+	}
+	switch {
+	case key.Matches(msg, k.Up):
+		l.Move(-1)
+	case key.Matches(msg, k.Down):
+		l.Move(1)
+	case key.Matches(msg, k.Top):
+		l.Select(0)
+	case key.Matches(msg, k.Bottom):
+		l.Select(1 << 30)
+	case key.Matches(msg, k.HalfDown):
+		l.Move(max(page/2, 1))
+	case key.Matches(msg, k.HalfUp):
+		l.Move(-max(page/2, 1))
+	case key.Matches(msg, k.PageDown):
+		l.Move(page)
+	case key.Matches(msg, k.PageUp):
+		l.Move(-page)
+	}
+}
+
+func (m *Model) open() tea.Cmd {
+	switch {
+	case m.focus == paneLeft && m.left == leftConvs:
+		if i := m.convs.Cursor(); i >= 0 {
+			m.res, m.hitPos = nil, -1
+			m.openConv(m.order[i], -1)
+			m.SetSize(m.c)
+			m.focusPane(paneRight)
+		}
+	case m.focus == paneLeft:
+		if i := m.tagList.Cursor(); i >= 0 {
+			return m.runSearch(session.TagQuery(m.tagCounts[i].Name))
+		}
+	case m.right == rightResults:
+		if i := m.hits.Cursor(); i >= 0 {
+			m.openHit(i)
+		}
+	case m.right == rightConversation:
+		if id := m.selectedID(); id != "" {
+			m.overlay = overlayDetail
+			m.detailID, m.detail, m.detailErr, m.detailTop = id, nil, nil, 0
+			return detailCmd(m.sess, id)
+		}
+	}
+	return nil
+}
+
+// openHit opens search hit i in its conversation, in context.
+func (m *Model) openHit(i int) {
+	p, ok := m.sess.Places[m.res.Hits[i].ID]
+	if !ok {
+		return
+	}
+	m.hitPos = i
+	m.hits.Select(i)
+	m.openConv(p.Conv, p.Pos)
+	m.focusPane(paneRight)
+	m.setStatus(fmt.Sprintf("hit %d of %d · n/N next/previous · q back to results", i+1, len(m.res.Hits)), false)
+}
+
+func (m *Model) jumpHit(d int) tea.Cmd {
+	if m.res == nil || len(m.res.Hits) == 0 {
+		m.setStatus("no search results: search first (/)", true)
+		return nil
+	}
+	i := m.hitPos + d
+	if m.hitPos < 0 {
+		i = max(m.hits.Cursor(), 0)
+	}
+	if i < 0 || i >= len(m.res.Hits) {
+		m.setStatus("no more hits", true)
+		return nil
+	}
+	m.openHit(i)
+	return nil
+}
+
+func (m *Model) openPicker(add bool) tea.Cmd {
+	id := m.selectedID()
+	if id == "" {
+		m.setStatus("select a message first", true)
+		return nil
+	}
+	opts := m.tagNames()
+	title := "Tag this message"
+	if !add {
+		opts = m.tags[id]
+		title = "Remove a tag from this message"
+		if len(opts) == 0 {
+			m.setStatus("this message has no tags", true)
+			return nil
+		}
+	}
+	var cmd tea.Cmd
+	m.picker, cmd = picker.New(m.c, title, opts)
+	m.pickAdd, m.pickAll, m.pickIDs = add, false, []string{id}
+	m.overlay = overlayPicker
+	return cmd
+}
+
+func (m *Model) searchKey(msg tea.KeyPressMsg) tea.Cmd {
+	switch msg.String() {
+	case "esc":
+		m.overlay = overlayNone
+		m.input.Blur()
+		return nil
+	case "enter":
+		q := strings.TrimSpace(m.input.Value())
+		if q == "" {
+			return nil
+		}
+		return m.runSearch(q)
+	case "up":
+		if m.histPos > 0 {
+			m.histPos--
+			m.input.SetValue(m.history[m.histPos])
+			m.input.CursorEnd()
+		}
+		return nil
+	case "down":
+		if m.histPos < len(m.history)-1 {
+			m.histPos++
+			m.input.SetValue(m.history[m.histPos])
+		} else {
+			m.histPos = len(m.history)
+			m.input.SetValue("")
+		}
+		return nil
+	}
+	m.qErr = nil
+	return m.updateOverlayInput(msg)
+}
+
+// runSearch records the query in the (in-memory) history and runs it.
+func (m *Model) runSearch(q string) tea.Cmd {
+	if m.ix == nil {
+		m.setStatus("search starts when indexing does: a moment", true)
+		return nil
+	}
+	if i := slices.Index(m.history, q); i >= 0 {
+		m.history = slices.Delete(m.history, i, i+1)
+	}
+	m.history = append(m.history, q)
+	m.histPos = len(m.history)
+	m.overlay = overlayNone
+	m.input.Blur()
+	m.input.SetValue(q)
+	m.seq++
+	m.busy = true
+	return searchCmd(m.sess, m.ix, m.seq, q)
+}
+
+func (m *Model) wheel(msg tea.MouseWheelMsg) tea.Cmd {
+	lw, _, _ := m.layout()
+	d := 0
+	switch msg.Button {
+	case tea.MouseWheelUp:
+		d = -3
+	case tea.MouseWheelDown:
+		d = 3
+	default:
+		return nil
+	}
+	switch {
+	case m.overlay == overlayDetail:
+		m.detailTop = max(m.detailTop+d, 0)
+	case msg.X < lw && m.left == leftConvs:
+		m.convs.Move(d)
+	case msg.X < lw:
+		m.tagList.Move(d)
+	case m.right == rightResults:
+		m.hits.Move(d)
+	default:
+		m.msgs.Move(d / 3)
+	}
+	return nil
+}
+
+func (m *Model) click(msg tea.MouseClickMsg) tea.Cmd {
+	if msg.Button != tea.MouseLeft || m.overlay != overlayNone {
+		return nil
+	}
+	lw, _, _ := m.layout()
+	y := msg.Y - 2 // header and pane title
+	if msg.X < lw {
+		m.focusPane(paneLeft)
+		if m.left == leftConvs {
+			if i := m.convs.At(y); i >= 0 {
+				m.convs.Select(i)
+				return m.open()
+			}
+		} else if i := m.tagList.At(y); i >= 0 {
+			m.tagList.Select(i)
+		}
+		return nil
+	}
+	m.focusPane(paneRight)
+	if m.right == rightResults {
+		if i := m.hits.At(y - m.facetLines()); i >= 0 {
+			m.hits.Select(i)
+		}
+	} else if i := m.msgs.At(y); i >= 0 {
+		m.msgs.Select(i)
+	}
+	return nil
+}

@@ -1,0 +1,249 @@
+package browse
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"coffer/index"
+	"coffer/ui/common"
+	"coffer/ui/sanitize"
+	"coffer/ui/styles"
+	"coffer/vault"
+)
+
+// maxBodyLines caps a message's body in the chat pane; the detail view
+// shows all of it.
+const maxBodyLines = 8
+
+// Presentation functions: model in, display lines out, no terminal and
+// no state, so they are tested directly.
+
+// highlight sanitizes text and styles the byte ranges spans (offsets into
+// the original text, as the index reports them). Each piece is sanitized
+// on its own, so offsets never point into rewritten text.
+func highlight(st styles.Styles, text string, spans []index.Span, field string, oneLine bool) string {
+	clean := sanitize.Text
+	if oneLine {
+		clean = sanitize.Line
+	}
+	var rs []index.Span
+	for _, sp := range spans {
+		if sp.Field == field && sp.Start >= 0 && sp.End <= len(text) && sp.Start < sp.End {
+			rs = append(rs, sp)
+		}
+	}
+	if len(rs) == 0 {
+		return clean(text)
+	}
+	sort.Slice(rs, func(i, j int) bool { return rs[i].Start < rs[j].Start })
+	var b strings.Builder
+	pos := 0
+	for _, sp := range rs {
+		if sp.Start < pos {
+			continue
+		}
+		b.WriteString(clean(text[pos:sp.Start]))
+		b.WriteString(st.Highlight.Render(clean(text[sp.Start:sp.End])))
+		pos = sp.End
+	}
+	b.WriteString(clean(text[pos:]))
+	return b.String()
+}
+
+func humanSize(n int64) string {
+	switch {
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MB", float64(n)/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%.0f KB", float64(n)/(1<<10))
+	}
+	return fmt.Sprintf("%d B", n)
+}
+
+// chips renders tags as chips on one line.
+func chips(st styles.Styles, tags []string) string {
+	var parts []string
+	for _, t := range tags {
+		parts = append(parts, st.Chip.Render(" "+sanitize.Line(t)+" "))
+	}
+	return strings.Join(parts, " ")
+}
+
+// messageBlock renders one message for the chat pane. reply is the
+// message replied to when it is on screen (recorded), else nil.
+func messageBlock(st styles.Styles, m *vault.Message, tags []string, reply *vault.Message, hl []index.Span, loc *time.Location, width int) []string {
+	var out []string
+	t := m.Time.In(loc)
+	head := st.Sender.Render(common.Trunc(sanitize.Line(orDash(m.Sender)), max(width/2, 8))) + "  " + st.Time.Render(t.Format("15:04"))
+	if m.Edited != nil {
+		head += " " + st.Edited.Render("(edited "+m.Edited.In(loc).Format("15:04")+")")
+	}
+	if m.ForwardedFrom != "" {
+		head += " " + st.Dim.Render("forwarded from "+sanitize.Line(m.ForwardedFrom))
+	}
+	if m.Kind == "system" {
+		body := st.Dim.Render(common.Trunc(sanitize.Line(m.Body), width-8))
+		return []string{st.Time.Render(t.Format("15:04")) + "  " + body}
+	}
+	out = append(out, common.Trunc(head, width))
+	if m.ReplyTo != "" {
+		q := "↪ reply to a message not on screen"
+		if reply != nil {
+			q = "↪ " + sanitize.Line(orDash(reply.Sender)) + ": " + sanitize.Line(reply.Body)
+		}
+		out = append(out, st.Quote.Render(common.Trunc("│ "+q, width)))
+	}
+	if m.Source == "email" || m.Subject != "" {
+		if m.Subject != "" {
+			out = append(out, common.Trunc(st.Title.Render("Subject: ")+highlight(st, m.Subject, hl, "subject", true), width))
+		}
+		if m.SenderID != "" {
+			out = append(out, st.Dim.Render(common.Trunc("From: "+sanitize.Line(m.SenderID), width)))
+		}
+		if len(m.To) > 0 {
+			out = append(out, st.Dim.Render(common.Trunc("To: "+sanitize.Line(strings.Join(m.To, ", ")), width)))
+		}
+	}
+	body := common.Wrap(highlight(st, strings.TrimRight(m.Body, "\n"), hl, "body", false), width)
+	if len(body) > maxBodyLines {
+		more := len(body) - maxBodyLines
+		body = append(body[:maxBodyLines], st.Dim.Render(fmt.Sprintf("… %d more lines (enter for the whole message)", more)))
+	}
+	out = append(out, body...)
+	for _, a := range m.Attachments {
+		s := "▸ " + sanitize.Line(a.Name)
+		if a.Type != "" {
+			s += " (" + sanitize.Line(a.Type) + ", " + humanSize(a.Size) + ")"
+		} else {
+			s += " (" + humanSize(a.Size) + ")"
+		}
+		if a.Missing {
+			s += " not in the export"
+		}
+		out = append(out, st.Attachment.Render(common.Trunc(s, width)))
+	}
+	if len(tags) > 0 {
+		out = append(out, common.Trunc(chips(st, tags), width))
+	}
+	return out
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "—"
+	}
+	return s
+}
+
+// detailLines renders the whole message for the detail overlay: headers,
+// provenance and ids included.
+func detailLines(st styles.Styles, m *vault.Message, tags []string, loc *time.Location, width int) []string {
+	var out []string
+	kv := func(k, v string) {
+		if v == "" {
+			return
+		}
+		out = append(out, common.Trunc(st.Dim.Render(fmt.Sprintf("%-14s", k))+sanitize.Line(v), width))
+	}
+	kv("From", strings.TrimSpace(m.Sender+" "+angle(m.SenderID)))
+	kv("To", strings.Join(m.To, ", "))
+	kv("Date", m.Time.In(loc).Format("Mon 2 Jan 2006 15:04:05 MST"))
+	if m.Edited != nil {
+		kv("Edited", m.Edited.In(loc).Format("2006-01-02 15:04:05"))
+	}
+	kv("Subject", m.Subject)
+	kv("Conversation", m.Conversation.Title+" ("+m.Conversation.ID+")")
+	kv("Source", m.Source)
+	kv("Reply to", m.ReplyTo)
+	kv("Forwarded", m.ForwardedFrom)
+	if len(tags) > 0 {
+		out = append(out, common.Trunc(st.Dim.Render(fmt.Sprintf("%-14s", "Tags"))+chips(st, tags), width))
+	}
+	out = append(out, "")
+	out = append(out, common.Wrap(sanitize.Text(m.Body), width)...)
+	if len(m.Attachments) > 0 {
+		out = append(out, "")
+		for _, a := range m.Attachments {
+			s := "▸ " + sanitize.Line(a.Name) + " " + humanSize(a.Size)
+			if a.SHA256 != "" {
+				s += " sha256:" + a.SHA256[:min(16, len(a.SHA256))]
+			}
+			if a.Missing {
+				s += " (not in the export)"
+			}
+			out = append(out, st.Attachment.Render(common.Trunc(s, width)))
+		}
+	}
+	out = append(out, "", st.Title.Render("Provenance"))
+	p := m.Provenance
+	kv("Format", p.Format)
+	kv("File", p.File)
+	kv("Position", p.Position)
+	kv("Original id", p.OriginalID)
+	kv("File sha256", p.FileSHA256)
+	if !p.ImportedAt.IsZero() {
+		kv("Imported", p.ImportedAt.In(loc).Format("2006-01-02 15:04"))
+	}
+	kv("Timezone", p.Timezone)
+	kv("Message id", m.ID)
+	if len(m.Headers) > 0 {
+		out = append(out, "", st.Title.Render("Headers"))
+		keys := make([]string, 0, len(m.Headers))
+		for k := range m.Headers {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			out = append(out, common.Trunc(st.Dim.Render(sanitize.Line(k)+": ")+sanitize.Line(m.Headers[k]), width))
+		}
+	}
+	return out
+}
+
+func angle(s string) string {
+	if s == "" {
+		return ""
+	}
+	return "<" + s + ">"
+}
+
+// snippet is one line of body around the first highlight.
+func snippet(st styles.Styles, m *vault.Message, hl []index.Span, width int) string {
+	text, field := m.Body, "body"
+	first := -1
+	for _, sp := range hl {
+		if sp.Field == "body" && (first < 0 || sp.Start < first) {
+			first = sp.Start
+		}
+	}
+	if first < 0 && m.Subject != "" {
+		text, field = m.Subject, "subject"
+		for _, sp := range hl {
+			if sp.Field == "subject" {
+				first = 0
+			}
+		}
+	}
+	start := 0
+	if first > width/2 && len(text) > width {
+		start = first - width/3
+		for start < len(text) && !utf8Start(text[start]) {
+			start++
+		}
+	}
+	var shifted []index.Span
+	for _, sp := range hl {
+		if sp.Field == field && sp.Start >= start {
+			shifted = append(shifted, index.Span{Field: field, Start: sp.Start - start, End: sp.End - start})
+		}
+	}
+	s := highlight(st, text[start:], shifted, field, true)
+	if start > 0 {
+		s = "…" + s
+	}
+	return common.Trunc(s, width)
+}
+
+func utf8Start(b byte) bool { return b&0xC0 != 0x80 }

@@ -1,0 +1,292 @@
+package browse
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"coffer/ui/common"
+	"coffer/ui/sanitize"
+)
+
+func (m *Model) renderConv(i, w int, sel bool) []string {
+	c := &m.sess.Convs[m.order[i]]
+	st := m.c.Styles
+	title := sanitize.Line(c.Title)
+	if !sel || !m.convs.Focused {
+		title = st.Sender.Render(common.Trunc(title, w))
+	}
+	sub := fmt.Sprintf("%s · %d · %s", sanitize.Line(c.Source), len(c.IDs), c.Last.In(m.loc).Format("2006-01-02"))
+	if !sel || !m.convs.Focused {
+		sub = st.Dim.Render(common.Trunc(sub, w))
+	}
+	return []string{title, sub}
+}
+
+func (m *Model) renderTag(i, w int, sel bool) []string {
+	t := m.tagCounts[i]
+	n := fmt.Sprint(t.Count)
+	return []string{common.Pad(common.Trunc(sanitize.Line(t.Name), max(w-len(n)-1, 1)), max(w-len(n), 1)) + n}
+}
+
+// renderMessage draws item i of the open conversation: the message if
+// its view is recorded, else a placeholder or the audit error.
+func (m *Model) renderMessage(i, w int) []string {
+	if m.conv < 0 {
+		return nil
+	}
+	c := &m.sess.Convs[m.conv]
+	id := c.IDs[i]
+	msg := m.shown[id]
+	st := m.c.Styles
+	if msg == nil {
+		t := time.Unix(c.Times[i], 0).In(m.loc).Format("15:04")
+		if m.viewErr != nil {
+			return []string{st.Error.Render(common.Trunc(t+"  not shown: "+sanitize.Line(m.viewErr.Error()), w))}
+		}
+		return []string{st.Placeholder.Render(t + "  ⋯ recording view")}
+	}
+	var reply = m.shown[msg.ReplyTo]
+	var hl = m.hitHL[id]
+	return messageBlock(st, msg, m.tags[id], reply, hl, m.loc, w)
+}
+
+func (m *Model) renderHit(i, w int, sel bool) []string {
+	h := m.res.Hits[i]
+	st := m.c.Styles
+	p, ok := m.sess.Places[h.ID]
+	meta := ""
+	if ok {
+		c := &m.sess.Convs[p.Conv]
+		meta = sanitize.Line(c.Title) + " · " + time.Unix(c.Times[p.Pos], 0).In(m.loc).Format("2006-01-02 15:04")
+	}
+	msg := m.shown[h.ID]
+	if msg == nil {
+		if m.viewErr != nil {
+			return []string{meta, st.Error.Render(common.Trunc("not shown: "+sanitize.Line(m.viewErr.Error()), w))}
+		}
+		return []string{meta, st.Placeholder.Render("⋯ recording view")}
+	}
+	head := st.Sender.Render(common.Trunc(sanitize.Line(orDash(msg.Sender)), w/3)) + " " + st.Dim.Render(meta)
+	if ts := m.tags[h.ID]; len(ts) > 0 {
+		head += " " + chips(st, ts)
+	}
+	return []string{common.Trunc(head, w), "  " + snippet(st, msg, h.Highlights, w-2)}
+}
+
+// View renders the whole screen.
+func (m *Model) View() string {
+	st := m.c.Styles
+	w, h := m.c.Width, m.c.Height
+	lw, rw, bh := m.layout()
+
+	header := m.header(w)
+	var body string
+	switch m.overlay {
+	case overlayDetail, overlayHelp, overlayPicker, overlayConfirm:
+		body = m.overlayView(w, bh)
+	default:
+		left := m.leftView(lw, bh)
+		right := m.rightView(rw, bh)
+		body = common.JoinColumns(st.Border.Render("│"), left, right)
+	}
+	return header + "\n" + body + "\n" + m.statusView(w) + strings.Repeat("\n", max(h-bh-2, 0))
+}
+
+func (m *Model) header(w int) string {
+	st := m.c.Styles
+	v := m.sess.Vault
+	name, member := "", ""
+	if v != nil {
+		name, member = v.Manifest.Name, v.Member.Name
+	}
+	left := " coffer · " + sanitize.Line(name)
+	right := fmt.Sprintf("%s · %d conversations · %d messages ", sanitize.Line(member), len(m.sess.Convs), len(m.sess.Places))
+	gap := w - len([]rune(left)) - common.Width(right)
+	if gap < 1 {
+		return st.Header.Render(common.Fit(left, w))
+	}
+	return st.Header.Render(left) + st.HeaderDim.Render(strings.Repeat(" ", gap)+right)
+}
+
+func (m *Model) paneTitle(s string, w int, focused bool) string {
+	st := m.c.Styles.Pane
+	if focused {
+		st = m.c.Styles.PaneFocused
+	}
+	return common.Pad(st.Render(common.Trunc(s, w)), w)
+}
+
+func (m *Model) leftView(w, h int) string {
+	focused := m.focus == paneLeft
+	if m.left == leftTags {
+		return m.paneTitle(fmt.Sprintf("Tags (%d)", len(m.tagCounts)), w, focused) + "\n" + m.tagList.View()
+	}
+	title := fmt.Sprintf("Conversations (%d) · %s", len(m.order), sortNames[m.sortBy])
+	if m.overlay == overlayFilter {
+		return common.Pad(common.Trunc(m.filterInput.View(), w), w) + "\n" + m.convs.View()
+	}
+	if m.filter != "" {
+		title = fmt.Sprintf("Conversations (%d) · f:%s", len(m.order), sanitize.Line(m.filter))
+	}
+	return m.paneTitle(title, w, focused) + "\n" + m.convs.View()
+}
+
+func (m *Model) rightView(w, h int) string {
+	focused := m.focus == paneRight
+	st := m.c.Styles
+	if m.overlay == overlaySearch {
+		lines := []string{common.Trunc(m.input.View(), w)}
+		if m.qErr != nil {
+			lines = append(lines, m.queryError(w)...)
+		} else {
+			lines = append(lines, st.Dim.Render(common.Trunc("enter search · ↑/↓ history · esc cancel · words, \"phrases\", from: in: tag: date: has:attachment", w)))
+		}
+		if m.busy {
+			lines = append(lines, st.Dim.Render("searching…"))
+		}
+		return common.Box(lines, w, h)
+	}
+	if m.right == rightResults && m.res != nil {
+		r := m.res
+		title := fmt.Sprintf("Results: %d for %s", r.Total, sanitize.Line(r.Query))
+		if r.Partial {
+			title += " · partial (indexing)"
+		}
+		if r.Total > len(r.Hits) {
+			title += fmt.Sprintf(" · first %d", len(r.Hits))
+		}
+		lines := []string{m.paneTitle(title, w, focused)}
+		lines = append(lines, m.facetView(w)...)
+		return common.Box(lines, w, h-m.hits.Height) + "\n" + m.hits.View()
+	}
+	if m.conv < 0 {
+		return m.paneTitle("Messages", w, focused) + "\n" + m.msgs.View()
+	}
+	c := &m.sess.Convs[m.conv]
+	title := fmt.Sprintf("%s · %s · %d · %s", sanitize.Line(c.Title), sanitize.Line(c.Source), len(c.IDs), sanitize.Line(strings.Join(c.Participants, ", ")))
+	return m.paneTitle(title, w, focused) + "\n" + m.msgs.View()
+}
+
+func (m *Model) facetView(w int) []string {
+	f := m.res.Facet
+	if f == nil {
+		return nil
+	}
+	st := m.c.Styles
+	row := func(name string, vals []string) string {
+		return common.Trunc(st.Dim.Render(name+": ")+strings.Join(vals, "  "), w)
+	}
+	var from, in, src, tag []string
+	for _, c := range f.Sender {
+		from = append(from, fmt.Sprintf("%s %d", sanitize.Line(c.Value), c.Count))
+	}
+	for _, c := range f.Conversation {
+		l := c.Label
+		if l == "" {
+			l = c.Value
+		}
+		in = append(in, fmt.Sprintf("%s %d", sanitize.Line(l), c.Count))
+	}
+	for _, c := range f.Source {
+		src = append(src, fmt.Sprintf("%s %d", sanitize.Line(c.Value), c.Count))
+	}
+	for _, c := range f.Tag {
+		tag = append(tag, fmt.Sprintf("%s %d", sanitize.Line(c.Value), c.Count))
+	}
+	if m.facetLines() == 2 {
+		return []string{row("from", from), common.Trunc(row("source", src)+"  "+row("in", in), w)}
+	}
+	return []string{row("from", from), row("in", in), row("source", src) + "  " + row("tag", tag)}
+}
+
+// queryError shows the parse error with a caret under its column.
+func (m *Model) queryError(w int) []string {
+	st := m.c.Styles
+	var qe interface{ Error() string } = m.qErr
+	col := 0
+	if e, ok := m.qErr.(interface{ Column() int }); ok {
+		col = e.Column()
+	}
+	if e, ok := asQueryError(m.qErr); ok {
+		col = e.Col
+	}
+	out := []string{}
+	if col > 0 {
+		out = append(out, strings.Repeat(" ", common.Width(m.input.Prompt)+col-1)+st.Error.Render("^"))
+	}
+	out = append(out, st.Error.Render(common.Trunc(sanitize.Line(qe.Error()), w)))
+	return out
+}
+
+func (m *Model) statusView(w int) string {
+	st := m.c.Styles
+	right := ""
+	switch {
+	case m.ixErr != nil:
+		right = " search unavailable "
+	case !m.ixReady && m.ixProg.Total > 0:
+		pct := 100 * m.ixProg.Done / max(m.ixProg.Total, 1)
+		right = fmt.Sprintf(" indexing %d%% · ETA %s ", pct, m.ixProg.ETA.Round(time.Second))
+	case !m.ixReady:
+		right = " indexing… "
+	default:
+		right = " search ready "
+	}
+	left := ""
+	switch {
+	case m.status != "" && m.statusErr:
+		left = st.StatusErr.Render(common.Trunc(" "+sanitize.Line(m.status), max(w-common.Width(right)-1, 1)))
+	case m.status != "":
+		left = st.StatusOK.Render(common.Trunc(" "+sanitize.Line(m.status), max(w-common.Width(right)-1, 1)))
+	default:
+		var parts []string
+		for _, b := range m.c.Keys.ShortHelp() {
+			parts = append(parts, st.StatusKey.Render(b.Help().Key)+st.Status.Render(" "+b.Help().Desc))
+		}
+		left = st.Status.Render(" ") + strings.Join(parts, st.Status.Render(" · "))
+		left = common.Trunc(left, max(w-common.Width(right)-1, 1))
+	}
+	gap := max(w-common.Width(left)-common.Width(right), 0)
+	s := left + st.Status.Render(strings.Repeat(" ", gap)+right)
+	return common.Trunc(s, w)
+}
+
+func (m *Model) overlayView(w, h int) string {
+	st := m.c.Styles
+	bw := min(w-2, 100)
+	inner := bw - 4
+	var lines []string
+	switch m.overlay {
+	case overlayHelp:
+		lines = append([]string{st.Title.Render("Keys"), ""}, m.c.Keys.Cheatsheet()...)
+		lines = append(lines, "", st.Dim.Render("any key closes"))
+	case overlayPicker:
+		lines = m.picker.View(inner)
+	case overlayConfirm:
+		lines = []string{
+			st.Title.Render("Tag every result?"), "",
+			fmt.Sprintf("Add the tag %s to %d messages matching %s.", st.Chip.Render(" "+sanitize.Line(m.confirmTag)+" "), len(m.confirmIDs), sanitize.Line(m.res.Query)),
+			"", "The change is written to the vault and to the audit trail.", "",
+			st.StatusKey.Render("y") + " tag them · " + st.StatusKey.Render("n") + " cancel",
+		}
+	case overlayDetail:
+		switch {
+		case m.detailErr != nil:
+			lines = []string{st.Error.Render("not shown: " + sanitize.Line(m.detailErr.Error()))}
+		case m.detail == nil:
+			lines = []string{st.Placeholder.Render("⋯ recording view")}
+		default:
+			all := detailLines(st, m.detail, m.tags[m.detail.ID], m.loc, inner)
+			m.detailTop = min(m.detailTop, max(len(all)-(h-3), 0))
+			lines = all[m.detailTop:]
+		}
+	}
+	box := st.Overlay.Width(bw).Height(h).MaxHeight(h).Render(common.Box(lines, inner, h-2))
+	var out []string
+	pad := strings.Repeat(" ", max((w-bw)/2, 0))
+	for _, l := range strings.Split(box, "\n") {
+		out = append(out, pad+l)
+	}
+	return common.Box(out, w, h)
+}
