@@ -26,7 +26,7 @@ type slackMsg struct {
 	Files       []slackFile       `json:"files"`
 	File        *slackFile        `json:"file"`
 	Attachments []slackAttachment `json:"attachments"`
-	Blocks      []slackBlock      `json:"blocks"`
+	Blocks      json.RawMessage   `json:"blocks"` // decoded only when text is empty
 	UserProfile *struct {
 		RealName    string `json:"real_name"`
 		DisplayName string `json:"display_name"`
@@ -156,8 +156,12 @@ func (sp *slackParser) message(cv *slackConv, sm *slackMsg) (*vault.Message, err
 	if m.Body == "" && len(sm.Blocks) > 0 {
 		// Some apps post blocks only; Slack's own messages always
 		// have text, which stays the source of truth when present.
+		var blocks []slackBlock
+		if err := json.Unmarshal(sm.Blocks, &blocks); err != nil {
+			return nil, fmt.Errorf("blocks: %v", err)
+		}
 		var sb strings.Builder
-		sp.blocksText(&sb, sm.Blocks, 0)
+		sp.blocksText(&sb, blocks, 0)
 		m.Body = strings.TrimSpace(sb.String())
 	}
 	if att := sp.attachmentText(sm.Attachments); att != "" {
