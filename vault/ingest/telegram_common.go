@@ -175,6 +175,10 @@ func (s *seqCounter) next(m *vault.Message) int {
 // readHead returns up to n bytes from the start of path, without a UTF-8
 // BOM and leading white space.
 func readHead(path string, n int) []byte {
+	// Stat first: opening a FIFO or device would block or never end.
+	if st, err := os.Stat(path); err != nil || !st.Mode().IsRegular() {
+		return nil
+	}
 	f, err := os.Open(path)
 	if err != nil {
 		return nil
