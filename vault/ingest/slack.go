@@ -103,7 +103,13 @@ func (s *slackSource) read(name string) ([]byte, error) {
 		}
 		return s.zip.ReadEntry(f)
 	}
-	f, err := os.Open(filepath.Join(s.root, filepath.FromSlash(name)))
+	p := filepath.Join(s.root, filepath.FromSlash(name))
+	if st, err := os.Stat(p); err != nil {
+		return nil, err
+	} else if !st.Mode().IsRegular() {
+		return nil, errors.New("not a regular file")
+	}
+	f, err := os.Open(p)
 	if err != nil {
 		return nil, err
 	}

@@ -285,6 +285,13 @@ func (e *exportRoot) read(rel string) ([]byte, string) {
 	if e.err != nil {
 		return nil, "export folder not readable"
 	}
+	// Stat before opening: a FIFO planted in a hostile export would
+	// block the open.
+	if st, err := e.root.Stat(rel); err != nil {
+		return nil, "not in the export"
+	} else if !st.Mode().IsRegular() {
+		return nil, "not a regular file"
+	}
 	f, err := e.root.Open(rel)
 	if err != nil {
 		return nil, "not in the export"

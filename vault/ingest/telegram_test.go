@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -354,6 +355,20 @@ func TestTelegramMediaContent(t *testing.T) {
 	}
 	if a := msgs[3].Attachments[0]; !a.Missing || a.Name != "gone.pdf" || !strings.Contains(msgs[3].Headers["missing_file"], "not in the export") {
 		t.Errorf("missing file: %+v %v", a, msgs[3].Headers)
+	}
+}
+
+func TestTelegramMediaFIFO(t *testing.T) {
+	p := writeTelegramExport(t, `{"messages":[{"id":1,"date_unixtime":"5","from":"A","photo":"photos/fifo.jpg","text":""}]}`, nil)
+	if err := os.MkdirAll(filepath.Join(filepath.Dir(p), "photos"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Mkfifo(filepath.Join(filepath.Dir(p), "photos", "fifo.jpg"), 0o600); err != nil {
+		t.Skip("mkfifo:", err)
+	}
+	msgs := collect(t, Telegram, p, Options{}) // must not block
+	if a := msgs[0].Attachments[0]; !a.Missing || a.Content != nil {
+		t.Fatalf("%+v", a)
 	}
 }
 
