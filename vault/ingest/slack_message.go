@@ -125,12 +125,10 @@ func (sp *slackParser) message(cv *slackConv, sm *slackMsg) (*vault.Message, err
 	case sm.User != "" && sp.names[sm.User] != "":
 		m.Sender = sp.names[sm.User]
 	case sm.UserProfile != nil:
+		// Only the message's own profile: a name learnt from another
+		// message would make this message's ID depend on what else the
+		// export holds, and an overlapping export would duplicate it.
 		m.Sender = firstNonEmpty(sm.UserProfile.RealName, sm.UserProfile.DisplayName, sm.UserProfile.Name, sm.User)
-		// Newer exports embed the profile; remember it for the
-		// person's later messages and mentions.
-		if sm.User != "" {
-			sp.names[sm.User] = m.Sender
-		}
 	case sm.Username != "":
 		m.Sender = sm.Username
 	case sm.BotID != "" && sp.bots[sm.BotID] != "":

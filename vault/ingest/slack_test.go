@@ -25,8 +25,11 @@ func TestSlackSamples(t *testing.T) {
 			if c := msgs[0].Conversation; c.ID != "slack:C05019B47SB" || c.Title != "general" || len(c.Participants) != 3 {
 				t.Errorf("conversation: %+v", c)
 			}
+			// users.json of this sample lacks the user; the join has no
+			// profile of its own, so the id stands in for the name.
 			join := msgs[3]
-			if join.Kind != "system" || join.Headers["subtype"] != "channel_join" || join.Body != "@Example User has joined the channel" ||
+			if join.Kind != "system" || join.Headers["subtype"] != "channel_join" || join.Body != "@U0500003428 has joined the channel" ||
+				join.Sender != "U0500003428" ||
 				join.Conversation.ID != "slack:C0535BV3C6P" {
 				t.Errorf("join: %+v", join)
 			}
@@ -356,4 +359,32 @@ func FuzzSlack(f *testing.F) {
 		cv := &slackConv{conv: vault.Conversation{ID: "slack:C1"}}
 		_ = sp.dayFile(cv, "f.json", b)
 	})
+}
+
+// TestSlackOverlappingExports checks that a message gets the same ID in
+// two exports that overlap (so re-importing adds only what is new), even
+// when the earlier days, with the thread's root, are missing from one.
+func TestSlackOverlappingExports(t *testing.T) {
+	users := `[{"id":"U1","real_name":"Ann"},{"id":"U2","real_name":"Bob"}]`
+	chans := `[{"id":"C1","name":"general","members":["U1","U2"]}]`
+	day1 := `[{"type":"message","user":"U1","text":"root","ts":"1704153600.000100","thread_ts":"1704153600.000100","user_profile":{"real_name":"Ann"}}]`
+	day2 := `[{"type":"message","subtype":"channel_join","user":"U2","text":"<@U2> has joined the channel","ts":"1704240000.000100"},
+ {"type":"message","user":"U2","text":"reply to <@U1>","ts":"1704240060.000200","thread_ts":"1704153600.000100"}]`
+	day3 := `[{"type":"message","user":"U1","text":"later","ts":"1704326400.000100"}]`
+	a := writeSlackZip(t, map[string]string{"users.json": users, "channels.json": chans, "general/2024-01-02.json": day1, "general/2024-01-03.json": day2},
+		"users.json", "channels.json", "general/2024-01-02.json", "general/2024-01-03.json")
+	b := writeSlackZip(t, map[string]string{"users.json": users, "channels.json": chans, "general/2024-01-03.json": day2, "general/2024-01-04.json": day3},
+		"users.json", "channels.json", "general/2024-01-03.json", "general/2024-01-04.json")
+	ma, mb := collect(t, Slack, a, Options{}), collect(t, Slack, b, Options{})
+	if len(ma) != 3 || len(mb) != 3 {
+		t.Fatalf("got %d and %d messages", len(ma), len(mb))
+	}
+	for i := 0; i < 2; i++ {
+		if ma[i+1].ID != mb[i].ID {
+			t.Errorf("day-2 message %d: ID %s in one export, %s in the other", i, ma[i+1].ID, mb[i].ID)
+		}
+	}
+	if ma[2].ReplyTo != ma[0].ID || mb[1].ReplyTo != "slack:C1:1704153600.000100" {
+		t.Errorf("ReplyTo: %q / %q", ma[2].ReplyTo, mb[1].ReplyTo)
+	}
 }

@@ -464,3 +464,23 @@ func TestTelegramExportFolder(t *testing.T) {
 		t.Fatalf("%+v", msgs)
 	}
 }
+
+// TestTelegramOverlappingExports checks that messages shared by two
+// exports of one chat get the same IDs, including across schema
+// vintages (integer vs "user…" from_id).
+func TestTelegramOverlappingExports(t *testing.T) {
+	a := writeTelegramExport(t, `{"name":"C","id":9,"messages":[
+{"id":1,"type":"message","date":"2024-01-02T10:00:00","from":"Ann","from_id":5,"text":"one"},
+{"id":2,"type":"message","date":"2024-01-02T10:01:00","from":"Bob","from_id":6,"reply_to_message_id":1,"text":"two"}]}`, nil)
+	b := writeTelegramExport(t, `{"name":"C","id":9,"messages":[
+{"id":2,"type":"message","date":"2024-01-02T10:01:00","date_unixtime":"1704189660","from":"Bob","from_id":"user6","reply_to_message_id":1,"text":"two","text_entities":[{"type":"plain","text":"two"}]},
+{"id":3,"type":"message","date":"2024-01-02T10:02:00","date_unixtime":"1704189720","from":"Ann","from_id":"user5","text":"three"}]}`, nil)
+	ma := collect(t, Telegram, a, Options{Location: time.UTC})
+	mb := collect(t, Telegram, b, Options{Location: time.UTC})
+	if ma[1].ID != mb[0].ID {
+		t.Fatalf("message 2: ID %s in the old export, %s in the new one", ma[1].ID, mb[0].ID)
+	}
+	if ma[1].ReplyTo != ma[0].ID || mb[0].ReplyTo != "telegram:9:1" {
+		t.Errorf("ReplyTo: %q / %q", ma[1].ReplyTo, mb[0].ReplyTo)
+	}
+}
