@@ -396,3 +396,7 @@ func NewAuditor(opt AuditorOptions) *Model {
 	m.auditor.SetSize(m.c)
 	return m
 }
+
+// Unlocked reports whether the model holds an unlocked session (and so
+// plaintext); false after a lock.
+func (m *Model) Unlocked() bool { return m.sess != nil || m.browse != nil }

@@ -12,12 +12,18 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
+	_ "github.com/charmbracelet/x/exp/golden" // registers -update
 
 	"coffer/ui"
 	"coffer/ui/internal/fixture"
 )
 
-var update = flag.Bool("update", false, "rewrite the golden files")
+// updating reports -update, the flag that teatest's golden package
+// registers (go test ./ui/ -update rewrites the golden files).
+func updating() bool {
+	f := flag.Lookup("update")
+	return f != nil && f.Value.String() == "true"
+}
 
 func TestMain(m *testing.M) {
 	done := fixture.SetStateDir()
@@ -156,7 +162,7 @@ func normalise(s string) string {
 func golden(t *testing.T, name, got string) {
 	t.Helper()
 	path := filepath.Join("testdata", strings.Split(t.Name(), "/")[0], name+".golden")
-	if *update {
+	if updating() {
 		os.MkdirAll(filepath.Dir(path), 0o755)
 		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
 			t.Fatal(err)

@@ -13,6 +13,9 @@ func (m *Model) renderConv(i, w int, sel bool) []string {
 	c := &m.sess.Convs[m.order[i]]
 	st := m.c.Styles
 	title := sanitize.Line(c.Title)
+	if m.order[i] == m.conv {
+		title = "› " + title
+	}
 	if !sel || !m.convs.Focused {
 		title = st.Sender.Render(common.Trunc(title, w))
 	}
@@ -259,8 +262,7 @@ func (m *Model) overlayView(w, h int) string {
 	var lines []string
 	switch m.overlay {
 	case overlayHelp:
-		lines = append([]string{st.Title.Render("Keys"), ""}, m.c.Keys.Cheatsheet()...)
-		lines = append(lines, "", st.Dim.Render("any key closes"))
+		lines = m.helpLines(inner, h-2)
 	case overlayPicker:
 		lines = m.picker.View(inner)
 	case overlayConfirm:
@@ -289,4 +291,28 @@ func (m *Model) overlayView(w, h int) string {
 		out = append(out, pad+l)
 	}
 	return common.Box(out, w, h)
+}
+
+// helpLines lays the cheatsheet out in as many columns as the height
+// needs (three at 80×24).
+func (m *Model) helpLines(w, h int) []string {
+	st := m.c.Styles
+	sheet := m.c.Keys.Cheatsheet()
+	rows := max(h-4, 1)
+	cols := (len(sheet) + rows - 1) / rows
+	if cols <= 1 {
+		return append(append([]string{st.Title.Render("Keys"), ""}, sheet...), "", st.Dim.Render("any key closes"))
+	}
+	cw := w / cols
+	out := []string{st.Title.Render("Keys"), ""}
+	for r := range rows {
+		line := ""
+		for c := range cols {
+			if i := c*rows + r; i < len(sheet) {
+				line += common.Pad(common.Trunc(sheet[i], cw-1), cw)
+			}
+		}
+		out = append(out, line)
+	}
+	return append(out, "", st.Dim.Render("any key closes"))
 }
