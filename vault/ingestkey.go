@@ -146,3 +146,13 @@ func OpenIngest(dir string, keyData []byte, now time.Time) (*Appender, error) {
 	}
 	return newAppender(dir, m, lock, r, signer{name: "ingest:" + kf.ID, key: priv}, map[string]bool{}, now), nil
 }
+
+// IngestKeyName returns the name an ingest key file carries, or "" when
+// it is not one; for the audit trail's actor.
+func IngestKeyName(data []byte) string {
+	kf, _, err := parseIngestKey(data)
+	if err != nil {
+		return ""
+	}
+	return kf.Name
+}

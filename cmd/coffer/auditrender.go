@@ -1,7 +1,6 @@
-package audit
+package main
 
 import (
-	"bytes"
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
@@ -11,53 +10,56 @@ import (
 	"text/tabwriter"
 	"time"
 	"unicode/utf8"
+
+	"coffer/ui/sanitize"
+	"coffer/vault/audit"
 )
 
-// Format is an output format of Render.
-type Format int
+// auditFormat is an output format of renderEvents.
+type auditFormat int
 
 const (
-	FormatTable Format = iota // aligned columns for people
-	FormatJSON                // one JSON object per line (Event's JSON form)
-	FormatCSV                 // RFC 4180, with a header row
+	formatTable auditFormat = iota // aligned columns for people
+	formatJSON                     // one JSON object per line (audit.Event's JSON form)
+	formatCSV                      // RFC 4180, with a header row
 )
 
 // maxDetail bounds the details column of the table, in runes; JSON and
 // CSV carry everything.
 const maxDetail = 120
 
-// Render writes events in format f. Every string from an event passes
-// Sanitize in the table and CSV; in JSON, control, bidi and zero-width
+// renderEvents writes events in format f. Every string from an event is
+// sanitized in the table and CSV; in JSON, control, bidi and zero-width
 // characters are written as \u escapes, so the output is safe on a
 // terminal and still exact for tools.
-func Render(w io.Writer, events []Event, f Format) error {
+func renderEvents(w io.Writer, events []audit.Event, f auditFormat) error {
 	switch f {
-	case FormatTable:
+	case formatTable:
 		return renderTable(w, events)
-	case FormatJSON:
+	case formatJSON:
 		return renderJSON(w, events)
-	case FormatCSV:
+	case formatCSV:
 		return renderCSV(w, events)
 	}
-	return fmt.Errorf("audit: unknown format %d", f)
+	return fmt.Errorf("unknown format %d", f)
 }
 
-func renderTable(w io.Writer, events []Event) error {
+func renderTable(w io.Writer, events []audit.Event) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "TIME\tSESSION\tACTOR\tACTION\tDETAILS")
 	for i := range events {
 		e := &events[i]
-		d := Sanitize(details(e))
+		d := sanitize.Line(details(e))
 		if utf8.RuneCountInString(d) > maxDetail {
 			d = string([]rune(d)[:maxDetail-1]) + "…"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", e.Time.UTC().Format(time.RFC3339), Sanitize(e.Session),
-			Sanitize(actorString(e.Actor)), Sanitize(string(e.Action)), d)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", e.Time.UTC().Format(time.RFC3339), sanitize.Line(e.Session),
+			sanitize.Line(actorString(e.Actor)), sanitize.Line(string(e.Action)), d)
 	}
 	return tw.Flush()
 }
 
-func actorString(a Actor) string {
+func actorString(a audit.Actor) string {
 	s := a.Member
 	if s == "" {
 		s = "-"
@@ -69,7 +71,7 @@ func actorString(a Actor) string {
 }
 
 // details summarises what an event is about, in one line.
-func details(e *Event) string {
+func details(e *audit.Event) string {
 	var p []string
 	add := func(k, v string) {
 		if v != "" {
@@ -81,7 +83,7 @@ func details(e *Event) string {
 	if e.Conversation != "" {
 		add("conversation", strconv.Quote(e.Conversation))
 	}
-	if e.Action == ActionSearch {
+	if e.Action == audit.ActionSearch {
 		add("query", strconv.Quote(e.Query))
 		add("results", strconv.Itoa(e.Results))
 	}
@@ -99,13 +101,13 @@ func details(e *Event) string {
 	return strings.Join(p, " ")
 }
 
-func renderJSON(w io.Writer, events []Event) error {
+func renderJSON(w io.Writer, events []audit.Event) error {
 	for i := range events {
 		b, err := json.Marshal(&events[i])
 		if err != nil {
 			return err
 		}
-		b = append(escapeJSON(b), '\n')
+		b = append(sanitize.JSON(b), '\n')
 		if _, err := w.Write(b); err != nil {
 			return err
 		}
@@ -113,27 +115,7 @@ func renderJSON(w io.Writer, events []Event) error {
 	return nil
 }
 
-// escapeJSON rewrites the runes Sanitize would replace as \u escapes. It
-// is only applied to encoding/json output, where they can only occur
-// inside strings (and where C0 is already escaped).
-func escapeJSON(b []byte) []byte {
-	if !bytes.ContainsFunc(b, func(r rune) bool { return (r == 0x7f || r >= 0x80) && suspicious(r) }) {
-		return b
-	}
-	var out bytes.Buffer
-	for len(b) > 0 {
-		r, n := utf8.DecodeRune(b)
-		if (r == 0x7f || r >= 0x80) && suspicious(r) && !(r == utf8.RuneError && n == 3) {
-			fmt.Fprintf(&out, `\u%04x`, r)
-		} else {
-			out.Write(b[:n])
-		}
-		b = b[n:]
-	}
-	return out.Bytes()
-}
-
-func renderCSV(w io.Writer, events []Event) error {
+func renderCSV(w io.Writer, events []audit.Event) error {
 	cw := csv.NewWriter(w)
 	cw.Write([]string{"time", "session", "seq", "member", "fingerprint", "host_user", "host", "pid",
 		"action", "method", "reason", "conversation", "messages", "query", "results", "tag", "target", "count", "detail"})
@@ -157,7 +139,7 @@ func renderCSV(w io.Writer, events []Event) error {
 // csvCell sanitizes a cell and defuses spreadsheet formulas (a leading
 // = + - @ makes spreadsheet programs evaluate the cell).
 func csvCell(s string) string {
-	s = Sanitize(s)
+	s = sanitize.Line(s)
 	if s != "" && strings.ContainsRune("=+-@", rune(s[0])) {
 		s = "'" + s
 	}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"coffer/vault/audit"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -39,11 +40,19 @@ Examples:
 				if format != "jsonl" {
 					return usageError("export: unknown --format %q (jsonl)", format)
 				}
-				v, err := u.open(e, args[0])
+				a, err := u.open(e, args[0])
 				if err != nil {
 					return err
 				}
-				defer v.Close()
+				defer a.close()
+				v := a.v
+				target := out
+				if target == "" {
+					target = "standard output"
+				}
+				if err := a.record(audit.Event{Action: audit.ActionExport, Target: target, Count: len(v.Messages())}); err != nil {
+					return err
+				}
 				var w io.Writer = e.stdout
 				if out != "" {
 					f, err := os.OpenFile(out, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)

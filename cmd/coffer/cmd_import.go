@@ -1,6 +1,8 @@
 package main
 
 import (
+	"coffer/ui/session"
+	"coffer/vault/audit"
 	"errors"
 	"flag"
 	"fmt"
@@ -69,24 +71,44 @@ Examples:
 						return withHint(err, "name the format with --format ("+formatNames()+")")
 					}
 				}
-				var a *vault.Appender
+				var (
+					a   *vault.Appender
+					log *audit.Log
+				)
 				if ingestKey != "" {
 					data, err := os.ReadFile(ingestKey)
 					if err != nil {
+						return err
+					}
+					m, err := vault.ReadManifest(dir)
+					if err != nil {
+						return err
+					}
+					if log, err = session.OpenLog(dir, m); err != nil {
+						return withHint(err, "coffer records every import before it writes, and could not")
+					}
+					defer log.Close(audit.LockExit)
+					if err := log.SetActor(audit.Actor{Member: "ingest key " + vault.IngestKeyName(data)}); err != nil {
 						return err
 					}
 					if a, err = vault.OpenIngest(dir, data, e.now()); err != nil {
 						return err
 					}
 				} else {
-					v, err := u.open(e, dir)
+					acc, err := u.open(e, dir)
 					if err != nil {
 						return err
 					}
-					defer v.Close()
-					if a, err = v.NewAppender(); err != nil {
+					defer acc.close()
+					log = acc.log
+					if a, err = acc.v.NewAppender(); err != nil {
 						return err
 					}
+				}
+				// Write-ahead: the trail names the import before the vault changes.
+				if err := log.Append(audit.Event{Action: audit.ActionImport, Target: strings.Join(baseNames(files), ", ")}); err != nil {
+					a.Abort()
+					return withHint(err, "nothing was imported: coffer writes only once the audit trail has recorded it")
 				}
 				prog := newProgress(e, len(files))
 				for i, f := range files {
@@ -102,6 +124,7 @@ Examples:
 				if err != nil {
 					return err
 				}
+				log.Append(audit.Event{Action: audit.ActionImport, Reason: "committed", Count: st.Added})
 				fmt.Fprintf(e.stdout, "Imported %s in %s from %s (%d already in the vault).\n",
 					plural(st.Added, "new message"), plural(st.Conversations, "conversation"), plural(len(files), "file"), st.Duplicates)
 				return nil
@@ -136,6 +159,14 @@ func importFile(e *env, a *vault.Appender, path string, f ingest.Format, loc *ti
 		prog.message()
 		return nil
 	})
+}
+
+func baseNames(paths []string) []string {
+	out := make([]string, len(paths))
+	for i, p := range paths {
+		out[i] = filepath.Base(p)
+	}
+	return out
 }
 
 func formatNames() string {

@@ -74,33 +74,6 @@ func runReview(e *env, dir string, u *unlockFlags, idle time.Duration) error {
 	return m.Err()
 }
 
-// auditTUICommand is `coffer audit DIR`: the auditor's screen. When the
-// audit CLI (verify, show, checkpoint) lands, its no-subcommand case
-// calls runAuditTUI and this command goes.
-func auditTUICommand() *command {
-	return &command{
-		name:    "audit",
-		args:    "DIR --identity FILE",
-		summary: "browse and verify the audit trail (auditors)",
-		help: `Opens the auditor's screen: whether the trail verifies, every event
-(time, actor, action, target, query) with filters, and one event in
-detail. Needs an auditor identity; shows no message content.
-
-Examples:
-  coffer audit ./vault --identity auditor.key`,
-		setup: func(fs *flag.FlagSet) func(*env, []string) error {
-			var ids listFlag
-			fs.Var(&ids, "identity", "the auditor's age identity `FILE` (repeatable)")
-			return func(e *env, args []string) error {
-				if err := needArgs("audit", args, 1, 1); err != nil {
-					return err
-				}
-				return runAuditTUI(e, args[0], ids)
-			}
-		},
-	}
-}
-
 // runAuditTUI opens the auditor's screen for the vault at dir.
 func runAuditTUI(e *env, dir string, identityFiles []string) error {
 	if len(identityFiles) == 0 {

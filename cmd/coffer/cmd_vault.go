@@ -1,6 +1,7 @@
 package main
 
 import (
+	"coffer/vault/audit"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -28,12 +29,17 @@ Examples:
 				if err := needArgs("stats", args, 1, 1); err != nil {
 					return err
 				}
-				v, err := u.open(e, args[0])
+				a, err := u.open(e, args[0])
 				if err != nil {
 					return err
 				}
-				defer v.Close()
+				defer a.close()
+				v := a.v
 				st := v.Stats()
+				// Titles and counts are content: recorded before printed.
+				if err := a.record(audit.Event{Action: audit.ActionViewMessages, Detail: "stats", Count: st.Messages}); err != nil {
+					return err
+				}
 				if asJSON {
 					enc := json.NewEncoder(e.stdout)
 					enc.SetIndent("", "  ")
@@ -173,11 +179,12 @@ Examples:
 					if n != 1 {
 						return usageError("member add: give exactly one of --recipient, --passphrase, --identity-out")
 					}
-					v, err := u.unlock(e, dir)
+					a, err := u.unlock(e, dir)
 					if err != nil {
 						return err
 					}
-					defer v.Close()
+					defer a.close()
+					v := a.v
 					pass := ""
 					if withPassphrase {
 						if pass, err = newPassphrase(e); err != nil {
@@ -188,6 +195,9 @@ Examples:
 						if recipient, err = writeIdentity(idOut, "member key for vault "+dir, e.now()); err != nil {
 							return err
 						}
+					}
+					if err := a.record(audit.Event{Action: audit.ActionMemberAdd, Target: name, Detail: recipient}); err != nil {
+						return err
 					}
 					mem, err := v.AddMember(name, pass, recipient)
 					if err != nil {
@@ -202,11 +212,15 @@ Examples:
 					if len(args) != 3 {
 						return usageError("member remove: name the member: coffer member remove DIR MEMBER")
 					}
-					v, err := u.unlock(e, dir)
+					a, err := u.unlock(e, dir)
 					if err != nil {
 						return err
 					}
-					defer v.Close()
+					defer a.close()
+					v := a.v
+					if err := a.record(audit.Event{Action: audit.ActionMemberRemove, Target: args[2]}); err != nil {
+						return err
+					}
 					mem, err := v.RemoveMember(args[2])
 					if err != nil {
 						return err
@@ -247,11 +261,19 @@ Examples:
 				if err := needArgs("ingest-key", args, 1, 1); err != nil {
 					return err
 				}
-				v, err := u.unlock(e, args[0])
+				a, err := u.unlock(e, args[0])
 				if err != nil {
 					return err
 				}
-				defer v.Close()
+				defer a.close()
+				v := a.v
+				ev := audit.Event{Action: audit.ActionIngestKey, Target: name, Detail: "add"}
+				if revoke != "" {
+					ev.Target, ev.Detail = revoke, "revoke"
+				}
+				if err := a.record(ev); err != nil {
+					return err
+				}
 				if revoke != "" {
 					if err := v.RemoveIngestKey(revoke); err != nil {
 						return err

@@ -48,7 +48,7 @@ func commands() []*command {
 		memberCommand(),
 		ingestKeyCommand(),
 		reviewCommand(),
-		auditTUICommand(),
+		auditCommand(),
 	}
 }
 

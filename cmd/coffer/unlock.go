@@ -2,6 +2,8 @@ package main
 
 import (
 	"bufio"
+	"coffer/ui/session"
+	"coffer/vault/audit"
 	"errors"
 	"flag"
 	"fmt"
@@ -110,28 +112,64 @@ func prompt(e *env, msg string) (string, error) {
 
 func openTTY() (io.ReadWriteCloser, error) { return os.OpenFile("/dev/tty", os.O_RDWR, 0) }
 
-// unlock opens the vault with the flags' key.
-func (u *unlockFlags) unlock(e *env, dir string) (*vault.Vault, error) {
+// access is an unlocked vault and the audit session that records what is
+// done with it. Every command that unlocks goes through here, so every
+// unlock, failed or not, is in the trail before anything is read.
+type access struct {
+	v   *vault.Vault
+	log *audit.Log
+}
+
+// unlock opens the audit session, then the vault with the flags' key.
+func (u *unlockFlags) unlock(e *env, dir string) (*access, error) {
+	m, err := vault.ReadManifest(dir)
+	if err != nil {
+		return nil, err
+	}
 	k, err := u.key(e, dir)
 	if err != nil {
 		return nil, err
 	}
-	return vault.Unlock(dir, k)
+	log, err := session.OpenLog(dir, m)
+	if err != nil {
+		return nil, withHint(err, "coffer records every unlock before it shows anything, and could not")
+	}
+	v, err := session.Unlock(dir, log, k)
+	if err != nil {
+		log.Close(audit.LockExit)
+		return nil, err
+	}
+	return &access{v: v, log: log}, nil
 }
 
 // open unlocks and decrypts every message.
-func (u *unlockFlags) open(e *env, dir string) (*vault.Vault, error) {
-	v, err := u.unlock(e, dir)
+func (u *unlockFlags) open(e *env, dir string) (*access, error) {
+	a, err := u.unlock(e, dir)
 	if err != nil {
 		return nil, err
 	}
-	if err := v.Load(nil); err != nil {
+	if err := a.v.Load(nil); err != nil {
+		a.close()
 		return nil, err
 	}
-	for _, w := range v.Warnings {
+	for _, w := range a.v.Warnings {
 		fmt.Fprintf(e.stderr, "coffer: warning: %s\n", oneLine(w))
 	}
-	return v, nil
+	return a, nil
+}
+
+// record appends ev to the trail; callers do it before acting or showing.
+func (a *access) record(ev audit.Event) error {
+	if err := a.log.Append(ev); err != nil {
+		return withHint(err, "nothing was shown or changed: coffer acts only once the audit trail has recorded it")
+	}
+	return nil
+}
+
+// close drops the plaintext and ends the audit session.
+func (a *access) close() {
+	a.v.Close()
+	a.log.Close(audit.LockExit)
 }
 
 // readPassword reads without echo. term.ReadPassword keeps ISIG, so a

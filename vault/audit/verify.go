@@ -282,7 +282,8 @@ func scanHeader(path string) (*header, error) {
 
 // Summary describes the report in a few lines for `coffer audit verify`:
 // counts, sessions that ended without close, torn tails, ignored files and
-// every problem. File names are sanitized.
+// every problem. File names come from the folder and are not sanitized:
+// print it through a sanitizer.
 func (r *Report) Summary() string {
 	var b strings.Builder
 	ended, recorded, open := 0, 0, 0
@@ -310,14 +311,14 @@ func (r *Report) Summary() string {
 	}
 	for _, s := range r.Sessions {
 		if s.Torn > 0 {
-			fmt.Fprintf(&b, "%s: torn final write, %d bytes ignored (a crash, not tampering)\n", Sanitize(s.File), s.Torn)
+			fmt.Fprintf(&b, "%s: torn final write, %d bytes ignored (a crash, not tampering)\n", s.File, s.Torn)
 		}
 	}
 	for _, n := range r.Ignored {
-		fmt.Fprintf(&b, "ignored: %s\n", Sanitize(n))
+		fmt.Fprintf(&b, "ignored: %s\n", n)
 	}
 	for _, p := range r.Problems {
-		b.WriteString(Sanitize(p.Error()))
+		b.WriteString(p.Error())
 		b.WriteString("\n")
 	}
 	return b.String()
