@@ -6,6 +6,7 @@ package common
 import (
 	"strings"
 
+	"charm.land/bubbles/v2/textinput"
 	"github.com/charmbracelet/x/ansi"
 
 	"coffer/ui/keymap"
@@ -117,3 +118,15 @@ func JoinColumns(sep string, blocks ...string) string {
 
 // Width is the display width of a line (escape-aware).
 func Width(s string) int { return ansi.StringWidth(s) }
+
+// CleanInput replaces what cannot be shown safely in a text input's
+// value (a pasted escape sequence, a bidi override): textinput draws its
+// value as is.
+func CleanInput(ti *textinput.Model) {
+	v := ti.Value()
+	if s := sanitize.Line(v); s != v {
+		pos := ti.Position()
+		ti.SetValue(s)
+		ti.SetCursor(min(pos, len([]rune(s))))
+	}
+}

@@ -43,6 +43,7 @@ func (m Model) Value() string { return strings.TrimSpace(m.input.Value()) }
 func (m Model) Update(msg tea.Msg) (Model, tea.Cmd) {
 	var cmd tea.Cmd
 	m.input, cmd = m.input.Update(msg)
+	common.CleanInput(&m.input)
 	return m, cmd
 }
 

@@ -119,6 +119,7 @@ func (m *Model) Update(msg tea.Msg) tea.Cmd {
 			}
 			var cmd tea.Cmd
 			m.input, cmd = m.input.Update(msg)
+			common.CleanInput(&m.input)
 			m.filter = m.input.Value()
 			m.apply()
 			return cmd

@@ -479,8 +479,10 @@ func (m *Model) updateOverlayInput(msg tea.Msg) tea.Cmd {
 	switch m.overlay {
 	case overlaySearch:
 		m.input, cmd = m.input.Update(msg)
+		common.CleanInput(&m.input)
 	case overlayFilter:
 		m.filterInput, cmd = m.filterInput.Update(msg)
+		common.CleanInput(&m.filterInput)
 		m.filter = m.filterInput.Value()
 		m.applyOrder()
 	case overlayPicker:
