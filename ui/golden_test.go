@@ -11,7 +11,7 @@ import (
 	"coffer/vault"
 )
 
-func reviewer(t *testing.T, f *fixture.Vault, w, h int) *driver {
+func reviewer(t testing.TB, f *fixture.Vault, w, h int) *driver {
 	t.Helper()
 	man, err := vault.ReadManifest(f.Dir)
 	if err != nil {
