@@ -59,7 +59,7 @@ Examples:
 					if title == "" {
 						title = c.ID
 					}
-					fmt.Fprintf(tw, "%s\t%s\t%d\n", truncate(oneLine(title), 60), oneLine(c.Source), c.Count)
+					fmt.Fprintf(tw, "%s\t%s\t%d\n", truncateWidth(oneLine(title), 60), oneLine(c.Source), c.Count)
 				}
 				return tw.Flush()
 			}
@@ -303,13 +303,4 @@ Examples:
 			}
 		},
 	}
-}
-
-// truncate shortens s to n runes with an ellipsis.
-func truncate(s string, n int) string {
-	r := []rune(s)
-	if len(r) <= n {
-		return s
-	}
-	return string(r[:n-1]) + "…"
 }

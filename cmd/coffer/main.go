@@ -21,9 +21,9 @@ type env struct {
 	stdout, stderr io.Writer
 	// tty opens the controlling terminal for prompts; nil when there is none.
 	tty func() (io.ReadWriteCloser, error)
-	// stderrIsTerminal enables progress bars.
-	stderrIsTerminal bool
-	now              func() time.Time
+	// stderrIsTerminal enables progress bars; stdoutIsTerminal highlights.
+	stderrIsTerminal, stdoutIsTerminal bool
+	now                                func() time.Time
 }
 
 func main() {
@@ -33,6 +33,7 @@ func main() {
 		stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr,
 		tty:              openTTY,
 		stderrIsTerminal: isTerminal(os.Stderr),
+		stdoutIsTerminal: isTerminal(os.Stdout),
 		now:              time.Now,
 	}
 	os.Exit(run(e, os.Args[1:]))
@@ -49,6 +50,7 @@ func commands() []*command {
 		ingestKeyCommand(),
 		reviewCommand(),
 		auditCommand(),
+		searchCommand(),
 	}
 }
 
