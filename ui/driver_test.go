@@ -145,7 +145,7 @@ func (d *driver) screen() string { return ansi.Strip(d.m.View().Content) }
 
 var (
 	folderLine = regexp.MustCompile(`Folder   \S.*`)
-	stamp      = regexp.MustCompile(`\d{4}-\d\d-\d\d \d\d:\d\d:\d\d|\d\d-\d\d \d\d:\d\d:\d\d`)
+	stamp      = regexp.MustCompile(`\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(\.\d+)?|\d\d-\d\d \d\d:\d\d:\d\d`)
 )
 
 // normalise masks what differs between runs: temp folders and the audit

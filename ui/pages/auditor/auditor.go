@@ -370,9 +370,6 @@ func (m *Model) View() string {
 	hdr := common.Fit("time", tw) + " " + common.Fit("actor", aw) + " " + common.Fit("action", cw) + " " + common.Fit("target / query", rw)
 	if m.typing || m.filter != "" {
 		hdr = common.Trunc(m.input.View(), w)
-		if m.fErr != "" {
-			hdr = common.Trunc(hdr+"  "+st.Error.Render(sanitize.Line(m.fErr)), w)
-		}
 	} else {
 		hdr = st.PaneFocused.Render(hdr)
 	}
@@ -382,7 +379,13 @@ func (m *Model) View() string {
 
 func (m *Model) status(w int) string {
 	st := m.c.Styles
-	s := fmt.Sprintf(" %d/%d events · / filter (actor: action: id: since: until: words) · enter detail · esc clear · r reload · q quit", len(m.shown), len(m.events))
+	if m.fErr != "" {
+		return st.StatusErr.Render(common.Fit(" "+m.fErr, w))
+	}
+	s := fmt.Sprintf(" %d/%d events · / filter · enter detail · esc clear · r reload · q quit", len(m.shown), len(m.events))
+	if m.typing {
+		s = fmt.Sprintf(" %d/%d events · actor:NAME action:ACTION id:MSGID since:DATE until:DATE session:ID words · enter done", len(m.shown), len(m.events))
+	}
 	return st.Status.Render(common.Fit(s, w))
 }
 
