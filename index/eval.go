@@ -5,6 +5,7 @@ import (
 	"errors"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/blevesearch/bleve/v2/search"
 	"github.com/blevesearch/bleve/v2/search/query"
@@ -431,3 +432,33 @@ func matchWords(have, want []string, prefix bool) bool {
 	}
 	return false
 }
+
+// perShard runs f on every shard in parallel, each filling its own bitset
+// (shards hold disjoint ordinals, so scores never collide), and ORs them.
+func (e *evaluator) perShard(f func(v *view, out bitset, scores []float32) error) (bitset, error) {
+	ix := e.ix
+	if len(e.views) == 0 { // nothing indexed yet
+		return newBitset(len(ix.msgs)), nil
+	}
+	parts := make([]bitset, len(e.views))
+	errs := make([]error, len(e.views))
+	var wg sync.WaitGroup
+	for si, s := range e.views {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			parts[si] = newBitset(len(ix.msgs))
+			errs[si] = f(s, parts[si], e.scores)
+		}()
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	out := parts[0]
+	for _, p := range parts[1:] {
+		out.or(p)
+	}
+	return out, nil
+}
+

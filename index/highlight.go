@@ -3,7 +3,6 @@ package index
 import (
 	"slices"
 	"strings"
-	"unicode/utf8"
 
 	"coffer/vault"
 )
@@ -110,16 +109,15 @@ func (h *highlighter) field(out []Span, name, text string, isSubject bool) []Spa
 	return append(out, merged...)
 }
 
-// withinEdits reports whether the Levenshtein distance between a and b,
-// in runes, is at most k.
+// withinEdits reports whether a and b are at most k edits apart, counting
+// in runes and, like the fuzzy search, a transposition as one edit.
 func withinEdits(a, b string, k int) bool {
 	ra, rb := []rune(a), []rune(b)
 	if d := len(ra) - len(rb); d > k || -d > k {
 		return false
 	}
-	if utf8.RuneCountInString(a) == 0 {
-		return len(rb) <= k
-	}
+	// Optimal string alignment distance over three rows.
+	pp := make([]int, len(rb)+1)
 	prev := make([]int, len(rb)+1)
 	cur := make([]int, len(rb)+1)
 	for j := range prev {
@@ -133,8 +131,11 @@ func withinEdits(a, b string, k int) bool {
 				c++
 			}
 			cur[j] = min(c, prev[j]+1, cur[j-1]+1)
+			if i > 1 && j > 1 && ra[i-1] == rb[j-2] && ra[i-2] == rb[j-1] {
+				cur[j] = min(cur[j], pp[j-2]+1)
+			}
 		}
-		prev, cur = cur, prev
+		pp, prev, cur = prev, cur, pp
 	}
 	return prev[len(rb)] <= k
 }

@@ -57,6 +57,8 @@ type Index struct {
 	opt      Options
 	analyzer analysis.Analyzer
 	mapping  *mapping.IndexMappingImpl
+	common   map[string]bool   // see pairs.go
+	pairs    analysis.Analyzer // common-word pairs of the text
 
 	// Per message, by ordinal (time order, ties by ID).
 	msgs   []*vault.Message
@@ -133,6 +135,8 @@ func New(msgs []*vault.Message, tags map[string][]string, opt Options) (*Index, 
 	if err := ix.buildTables(msgs); err != nil {
 		return nil, err
 	}
+	ix.common = ix.commonWords()
+	ix.pairs = newPairAnalyzer(ix.common)
 	for range opt.Shards {
 		s, err := newShard(ix.mapping)
 		if err != nil {

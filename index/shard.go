@@ -46,6 +46,7 @@ func newMapping() *mapping.IndexMappingImpl {
 	dm := mapping.NewDocumentStaticMapping()
 	dm.AddFieldMappingsAt(bleveText, text())
 	dm.AddFieldMappingsAt(bleveSubject, text())
+
 	im := mapping.NewIndexMapping()
 	im.DefaultMapping = dm
 	im.DefaultAnalyzer = analyzerName
@@ -68,8 +69,10 @@ type shard struct {
 // view is an immutable snapshot of a shard: its reader and the map from
 // bleve document numbers to message ordinals.
 type view struct {
-	reader bindex.IndexReader
-	ords   []uint32
+	reader  bindex.IndexReader
+	ords    []uint32          // by bleve document number
+	segs    []segment.Segment // the snapshot's segments
+	segOrds [][]uint32        // by segment, by local document number
 }
 
 func newShard(m mapping.IndexMapping) (*shard, error) {
@@ -116,6 +119,7 @@ func (s *shard) refresh() error {
 		return err
 	}
 	ords := make([]uint32, 0, n)
+	v := &view{reader: r}
 	for _, ss := range snap.Segments() {
 		seg := ss.Segment()
 		m, ok := s.segOrds[seg]
@@ -135,11 +139,14 @@ func (s *shard) refresh() error {
 			s.segOrds[seg] = m
 		}
 		ords = append(ords, m...)
+		v.segs = append(v.segs, seg)
+		v.segOrds = append(v.segOrds, m)
 	}
 	if uint64(len(ords)) != n {
 		return fmt.Errorf("index: shard maps %d of %d documents", len(ords), n)
 	}
-	s.cur.Store(&view{reader: r, ords: ords})
+	v.ords = ords
+	s.cur.Store(v)
 	return nil
 }
 
@@ -224,7 +231,9 @@ func (ix *Index) document(o uint32) *document.Document {
 		text = append(append(text, m.Subject...), '\n')
 	}
 	text = append(text, m.Body...)
-	doc.AddField(document.NewTextFieldCustom(bleveText, nil, text, textOptions, ix.analyzer))
+	// The text field also gets common-word pairs (pairs.go), so its
+	// analyzer is per index; the mapping names the base analyzer.
+	doc.AddField(document.NewTextFieldCustom(bleveText, nil, text, textOptions, ix.pairs))
 	if m.Subject != "" {
 		doc.AddField(document.NewTextFieldCustom(bleveSubject, nil, []byte(m.Subject), textOptions, ix.analyzer))
 	}
