@@ -461,4 +461,3 @@ func (e *evaluator) perShard(f func(v *view, out bitset, scores []float32) error
 	}
 	return out, nil
 }
-
