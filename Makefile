@@ -41,12 +41,16 @@ fuzz-run:
 	@set -e; for pkg in $$($(GO) list ./...); do \
 	  for f in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz' || true); do \
 	    echo "fuzz $$pkg $$f ($(T))"; \
-	    $(GO) test $$pkg -run '^$$' -fuzz "^$$f$$" -fuzztime $(T) >/tmp/coffer-fuzz.log 2>&1 || { cat /tmp/coffer-fuzz.log; exit 1; }; \
+	    $(GO) test $$pkg -run '^$$' -fuzz "^$$f$$" -fuzztime $(T) -fuzzminimizetime 5s >/tmp/coffer-fuzz.log 2>&1 || { cat /tmp/coffer-fuzz.log; exit 1; }; \
 	  done; \
 	done
 
-bench: ## benchmarks on a generated corpus of BENCH_N messages (default 1M)
+bench: ## every benchmark; vault and index on generated corpora of BENCH_N messages (default 1M)
 	COFFER_BENCH_N=$(BENCH_N) $(GO) test ./vault/ -run '^$$' -bench . -benchtime 1x -timeout 60m
+	$(GO) test ./vault/ingest/ -run '^$$' -bench . -benchtime 1x -benchmem -timeout 30m
+	$(GO) test ./vault/audit/ -run '^$$' -bench 'Append$$|FsyncFloor|AppendCPU|Open' -benchtime 2000x -timeout 30m
+	$(GO) test ./vault/audit/ -run '^$$' -bench 'Verify' -benchtime 1x -timeout 30m
+	COFFER_BENCH_N=$(BENCH_N) $(GO) test ./index/ -run '^$$' -bench . -benchtime 1x -timeout 60m
 
 demo: build ## build, make a demo vault from testdata/demo, and open it
 	@rm -rf $(DEMO) && mkdir -p $(DEMO)
