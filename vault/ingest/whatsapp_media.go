@@ -271,8 +271,7 @@ func classifyBody(body []byte) (r waBody) {
 	case line[last] == ')':
 		if o := bytes.LastIndex(line, []byte(" (")); o > 0 {
 			name := string(line[:o])
-			phrase := string(line[o+2 : last])
-			if isFileName(name) && (waFileAttached[phrase] || isWAMediaName(name)) {
+			if isFileName(name) && (waFileAttached[string(line[o+2:last])] || isWAMediaName(name)) {
 				r.file = name
 				return r
 			}
