@@ -1,0 +1,244 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"coffer/vault"
+	"coffer/vault/audit"
+)
+
+// TestE2ETmux drives the real binary in tmux through the reviewer,
+// investigator and auditor flows with send-keys, checks each screen with
+// capture-pane, and checks that hostile messages changed neither the
+// pane title nor the clipboard buffers. Then it reads the audit trail
+// and finds the views, the search and the tag it made. It needs tmux
+// and is skipped by -short (make itest runs it).
+func TestE2ETmux(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end-to-end: run without -short (make itest)")
+	}
+	if _, err := exec.LookPath("tmux"); err != nil {
+		t.Skip("tmux not installed")
+	}
+	work := t.TempDir()
+	env := append(os.Environ(), "COFFER_TEST_AS_COFFER=1", "COFFER_STATE_DIR="+filepath.Join(work, "state"), "USER=tester", "NO_COLOR=1")
+	coffer := func(args ...string) string {
+		t.Helper()
+		cmd := exec.Command(os.Args[0], args...)
+		cmd.Env, cmd.Dir = env, work
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("coffer %s: %v\n%s", strings.Join(args, " "), err, out)
+		}
+		return string(out)
+	}
+	coffer("init", "case", "--identity-out", "me.key", "--auditor-key-out", "auditor.key", "--name", "E2E case")
+	if err := os.WriteFile(filepath.Join(work, "chat.jsonl"), e2eExport(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	coffer("import", "case", "chat.jsonl", "--identity", "me.key")
+
+	tm := newTmux(t, work, env)
+	tm.start(os.Args[0] + " case --identity me.key") // the `coffer DIR` shorthand
+	tm.waitFor("enter unlock")
+	title := tm.display("#{pane_title}")
+	tm.keys("Enter")
+	tm.waitFor("search ready")
+	tm.waitFor("Hostile")
+
+	// Reviewer: open the trading conversation (newest first, so it is
+	// the first row), read, search, open a hit in context.
+	tm.keys("Enter")
+	tm.waitFor("block trade")
+	tm.keys("/")
+	tm.literal("halden")
+	tm.keys("Enter")
+	tm.waitFor("matches for halden")
+	tm.keys("Enter")
+	tm.waitFor("hit 1 of")
+
+	// Investigator: tag the message, then find it by tag.
+	tm.keys("t")
+	tm.literal("flagged")
+	tm.keys("Enter")
+	tm.waitFor("tagged 1 message(s): flagged")
+	tm.keys("/")
+	tm.literal("tag:flagged")
+	tm.keys("Enter")
+	tm.waitFor("1 matches for tag:flagged")
+
+	// Hostile text: open the hostile conversation and scroll through it.
+	tm.keys("q", "q", "G", "Enter")
+	tm.waitFor("marker")
+	for range 5 {
+		tm.keys("C-u")
+	}
+	tm.waitFor("marker")
+	screen := tm.capture()
+	if got := tm.display("#{pane_title}"); got != title || strings.Contains(got, "pwned") {
+		t.Errorf("pane title changed from %q to %q", title, got)
+	}
+	if bufs := tm.run("list-buffers"); strings.Contains(bufs, "pwned") || strings.TrimSpace(bufs) != "" {
+		t.Errorf("clipboard buffers changed: %q", bufs)
+	}
+	lines := strings.Split(screen, "\n")
+	if !strings.HasPrefix(lines[0], " coffer · E2E case") {
+		t.Errorf("header overwritten by hostile text:\n%s", screen)
+	}
+	tm.keys("q", "q", "q")
+	tm.waitDead()
+
+	// Auditor.
+	tm.start(os.Args[0] + " audit case --identity auditor.key")
+	tm.waitFor("trail intact")
+	tm.waitFor(`query "halden"`)
+	tm.keys("q")
+	tm.waitDead()
+
+	data, err := os.ReadFile(filepath.Join(work, "auditor.key"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids, err := vault.ParseIdentities(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	events, err := audit.Read(filepath.Join(work, "case"), ids, audit.Filter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var actions []string
+	for _, e := range events {
+		a := string(e.Action)
+		switch e.Action {
+		case audit.ActionSearch:
+			a += " " + e.Query
+		case audit.ActionTagAdd:
+			a += " " + e.Tag
+		case audit.ActionLock:
+			a += " " + e.Reason
+		}
+		actions = append(actions, a)
+	}
+	for _, want := range []string{"unlock", "view-conversation", "search halden", "view-messages", "tag-add flagged", "search tag:flagged", "lock exit"} {
+		if !slices.Contains(actions, want) {
+			t.Errorf("audit trail lacks %q: %q", want, actions)
+		}
+	}
+}
+
+// e2eExport is a JSONL export: one trading conversation and one of
+// hostile payloads.
+func e2eExport() []byte {
+	var b strings.Builder
+	enc := json.NewEncoder(&b)
+	base := time.Date(2025, 3, 12, 9, 0, 0, 0, time.UTC)
+	conv := map[string]any{"id": "wa:desk", "title": "Trading desk", "participants": []string{"Alice", "Bob"}}
+	for i, body := range []string{"Did anyone see the Halden block trade?", "Not here.", "Halden is handled."} {
+		enc.Encode(map[string]any{"source": "whatsapp", "conversation": conv, "sender": []string{"Alice", "Bob"}[i%2],
+			"time": base.Add(time.Duration(i) * time.Minute), "body": body})
+	}
+	hostile := map[string]any{"id": "wa:hostile", "title": "Hostile", "participants": []string{"Mallory"}}
+	payloads := []string{"\x1b]0;pwned\x07", "\x1b]2;pwned\x1b\\", "\x1b]52;c;cHduZWQ=\x07", "\x1b]52;;cHduZWQ=\x1b\\", "\x1b[2J\x1b[H",
+		"\x1b[1;1Hpwned", "\x1b]8;;https://evil.example\x07pwned\x1b]8;;\x07", "\x1bP+q544e\x1b\\", "\u009b2J", "\u009d0;pwned\u009c",
+		"\u202epwned", "\u2066pwned", "\a\a", "\b\b\b\bpwned", "\rpwned", "\x1b[?1049l", "\x1b[6n", "\x1bc"}
+	for i, p := range payloads {
+		enc.Encode(map[string]any{"source": "whatsapp", "conversation": hostile, "sender": "Mallory" + p,
+			"time": base.Add(-time.Hour + time.Duration(i)*time.Second), "body": fmt.Sprintf("marker %d %s end", i, p)})
+	}
+	return []byte(b.String())
+}
+
+// tmux drives one private tmux server.
+type tmux struct {
+	t    *testing.T
+	base string
+	sock string
+	n    int
+	dir  string
+	env  []string
+}
+
+func newTmux(t *testing.T, dir string, env []string) *tmux {
+	tm := &tmux{t: t, base: fmt.Sprintf("coffer-e2e-%d", os.Getpid()), dir: dir, env: env}
+	t.Cleanup(func() { exec.Command("tmux", "-L", tm.sock, "kill-server").Run() })
+	return tm
+}
+
+func (tm *tmux) run(args ...string) string {
+	tm.t.Helper()
+	cmd := exec.Command("tmux", append([]string{"-L", tm.sock}, args...)...)
+	cmd.Env, cmd.Dir = tm.env, tm.dir
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		tm.t.Fatalf("tmux %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+	return string(out)
+}
+
+func (tm *tmux) start(command string) {
+	tm.t.Helper()
+	// A fresh server per program: killing a server's last session while
+	// starting a new one races ("server exited unexpectedly").
+	exec.Command("tmux", "-L", tm.sock, "kill-server").Run()
+	tm.n++
+	tm.sock = fmt.Sprintf("%s-%d", tm.base, tm.n)
+	// Options are set before the command runs: set-clipboard on makes an
+	// OSC 52 from the program show up as a paste buffer.
+	tm.run("-f", "/dev/null", "new-session", "-d", "-s", "app", "-x", "100", "-y", "30", "-c", tm.dir, command,
+		";", "set-option", "-g", "set-clipboard", "on", ";", "set-option", "-t", "app", "remain-on-exit", "on")
+}
+
+func (tm *tmux) keys(keys ...string) {
+	tm.t.Helper()
+	tm.run(append([]string{"send-keys", "-t", "app"}, keys...)...)
+}
+
+func (tm *tmux) literal(s string) {
+	tm.t.Helper()
+	tm.run("send-keys", "-t", "app", "-l", s)
+}
+
+func (tm *tmux) capture() string { return tm.run("capture-pane", "-p", "-t", "app") }
+
+func (tm *tmux) display(format string) string {
+	return strings.TrimSpace(tm.run("display-message", "-p", "-t", "app", format))
+}
+
+func (tm *tmux) waitFor(text string) {
+	tm.t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		s := tm.capture()
+		if strings.Contains(s, text) {
+			return
+		}
+		if time.Now().After(deadline) {
+			tm.t.Fatalf("timed out waiting for %q; screen:\n%s", text, s)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+func (tm *tmux) waitDead() {
+	tm.t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	// pane_dead_status is filled in a moment after pane_dead.
+	for tm.display("#{pane_dead}#{pane_dead_status}#{pane_dead_signal}") == "" || tm.display("#{pane_dead}") != "1" || tm.display("#{pane_dead_status}#{pane_dead_signal}") == "" {
+		if time.Now().After(deadline) {
+			tm.t.Fatalf("the program did not exit; screen:\n%s", tm.capture())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if st := tm.display("#{pane_dead_status}#{pane_dead_signal}"); st != "0" {
+		tm.t.Fatalf("exit status %s; screen:\n%s", st, tm.run("capture-pane", "-p", "-S", "-", "-t", "app"))
+	}
+}
