@@ -191,6 +191,9 @@ func (tm *tmux) start(command string) {
 	exec.Command("tmux", "-L", tm.sock, "kill-server").Run()
 	tm.n++
 	tm.sock = fmt.Sprintf("%s-%d", tm.base, tm.n)
+	// tmux 3.3a does not always fill in pane_dead_status: the shell
+	// writes the exit status to a file instead.
+	command = fmt.Sprintf("%s; echo $? > %s", command, tm.codeFile())
 	// Options are set before the command runs: set-clipboard on makes an
 	// OSC 52 from the program show up as a paste buffer.
 	tm.run("-f", "/dev/null", "new-session", "-d", "-s", "app", "-x", "100", "-y", "30", "-c", tm.dir, command,
@@ -231,14 +234,19 @@ func (tm *tmux) waitFor(text string) {
 func (tm *tmux) waitDead() {
 	tm.t.Helper()
 	deadline := time.Now().Add(20 * time.Second)
-	// pane_dead_status is filled in a moment after pane_dead.
-	for tm.display("#{pane_dead}#{pane_dead_status}#{pane_dead_signal}") == "" || tm.display("#{pane_dead}") != "1" || tm.display("#{pane_dead_status}#{pane_dead_signal}") == "" {
+	for {
+		b, err := os.ReadFile(tm.codeFile())
+		if err == nil && strings.HasSuffix(string(b), "\n") {
+			if code := strings.TrimSpace(string(b)); code != "0" {
+				tm.t.Fatalf("exit status %s; screen:\n%s", code, tm.run("capture-pane", "-p", "-S", "-", "-t", "app"))
+			}
+			return
+		}
 		if time.Now().After(deadline) {
 			tm.t.Fatalf("the program did not exit; screen:\n%s", tm.capture())
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	if st := tm.display("#{pane_dead_status}#{pane_dead_signal}"); st != "0" {
-		tm.t.Fatalf("exit status %s; screen:\n%s", st, tm.run("capture-pane", "-p", "-S", "-", "-t", "app"))
-	}
 }
+
+func (tm *tmux) codeFile() string { return filepath.Join(tm.dir, fmt.Sprintf("exit-%d.code", tm.n)) }
