@@ -83,3 +83,36 @@ func (b bitset) eachReverse(f func(uint32) bool) {
 		}
 	}
 }
+
+// Query evaluation needs a few bitsets and, sorted by relevance, a score
+// per message: at a million messages 125 KB and 4 MB. Pooling them keeps
+// the garbage collector, which must mark a heap of gigabytes, from running
+// every few hundred queries.
+
+func (ix *Index) getBitset() bitset {
+	if b, ok := ix.bitPool.Get().(bitset); ok {
+		clear(b)
+		return b
+	}
+	return newBitset(len(ix.msgs))
+}
+
+func (ix *Index) putBitset(b bitset) {
+	if b != nil {
+		ix.bitPool.Put(b) //nolint:staticcheck // a slice header is small; the backing array is what is reused
+	}
+}
+
+func (ix *Index) getScores() []float32 {
+	if s, ok := ix.scorePool.Get().([]float32); ok {
+		clear(s)
+		return s
+	}
+	return make([]float32, len(ix.msgs))
+}
+
+func (ix *Index) putScores(s []float32) {
+	if s != nil {
+		ix.scorePool.Put(s) //nolint:staticcheck // as above
+	}
+}

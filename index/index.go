@@ -85,6 +85,8 @@ type Index struct {
 
 	tags tagSet
 
+	bitPool, scorePool sync.Pool // see getBitset
+
 	// Full text.
 	shards   []*shard
 	started  sync.Once

@@ -92,7 +92,8 @@ func (ix *Index) Search(ctx context.Context, q string, req Request) (*Result, er
 		}
 	}
 	if req.Sort == Relevance {
-		e.scores = make([]float32, len(ix.msgs))
+		e.scores = ix.getScores()
+		defer ix.putScores(e.scores)
 	}
 	hits, err := e.eval(root)
 	if err != nil {
@@ -120,6 +121,7 @@ func (ix *Index) Search(ctx context.Context, q string, req Request) (*Result, er
 	if req.Facets {
 		res.Facets = ix.facets(hits, req.FacetLimit)
 	}
+	ix.putBitset(hits)
 	res.Took = time.Since(start)
 	return res, nil
 }
