@@ -20,6 +20,9 @@ func (m *Model) renderConv(i, w int, sel bool) []string {
 		title = st.Sender.Render(common.Trunc(title, w))
 	}
 	sub := fmt.Sprintf("%s · %d · %s", sanitize.Line(c.Source), len(c.IDs), c.Last.In(m.loc).Format("2006-01-02"))
+	if len(c.Participants) > 0 {
+		sub += " · " + sanitize.Line(strings.Join(c.Participants, ", "))
+	}
 	if !sel || !m.convs.Focused {
 		sub = st.Dim.Render(common.Trunc(sub, w))
 	}
@@ -229,8 +232,11 @@ func (m *Model) statusView(w int) string {
 	case m.ixErr != nil:
 		right = " search unavailable "
 	case !m.ixReady && m.ixProg.Total > 0:
-		pct := 100 * m.ixProg.Done / max(m.ixProg.Total, 1)
-		right = fmt.Sprintf(" indexing %d%% · ETA %s ", pct, m.ixProg.ETA.Round(time.Second))
+		p := m.ixProg
+		right = fmt.Sprintf(" indexing %d%% · ETA %s ", 100*p.Done/max(p.Total, 1), p.ETA.Round(time.Second))
+		if w >= 120 {
+			right = fmt.Sprintf(" indexing %d/%d · %.0f msg/s · ETA %s ", p.Done, p.Total, p.Rate, p.ETA.Round(time.Second))
+		}
 	case !m.ixReady:
 		right = " indexing… "
 	default:

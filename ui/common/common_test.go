@@ -1,0 +1,68 @@
+package common_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/charmbracelet/x/ansi"
+
+	"coffer/ui/common"
+)
+
+func TestFit(t *testing.T) {
+	tests := []struct {
+		name string
+		in   string
+		w    int
+		want string
+	}{
+		{"ascii fits", "hello", 8, "hello   "},
+		{"ascii cut", "hello world", 8, "hello w…"},
+		{"cjk counts two cells", "東京タワー", 7, "東京タ…"},
+		{"cjk exact", "東京", 4, "東京"},
+		{"emoji with skin tone is one glyph", "👍🏽👍🏽👍🏽", 5, "👍🏽👍🏽…"},
+		{"combining marks take no cell", "e\u0301e\u0301e\u0301e\u0301", 3, "e\u0301e\u0301…"},
+		{"escape neutralised", "a\x1b[2Jb", 10, "a␛[2Jb    "},
+		{"newline becomes space", "a\nb", 4, "a b "},
+		{"bidi override replaced", "a\u202eb", 4, "a\uFFFDb "},
+		{"zero width", "", 0, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := common.Fit(tt.in, tt.w)
+			if got != tt.want {
+				t.Errorf("Fit(%q, %d) = %q, want %q", tt.in, tt.w, got, tt.want)
+			}
+			if w := ansi.StringWidth(got); w != tt.w {
+				t.Errorf("Fit(%q, %d) is %d cells wide", tt.in, tt.w, w)
+			}
+		})
+	}
+}
+
+func TestBoxAndJoin(t *testing.T) {
+	b := common.Box([]string{"東京タワーへ行こう", "x"}, 6, 3)
+	lines := strings.Split(b, "\n")
+	if len(lines) != 3 {
+		t.Fatalf("%d lines", len(lines))
+	}
+	for _, l := range lines {
+		if ansi.StringWidth(l) != 6 {
+			t.Errorf("line %q is %d cells", l, ansi.StringWidth(l))
+		}
+	}
+	j := common.JoinColumns("|", "ab\ncd", "12\n34")
+	if j != "ab|12\ncd|34" {
+		t.Errorf("JoinColumns = %q", j)
+	}
+}
+
+func TestWrap(t *testing.T) {
+	for _, w := range []int{1, 5, 13} {
+		for _, l := range common.Wrap("the quick brown fox 東京タワー supercalifragilistic", w) {
+			if ansi.StringWidth(l) > w && w > 1 {
+				t.Errorf("Wrap(%d): %q is %d cells", w, l, ansi.StringWidth(l))
+			}
+		}
+	}
+}

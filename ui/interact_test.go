@@ -1,0 +1,158 @@
+package ui_test
+
+import (
+	"image/color"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+
+	"coffer/ui"
+	"coffer/ui/internal/fixture"
+	"coffer/vault"
+)
+
+func unlocked(t *testing.T, f *fixture.Vault, w, h int, noColor bool) *driver {
+	t.Helper()
+	man, err := vault.ReadManifest(f.Dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	k := f.Key()
+	d := newDriver(t, ui.New(ui.Options{Dir: f.Dir, Manifest: man, Key: &k, KeyHint: "x", NoColor: noColor, Location: time.UTC}), w, h)
+	d.keys("enter")
+	if d.model().State() != ui.StateBrowsing {
+		t.Fatalf("state %v after unlock:\n%s", d.model().State(), d.screen())
+	}
+	return d
+}
+
+func wantScreen(t *testing.T, d *driver, texts ...string) {
+	t.Helper()
+	s := d.screen()
+	for _, x := range texts {
+		if !strings.Contains(s, x) {
+			t.Fatalf("screen lacks %q:\n%s", x, s)
+		}
+	}
+}
+
+func TestTagRemoveAndTagAll(t *testing.T) {
+	f := fixture.New(t, "", fixture.Messages())
+	d := unlocked(t, f, 100, 30, true)
+	d.keys("/")
+	d.typeText("halden")
+	d.keys("enter", "A")
+	d.typeText("review")
+	d.keys("enter")
+	wantScreen(t, d, "Add the tag", "to 4 messages")
+	d.keys("y")
+	wantScreen(t, d, "tagged 4 message(s): review")
+	d.keys("/")
+	d.typeText("tag:review")
+	d.keys("enter")
+	wantScreen(t, d, "4 matches for tag:review")
+
+	// T offers only the message's own tags.
+	d.keys("T")
+	wantScreen(t, d, "Remove a tag")
+	d.typeText("review")
+	d.keys("enter")
+	wantScreen(t, d, "untagged 1 message(s): review")
+	d.keys("#")
+	wantScreen(t, d, "Tags (1)", "review")
+	d.keys("enter")
+	wantScreen(t, d, "3 matches for tag:review")
+
+	// Tags are in the vault: a new session sees them.
+	d.keys("ctrl+c")
+	d = unlocked(t, f, 100, 30, true)
+	d.keys("#")
+	wantScreen(t, d, "review")
+	d.keys("enter")
+	wantScreen(t, d, "3 matches for tag:review")
+}
+
+func TestFilterSortMouseResize(t *testing.T) {
+	f := fixture.New(t, "", fixture.Messages())
+	d := unlocked(t, f, 80, 24, true)
+	d.keys("f")
+	d.typeText("telegram")
+	d.keys("enter")
+	wantScreen(t, d, "Conversations (1)", "Frank (private)")
+	d.keys("f")
+	for range 8 {
+		d.keys("backspace")
+	}
+	d.keys("enter", "s")
+	wantScreen(t, d, "Conversations (4)", "by title")
+
+	// Click the second conversation row, Frank (rows are two lines under the
+	// header and the pane title).
+	d.send(tea.MouseClickMsg{Button: tea.MouseLeft, X: 3, Y: 4})
+	wantScreen(t, d, "Frank (private) · telegram")
+	d.send(tea.MouseWheelMsg{Button: tea.MouseWheelDown, X: 3, Y: 4})
+
+	for _, size := range [][2]int{{60, 15}, {200, 60}, {80, 24}} {
+		d.send(tea.WindowSizeMsg{Width: size[0], Height: size[1]})
+		checkSize(t, d.screen(), size[0], size[1])
+	}
+}
+
+func TestEmptyVault(t *testing.T) {
+	f := fixture.New(t, "", nil)
+	d := unlocked(t, f, 80, 24, true)
+	wantScreen(t, d, "no conversations", "search ready")
+	d.keys("enter", "t", "/")
+	d.typeText("anything")
+	d.keys("enter")
+	wantScreen(t, d, "0 matches")
+}
+
+var colourSGR = regexp.MustCompile(`\x1b\[[0-9;:]*(38|48)[;:]`)
+
+func TestNoColorAndBackground(t *testing.T) {
+	f := fixture.New(t, "", fixture.Messages())
+	d := unlocked(t, f, 80, 24, true)
+	d.keys("enter")
+	if colourSGR.MatchString(d.m.View().Content) {
+		t.Error("NO_COLOR: the frame sets colours")
+	}
+	d = unlocked(t, f, 80, 24, false)
+	d.keys("enter")
+	dark := d.m.View().Content
+	if !colourSGR.MatchString(dark) {
+		t.Error("colours expected without NO_COLOR")
+	}
+	d.send(tea.BackgroundColorMsg{Color: color.White})
+	if d.m.View().Content == dark {
+		t.Error("a light background did not change the styles")
+	}
+}
+
+func TestTamperedSegmentIsAnError(t *testing.T) {
+	f := fixture.New(t, "", fixture.Messages())
+	segs, _ := filepath.Glob(filepath.Join(f.Dir, "segments", "*"))
+	if len(segs) == 0 {
+		t.Fatal("no segment")
+	}
+	b, _ := os.ReadFile(segs[0])
+	b[len(b)/2] ^= 1
+	os.WriteFile(segs[0], b, 0o600)
+	man, _ := vault.ReadManifest(f.Dir)
+	k := f.Key()
+	d := newDriver(t, ui.New(ui.Options{Dir: f.Dir, Manifest: man, Key: &k, KeyHint: "x", NoColor: true}), 80, 24)
+	d.keys("enter")
+	if d.model().State() != ui.StateError || d.model().Err() == nil {
+		t.Fatalf("state %v, err %v", d.model().State(), d.model().Err())
+	}
+	wantScreen(t, d, "coffer stopped", "coffer verify")
+	d.keys("q")
+	if !d.quit {
+		t.Error("q does not quit the error screen")
+	}
+}

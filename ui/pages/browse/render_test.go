@@ -1,0 +1,68 @@
+package browse
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/charmbracelet/x/ansi"
+
+	"coffer/index"
+	"coffer/ui/styles"
+	"coffer/vault"
+)
+
+// mark styles highlights as [..] so tests can see them without colour.
+func markStyles() styles.Styles {
+	st := styles.New(true, true)
+	st.Highlight = st.Highlight.UnsetBold().UnsetUnderline().Transform(func(s string) string { return "[" + s + "]" })
+	return st
+}
+
+func TestHighlight(t *testing.T) {
+	st := markStyles()
+	tests := []struct {
+		name  string
+		text  string
+		spans []index.Span
+		want  string
+	}{
+		{"none", "plain text", nil, "plain text"},
+		{"one", "the Halden trade", []index.Span{{Field: "body", Start: 4, End: 10}}, "the [Halden] trade"},
+		{"two, unordered", "a b c", []index.Span{{Field: "body", Start: 4, End: 5}, {Field: "body", Start: 0, End: 1}}, "[a] b [c]"},
+		{"other field ignored", "a b", []index.Span{{Field: "subject", Start: 0, End: 1}}, "a b"},
+		{"out of range ignored", "a b", []index.Span{{Field: "body", Start: 2, End: 99}}, "a b"},
+		{"overlap skipped", "abcdef", []index.Span{{Field: "body", Start: 0, End: 3}, {Field: "body", Start: 2, End: 4}}, "[abc]def"},
+		// Offsets are into the original text: the escape before the hit
+		// must not shift it, and is neutralised.
+		{"escape before hit", "\x1b[2Jsecret word", []index.Span{{Field: "body", Start: 11, End: 15}}, "␛[2Jsecret [word]"},
+		{"multibyte", "東京タワー", []index.Span{{Field: "body", Start: 0, End: 6}}, "[東京]タワー"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := ansi.Strip(highlight(st, tt.text, tt.spans, "body", true))
+			if got != tt.want {
+				t.Errorf("highlight = %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestMessageBlock(t *testing.T) {
+	st := styles.New(true, true)
+	ed := time.Date(2025, 3, 12, 9, 5, 0, 0, time.UTC)
+	orig := &vault.Message{ID: "o", Sender: "Ann", Body: "original\nsecond line"}
+	m := &vault.Message{ID: "m", Source: "whatsapp", Sender: "Bob", Time: time.Date(2025, 3, 12, 9, 0, 0, 0, time.UTC),
+		Body: strings.Repeat("line\n", 12), ReplyTo: "o", Edited: &ed,
+		Attachments: []vault.Attachment{{Name: "a.pdf", Type: "application/pdf", Size: 2048}, {Name: "gone.jpg", Missing: true}}}
+	got := ansi.Strip(strings.Join(messageBlock(st, m, []string{"hot", "q1"}, orig, nil, time.UTC, 60), "\n"))
+	for _, want := range []string{"Bob  09:00 (edited 09:05)", "│ ↪ Ann: original second line", "… 4 more lines", "▸ a.pdf (application/pdf, 2 KB)", "▸ gone.jpg (0 B) not in the export", " hot   q1 "} {
+		if !strings.Contains(got, want) {
+			t.Errorf("block lacks %q:\n%s", want, got)
+		}
+	}
+	got = ansi.Strip(strings.Join(messageBlock(st, m, nil, nil, nil, time.UTC, 60), "\n"))
+	if !strings.Contains(got, "reply to a message not on screen") {
+		t.Errorf("an unrecorded reply target must not be quoted:\n%s", got)
+	}
+}
