@@ -28,7 +28,11 @@ func TestE2ETmux(t *testing.T) {
 		t.Skip("tmux not installed")
 	}
 	work := t.TempDir()
-	env := append(os.Environ(), "COFFER_TEST_AS_COFFER=1", "COFFER_STATE_DIR="+filepath.Join(work, "state"), "USER=tester", "NO_COLOR=1")
+	home, tmp := filepath.Join(work, "home"), filepath.Join(work, "tmp")
+	os.Mkdir(home, 0o700)
+	os.Mkdir(tmp, 0o700)
+	env := append(os.Environ(), "COFFER_TEST_AS_COFFER=1", "COFFER_STATE_DIR="+filepath.Join(work, "state"), "USER=tester", "NO_COLOR=1",
+		"HOME="+home, "TMPDIR="+tmp)
 	coffer := func(args ...string) string {
 		t.Helper()
 		cmd := exec.Command(os.Args[0], args...)
@@ -44,6 +48,11 @@ func TestE2ETmux(t *testing.T) {
 		t.Fatal(err)
 	}
 	coffer("import", "case", "chat.jsonl", "--identity", "me.key")
+	// The export is the only plaintext we put on disk; what follows must
+	// add none.
+	if err := os.Remove(filepath.Join(work, "chat.jsonl")); err != nil {
+		t.Fatal(err)
+	}
 
 	tm := newTmux(t, work, env)
 	tm.start(os.Args[0] + " case --identity me.key") // the `coffer DIR` shorthand
@@ -101,6 +110,10 @@ func TestE2ETmux(t *testing.T) {
 	tm.waitFor(`query "halden"`)
 	tm.keys("q")
 	tm.waitDead()
+
+	// No message text, sender, query or tag reached any file under the
+	// vault, HOME, TMPDIR or the working directory.
+	noCanaries(t, work, "halden", "block trade", "trading desk", "mallory", "flagged", "marker")
 
 	// The auditor's CLI lists exactly those views, searches and tags.
 	var events []audit.Event
@@ -246,3 +259,33 @@ func (tm *tmux) waitDead() {
 }
 
 func (tm *tmux) codeFile() string { return filepath.Join(tm.dir, fmt.Sprintf("exit-%d.code", tm.n)) }
+
+// noCanaries fails if any file under dir holds one of the canaries
+// (compared case-insensitively).
+func noCanaries(t *testing.T, dir string, canaries ...string) {
+	t.Helper()
+	n := 0
+	err := filepath.WalkDir(dir, func(path string, d os.DirEntry, err error) error {
+		if err != nil || !d.Type().IsRegular() {
+			return err
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		n++
+		lower := strings.ToLower(string(b))
+		for _, c := range canaries {
+			if strings.Contains(lower, c) {
+				t.Errorf("%s holds the plaintext %q", path, c)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n < 5 {
+		t.Fatalf("only %d files scanned under %s", n, dir)
+	}
+}
