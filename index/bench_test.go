@@ -34,20 +34,22 @@ var bench struct {
 	ix   *index.Index
 	took time.Duration
 	cpu  time.Duration
-	rss  int64 // peak RSS after corpus generation and build
-	gen  int64 // peak RSS after corpus generation only
+	rss  int64     // peak RSS after corpus generation and build
+	gen  int64     // peak RSS after corpus generation only
+	heap [2]uint64 // live heap after a GC: corpus only, corpus and index
 	err  error
 }
 
 func benchIndex(b *testing.B) (*index.Index, []*vault.Message) {
 	bench.once.Do(func() {
 		bench.msgs = corpus.Generate(*benchN, 1)
-		runtime.GC()
+		bench.heap[0] = liveHeap()
 		bench.gen = peakRSS()
 		start, cpu0 := time.Now(), cpuTime()
 		bench.ix, bench.err = index.Build(context.Background(), bench.msgs, nil, index.Options{BatchSize: *benchBatch, Shards: *benchShard})
 		bench.took, bench.cpu = time.Since(start), cpuTime()-cpu0
 		bench.rss = peakRSS()
+		bench.heap[1] = liveHeap()
 	})
 	if bench.err != nil {
 		b.Fatal(bench.err)
@@ -71,6 +73,13 @@ func cpuTime() time.Duration {
 		return 0
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+func liveHeap() uint64 {
+	runtime.GC()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	return ms.HeapAlloc
 }
 
 func peakRSS() int64 {
@@ -168,7 +177,8 @@ func BenchmarkQuery(b *testing.B) {
 	fmt.Fprintf(os.Stderr, "index of %d messages (%.1f MB of text) built in %v (%.0f msgs/s, %.1f s CPU); peak RSS %.0f MB after generating the corpus, %.0f MB after the build (%.1fx the text)",
 		len(msgs), float64(pt)/1e6, bench.took.Round(time.Millisecond), float64(len(msgs))/bench.took.Seconds(), bench.cpu.Seconds(),
 		float64(bench.gen)/1e6, float64(bench.rss)/1e6, float64(bench.rss)/float64(pt))
-	fmt.Fprintln(os.Stderr)
+	fmt.Fprintf(os.Stderr, "live heap after GC: %.0f MB for the messages, %.0f MB for the index\n\n",
+		float64(bench.heap[0])/1e6, float64(bench.heap[1]-bench.heap[0])/1e6)
 	cls := queryClasses(msgs)
 	names := make([]string, 0, len(cls))
 	for c := range cls {
