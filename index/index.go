@@ -88,6 +88,9 @@ type Index struct {
 	bitPool, scorePool sync.Pool // see getBitset
 
 	// Full text.
+	static   []*view   // prebuilt segments (see Open)
+	prebuilt int       // messages they cover
+	pending  []uint32  // ordinals left to index; nil means all
 	shards   []*shard
 	started  sync.Once
 	done     chan struct{}
@@ -140,7 +143,7 @@ func New(msgs []*vault.Message, tags map[string][]string, opt Options) (*Index, 
 	ix.common = ix.commonWords()
 	ix.pairs = newPairAnalyzer(ix.common)
 	for range opt.Shards {
-		s, err := newShard(ix.mapping)
+		s, err := newShard(ix.mapping, ix.common)
 		if err != nil {
 			ix.Close()
 			return nil, err

@@ -70,18 +70,45 @@ func loadJSON(t testing.TB, path string, v any) bool {
 // buildCase builds the index of testdata/<name> with small batches and two
 // shards, so that every case runs across several segments and shards.
 func buildCase(t testing.TB, name string) (*index.Index, []*vault.Message) {
+	return buildCaseMode(t, name, "build")
+}
+
+// buildCaseMode builds the index of a test case in one of three ways:
+// "build" indexes everything at Start; "prebuilt" opens two segments made
+// by BuildSegment (as an importer would), with an overlap; "mixed" opens
+// one segment and indexes the rest at Start.
+func buildCaseMode(t testing.TB, name, mode string) (*index.Index, []*vault.Message) {
 	t.Helper()
 	dir := filepath.Join("testdata", name)
 	msgs := loadMessages(t, filepath.Join(dir, "messages.jsonl"))
 	var tags map[string][]string
 	loadJSON(t, filepath.Join(dir, "tags.json"), &tags)
-	ix, err := index.Build(context.Background(), msgs, tags, index.Options{
-		Shards: 2, BatchSize: 4, Now: func() time.Time { return testNow },
-	})
+	opt := index.Options{Shards: 2, BatchSize: 4, Now: func() time.Time { return testNow }}
+	var segs [][]byte
+	if mode != "build" {
+		common := index.CommonWords(msgs)
+		half := len(msgs) / 2
+		parts := [][]*vault.Message{msgs[:half+1]}
+		if mode == "prebuilt" {
+			parts = append(parts, msgs[half:])
+		}
+		for _, p := range parts {
+			seg, err := index.BuildSegment(p, common)
+			if err != nil {
+				t.Fatal(err)
+			}
+			segs = append(segs, seg)
+		}
+	}
+	ix, err := index.Open(msgs, tags, segs, opt)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { ix.Close() })
+	ix.Start(context.Background())
+	if err := ix.Wait(context.Background()); err != nil {
+		t.Fatal(err)
+	}
 	return ix, msgs
 }
 
@@ -94,14 +121,16 @@ func TestQueries(t *testing.T) {
 	}
 	for _, qpath := range cases {
 		name := filepath.Base(filepath.Dir(qpath))
-		t.Run(name, func(t *testing.T) {
-			ix, _ := buildCase(t, name)
-			var qs []queryCase
-			loadJSON(t, qpath, &qs)
-			for _, qc := range qs {
-				t.Run(qc.Q, func(t *testing.T) { runQueryCase(t, ix, qc) })
-			}
-		})
+		for _, mode := range []string{"build", "prebuilt", "mixed"} {
+			t.Run(name+"/"+mode, func(t *testing.T) {
+				ix, _ := buildCaseMode(t, name, mode)
+				var qs []queryCase
+				loadJSON(t, qpath, &qs)
+				for _, qc := range qs {
+					t.Run(qc.Q, func(t *testing.T) { runQueryCase(t, ix, qc) })
+				}
+			})
+		}
 	}
 }
 

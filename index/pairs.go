@@ -103,10 +103,10 @@ func newPairAnalyzer(common map[string]bool) analysis.Analyzer {
 }
 
 // phrasePairs returns the pair terms of adjacent common words in terms.
-func (ix *Index) phrasePairs(terms []string) []string {
+func phrasePairs(common map[string]bool, terms []string) []string {
 	var out []string
 	for i := 1; i < len(terms); i++ {
-		if ix.common[terms[i-1]] && ix.common[terms[i]] {
+		if common[terms[i-1]] && common[terms[i]] {
 			out = append(out, terms[i-1]+pairSep+terms[i])
 		}
 	}

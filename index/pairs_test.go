@@ -17,7 +17,7 @@ func TestPairsUsed(t *testing.T) {
 	if !ix.common["the"] || !ix.common["and"] || ix.common["zzz"] {
 		t.Fatalf("common words of the generated corpus: %d, the=%v and=%v", len(ix.common), ix.common["the"], ix.common["and"])
 	}
-	if got := ix.phrasePairs([]string{"the", "and", "zzz", "the"}); len(got) != 1 || got[0] != "the\x00and" {
+	if got := phrasePairs(ix.common, []string{"the", "and", "zzz", "the"}); len(got) != 1 || got[0] != "the\x00and" {
 		t.Errorf("phrasePairs = %q", got)
 	}
 }

@@ -85,6 +85,7 @@ func (ix *Index) Search(ctx context.Context, q string, req Request) (*Result, er
 		default:
 			partial = true
 		}
+		e.views = append(e.views, ix.static...)
 		for _, s := range ix.shards {
 			if v := s.cur.Load(); v != nil {
 				e.views = append(e.views, v)

@@ -36,8 +36,9 @@ var levBuilders = sync.OnceValues(func() ([2]*levenshtein.LevenshteinAutomatonBu
 })
 
 type segWork struct {
-	seg  segment.Segment
-	ords []uint32
+	seg    segment.Segment
+	ords   []uint32        // local document number -> ordinal
+	common map[string]bool // the common words its pairs were built with
 }
 
 // perSegment runs f on every segment of every shard, on as many
@@ -47,7 +48,7 @@ func (e *evaluator) perSegment(f func(w segWork, out bitset, scores []float32) e
 	var work []segWork
 	for _, v := range e.views {
 		for i, s := range v.segs {
-			work = append(work, segWork{s, v.segOrds[i]})
+			work = append(work, segWork{s, v.segOrds[i], v.common[i]})
 		}
 	}
 	workers := max(1, min(len(e.ix.shards), len(work)))
@@ -126,21 +127,21 @@ func (e *evaluator) customLeaf(n *textNode) (bitset, error) {
 			return postingsInto(w, field, []byte(terms[0]), out, scores)
 		})
 	}
-	var mask bitset
-	if field == bleveText {
-		pairs := e.ix.phrasePairs(terms)
-		if len(pairs) > 0 && len(pairs) == len(terms)-1 && len(terms) == 2 {
-			// Two common words: the pair's postings are the answer.
-			return e.perSegment(func(w segWork, out bitset, scores []float32) error {
-				return postingsInto(w, bleveText, []byte(pairs[0]), out, scores)
-			})
+	return e.perSegment(func(w segWork, out bitset, scores []float32) error {
+		var pairs []string
+		if field == bleveText {
+			pairs = phrasePairs(w.common, terms)
 		}
+		if len(terms) == 2 && len(pairs) == 1 {
+			// Two common words: the pair's postings are the answer.
+			return postingsInto(w, bleveText, []byte(pairs[0]), out, scores)
+		}
+		// Otherwise documents holding every pair are the only candidates.
+		var mask bitset // by local document number
 		for _, p := range pairs {
-			b, err := e.perSegment(func(w segWork, out bitset, _ []float32) error {
-				return postingsInto(w, bleveText, []byte(p), out, nil)
-			})
+			b, err := localPostings(w, []byte(p))
 			if err != nil {
-				return nil, err
+				return err
 			}
 			if mask == nil {
 				mask = b
@@ -148,10 +149,30 @@ func (e *evaluator) customLeaf(n *textNode) (bitset, error) {
 				mask.and(b)
 			}
 		}
-	}
-	return e.perSegment(func(w segWork, out bitset, scores []float32) error {
 		return phraseSeg(w, field, terms, mask, out, scores)
 	})
+}
+
+// localPostings returns the segment's documents containing a text term,
+// by local document number.
+func localPostings(w segWork, term []byte) (bitset, error) {
+	b := newBitset(int(w.seg.Count()))
+	dict, err := w.seg.Dictionary(bleveText)
+	if err != nil || dict == nil {
+		return b, err
+	}
+	pl, err := dict.PostingsList(term, nil, nil)
+	if err != nil || pl == nil {
+		return b, err
+	}
+	it := pl.Iterator(false, false, false, nil)
+	for {
+		p, err := it.Next()
+		if err != nil || p == nil {
+			return b, err
+		}
+		b.set(uint32(p.Number()))
+	}
 }
 
 // prefixEnd is the smallest key greater than every key starting with p,
@@ -226,6 +247,9 @@ func drain(pi segment.PostingsIterator, idf float64, ords []uint32, out bitset, 
 			return err
 		}
 		o := ords[p.Number()]
+		if o == noOrd {
+			continue
+		}
 		out.set(o)
 		if scores != nil {
 			scores[o] += float32(idf * math.Sqrt(float64(p.Frequency())) * p.Norm())
@@ -280,8 +304,8 @@ func phraseSeg(w segWork, field string, terms []string, mask, out bitset, scores
 				break
 			}
 		}
-		if agreed && (mask == nil || mask.has(w.ords[target])) {
-			if n := phraseCount(cur); n > 0 {
+		if agreed && (mask == nil || mask.has(uint32(target))) {
+			if n := phraseCount(cur); n > 0 && w.ords[target] != noOrd {
 				o := w.ords[target]
 				out.set(o)
 				if scores != nil {

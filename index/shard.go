@@ -61,6 +61,8 @@ type shard struct {
 	idx bleve.Index
 	cur atomic.Pointer[view] // what searches use; nil before the first batch
 
+	common map[string]bool // the index's common words
+
 	// Owned by the shard's single writer goroutine.
 	segOrds map[segment.Segment][]uint32
 	readers []bindex.IndexReader // every view's snapshot, closed by close
@@ -73,16 +75,17 @@ type view struct {
 	ords    []uint32          // by bleve document number
 	segs    []segment.Segment // the snapshot's segments
 	segOrds [][]uint32        // by segment, by local document number
+	common  []map[string]bool // by segment, its common words (pairs.go)
 }
 
-func newShard(m mapping.IndexMapping) (*shard, error) {
+func newShard(m mapping.IndexMapping, common map[string]bool) (*shard, error) {
 	// An empty path keeps scorch in memory: no persister runs and no file
 	// is created. Never bleve.NewMemOnly (the slow upsidedown engine).
 	idx, err := bleve.NewUsing("", m, scorch.Name, scorch.Name, nil)
 	if err != nil {
 		return nil, fmt.Errorf("index: create shard: %w", err)
 	}
-	return &shard{idx: idx, segOrds: map[segment.Segment][]uint32{}}, nil
+	return &shard{idx: idx, common: common, segOrds: map[segment.Segment][]uint32{}}, nil
 }
 
 func (s *shard) close() error {
@@ -141,6 +144,7 @@ func (s *shard) refresh() error {
 		ords = append(ords, m...)
 		v.segs = append(v.segs, seg)
 		v.segOrds = append(v.segOrds, m)
+		v.common = append(v.common, s.common)
 	}
 	if uint64(len(ords)) != n {
 		return fmt.Errorf("index: shard maps %d of %d documents", len(ords), n)
@@ -166,7 +170,16 @@ func (ix *Index) buildText(ctx context.Context) error {
 	start := time.Now()
 	shards := ix.shards
 
-	n := len(ix.msgs)
+	// todo lists the ordinals to index, in time order: all of them, or
+	// those no prebuilt segment covers (see Open).
+	todo := ix.pending
+	if todo == nil {
+		todo = make([]uint32, len(ix.msgs))
+		for i := range todo {
+			todo[i] = uint32(i)
+		}
+	}
+	n := len(todo)
 	bs := ix.opt.BatchSize
 	nb := (n + bs - 1) / bs
 	var next atomic.Int64
@@ -192,8 +205,8 @@ func (ix *Index) buildText(ctx context.Context) error {
 				// the most recent messages, which reviewers look at first.
 				lo, hi := max(n-(b+1)*bs, 0), n-b*bs
 				batch := s.idx.NewBatch()
-				for o := lo; o < hi; o++ {
-					if err := batch.IndexAdvanced(ix.document(uint32(o))); err != nil {
+				for _, o := range todo[lo:hi] {
+					if err := batch.IndexAdvanced(ix.document(o)); err != nil {
 						errs[si] = err
 						return
 					}
@@ -244,6 +257,7 @@ func (ix *Index) report(done int, start time.Time) {
 	ix.progMu.Lock()
 	defer ix.progMu.Unlock()
 	el := time.Since(start)
+	done += ix.prebuilt
 	p := Progress{Done: done, Total: len(ix.msgs), Elapsed: el}
 	if s := el.Seconds(); s > 0 {
 		p.Rate = float64(done) / s
