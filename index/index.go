@@ -88,9 +88,9 @@ type Index struct {
 	bitPool, scorePool sync.Pool // see getBitset
 
 	// Full text.
-	static   []*view   // prebuilt segments (see Open)
-	prebuilt int       // messages they cover
-	pending  []uint32  // ordinals left to index; nil means all
+	static   []*view  // prebuilt segments (see Open)
+	prebuilt int      // messages they cover
+	pending  []uint32 // ordinals left to index; nil means all
 	shards   []*shard
 	started  sync.Once
 	done     chan struct{}

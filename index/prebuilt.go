@@ -11,9 +11,9 @@ import (
 	"strings"
 	"time"
 
-	zap "github.com/blevesearch/zapx/v17"
 	bindex "github.com/blevesearch/bleve_index_api"
 	segment "github.com/blevesearch/scorch_segment_api/v2"
+	zap "github.com/blevesearch/zapx/v17"
 
 	"coffer/vault"
 )
