@@ -318,12 +318,12 @@ func (m *Model) lock(reason, note string) tea.Cmd {
 		return nil
 	}
 	s := m.sess
-	ix := m.browse.Close()
+	m.browse.Close()
 	m.sess, m.browse, m.log = nil, nil, nil
 	m.state = StateLocked
 	m.unlock.Reset()
 	m.unlock.Note = note
-	return func() tea.Msg { return lockedMsg{err: s.Lock(ix, reason)} }
+	return func() tea.Msg { return lockedMsg{err: s.Lock(reason)} }
 }
 
 // quit locks (recording the exit) and quits.

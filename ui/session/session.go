@@ -50,7 +50,14 @@ type Session struct {
 	Convs  []Conversation
 	Places map[string]Place
 
-	writeMu sync.Mutex // one vault write (tag) at a time
+	// tags is the vault's tags as loaded, copied before any write can
+	// change the vault's own map (the index is built from it in another
+	// goroutine).
+	tags map[string][]string
+
+	// mu orders the commands that may still be running when the vault
+	// locks: reads hold it shared, tag writes and Lock exclusively.
+	mu sync.RWMutex
 }
 
 // AuditRecipients parses the auditors of a manifest.
@@ -114,6 +121,10 @@ func Load(dir string, v *vault.Vault, log *audit.Log, progress func(vault.Progre
 		return nil, err
 	}
 	s := &Session{Dir: dir, Vault: v, Log: log, Gate: audit.NewGate[*vault.Message](log, v)}
+	s.tags = make(map[string][]string, len(v.Tags()))
+	for id, ts := range v.Tags() {
+		s.tags[id] = slices.Clone(ts)
+	}
 	s.buildConversations()
 	return s, nil
 }
@@ -161,10 +172,11 @@ func (s *Session) buildConversations() {
 	}
 }
 
-// Tags returns a copy of every message's tags, for the UI to own.
+// Tags returns a copy of every message's tags as loaded, for the UI to
+// own; later changes come back from Tag.
 func (s *Session) Tags() map[string][]string {
-	out := make(map[string][]string, len(s.Vault.Tags()))
-	for id, ts := range s.Vault.Tags() {
+	out := make(map[string][]string, len(s.tags))
+	for id, ts := range s.tags {
 		out[id] = slices.Clone(ts)
 	}
 	return out
@@ -173,7 +185,7 @@ func (s *Session) Tags() map[string][]string {
 // BuildIndex indexes the loaded messages. It returns the index at once
 // (metadata queries work) and reports progress until the text is done.
 func (s *Session) BuildIndex(ctx context.Context, progress func(index.Progress)) (*index.Index, error) {
-	ix, err := index.New(s.Vault.Messages(), s.Vault.Tags(), index.Options{Progress: progress, Location: time.Local})
+	ix, err := index.New(s.Vault.Messages(), s.tags, index.Options{Progress: progress, Location: time.Local})
 	if err != nil {
 		return nil, err
 	}
@@ -183,6 +195,19 @@ func (s *Session) BuildIndex(ctx context.Context, progress func(index.Progress))
 
 // ErrNoIndex is returned by Search before the index exists.
 var ErrNoIndex = errors.New("search is not ready yet")
+
+// ErrLocked is returned by a command that ran after the lock.
+var ErrLocked = errors.New("the vault is locked")
+
+// reading holds the session for a read, or says it is locked.
+func (s *Session) reading() (func(), error) {
+	s.mu.RLock()
+	if s.Vault == nil {
+		s.mu.RUnlock()
+		return nil, ErrLocked
+	}
+	return s.mu.RUnlock, nil
+}
 
 // Results is a recorded search.
 type Results struct {
@@ -200,8 +225,13 @@ func (s *Session) Search(ctx context.Context, ix *index.Index, query string, lim
 	if ix == nil {
 		return nil, ErrNoIndex
 	}
+	done, err := s.reading()
+	if err != nil {
+		return nil, err
+	}
+	defer done()
 	var res *index.Result
-	_, err := s.Gate.Search(query, func(q string) ([]string, error) {
+	_, err = s.Gate.Search(query, func(q string) ([]string, error) {
 		r, err := ix.Search(ctx, q, index.Request{Sort: index.Newest, Limit: limit, Facets: true})
 		if err != nil {
 			return nil, err
@@ -245,6 +275,11 @@ func (s *Session) AllHits(ctx context.Context, ix *index.Index, query string) ([
 // conversation id when they are a conversation's messages, "" for a list
 // of search hits.
 func (s *Session) View(conv string, ids []string) ([]*vault.Message, error) {
+	done, err := s.reading()
+	if err != nil {
+		return nil, err
+	}
+	defer done()
 	if conv != "" {
 		return s.Gate.ViewConversation(conv, ids)
 	}
@@ -252,7 +287,14 @@ func (s *Session) View(conv string, ids []string) ([]*vault.Message, error) {
 }
 
 // Detail records a detail view of one message and returns it.
-func (s *Session) Detail(id string) (*vault.Message, error) { return s.Gate.ViewMessage(id) }
+func (s *Session) Detail(id string) (*vault.Message, error) {
+	done, err := s.reading()
+	if err != nil {
+		return nil, err
+	}
+	defer done()
+	return s.Gate.ViewMessage(id)
+}
 
 // Tag adds or removes tag on ids: recorded, then written to the vault,
 // then set in the index. It returns the new tags of each id.
@@ -260,8 +302,11 @@ func (s *Session) Tag(ix *index.Index, add bool, tag string, ids []string) (map[
 	if err := vault.ValidTag(tag); err != nil {
 		return nil, err
 	}
-	s.writeMu.Lock()
-	defer s.writeMu.Unlock()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.Vault == nil {
+		return nil, ErrLocked
+	}
 	apply := func() error { return s.Vault.ApplyTag(add, tag, ids) }
 	var err error
 	if add {
@@ -283,21 +328,25 @@ func (s *Session) Tag(ix *index.Index, add bool, tag string, ids []string) (map[
 	return out, nil
 }
 
-// Lock records the lock, drops the plaintext and the index, and asks the
-// runtime to collect them. reason is audit.LockManual, LockIdle or
-// LockExit. The session must not be used afterwards.
-func (s *Session) Lock(ix *index.Index, reason string) error {
-	if ix != nil {
-		ix.Close()
+// Lock records the lock, wipes and drops the plaintext, and asks the
+// runtime to collect it. reason is audit.LockManual, LockIdle or
+// LockExit. The index is closed by its owner (the browse page's indexing
+// goroutine) when the page is closed. The session must not be used
+// afterwards.
+func (s *Session) Lock(reason string) error {
+	s.mu.Lock() // a view or tag being recorded finishes first
+	defer s.mu.Unlock()
+	if s.Vault == nil {
+		return nil
 	}
 	err := s.Log.Close(reason)
 	s.Vault.Close()
-	s.Vault, s.Gate, s.Convs, s.Places = nil, nil, nil, nil
+	s.Vault, s.Gate, s.Convs, s.Places, s.tags = nil, nil, nil, nil, nil
 	runtime.GC()
 	return err
 }
 
-// TagName quotes a tag for a tag: query when it needs it.
+// TagQuery quotes a tag for a tag: query when it needs it.
 func TagQuery(tag string) string {
 	if strings.ContainsAny(tag, " \"():") {
 		return `tag:"` + strings.ReplaceAll(tag, `"`, ``) + `"`

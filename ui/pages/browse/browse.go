@@ -175,14 +175,14 @@ func (m *Model) Init() tea.Cmd {
 	return startIndex(ctx, m.sess)
 }
 
-// Close stops indexing and hands back the index for the session to drop.
-func (m *Model) Close() *index.Index {
+// Close drops the page's references to plaintext and stops (and
+// closes) the index.
+func (m *Model) Close() {
 	if m.cancel != nil {
 		m.cancel()
 	}
-	ix := m.ix
-	m.ix, m.shown, m.detail, m.res, m.tags = nil, nil, nil, nil, nil
-	return ix
+	m.ix, m.shown, m.detail, m.res, m.tags, m.hitHL = nil, nil, nil, nil, nil, nil
+	m.msgs.Invalidate()
 }
 
 // Searching reports whether the search box is open.

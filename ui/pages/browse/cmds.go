@@ -65,6 +65,9 @@ func listenIndex(ch <-chan ixMsg) tea.Cmd {
 }
 
 // startIndex builds the index in the background, reporting progress.
+// The goroutine owns the index: when ctx is cancelled (the vault locks)
+// it stops the build if one is running and closes the index, so no
+// reference to the plaintext outlives the lock.
 func startIndex(ctx context.Context, s *session.Session) tea.Cmd {
 	ch := make(chan ixMsg, 4)
 	go func() {
@@ -81,7 +84,11 @@ func startIndex(ctx context.Context, s *session.Session) tea.Cmd {
 		}
 		ch <- ixMsg{ix: ix}
 		err = ix.Wait(ctx)
-		ch <- ixMsg{ix: ix, prog: ix.Progress(), done: true, err: err}
+		if ctx.Err() == nil {
+			ch <- ixMsg{ix: ix, prog: ix.Progress(), done: true, err: err}
+		}
+		<-ctx.Done()
+		ix.Close()
 	}()
 	return listenIndex(ch)
 }

@@ -209,20 +209,14 @@ func (m *Model) facetView(w int) []string {
 // queryError shows the parse error with a caret under its column.
 func (m *Model) queryError(w int) []string {
 	st := m.c.Styles
-	var qe interface{ Error() string } = m.qErr
-	col := 0
-	if e, ok := m.qErr.(interface{ Column() int }); ok {
-		col = e.Column()
+	var out []string
+	if e, ok := asQueryError(m.qErr); ok && e.Col > 0 {
+		// Col counts runes; the caret goes under the character's cell.
+		v := []rune(m.input.Value())
+		cells := common.Width(sanitize.Line(string(v[:min(e.Col-1, len(v))])))
+		out = append(out, strings.Repeat(" ", common.Width(m.input.Prompt)+cells)+st.Error.Render("^"))
 	}
-	if e, ok := asQueryError(m.qErr); ok {
-		col = e.Col
-	}
-	out := []string{}
-	if col > 0 {
-		out = append(out, strings.Repeat(" ", common.Width(m.input.Prompt)+col-1)+st.Error.Render("^"))
-	}
-	out = append(out, st.Error.Render(common.Trunc(sanitize.Line(qe.Error()), w)))
-	return out
+	return append(out, st.Error.Render(common.Trunc(sanitize.Line(m.qErr.Error()), w)))
 }
 
 func (m *Model) statusView(w int) string {
