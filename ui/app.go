@@ -319,7 +319,7 @@ func (m *Model) lock(reason, note string) tea.Cmd {
 	}
 	s := m.sess
 	m.browse.Close()
-	m.sess, m.browse, m.log = nil, nil, nil
+	m.sess, m.browse, m.log = nil, nil, nil // s.Lock closes the log
 	m.state = StateLocked
 	m.unlock.Reset()
 	m.unlock.Note = note
@@ -400,3 +400,21 @@ func NewAuditor(opt AuditorOptions) *Model {
 // Unlocked reports whether the model holds an unlocked session (and so
 // plaintext); false after a lock.
 func (m *Model) Unlocked() bool { return m.sess != nil || m.browse != nil }
+
+// Close locks whatever is still open, recording the exit: for the paths
+// that end the program without passing through Update (SIGTERM,
+// SIGINT, a panic caught by Bubble Tea). It is a no-op after a normal
+// quit.
+func (m *Model) Close() error {
+	var err error
+	if m.sess != nil {
+		m.browse.Close()
+		err = m.sess.Lock(audit.LockExit)
+		m.sess, m.browse = nil, nil
+	}
+	if m.log != nil {
+		err = errors.Join(err, m.log.Close(audit.LockExit))
+		m.log = nil
+	}
+	return err
+}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"os"
@@ -67,8 +68,15 @@ func runReview(e *env, dir string, u *unlockFlags, idle time.Duration) error {
 		}
 	}
 	m := ui.New(opt)
-	if _, err := tea.NewProgram(m).Run(); err != nil {
-		return fmt.Errorf("terminal: %w", err)
+	_, runErr := tea.NewProgram(m).Run()
+	// A signal ends the program without a last Update: lock and record
+	// the exit here (a no-op after q).
+	closeErr := m.Close()
+	if runErr != nil && !errors.Is(runErr, tea.ErrInterrupted) {
+		return fmt.Errorf("terminal: %w", runErr)
+	}
+	if closeErr != nil {
+		return closeErr
 	}
 	// Printed by main only now that the terminal is restored.
 	return m.Err()

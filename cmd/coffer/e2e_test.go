@@ -111,6 +111,25 @@ func TestE2ETmux(t *testing.T) {
 	tm.keys("q")
 	tm.waitDead()
 
+	// SIGTERM: the terminal is restored and the lock still recorded.
+	tm.start(os.Args[0] + " review case --identity me.key")
+	tm.waitFor("enter unlock")
+	tm.keys("Enter")
+	tm.waitFor("search ready")
+	shell := tm.display("#{pane_pid}")
+	out, err := exec.Command("pgrep", "-P", shell).Output()
+	if err != nil {
+		t.Fatalf("pgrep -P %s: %v", shell, err)
+	}
+	pid := strings.Fields(string(out))[0]
+	if err := exec.Command("kill", "-TERM", pid).Run(); err != nil {
+		t.Fatal(err)
+	}
+	tm.waitDead()
+	if alt := tm.display("#{alternate_on}"); alt != "0" {
+		t.Errorf("alternate screen still on after SIGTERM")
+	}
+
 	// No message text, sender, query or tag reached any file under the
 	// vault, HOME, TMPDIR or the working directory.
 	noCanaries(t, work, "halden", "block trade", "trading desk", "mallory", "flagged", "marker")
@@ -140,6 +159,14 @@ func TestE2ETmux(t *testing.T) {
 	for _, want := range []string{"unlock", "view-conversation", "search halden", "view-messages", "tag-add flagged", "search tag:flagged", "lock exit"} {
 		if !slices.Contains(actions, want) {
 			t.Errorf("audit trail lacks %q: %q", want, actions)
+		}
+	}
+	if last := actions[len(actions)-1]; last != "lock exit" {
+		t.Errorf("the SIGTERMed session ends with %q, want a recorded lock", last)
+	}
+	for _, a := range actions {
+		if a == "lock crash" {
+			t.Errorf("a session ended without its lock: %q", actions)
 		}
 	}
 }
