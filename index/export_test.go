@@ -10,4 +10,8 @@ var (
 	BenchN     = flag.Int("bench.n", 100000, "messages in the benchmark corpus")
 	BenchBatch = flag.Int("bench.batch", 0, "bleve batch size (0: default)")
 	BenchShard = flag.Int("bench.shards", 0, "shards (0: one per CPU)")
+	// BenchPrebuilt makes the query benchmarks open segments built as an
+	// importer would (index.BuildSegment per 10,000 messages) instead of
+	// indexing at Start.
+	BenchPrebuilt = flag.Bool("bench.prebuilt", false, "benchmark an index opened from prebuilt segments")
 )

@@ -68,11 +68,11 @@ type shard struct {
 	readers []bindex.IndexReader // every view's snapshot, closed by close
 }
 
-// view is an immutable snapshot of a shard: its reader and the map from
-// bleve document numbers to message ordinals.
+// view is an immutable set of segments to search (a shard's snapshot, or
+// the prebuilt segments of Open) with, per segment, the map from local
+// document numbers to message ordinals. Queries read segments directly,
+// never through a bleve reader.
 type view struct {
-	reader  bindex.IndexReader
-	ords    []uint32          // by bleve document number
 	segs    []segment.Segment // the snapshot's segments
 	segOrds [][]uint32        // by segment, by local document number
 	common  []map[string]bool // by segment, its common words (pairs.go)
@@ -121,8 +121,8 @@ func (s *shard) refresh() error {
 	if err != nil {
 		return err
 	}
-	ords := make([]uint32, 0, n)
-	v := &view{reader: r}
+	mapped := uint64(0)
+	v := &view{}
 	for _, ss := range snap.Segments() {
 		seg := ss.Segment()
 		m, ok := s.segOrds[seg]
@@ -141,15 +141,14 @@ func (s *shard) refresh() error {
 			}
 			s.segOrds[seg] = m
 		}
-		ords = append(ords, m...)
+		mapped += uint64(len(m))
 		v.segs = append(v.segs, seg)
 		v.segOrds = append(v.segOrds, m)
 		v.common = append(v.common, s.common)
 	}
-	if uint64(len(ords)) != n {
-		return fmt.Errorf("index: shard maps %d of %d documents", len(ords), n)
+	if mapped != n {
+		return fmt.Errorf("index: shard maps %d of %d documents", mapped, n)
 	}
-	v.ords = ords
 	s.cur.Store(v)
 	return nil
 }
