@@ -90,29 +90,29 @@ func (b bitset) eachReverse(f func(uint32) bool) {
 // every few hundred queries.
 
 func (ix *Index) getBitset() bitset {
-	if b, ok := ix.bitPool.Get().(bitset); ok {
-		clear(b)
-		return b
+	if p, ok := ix.bitPool.Get().(*bitset); ok {
+		clear(*p)
+		return *p
 	}
 	return newBitset(len(ix.msgs))
 }
 
 func (ix *Index) putBitset(b bitset) {
 	if b != nil {
-		ix.bitPool.Put(b) //nolint:staticcheck // a slice header is small; the backing array is what is reused
+		ix.bitPool.Put(&b)
 	}
 }
 
 func (ix *Index) getScores() []float32 {
-	if s, ok := ix.scorePool.Get().([]float32); ok {
-		clear(s)
-		return s
+	if p, ok := ix.scorePool.Get().(*[]float32); ok {
+		clear(*p)
+		return *p
 	}
 	return make([]float32, len(ix.msgs))
 }
 
 func (ix *Index) putScores(s []float32) {
 	if s != nil {
-		ix.scorePool.Put(s) //nolint:staticcheck // as above
+		ix.scorePool.Put(&s)
 	}
 }

@@ -109,6 +109,9 @@ func TestPartialSearch(t *testing.T) {
 			}
 		}
 		last = p
+		if got := ix2.Progress(); got != p { // must not deadlock
+			t.Errorf("Progress() in the callback = %+v, want %+v", got, p)
+		}
 	}})
 	if err != nil {
 		t.Fatal(err)

@@ -52,7 +52,8 @@ type Progress struct {
 }
 
 // Index is the searchable form of a set of messages. Its methods are safe
-// for concurrent use.
+// for concurrent use, except that nothing may be called during or after
+// Close.
 type Index struct {
 	opt      Options
 	analyzer analysis.Analyzer
@@ -94,7 +95,8 @@ type Index struct {
 	shards   []*shard
 	started  sync.Once
 	done     chan struct{}
-	err      error // set before done is closed
+	err      error      // set before done is closed
+	cbMu     sync.Mutex // see report
 	progMu   sync.Mutex
 	progress Progress
 }

@@ -26,7 +26,7 @@ const DefaultLimit = 50
 type Request struct {
 	Sort   Sort
 	Offset int // hits to skip
-	Limit  int // hits to return; 0 means DefaultLimit
+	Limit  int // hits to return; 0 means DefaultLimit, < 0 none (counts and facets only)
 	// Facets asks for counts by sender, conversation, source, tag and
 	// month over all hits (not only the page).
 	Facets bool

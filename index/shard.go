@@ -253,18 +253,22 @@ func (ix *Index) document(o uint32) *document.Document {
 }
 
 func (ix *Index) report(done int, start time.Time) {
-	ix.progMu.Lock()
-	defer ix.progMu.Unlock()
+	// cbMu keeps callbacks one at a time and in order; progMu is not held
+	// during the callback, so it may call Progress or Search.
+	ix.cbMu.Lock()
+	defer ix.cbMu.Unlock()
 	el := time.Since(start)
 	done += ix.prebuilt
 	p := Progress{Done: done, Total: len(ix.msgs), Elapsed: el}
 	if s := el.Seconds(); s > 0 {
-		p.Rate = float64(done) / s
+		p.Rate = float64(done-ix.prebuilt) / s
 	}
 	if p.Rate > 0 {
 		p.ETA = time.Duration(float64(p.Total-done) / p.Rate * float64(time.Second))
 	}
+	ix.progMu.Lock()
 	ix.progress = p
+	ix.progMu.Unlock()
 	if ix.opt.Progress != nil {
 		ix.opt.Progress(p)
 	}
