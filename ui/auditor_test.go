@@ -3,6 +3,7 @@ package ui_test
 import (
 	"fmt"
 	"os"
+	"os/user"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -25,6 +26,10 @@ func auditorScreen(d *driver) string {
 	s = hostLine.ReplaceAllStringFunc(s, func(l string) string {
 		return "Host" + strings.Repeat(" ", len([]rune(l))-4)
 	})
+	if u, err := user.Current(); err == nil && u.Username != "" {
+		// The system user names the actor of events before unlock.
+		s = strings.ReplaceAll(s, "("+u.Username+")", "("+strings.Repeat("u", len(u.Username))+")")
+	}
 	return sessionID.ReplaceAllStringFunc(s, func(x string) string { return strings.Repeat("x", len(x)) })
 }
 

@@ -312,7 +312,9 @@ func (m *Model) renderRow(i, w int, sel bool) []string {
 		layout = "01-02 15:04:05"
 	}
 	actor := e.Actor.Member
-	if actor == "" {
+	if actor == "" && e.Actor.HostUser != "" {
+		actor = "(" + e.Actor.HostUser + ")" // before unlock: the system user
+	} else if actor == "" {
 		actor = "—"
 	}
 	return []string{common.Fit(e.Time.In(m.loc).Format(layout), tw) + " " + common.Fit(actor, aw) + " " + common.Fit(string(e.Action), cw) + " " + common.Fit(target(e), rw)}

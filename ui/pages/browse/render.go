@@ -113,16 +113,7 @@ func messageBlock(st styles.Styles, m *vault.Message, tags []string, reply *vaul
 	}
 	out = append(out, body...)
 	for _, a := range m.Attachments {
-		s := "▸ " + sanitize.Line(a.Name)
-		if a.Type != "" {
-			s += " (" + sanitize.Line(a.Type) + ", " + humanSize(a.Size) + ")"
-		} else {
-			s += " (" + humanSize(a.Size) + ")"
-		}
-		if a.Missing {
-			s += " not in the export"
-		}
-		out = append(out, st.Attachment.Render(common.Trunc(s, width)))
+		out = append(out, st.Attachment.Render(common.Trunc(attachmentLine(a), width)))
 	}
 	if len(tags) > 0 {
 		out = append(out, common.Trunc(chips(st, tags), width))
@@ -247,3 +238,27 @@ func snippet(st styles.Styles, m *vault.Message, hl []index.Span, width int) str
 }
 
 func utf8Start(b byte) bool { return b&0xC0 != 0x80 }
+
+// attachmentLine describes an attachment in one line: name, type and
+// size when known, and whether the export left it out.
+func attachmentLine(a vault.Attachment) string {
+	name := sanitize.Line(a.Name)
+	if name == "" {
+		name = "unnamed attachment"
+	}
+	var info []string
+	if a.Type != "" {
+		info = append(info, sanitize.Line(a.Type))
+	}
+	if a.Size > 0 || !a.Missing {
+		info = append(info, humanSize(a.Size))
+	}
+	if a.Missing {
+		info = append(info, "not in the export")
+	}
+	s := "▸ " + name
+	if len(info) > 0 {
+		s += " (" + strings.Join(info, ", ") + ")"
+	}
+	return s
+}
