@@ -177,7 +177,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 				return m, m.quit()
 			}
 			if m.state == StateBrowsing && key.Matches(k, m.c.Keys.Lock) {
-				return m, m.lock(audit.LockManual, "locked")
+				return m, m.lock(audit.LockManual, "locked (ctrl+l): unlock to continue")
 			}
 		}
 	case unlock.SubmitMsg:
@@ -200,7 +200,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			m.unlock.Err = "the lock was not recorded: " + msg.err.Error()
 		}
 		return m, nil
-	case browse.QuitMsg:
+	case browse.QuitMsg, unlock.QuitMsg:
 		return m, m.quit()
 	}
 

@@ -156,3 +156,44 @@ func TestTamperedSegmentIsAnError(t *testing.T) {
 		t.Error("q does not quit the error screen")
 	}
 }
+
+func TestSearchHistoryAndHits(t *testing.T) {
+	f := fixture.New(t, "", fixture.Messages())
+	d := unlocked(t, f, 100, 30, true)
+	for _, q := range []string{"halden", "from:frank", "tag:none"} {
+		d.keys("/")
+		d.typeText(q)
+		d.keys("enter")
+	}
+	d.keys("/", "up", "up")
+	wantScreen(t, d, "/ from:frank")
+	d.keys("up", "up")
+	wantScreen(t, d, "/ halden")
+	d.keys("down", "down", "down")
+	if strings.Contains(d.screen(), "/ tag:none") || strings.Contains(d.screen(), "/ halden") {
+		t.Fatalf("down past the newest entry should clear the box:\n%s", d.screen())
+	}
+	d.keys("esc", "/")
+	d.typeText("halden")
+	d.keys("enter", "n")
+	wantScreen(t, d, "hit 1 of 4")
+	d.keys("n", "n", "n")
+	wantScreen(t, d, "hit 4 of 4")
+	d.keys("n")
+	wantScreen(t, d, "no more hits")
+	d.keys("N")
+	wantScreen(t, d, "hit 3 of 4")
+	d.keys("q")
+	wantScreen(t, d, "Results: 4 for halden")
+}
+
+func TestQuitFromUnlockScreen(t *testing.T) {
+	f := fixture.New(t, "", nil)
+	man, _ := vault.ReadManifest(f.Dir)
+	k := f.Key()
+	d := newDriver(t, ui.New(ui.Options{Dir: f.Dir, Manifest: man, Key: &k, KeyHint: "x", NoColor: true}), 80, 24)
+	d.keys("q")
+	if !d.quit {
+		t.Fatal("q on the unlock screen (key from the command line) does not quit")
+	}
+}

@@ -20,6 +20,9 @@ import (
 // the key came from the command line).
 type SubmitMsg struct{ Passphrase string }
 
+// QuitMsg asks the root to quit (q or esc when there is nothing to type).
+type QuitMsg struct{}
+
 // Phase is what the screen shows below the vault description.
 type Phase int
 
@@ -84,6 +87,9 @@ func (m *Model) Update(msg tea.Msg) tea.Cmd {
 	if m.Phase != PhaseInput {
 		return nil
 	}
+	if k, ok := msg.(tea.KeyPressMsg); ok && m.KeyHint != "" && (k.String() == "q" || k.String() == "esc") {
+		return func() tea.Msg { return QuitMsg{} }
+	}
 	if k, ok := msg.(tea.KeyPressMsg); ok && k.String() == "enter" {
 		p := m.input.Value()
 		if p == "" && m.KeyHint == "" {
@@ -128,7 +134,7 @@ func (m *Model) View() string {
 	switch m.Phase {
 	case PhaseInput:
 		if m.KeyHint != "" {
-			l = append(l, common.Trunc("Key      "+sanitize.Line(m.KeyHint), iw), "", st.Prompt.Render("enter")+" unlock · "+st.Prompt.Render("ctrl+c")+" quit")
+			l = append(l, common.Trunc("Key      "+sanitize.Line(m.KeyHint), iw), "", st.Prompt.Render("enter")+" unlock · "+st.Prompt.Render("q")+" quit")
 		} else {
 			m.input.SetWidth(max(iw-14, 8))
 			l = append(l, m.input.View(), "", st.Dim.Render("enter unlock · ctrl+c quit"))
