@@ -180,6 +180,11 @@ func (ix *Index) buildTables(in []*vault.Message) error {
 	if n >= 1<<31 {
 		return fmt.Errorf("index: %d messages is too many", n)
 	}
+	for i, m := range in {
+		if m == nil {
+			return fmt.Errorf("index: message %d is nil", i)
+		}
+	}
 	msgs := slices.Clone(in)
 	slices.SortStableFunc(msgs, func(a, b *vault.Message) int {
 		if c := a.Time.Compare(b.Time); c != 0 {
@@ -206,9 +211,6 @@ func (ix *Index) buildTables(in []*vault.Message) error {
 	var lastMonthOrd uint16
 	for i, m := range msgs {
 		o := uint32(i)
-		if m == nil {
-			return fmt.Errorf("index: message %d is nil", i)
-		}
 		if _, dup := ix.byID[m.ID]; dup {
 			return fmt.Errorf("index: duplicate message id %q", m.ID)
 		}

@@ -2,6 +2,7 @@ package index
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"os"
@@ -86,4 +87,39 @@ func loadTestMessages(f *testing.F) []*vault.Message {
 		f.Fatal("no seed messages")
 	}
 	return msgs
+}
+
+// FuzzSearch runs arbitrary queries against the basic test index: no
+// query may panic, and every failure is a *QueryError.
+func FuzzSearch(f *testing.F) {
+	msgs := loadTestMessages(f)
+	ix, err := New(msgs, map[string][]string{"m01": {"x"}}, Options{Shards: 2, BatchSize: 4})
+	if err != nil {
+		f.Fatal(err)
+	}
+	ix.Start(context.Background())
+	if err := ix.Wait(context.Background()); err != nil {
+		f.Fatal(err)
+	}
+	b, err := os.ReadFile("testdata/basic/queries.json")
+	if err != nil {
+		f.Fatal(err)
+	}
+	var qs []struct{ Q string }
+	if err := json.Unmarshal(b, &qs); err != nil || len(qs) == 0 {
+		f.Fatalf("no seed queries (%v)", err)
+	}
+	for _, q := range qs {
+		f.Add(q.Q, 0)
+	}
+	f.Fuzz(func(t *testing.T, q string, sort int) {
+		res, err := ix.Search(context.Background(), q, Request{Sort: Sort(sort & 3), Facets: true, Offset: sort >> 2 & 7})
+		var qe *QueryError
+		if err != nil && !errors.As(err, &qe) {
+			t.Fatalf("%q: error %v is not a *QueryError", q, err)
+		}
+		if err == nil && res.Total > len(msgs) {
+			t.Fatalf("%q: %d hits of %d messages", q, res.Total, len(msgs))
+		}
+	})
 }
