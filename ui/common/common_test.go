@@ -7,6 +7,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"coffer/ui/common"
+	"coffer/ui/internal/fixture"
 )
 
 func TestFit(t *testing.T) {
@@ -65,4 +66,28 @@ func TestWrap(t *testing.T) {
 			}
 		}
 	}
+}
+
+// FuzzFit: whatever the input, Fit returns exactly w cells with no
+// escape, C0 (but none at all, it is one line), C1 or bidi control.
+func FuzzFit(f *testing.F) {
+	for _, p := range fixture.HostilePayloads() {
+		f.Add(p, 12)
+		f.Add("東京"+p+"👍🏽e\u0301", 7)
+	}
+	f.Fuzz(func(t *testing.T, s string, w int) {
+		w = w%200 + 1
+		if w < 1 {
+			w = -w + 1
+		}
+		got := common.Fit(s, w)
+		if n := ansi.StringWidth(got); n != w {
+			t.Fatalf("Fit(%q, %d) is %d cells: %q", s, w, n, got)
+		}
+		for _, r := range got {
+			if r < 0x20 || r == 0x7f || (r >= 0x80 && r <= 0x9f) || (r >= 0x202a && r <= 0x202e) || (r >= 0x2066 && r <= 0x2069) {
+				t.Fatalf("Fit(%q, %d) = %q holds %U", s, w, got, r)
+			}
+		}
+	})
 }

@@ -11,7 +11,9 @@
 //     control pictures (ESC is shown as ␛, CR as ␍, BEL as ␇);
 //   - C1 controls (U+0080–U+009F, including the 8-bit CSI U+009B and OSC
 //     U+009D), bidirectional overrides, embeddings and isolates (the
-//     Trojan Source characters), and invalid UTF-8 become U+FFFD;
+//     Trojan Source characters), prepended concatenation marks (which
+//     merge with the next character and break width counts) and invalid
+//     UTF-8 become U+FFFD;
 //   - zero-width and invisible formatting characters are dropped, except
 //     the zero-width joiner that emoji sequences need.
 //
@@ -88,7 +90,7 @@ func clean(s string, oneLine bool) string {
 			b.WriteByte(byte(r))
 		case r <= 0x9f:
 			b.WriteRune(Replacement) // C1 controls
-		case bidi(r):
+		case bidi(r), prepend(r):
 			b.WriteRune(Replacement)
 		case invisible(r):
 			// dropped
@@ -181,4 +183,18 @@ func JSON(b []byte) []byte {
 		b = b[n:]
 	}
 	return out.Bytes()
+}
+
+// prepend reports the prepended concatenation marks (Arabic number sign
+// and the like): format characters that join the character after them
+// into one grapheme, so a terminal and a width count disagree about the
+// cells a line takes and the layout shifts.
+func prepend(r rune) bool {
+	switch {
+	case r >= '\u0600' && r <= '\u0605', r == '\u06DD', r == '\u070F', r == '\u0890', r == '\u0891', r == '\u08E2':
+		return true
+	case r == 0x110BD, r == 0x110CD:
+		return true
+	}
+	return false
 }

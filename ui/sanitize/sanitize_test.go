@@ -27,6 +27,7 @@ func TestText(t *testing.T) {
 		{"zero width", "pay\u200Bpal", "paypal"},
 		{"zwj emoji kept", "👨\u200D👩\u200D👧", "👨\u200D👩\u200D👧"},
 		{"invalid utf8", "a\xffb", "a\uFFFDb"},
+		{"prepended concatenation mark", "\u0601 1", "\uFFFD 1"},
 		{"cjk", "日本語のテキスト", "日本語のテキスト"},
 		{"tag smuggling", "hi\U000E0041\U000E0042", "hi"},
 	}
