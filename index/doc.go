@@ -8,17 +8,24 @@
 // conversations, tags, facets) lives in plain Go slices. No query, term or
 // tag is logged. A test builds an index with HOME, TMPDIR and the working
 // directory pointed at empty folders and checks they stay empty.
+// BuildSegment's output holds the messages' words: the caller must store
+// it encrypted, like the messages.
 //
 // # Design
 //
 // Messages get an ordinal: their rank in time order. bleve holds only the
 // text (subject and body, with term vectors for phrases) in parallel
-// shards, one per core, and maps each hit back to its ordinal. Everything
+// shards, one per core; queries read its zap segments directly and map
+// each hit back to its ordinal. Everything
 // else is answered from memory: a query is evaluated into a bitset of
 // ordinals, so "newest first" is a reverse bit scan, a date range is a run
 // of bits, and facets are counted over precomputed per-message ordinals.
 // Tags come from outside the vault message and can change at any time;
 // they are never in bleve, so SetTags costs microseconds.
 //
-// Queries use a notmuch-like language documented in QUERY.md.
+// Segments can also be built at import time (BuildSegment), stored
+// encrypted by the vault, and opened at unlock without re-indexing (Open).
+//
+// Queries use a notmuch-like language documented in QUERY.md; README.md
+// has the measurements.
 package index
