@@ -73,6 +73,13 @@ func TestSetTags(t *testing.T) {
 	if got := ids("tag:important"); len(got) != 1 || got[0] != "m09" {
 		t.Errorf("after untagging m03, tag:important = %v, want [m09]", got)
 	}
+	if got, err := ix.IDs(ctx, "tag:todo OR tag:important"); err != nil || len(got) != 2 || got[0] != "m01" || got[1] != "m09" {
+		t.Errorf("IDs = %v, %v; want [m01 m09]", got, err)
+	}
+	res, err := ix.Search(ctx, "lunch", index.Request{NoHighlights: true})
+	if err != nil || res.Total != 2 || res.Hits[0].Highlights != nil {
+		t.Errorf("NoHighlights: %+v, %v", res, err)
+	}
 	if err := ix.SetTags("nope", []string{"x"}); err == nil {
 		t.Error("SetTags of an unknown id succeeded")
 	}

@@ -33,6 +33,9 @@ type Request struct {
 	// FacetLimit caps the values returned per facet (most frequent
 	// first; months are all returned, in time order); 0 means 10.
 	FacetLimit int
+	// NoHighlights skips computing Hit.Highlights (each costs a
+	// re-analysis of the message).
+	NoHighlights bool
 }
 
 // Result is one page of hits and the total number of matches.
@@ -113,7 +116,10 @@ func (ix *Index) Search(ctx context.Context, q string, req Request) (*Result, er
 	hl := newHighlighter(ix, root)
 	for _, o := range page {
 		m := ix.msgs[o]
-		h := Hit{ID: m.ID, Message: m, Highlights: hl.spans(m)}
+		h := Hit{ID: m.ID, Message: m}
+		if !req.NoHighlights {
+			h.Highlights = hl.spans(m)
+		}
 		if e.scores != nil {
 			h.Score = float64(e.scores[o])
 		}
@@ -125,6 +131,20 @@ func (ix *Index) Search(ctx context.Context, q string, req Request) (*Result, er
 	ix.putBitset(hits)
 	res.Took = time.Since(start)
 	return res, nil
+}
+
+// IDs returns the IDs of every message matching q, oldest first, without
+// scores, highlights or facets: for acting on all results (tagging them).
+func (ix *Index) IDs(ctx context.Context, q string) ([]string, error) {
+	res, err := ix.Search(ctx, q, Request{Sort: Oldest, Limit: len(ix.msgs) + 1, NoHighlights: true})
+	if err != nil {
+		return nil, err
+	}
+	ids := make([]string, len(res.Hits))
+	for i, h := range res.Hits {
+		ids[i] = h.ID
+	}
+	return ids, nil
 }
 
 func hasText(n node) bool {
