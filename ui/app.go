@@ -22,6 +22,7 @@ import (
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 	"filippo.io/age"
+	"github.com/charmbracelet/x/ansi"
 
 	"coffer/ui/common"
 	"coffer/ui/pages/auditor"
@@ -162,6 +163,17 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case tea.WindowSizeMsg:
 		m.c.Width, m.c.Height = max(msg.Width, 20), max(msg.Height, 6)
 		m.resize()
+		return m, nil
+	case tea.ModeReportMsg:
+		// The renderer counts cells by grapheme once the terminal
+		// confirms mode 2027; lay out the same way.
+		if msg.Mode == ansi.ModeUnicodeCore && (msg.Value == ansi.ModeReset || msg.Value == ansi.ModeSet || msg.Value == ansi.ModePermanentlySet) {
+			common.SetWidthMethod(ansi.GraphemeWidth)
+			m.resize()
+			if m.browse != nil {
+				m.browse.Invalidate()
+			}
+		}
 		return m, nil
 	case tea.BackgroundColorMsg:
 		m.c.Styles = styles.New(msg.IsDark(), m.opt.NoColor)

@@ -15,6 +15,7 @@ import (
 	_ "github.com/charmbracelet/x/exp/golden" // registers -update
 
 	"coffer/ui"
+	"coffer/ui/common"
 	"coffer/ui/internal/fixture"
 )
 
@@ -178,4 +179,4 @@ func golden(t *testing.T, name, got string) {
 	}
 }
 
-func ansiWidth(s string) int { return ansi.StringWidth(s) }
+func ansiWidth(s string) int { return common.Width(s) }

@@ -5,6 +5,7 @@ package common
 
 import (
 	"strings"
+	"sync/atomic"
 
 	"charm.land/bubbles/v2/textinput"
 	"github.com/charmbracelet/x/ansi"
@@ -26,6 +27,21 @@ func New(noColor bool) Common {
 	return Common{Styles: styles.New(true, noColor), Keys: keymap.Default()}
 }
 
+// method is how the terminal counts cells, which is how Bubble Tea's
+// renderer counts them: per code point (wcwidth) unless the terminal
+// confirms grapheme clustering (mode 2027). Layout must count the same
+// way, or a line holding an emoji sequence is wider on screen than
+// planned and the frame shifts. It is process-wide because the terminal
+// is; the root model sets it from the terminal's report.
+var method atomic.Int32 // ansi.Method; zero is WcWidth
+
+// SetWidthMethod sets how cells are counted (ansi.WcWidth or
+// ansi.GraphemeWidth).
+func SetWidthMethod(m ansi.Method) { method.Store(int32(m)) }
+
+// WidthMethod returns how cells are counted.
+func WidthMethod() ansi.Method { return ansi.Method(method.Load()) }
+
 // Fit makes a single line of untrusted text safe and exactly w cells wide:
 // sanitized, truncated by display width with an ellipsis, padded with
 // spaces.
@@ -39,15 +55,24 @@ func Trunc(s string, w int) string {
 	if w <= 0 {
 		return ""
 	}
-	if ansi.StringWidth(s) <= w {
+	m := WidthMethod()
+	if m.StringWidth(s) <= w {
 		return s
 	}
-	return ansi.Truncate(s, w, "…")
+	// ansi's wcwidth Truncate keeps a grapheme cluster whole even when
+	// its code points add up past the limit (👍🏽 counts 4): aim lower
+	// until the result fits.
+	for n := w; n > 0; n-- {
+		if t := m.Truncate(s, n, "…"); m.StringWidth(t) <= w {
+			return t
+		}
+	}
+	return strings.Repeat("…", min(w, 1))
 }
 
 // Pad pads a safe line with spaces to w cells.
 func Pad(s string, w int) string {
-	n := ansi.StringWidth(s)
+	n := WidthMethod().StringWidth(s)
 	if n >= w {
 		return s
 	}
@@ -67,7 +92,8 @@ func Wrap(s string, w int) []string {
 			out = append(out, "")
 			continue
 		}
-		out = append(out, strings.Split(ansi.Hardwrap(ansi.Wordwrap(para, w, ""), w, true), "\n")...)
+		m := WidthMethod()
+		out = append(out, strings.Split(m.Hardwrap(m.Wordwrap(para, w, ""), w, true), "\n")...)
 	}
 	return out
 }
@@ -117,7 +143,20 @@ func JoinColumns(sep string, blocks ...string) string {
 }
 
 // Width is the display width of a line (escape-aware).
-func Width(s string) int { return ansi.StringWidth(s) }
+func Width(s string) int { return WidthMethod().StringWidth(s) }
+
+// Frame draws a rounded border around lines already fitted to w-4
+// cells (a space of padding each side): drawn here rather than by
+// lipgloss so that it counts cells the way the terminal does.
+func Frame(lines []string, w, h int, border func(string) string) []string {
+	inner := max(w-4, 1)
+	out := []string{border("╭" + strings.Repeat("─", w-2) + "╮")}
+	body := strings.Split(Box(lines, inner, max(h-2, 0)), "\n")
+	for _, l := range body {
+		out = append(out, border("│")+" "+l+" "+border("│"))
+	}
+	return append(out, border("╰"+strings.Repeat("─", w-2)+"╯"))
+}
 
 // CleanInput replaces what cannot be shown safely in a text input's
 // value (a pasted escape sequence, a bidi override): textinput draws its

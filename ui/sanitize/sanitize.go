@@ -15,7 +15,7 @@
 //     merge with the next character and break width counts) and invalid
 //     UTF-8 become U+FFFD;
 //   - zero-width and invisible formatting characters are dropped, except
-//     the zero-width joiner that emoji sequences need.
+//     the zero-width joiner between two emoji, which emoji sequences need.
 //
 // Storage and exports keep the original bytes; only display is changed.
 package sanitize
@@ -92,6 +92,15 @@ func clean(s string, oneLine bool) string {
 			b.WriteRune(Replacement) // C1 controls
 		case bidi(r), prepend(r):
 			b.WriteRune(Replacement)
+		case r == '\u200D':
+			// Kept only inside an emoji sequence. A dangling joiner makes
+			// a terminal (tmux) merge whatever is drawn next into its
+			// cell, even on another row, and the frame shifts.
+			prev, _ := utf8.DecodeLastRuneInString(b.String())
+			next, _ := utf8.DecodeRuneInString(s[i+w:])
+			if pictographic(prev) && pictographic(next) {
+				b.WriteRune(r)
+			}
 		case invisible(r):
 			// dropped
 		case r == '\u2028' || r == '\u2029':
@@ -194,6 +203,19 @@ func prepend(r rune) bool {
 	case r >= '\u0600' && r <= '\u0605', r == '\u06DD', r == '\u070F', r == '\u0890', r == '\u0891', r == '\u08E2':
 		return true
 	case r == 0x110BD, r == 0x110CD:
+		return true
+	}
+	return false
+}
+
+// pictographic reports characters that take part in emoji sequences:
+// emoji and symbols, skin-tone modifiers and the emoji variation
+// selector.
+func pictographic(r rune) bool {
+	switch {
+	case r >= 0x1F000 && r <= 0x1FAFF, r >= 0x2600 && r <= 0x27BF, r >= 0x2190 && r <= 0x21FF, r >= 0x2B00 && r <= 0x2BFF:
+		return true
+	case r == '\uFE0F', r == '\u20E3', r == '\u00A9', r == '\u00AE', r == '\u2122', r == '\u203C', r == '\u2049':
 		return true
 	}
 	return false

@@ -28,6 +28,8 @@ func TestText(t *testing.T) {
 		{"zwj emoji kept", "👨\u200D👩\u200D👧", "👨\u200D👩\u200D👧"},
 		{"invalid utf8", "a\xffb", "a\uFFFDb"},
 		{"prepended concatenation mark", "\u0601 1", "\uFFFD 1"},
+		{"dangling zwj", "👧\u200D x\u200Dy \u200D", "👧 xy "},
+		{"zwj after variation selector kept", "🏳\uFE0F\u200D🌈", "🏳\uFE0F\u200D🌈"},
 		{"cjk", "日本語のテキスト", "日本語のテキスト"},
 		{"tag smuggling", "hi\U000E0041\U000E0042", "hi"},
 	}

@@ -185,6 +185,9 @@ func (m *Model) Close() {
 	m.msgs.Invalidate()
 }
 
+// Invalidate drops rendered message blocks (the width method changed).
+func (m *Model) Invalidate() { m.msgs.Invalidate() }
+
 // Searching reports whether the search box is open.
 func (m *Model) Searching() bool { return m.overlay == overlaySearch }
 

@@ -284,10 +284,9 @@ func (m *Model) overlayView(w, h int) string {
 			lines = all[m.detailTop:]
 		}
 	}
-	box := st.Overlay.Width(bw).Height(h).MaxHeight(h).Render(common.Box(lines, inner, h-2))
 	var out []string
 	pad := strings.Repeat(" ", max((w-bw)/2, 0))
-	for _, l := range strings.Split(box, "\n") {
+	for _, l := range common.Frame(lines, bw, h, func(s string) string { return st.Border.Render(s) }) {
 		out = append(out, pad+l)
 	}
 	return common.Box(out, w, h)
