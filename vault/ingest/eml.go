@@ -5,8 +5,6 @@ import (
 	"bytes"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
@@ -26,19 +24,7 @@ const mailDetectSize = 8 << 10
 
 // mailHead returns the first mailDetectSize bytes of path without a UTF-8
 // BOM, or nil for folders and unreadable files.
-func mailHead(path string) []byte {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil
-	}
-	defer f.Close()
-	if st, err := f.Stat(); err != nil || !st.Mode().IsRegular() {
-		return nil
-	}
-	buf := make([]byte, mailDetectSize)
-	n, _ := io.ReadFull(f, buf)
-	return bytes.TrimPrefix(buf[:n], []byte("\xef\xbb\xbf"))
-}
+func mailHead(path string) []byte { return readHead(path, mailDetectSize) }
 
 // mailKnownHeaders are headers nearly every stored message has; seeing two
 // of them in a leading header block is what makes a file look like mail.
@@ -112,14 +98,9 @@ func mailFirstLine(b []byte) []byte {
 }
 
 func parseEMLFile(path string, opt Options, emit Emit) error {
-	name := filepath.Base(path)
-	sum, err := HashFile(path)
+	f, name, sum, err := openHashed(path)
 	if err != nil {
-		return fmt.Errorf("%s: %w", name, err)
-	}
-	f, err := os.Open(path)
-	if err != nil {
-		return fmt.Errorf("%s: %w", name, err)
+		return err
 	}
 	defer f.Close()
 	raw, size, err := mailReadCapped(f, MaxEmailBytes)

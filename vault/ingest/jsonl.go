@@ -3,14 +3,11 @@ package ingest
 import (
 	"bufio"
 	"bytes"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 
 	"coffer/vault"
 )
@@ -46,23 +43,14 @@ func detectJSONL(path string) bool {
 }
 
 func parseJSONL(path string, opt Options, emit Emit) error {
-	f, err := os.Open(path)
+	// The file is hashed in a first pass: provenance carries the hash on
+	// every message, and a second pass costs less than holding the file.
+	f, name, sum, err := openHashed(path)
 	if err != nil {
 		return err
 	}
 	defer f.Close()
-	sum := sha256.New()
-	name := filepath.Base(path)
-	// Hash the whole file first: provenance must carry it on every
-	// message, and a second pass costs less than holding the file.
-	if _, err := io.Copy(sum, f); err != nil {
-		return fmt.Errorf("%s: %w", name, err)
-	}
-	fileSum := hex.EncodeToString(sum.Sum(nil))
-	if _, err := f.Seek(0, io.SeekStart); err != nil {
-		return err
-	}
-	return ReadJSONL(f, name, fileSum, opt, emit)
+	return ReadJSONL(f, name, sum, opt, emit)
 }
 
 // ReadJSONL parses JSONL from r; name and fileSum fill in provenance.

@@ -6,8 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"runtime"
 	"strconv"
 	"strings"
@@ -79,14 +77,9 @@ func mboxClock(w string) bool {
 }
 
 func parseMboxFile(path string, opt Options, emit Emit) error {
-	name := filepath.Base(path)
-	sum, err := HashFile(path)
+	f, name, sum, err := openHashed(path)
 	if err != nil {
-		return fmt.Errorf("%s: %w", name, err)
-	}
-	f, err := os.Open(path)
-	if err != nil {
-		return fmt.Errorf("%s: %w", name, err)
+		return err
 	}
 	defer f.Close()
 	return ReadMbox(f, name, sum, opt, emit)

@@ -172,27 +172,6 @@ func (s *seqCounter) next(m *vault.Message) int {
 	return n
 }
 
-// readHead returns up to n bytes from the start of path, without a UTF-8
-// BOM and leading white space.
-func readHead(path string, n int) []byte {
-	// Stat first: opening a FIFO or device would block or never end.
-	if st, err := os.Stat(path); err != nil || !st.Mode().IsRegular() {
-		return nil
-	}
-	f, err := os.Open(path)
-	if err != nil {
-		return nil
-	}
-	defer f.Close()
-	if st, err := f.Stat(); err != nil || !st.Mode().IsRegular() {
-		return nil
-	}
-	buf := make([]byte, n)
-	k, _ := io.ReadFull(f, buf)
-	buf = bytes.TrimPrefix(buf[:k], []byte("\xef\xbb\xbf"))
-	return bytes.TrimLeft(buf, " \t\r\n")
-}
-
 // lineCounter turns byte offsets into 1-based line numbers for error
 // messages. Offsets asked for only grow, so it reads the input once in
 // total however many records are reported.

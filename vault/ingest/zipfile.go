@@ -2,12 +2,9 @@ package ingest
 
 import (
 	"archive/zip"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 )
 
@@ -82,30 +79,4 @@ func (z *Zip) ReadEntry(f *zip.File) ([]byte, error) {
 		return nil, fmt.Errorf("%s: %s: %w (larger than declared)", z.Name, f.Name, ErrZipBomb)
 	}
 	return buf, nil
-}
-
-// IsZip reports whether path starts with a zip signature.
-func IsZip(path string) bool {
-	f, err := os.Open(path)
-	if err != nil {
-		return false
-	}
-	defer f.Close()
-	var sig [4]byte
-	_, err = io.ReadFull(f, sig[:])
-	return err == nil && string(sig[:]) == "PK\x03\x04"
-}
-
-// HashFile returns the hex SHA-256 of the file at path, for provenance.
-func HashFile(path string) (string, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return "", err
-	}
-	defer f.Close()
-	h := sha256.New()
-	if _, err := io.Copy(h, f); err != nil {
-		return "", fmt.Errorf("%s: %w", filepath.Base(path), err)
-	}
-	return hex.EncodeToString(h.Sum(nil)), nil
 }
