@@ -29,6 +29,8 @@ type Appender struct {
 	files    []importRef
 	created  []string
 	seg      *segmentBuilder
+	indexer  Indexer
+	pending  []*Message // the segment's messages, for the indexer
 	blob     *blobWriter
 	blobs    int
 	stats    ImportStats
@@ -80,6 +82,16 @@ func newAppender(dir string, m *Manifest, lock *writeLock, r age.Recipient, s si
 	return a
 }
 
+// Indexer builds an opaque sidecar for a segment's messages: the search
+// index's prebuilt text index (coffer/index.BuildSegment). The vault
+// stores it encrypted beside the segment, in the same commit, and hands it
+// back at unlock (Vault.IndexSegments). It is as secret as the messages.
+type Indexer func(msgs []*Message) ([]byte, error)
+
+// SetIndexer makes the appender build a sidecar for every segment it
+// writes. Set it before the first Add.
+func (a *Appender) SetIndexer(f Indexer) { a.indexer = f }
+
 // Add validates m and stages it, unless the vault already holds it. It
 // returns whether the message was new.
 func (a *Appender) Add(m *Message) (bool, error) {
@@ -108,6 +120,9 @@ func (a *Appender) Add(m *Message) (bool, error) {
 		at.Ref = ref
 	}
 	a.seg.add(m)
+	if a.indexer != nil {
+		a.pending = append(a.pending, m)
+	}
 	a.stats.Added++
 	a.convs[m.Conversation.ID] = true
 	if a.seg.size() >= segmentTargetBytes {
@@ -130,7 +145,41 @@ func (a *Appender) flush() error {
 		return err
 	}
 	a.files = append(a.files, importRef{Kind: "segment", fileRef: *ref, Messages: a.seg.count})
+	if a.indexer != nil {
+		if err := a.writeSidecar(len(a.files) - 1); err != nil {
+			return err
+		}
+	}
 	a.seg.reset() // the staging buffers are reused: wipe them
+	return nil
+}
+
+// writeSidecar stores the indexer's output for the pending messages as
+// index/<seq>-<n>.age, n being the segment's number.
+func (a *Appender) writeSidecar(n int) error {
+	data, err := a.indexer(a.pending)
+	count := len(a.pending)
+	clear(a.pending)
+	a.pending = a.pending[:0]
+	if err != nil {
+		return fmt.Errorf("vault: index segment: %w", err)
+	}
+	name := fmt.Sprintf("index/%06d-%04d.age", a.seq, n)
+	ref, err := a.writeFile(name, func(w io.Writer) error {
+		aw, err := age.Encrypt(w, a.recipient)
+		if err != nil {
+			return err
+		}
+		if _, err := aw.Write(data); err != nil {
+			return err
+		}
+		return aw.Close()
+	})
+	clear(data)
+	if err != nil {
+		return err
+	}
+	a.files = append(a.files, importRef{Kind: "index", fileRef: *ref, Messages: count})
 	return nil
 }
 
@@ -198,6 +247,8 @@ func (a *Appender) abort() {
 func (a *Appender) finish() {
 	a.finished = true
 	a.seg.reset()
+	clear(a.pending)
+	a.pending = nil
 	if a.lock != nil {
 		a.lock.unlock()
 		a.lock = nil

@@ -200,7 +200,7 @@ func unlistedFiles(dir string, m *Manifest) []Unlisted {
 		}
 	}
 	var out []Unlisted
-	for _, sub := range []string{"keys", "segments", "blobs", "tags"} {
+	for _, sub := range []string{"keys", "segments", "blobs", "tags", "index"} {
 		ents, err := os.ReadDir(filepath.Join(dir, sub))
 		if err != nil {
 			continue
@@ -231,3 +231,39 @@ func fileSeq(base string) (int, bool) {
 }
 
 var errNotLoaded = errors.New("vault: messages not loaded")
+
+// IndexSegments decrypts the prebuilt search-index segments that imports
+// stored (see Appender.SetIndexer), after checking each against the
+// manifest. Messages whose import stored none must be indexed at unlock.
+func (v *Vault) IndexSegments() ([][]byte, error) {
+	files := v.Manifest.Files("index")
+	out := make([][]byte, len(files))
+	errs := make([]error, len(files))
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
+	for i, e := range files {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			data, err := readVaultFile(v.Dir, e)
+			if err == nil {
+				k := v.epochs[e.Epoch]
+				if k == nil {
+					err = fmt.Errorf("vault: %s: no key for epoch %d", e.Name, e.Epoch)
+				} else if out[i], err = unwrap(data, k.Identity); err != nil {
+					err = tamper(e.Name, "cannot be decrypted: %v", err)
+				}
+			}
+			errs[i] = err
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}

@@ -496,7 +496,7 @@ func (m *Manifest) applyBody(r *record) error {
 }
 
 // importDirs is where each kind of imported file lives.
-var importDirs = map[string]string{"segment": "segments", "blob": "blobs"}
+var importDirs = map[string]string{"segment": "segments", "blob": "blobs", "index": "index"}
 
 func decodePublicKey(s string) (ed25519.PublicKey, error) {
 	b, err := base64.StdEncoding.DecodeString(s)

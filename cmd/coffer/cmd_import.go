@@ -1,6 +1,7 @@
 package main
 
 import (
+	"coffer/index"
 	"coffer/ui/session"
 	"coffer/vault/audit"
 	"errors"
@@ -105,6 +106,9 @@ Examples:
 						return err
 					}
 				}
+				// The importer sees the plaintext anyway: it builds the search
+				// index of each segment now, so unlock need not.
+				a.SetIndexer(index.Sidecar)
 				// Write-ahead: the trail names the import before the vault changes.
 				if err := log.Append(audit.Event{Action: audit.ActionImport, Target: strings.Join(baseNames(files), ", ")}); err != nil {
 					a.Abort()

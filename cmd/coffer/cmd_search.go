@@ -75,11 +75,12 @@ Examples:
 					return err
 				}
 				defer a.close()
-				ix, err := index.Build(context.Background(), a.v.Messages(), a.v.Tags(), index.Options{Location: time.Local})
+				ix, err := index.OpenVault(a.v, index.Options{Location: time.Local})
 				if err != nil {
 					return err
 				}
 				defer ix.Close()
+				ix.Start(context.Background())
 				if err := ix.Wait(context.Background()); err != nil {
 					return err
 				}

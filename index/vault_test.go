@@ -1,0 +1,101 @@
+package index_test
+
+import (
+	"context"
+	"path/filepath"
+	"testing"
+
+	"coffer/index"
+	"coffer/internal/corpus"
+	"coffer/vault"
+
+	"filippo.io/age"
+)
+
+// TestOpenVaultPrebuilt imports twice, once with the index sidecar and
+// once without, and checks that unlock opens the stored segments, indexes
+// only the rest, and finds messages from both.
+func TestOpenVaultPrebuilt(t *testing.T) {
+	t.Setenv("COFFER_STATE_DIR", t.TempDir())
+	id, _ := age.GenerateX25519Identity()
+	aud, _ := age.GenerateX25519Identity()
+	dir := filepath.Join(t.TempDir(), "v")
+	if _, err := vault.Init(dir, vault.InitOptions{Recipients: []string{id.Recipient().String()}, Auditors: []string{aud.Recipient().String()}}); err != nil {
+		t.Fatal(err)
+	}
+	msgs := corpus.Generate(3000, 7)
+	importAll := func(part []*vault.Message, sidecar bool) {
+		v, err := vault.Unlock(dir, vault.Key{Identities: []age.Identity{id}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := v.Load(nil); err != nil {
+			t.Fatal(err)
+		}
+		a, err := v.NewAppender()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if sidecar {
+			a.SetIndexer(index.Sidecar)
+		}
+		for _, m := range part {
+			c := *m
+			if _, err := a.Add(&c); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := a.Commit(); err != nil {
+			t.Fatal(err)
+		}
+		v.Close()
+	}
+	importAll(msgs[:2000], true)
+	importAll(msgs[2000:], false)
+
+	v, err := vault.Unlock(dir, vault.Key{Identities: []age.Identity{id}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := v.Load(nil); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(v.Manifest.Files("index")); n == 0 {
+		t.Fatal("no index segment stored")
+	}
+	ix, err := index.OpenVault(v, index.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ix.Close()
+	// Before Start, text search already covers the prebuilt messages, and
+	// only them.
+	find := func(m *vault.Message) int {
+		ids, err := ix.IDs(context.Background(), "id:"+m.ID+" "+firstWord(m.Body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(ids)
+	}
+	if find(msgs[10]) != 1 || find(msgs[2500]) != 0 {
+		t.Fatalf("before Start: prebuilt message found %d times, the other %d", find(msgs[10]), find(msgs[2500]))
+	}
+	ix.Start(context.Background())
+	if err := ix.Wait(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range []*vault.Message{msgs[10], msgs[2500]} {
+		if n := find(m); n != 1 {
+			t.Fatalf("message %s (%q) found %d times", m.ID, firstWord(m.Body), n)
+		}
+	}
+}
+
+func firstWord(s string) string {
+	for i, r := range s {
+		if r == ' ' {
+			return s[:i]
+		}
+	}
+	return s
+}
