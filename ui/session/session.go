@@ -182,10 +182,12 @@ func (s *Session) Tags() map[string][]string {
 	return out
 }
 
-// BuildIndex indexes the loaded messages. It returns the index at once
-// (metadata queries work) and reports progress until the text is done.
+// BuildIndex makes the loaded messages searchable: it opens the index
+// segments the imports stored and indexes the rest in the background. It
+// returns the index at once (metadata queries and prebuilt text work) and
+// reports progress until the text is done.
 func (s *Session) BuildIndex(ctx context.Context, progress func(index.Progress)) (*index.Index, error) {
-	ix, err := index.New(s.Vault.Messages(), s.tags, index.Options{Progress: progress, Location: time.Local})
+	ix, err := index.OpenVault(s.Vault, index.Options{Progress: progress, Location: time.Local})
 	if err != nil {
 		return nil, err
 	}
