@@ -16,7 +16,7 @@ import (
 	"time"
 
 	"coffer/index"
-	"coffer/internal/corpus"
+	"coffer/vault/corpus"
 	"coffer/vault"
 )
 

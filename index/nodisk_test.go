@@ -8,7 +8,7 @@ import (
 	"testing"
 
 	"coffer/index"
-	"coffer/internal/corpus"
+	"coffer/vault/corpus"
 )
 
 // TestNoFilesWritten checks invariant 1 for the index: building and

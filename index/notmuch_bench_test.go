@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"coffer/internal/corpus"
+	"coffer/vault/corpus"
 )
 
 // BenchmarkNotmuch indexes the benchmark corpus as a maildir with notmuch

@@ -3,7 +3,7 @@ package index
 import (
 	"testing"
 
-	"coffer/internal/corpus"
+	"coffer/vault/corpus"
 )
 
 // TestPairsUsed checks that the basic test corpus has common words, so the

@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"coffer/internal/corpus"
+	"coffer/vault/corpus"
 
 	bindex "github.com/blevesearch/bleve_index_api"
 	zap "github.com/blevesearch/zapx/v17"

@@ -6,7 +6,7 @@ import (
 	"testing"
 
 	"coffer/index"
-	"coffer/internal/corpus"
+	"coffer/vault/corpus"
 	"coffer/vault"
 
 	"filippo.io/age"

@@ -7,7 +7,7 @@ import (
 	"sync"
 	"testing"
 
-	"coffer/internal/corpus"
+	"coffer/vault/corpus"
 	"coffer/vault"
 
 	"filippo.io/age"

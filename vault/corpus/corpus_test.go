@@ -5,7 +5,7 @@ import (
 	"testing"
 	"unicode/utf8"
 
-	"coffer/internal/corpus"
+	"coffer/vault/corpus"
 	"coffer/vault"
 )
 
