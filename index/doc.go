@@ -26,6 +26,6 @@
 // Segments can also be built at import time (BuildSegment), stored
 // encrypted by the vault, and opened at unlock without re-indexing (Open).
 //
-// Queries use a notmuch-like language documented in QUERY.md; README.md
+// Queries use a notmuch-like language documented in the top-level README.md; README.md
 // has the measurements.
 package index

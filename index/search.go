@@ -66,7 +66,7 @@ type Span struct {
 	Start, End int
 }
 
-// Search runs a query (see QUERY.md). Parse errors are *QueryError.
+// Search runs a query (the language is in the top-level README.md). Parse errors are *QueryError.
 // While the text is being indexed (see Start), Search works on what is
 // indexed so far, newest messages first, and marks the Result Partial;
 // metadata fields (from:, in:, date:, tag:, ...) are always complete.
