@@ -17,6 +17,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"sync"
 	"time"
 
 	"charm.land/bubbles/v2/key"
@@ -91,6 +92,9 @@ type Model struct {
 
 	lastInput time.Time
 	quitting  bool
+	// locking counts lock records still being written, so that Close
+	// (after the program ends) waits for them.
+	locking *sync.WaitGroup
 }
 
 // Messages of the root.
@@ -121,7 +125,7 @@ func New(opt Options) *Model {
 	}
 	c := common.New(opt.NoColor)
 	c.Width, c.Height = 80, 24
-	m := &Model{opt: opt, c: c, state: StateLocked, lastInput: opt.Now()}
+	m := &Model{opt: opt, c: c, state: StateLocked, lastInput: opt.Now(), locking: &sync.WaitGroup{}}
 	m.unlock = unlock.New(c, opt.Dir, opt.Manifest, opt.KeyHint)
 	return m
 }
@@ -335,11 +339,18 @@ func (m *Model) lock(reason, note string) tea.Cmd {
 	m.state = StateLocked
 	m.unlock.Reset()
 	m.unlock.Note = note
-	return func() tea.Msg { return lockedMsg{err: s.Lock(reason)} }
+	m.locking.Add(1)
+	return func() tea.Msg {
+		defer m.locking.Done()
+		return lockedMsg{err: s.Lock(reason)}
+	}
 }
 
 // quit locks (recording the exit) and quits.
 func (m *Model) quit() tea.Cmd {
+	if m.quitting {
+		return nil // the first quit is recording the exit
+	}
 	m.quitting = true
 	if m.sess != nil {
 		return tea.Sequence(m.lock(audit.LockExit, ""), tea.Quit)
@@ -347,7 +358,11 @@ func (m *Model) quit() tea.Cmd {
 	if m.log != nil {
 		log := m.log
 		m.log = nil
-		return tea.Sequence(func() tea.Msg { return lockedMsg{err: log.Close(audit.LockExit)} }, tea.Quit)
+		m.locking.Add(1)
+		return tea.Sequence(func() tea.Msg {
+			defer m.locking.Done()
+			return lockedMsg{err: log.Close(audit.LockExit)}
+		}, tea.Quit)
 	}
 	return tea.Quit
 }
@@ -418,6 +433,7 @@ func (m *Model) Unlocked() bool { return m.sess != nil || m.browse != nil }
 // SIGINT, a panic caught by Bubble Tea). It is a no-op after a normal
 // quit.
 func (m *Model) Close() error {
+	m.locking.Wait() // a lock or exit record still being written
 	var err error
 	if m.sess != nil {
 		m.browse.Close()

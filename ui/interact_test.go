@@ -4,16 +4,20 @@ import (
 	"image/color"
 	"os"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
+	"filippo.io/age"
 
 	"coffer/ui"
 	"coffer/ui/internal/fixture"
+	"coffer/ui/pages/browse"
 	"coffer/vault"
+	"coffer/vault/audit"
 )
 
 func unlocked(t *testing.T, f *fixture.Vault, w, h int, noColor bool) *driver {
@@ -195,5 +199,49 @@ func TestQuitFromUnlockScreen(t *testing.T) {
 	d.keys("q")
 	if !d.quit {
 		t.Fatal("q on the unlock screen (key from the command line) does not quit")
+	}
+}
+
+// TestQuitTwiceRecordsExit: a second q while the first is recording the
+// exit must not end the program first, and Close (after the program
+// ends) waits for the record.
+func TestQuitTwiceRecordsExit(t *testing.T) {
+	f := fixture.New(t, "", fixture.Messages())
+	d := unlocked(t, f, 80, 24, true)
+	m := d.model()
+	var seq tea.Cmd
+	d.m, seq = d.m.Update(browse.QuitMsg{}) // lock, then quit
+	if seq == nil {
+		t.Fatal("quit returned no command")
+	}
+	var again tea.Cmd
+	d.m, again = d.m.Update(keyMsg("q")) // now on the unlock screen
+	if again == nil {
+		t.Fatal("q on the unlock screen returned no command")
+	}
+	var quit tea.Cmd
+	d.m, quit = d.m.Update(again())
+	if quit != nil {
+		t.Fatal("a second quit issued its own command")
+	}
+	go func() { // as the program runs a sequence: off the event loop
+		if sm := seq(); sm != nil {
+			v := reflect.ValueOf(sm)
+			for i := range v.Len() {
+				if c := v.Index(i).Interface().(tea.Cmd); c != nil {
+					c()
+				}
+			}
+		}
+	}()
+	if err := m.Close(); err != nil {
+		t.Fatal(err)
+	}
+	events, err := audit.Read(f.Dir, []age.Identity{f.Auditor}, audit.Filter{Action: audit.ActionLock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(events) != 1 || events[0].Reason != audit.LockExit {
+		t.Fatalf("lock events %+v, want one exit", events)
 	}
 }

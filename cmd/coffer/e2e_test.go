@@ -86,8 +86,21 @@ func TestE2ETmux(t *testing.T) {
 	// Hostile text: open the hostile conversation and scroll through it.
 	tm.keys("q", "q", "G", "Enter")
 	tm.waitFor("marker")
-	for range 5 {
-		tm.keys("C-u")
+	// Scroll through it: every incremental frame must equal a full
+	// repaint (forced by a resize); a payload that moves the terminal's
+	// cursor or merges cells shows up as a difference.
+	for i := range 30 {
+		tm.keys("k")
+		time.Sleep(60 * time.Millisecond)
+		before := tm.capture()
+		header := strings.SplitN(before, "\n", 2)[0]
+		tm.run("resize-window", "-t", "app", "-x", "101", "-y", "30")
+		tm.until(func(s string) bool { return strings.SplitN(s, "\n", 2)[0] != header }) // drawn at 101
+		tm.run("resize-window", "-t", "app", "-x", "100", "-y", "30")
+		tm.until(func(s string) bool { return strings.SplitN(s, "\n", 2)[0] == header }) // and at 100 again
+		if after := tm.stable(); after != before {
+			t.Fatalf("step %d: the incremental frame differs from a full repaint:\n%s\n---\n%s", i, before, after)
+		}
 	}
 	tm.waitFor("marker")
 	screen := tm.capture()
@@ -185,7 +198,8 @@ func e2eExport() []byte {
 	hostile := map[string]any{"id": "wa:hostile", "title": "Hostile", "participants": []string{"Mallory"}}
 	payloads := []string{"\x1b]0;pwned\x07", "\x1b]2;pwned\x1b\\", "\x1b]52;c;cHduZWQ=\x07", "\x1b]52;;cHduZWQ=\x1b\\", "\x1b[2J\x1b[H",
 		"\x1b[1;1Hpwned", "\x1b]8;;https://evil.example\x07pwned\x1b]8;;\x07", "\x1bP+q544e\x1b\\", "\u009b2J", "\u009d0;pwned\u009c",
-		"\u202epwned", "\u2066pwned", "\a\a", "\b\b\b\bpwned", "\rpwned", "\x1b[?1049l", "\x1b[6n", "\x1bc"}
+		"\u202epwned", "\u2066pwned", "\a\a", "\b\b\b\bpwned", "\rpwned", "\x1b[?1049l", "\x1b[6n", "\x1bc",
+		"👨\u200d👩\u200d👧\u200d 🇬🇧 👍🏽 ❤️ 1️⃣", "dangling\u200d", "\u0601\u0601 prepend", "e\u0301\u0302\u0303 stacked", "東京ｆｕｌｌ", "\U000E0050\U000E0057 tags"}
 	for i, p := range payloads {
 		enc.Encode(map[string]any{"source": "whatsapp", "conversation": hostile, "sender": "Mallory" + p,
 			"time": base.Add(-time.Hour + time.Duration(i)*time.Second), "body": fmt.Sprintf("marker %d %s end", i, p)})
@@ -314,5 +328,31 @@ func noCanaries(t *testing.T, dir string, canaries ...string) {
 	}
 	if n < 5 {
 		t.Fatalf("only %d files scanned under %s", n, dir)
+	}
+}
+
+// stable waits until two captures 100 ms apart agree, and returns it.
+func (tm *tmux) stable() string {
+	tm.t.Helper()
+	prev := tm.capture()
+	for range 50 {
+		time.Sleep(100 * time.Millisecond)
+		cur := tm.capture()
+		if cur == prev {
+			return cur
+		}
+		prev = cur
+	}
+	return prev
+}
+
+// until polls the screen until cond holds (or 5 s pass: the comparison
+// that follows then reports what is on screen).
+func (tm *tmux) until(cond func(string) bool) {
+	tm.t.Helper()
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(30 * time.Millisecond) {
+		if cond(tm.capture()) {
+			return
+		}
 	}
 }
