@@ -111,7 +111,7 @@ type (
 		done bool
 		ch   <-chan loadMsg
 	}
-	idleTickMsg struct{ gen int }
+	idleTickMsg struct{}
 	lockedMsg   struct{ err error }
 )
 

@@ -2,6 +2,8 @@ package browse
 
 import (
 	"fmt"
+
+	"charm.land/bubbles/v2/key"
 	"strings"
 	"time"
 
@@ -244,7 +246,7 @@ func (m *Model) statusView(w int) string {
 		left = st.StatusOK.Render(common.Trunc(" "+sanitize.Line(m.status), max(w-common.Width(right)-1, 1)))
 	default:
 		var parts []string
-		for _, b := range m.c.Keys.ShortHelp() {
+		for _, b := range m.hints() {
 			parts = append(parts, st.StatusKey.Render(b.Help().Key)+st.Status.Render(" "+b.Help().Desc))
 		}
 		left = st.Status.Render(" ") + strings.Join(parts, st.Status.Render(" · "))
@@ -314,4 +316,22 @@ func (m *Model) helpLines(w, h int) []string {
 		out = append(out, line)
 	}
 	return append(out, "", st.Dim.Render("any key closes"))
+}
+
+// hints are the status-bar keys for what is on screen, from the keymap.
+func (m *Model) hints() []key.Binding {
+	k := m.c.Keys
+	switch {
+	case m.overlay == overlayDetail:
+		return []key.Binding{k.Down, k.Up, k.Tag, k.Untag, k.Back}
+	case m.overlay == overlayPicker:
+		return nil
+	case m.right == rightResults && m.focus == paneRight:
+		return []key.Binding{k.Open, k.Tag, k.TagAll, k.Search, k.Quit}
+	case m.res != nil && m.hitPos >= 0 && m.focus == paneRight:
+		return []key.Binding{k.NextHit, k.PrevHit, k.Open, k.Tag, k.Quit}
+	case m.focus == paneRight && m.conv >= 0:
+		return []key.Binding{k.Open, k.Tag, k.Search, k.NextPane, k.Quit}
+	}
+	return k.ShortHelp()
 }
