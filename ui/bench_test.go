@@ -2,7 +2,10 @@ package ui_test
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 	"slices"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -17,9 +20,21 @@ var (
 	bigVault *fixture.Vault
 )
 
-// big is a vault with one 100k-message conversation, made once per run.
+// big is a vault with one conversation of COFFER_BENCH_N messages
+// (default 100k; make bench sets 1M), made once per run.
 func big(b *testing.B) *fixture.Vault {
-	bigOnce.Do(func() { bigVault = fixture.New(b, "", fixture.Big(100_000)) })
+	bigOnce.Do(func() {
+		n := 100_000
+		if v, err := strconv.Atoi(os.Getenv("COFFER_BENCH_N")); err == nil && v > 0 {
+			n = v
+		}
+		dir, err := os.MkdirTemp("", "coffer-ui-bench-")
+		if err != nil {
+			b.Fatal(err)
+		}
+		cleanups = append(cleanups, func() { os.RemoveAll(dir) })
+		bigVault = fixture.NewAt(b, filepath.Join(dir, "vault"), "", fixture.Big(n))
+	})
 	return bigVault
 }
 
@@ -79,7 +94,7 @@ func (f *frames) report(b *testing.B) {
 	b.ReportMetric(float64(s[len(s)-1])/1e6, "max-ms")
 }
 
-// BenchmarkScroll100k scrolls up a 100k-message conversation from its
+// BenchmarkScroll100k scrolls up a 100k-message (COFFER_BENCH_N) conversation from its
 // newest message, one key per iteration (goal: p99 ≤ 16 ms).
 func BenchmarkScroll100k(b *testing.B) {
 	f := big(b)
@@ -103,7 +118,7 @@ func BenchmarkScroll100k(b *testing.B) {
 }
 
 // BenchmarkSearchResults100k moves through the results of a query that
-// matches all 100k messages.
+// matches all 100k (COFFER_BENCH_N) messages.
 func BenchmarkSearchResults100k(b *testing.B) {
 	f := big(b)
 	d := reviewer(b, f, 80, 24)

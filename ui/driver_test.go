@@ -26,9 +26,16 @@ func updating() bool {
 	return f != nil && f.Value.String() == "true"
 }
 
+// cleanups run after every test and benchmark (fixtures shared by
+// several benchmarks live outside their temp dirs).
+var cleanups []func()
+
 func TestMain(m *testing.M) {
 	done := fixture.SetStateDir()
 	code := m.Run()
+	for _, c := range cleanups {
+		c()
+	}
 	done()
 	os.Exit(code)
 }
