@@ -245,3 +245,24 @@ func TestQuitTwiceRecordsExit(t *testing.T) {
 		t.Fatalf("lock events %+v, want one exit", events)
 	}
 }
+
+// TestUnlockFailureNotRecorded: when the failed attempt cannot be
+// recorded there is no retry, only the error screen.
+func TestUnlockFailureNotRecorded(t *testing.T) {
+	f := fixture.New(t, "", fixture.Messages())
+	man, _ := vault.ReadManifest(f.Dir)
+	other, _ := age.GenerateX25519Identity()
+	k := vault.Key{Identities: []age.Identity{other}}
+	m := ui.New(ui.Options{Dir: f.Dir, Manifest: man, Key: &k, KeyHint: "x", NoColor: true})
+	d := newDriver(t, m, 80, 24)
+	d.keys("enter")
+	wantScreen(t, d, "wrong passphrase or key (attempt 1")
+	if err := ui.LogOf(m).Close(audit.LockManual); err != nil {
+		t.Fatal(err)
+	}
+	d.keys("enter")
+	if d.model().State() != ui.StateError {
+		t.Fatalf("state %v after an unrecorded failure:\n%s", d.model().State(), d.screen())
+	}
+	wantScreen(t, d, "could not be recorded")
+}

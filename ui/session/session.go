@@ -96,7 +96,8 @@ func Unlock(dir string, log *audit.Log, key vault.Key) (*vault.Vault, error) {
 			reason = "wrong key"
 		}
 		if aerr := log.Append(audit.Event{Action: audit.ActionUnlockFailed, Reason: reason}); aerr != nil {
-			return nil, fmt.Errorf("%w (and %v)", err, aerr)
+			// No retry without a record of the failure: not ErrWrongKey.
+			return nil, fmt.Errorf("session: the failed unlock could not be recorded, so no retry: %v", aerr)
 		}
 		return nil, err
 	}

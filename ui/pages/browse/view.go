@@ -240,6 +240,8 @@ func (m *Model) statusView(w int) string {
 	}
 	left := ""
 	switch {
+	case m.busy:
+		left = st.StatusOK.Render(common.Trunc(" searching…", max(w-common.Width(right)-1, 1)))
 	case m.status != "" && m.statusErr:
 		left = st.StatusErr.Render(common.Trunc(" "+sanitize.Line(m.status), max(w-common.Width(right)-1, 1)))
 	case m.status != "":
