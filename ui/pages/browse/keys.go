@@ -1,0 +1,324 @@
+package browse
+
+import (
+	"fmt"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+
+	"coffer/ui/components/picker"
+	"coffer/ui/sanitize"
+	"coffer/ui/session"
+	"coffer/vault"
+)
+
+// Keys and mouse: what each input does depends on the overlay, then on
+// the focused pane.
+
+func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
+	k := m.c.Keys
+	m.status, m.statusErr = "", false
+	switch m.overlay {
+	case overlaySearch:
+		return m.searchKey(msg)
+	case overlayFilter:
+		switch msg.String() {
+		case "enter", "esc":
+			m.overlay = overlayNone
+			m.filterInput.Blur()
+			return nil
+		}
+		return m.updateOverlayInput(msg)
+	case overlayPicker:
+		switch msg.String() {
+		case "esc":
+			m.overlay = overlayNone
+			return nil
+		case "enter":
+			tag := m.picker.Value()
+			if err := vault.ValidTag(tag); err != nil {
+				m.setStatus(err.Error(), true)
+				return nil
+			}
+			m.overlay = overlayNone
+			if m.pickAll {
+				return allHitsCmd(m.sess, m.ix, m.res.Query, tag)
+			}
+			return tagCmd(m.sess, m.ix, m.pickAdd, tag, m.pickIDs)
+		}
+		return m.updateOverlayInput(msg)
+	case overlayConfirm:
+		switch msg.String() {
+		case "y", "Y", "enter":
+			m.overlay = overlayNone
+			ids := m.confirmIDs
+			m.confirmIDs = nil
+			return tagCmd(m.sess, m.ix, true, m.confirmTag, ids)
+		case "n", "N", "esc", "q":
+			m.overlay = overlayNone
+			m.confirmIDs = nil
+			m.setStatus("nothing tagged", false)
+		}
+		return nil
+	case overlayDetail:
+		switch {
+		case key.Matches(msg, k.Down):
+			m.detailTop++
+		case key.Matches(msg, k.Up):
+			m.detailTop = max(m.detailTop-1, 0)
+		case key.Matches(msg, k.HalfDown, k.PageDown):
+			m.detailTop += m.c.Height / 2
+		case key.Matches(msg, k.HalfUp, k.PageUp):
+			m.detailTop = max(m.detailTop-m.c.Height/2, 0)
+		case key.Matches(msg, k.Top):
+			m.detailTop = 0
+		case key.Matches(msg, k.Tag):
+			return m.openPicker(true)
+		case key.Matches(msg, k.Untag):
+			return m.openPicker(false)
+		case key.Matches(msg, k.Back, k.Quit, k.Open):
+			m.overlay = overlayNone
+			m.detail, m.detailErr = nil, nil
+		}
+		return nil
+	case overlayHelp:
+		m.overlay = overlayNone
+		return nil
+	}
+
+	switch {
+	case key.Matches(msg, k.Quit), key.Matches(msg, k.Back):
+		return m.back(key.Matches(msg, k.Quit))
+	case key.Matches(msg, k.Help):
+		m.overlay = overlayHelp
+	case key.Matches(msg, k.NextPane):
+		m.focusPane(1 - m.focus)
+	case key.Matches(msg, k.Search):
+		m.overlay = overlaySearch
+		m.qErr = nil
+		m.histPos = len(m.history)
+		m.input.SetValue("")
+		return m.input.Focus()
+	case key.Matches(msg, k.NextHit):
+		return m.jumpHit(+1)
+	case key.Matches(msg, k.PrevHit):
+		return m.jumpHit(-1)
+	case key.Matches(msg, k.TagsPane):
+		if m.left == leftConvs {
+			m.left = leftTags
+		} else {
+			m.left = leftConvs
+		}
+		m.focusPane(paneLeft)
+	case key.Matches(msg, k.Sort):
+		m.sortBy = (m.sortBy + 1) % len(sortNames)
+		m.applyOrder()
+		m.setStatus("conversations by "+sortNames[m.sortBy], false)
+	case key.Matches(msg, k.Filter):
+		m.left = leftConvs
+		m.overlay = overlayFilter
+		m.filterInput.SetValue(m.filter)
+		return m.filterInput.Focus()
+	case key.Matches(msg, k.Tag):
+		return m.openPicker(true)
+	case key.Matches(msg, k.Untag):
+		return m.openPicker(false)
+	case key.Matches(msg, k.TagAll):
+		if m.res == nil || m.res.Total == 0 {
+			m.setStatus("tag all works on search results: search first (/)", true)
+			return nil
+		}
+		var cmd tea.Cmd
+		m.picker, cmd = picker.New(m.c, fmt.Sprintf("Tag all %d results of %s", m.res.Total, sanitize.Line(m.res.Query)), m.tagNames())
+		m.pickAll, m.pickAdd = true, true
+		m.overlay = overlayPicker
+		return cmd
+	case key.Matches(msg, k.Open):
+		return m.open()
+	default:
+		m.move(msg)
+	}
+	return nil
+}
+
+func (m *Model) back(quit bool) tea.Cmd {
+	switch {
+	case m.right == rightConversation && m.res != nil && m.hitPos >= 0:
+		// Back from a hit opened in context to the results.
+		m.newContext()
+		m.right = rightResults
+		m.focusPane(paneRight)
+	case m.right == rightResults:
+		m.newContext()
+		m.res = nil
+		m.right = rightConversation
+		if m.conv >= 0 {
+			m.openConv(m.conv, m.msgs.Cursor())
+		}
+		m.SetSize(m.c)
+	case m.focus == paneRight:
+		m.focusPane(paneLeft)
+	case m.left == leftTags:
+		m.left = leftConvs
+	case quit:
+		return func() tea.Msg { return QuitMsg{} }
+	}
+	return nil
+}
+
+func (m *Model) move(msg tea.KeyPressMsg) {
+	k := m.c.Keys
+	type mover interface {
+		Move(int)
+		Select(int)
+	}
+	var l mover
+	page := 10
+	switch {
+	case m.focus == paneLeft && m.left == leftConvs:
+		l, page = &m.convs, m.convs.Page()
+	case m.focus == paneLeft:
+		l, page = &m.tagList, m.tagList.Page()
+	case m.right == rightResults:
+		l, page = &m.hits, m.hits.Page()
+	default:
+		switch {
+		case key.Matches(msg, k.Up):
+			m.msgs.Move(-1)
+		case key.Matches(msg, k.Down):
+			m.msgs.Move(1)
+		case key.Matches(msg, k.Top):
+			m.msgs.Top()
+		case key.Matches(msg, k.Bottom):
+			m.msgs.Bottom()
+		case key.Matches(msg, k.HalfDown, k.PageDown):
+			m.msgs.HalfPage(1)
+		case key.Matches(msg, k.HalfUp, k.PageUp):
+			m.msgs.HalfPage(-1)
+		}
+		return
+	}
+	switch {
+	case key.Matches(msg, k.Up):
+		l.Move(-1)
+	case key.Matches(msg, k.Down):
+		l.Move(1)
+	case key.Matches(msg, k.Top):
+		l.Select(0)
+	case key.Matches(msg, k.Bottom):
+		l.Select(1 << 30)
+	case key.Matches(msg, k.HalfDown):
+		l.Move(max(page/2, 1))
+	case key.Matches(msg, k.HalfUp):
+		l.Move(-max(page/2, 1))
+	case key.Matches(msg, k.PageDown):
+		l.Move(page)
+	case key.Matches(msg, k.PageUp):
+		l.Move(-page)
+	}
+}
+
+func (m *Model) open() tea.Cmd {
+	switch {
+	case m.focus == paneLeft && m.left == leftConvs:
+		if i := m.convs.Cursor(); i >= 0 {
+			m.res, m.hitPos = nil, -1
+			m.openConv(m.order[i], -1)
+			m.SetSize(m.c)
+			m.focusPane(paneRight)
+		}
+	case m.focus == paneLeft:
+		if i := m.tagList.Cursor(); i >= 0 {
+			return m.runSearch(session.TagQuery(m.tagCounts[i].Name))
+		}
+	case m.right == rightResults:
+		if i := m.hits.Cursor(); i >= 0 {
+			m.openHit(i)
+		}
+	case m.right == rightConversation:
+		if id := m.selectedID(); id != "" {
+			m.overlay = overlayDetail
+			m.detailID, m.detail, m.detailErr, m.detailTop = id, nil, nil, 0
+			return detailCmd(m.sess, id)
+		}
+	}
+	return nil
+}
+
+func (m *Model) openPicker(add bool) tea.Cmd {
+	id := m.selectedID()
+	if id == "" {
+		m.setStatus("select a message first", true)
+		return nil
+	}
+	opts := m.tagNames()
+	title := "Tag this message"
+	if !add {
+		opts = m.tags[id]
+		title = "Remove a tag from this message"
+		if len(opts) == 0 {
+			m.setStatus("this message has no tags", true)
+			return nil
+		}
+	}
+	var cmd tea.Cmd
+	m.picker, cmd = picker.New(m.c, title, opts)
+	m.pickAdd, m.pickAll, m.pickIDs = add, false, []string{id}
+	m.overlay = overlayPicker
+	return cmd
+}
+
+func (m *Model) wheel(msg tea.MouseWheelMsg) tea.Cmd {
+	lw, _, _ := m.layout()
+	d := 0
+	switch msg.Button {
+	case tea.MouseWheelUp:
+		d = -3
+	case tea.MouseWheelDown:
+		d = 3
+	default:
+		return nil
+	}
+	switch {
+	case m.overlay == overlayDetail:
+		m.detailTop = max(m.detailTop+d, 0)
+	case msg.X < lw && m.left == leftConvs:
+		m.convs.Move(d)
+	case msg.X < lw:
+		m.tagList.Move(d)
+	case m.right == rightResults:
+		m.hits.Move(d)
+	default:
+		m.msgs.Move(d / 3)
+	}
+	return nil
+}
+
+func (m *Model) click(msg tea.MouseClickMsg) tea.Cmd {
+	if msg.Button != tea.MouseLeft || m.overlay != overlayNone {
+		return nil
+	}
+	lw, _, _ := m.layout()
+	y := msg.Y - 2 // header and pane title
+	if msg.X < lw {
+		m.focusPane(paneLeft)
+		if m.left == leftConvs {
+			if i := m.convs.At(y); i >= 0 {
+				m.convs.Select(i)
+				return m.open()
+			}
+		} else if i := m.tagList.At(y); i >= 0 {
+			m.tagList.Select(i)
+		}
+		return nil
+	}
+	m.focusPane(paneRight)
+	if m.right == rightResults {
+		if i := m.hits.At(y - m.facetLines()); i >= 0 {
+			m.hits.Select(i)
+		}
+	} else if i := m.msgs.At(y); i >= 0 {
+		m.msgs.Select(i)
+	}
+	return nil
+}
