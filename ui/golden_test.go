@@ -24,7 +24,6 @@ func reviewer(t testing.TB, f *fixture.Vault, w, h int) *driver {
 
 // TestGolden renders every screen at 80×24 and 160×50 (ANSI stripped).
 func TestGolden(t *testing.T) {
-	f := fixture.New(t, "", fixture.Messages())
 	screens := []struct {
 		name string
 		do   func(d *driver)
@@ -58,6 +57,9 @@ func TestGolden(t *testing.T) {
 		for _, sc := range screens {
 			name := fmt.Sprintf("%s-%dx%d", sc.name, size[0], size[1])
 			t.Run(name, func(t *testing.T) {
+				// A vault per screen: tags written by one screen must not
+				// show in another, whatever -run selects.
+				f := fixture.New(t, "", fixture.Messages())
 				d := reviewer(t, f, size[0], size[1])
 				sc.do(d)
 				got := normalise(d.screen())
