@@ -47,7 +47,11 @@ func TestE2ETmux(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(work, "chat.jsonl"), e2eExport(), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	coffer("import", "case", "chat.jsonl", "--identity", "me.key")
+	hostile, err := filepath.Abs("../../testdata/demo/hostile.jsonl") // ≥ 50 terminal payloads
+	if err != nil {
+		t.Fatal(err)
+	}
+	coffer("import", "case", "chat.jsonl", hostile, "--identity", "me.key")
 	// The export is the only plaintext we put on disk; what follows must
 	// add none.
 	if err := os.Remove(filepath.Join(work, "chat.jsonl")); err != nil {
@@ -83,13 +87,16 @@ func TestE2ETmux(t *testing.T) {
 	tm.keys("Enter")
 	tm.waitFor("1 matches for tag:flagged")
 
-	// Hostile text: open the hostile conversation and scroll through it.
-	tm.keys("q", "q", "G", "Enter")
-	tm.waitFor("marker")
+	// Hostile text: open the demo's conversation of payloads and scroll
+	// through all of it.
+	tm.keys("q", "q", "f")
+	tm.literal("Security test")
+	tm.keys("Enter", "Enter")
+	tm.waitFor("payload 71")
 	// Scroll through it: every incremental frame must equal a full
 	// repaint (forced by a resize); a payload that moves the terminal's
 	// cursor or merges cells shows up as a difference.
-	for i := range 30 {
+	for i := range 75 {
 		tm.keys("k")
 		time.Sleep(60 * time.Millisecond)
 		before := tm.capture()
@@ -102,7 +109,16 @@ func TestE2ETmux(t *testing.T) {
 			t.Fatalf("step %d: the incremental frame differs from a full repaint:\n%s\n---\n%s", i, before, after)
 		}
 	}
+	tm.waitFor("payload 1:")
+	// And the small one with emoji sequences.
+	tm.keys("Tab", "f", "C-u")
+	tm.literal("Hostile")
+	tm.keys("Enter", "Enter")
 	tm.waitFor("marker")
+	for range 24 {
+		tm.keys("k")
+	}
+	tm.waitFor("marker 0")
 	screen := tm.capture()
 	if got := tm.display("#{pane_title}"); got != title || strings.Contains(got, "pwned") {
 		t.Errorf("pane title changed from %q to %q", title, got)
@@ -120,7 +136,11 @@ func TestE2ETmux(t *testing.T) {
 	// Auditor.
 	tm.start(os.Args[0] + " audit case --identity auditor.key")
 	tm.waitFor("trail intact")
+	tm.keys("/")
+	tm.literal("action:search")
+	tm.keys("Enter")
 	tm.waitFor(`query "halden"`)
+	tm.waitFor(`query "tag:flagged"`)
 	tm.keys("q")
 	tm.waitDead()
 
@@ -189,7 +209,7 @@ func TestE2ETmux(t *testing.T) {
 func e2eExport() []byte {
 	var b strings.Builder
 	enc := json.NewEncoder(&b)
-	base := time.Date(2025, 3, 12, 9, 0, 0, 0, time.UTC)
+	base := time.Date(2025, 3, 25, 9, 0, 0, 0, time.UTC) // newest: the first row
 	conv := map[string]any{"id": "wa:desk", "title": "Trading desk", "participants": []string{"Alice", "Bob"}}
 	for i, body := range []string{"Did anyone see the Halden block trade?", "Not here.", "Halden is handled."} {
 		enc.Encode(map[string]any{"source": "whatsapp", "conversation": conv, "sender": []string{"Alice", "Bob"}[i%2],
