@@ -97,12 +97,34 @@ func (m *Model) Bottom() {
 	h := m.height(m.top)
 	for m.top > 0 {
 		nh := m.height(m.top - 1)
-		if h+nh > m.Height {
+		if h+nh > m.bodyH() {
 			break
 		}
 		h += nh
 		m.top--
 	}
+}
+
+// sticky reports whether the first line is the day of the top message
+// (a chat keeps its date in view while scrolling).
+func (m Model) sticky() bool { return m.times != nil && m.Height > 2 }
+
+// bodyH is the height left for message blocks.
+func (m Model) bodyH() int {
+	if m.sticky() {
+		return m.Height - 1
+	}
+	return m.Height
+}
+
+// shown is the number of lines block i takes on screen: the top block's
+// day separator is the sticky line instead.
+func (m Model) shown(i int) int {
+	h := m.height(i)
+	if i == m.top && m.sticky() && m.separator(i) {
+		h--
+	}
+	return max(h, 1)
 }
 
 // HalfPage moves the cursor by about half a screen of items.
@@ -121,21 +143,24 @@ func (m Model) Visible() (int, int) {
 	}
 	h := 0
 	i := m.top
-	for ; i < m.n && h < m.Height; i++ {
-		h += m.height(i)
+	for ; i < m.n && h < m.bodyH(); i++ {
+		h += m.shown(i)
 	}
 	return m.top, i
 }
 
 // At returns the item at screen line y, or -1.
 func (m Model) At(y int) int {
+	if m.sticky() {
+		y--
+	}
 	h := 0
-	for i := m.top; i < m.n; i++ {
-		h += m.height(i)
+	for i := m.top; i < m.n && y >= 0; i++ {
+		h += m.shown(i)
 		if y < h {
 			return i
 		}
-		if h >= m.Height {
+		if h >= m.bodyH() {
 			break
 		}
 	}
@@ -153,24 +178,26 @@ func (m *Model) ensureVisible() {
 		return
 	}
 	// Sum the heights from top to the cursor, giving up the top blocks
-	// until the cursor's block ends on screen (or is the top one).
+	// until the cursor's block ends on screen (or is the top one). The
+	// sum counts every separator, so it errs on the safe side.
+	bh := m.bodyH()
 	h := 0
 	for i := m.top; i <= m.cursor; i++ {
 		h += m.height(i)
-		if i-m.top > m.Height { // every block is at least one line
+		if i-m.top > bh { // every block is at least one line
 			break
 		}
 	}
-	if m.cursor-m.top > m.Height {
+	if m.cursor-m.top > bh {
 		m.top = m.cursor
 		h = m.height(m.cursor)
-		for m.top > 0 && h+m.height(m.top-1) <= m.Height {
+		for m.top > 0 && h+m.height(m.top-1) <= bh {
 			m.top--
 			h += m.height(m.top)
 		}
 		return
 	}
-	for h > m.Height && m.top < m.cursor {
+	for h > bh && m.top < m.cursor {
 		h -= m.height(m.top)
 		m.top++
 	}
@@ -195,10 +222,7 @@ func (m Model) block(i int) []string {
 	}
 	var b []string
 	if m.separator(i) {
-		day := time.Unix(m.times[i], 0).In(m.loc).Format("Mon 2 Jan 2006")
-		rule := "── " + day + " "
-		rule += strings.Repeat("─", max(m.Width-len([]rune(rule)), 0))
-		b = append(b, m.common.Styles.DaySep.Render(rule))
+		b = append(b, m.dayRule(i))
 	}
 	b = append(b, m.Render(i, max(m.Width-2, 1))...)
 	if m.cache != nil {
@@ -219,6 +243,9 @@ func (m Model) View() string {
 		return common.Box([]string{m.common.Styles.Placeholder.Render(m.Empty)}, m.Width, m.Height)
 	}
 	lines := make([]string, 0, m.Height)
+	if m.sticky() {
+		lines = append(lines, m.dayRule(m.top))
+	}
 	bar := "▌ "
 	if m.Focused {
 		bar = m.common.Styles.PaneFocused.UnsetUnderline().Render("▌") + " "
@@ -227,7 +254,9 @@ func (m Model) View() string {
 		b := m.block(i)
 		sep := 0
 		if m.separator(i) {
-			lines = append(lines, b[0])
+			if i != m.top || !m.sticky() {
+				lines = append(lines, b[0])
+			}
 			sep = 1
 		}
 		for _, l := range b[sep:] {
@@ -239,4 +268,11 @@ func (m Model) View() string {
 		}
 	}
 	return common.Box(lines, m.Width, m.Height)
+}
+
+// dayRule is the separator line naming item i's day.
+func (m Model) dayRule(i int) string {
+	day := time.Unix(m.times[i], 0).In(m.loc).Format("Mon 2 Jan 2006")
+	rule := "── " + day + " "
+	return m.common.Styles.DaySep.Render(rule + strings.Repeat("─", max(m.Width-len([]rune(rule)), 0)))
 }
