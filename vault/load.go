@@ -1,8 +1,12 @@
 package vault
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"hash"
+	"io"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -86,20 +90,55 @@ func (v *Vault) Load(progress func(Progress)) error {
 	return nil
 }
 
+// loadSegment streams a segment file once: hashing it and decrypting it
+// together, so the ciphertext is never held whole. Nothing decrypted is
+// decoded or returned before the hash matches the manifest.
 func (v *Vault) loadSegment(e *FileEntry) (*segment, error) {
-	data, err := readVaultFile(v.Dir, e)
-	if err != nil {
-		return nil, err
-	}
 	k := v.epochs[e.Epoch]
 	if k == nil {
 		return nil, fmt.Errorf("vault: %s: written in epoch %d, before member %q was added with that epoch's key", e.Name, e.Epoch, v.Member.Name)
 	}
-	s, err := openSegment(data, e, v.Manifest.VaultID, []age.Identity{k.Identity})
+	f, err := os.Open(filepath.Join(v.Dir, e.Name))
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, tamper(e.Name, "missing (named by the manifest)")
+	}
 	if err != nil {
+		return nil, fmt.Errorf("vault: %w", err)
+	}
+	defer f.Close()
+	hr := &hashingReader{r: f, h: sha256.New()}
+	h, body, derr := decryptSegment(hr, []age.Identity{k.Identity})
+	if _, err := io.Copy(io.Discard, hr); err != nil {
+		clear(body)
+		return nil, fmt.Errorf("vault: %s: %w", e.Name, err)
+	}
+	if err := checkSum(e, hr.n, hex.EncodeToString(hr.h.Sum(nil))); err != nil {
+		clear(body)
+		return nil, err
+	}
+	if derr != nil {
+		return nil, tamper(e.Name, "%v", derr)
+	}
+	s, err := decodeSegment(h, body, e, v.Manifest.VaultID)
+	if err != nil {
+		clear(body)
 		return nil, tamper(e.Name, "%v", err)
 	}
 	return s, nil
+}
+
+// hashingReader hashes what is read through it.
+type hashingReader struct {
+	r io.Reader
+	h hash.Hash
+	n int64
+}
+
+func (hr *hashingReader) Read(p []byte) (int, error) {
+	n, err := hr.r.Read(p)
+	hr.h.Write(p[:n])
+	hr.n += int64(n)
+	return n, err
 }
 
 // index builds the message list, in time order, and the ID map.

@@ -3,7 +3,6 @@ package vault
 import (
 	"bufio"
 	"bytes"
-	"compress/flate"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
@@ -20,7 +19,9 @@ import (
 //
 //	"coffer-segment-v1\n"
 //	uvarint length, then a JSON segmentHeader
-//	the body (codec.go), DEFLATE-compressed
+//	the body (codec.go), not compressed (see FORMAT.md: compressing a
+//	batch that mixes an attacker's messages with others would let sizes
+//	tell what the others say, and inflating was most of unlock's time)
 //
 // Segments are authenticated by the SHA-256 the manifest records for the
 // whole file, not by age (which does not authenticate the sender).
@@ -40,13 +41,13 @@ type segmentHeader struct {
 	Epoch    int    `json:"epoch"`
 	Name     string `json:"name"`
 	Count    int    `json:"count"`
-	Codec    string `json:"codec"` // "deflate"
+	Codec    string `json:"codec"` // "none": see the comment on segmentMagic
 	BodySize int    `json:"body_size"`
 }
 
 // sealSegment compresses and encrypts an encoded message body.
 func sealSegment(w io.Writer, h segmentHeader, body []byte, r age.Recipient) error {
-	h.Codec = "deflate"
+	h.Codec = "none"
 	h.BodySize = len(body)
 	hdr, err := json.Marshal(h)
 	if err != nil {
@@ -60,14 +61,7 @@ func sealSegment(w io.Writer, h segmentHeader, body []byte, r age.Recipient) err
 	if _, err := aw.Write(append(pre, hdr...)); err != nil {
 		return err
 	}
-	fw, err := flate.NewWriter(aw, flate.BestSpeed)
-	if err != nil {
-		return err
-	}
-	if _, err := fw.Write(body); err != nil {
-		return err
-	}
-	if err := fw.Close(); err != nil {
+	if _, err := aw.Write(body); err != nil {
 		return err
 	}
 	return aw.Close()
@@ -83,52 +77,58 @@ type segment struct {
 
 var errSegment = errors.New("malformed segment")
 
-// openSegment decrypts and decodes the segment file whose authenticated
-// manifest entry is e. The caller has already checked the file's hash
-// against e, from the same bytes it passes here.
-func openSegment(ciphertext []byte, e *FileEntry, vaultID string, ids []age.Identity) (*segment, error) {
-	r, err := age.Decrypt(bytes.NewReader(ciphertext), ids...)
+// decryptSegment decrypts a segment file read from r and returns its
+// header and body, undecoded. The caller must check the file's hash
+// against the manifest before it uses either.
+func decryptSegment(r io.Reader, ids []age.Identity) (segmentHeader, []byte, error) {
+	var h segmentHeader
+	ar, err := age.Decrypt(r, ids...)
 	if err != nil {
-		return nil, err
+		return h, nil, err
 	}
-	// A ByteReader keeps flate from adding a buffer (and a copy) of its own.
-	br := bufio.NewReaderSize(r, 64<<10)
+	br := bufio.NewReaderSize(ar, 64<<10)
 	magic := make([]byte, len(segmentMagic))
 	if _, err := io.ReadFull(br, magic); err != nil || string(magic) != segmentMagic {
-		return nil, fmt.Errorf("%w: bad magic", errSegment)
+		return h, nil, fmt.Errorf("%w: bad magic", errSegment)
 	}
 	n, err := binary.ReadUvarint(br)
 	if err != nil || n > 1<<16 {
-		return nil, fmt.Errorf("%w: bad header length", errSegment)
+		return h, nil, fmt.Errorf("%w: bad header length", errSegment)
 	}
 	hb := make([]byte, n)
 	if _, err := io.ReadFull(br, hb); err != nil {
-		return nil, fmt.Errorf("%w: %v", errSegment, err)
+		return h, nil, fmt.Errorf("%w: %v", errSegment, err)
 	}
-	var s segment
-	if err := json.Unmarshal(hb, &s.header); err != nil {
-		return nil, fmt.Errorf("%w: header: %v", errSegment, err)
+	if err := json.Unmarshal(hb, &h); err != nil {
+		return h, nil, fmt.Errorf("%w: header: %v", errSegment, err)
 	}
-	h := &s.header
+	switch {
+	case h.Codec != "none":
+		return h, nil, fmt.Errorf("%w: unknown codec %q", errSegment, h.Codec)
+	case h.BodySize < 0 || h.BodySize > maxSegmentBody || h.Count < 0 || h.Count > maxSegmentMessages:
+		return h, nil, fmt.Errorf("%w: implausible sizes", errSegment)
+	}
+	body := make([]byte, h.BodySize)
+	if _, err := io.ReadFull(br, body); err != nil {
+		return h, nil, fmt.Errorf("%w: body: %v", errSegment, err)
+	}
+	if extra, _ := br.Read(make([]byte, 1)); extra != 0 {
+		clear(body)
+		return h, nil, fmt.Errorf("%w: body longer than declared", errSegment)
+	}
+	return h, body, nil
+}
+
+// decodeSegment checks an authenticated segment's header against its
+// manifest entry and decodes its messages.
+func decodeSegment(h segmentHeader, body []byte, e *FileEntry, vaultID string) (*segment, error) {
 	switch {
 	case h.VaultID != vaultID || h.Name != e.Name || h.Epoch != e.Epoch:
 		return nil, fmt.Errorf("%w: belongs to another vault, epoch or name", errSegment)
-	case h.Codec != "deflate":
-		return nil, fmt.Errorf("%w: unknown codec %q", errSegment, h.Codec)
-	case h.BodySize < 0 || h.BodySize > maxSegmentBody || h.Count < 0 || h.Count > maxSegmentMessages:
-		return nil, fmt.Errorf("%w: implausible sizes", errSegment)
 	case e.Messages != 0 && h.Count != e.Messages:
 		return nil, fmt.Errorf("%w: holds %d messages, manifest says %d", errSegment, h.Count, e.Messages)
 	}
-	s.body = make([]byte, h.BodySize)
-	fr := flate.NewReader(br)
-	if _, err := io.ReadFull(fr, s.body); err != nil {
-		return nil, fmt.Errorf("%w: body: %v", errSegment, err)
-	}
-	if extra, _ := fr.Read(make([]byte, 1)); extra != 0 {
-		return nil, fmt.Errorf("%w: body longer than declared", errSegment)
-	}
-	s.messages = make([]Message, h.Count)
+	s := &segment{header: h, body: body, messages: make([]Message, h.Count)}
 	d := decoder{buf: s.body}
 	if err := d.tables(); err != nil {
 		return nil, fmt.Errorf("%w: tables: %v", errSegment, err)
@@ -141,7 +141,17 @@ func openSegment(ciphertext []byte, e *FileEntry, vaultID string, ids []age.Iden
 	if d.off != len(s.body) {
 		return nil, fmt.Errorf("%w: trailing bytes after %d messages", errSegment, h.Count)
 	}
-	return &s, nil
+	return s, nil
+}
+
+// openSegment decrypts and decodes a segment held in memory whose hash
+// the caller has checked.
+func openSegment(ciphertext []byte, e *FileEntry, vaultID string, ids []age.Identity) (*segment, error) {
+	h, body, err := decryptSegment(bytes.NewReader(ciphertext), ids)
+	if err != nil {
+		return nil, err
+	}
+	return decodeSegment(h, body, e, vaultID)
 }
 
 // readVaultFile reads a file the manifest names and checks its size and
@@ -154,11 +164,19 @@ func readVaultFile(dir string, e *FileEntry) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("vault: %w", err)
 	}
-	if int64(len(data)) != e.Size {
-		return nil, tamper(e.Name, "size %d, manifest says %d (truncated or altered)", len(data), e.Size)
-	}
-	if sha256Hex(data) != e.SHA256 {
-		return nil, tamper(e.Name, "content does not match the manifest's SHA-256 (altered or swapped)")
+	if err := checkSum(e, int64(len(data)), sha256Hex(data)); err != nil {
+		return nil, err
 	}
 	return data, nil
+}
+
+// checkSum compares a file's size and SHA-256 with its manifest entry.
+func checkSum(e *FileEntry, size int64, sum string) error {
+	if size != e.Size {
+		return tamper(e.Name, "size %d, manifest says %d (truncated or altered)", size, e.Size)
+	}
+	if sum != e.SHA256 {
+		return tamper(e.Name, "content does not match the manifest's SHA-256 (altered or swapped)")
+	}
+	return nil
 }
