@@ -169,3 +169,12 @@ func CleanInput(ti *textinput.Model) {
 		ti.SetCursor(min(pos, len([]rune(s))))
 	}
 }
+
+// InputStyles are the text inputs' styles for the background, without
+// cursor blink (a blinking cursor redraws by itself and makes views
+// nondeterministic).
+func InputStyles(c Common) textinput.Styles {
+	st := textinput.DefaultStyles(c.Styles.Dark)
+	st.Cursor.Blink = false
+	return st
+}

@@ -28,9 +28,7 @@ func New(c common.Common, title string, options []string) (Model, tea.Cmd) {
 	ti.CharLimit = 64
 	ti.ShowSuggestions = true
 	ti.SetSuggestions(options)
-	st := textinput.DefaultStyles(c.Styles.Dark)
-	st.Cursor.Blink = false
-	ti.SetStyles(st)
+	ti.SetStyles(common.InputStyles(c))
 	ti.SetWidth(40)
 	cmd := ti.Focus()
 	return Model{common: c, Title: title, input: ti, options: options}, cmd

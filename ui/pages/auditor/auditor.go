@@ -60,9 +60,7 @@ func New(c common.Common, dir string, ids []age.Identity, loc *time.Location) *M
 	m.table.Focused = true
 	ti := textinput.New()
 	ti.Prompt = "filter> "
-	st := textinput.DefaultStyles(c.Styles.Dark)
-	st.Cursor.Blink = false
-	ti.SetStyles(st)
+	ti.SetStyles(common.InputStyles(c))
 	m.input = ti
 	return m
 }
@@ -89,6 +87,7 @@ func (m *Model) SetSize(c common.Common) {
 	m.c = c
 	m.table.SetSize(c, c.Width, max(c.Height-m.bannerLines()-3, 1))
 	m.input.SetWidth(max(c.Width-12, 10))
+	m.input.SetStyles(common.InputStyles(c))
 }
 
 func (m *Model) bannerLines() int { return 2 }

@@ -160,9 +160,7 @@ func newInput(c common.Common, prompt string) textinput.Model {
 	ti := textinput.New()
 	ti.Prompt = prompt
 	ti.CharLimit = 1024
-	st := textinput.DefaultStyles(c.Styles.Dark)
-	st.Cursor.Blink = false
-	ti.SetStyles(st)
+	ti.SetStyles(common.InputStyles(c))
 	return ti
 }
 
@@ -201,6 +199,8 @@ func (m *Model) SetSize(c common.Common) {
 	m.msgs.SetSize(c, rw, bh-1)
 	m.hits.SetSize(c, rw, max(bh-1-m.facetLines(), 1))
 	m.input.SetWidth(max(rw-4, 10))
+	m.input.SetStyles(common.InputStyles(c))
+	m.filterInput.SetStyles(common.InputStyles(c))
 	m.filterInput.SetWidth(max(lw-10, 5))
 }
 

@@ -55,16 +55,17 @@ func New(c common.Common, dir string, m *vault.Manifest, keyHint string) *Model 
 	ti.EchoMode = textinput.EchoPassword
 	ti.EchoCharacter = '•'
 	ti.CharLimit = 1024
-	st := textinput.DefaultStyles(c.Styles.Dark)
-	st.Cursor.Blink = false
-	ti.SetStyles(st)
+	ti.SetStyles(common.InputStyles(c))
 	ti.SetWidth(40)
 	ti.Focus()
 	return &Model{c: c, dir: dir, manifest: m, KeyHint: keyHint, input: ti}
 }
 
 // SetSize records the window size.
-func (m *Model) SetSize(c common.Common) { m.c = c }
+func (m *Model) SetSize(c common.Common) {
+	m.c = c
+	m.input.SetStyles(common.InputStyles(c))
+}
 
 // Reset clears the input and returns to PhaseInput.
 func (m *Model) Reset() {
