@@ -2,9 +2,13 @@ package ui_test
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"filippo.io/age"
 
 	"coffer/ui"
 	"coffer/ui/internal/fixture"
@@ -81,5 +85,42 @@ func checkSize(t *testing.T, s string, w, h int) {
 		if n := len([]rune(l)); n > w && ansiWidth(l) > w {
 			t.Errorf("line %d is %d cells wide, want ≤ %d: %q", i, ansiWidth(l), w, l)
 		}
+	}
+}
+
+// TestGoldenStates renders the screens that come from failures: a wrong
+// key, a tampered vault, a broken audit trail.
+func TestGoldenStates(t *testing.T) {
+	for _, size := range [][2]int{{80, 24}, {160, 50}} {
+		sz := fmt.Sprintf("%dx%d", size[0], size[1])
+		t.Run("wrong-key-"+sz, func(t *testing.T) {
+			f := fixture.New(t, "", fixture.Messages())
+			man, _ := vault.ReadManifest(f.Dir)
+			other, _ := age.GenerateX25519Identity()
+			k := vault.Key{Identities: []age.Identity{other}}
+			d := newDriver(t, ui.New(ui.Options{Dir: f.Dir, Manifest: man, Key: &k, KeyHint: "identity other.key", NoColor: true}), size[0], size[1])
+			d.keys("enter", "enter")
+			golden(t, "wrong-key-"+sz, normalise(d.screen()))
+		})
+		t.Run("tampered-"+sz, func(t *testing.T) {
+			f := fixture.New(t, "", fixture.Messages())
+			segs, _ := filepath.Glob(filepath.Join(f.Dir, "segments", "*"))
+			b, _ := os.ReadFile(segs[0])
+			b[len(b)/2] ^= 1
+			os.WriteFile(segs[0], b, 0o600)
+			d := reviewer(t, f, size[0], size[1])
+			d.keys("enter")
+			golden(t, "tampered-"+sz, normalise(d.screen()))
+		})
+		t.Run("audit-broken-"+sz, func(t *testing.T) {
+			f := fixture.New(t, "", fixture.Messages())
+			reviewSession(t, f)
+			logs, _ := filepath.Glob(filepath.Join(f.Dir, "audit", "*.log"))
+			b, _ := os.ReadFile(logs[0])
+			b[len(b)-40] ^= 1
+			os.WriteFile(logs[0], b, 0o600)
+			d := newDriver(t, ui.NewAuditor(ui.AuditorOptions{Dir: f.Dir, Identities: []age.Identity{f.Auditor}, NoColor: true, Location: time.UTC}), size[0], size[1])
+			golden(t, "audit-broken-"+sz, auditorScreen(d))
+		})
 	}
 }
