@@ -82,7 +82,8 @@ func runReview(e *env, dir string, u *unlockFlags, idle time.Duration) error {
 	return m.Err()
 }
 
-// runAuditTUI opens the auditor's screen for the vault at dir.
+// runAuditTUI opens the auditor's screen for the vault at dir: the
+// no-subcommand case of `coffer audit` (cmd_audit.go).
 func runAuditTUI(e *env, dir string, identityFiles []string) error {
 	if len(identityFiles) == 0 {
 		return usageError("audit: --identity FILE is required (the auditor's key)")
@@ -103,7 +104,7 @@ func runAuditTUI(e *env, dir string, identityFiles []string) error {
 		return fmt.Errorf("%s: %w", dir, vault.ErrNotVault)
 	}
 	m := ui.NewAuditor(ui.AuditorOptions{Dir: dir, Identities: ids, NoColor: ui.NoColor()})
-	if _, err := tea.NewProgram(m).Run(); err != nil {
+	if _, err := tea.NewProgram(m).Run(); err != nil && !errors.Is(err, tea.ErrInterrupted) {
 		return fmt.Errorf("terminal: %w", err)
 	}
 	return m.Err()
