@@ -16,8 +16,8 @@ import (
 	"time"
 
 	"coffer/index"
-	"coffer/vault/corpus"
 	"coffer/vault"
+	"coffer/vault/corpus"
 )
 
 // Benchmarks run on corpus.Generate(-bench.n, 1) (flags in

@@ -6,8 +6,8 @@ import (
 	"testing"
 
 	"coffer/index"
-	"coffer/vault/corpus"
 	"coffer/vault"
+	"coffer/vault/corpus"
 
 	"filippo.io/age"
 )

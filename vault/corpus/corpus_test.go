@@ -5,8 +5,8 @@ import (
 	"testing"
 	"unicode/utf8"
 
-	"coffer/vault/corpus"
 	"coffer/vault"
+	"coffer/vault/corpus"
 )
 
 func TestGenerateDeterministic(t *testing.T) {
