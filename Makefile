@@ -9,7 +9,7 @@ CI_FUZZTIME ?= 4s
 BENCH_N  ?= 1000000
 DEMO     := demo
 
-.PHONY: help build test ci vet fmt staticcheck fuzz fuzz-short bench demo golden itest clean
+.PHONY: help build test ci vet fmt staticcheck fuzz fuzz-short fuzz-run bench demo golden itest clean
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -17,8 +17,14 @@ help: ## list the targets
 build: ## build bin/coffer
 	$(GO) build -trimpath -o $(BIN) ./cmd/coffer
 
-test: ## run every test: unit, golden, CLI scripts, crash trials
+test: ## run every test: unit, golden views, CLI scripts, crash trials, tmux end-to-end
 	$(GO) test ./...
+
+itest: ## the tmux end-to-end test alone (reviewer, investigator, auditor, hostile text)
+	$(GO) test ./cmd/coffer/ -run TestE2ETmux -count=1 -v
+
+golden: ## rewrite the TUI's golden views after a deliberate change (review the diff)
+	$(GO) test ./ui/ ./ui/keymap/ -update
 
 ci: vet fmt staticcheck test fuzz-short ## what .ci/run runs on a clean checkout
 
@@ -51,8 +57,9 @@ bench: ## every benchmark; vault and index on generated corpora of BENCH_N messa
 	$(GO) test ./vault/audit/ -run '^$$' -bench 'Append$$|FsyncFloor|AppendCPU|Open' -benchtime 2000x -timeout 30m
 	$(GO) test ./vault/audit/ -run '^$$' -bench 'Verify' -benchtime 1x -timeout 30m
 	COFFER_BENCH_N=$(BENCH_N) $(GO) test ./index/ -run '^$$' -bench . -benchtime 1x -timeout 60m
+	$(GO) test ./ui/ -run '^$$' -bench . -benchtime 2000x -timeout 60m
 
-demo: build ## build, make a demo vault from testdata/demo, and open it
+demo: build ## build, make a demo vault from testdata/demo, and open it in the TUI
 	@rm -rf $(DEMO) && mkdir -p $(DEMO)
 	@printf 'correct horse battery staple\n' > $(DEMO)/passphrase.txt
 	@$(BIN) init $(DEMO)/vault --passphrase-file $(DEMO)/passphrase.txt --auditor-key-out $(DEMO)/auditor.key --name "Demo vault" --member reviewer
@@ -63,7 +70,10 @@ demo: build ## build, make a demo vault from testdata/demo, and open it
 	@echo "Demo vault in $(DEMO)/vault. Unlock it with the passphrase in $(DEMO)/passphrase.txt"
 	@echo "(correct horse battery staple); the auditor key is $(DEMO)/auditor.key."
 	@echo
-	@$(BIN) stats $(DEMO)/vault --passphrase-file $(DEMO)/passphrase.txt
+	@echo "Opening it now ('?' for keys, 'q' to quit). Later: $(BIN) review $(DEMO)/vault"
+	@echo "The auditor's screen: $(BIN) audit $(DEMO)/vault --identity $(DEMO)/auditor.key"
+	@sleep 2
+	@$(BIN) review $(DEMO)/vault
 
 clean: ## remove build output and the demo vault
 	rm -rf bin $(DEMO)

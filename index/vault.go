@@ -19,14 +19,17 @@ func Sidecar(msgs []*vault.Message) ([]byte, error) {
 // segment cannot be used (say, one written by a coffer with another zap
 // version), everything is indexed from the messages instead, which is
 // slower but complete.
-func OpenVault(v *vault.Vault, opt Options) (*Index, error) {
+//
+// tags is the message tags to index (the vault's, or a snapshot the
+// caller owns when tag writes may run meanwhile).
+func OpenVault(v *vault.Vault, tags map[string][]string, opt Options) (*Index, error) {
 	segs, err := v.IndexSegments()
 	if err != nil {
 		return nil, err // tampering or I/O: the caller must hear of it
 	}
-	ix, err := Open(v.Messages(), v.Tags(), segs, opt)
+	ix, err := Open(v.Messages(), tags, segs, opt)
 	if err != nil {
-		if ix, err = New(v.Messages(), v.Tags(), opt); err != nil {
+		if ix, err = New(v.Messages(), tags, opt); err != nil {
 			return nil, err
 		}
 	}

@@ -63,7 +63,7 @@ func TestOpenVaultPrebuilt(t *testing.T) {
 	if n := len(v.Manifest.Files("index")); n == 0 {
 		t.Fatal("no index segment stored")
 	}
-	ix, err := index.OpenVault(v, index.Options{})
+	ix, err := index.OpenVault(v, v.Tags(), index.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -75,7 +75,7 @@ Examples:
 					return err
 				}
 				defer a.close()
-				ix, err := index.OpenVault(a.v, index.Options{Location: time.Local})
+				ix, err := index.OpenVault(a.v, a.v.Tags(), index.Options{Location: time.Local})
 				if err != nil {
 					return err
 				}

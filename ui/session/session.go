@@ -188,7 +188,7 @@ func (s *Session) Tags() map[string][]string {
 // returns the index at once (metadata queries and prebuilt text work) and
 // reports progress until the text is done.
 func (s *Session) BuildIndex(ctx context.Context, progress func(index.Progress)) (*index.Index, error) {
-	ix, err := index.OpenVault(s.Vault, index.Options{Progress: progress, Location: time.Local})
+	ix, err := index.OpenVault(s.Vault, s.tags, index.Options{Progress: progress, Location: time.Local})
 	if err != nil {
 		return nil, err
 	}
