@@ -238,7 +238,10 @@ func classifyBody(body []byte) (r waBody) {
 	}
 	hasMark := bytes.Contains(line, lrm) || bytes.Contains(line, rlm)
 	if hasMark {
-		line = bytes.TrimSpace(stripMarks(line))
+		// A line of nothing but marks is empty once they go.
+		if line = bytes.TrimSpace(stripMarks(line)); len(line) == 0 {
+			return r
+		}
 	}
 	if waSystemLine(line) {
 		r.system = true
