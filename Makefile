@@ -49,7 +49,11 @@ fuzz-run:
 	@set -e; for pkg in $$($(GO) list ./...); do \
 	  for f in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz' || true); do \
 	    echo "fuzz $$pkg $$f ($(T))"; \
-	    $(GO) test $$pkg -run '^$$' -fuzz "^$$f$$" -fuzztime $(T) -fuzzminimizetime 5s >/tmp/coffer-fuzz.log 2>&1 || { cat /tmp/coffer-fuzz.log; exit 1; }; \
+	    if ! $(GO) test $$pkg -run '^$$' -fuzz "^$$f$$" -fuzztime $(T) -fuzzminimizetime 5s >/tmp/coffer-fuzz.log 2>&1; then \
+	      if grep -q 'context deadline exceeded' /tmp/coffer-fuzz.log && ! grep -q 'Failing input written' /tmp/coffer-fuzz.log; then \
+	        echo "  (go's fuzzer timed out a busy worker at the deadline; no failing input: not a finding)"; \
+	      else cat /tmp/coffer-fuzz.log; exit 1; fi; \
+	    fi; \
 	  done; \
 	done
 
