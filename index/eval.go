@@ -3,6 +3,7 @@ package index
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sort"
 	"strings"
 )
@@ -80,7 +81,7 @@ func (e *evaluator) eval(n node) (bitset, error) {
 		b.setRange(lo, hi)
 		return b, nil
 	}
-	panic("index: unknown query node") // unreachable: the parser makes only the nodes above
+	return nil, fmt.Errorf("index: unknown query node %T", n) // the parser makes only the nodes above
 }
 
 // evalNeg evaluates the operand of a NOT, without scoring it.

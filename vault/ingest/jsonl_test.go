@@ -79,17 +79,7 @@ func TestJSONLDetectAndParseFile(t *testing.T) {
 }
 
 func FuzzJSONL(f *testing.F) {
-	seeds, _ := filepath.Glob("testdata/jsonl/*.jsonl")
-	if len(seeds) == 0 {
-		f.Fatal("no seed corpus in testdata/jsonl")
-	}
-	for _, s := range seeds {
-		b, err := os.ReadFile(s)
-		if err != nil {
-			f.Fatal(err)
-		}
-		f.Add(b)
-	}
+	addSeeds(f, "jsonl/*.jsonl")
 	f.Fuzz(func(t *testing.T, b []byte) {
 		_ = ReadJSONL(strings.NewReader(string(b)), "f.jsonl", "", Options{Lenient: true}, func(m *vaultMessage) error {
 			if m.ID == "" || m.Source == "" || m.Conversation.ID == "" {

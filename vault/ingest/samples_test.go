@@ -45,3 +45,21 @@ func collect(t testing.TB, f Format, path string, opt Options) []*vaultMessage {
 	}
 	return out
 }
+
+// addSeeds adds every file matching pattern under testdata/ to f's seed
+// corpus, failing when there is none: a fuzz target without seeds
+// explores nothing worth the time.
+func addSeeds(f *testing.F, pattern string) {
+	f.Helper()
+	seeds, _ := filepath.Glob(filepath.Join("testdata", pattern))
+	if len(seeds) == 0 {
+		f.Fatalf("no seed corpus matches testdata/%s", pattern)
+	}
+	for _, s := range seeds {
+		b, err := os.ReadFile(s)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b)
+	}
+}

@@ -381,17 +381,7 @@ func waModuleRoot(t *testing.T) string {
 // FuzzWhatsApp feeds arbitrary text to the importer: nothing may panic and
 // every message it emits must be valid.
 func FuzzWhatsApp(f *testing.F) {
-	seeds, _ := filepath.Glob("testdata/whatsapp/*.txt")
-	if len(seeds) == 0 {
-		f.Fatal("no seed corpus in testdata/whatsapp")
-	}
-	for _, s := range seeds {
-		b, err := os.ReadFile(s)
-		if err != nil {
-			f.Fatal(err)
-		}
-		f.Add(b)
-	}
+	addSeeds(f, "whatsapp/*.txt")
 	f.Fuzz(func(t *testing.T, b []byte) {
 		for _, lenient := range []bool{false, true} {
 			_ = waReadBytes(b, Options{Lenient: lenient, Location: time.UTC}, func(m *vaultMessage) error {
