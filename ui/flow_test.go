@@ -168,8 +168,8 @@ func TestFlow(t *testing.T) {
 		}
 		got = append(got, s)
 	}
-	want := []string{"session", "unlock-failed wrong key", "session", "unlock", "search halden", "tag-add flagged", "lock manual",
-		"session", "session", "unlock", "search tag:flagged", "lock exit"}
+	want := []string{"session", "unlock-failed wrong key", "session", "unlock", "view-list", "search halden", "tag-add flagged", "lock manual",
+		"session", "session", "unlock", "view-list", "search tag:flagged", "lock exit"}
 	if !slices.Equal(got, want) {
 		t.Errorf("audit trail:\n got %q\nwant %q", got, want)
 	}

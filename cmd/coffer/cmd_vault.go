@@ -37,7 +37,7 @@ Examples:
 				v := a.v
 				st := v.Stats()
 				// Titles and counts are content: recorded before printed.
-				if err := a.record(audit.Event{Action: audit.ActionViewMessages, Detail: "stats", Count: st.Messages}); err != nil {
+				if err := a.record(audit.Event{Action: audit.ActionViewConversationList, Detail: "stats", Count: len(st.Conversations)}); err != nil {
 					return err
 				}
 				if asJSON {

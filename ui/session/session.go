@@ -127,6 +127,11 @@ func Load(dir string, v *vault.Vault, log *audit.Log, progress func(vault.Progre
 		s.tags[id] = slices.Clone(ts)
 	}
 	s.buildConversations()
+	// The list shows titles, participants and senders: recorded before
+	// the UI gets it, like any view.
+	if err := log.Append(audit.Event{Action: audit.ActionViewConversationList, Count: len(s.Convs)}); err != nil {
+		return nil, fmt.Errorf("%w: %w", audit.ErrNotRecorded, err)
+	}
 	return s, nil
 }
 

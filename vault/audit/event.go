@@ -24,6 +24,9 @@ const (
 	// LockCrash is written by a later session about Target, a session that
 	// ended without closing.
 	ActionLock Action = "lock"
+	// ActionViewConversationList: the list of conversations (titles,
+	// participants, counts) shown after unlock; Count is how many.
+	ActionViewConversationList Action = "view-list"
 	// ActionViewConversation: the Messages of Conversation on screen.
 	ActionViewConversation Action = "view-conversation"
 	// ActionViewMessage: one message shown in detail (Messages[0]).
