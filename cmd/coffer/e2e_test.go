@@ -189,7 +189,7 @@ func TestE2ETmux(t *testing.T) {
 		}
 		actions = append(actions, a)
 	}
-	for _, want := range []string{"unlock", "view-conversation", "search halden", "view-messages", "tag-add flagged", "search tag:flagged", "lock exit"} {
+	for _, want := range []string{"unlock", "view-list", "view-conversation", "search halden", "view-messages", "tag-add flagged", "search tag:flagged", "lock exit"} {
 		if !slices.Contains(actions, want) {
 			t.Errorf("audit trail lacks %q: %q", want, actions)
 		}
