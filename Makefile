@@ -17,7 +17,7 @@ help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 build: ## build bin/coffer
-	$(GO) build -trimpath -o $(BIN) ./cmd/coffer
+	$(GO) build -o $(BIN) ./cmd/coffer
 
 test: ## run every test: unit, golden views, CLI scripts, crash trials, tmux end-to-end
 	$(GO) test ./...
