@@ -2,6 +2,7 @@ package index_test
 
 import (
 	"context"
+	"runtime"
 	"path/filepath"
 	"testing"
 
@@ -98,4 +99,69 @@ func firstWord(s string) string {
 		}
 	}
 	return s
+}
+
+// BenchmarkVaultSearchable measures what a reviewer waits for after a
+// `coffer import` that stored index segments: unlock, decrypt every
+// message and index segment, open the index, and run a first query. Set
+// the size with -bench.n.
+func BenchmarkVaultSearchable(b *testing.B) {
+	b.Setenv("COFFER_STATE_DIR", b.TempDir())
+	id, _ := age.GenerateX25519Identity()
+	aud, _ := age.GenerateX25519Identity()
+	dir := filepath.Join(b.TempDir(), "v")
+	if _, err := vault.Init(dir, vault.InitOptions{Recipients: []string{id.Recipient().String()}, Auditors: []string{aud.Recipient().String()}}); err != nil {
+		b.Fatal(err)
+	}
+	key := vault.Key{Identities: []age.Identity{id}}
+	{
+		msgs := corpus.Generate(*index.BenchN, 1)
+		v, err := vault.Unlock(dir, key)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := v.Load(nil); err != nil {
+			b.Fatal(err)
+		}
+		a, err := v.NewAppender()
+		if err != nil {
+			b.Fatal(err)
+		}
+		a.SetIndexer(index.Sidecar)
+		for _, m := range msgs {
+			if _, err := a.Add(m); err != nil {
+				b.Fatal(err)
+			}
+		}
+		if _, err := a.Commit(); err != nil {
+			b.Fatal(err)
+		}
+		v.Close()
+	}
+	runtime.GC()
+	b.ResetTimer()
+	for range b.N {
+		v, err := vault.Unlock(dir, key)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := v.Load(nil); err != nil {
+			b.Fatal(err)
+		}
+		ix, err := index.OpenVault(v, v.Tags(), index.Options{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		ix.Start(context.Background())
+		if err := ix.Wait(context.Background()); err != nil {
+			b.Fatal(err)
+		}
+		if _, err := ix.Search(context.Background(), "the", index.Request{Limit: 50}); err != nil {
+			b.Fatal(err)
+		}
+		b.StopTimer()
+		ix.Close()
+		v.Close()
+		b.StartTimer()
+	}
 }
