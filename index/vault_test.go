@@ -2,8 +2,8 @@ package index_test
 
 import (
 	"context"
-	"runtime"
 	"path/filepath"
+	"runtime"
 	"testing"
 
 	"coffer/index"
