@@ -1,6 +1,7 @@
 package index
 
 import (
+	"sync"
 	"unicode"
 	"unicode/utf8"
 
@@ -26,15 +27,15 @@ import (
 // ranges into the message, computed with this same analyzer.
 const analyzerName = "coffer_text"
 
-// Registration at init is how bleve finds analyzers by name from a mapping;
-// the registry is bleve's, these entries never change after init.
-func init() {
-	if err := registry.RegisterAnalyzer(analyzerName, func(map[string]any, *registry.Cache) (analysis.Analyzer, error) {
+// registerAnalyzer puts the analyzer in bleve's registry, which is how
+// bleve finds it by name from a mapping. The registry is bleve's (process
+// wide), so this happens once; its error (a name already taken) is
+// returned to New rather than panicking at init.
+var registerAnalyzer = sync.OnceValue(func() error {
+	return registry.RegisterAnalyzer(analyzerName, func(map[string]any, *registry.Cache) (analysis.Analyzer, error) {
 		return newAnalyzer(), nil
-	}); err != nil {
-		panic(err)
-	}
-}
+	})
+})
 
 func newAnalyzer() analysis.Analyzer {
 	return &analysis.DefaultAnalyzer{

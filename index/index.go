@@ -138,6 +138,9 @@ func New(msgs []*vault.Message, tags map[string][]string, opt Options) (*Index, 
 	if opt.Location == nil {
 		opt.Location = time.UTC
 	}
+	if err := registerAnalyzer(); err != nil {
+		return nil, fmt.Errorf("index: register analyzer: %w", err)
+	}
 	ix := &Index{opt: opt, analyzer: newAnalyzer(), mapping: newMapping(), done: make(chan struct{})}
 	if err := ix.buildTables(msgs); err != nil {
 		return nil, err
