@@ -48,7 +48,7 @@ func reviewSession(t *testing.T, f *fixture.Vault) {
 }
 
 func TestAuditorGolden(t *testing.T) {
-	f := fixture.New(t, "", fixture.Messages())
+	f := fixture.New(t, "", fixture.Messages(t))
 	reviewSession(t, f)
 	screens := []struct {
 		name string
@@ -95,7 +95,7 @@ func TestAuditorGolden(t *testing.T) {
 
 // TestAuditorWrongKey: a key that is not an auditor's says so.
 func TestAuditorWrongKey(t *testing.T) {
-	f := fixture.New(t, "", fixture.Messages())
+	f := fixture.New(t, "", fixture.Messages(t))
 	reviewSession(t, f)
 	a := ui.NewAuditor(ui.AuditorOptions{Dir: f.Dir, Identities: []age.Identity{f.Member}, NoColor: true})
 	d := newDriver(t, a, 80, 24)

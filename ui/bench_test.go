@@ -33,7 +33,7 @@ func big(b *testing.B) *fixture.Vault {
 			b.Fatal(err)
 		}
 		cleanups = append(cleanups, func() { os.RemoveAll(dir) })
-		bigVault = fixture.NewAt(b, filepath.Join(dir, "vault"), "", fixture.Big(n))
+		bigVault = fixture.NewAt(b, filepath.Join(dir, "vault"), "", fixture.Big(b, n))
 	})
 	return bigVault
 }

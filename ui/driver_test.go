@@ -2,6 +2,7 @@ package ui_test
 
 import (
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -16,7 +17,6 @@ import (
 
 	"coffer/ui"
 	"coffer/ui/common"
-	"coffer/ui/internal/fixture"
 )
 
 // updating reports -update, the flag that teatest's golden package
@@ -31,12 +31,18 @@ func updating() bool {
 var cleanups []func()
 
 func TestMain(m *testing.M) {
-	done := fixture.SetStateDir()
+	// Pins (vault/state.go) go to a folder of the test's own.
+	state, err := os.MkdirTemp("", "coffer-ui-state-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	os.Setenv("COFFER_STATE_DIR", state)
 	code := m.Run()
 	for _, c := range cleanups {
 		c()
 	}
-	done()
+	os.RemoveAll(state)
 	os.Exit(code)
 }
 

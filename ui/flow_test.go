@@ -96,7 +96,7 @@ func TestFlow(t *testing.T) {
 		t.Skip("scrypt unlocks")
 	}
 	const pass = "correct horse battery staple"
-	fx := fixture.New(t, pass, fixture.Messages())
+	fx := fixture.New(t, pass, fixture.Messages(t))
 	man, err := vault.ReadManifest(fx.Dir)
 	if err != nil {
 		t.Fatal(err)

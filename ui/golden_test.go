@@ -63,7 +63,7 @@ func TestGolden(t *testing.T) {
 			t.Run(name, func(t *testing.T) {
 				// A vault per screen: tags written by one screen must not
 				// show in another, whatever -run selects.
-				f := fixture.New(t, "", fixture.Messages())
+				f := fixture.New(t, "", fixture.Messages(t))
 				d := reviewer(t, f, size[0], size[1])
 				sc.do(d)
 				got := normalise(d.screen())
@@ -94,7 +94,7 @@ func TestGoldenStates(t *testing.T) {
 	for _, size := range [][2]int{{80, 24}, {160, 50}} {
 		sz := fmt.Sprintf("%dx%d", size[0], size[1])
 		t.Run("wrong-key-"+sz, func(t *testing.T) {
-			f := fixture.New(t, "", fixture.Messages())
+			f := fixture.New(t, "", fixture.Messages(t))
 			man, _ := vault.ReadManifest(f.Dir)
 			other, _ := age.GenerateX25519Identity()
 			k := vault.Key{Identities: []age.Identity{other}}
@@ -103,7 +103,7 @@ func TestGoldenStates(t *testing.T) {
 			golden(t, "wrong-key-"+sz, normalise(d.screen()))
 		})
 		t.Run("tampered-"+sz, func(t *testing.T) {
-			f := fixture.New(t, "", fixture.Messages())
+			f := fixture.New(t, "", fixture.Messages(t))
 			segs, _ := filepath.Glob(filepath.Join(f.Dir, "segments", "*"))
 			b, _ := os.ReadFile(segs[0])
 			b[len(b)/2] ^= 1
@@ -113,7 +113,7 @@ func TestGoldenStates(t *testing.T) {
 			golden(t, "tampered-"+sz, normalise(d.screen()))
 		})
 		t.Run("audit-broken-"+sz, func(t *testing.T) {
-			f := fixture.New(t, "", fixture.Messages())
+			f := fixture.New(t, "", fixture.Messages(t))
 			reviewSession(t, f)
 			logs, _ := filepath.Glob(filepath.Join(f.Dir, "audit", "*.log"))
 			b, _ := os.ReadFile(logs[0])

@@ -46,7 +46,7 @@ func wantScreen(t *testing.T, d *driver, texts ...string) {
 }
 
 func TestTagRemoveAndTagAll(t *testing.T) {
-	f := fixture.New(t, "", fixture.Messages())
+	f := fixture.New(t, "", fixture.Messages(t))
 	d := unlocked(t, f, 100, 30, true)
 	d.keys("/")
 	d.typeText("halden")
@@ -82,7 +82,7 @@ func TestTagRemoveAndTagAll(t *testing.T) {
 }
 
 func TestFilterSortMouseResize(t *testing.T) {
-	f := fixture.New(t, "", fixture.Messages())
+	f := fixture.New(t, "", fixture.Messages(t))
 	d := unlocked(t, f, 80, 24, true)
 	d.keys("f")
 	d.typeText("telegram")
@@ -120,7 +120,7 @@ func TestEmptyVault(t *testing.T) {
 var colourSGR = regexp.MustCompile(`\x1b\[[0-9;:]*(38|48)[;:]`)
 
 func TestNoColorAndBackground(t *testing.T) {
-	f := fixture.New(t, "", fixture.Messages())
+	f := fixture.New(t, "", fixture.Messages(t))
 	d := unlocked(t, f, 80, 24, true)
 	d.keys("enter")
 	if colourSGR.MatchString(d.m.View().Content) {
@@ -139,7 +139,7 @@ func TestNoColorAndBackground(t *testing.T) {
 }
 
 func TestTamperedSegmentIsAnError(t *testing.T) {
-	f := fixture.New(t, "", fixture.Messages())
+	f := fixture.New(t, "", fixture.Messages(t))
 	segs, _ := filepath.Glob(filepath.Join(f.Dir, "segments", "*"))
 	if len(segs) == 0 {
 		t.Fatal("no segment")
@@ -162,7 +162,7 @@ func TestTamperedSegmentIsAnError(t *testing.T) {
 }
 
 func TestSearchHistoryAndHits(t *testing.T) {
-	f := fixture.New(t, "", fixture.Messages())
+	f := fixture.New(t, "", fixture.Messages(t))
 	d := unlocked(t, f, 100, 30, true)
 	for _, q := range []string{"halden", "from:frank", "tag:none"} {
 		d.keys("/")
@@ -206,7 +206,7 @@ func TestQuitFromUnlockScreen(t *testing.T) {
 // exit must not end the program first, and Close (after the program
 // ends) waits for the record.
 func TestQuitTwiceRecordsExit(t *testing.T) {
-	f := fixture.New(t, "", fixture.Messages())
+	f := fixture.New(t, "", fixture.Messages(t))
 	d := unlocked(t, f, 80, 24, true)
 	m := d.model()
 	var seq tea.Cmd
@@ -249,7 +249,7 @@ func TestQuitTwiceRecordsExit(t *testing.T) {
 // TestUnlockFailureNotRecorded: when the failed attempt cannot be
 // recorded there is no retry, only the error screen.
 func TestUnlockFailureNotRecorded(t *testing.T) {
-	f := fixture.New(t, "", fixture.Messages())
+	f := fixture.New(t, "", fixture.Messages(t))
 	man, _ := vault.ReadManifest(f.Dir)
 	other, _ := age.GenerateX25519Identity()
 	k := vault.Key{Identities: []age.Identity{other}}

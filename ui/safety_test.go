@@ -45,7 +45,7 @@ func TestHostileText(t *testing.T) {
 	if n := len(fixture.HostilePayloads()); n < 50 {
 		t.Fatalf("only %d payloads", n)
 	}
-	f := fixture.New(t, "", append(fixture.Messages(), fixture.Hostile()...))
+	f := fixture.New(t, "", append(fixture.Messages(t), fixture.Hostile(t)...))
 	man, _ := vault.ReadManifest(f.Dir)
 	k := f.Key()
 	for _, size := range [][2]int{{80, 24}, {160, 50}} {
@@ -114,7 +114,7 @@ func TestHostileText(t *testing.T) {
 // TestAuditFailureShowsNothing breaks the audit session after unlock:
 // opening a conversation must show an error, never the messages.
 func TestAuditFailureShowsNothing(t *testing.T) {
-	f := fixture.New(t, "", fixture.Messages())
+	f := fixture.New(t, "", fixture.Messages(t))
 	man, _ := vault.ReadManifest(f.Dir)
 	k := f.Key()
 	m := ui.New(ui.Options{Dir: f.Dir, Manifest: man, Key: &k, KeyHint: "x", NoColor: true, Location: time.UTC})
@@ -149,7 +149,7 @@ func TestAuditFailureShowsNothing(t *testing.T) {
 // TestIdleLock leaves the program alone until it locks itself, and
 // checks the lock is audited and the plaintext dropped.
 func TestIdleLock(t *testing.T) {
-	fx := fixture.New(t, "", fixture.Messages())
+	fx := fixture.New(t, "", fixture.Messages(t))
 	man, _ := vault.ReadManifest(fx.Dir)
 	k := fx.Key()
 	f := startFlow(t, ui.Options{Dir: fx.Dir, Manifest: man, Key: &k, KeyHint: "x", NoColor: true, IdleLock: 400 * time.Millisecond, Location: time.UTC}, 80, 24)
