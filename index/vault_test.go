@@ -17,44 +17,12 @@ import (
 // once without, and checks that unlock opens the stored segments, indexes
 // only the rest, and finds messages from both.
 func TestOpenVaultPrebuilt(t *testing.T) {
-	t.Setenv("COFFER_STATE_DIR", t.TempDir())
-	id, _ := age.GenerateX25519Identity()
-	aud, _ := age.GenerateX25519Identity()
-	dir := filepath.Join(t.TempDir(), "v")
-	if _, err := vault.Init(dir, vault.InitOptions{Recipients: []string{id.Recipient().String()}, Auditors: []string{aud.Recipient().String()}}); err != nil {
-		t.Fatal(err)
-	}
+	dir, key := newTestVault(t)
 	msgs := corpus.Generate(3000, 7)
-	importAll := func(part []*vault.Message, sidecar bool) {
-		v, err := vault.Unlock(dir, vault.Key{Identities: []age.Identity{id}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := v.Load(nil); err != nil {
-			t.Fatal(err)
-		}
-		a, err := v.NewAppender()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if sidecar {
-			a.SetIndexer(index.Sidecar)
-		}
-		for _, m := range part {
-			c := *m
-			if _, err := a.Add(&c); err != nil {
-				t.Fatal(err)
-			}
-		}
-		if _, err := a.Commit(); err != nil {
-			t.Fatal(err)
-		}
-		v.Close()
-	}
-	importAll(msgs[:2000], true)
-	importAll(msgs[2000:], false)
+	importInto(t, dir, key, msgs[:2000], true)
+	importInto(t, dir, key, msgs[2000:], false)
 
-	v, err := vault.Unlock(dir, vault.Key{Identities: []age.Identity{id}})
+	v, err := vault.Unlock(dir, key)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -106,38 +74,8 @@ func firstWord(s string) string {
 // message and index segment, open the index, and run a first query. Set
 // the size with -bench.n.
 func BenchmarkVaultSearchable(b *testing.B) {
-	b.Setenv("COFFER_STATE_DIR", b.TempDir())
-	id, _ := age.GenerateX25519Identity()
-	aud, _ := age.GenerateX25519Identity()
-	dir := filepath.Join(b.TempDir(), "v")
-	if _, err := vault.Init(dir, vault.InitOptions{Recipients: []string{id.Recipient().String()}, Auditors: []string{aud.Recipient().String()}}); err != nil {
-		b.Fatal(err)
-	}
-	key := vault.Key{Identities: []age.Identity{id}}
-	{
-		msgs := corpus.Generate(*index.BenchN, 1)
-		v, err := vault.Unlock(dir, key)
-		if err != nil {
-			b.Fatal(err)
-		}
-		if err := v.Load(nil); err != nil {
-			b.Fatal(err)
-		}
-		a, err := v.NewAppender()
-		if err != nil {
-			b.Fatal(err)
-		}
-		a.SetIndexer(index.Sidecar)
-		for _, m := range msgs {
-			if _, err := a.Add(m); err != nil {
-				b.Fatal(err)
-			}
-		}
-		if _, err := a.Commit(); err != nil {
-			b.Fatal(err)
-		}
-		v.Close()
-	}
+	dir, key := newTestVault(b)
+	importInto(b, dir, key, corpus.Generate(*index.BenchN, 1), true)
 	runtime.GC()
 	b.ResetTimer()
 	for range b.N {
@@ -163,5 +101,47 @@ func BenchmarkVaultSearchable(b *testing.B) {
 		ix.Close()
 		v.Close()
 		b.StartTimer()
+	}
+}
+
+// newTestVault makes an empty vault with one X25519 member (no scrypt).
+func newTestVault(tb testing.TB) (string, vault.Key) {
+	tb.Setenv("COFFER_STATE_DIR", tb.TempDir())
+	id, _ := age.GenerateX25519Identity()
+	aud, _ := age.GenerateX25519Identity()
+	dir := filepath.Join(tb.TempDir(), "v")
+	if _, err := vault.Init(dir, vault.InitOptions{Recipients: []string{id.Recipient().String()}, Auditors: []string{aud.Recipient().String()}}); err != nil {
+		tb.Fatal(err)
+	}
+	return dir, vault.Key{Identities: []age.Identity{id}}
+}
+
+// importInto imports copies of msgs as one import, storing index
+// segments when sidecar is set.
+func importInto(tb testing.TB, dir string, key vault.Key, msgs []*vault.Message, sidecar bool) {
+	tb.Helper()
+	v, err := vault.Unlock(dir, key)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer v.Close()
+	if err := v.Load(nil); err != nil {
+		tb.Fatal(err)
+	}
+	a, err := v.NewAppender()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if sidecar {
+		a.SetIndexer(index.Sidecar)
+	}
+	for _, m := range msgs {
+		c := *m
+		if _, err := a.Add(&c); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	if _, err := a.Commit(); err != nil {
+		tb.Fatal(err)
 	}
 }
