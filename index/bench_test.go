@@ -46,7 +46,7 @@ func benchIndex(b *testing.B) (*index.Index, []*vault.Message) {
 		bench.msgs = corpus.Generate(*benchN, 1)
 		bench.heap[0] = liveHeap()
 		bench.gen = peakRSS()
-		var segs [][]byte
+		var segs []vault.IndexSegment
 		if *index.BenchPrebuilt {
 			// Peak RSS then includes building the segments, which an
 			// importer does, not the unlock: see the live heap instead.
@@ -72,11 +72,11 @@ func benchIndex(b *testing.B) (*index.Index, []*vault.Message) {
 
 // importSegments builds segments of 10,000 messages on every core, as an
 // importer would, and reports what it cost.
-func importSegments(msgs []*vault.Message) ([][]byte, error) {
+func importSegments(msgs []*vault.Message) ([]vault.IndexSegment, error) {
 	const chunk = 10000
 	start, cpu0 := time.Now(), cpuTime()
 	common := index.CommonWords(msgs)
-	segs := make([][]byte, (len(msgs)+chunk-1)/chunk)
+	segs := make([]vault.IndexSegment, (len(msgs)+chunk-1)/chunk)
 	errs := make([]error, len(segs))
 	var wg sync.WaitGroup
 	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
@@ -85,13 +85,15 @@ func importSegments(msgs []*vault.Message) ([][]byte, error) {
 		sem <- struct{}{}
 		go func() {
 			defer func() { <-sem; wg.Done() }()
-			segs[i], errs[i] = index.BuildSegment(msgs[i*chunk:min((i+1)*chunk, len(msgs))], common)
+			part := msgs[i*chunk : min((i+1)*chunk, len(msgs))]
+			segs[i] = vault.IndexSegment{Name: fmt.Sprint(i), Messages: part}
+			segs[i].Data, errs[i] = index.BuildSegment(part, common)
 		}()
 	}
 	wg.Wait()
 	size := 0
 	for _, s := range segs {
-		size += len(s)
+		size += len(s.Data)
 	}
 	fmt.Fprintf(os.Stderr, "import-time segments: %d of %.1f MB in total (%.0f bytes/message), built in %v (%.1f s CPU)\n",
 		len(segs), float64(size)/1e6, float64(size)/float64(len(msgs)), time.Since(start).Round(time.Millisecond), (cpuTime() - cpu0).Seconds())

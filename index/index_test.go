@@ -84,7 +84,7 @@ func buildCaseMode(t testing.TB, name, mode string) (*index.Index, []*vault.Mess
 	var tags map[string][]string
 	loadJSON(t, filepath.Join(dir, "tags.json"), &tags)
 	opt := index.Options{Shards: 2, BatchSize: 4, Now: func() time.Time { return testNow }}
-	var segs [][]byte
+	var segs []vault.IndexSegment
 	if mode != "build" {
 		common := index.CommonWords(msgs)
 		half := len(msgs) / 2
@@ -97,7 +97,7 @@ func buildCaseMode(t testing.TB, name, mode string) (*index.Index, []*vault.Mess
 			if err != nil {
 				t.Fatal(err)
 			}
-			segs = append(segs, seg)
+			segs = append(segs, vault.IndexSegment{Name: mode, Data: seg, Messages: p})
 		}
 	}
 	ix, err := index.Open(msgs, tags, segs, opt)

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/blevesearch/bleve/v2/document"
 	bindex "github.com/blevesearch/bleve_index_api"
 	segment "github.com/blevesearch/scorch_segment_api/v2"
 	zap "github.com/blevesearch/zapx/v17"
@@ -28,10 +29,17 @@ import (
 //
 // A segment's bytes are a zap segment (bleve's format, version
 // zap.Version) followed by the common words its pairs were built with,
-// their length and a magic string. Documents are keyed by message ID, so
-// segments stay valid however the messages are ordered at unlock.
+// their length and a magic string. Document n is the nth message given to
+// BuildSegment, which is the nth message of the vault segment it indexes
+// (vault.IndexSegment); documents hold no ID (v1 segments did, at 93
+// bytes a message, and term vectors at 304: see phrase.go).
 
-const segMagic = "coffer-index-v1\n"
+const segMagic = "coffer-index-v2\n"
+
+// segMagicV1 marks segments of the first format (documents keyed by ID,
+// with term vectors). They are not read: their messages are indexed at
+// unlock instead.
+const segMagicV1 = "coffer-index-v1\n"
 
 // noOrd marks a segment document whose message is not in the index.
 const noOrd = math.MaxUint32
@@ -65,10 +73,10 @@ func BuildSegment(msgs []*vault.Message, common []string) ([]byte, error) {
 	}
 	ix := &Index{analyzer: newAnalyzer(), pairs: newPairAnalyzer(set), msgs: msgs}
 	docs := make([]bindex.Document, len(msgs))
-	for i, m := range msgs {
+	for i := range msgs {
 		doc := ix.document(uint32(i))
-		doc.SetID(m.ID) // ordinals are assigned at unlock
-		doc.AddIDField()
+		// zap needs a stored _id field first; an empty one costs ~2 bytes.
+		doc.Fields = slices.Insert(doc.Fields, 0, document.Field(document.NewTextFieldWithIndexingOptions("_id", nil, nil, bindex.StoreField)))
 		doc.VisitFields(func(f bindex.Field) {
 			if f.Options().IsIndexed() {
 				f.Analyze()
@@ -98,6 +106,9 @@ func BuildSegment(msgs []*vault.Message, common []string) ([]byte, error) {
 // loadSegment wraps segment bytes made by BuildSegment; data is kept, not
 // copied.
 func loadSegment(data []byte) (segment.Segment, map[string]bool, error) {
+	if bytes.HasSuffix(data, []byte(segMagicV1)) {
+		return nil, nil, errors.New("index segment of an older format (v1)")
+	}
 	if !bytes.HasSuffix(data, []byte(segMagic)) || len(data) < len(segMagic)+4 {
 		return nil, nil, errors.New("not a coffer index segment")
 	}
@@ -146,28 +157,27 @@ func loadSegment(data []byte) (segment.Segment, map[string]bool, error) {
 
 // Open is New for a vault with prebuilt segments: the messages they cover
 // are searchable at once, and Start indexes only the others. A segment
-// may hold messages that msgs lacks; they are ignored.
-func Open(msgs []*vault.Message, tags map[string][]string, segs [][]byte, opt Options) (*Index, error) {
+// may hold messages that msgs lacks, or that an earlier segment holds
+// too; they are ignored.
+func Open(msgs []*vault.Message, tags map[string][]string, segs []vault.IndexSegment, opt Options) (*Index, error) {
 	ix, err := New(msgs, tags, opt)
 	if err != nil {
 		return nil, err
 	}
 	covered := newBitset(len(ix.msgs))
 	v := &view{}
-	for i, data := range segs {
-		seg, common, err := loadSegment(data)
+	for _, s := range segs {
+		seg, common, err := loadSegment(s.Data)
+		if err == nil && seg.Count() != uint64(len(s.Messages)) {
+			err = fmt.Errorf("%d documents for %d messages", seg.Count(), len(s.Messages))
+		}
 		if err != nil {
 			ix.Close()
-			return nil, fmt.Errorf("index: segment %d: %v", i, err)
+			return nil, fmt.Errorf("index: %s: %v", s.Name, err)
 		}
-		ords := make([]uint32, seg.Count())
-		for local := range ords {
-			id, err := seg.DocID(uint64(local))
-			if err != nil {
-				ix.Close()
-				return nil, fmt.Errorf("index: segment %d: %v", i, err)
-			}
-			o, ok := ix.byID[string(id)]
+		ords := make([]uint32, len(s.Messages))
+		for local, m := range s.Messages {
+			o, ok := ix.byID[m.ID]
 			if !ok || covered.has(o) {
 				ords[local] = noOrd // unknown, or already in an earlier segment
 				continue

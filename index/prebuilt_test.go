@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"coffer/index"
+	"coffer/vault"
 	"coffer/vault/corpus"
 )
 
@@ -25,7 +26,7 @@ func TestOpenPrebuilt(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ix, err := index.Open(msgs, nil, [][]byte{extra, seg}, index.Options{})
+	ix, err := index.Open(msgs, nil, []vault.IndexSegment{{Name: "extra", Data: extra, Messages: other}, {Name: "all", Data: seg, Messages: msgs}}, index.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -50,11 +51,17 @@ func TestOpenPrebuilt(t *testing.T) {
 		{"truncated", seg[len(seg)/2:], "checksum"},
 		{"short", seg[len(seg)-30:], "truncated"},
 		{"flipped", flip(seg, len(seg)/3), "checksum"},
+		{"v1", []byte("zap bytes...coffer-index-v1\n"), "older format"},
 	} {
-		_, err := index.Open(msgs, nil, [][]byte{tc.data}, index.Options{})
+		_, err := index.Open(msgs, nil, []vault.IndexSegment{{Name: "seg", Data: tc.data, Messages: msgs}}, index.Options{})
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s: got error %v, want one mentioning %q", tc.name, err, tc.want)
 		}
+	}
+
+	// A segment of other messages than those given with it is refused.
+	if _, err := index.Open(msgs, nil, []vault.IndexSegment{{Name: "seg", Data: seg, Messages: msgs[1:]}}, index.Options{}); err == nil || !strings.Contains(err.Error(), "documents for") {
+		t.Errorf("segment of %d messages opened with %d: %v", len(msgs), len(msgs)-1, err)
 	}
 }
 

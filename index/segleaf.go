@@ -11,6 +11,8 @@ import (
 	segment "github.com/blevesearch/scorch_segment_api/v2"
 	"github.com/blevesearch/vellum"
 	"github.com/blevesearch/vellum/levenshtein"
+
+	"coffer/vault"
 )
 
 // Phrases, prefixes and fuzzy words are evaluated segment by segment,
@@ -149,7 +151,7 @@ func (e *evaluator) customLeaf(n *textNode) (bitset, error) {
 				mask.and(b)
 			}
 		}
-		return phraseSeg(w, field, terms, mask, out, scores)
+		return phraseSeg(w, newPhraseChecker(e.ix.analyzer, field, terms), e.ix.msgs, mask, out, scores)
 	})
 }
 
@@ -257,20 +259,20 @@ func drain(pi segment.PostingsIterator, idf float64, ords []uint32, out bitset, 
 	}
 }
 
-// phraseSeg finds the segment's documents where terms occur at
-// consecutive positions: a leapfrog join on document numbers, then a
-// merge of positions.
+// phraseSeg finds the segment's documents that hold every word of the
+// phrase (a leapfrog join on document numbers), then checks each against
+// the message text (phrase.go).
 //
 // A non-nil mask holds the only candidates worth checking (documents that
 // contain the phrase's common-word pairs).
-func phraseSeg(w segWork, field string, terms []string, mask, out bitset, scores []float32) error {
-	dict, err := w.seg.Dictionary(field)
+func phraseSeg(w segWork, c *phraseChecker, msgs []*vault.Message, mask, out bitset, scores []float32) error {
+	dict, err := w.seg.Dictionary(c.field)
 	if err != nil || dict == nil {
 		return err
 	}
-	its := make([]segment.PostingsIterator, len(terms))
+	its := make([]segment.PostingsIterator, len(c.terms))
 	weight := 0.0 // the idf of the phrase's rarest word
-	for i, t := range terms {
+	for i, t := range c.terms {
 		pl, err := dict.PostingsList([]byte(t), nil, nil)
 		if err != nil {
 			return err
@@ -278,10 +280,10 @@ func phraseSeg(w segWork, field string, terms []string, mask, out bitset, scores
 		if pl == nil || pl.Count() == 0 {
 			return nil // a term absent from this segment: no phrase here
 		}
-		its[i] = pl.Iterator(false, false, true, nil)
+		its[i] = pl.Iterator(false, false, false, nil)
 		weight = max(weight, idf(w.seg, pl))
 	}
-	cur := make([]segment.Posting, len(terms))
+	cur := make([]segment.Posting, len(c.terms))
 	if cur[0], err = its[0].Next(); err != nil || cur[0] == nil {
 		return err
 	}
@@ -304,9 +306,9 @@ func phraseSeg(w segWork, field string, terms []string, mask, out bitset, scores
 				break
 			}
 		}
-		if agreed && (mask == nil || mask.has(uint32(target))) {
-			if n := phraseCount(cur); n > 0 && w.ords[target] != noOrd {
-				o := w.ords[target]
+		if agreed && (mask == nil || mask.has(uint32(target))) && w.ords[target] != noOrd {
+			o := w.ords[target]
+			if n := c.count(msgs[o]); n > 0 {
 				out.set(o)
 				if scores != nil {
 					scores[o] += float32(weight * math.Sqrt(float64(n)))
@@ -324,35 +326,4 @@ func phraseSeg(w segWork, field string, terms []string, mask, out bitset, scores
 		}
 		target = cur[0].Number()
 	}
-}
-
-// phraseCount counts the positions p of the first term such that term k
-// occurs at p+k for every k. Locations come in position order.
-func phraseCount(cur []segment.Posting) int {
-	n := 0
-	locs := make([][]segment.Location, len(cur))
-	for i, p := range cur {
-		locs[i] = p.Locations()
-	}
-	idx := make([]int, len(cur))
-outer:
-	for _, l0 := range locs[0] {
-		p := l0.Pos()
-		for k := 1; k < len(cur); k++ {
-			ls := locs[k]
-			j := idx[k]
-			for j < len(ls) && ls[j].Pos() < p+uint64(k) {
-				j++
-			}
-			idx[k] = j
-			if j == len(ls) {
-				break outer
-			}
-			if ls[j].Pos() != p+uint64(k) {
-				continue outer
-			}
-		}
-		n++
-	}
-	return n
 }

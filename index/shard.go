@@ -25,10 +25,11 @@ const (
 	bleveSubject = "subject"
 )
 
-// textOptions: indexed, with term vectors (phrase queries silently find
-// nothing without them), nothing stored and no doc values: hits map to
-// messages already in memory, and sorting happens outside bleve.
-const textOptions = bindex.IndexField | bindex.IncludeTermVectors
+// textOptions: indexed, and nothing else: no term vectors (phrases are
+// checked against the text, phrase.go), nothing stored and no doc values:
+// hits map to messages already in memory, and sorting happens outside
+// bleve.
+const textOptions = bindex.IndexField
 
 // newMapping is the explicit bleve mapping: two analyzed text fields,
 // nothing dynamic, no _all field. Documents are built directly (see
@@ -38,7 +39,7 @@ func newMapping() *mapping.IndexMappingImpl {
 		f := mapping.NewTextFieldMapping()
 		f.Analyzer = analyzerName
 		f.Store = false
-		f.IncludeTermVectors = true
+		f.IncludeTermVectors = false
 		f.IncludeInAll = false
 		f.DocValues = false
 		return f

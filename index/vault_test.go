@@ -2,9 +2,14 @@ package index_test
 
 import (
 	"context"
+	"fmt"
+	"os"
+	"os/exec"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"testing"
+	"time"
 
 	"coffer/index"
 	"coffer/vault"
@@ -73,35 +78,99 @@ func firstWord(s string) string {
 // `coffer import` that stored index segments: unlock, decrypt every
 // message and index segment, open the index, and run a first query. Set
 // the size with -bench.n.
+//
+// Peak RSS is measured in a child process (this test binary, re-run with
+// COFFER_SEARCHABLE_CHILD set) that does only that, so the corpus and the
+// import do not count; it is reported against the plaintext size of the
+// vault's message segments and against the message text alone.
 func BenchmarkVaultSearchable(b *testing.B) {
 	dir, key := newTestVault(b)
-	importInto(b, dir, key, corpus.Generate(*index.BenchN, 1), true)
+	msgs := corpus.Generate(*index.BenchN, 1)
+	importInto(b, dir, key, msgs, true)
+	text := plaintextBytes(msgs)
+	msgs = nil
 	runtime.GC()
 	b.ResetTimer()
 	for range b.N {
-		v, err := vault.Unlock(dir, key)
-		if err != nil {
-			b.Fatal(err)
-		}
-		if err := v.Load(nil); err != nil {
-			b.Fatal(err)
-		}
-		ix, err := index.OpenVault(v, v.Tags(), index.Options{})
-		if err != nil {
-			b.Fatal(err)
-		}
-		ix.Start(context.Background())
-		if err := ix.Wait(context.Background()); err != nil {
-			b.Fatal(err)
-		}
-		if _, err := ix.Search(context.Background(), "the", index.Request{Limit: 50}); err != nil {
-			b.Fatal(err)
-		}
+		ix, v := openSearchable(b, dir, key)
 		b.StopTimer()
 		ix.Close()
 		v.Close()
 		b.StartTimer()
 	}
+	b.StopTimer()
+
+	cmd := exec.Command(os.Args[0], "-test.run", "^TestSearchableChild$")
+	cmd.Env = append(os.Environ(), "COFFER_SEARCHABLE_CHILD="+dir, "COFFER_SEARCHABLE_KEY="+key.Identities[0].(*age.X25519Identity).String())
+	start := time.Now()
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		b.Fatalf("child: %v\n%s", err, out)
+	}
+	took := time.Since(start)
+	var plain, rss int64
+	i := strings.Index(string(out), "plaintext ")
+	if _, err := fmt.Sscanf(string(out[max(i, 0):]), "plaintext %d peak %d", &plain, &rss); i < 0 || err != nil {
+		b.Fatalf("child output %q: %v", out, err)
+	}
+	b.ReportMetric(float64(rss)/1e6, "peakRSS-MB")
+	b.ReportMetric(float64(rss)/float64(plain), "RSS/plaintext")
+	b.ReportMetric(float64(rss)/float64(text), "RSS/text")
+	fmt.Fprintf(os.Stderr, "searchable in a fresh process: %v, peak RSS %.0f MB = %.2fx the %.0f MB of segment plaintext = %.2fx the %.0f MB of message text\n",
+		took.Round(time.Millisecond), float64(rss)/1e6, float64(rss)/float64(plain), float64(plain)/1e6, float64(rss)/float64(text), float64(text)/1e6)
+}
+
+// TestSearchableChild is BenchmarkVaultSearchable's measured process; it
+// does nothing unless the benchmark runs it.
+func TestSearchableChild(t *testing.T) {
+	dir := os.Getenv("COFFER_SEARCHABLE_CHILD")
+	if dir == "" {
+		t.Skip("run by BenchmarkVaultSearchable")
+	}
+	id, err := age.ParseX25519Identity(os.Getenv("COFFER_SEARCHABLE_KEY"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ix, v := openSearchable(t, dir, vault.Key{Identities: []age.Identity{id}})
+	// The child's rusage would not do: Linux charges a child the peak of
+	// the parent it was forked from, up to its exec.
+	status, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var peak int64
+	for _, l := range strings.Split(string(status), "\n") {
+		if f := strings.Fields(l); len(f) == 3 && f[0] == "VmHWM:" {
+			fmt.Sscan(f[1], &peak)
+		}
+	}
+	fmt.Printf("plaintext %d peak %d\n", v.PlaintextBytes(), peak*1024)
+	ix.Close()
+	v.Close()
+}
+
+// openSearchable unlocks the vault, loads it, opens its index and runs a
+// first query.
+func openSearchable(tb testing.TB, dir string, key vault.Key) (*index.Index, *vault.Vault) {
+	v, err := vault.Unlock(dir, key)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if err := v.Load(nil); err != nil {
+		tb.Fatal(err)
+	}
+	ix, err := index.OpenVault(v, v.Tags(), index.Options{})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	ix.Start(context.Background())
+	if err := ix.Wait(context.Background()); err != nil {
+		tb.Fatal(err)
+	}
+	if _, err := ix.Search(context.Background(), "the", index.Request{Limit: 50}); err != nil {
+		tb.Fatal(err)
+	}
+	return ix, v
 }
 
 // newTestVault makes an empty vault with one X25519 member (no scrypt).

@@ -1,0 +1,157 @@
+package index
+
+import (
+	"bytes"
+
+	"github.com/blevesearch/bleve/v2/analysis"
+
+	"coffer/vault"
+)
+
+// Phrases are checked against the message text, not against positions
+// stored in the index. Term vectors (a position and two offsets per word
+// occurrence) were 47% of an index segment, 304 of 649 bytes a message,
+// while the text they describe is in memory anyway. So the index finds
+// the documents holding every word of a phrase (and every common-word
+// pair of it, pairs.go, which makes phrases of common words exact), and
+// each candidate is then checked here: first a byte scan that can only
+// say "no" (ASCII texts), then the analyzer itself, so a phrase matches
+// exactly where consecutive analyzer positions hold its words, as the
+// term vectors said before.
+
+// phraseChecker checks phrase candidates; one per goroutine, as it owns
+// a scratch buffer.
+type phraseChecker struct {
+	an      analysis.Analyzer
+	terms   []string
+	field   string
+	ascii   bool // every term is ASCII, so the byte scan applies
+	scratch []byte
+}
+
+func newPhraseChecker(an analysis.Analyzer, field string, terms []string) *phraseChecker {
+	c := &phraseChecker{an: an, terms: terms, field: field, ascii: true}
+	for _, t := range terms {
+		if hasNonASCII([]byte(t)) {
+			c.ascii = false
+		}
+	}
+	return c
+}
+
+// count returns how many times the phrase occurs in m's field.
+func (c *phraseChecker) count(m *vault.Message) int {
+	// The analyzer may rewrite token bytes in place (lower-casing), and
+	// message strings alias the vault's plaintext, so it reads a copy:
+	// the text as document() indexes it.
+	b := c.scratch[:0]
+	if c.field == bleveSubject {
+		b = append(b, m.Subject...)
+	} else {
+		if m.Subject != "" {
+			b = append(append(b, m.Subject...), '\n')
+		}
+		b = append(b, m.Body...)
+	}
+	c.scratch = b
+	if c.ascii && !hasNonASCII(b) {
+		lowerASCII(b)
+		if !mayHoldPhrase(b, c.terms) {
+			return 0
+		}
+		// Restore the original case: the analyzer is the judge.
+		b = b[:0]
+		if c.field == bleveSubject {
+			b = append(b, m.Subject...)
+		} else {
+			if m.Subject != "" {
+				b = append(append(b, m.Subject...), '\n')
+			}
+			b = append(b, m.Body...)
+		}
+	}
+	return countPhrase(c.an.Analyze(b), c.terms)
+}
+
+// countPhrase counts the positions p such that terms[k] is a token at
+// position p+k for every k. Tokens come in position order.
+func countPhrase(toks analysis.TokenStream, terms []string) int {
+	n := 0
+	for i, t := range toks {
+		if string(t.Term) != terms[0] {
+			continue
+		}
+		if followsAt(toks[i+1:], terms[1:], t.Position+1) {
+			n++
+		}
+	}
+	return n
+}
+
+// followsAt reports whether terms[0] is a token at position pos among
+// toks (which start at or after it), terms[1] at pos+1, and so on.
+func followsAt(toks analysis.TokenStream, terms []string, pos int) bool {
+	if len(terms) == 0 {
+		return true
+	}
+	for i, t := range toks {
+		if t.Position > pos {
+			return false
+		}
+		if t.Position == pos && string(t.Term) == terms[0] && followsAt(toks[i+1:], terms[1:], pos+1) {
+			return true
+		}
+	}
+	return false
+}
+
+// mayHoldPhrase is false only when the lower-cased ASCII text s cannot
+// hold the phrase: the analyzer's tokens of ASCII text are lower-cased
+// substrings of it, and between two consecutive tokens lie only bytes
+// that are no letter or digit. It is a necessary condition, nothing
+// more: "the cat" passes on "bathe cats".
+func mayHoldPhrase(s []byte, terms []string) bool {
+	first := []byte(terms[0])
+	for at := 0; ; at++ {
+		i := bytes.Index(s[at:], first)
+		if i < 0 {
+			return false
+		}
+		at += i
+		if chainAt(s, terms, at) {
+			return true
+		}
+	}
+}
+
+// chainAt reports whether terms[0] starts at s[at:] and the rest of the
+// terms follow, each after a run (possibly empty) of bytes that are no
+// letter or digit.
+func chainAt(s []byte, terms []string, at int) bool {
+	if !bytes.HasPrefix(s[at:], []byte(terms[0])) {
+		return false
+	}
+	if len(terms) == 1 {
+		return true
+	}
+	for p := at + len(terms[0]); ; p++ {
+		if chainAt(s, terms[1:], p) {
+			return true
+		}
+		if p >= len(s) || isAlnumASCII(s[p]) {
+			return false
+		}
+	}
+}
+
+func isAlnumASCII(c byte) bool {
+	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9'
+}
+
+func lowerASCII(b []byte) {
+	for i, c := range b {
+		if 'A' <= c && c <= 'Z' {
+			b[i] = c + 'a' - 'A'
+		}
+	}
+}
