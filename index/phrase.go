@@ -2,6 +2,7 @@ package index
 
 import (
 	"bytes"
+	"unicode/utf8"
 
 	"github.com/blevesearch/bleve/v2/analysis"
 
@@ -20,17 +21,20 @@ import (
 // term vectors said before.
 
 // phraseChecker checks phrase candidates; one per goroutine, as it owns
-// a scratch buffer.
+// scratch buffers.
 type phraseChecker struct {
 	an      analysis.Analyzer
 	terms   []string
+	first   []byte
 	field   string
-	ascii   bool // every term is ASCII, so the byte scan applies
+	ascii   bool // every term is ASCII
 	scratch []byte
+	region  []byte
+	wins    []int
 }
 
 func newPhraseChecker(an analysis.Analyzer, field string, terms []string) *phraseChecker {
-	c := &phraseChecker{an: an, terms: terms, field: field, ascii: true}
+	c := &phraseChecker{an: an, terms: terms, first: []byte(terms[0]), field: field, ascii: true}
 	for _, t := range terms {
 		if hasNonASCII([]byte(t)) {
 			c.ascii = false
@@ -40,10 +44,24 @@ func newPhraseChecker(an analysis.Analyzer, field string, terms []string) *phras
 }
 
 // count returns how many times the phrase occurs in m's field.
+//
+// The analyzer costs ~10 µs a message (most of it UAX #29 word
+// segmentation), too slow for the thousands of candidates a phrase with
+// a common word has at 1M messages. So the text is cut into windows at
+// every ASCII space followed by an ASCII letter or digit: in valid UTF-8
+// no token, word
+// pair or CJK bigram spans such a cut, and segmentation on either side
+// does not depend on the other (FuzzPhraseCount checks this against the
+// whole-text analysis). A phrase starts in a window only if the window is
+// not ASCII or holds its first word as a substring (an ASCII window never
+// holds a non-ASCII word), and it ends within
+// len(terms) windows, so only those few words are analysed.
 func (c *phraseChecker) count(m *vault.Message) int {
-	// The analyzer may rewrite token bytes in place (lower-casing), and
-	// message strings alias the vault's plaintext, so it reads a copy:
-	// the text as document() indexes it.
+	// The analyzer may rewrite token bytes in place, and message strings
+	// alias the vault's plaintext, so it reads a copy: the text as
+	// document() indexes it, with ASCII lower-cased (which changes no
+	// token: the analyzer lower-cases, and case plays no part in ASCII
+	// word segmentation).
 	b := c.scratch[:0]
 	if c.field == bleveSubject {
 		b = append(b, m.Subject...)
@@ -54,23 +72,49 @@ func (c *phraseChecker) count(m *vault.Message) int {
 		b = append(b, m.Body...)
 	}
 	c.scratch = b
-	if c.ascii && !hasNonASCII(b) {
-		lowerASCII(b)
-		if !mayHoldPhrase(b, c.terms) {
-			return 0
-		}
-		// Restore the original case: the analyzer is the judge.
-		b = b[:0]
-		if c.field == bleveSubject {
-			b = append(b, m.Subject...)
-		} else {
-			if m.Subject != "" {
-				b = append(append(b, m.Subject...), '\n')
-			}
-			b = append(b, m.Body...)
+	lowerASCII(b)
+	ascii := !hasNonASCII(b)
+	if ascii && (!c.ascii || !mayHoldPhrase(b, c.terms)) {
+		return 0
+	}
+	if !ascii && !utf8.Valid(b) {
+		// The segmenter's tokens can span spaces after invalid bytes:
+		// no windows then.
+		return countPhrase(c.an.Analyze(b), c.terms)
+	}
+	wins := c.wins[:0]
+	wins = append(wins, 0)
+	for i := 1; i < len(b); i++ {
+		if isSpaceASCII(b[i-1]) && isAlnumASCII(b[i]) {
+			wins = append(wins, i)
 		}
 	}
-	return countPhrase(c.an.Analyze(b), c.terms)
+	wins = append(wins, len(b))
+	c.wins = wins
+	n := 0
+	for w := 0; w+1 < len(wins); w++ {
+		win := b[wins[w]:wins[w+1]]
+		if !hasNonASCII(win) && !bytes.Contains(win, c.first) {
+			continue
+		}
+		end := wins[min(w+len(c.terms), len(wins)-1)]
+		// Analyze rewrites in place: give it its own copy of the region.
+		c.region = append(c.region[:0], b[wins[w]:end]...)
+		toks := c.an.Analyze(c.region)
+		for i, t := range toks {
+			if t.Start >= len(win) {
+				break // phrases starting in later windows are theirs
+			}
+			if string(t.Term) == c.terms[0] && followsAt(toks[i+1:], c.terms[1:], t.Position+1) {
+				n++
+			}
+		}
+	}
+	return n
+}
+
+func isSpaceASCII(c byte) bool {
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f'
 }
 
 // countPhrase counts the positions p such that terms[k] is a token at
