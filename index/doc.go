@@ -14,9 +14,9 @@
 // # Design
 //
 // Messages get an ordinal: their rank in time order. bleve holds only the
-// text (subject and body, with term vectors for phrases) in parallel
-// shards, one per core; queries read its zap segments directly and map
-// each hit back to its ordinal. Everything
+// text (subject and body, words only: phrases are checked against the
+// message text) in parallel shards, one per core; queries read its zap
+// segments directly and map each hit back to its ordinal. Everything
 // else is answered from memory: a query is evaluated into a bitset of
 // ordinals, so "newest first" is a reverse bit scan, a date range is a run
 // of bits, and facets are counted over precomputed per-message ordinals.

@@ -25,16 +25,19 @@ import (
 type phraseChecker struct {
 	an      analysis.Analyzer
 	terms   []string
-	first   []byte
+	anchor  int // the index of the term windows are searched for
 	field   string
-	ascii   bool // every term is ASCII
-	scratch []byte
+	ascii   bool   // every term is ASCII
+	orig    []byte // the text
+	scratch []byte // the text, ASCII lower-cased
 	region  []byte
 	wins    []int
 }
 
-func newPhraseChecker(an analysis.Analyzer, field string, terms []string) *phraseChecker {
-	c := &phraseChecker{an: an, terms: terms, first: []byte(terms[0]), field: field, ascii: true}
+// newPhraseChecker checks for terms in field; anchor is the index of the
+// rarest term (any will do, the rarest is fastest).
+func newPhraseChecker(an analysis.Analyzer, field string, terms []string, anchor int) *phraseChecker {
+	c := &phraseChecker{an: an, terms: terms, anchor: anchor, field: field, ascii: true}
 	for _, t := range terms {
 		if hasNonASCII([]byte(t)) {
 			c.ascii = false
@@ -49,28 +52,32 @@ func newPhraseChecker(an analysis.Analyzer, field string, terms []string) *phras
 // segmentation), too slow for the thousands of candidates a phrase with
 // a common word has at 1M messages. So the text is cut into windows at
 // every ASCII space followed by an ASCII letter or digit: in valid UTF-8
-// no token, word
-// pair or CJK bigram spans such a cut, and segmentation on either side
-// does not depend on the other (FuzzPhraseCount checks this against the
-// whole-text analysis). A phrase starts in a window only if the window is
-// not ASCII or holds its first word as a substring (an ASCII window never
-// holds a non-ASCII word), and it ends within
-// len(terms) windows, so only those few words are analysed.
+// no token, word pair or CJK bigram spans such a cut, segmentation on
+// either side does not depend on the other, and every window but the
+// first holds a token (FuzzPhraseCount checks this against the
+// whole-text analysis). The anchor word can only be in a window that is
+// not ASCII or holds it as a substring (an ASCII window never holds a
+// non-ASCII word), and the phrase then lies within the anchor's index
+// windows before and the number of words after it, so only those few
+// words are analysed.
 func (c *phraseChecker) count(m *vault.Message) int {
 	// The analyzer may rewrite token bytes in place, and message strings
-	// alias the vault's plaintext, so it reads a copy: the text as
-	// document() indexes it, with ASCII lower-cased (which changes no
-	// token: the analyzer lower-cases, and case plays no part in ASCII
-	// word segmentation).
-	b := c.scratch[:0]
+	// alias the vault's plaintext, so it reads copies of the text as
+	// document() indexes it. The scans read another copy, lower-cased:
+	// the analyzer's tokens of ASCII text are lower-cased substrings of
+	// it. (The analyzer must see the original: bleve's lower-casing of
+	// "İa" and "İA" differ.)
+	orig := c.orig[:0]
 	if c.field == bleveSubject {
-		b = append(b, m.Subject...)
+		orig = append(orig, m.Subject...)
 	} else {
 		if m.Subject != "" {
-			b = append(append(b, m.Subject...), '\n')
+			orig = append(append(orig, m.Subject...), '\n')
 		}
-		b = append(b, m.Body...)
+		orig = append(orig, m.Body...)
 	}
+	c.orig = orig
+	b := append(c.scratch[:0], orig...)
 	c.scratch = b
 	lowerASCII(b)
 	ascii := !hasNonASCII(b)
@@ -80,7 +87,7 @@ func (c *phraseChecker) count(m *vault.Message) int {
 	if !ascii && !utf8.Valid(b) {
 		// The segmenter's tokens can span spaces after invalid bytes:
 		// no windows then.
-		return countPhrase(c.an.Analyze(b), c.terms)
+		return countPhrase(c.an.Analyze(append(c.region[:0], orig...)), c.terms)
 	}
 	wins := c.wins[:0]
 	wins = append(wins, 0)
@@ -91,26 +98,49 @@ func (c *phraseChecker) count(m *vault.Message) int {
 	}
 	wins = append(wins, len(b))
 	c.wins = wins
+	last := len(wins) - 1 // windows are wins[w]:wins[w+1], w < last
+	anchor := []byte(c.terms[c.anchor])
 	n := 0
-	for w := 0; w+1 < len(wins); w++ {
+	for w := range last {
 		win := b[wins[w]:wins[w+1]]
-		if !hasNonASCII(win) && !bytes.Contains(win, c.first) {
+		if !hasNonASCII(win) && !bytes.Contains(win, anchor) {
 			continue
 		}
-		end := wins[min(w+len(c.terms), len(wins)-1)]
+		from, to := wins[max(w-c.anchor, 0)], wins[min(w+len(c.terms)-c.anchor, last)]
 		// Analyze rewrites in place: give it its own copy of the region.
-		c.region = append(c.region[:0], b[wins[w]:end]...)
+		c.region = append(c.region[:0], orig[from:to]...)
 		toks := c.an.Analyze(c.region)
+		lo, hi := wins[w]-from, wins[w+1]-from
 		for i, t := range toks {
-			if t.Start >= len(win) {
-				break // phrases starting in later windows are theirs
+			// Each occurrence is counted in its anchor's window.
+			if t.Start < lo || t.Start >= hi || string(t.Term) != c.terms[c.anchor] {
+				continue
 			}
-			if string(t.Term) == c.terms[0] && followsAt(toks[i+1:], c.terms[1:], t.Position+1) {
+			start := t.Position - c.anchor
+			if hasRun(toks[:i], c.terms[:c.anchor], start) && hasRun(toks[i+1:], c.terms[c.anchor+1:], t.Position+1) {
 				n++
 			}
 		}
 	}
 	return n
+}
+
+// hasRun reports whether terms[k] is a token at position pos+k among
+// toks for every k.
+func hasRun(toks analysis.TokenStream, terms []string, pos int) bool {
+	for k, term := range terms {
+		found := false
+		for _, t := range toks {
+			if t.Position == pos+k && string(t.Term) == term {
+				found = true
+				break
+			}
+		}
+		if !found {
+			return false
+		}
+	}
+	return true
 }
 
 func isSpaceASCII(c byte) bool {

@@ -32,9 +32,11 @@ func TestPhraseCount(t *testing.T) {
 		{"", "a a a", bleveText, []string{"a", "a"}, 2},
 	} {
 		m := &vault.Message{Subject: c.subject, Body: c.body}
-		got := newPhraseChecker(an, c.field, c.phrase).count(m)
-		if got != c.want {
-			t.Errorf("%q in %s of %q/%q: %d, want %d", c.phrase, c.field, c.subject, c.body, got, c.want)
+		for anchor := range c.phrase {
+			got := newPhraseChecker(an, c.field, c.phrase, anchor).count(m)
+			if got != c.want {
+				t.Errorf("%q (anchor %d) in %s of %q/%q: %d, want %d", c.phrase, anchor, c.field, c.subject, c.body, got, c.want)
+			}
 		}
 		if m.Body != c.body || m.Subject != c.subject {
 			t.Errorf("the check changed the message: %q/%q", m.Subject, m.Body)
@@ -62,8 +64,10 @@ func FuzzPhraseCount(f *testing.F) {
 					terms = append(terms, string(tk.Term))
 				}
 				want := countPhrase(an.Analyze([]byte(s)), terms)
-				if got := newPhraseChecker(an, bleveText, terms).count(&vault.Message{Body: s}); got != want {
-					t.Fatalf("%q in %q: counted %d, the analyzer says %d", terms, s, got, want)
+				for anchor := range terms {
+					if got := newPhraseChecker(an, bleveText, terms, anchor).count(&vault.Message{Body: s}); got != want {
+						t.Fatalf("%q (anchor %d) in %q: counted %d, the analyzer says %d", terms, anchor, s, got, want)
+					}
 				}
 			}
 		}

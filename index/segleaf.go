@@ -8,6 +8,7 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/blevesearch/bleve/v2/analysis"
 	segment "github.com/blevesearch/scorch_segment_api/v2"
 	"github.com/blevesearch/vellum"
 	"github.com/blevesearch/vellum/levenshtein"
@@ -151,7 +152,7 @@ func (e *evaluator) customLeaf(n *textNode) (bitset, error) {
 				mask.and(b)
 			}
 		}
-		return phraseSeg(w, newPhraseChecker(e.ix.analyzer, field, terms), e.ix.msgs, mask, out, scores)
+		return phraseSeg(w, e.ix.analyzer, field, terms, e.ix.msgs, mask, out, scores)
 	})
 }
 
@@ -265,14 +266,14 @@ func drain(pi segment.PostingsIterator, idf float64, ords []uint32, out bitset, 
 //
 // A non-nil mask holds the only candidates worth checking (documents that
 // contain the phrase's common-word pairs).
-func phraseSeg(w segWork, c *phraseChecker, msgs []*vault.Message, mask, out bitset, scores []float32) error {
-	dict, err := w.seg.Dictionary(c.field)
+func phraseSeg(w segWork, an analysis.Analyzer, field string, terms []string, msgs []*vault.Message, mask, out bitset, scores []float32) error {
+	dict, err := w.seg.Dictionary(field)
 	if err != nil || dict == nil {
 		return err
 	}
-	its := make([]segment.PostingsIterator, len(c.terms))
-	weight := 0.0 // the idf of the phrase's rarest word
-	for i, t := range c.terms {
+	its := make([]segment.PostingsIterator, len(terms))
+	weight, rarest := 0.0, 0 // the idf of the phrase's rarest word, and which
+	for i, t := range terms {
 		pl, err := dict.PostingsList([]byte(t), nil, nil)
 		if err != nil {
 			return err
@@ -281,9 +282,12 @@ func phraseSeg(w segWork, c *phraseChecker, msgs []*vault.Message, mask, out bit
 			return nil // a term absent from this segment: no phrase here
 		}
 		its[i] = pl.Iterator(false, false, false, nil)
-		weight = max(weight, idf(w.seg, pl))
+		if f := idf(w.seg, pl); f > weight {
+			weight, rarest = f, i
+		}
 	}
-	cur := make([]segment.Posting, len(c.terms))
+	c := newPhraseChecker(an, field, terms, rarest)
+	cur := make([]segment.Posting, len(terms))
 	if cur[0], err = its[0].Next(); err != nil || cur[0] == nil {
 		return err
 	}
