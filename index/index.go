@@ -212,6 +212,15 @@ func (ix *Index) buildTables(in []*vault.Message) error {
 	addrIdx := map[string]uint32{}
 	var lastMonth string
 	var lastMonthOrd uint16
+	// Sized up front: growing them by appending was 40 MB of garbage at
+	// 1M messages, which unlock's peak RSS paid for.
+	nTo, nAtt := 0, 0
+	for _, m := range msgs {
+		nTo += len(m.To)
+		nAtt += len(m.Attachments)
+	}
+	ix.toPairs = make([]ordPair, 0, nTo)
+	ix.attachNames = make([]attachName, 0, nAtt)
 	for i, m := range msgs {
 		o := uint32(i)
 		if _, dup := ix.byID[m.ID]; dup {

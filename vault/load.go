@@ -1,11 +1,8 @@
 package vault
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
-	"hash"
 	"io"
 	"os"
 	"path/filepath"
@@ -61,8 +58,9 @@ func (v *Vault) Load(progress func(Progress)) error {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			var buf []byte
 			for i := range work {
-				segs[i], errs[i] = v.loadSegment(files[i])
+				segs[i], buf, errs[i] = v.loadSegment(files[i], buf)
 				mu.Lock()
 				done.Segments++
 				done.Bytes += files[i].Size
@@ -100,104 +98,82 @@ func (v *Vault) Load(progress func(Progress)) error {
 	return nil
 }
 
-// loadSegment streams a segment file once: hashing it and decrypting it
-// together, so the ciphertext is never held whole. Nothing decrypted is
-// decoded or returned before the hash matches the manifest.
-func (v *Vault) loadSegment(e *FileEntry) (*segment, error) {
+// loadSegment reads a segment file into buf (a worker's, reused), checks
+// it against the manifest, then decrypts and decodes it. It returns buf,
+// perhaps grown.
+func (v *Vault) loadSegment(e *FileEntry, buf []byte) (*segment, []byte, error) {
 	k := v.epochs[e.Epoch]
 	if k == nil {
-		return nil, fmt.Errorf("vault: %s: written in epoch %d, before member %q was added with that epoch's key", e.Name, e.Epoch, v.Member.Name)
+		return nil, buf, fmt.Errorf("vault: %s: written in epoch %d, before member %q was added with that epoch's key", e.Name, e.Epoch, v.Member.Name)
 	}
-	f, err := os.Open(filepath.Join(v.Dir, e.Name))
-	if errors.Is(err, os.ErrNotExist) {
-		return nil, tamper(e.Name, "missing (named by the manifest)")
-	}
+	ct, buf, err := v.readChecked(e, buf)
 	if err != nil {
-		return nil, fmt.Errorf("vault: %w", err)
+		return nil, buf, err
 	}
-	defer f.Close()
-	hr := &hashingReader{r: f, h: sha256.New()}
-	h, body, derr := decryptSegment(hr, []age.Identity{k.Identity})
-	if _, err := io.Copy(io.Discard, hr); err != nil {
-		clear(body)
-		return nil, fmt.Errorf("vault: %s: %w", e.Name, err)
-	}
-	if err := checkSum(e, hr.n, hex.EncodeToString(hr.h.Sum(nil))); err != nil {
-		clear(body)
-		return nil, err
-	}
-	if derr != nil {
-		return nil, tamper(e.Name, "%v", derr)
+	h, body, err := decryptSegment(ct, []age.Identity{k.Identity})
+	if err != nil {
+		return nil, buf, tamper(e.Name, "%v", err)
 	}
 	s, err := decodeSegment(h, body, e, v.Manifest.VaultID)
 	if err != nil {
 		clear(body)
-		return nil, tamper(e.Name, "%v", err)
+		return nil, buf, tamper(e.Name, "%v", err)
 	}
-	return s, nil
+	return s, buf, nil
 }
 
-// readIndexFile decrypts an index file while hashing it, like
-// loadSegment, into one buffer of the file's size: reading the ciphertext
-// whole first made garbage the size of every index file at unlock,
-// which the heap grew by before the next collection.
-func (v *Vault) readIndexFile(e *FileEntry) ([]byte, error) {
+// readIndexFile reads an index file into buf (see readChecked) and
+// returns its plaintext, in a buffer of its own, and buf.
+func (v *Vault) readIndexFile(e *FileEntry, buf []byte) ([]byte, []byte, error) {
 	k := v.epochs[e.Epoch]
 	if k == nil {
-		return nil, fmt.Errorf("vault: %s: no key for epoch %d", e.Name, e.Epoch)
+		return nil, buf, fmt.Errorf("vault: %s: no key for epoch %d", e.Name, e.Epoch)
 	}
+	ct, buf, err := v.readChecked(e, buf)
+	if err != nil {
+		return nil, buf, err
+	}
+	data, err := decryptAll(ct, k.Identity)
+	if err != nil {
+		return nil, buf, tamper(e.Name, "cannot be decrypted: %v", err)
+	}
+	return data, buf, nil
+}
+
+// maxVaultFile bounds the size a manifest entry may claim for a file that
+// is read whole (segments and index files are a few MB).
+const maxVaultFile = 1 << 31
+
+// readChecked reads the file e names into buf, growing it if needed, and
+// checks its size and SHA-256 against the manifest before anything
+// looks at it. Reading into a worker's buffer rather than a new one per
+// file (or decrypting as it streams in, whose reader allocates per
+// chunk) keeps unlock from making garbage the size of the vault.
+func (v *Vault) readChecked(e *FileEntry, buf []byte) (ct, grown []byte, err error) {
 	f, err := os.Open(filepath.Join(v.Dir, e.Name))
 	if errors.Is(err, os.ErrNotExist) {
-		return nil, tamper(e.Name, "missing (named by the manifest)")
+		return nil, buf, tamper(e.Name, "missing (named by the manifest)")
 	}
 	if err != nil {
-		return nil, fmt.Errorf("vault: %w", err)
+		return nil, buf, fmt.Errorf("vault: %w", err)
 	}
 	defer f.Close()
-	hr := &hashingReader{r: f, h: sha256.New()}
-	// The plaintext is shorter than the file (age adds a header and 16
-	// bytes a 64 KiB chunk), so it fits without growing.
-	data := make([]byte, 0, e.Size)
-	r, derr := age.Decrypt(hr, k.Identity)
-	for derr == nil {
-		if len(data) == cap(data) {
-			derr = errors.New("plaintext longer than its file")
-			break
-		}
-		var n int
-		n, derr = r.Read(data[len(data):cap(data)])
-		data = data[:len(data)+n]
+	if e.Size < 0 || e.Size > maxVaultFile {
+		return nil, buf, tamper(e.Name, "implausible size %d in the manifest", e.Size)
 	}
-	if derr == io.EOF {
-		derr = nil
+	if int64(cap(buf)) < e.Size+1 {
+		buf = make([]byte, e.Size+1)
 	}
-	if _, err := io.Copy(io.Discard, hr); err != nil {
-		clear(data)
-		return nil, fmt.Errorf("vault: %s: %w", e.Name, err)
+	// One byte more than the manifest says, to notice a longer file.
+	n, err := io.ReadFull(f, buf[:e.Size+1])
+	if err != nil && err != io.ErrUnexpectedEOF && err != io.EOF {
+		return nil, buf, fmt.Errorf("vault: %s: %w", e.Name, err)
 	}
-	if err := checkSum(e, hr.n, hex.EncodeToString(hr.h.Sum(nil))); err != nil {
-		clear(data)
-		return nil, err
+	ct = buf[:n]
+	if err := checkSum(e, int64(n), sha256Hex(ct)); err != nil {
+		return nil, buf, err
 	}
-	if derr != nil {
-		clear(data)
-		return nil, tamper(e.Name, "cannot be decrypted: %v", derr)
-	}
-	return data, nil
-}
-
-// hashingReader hashes what is read through it.
-type hashingReader struct {
-	r io.Reader
-	h hash.Hash
-	n int64
-}
-
-func (hr *hashingReader) Read(p []byte) (int, error) {
-	n, err := hr.r.Read(p)
-	hr.h.Write(p[:n])
-	hr.n += int64(n)
-	return n, err
+	return ct, buf, nil
 }
 
 // index builds the message list, in time order, and the ID map.
@@ -366,8 +342,6 @@ func (v *Vault) IndexSegments() ([]IndexSegment, error) {
 	files := v.Manifest.Files("index")
 	out := make([]IndexSegment, len(files))
 	errs := make([]error, len(files))
-	var wg sync.WaitGroup
-	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
 	for i, e := range files {
 		// index/<S>-<n>.age indexes segments/<S>-<n>.age (FORMAT.md).
 		s := bySeg["segments/"+strings.TrimPrefix(e.Name, "index/")]
@@ -380,20 +354,28 @@ func (v *Vault) IndexSegments() ([]IndexSegment, error) {
 			out[i].Messages[j] = &s.messages[j]
 		}
 	}
-	for i, e := range files {
+	work := make(chan int)
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), max(len(files), 1)) {
 		wg.Add(1)
-		sem <- struct{}{}
 		go func() {
 			defer wg.Done()
-			defer func() { <-sem }()
-			out[i].Data, errs[i] = v.readIndexFile(e)
+			var buf []byte // the worker's, for ciphertext
+			for i := range work {
+				out[i].Data, buf, errs[i] = v.readIndexFile(files[i], buf)
+			}
 		}()
 	}
+	for i := range files {
+		work <- i
+	}
+	close(work)
 	wg.Wait()
-	for _, err := range errs {
-		if err != nil {
-			return nil, err
+	if err := errors.Join(errs...); err != nil {
+		for _, o := range out {
+			clear(o.Data)
 		}
+		return nil, err
 	}
 	return out, nil
 }
