@@ -2,6 +2,7 @@ package index
 
 import (
 	"bytes"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/blevesearch/bleve/v2/analysis"
@@ -23,21 +24,24 @@ import (
 // phraseChecker checks phrase candidates; one per goroutine, as it owns
 // scratch buffers.
 type phraseChecker struct {
-	an      analysis.Analyzer
-	terms   []string
-	anchor  int // the index of the term windows are searched for
-	field   string
-	ascii   bool   // every term is ASCII
-	orig    []byte // the text
-	scratch []byte // the text, ASCII lower-cased
-	region  []byte
-	wins    []int
+	an     analysis.Analyzer
+	terms  []string
+	anchor int // the index of the term windows are searched for
+	// anchorASCII: the anchor word is ASCII, so a window whose non-ASCII
+	// characters are all inert must hold it as a substring.
+	anchorASCII bool
+	field       string
+	ascii       bool   // every term is ASCII
+	orig        []byte // the text
+	scratch     []byte // the text, ASCII lower-cased
+	region      []byte
+	wins        []int
 }
 
 // newPhraseChecker checks for terms in field; anchor is the index of the
 // rarest term (any will do, the rarest is fastest).
 func newPhraseChecker(an analysis.Analyzer, field string, terms []string, anchor int) *phraseChecker {
-	c := &phraseChecker{an: an, terms: terms, anchor: anchor, field: field, ascii: true}
+	c := &phraseChecker{an: an, terms: terms, anchor: anchor, field: field, ascii: true, anchorASCII: !hasNonASCII([]byte(terms[anchor]))}
 	for _, t := range terms {
 		if hasNonASCII([]byte(t)) {
 			c.ascii = false
@@ -55,9 +59,10 @@ func newPhraseChecker(an analysis.Analyzer, field string, terms []string, anchor
 // no token, word pair or CJK bigram spans such a cut, segmentation on
 // either side does not depend on the other, and every window but the
 // first holds a token (FuzzPhraseCount checks this against the
-// whole-text analysis). The anchor word can only be in a window that is
-// not ASCII or holds it as a substring (an ASCII window never holds a
-// non-ASCII word), and the phrase then lies within the anchor's index
+// whole-text analysis). The anchor word can only be in a window that
+// holds it as a substring, unless the window has non-ASCII characters
+// that may fold into it (an ASCII window never holds a non-ASCII word; see
+// inert), and the phrase then lies within the anchor's index
 // windows before and the number of words after it, so only those few
 // words are analysed.
 func (c *phraseChecker) count(m *vault.Message) int {
@@ -103,7 +108,7 @@ func (c *phraseChecker) count(m *vault.Message) int {
 	n := 0
 	for w := range last {
 		win := b[wins[w]:wins[w+1]]
-		if !hasNonASCII(win) && !bytes.Contains(win, anchor) {
+		if !bytes.Contains(win, anchor) && (!hasNonASCII(win) || c.anchorASCII && inert(win)) {
 			continue
 		}
 		from, to := wins[max(w-c.anchor, 0)], wins[min(w+len(c.terms)-c.anchor, last)]
@@ -139,6 +144,27 @@ func hasRun(toks analysis.TokenStream, terms []string, pos int) bool {
 		if !found {
 			return false
 		}
+	}
+	return true
+}
+
+// inert reports whether every non-ASCII character of valid UTF-8 b is one
+// the analyzer can neither turn into nor drop from an ASCII word: CJK,
+// kana, hangul, emoji and the like (from U+2E80 on), but not the
+// fullwidth forms (folded to ASCII) nor combining marks or variation
+// selectors (removed by accent folding). Latin letters with accents,
+// and everything else below U+2E80, are not inert.
+func inert(b []byte) bool {
+	for len(b) > 0 {
+		if b[0] < utf8.RuneSelf {
+			b = b[1:]
+			continue
+		}
+		r, n := utf8.DecodeRune(b)
+		if r < 0x2E80 || 0xFF00 <= r && r <= 0xFFEF || unicode.In(r, unicode.Mn, unicode.Me, unicode.Cf) {
+			return false
+		}
+		b = b[n:]
 	}
 	return true
 }

@@ -51,7 +51,7 @@ func TestPhraseCount(t *testing.T) {
 func FuzzPhraseCount(f *testing.F) {
 	for _, s := range []string{"the cat sat", "_foo bar", "a_ b", "3.14 is pi", "it's e.g. a:b", "x--y", "A1b2 C3",
 		"'quoted' words", "tab\tsep\nnew", "東 京 タワー x", "東 .京", "a 🏽 b", "x \u0301y z", "Café au lait, café", "ＡＢＣ ｄｅｆ",
-		"🇫🇷 🇫🇷a b", "hi 👋🏽 there", "a\u200db c"} {
+		"🇫🇷 🇫🇷a b", "hi 👋🏽 there", "a\u200db c", "ok👍 fine 東京", "ａｂ ok", "e\u0301 x", "a\ufe0f b", "x\u3099 y", "K to"} {
 		f.Add(s)
 	}
 	an := newAnalyzer()
