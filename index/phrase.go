@@ -72,15 +72,7 @@ func (c *phraseChecker) count(m *vault.Message) int {
 	// the analyzer's tokens of ASCII text are lower-cased substrings of
 	// it. (The analyzer must see the original: bleve's lower-casing of
 	// "İa" and "İA" differ.)
-	orig := c.orig[:0]
-	if c.field == bleveSubject {
-		orig = append(orig, m.Subject...)
-	} else {
-		if m.Subject != "" {
-			orig = append(append(orig, m.Subject...), '\n')
-		}
-		orig = append(orig, m.Body...)
-	}
+	orig := appendText(c.orig[:0], m, c.field)
 	c.orig = orig
 	b := append(c.scratch[:0], orig...)
 	c.scratch = b

@@ -15,6 +15,8 @@ import (
 	"github.com/blevesearch/bleve/v2/mapping"
 	bindex "github.com/blevesearch/bleve_index_api"
 	segment "github.com/blevesearch/scorch_segment_api/v2"
+
+	"coffer/vault"
 )
 
 // Full-text field names in bleve. Bare words search fieldText, which holds
@@ -239,11 +241,7 @@ func (ix *Index) buildText(ctx context.Context) error {
 func (ix *Index) document(o uint32) *document.Document {
 	m := ix.msgs[o]
 	doc := document.NewDocument(strconv.FormatUint(uint64(o), 36))
-	text := make([]byte, 0, len(m.Subject)+1+len(m.Body))
-	if m.Subject != "" {
-		text = append(append(text, m.Subject...), '\n')
-	}
-	text = append(text, m.Body...)
+	text := appendText(make([]byte, 0, len(m.Subject)+1+len(m.Body)), m, bleveText)
 	// The text field also gets common-word pairs (pairs.go), so its
 	// analyzer is per index; the mapping names the base analyzer.
 	doc.AddField(document.NewTextFieldCustom(bleveText, nil, text, textOptions, ix.pairs))
@@ -251,6 +249,18 @@ func (ix *Index) document(o uint32) *document.Document {
 		doc.AddField(document.NewTextFieldCustom(bleveSubject, nil, []byte(m.Subject), textOptions, ix.analyzer))
 	}
 	return doc
+}
+
+// appendText appends to b the text of m that field indexes: for the text
+// field, the subject (if any) and the body, a newline between them.
+func appendText(b []byte, m *vault.Message, field string) []byte {
+	if field == bleveSubject {
+		return append(b, m.Subject...)
+	}
+	if m.Subject != "" {
+		b = append(append(b, m.Subject...), '\n')
+	}
+	return append(b, m.Body...)
 }
 
 func (ix *Index) report(done int, start time.Time) {
