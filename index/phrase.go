@@ -1,7 +1,7 @@
 package index
 
 import (
-	"bytes"
+	"slices"
 	"unicode"
 	"unicode/utf8"
 
@@ -16,110 +16,195 @@ import (
 // while the text they describe is in memory anyway. So the index finds
 // the documents holding every word of a phrase (and every common-word
 // pair of it, pairs.go, which makes phrases of common words exact), and
-// each candidate is then checked here: first a byte scan that can only
-// say "no" (ASCII texts), then the analyzer itself, so a phrase matches
-// exactly where consecutive analyzer positions hold its words, as the
-// term vectors said before.
+// each candidate is checked here, so that a phrase matches exactly where
+// consecutive analyzer positions hold its words, as the term vectors
+// said before.
+//
+// Analysing a whole message costs ~10 µs (most of it UAX #29 word
+// segmentation), too slow for the tens of thousands of candidates a
+// phrase with a stop word has at 1M messages. So the check works on
+// windows: the text is cut at every ASCII space followed by an ASCII
+// letter or digit. In valid UTF-8 no token, word pair or CJK bigram spans
+// such a cut, segmentation on either side does not depend on the other,
+// and every window but the first holds a token. The phrase's rarest word
+// (its anchor) can only be in a window that holds it as a substring,
+// ignoring ASCII case, or that has characters which may fold into it; in
+// ASCII text its neighbours must also be there as substrings, separated
+// by anything but letters and digits. Only the windows that pass are
+// analysed, with the few windows around them the phrase can reach.
+// FuzzPhraseCount checks all of this against the analysis of the whole
+// text.
 
 // phraseChecker checks phrase candidates; one per goroutine, as it owns
 // scratch buffers.
 type phraseChecker struct {
 	an     analysis.Analyzer
 	terms  []string
-	anchor int // the index of the term windows are searched for
+	anchor int // the index of the rarest term
+	field  string
+	ascii  bool // every term is ASCII
 	// anchorASCII: the anchor word is ASCII, so a window whose non-ASCII
 	// characters are all inert must hold it as a substring.
 	anchorASCII bool
-	field       string
-	ascii       bool   // every term is ASCII
-	orig        []byte // the text
-	scratch     []byte // the text, ASCII lower-cased
-	region      []byte
-	wins        []int
+	text        []byte // subject and body, for the text field of an email
+	region      []byte // what the analyzer reads (it rewrites in place)
+	wins        []int  // starts of windows to analyse
 }
 
 // newPhraseChecker checks for terms in field; anchor is the index of the
 // rarest term (any will do, the rarest is fastest).
 func newPhraseChecker(an analysis.Analyzer, field string, terms []string, anchor int) *phraseChecker {
-	c := &phraseChecker{an: an, terms: terms, anchor: anchor, field: field, ascii: true, anchorASCII: !hasNonASCII([]byte(terms[anchor]))}
+	c := &phraseChecker{an: an, terms: terms, anchor: anchor, field: field, ascii: true,
+		anchorASCII: isASCII(terms[anchor])}
 	for _, t := range terms {
-		if hasNonASCII([]byte(t)) {
-			c.ascii = false
-		}
+		c.ascii = c.ascii && isASCII(t)
 	}
 	return c
 }
 
 // count returns how many times the phrase occurs in m's field.
-//
-// The analyzer costs ~10 µs a message (most of it UAX #29 word
-// segmentation), too slow for the thousands of candidates a phrase with
-// a common word has at 1M messages. So the text is cut into windows at
-// every ASCII space followed by an ASCII letter or digit: in valid UTF-8
-// no token, word pair or CJK bigram spans such a cut, segmentation on
-// either side does not depend on the other, and every window but the
-// first holds a token (FuzzPhraseCount checks this against the
-// whole-text analysis). The anchor word can only be in a window that
-// holds it as a substring, unless the window has non-ASCII characters
-// that may fold into it (an ASCII window never holds a non-ASCII word; see
-// inert), and the phrase then lies within the anchor's index
-// windows before and the number of words after it, so only those few
-// words are analysed.
 func (c *phraseChecker) count(m *vault.Message) int {
-	// The analyzer may rewrite token bytes in place, and message strings
-	// alias the vault's plaintext, so it reads copies of the text as
-	// document() indexes it. The scans read another copy, lower-cased:
-	// the analyzer's tokens of ASCII text are lower-cased substrings of
-	// it. (The analyzer must see the original: bleve's lower-casing of
-	// "İa" and "İA" differ.)
-	orig := appendText(c.orig[:0], m, c.field)
-	c.orig = orig
-	b := append(c.scratch[:0], orig...)
-	c.scratch = b
-	lowerASCII(b)
-	ascii := !hasNonASCII(b)
-	if ascii && (!c.ascii || !mayHoldPhrase(b, c.terms)) {
-		return 0
+	// Message strings alias the vault's plaintext and are only read here;
+	// the analyzer gets copies of the regions it looks at.
+	text := m.Body
+	switch {
+	case c.field == bleveSubject:
+		text = m.Subject
+	case m.Subject != "":
+		c.text = appendText(c.text[:0], m, c.field)
+		text = string(c.text)
 	}
-	if !ascii && !utf8.Valid(b) {
+	ascii := isASCII(text)
+	if ascii && !c.ascii {
+		return 0 // ASCII text has no non-ASCII word
+	}
+	if !ascii && !utf8.ValidString(text) {
 		// The segmenter's tokens can span spaces after invalid bytes:
 		// no windows then.
-		return countPhrase(c.an.Analyze(append(c.region[:0], orig...)), c.terms)
+		c.region = append(c.region[:0], text...)
+		return countPhrase(c.an.Analyze(c.region), c.terms)
 	}
 	wins := c.wins[:0]
-	wins = append(wins, 0)
-	for i := 1; i < len(b); i++ {
-		if isSpaceASCII(b[i-1]) && isAlnumASCII(b[i]) {
-			wins = append(wins, i)
+	if c.anchorASCII {
+		anchor := c.terms[c.anchor]
+		for at := 0; ; at++ {
+			i := indexFold(text[at:], anchor)
+			if i < 0 {
+				break
+			}
+			at += i
+			if !ascii || c.chainAround(text, at) {
+				wins = append(wins, winStart(text, at))
+			}
 		}
 	}
-	wins = append(wins, len(b))
+	if !ascii {
+		for i, r := range text {
+			if r >= utf8.RuneSelf && (!c.anchorASCII || !inert(r)) {
+				wins = append(wins, winStart(text, i))
+			}
+		}
+		slices.Sort(wins)
+	}
+	wins = slices.Compact(wins)
 	c.wins = wins
-	last := len(wins) - 1 // windows are wins[w]:wins[w+1], w < last
-	anchor := []byte(c.terms[c.anchor])
 	n := 0
-	for w := range last {
-		win := b[wins[w]:wins[w+1]]
-		if !bytes.Contains(win, anchor) && (!hasNonASCII(win) || c.anchorASCII && inert(win)) {
+	for _, w := range wins {
+		n += c.countFrom(text, w)
+	}
+	return n
+}
+
+// countFrom counts the occurrences whose anchor is in the window that
+// starts at w, analysing the windows the phrase can reach from there.
+func (c *phraseChecker) countFrom(text string, w int) int {
+	from := w
+	for range c.anchor {
+		from = winStart(text, from-1)
+	}
+	end := winEnd(text, w)
+	to := end
+	for range len(c.terms) - 1 - c.anchor {
+		to = winEnd(text, to)
+	}
+	c.region = append(c.region[:0], text[from:to]...)
+	toks := c.an.Analyze(c.region)
+	lo, hi := w-from, end-from
+	n := 0
+	for i, t := range toks {
+		// Each occurrence is counted in its anchor's window.
+		if t.Start < lo || t.Start >= hi || string(t.Term) != c.terms[c.anchor] {
 			continue
 		}
-		from, to := wins[max(w-c.anchor, 0)], wins[min(w+len(c.terms)-c.anchor, last)]
-		// Analyze rewrites in place: give it its own copy of the region.
-		c.region = append(c.region[:0], orig[from:to]...)
-		toks := c.an.Analyze(c.region)
-		lo, hi := wins[w]-from, wins[w+1]-from
-		for i, t := range toks {
-			// Each occurrence is counted in its anchor's window.
-			if t.Start < lo || t.Start >= hi || string(t.Term) != c.terms[c.anchor] {
-				continue
-			}
-			start := t.Position - c.anchor
-			if hasRun(toks[:i], c.terms[:c.anchor], start) && hasRun(toks[i+1:], c.terms[c.anchor+1:], t.Position+1) {
-				n++
-			}
+		start := t.Position - c.anchor
+		if hasRun(toks[:i], c.terms[:c.anchor], start) && hasRun(toks[i+1:], c.terms[c.anchor+1:], t.Position+1) {
+			n++
 		}
 	}
 	return n
+}
+
+// chainAround is false only when the anchor found at text[at:] (ASCII
+// text) cannot be part of the phrase: the analyzer's tokens of ASCII text
+// are substrings of it (ignoring case), and between consecutive tokens
+// lie only bytes that are no letter or digit. "the cat" passes on
+// "bathe cats": it is a necessary condition, nothing more.
+func (c *phraseChecker) chainAround(text string, at int) bool {
+	return chainBack(text, c.terms[:c.anchor], at) && chainOn(text, c.terms[c.anchor+1:], at+len(c.terms[c.anchor]))
+}
+
+// chainOn reports whether terms follow from text[at:], each after a run
+// (possibly empty) of bytes that are no letter or digit.
+func chainOn(text string, terms []string, at int) bool {
+	if len(terms) == 0 {
+		return true
+	}
+	for p := at; ; p++ {
+		if hasPrefixFold(text[p:], terms[0]) && chainOn(text, terms[1:], p+len(terms[0])) {
+			return true
+		}
+		if p >= len(text) || isAlnumASCII(text[p]) {
+			return false
+		}
+	}
+}
+
+// chainBack reports whether terms precede text[:at], the last one ending
+// before a run (possibly empty) of bytes that are no letter or digit.
+func chainBack(text string, terms []string, at int) bool {
+	if len(terms) == 0 {
+		return true
+	}
+	last := terms[len(terms)-1]
+	for p := at; ; p-- {
+		if p >= len(last) && hasPrefixFold(text[p-len(last):], last) && chainBack(text, terms[:len(terms)-1], p-len(last)) {
+			return true
+		}
+		if p <= 0 || isAlnumASCII(text[p-1]) {
+			return false
+		}
+	}
+}
+
+// winStart returns the start of the window holding text[p] (0 for p < 0).
+func winStart(text string, p int) int {
+	for i := min(p, len(text)-1); i > 0; i-- {
+		if isSpaceASCII(text[i-1]) && isAlnumASCII(text[i]) {
+			return i
+		}
+	}
+	return 0
+}
+
+// winEnd returns the end of the window starting at w (len(text) at the
+// end).
+func winEnd(text string, w int) int {
+	for i := w + 1; i < len(text); i++ {
+		if isSpaceASCII(text[i-1]) && isAlnumASCII(text[i]) {
+			return i
+		}
+	}
+	return len(text)
 }
 
 // hasRun reports whether terms[k] is a token at position pos+k among
@@ -140,29 +225,14 @@ func hasRun(toks analysis.TokenStream, terms []string, pos int) bool {
 	return true
 }
 
-// inert reports whether every non-ASCII character of valid UTF-8 b is one
-// the analyzer can neither turn into nor drop from an ASCII word: CJK,
-// kana, hangul, emoji and the like (from U+2E80 on), but not the
-// fullwidth forms (folded to ASCII) nor combining marks or variation
-// selectors (removed by accent folding). Latin letters with accents,
-// and everything else below U+2E80, are not inert.
-func inert(b []byte) bool {
-	for len(b) > 0 {
-		if b[0] < utf8.RuneSelf {
-			b = b[1:]
-			continue
-		}
-		r, n := utf8.DecodeRune(b)
-		if r < 0x2E80 || 0xFF00 <= r && r <= 0xFFEF || unicode.In(r, unicode.Mn, unicode.Me, unicode.Cf) {
-			return false
-		}
-		b = b[n:]
-	}
-	return true
-}
-
-func isSpaceASCII(c byte) bool {
-	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f'
+// inert reports whether the analyzer can neither turn r into, nor drop it
+// from, an ASCII word: CJK, kana, hangul, emoji and the like (from U+2E80
+// on), but not the fullwidth forms (folded to ASCII) nor combining marks,
+// variation selectors or format characters (removed by accent folding or
+// joined to a neighbour). Latin letters with accents, and everything else
+// below U+2E80, are not inert.
+func inert(r rune) bool {
+	return r >= 0x2E80 && (r < 0xFF00 || r > 0xFFEF) && !unicode.In(r, unicode.Mn, unicode.Me, unicode.Cf)
 }
 
 // countPhrase counts the positions p such that terms[k] is a token at
@@ -197,53 +267,54 @@ func followsAt(toks analysis.TokenStream, terms []string, pos int) bool {
 	return false
 }
 
-// mayHoldPhrase is false only when the lower-cased ASCII text s cannot
-// hold the phrase: the analyzer's tokens of ASCII text are lower-cased
-// substrings of it, and between two consecutive tokens lie only bytes
-// that are no letter or digit. It is a necessary condition, nothing
-// more: "the cat" passes on "bathe cats".
-func mayHoldPhrase(s []byte, terms []string) bool {
-	first := []byte(terms[0])
-	for at := 0; ; at++ {
-		i := bytes.Index(s[at:], first)
-		if i < 0 {
-			return false
-		}
-		at += i
-		if chainAt(s, terms, at) {
-			return true
+// indexFold is strings.Index ignoring ASCII case; t must be lower case.
+func indexFold(s, t string) int {
+	if t == "" {
+		return 0
+	}
+	first := t[0]
+	for i := 0; i+len(t) <= len(s); i++ {
+		if lowerByte(s[i]) == first && hasPrefixFold(s[i:], t) {
+			return i
 		}
 	}
+	return -1
 }
 
-// chainAt reports whether terms[0] starts at s[at:] and the rest of the
-// terms follow, each after a run (possibly empty) of bytes that are no
-// letter or digit.
-func chainAt(s []byte, terms []string, at int) bool {
-	if !bytes.HasPrefix(s[at:], []byte(terms[0])) {
+// hasPrefixFold is strings.HasPrefix ignoring ASCII case; prefix must be
+// lower case.
+func hasPrefixFold(s, prefix string) bool {
+	if len(s) < len(prefix) {
 		return false
 	}
-	if len(terms) == 1 {
-		return true
-	}
-	for p := at + len(terms[0]); ; p++ {
-		if chainAt(s, terms[1:], p) {
-			return true
-		}
-		if p >= len(s) || isAlnumASCII(s[p]) {
+	for i := 0; i < len(prefix); i++ {
+		if lowerByte(s[i]) != prefix[i] {
 			return false
 		}
 	}
+	return true
+}
+
+func lowerByte(c byte) byte {
+	if 'A' <= c && c <= 'Z' {
+		return c + 'a' - 'A'
+	}
+	return c
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
+}
+
+func isSpaceASCII(c byte) bool {
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f'
 }
 
 func isAlnumASCII(c byte) bool {
 	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9'
-}
-
-func lowerASCII(b []byte) {
-	for i, c := range b {
-		if 'A' <= c && c <= 'Z' {
-			b[i] = c + 'a' - 'A'
-		}
-	}
 }
