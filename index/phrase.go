@@ -6,6 +6,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/blevesearch/bleve/v2/analysis"
+	"golang.org/x/text/unicode/norm"
 
 	"coffer/vault"
 )
@@ -85,6 +86,19 @@ func (c *phraseChecker) count(m *vault.Message) int {
 		return countPhrase(c.an.Analyze(c.region), c.terms)
 	}
 	wins := c.wins[:0]
+	// Windows with characters that may fold into the anchor (any
+	// non-ASCII character, when the anchor is not ASCII itself).
+	plain := true // every non-ASCII character is inert
+	if !ascii {
+		for i, r := range text {
+			if r >= utf8.RuneSelf && !inert(r) {
+				plain = false
+			}
+			if r >= utf8.RuneSelf && (!c.anchorASCII || !inert(r)) {
+				wins = append(wins, winStart(text, i))
+			}
+		}
+	}
 	if c.anchorASCII {
 		anchor := c.terms[c.anchor]
 		for at := 0; ; at++ {
@@ -93,19 +107,14 @@ func (c *phraseChecker) count(m *vault.Message) int {
 				break
 			}
 			at += i
-			if !ascii || c.chainAround(text, at) {
+			// Where nothing folds, ASCII words are substrings: the
+			// anchor's neighbours must be there too.
+			if !plain || !c.ascii || c.chainAround(text, at) {
 				wins = append(wins, winStart(text, at))
 			}
 		}
 	}
-	if !ascii {
-		for i, r := range text {
-			if r >= utf8.RuneSelf && (!c.anchorASCII || !inert(r)) {
-				wins = append(wins, winStart(text, i))
-			}
-		}
-		slices.Sort(wins)
-	}
+	slices.Sort(wins)
 	wins = slices.Compact(wins)
 	c.wins = wins
 	n := 0
@@ -127,9 +136,12 @@ func (c *phraseChecker) countFrom(text string, w int) int {
 	for range len(c.terms) - 1 - c.anchor {
 		to = winEnd(text, to)
 	}
+	lo, hi := w-from, end-from
+	if c.ascii && isASCII(text[from:to]) {
+		return countASCII(text[from:to], c.terms, c.anchor, lo, hi)
+	}
 	c.region = append(c.region[:0], text[from:to]...)
 	toks := c.an.Analyze(c.region)
-	lo, hi := w-from, end-from
 	n := 0
 	for i, t := range toks {
 		// Each occurrence is counted in its anchor's window.
@@ -207,6 +219,112 @@ func winEnd(text string, w int) int {
 	return len(text)
 }
 
+// countASCII is countFrom for ASCII text, without the analyzer: on ASCII
+// the analyzer's tokens are the UAX #29 words holding a letter or digit,
+// lower-cased (asciiWords), so the phrase is a run of consecutive ones.
+func countASCII(text string, terms []string, anchor, lo, hi int) int {
+	var buf [32][2]int
+	words := asciiWords(text, buf[:0])
+	n := 0
+	for i, wd := range words {
+		if wd[0] < lo || wd[0] >= hi || i < anchor || i-anchor+len(terms) > len(words) {
+			continue
+		}
+		k := 0
+		for k < len(terms) {
+			v := words[i-anchor+k]
+			if v[1]-v[0] != len(terms[k]) || !hasPrefixFold(text[v[0]:], terms[k]) {
+				break
+			}
+			k++
+		}
+		if k == len(terms) {
+			n++
+		}
+	}
+	return n
+}
+
+// asciiWords appends to out the [start, end) of each word of ASCII text
+// that the analyzer keeps: UAX #29 word segments (rules WB5-WB13b, the
+// only ones that join ASCII letters, digits and punctuation) that hold a
+// letter, digit or underscore. FuzzPhraseCount checks it against the analyzer.
+func asciiWords(s string, out [][2]int) [][2]int {
+	start, alnum := 0, false
+	for i := 0; i <= len(s); i++ {
+		if i == len(s) || i > 0 && wordBreak(s, i) {
+			if alnum {
+				out = append(out, [2]int{start, i})
+			}
+			start, alnum = i, false
+		}
+		if i < len(s) && (isAlnumASCII(s[i]) || s[i] == '_') {
+			alnum = true
+		}
+	}
+	return out
+}
+
+// ASCII word-break classes (UAX #29).
+const (
+	wbOther = iota
+	wbLetter
+	wbNumeric
+	wbExtendNumLet // _
+	wbMidLetter    // :
+	wbMidNumLetQ   // . '
+	wbMidNum       // , ;
+)
+
+func wbClass(c byte) int {
+	switch {
+	case 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z':
+		return wbLetter
+	case '0' <= c && c <= '9':
+		return wbNumeric
+	}
+	switch c {
+	case '_':
+		return wbExtendNumLet
+	case ':':
+		return wbMidLetter
+	case '.', '\'':
+		return wbMidNumLetQ
+	case ',', ';':
+		return wbMidNum
+	}
+	return wbOther
+}
+
+// wordBreak reports whether UAX #29 breaks ASCII text s between s[i-1]
+// and s[i].
+func wordBreak(s string, i int) bool {
+	a, b := wbClass(s[i-1]), wbClass(s[i])
+	next, prev := wbOther, wbOther
+	if i+1 < len(s) {
+		next = wbClass(s[i+1])
+	}
+	if i >= 2 {
+		prev = wbClass(s[i-2])
+	}
+	midLetter := func(c int) bool { return c == wbMidLetter || c == wbMidNumLetQ }
+	midNum := func(c int) bool { return c == wbMidNum || c == wbMidNumLetQ }
+	switch {
+	case a == wbLetter && b == wbLetter, // WB5
+		a == wbLetter && midLetter(b) && next == wbLetter,                               // WB6
+		prev == wbLetter && midLetter(a) && b == wbLetter,                               // WB7
+		a == wbNumeric && b == wbNumeric,                                                // WB8
+		a == wbLetter && b == wbNumeric,                                                 // WB9
+		a == wbNumeric && b == wbLetter,                                                 // WB10
+		prev == wbNumeric && midNum(a) && b == wbNumeric,                                // WB11
+		a == wbNumeric && midNum(b) && next == wbNumeric,                                // WB12
+		(a == wbLetter || a == wbNumeric || a == wbExtendNumLet) && b == wbExtendNumLet, // WB13a
+		a == wbExtendNumLet && (b == wbLetter || b == wbNumeric):                        // WB13b
+		return false
+	}
+	return true
+}
+
 // hasRun reports whether terms[k] is a token at position pos+k among
 // toks for every k.
 func hasRun(toks analysis.TokenStream, terms []string, pos int) bool {
@@ -226,13 +344,25 @@ func hasRun(toks analysis.TokenStream, terms []string, pos int) bool {
 }
 
 // inert reports whether the analyzer can neither turn r into, nor drop it
-// from, an ASCII word: CJK, kana, hangul, emoji and the like (from U+2E80
-// on), but not the fullwidth forms (folded to ASCII) nor combining marks,
-// variation selectors or format characters (removed by accent folding or
-// joined to a neighbour). Latin letters with accents, and everything else
-// below U+2E80, are not inert.
+// from, an ASCII word: symbols (emoji), punctuation, spaces, and CJK,
+// kana, hangul and the like (from U+2E80 on); but not the fullwidth forms
+// (folded to ASCII), combining marks, variation selectors or format
+// characters (removed by accent folding or joined to a neighbour), nor
+// letters and digits below U+2E80 (é folds to e, K (Kelvin) lower-cases
+// to k).
+//
+// Characters with a canonical decomposition are not inert either: accent
+// folding decomposes whole words, and U+037E GREEK QUESTION MARK, which
+// joins digits like a comma, becomes ";" (FuzzPhraseCount found it).
 func inert(r rune) bool {
-	return r >= 0x2E80 && (r < 0xFF00 || r > 0xFFEF) && !unicode.In(r, unicode.Mn, unicode.Me, unicode.Cf)
+	if 0xFF00 <= r && r <= 0xFFEF || unicode.In(r, unicode.Mn, unicode.Me, unicode.Cf) {
+		return false
+	}
+	if r < 0x2E80 && !unicode.In(r, unicode.S, unicode.P, unicode.Z) {
+		return false
+	}
+	var b [utf8.UTFMax]byte
+	return norm.NFD.Properties(utf8.AppendRune(b[:0], r)).Decomposition() == nil
 }
 
 // countPhrase counts the positions p such that terms[k] is a token at

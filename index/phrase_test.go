@@ -1,6 +1,7 @@
 package index
 
 import (
+	"strings"
 	"testing"
 
 	"coffer/vault"
@@ -51,12 +52,29 @@ func TestPhraseCount(t *testing.T) {
 func FuzzPhraseCount(f *testing.F) {
 	for _, s := range []string{"the cat sat", "_foo bar", "a_ b", "3.14 is pi", "it's e.g. a:b", "x--y", "A1b2 C3",
 		"'quoted' words", "tab\tsep\nnew", "東 京 タワー x", "東 .京", "a 🏽 b", "x \u0301y z", "Café au lait, café", "ＡＢＣ ｄｅｆ",
-		"🇫🇷 🇫🇷a b", "hi 👋🏽 there", "a\u200db c", "ok👍 fine 東京", "ａｂ ok", "e\u0301 x", "a\ufe0f b", "x\u3099 y", "K to"} {
+		"🇫🇷 🇫🇷a b", "hi 👋🏽 there", "a\u200db c", "ok👍 fine 東京", "ａｂ ok", "e\u0301 x", "a\ufe0f b", "x\u3099 y", "K to", "a.b c", "1,000.5 x", "a:b:c", "_x_ __", "it's o'clock", "3a_b.c'd", "_ a", "don’t stop", "“quoted” word", "a ❤️ b", "naïve café", "x ;1 2", "1\u037e2 a", "Ⓐ b", "İstanbul is"} {
 		f.Add(s)
 	}
 	an := newAnalyzer()
 	f.Fuzz(func(t *testing.T, s string) {
 		toks := an.Analyze([]byte(s))
+		if isASCII(s) {
+			words := asciiWords(s, nil)
+			same := len(words) == len(toks)
+			for i := 0; same && i < len(words); i++ {
+				same = strings.ToLower(s[words[i][0]:words[i][1]]) == string(toks[i].Term)
+			}
+			if !same {
+				var got, want []string
+				for _, w := range words {
+					got = append(got, s[w[0]:w[1]])
+				}
+				for _, tk := range toks {
+					want = append(want, string(tk.Term))
+				}
+				t.Fatalf("asciiWords(%q) = %q, the analyzer says %q", s, got, want)
+			}
+		}
 		for i := range toks {
 			for j := i + 1; j <= min(i+3, len(toks)); j++ {
 				var terms []string
@@ -66,7 +84,7 @@ func FuzzPhraseCount(f *testing.F) {
 				want := countPhrase(an.Analyze([]byte(s)), terms)
 				for anchor := range terms {
 					if got := newPhraseChecker(an, bleveText, terms, anchor).count(&vault.Message{Body: s}); got != want {
-						t.Fatalf("%q (anchor %d) in %q: counted %d, the analyzer says %d", terms, anchor, s, got, want)
+						t.Fatalf("%q (anchor %d) in %q %+q: counted %d, the analyzer says %d", terms, anchor, s, s, got, want)
 					}
 				}
 			}
