@@ -14,4 +14,7 @@ var (
 	// importer would (index.BuildSegment per 10,000 messages) instead of
 	// indexing at Start.
 	BenchPrebuilt = flag.Bool("bench.prebuilt", false, "benchmark an index opened from prebuilt segments")
+	// BenchSegSize is the messages per prebuilt segment: small values
+	// stand for a vault filled by many small imports.
+	BenchSegSize = flag.Int("bench.segsize", 10000, "messages per prebuilt segment")
 )
