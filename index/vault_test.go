@@ -65,6 +65,50 @@ func TestOpenVaultPrebuilt(t *testing.T) {
 	}
 }
 
+// TestOpenVaultCompacted checks that index files merged by
+// vault.CompactIndex cover every message of the imports they replace.
+func TestOpenVaultCompacted(t *testing.T) {
+	dir, key := newTestVault(t)
+	msgs := corpus.Generate(900, 3)
+	for i := range 3 {
+		importInto(t, dir, key, msgs[i*300:(i+1)*300], true)
+	}
+	v, err := vault.Unlock(dir, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer v.Close()
+	if err := v.Load(nil); err != nil {
+		t.Fatal(err)
+	}
+	st, err := v.CompactIndex(index.Sidecar, 5000, 2, nil)
+	if err != nil || st.Replaced != 3 || st.Written != 1 {
+		t.Fatalf("compaction: %+v, %v", st, err)
+	}
+	v2, err := vault.Unlock(dir, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer v2.Close()
+	if err := v2.Load(nil); err != nil {
+		t.Fatal(err)
+	}
+	ix, err := index.OpenVault(v2, v2.Tags(), index.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ix.Close()
+	if !ix.Ready() {
+		t.Fatal("a compacted index does not cover every message")
+	}
+	for _, m := range []*vault.Message{msgs[5], msgs[450], msgs[899]} {
+		ids, err := ix.IDs(context.Background(), "id:"+m.ID+" "+firstWord(m.Body))
+		if err != nil || len(ids) != 1 {
+			t.Errorf("message %s (%q): found %d times, %v", m.ID, firstWord(m.Body), len(ids), err)
+		}
+	}
+}
+
 func firstWord(s string) string {
 	for i, r := range s {
 		if r == ' ' {

@@ -107,7 +107,7 @@ func BenchmarkUnlockLoad(b *testing.B) {
 	{
 		v, _ := vault.Unlock(dir, vault.Key{Identities: []age.Identity{id}})
 		v.Load(func(p vault.Progress) {})
-		plain = vault.PlaintextBytes(v)
+		plain = v.PlaintextBytes()
 		v.Close()
 	}
 	b.SetBytes(plain)

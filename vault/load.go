@@ -9,7 +9,6 @@ import (
 	"runtime"
 	"runtime/debug"
 	"sort"
-	"strings"
 	"sync"
 
 	"filippo.io/age"
@@ -86,7 +85,7 @@ func (v *Vault) Load(progress func(Progress)) error {
 			return err
 		}
 	}
-	v.segments = segs
+	v.segments, v.byName = segs, nil
 	v.index()
 	if err := v.loadTags(); err != nil {
 		wipe(segs)
@@ -120,6 +119,33 @@ func (v *Vault) loadSegment(e *FileEntry, buf []byte) (*segment, []byte, error) 
 		return nil, buf, tamper(e.Name, "%v", err)
 	}
 	return s, buf, nil
+}
+
+// covered returns the messages of the segments index file e covers, in
+// order, and whether they are all loaded.
+func (v *Vault) covered(e *FileEntry) ([]*Message, bool) {
+	var out []*Message
+	for _, name := range e.Covers {
+		s := v.segment(name)
+		if s == nil {
+			return nil, false
+		}
+		for j := range s.messages {
+			out = append(out, &s.messages[j])
+		}
+	}
+	return out, true
+}
+
+// segment returns the loaded segment of that name, or nil.
+func (v *Vault) segment(name string) *segment {
+	if v.byName == nil {
+		v.byName = make(map[string]*segment, len(v.segments))
+		for _, s := range v.segments {
+			v.byName[s.header.Name] = s
+		}
+	}
+	return v.byName[name]
 }
 
 // readIndexFile reads an index file into buf (see readChecked) and
@@ -228,7 +254,7 @@ func (v *Vault) Message(id string) (*Message, bool) {
 // handed out before Close must not be used after it.
 func (v *Vault) Close() {
 	wipe(v.segments)
-	v.segments, v.messages, v.byID, v.tags, v.loaded = nil, nil, nil, nil, false
+	v.segments, v.messages, v.byID, v.byName, v.tags, v.loaded = nil, nil, nil, nil, nil, false
 	for _, k := range v.epochs {
 		k.Signing = nil
 		k.Identity = nil
@@ -317,43 +343,35 @@ func fileSeq(base string) (int, bool) {
 var errNotLoaded = errors.New("vault: messages not loaded")
 
 // IndexSegment is a prebuilt search-index segment (see
-// Appender.SetIndexer) with the messages of the message segment it
-// indexes, in the order the indexer saw them: the index refers to
-// messages by that position, not by ID (an ID per document was 14% of
-// an index segment).
+// Appender.SetIndexer and Vault.CompactIndex) with the messages of the
+// message segments it indexes, in the order the indexer saw them: the
+// index refers to messages by that position, not by ID (an ID per
+// document was 14% of an index segment).
 type IndexSegment struct {
 	Name     string
 	Data     []byte
 	Messages []*Message
 }
 
-// IndexSegments decrypts the prebuilt search-index segments that imports
-// stored, after checking each against the manifest. Messages whose import
-// stored none must be indexed at unlock. The vault's messages must be
-// loaded.
+// IndexSegments decrypts the prebuilt search-index segments in use, after
+// checking each against the manifest. Messages no index file covers must
+// be indexed at unlock. The vault's messages must be loaded.
 func (v *Vault) IndexSegments() ([]IndexSegment, error) {
 	if !v.loaded {
 		return nil, errNotLoaded
 	}
-	bySeg := make(map[string]*segment, len(v.segments))
-	for _, s := range v.segments {
-		bySeg[s.header.Name] = s
+	var files []*FileEntry
+	var out []IndexSegment
+	for _, e := range v.Manifest.IndexFiles() {
+		// An index file of segments imported since Load (the manifest
+		// moves on with this process's own writes) indexes messages
+		// that are not loaded either: it is skipped.
+		if msgs, ok := v.covered(e); ok {
+			files = append(files, e)
+			out = append(out, IndexSegment{Name: e.Name, Messages: msgs})
+		}
 	}
-	files := v.Manifest.Files("index")
-	out := make([]IndexSegment, len(files))
 	errs := make([]error, len(files))
-	for i, e := range files {
-		// index/<S>-<n>.age indexes segments/<S>-<n>.age (FORMAT.md).
-		s := bySeg["segments/"+strings.TrimPrefix(e.Name, "index/")]
-		if s == nil {
-			return nil, tamper(e.Name, "indexes no segment of the vault")
-		}
-		out[i].Name = e.Name
-		out[i].Messages = make([]*Message, len(s.messages))
-		for j := range s.messages {
-			out[i].Messages[j] = &s.messages[j]
-		}
-	}
 	work := make(chan int)
 	var wg sync.WaitGroup
 	for range min(runtime.GOMAXPROCS(0), max(len(files), 1)) {

@@ -31,6 +31,7 @@ const (
 	recIngestKey = "ingest-key"
 	recImport    = "import"
 	recRotate    = "rotate"
+	recReindex   = "reindex"
 )
 
 // record is one manifest entry. The manifest is an append-only chain of
@@ -51,6 +52,7 @@ type record struct {
 	Import    *importBody    `json:"import,omitempty"`
 	Rotate    *rotateBody    `json:"rotate,omitempty"`
 	Tags      *importBody    `json:"tags,omitempty"`
+	Reindex   *reindexBody   `json:"reindex,omitempty"`
 }
 
 type genesisBody struct {
@@ -107,6 +109,21 @@ type importRef struct {
 	Messages int `json:"messages,omitempty"`
 }
 
+// reindexBody replaces index files with ones that each cover several
+// segments (compaction: see Vault.CompactIndex).
+type reindexBody struct {
+	Epoch    int          `json:"epoch"`
+	Files    []reindexRef `json:"files"`
+	Replaces []string     `json:"replaces"` // index files no longer used
+}
+
+type reindexRef struct {
+	Kind string `json:"kind"` // index
+	fileRef
+	Messages int      `json:"messages"`
+	Covers   []string `json:"covers"` // segments, in the order of the index's documents
+}
+
 type rotateBody struct {
 	Epoch      int    `json:"epoch"`
 	Recipient  string `json:"recipient"`
@@ -139,6 +156,7 @@ type Manifest struct {
 	recipients  map[int]string            // epoch -> vault recipient
 	signingKeys map[int]ed25519.PublicKey // epoch -> key
 	files       map[string]*FileEntry     // name -> entry
+	replaced    map[string]bool           // index files a reindex record replaced
 	lines       [][]byte
 	head        string // hex SHA-256 of the last line
 }
@@ -177,6 +195,22 @@ type FileEntry struct {
 	Epoch    int
 	Messages int
 	Seq      int // record that added it
+	// Covers lists, for an index file, the segments it indexes in
+	// document order: the segment of the same <S>-<n> for an import's
+	// index file, those its reindex record names otherwise.
+	Covers []string
+}
+
+// IndexFiles returns the index files in use: all but those a reindex
+// record replaced, in the order of Files.
+func (m *Manifest) IndexFiles() []*FileEntry {
+	var out []*FileEntry
+	for _, f := range m.Files("index") {
+		if !m.replaced[f.Name] {
+			out = append(out, f)
+		}
+	}
+	return out
 }
 
 // Seq is the number of the last record; Head the SHA-256 of its line.
@@ -264,6 +298,7 @@ func newManifest() *Manifest {
 		recipients:  map[int]string{},
 		signingKeys: map[int]ed25519.PublicKey{},
 		files:       map[string]*FileEntry{},
+		replaced:    map[string]bool{},
 	}
 }
 
@@ -427,6 +462,7 @@ func (m *Manifest) clone() *Manifest {
 	for k, v := range m.files {
 		next.files[k] = v
 	}
+	next.replaced = cloneMap(m.replaced)
 	next.recipients = cloneMap(m.recipients)
 	next.signingKeys = cloneMap(m.signingKeys)
 	next.Members = cloneMembers(m.Members)

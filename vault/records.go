@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"strings"
 )
 
 // What each kind of manifest record does to the verified state, and the
@@ -103,7 +104,11 @@ func (m *Manifest) applyBody(r *record) error {
 			if _, dup := m.files[f.Name]; dup {
 				return fmt.Errorf("file %q named twice", f.Name)
 			}
-			m.files[f.Name] = &FileEntry{Name: f.Name, Kind: f.Kind, SHA256: f.SHA256, Size: f.Size, Epoch: b.Epoch, Messages: f.Messages, Seq: r.Seq}
+			e := &FileEntry{Name: f.Name, Kind: f.Kind, SHA256: f.SHA256, Size: f.Size, Epoch: b.Epoch, Messages: f.Messages, Seq: r.Seq}
+			if f.Kind == "index" {
+				e.Covers = []string{"segments/" + strings.TrimPrefix(f.Name, "index/")}
+			}
+			m.files[f.Name] = e
 		}
 		m.Imports++
 	case recTags:
@@ -123,6 +128,8 @@ func (m *Manifest) applyBody(r *record) error {
 			}
 			m.files[f.Name] = &FileEntry{Name: f.Name, Kind: f.Kind, SHA256: f.SHA256, Size: f.Size, Epoch: b.Epoch, Seq: r.Seq}
 		}
+	case recReindex:
+		return m.applyReindex(r)
 	case recRotate:
 		b := r.Rotate
 		if b == nil || b.Epoch != m.Epoch+1 {
@@ -136,6 +143,52 @@ func (m *Manifest) applyBody(r *record) error {
 		m.recipients[b.Epoch], m.signingKeys[b.Epoch] = b.Recipient, pub
 	default:
 		return fmt.Errorf("unknown record type %q", r.Type)
+	}
+	return nil
+}
+
+// applyReindex checks a reindex record: new index files in index/, each
+// covering segments the vault holds (no segment twice in the record), and
+// replacing index files that are in use.
+func (m *Manifest) applyReindex(r *record) error {
+	b := r.Reindex
+	if b == nil || len(b.Files) == 0 {
+		return errors.New("reindex record without files")
+	}
+	if _, ok := m.recipients[b.Epoch]; !ok {
+		return fmt.Errorf("reindex in unknown epoch %d", b.Epoch)
+	}
+	covered := map[string]bool{}
+	for _, f := range b.Files {
+		if f.Kind != "index" || !validFileName(f.Name) || filepath.Dir(f.Name) != "index" {
+			return fmt.Errorf("bad index file %q", f.Name)
+		}
+		if _, dup := m.files[f.Name]; dup {
+			return fmt.Errorf("file %q named twice", f.Name)
+		}
+		if len(f.Covers) == 0 {
+			return fmt.Errorf("index file %q covers no segment", f.Name)
+		}
+		for _, s := range f.Covers {
+			if e := m.files[s]; e == nil || e.Kind != "segment" {
+				return fmt.Errorf("index file %q covers %q, which is no segment of the vault", f.Name, s)
+			}
+			if covered[s] {
+				return fmt.Errorf("segment %q covered twice", s)
+			}
+			covered[s] = true
+		}
+	}
+	for _, name := range b.Replaces {
+		if e := m.files[name]; e == nil || e.Kind != "index" || m.replaced[name] {
+			return fmt.Errorf("replaces %q, which is no index file in use", name)
+		}
+	}
+	for _, name := range b.Replaces {
+		m.replaced[name] = true
+	}
+	for _, f := range b.Files {
+		m.files[f.Name] = &FileEntry{Name: f.Name, Kind: "index", SHA256: f.SHA256, Size: f.Size, Epoch: b.Epoch, Messages: f.Messages, Seq: r.Seq, Covers: f.Covers}
 	}
 	return nil
 }

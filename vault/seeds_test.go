@@ -36,6 +36,20 @@ func TestWriteSeeds(t *testing.T) {
 	sealSegment(&buf, segmentHeader{VaultID: "seedvault", Epoch: 1, Name: "segments/000001-0000.age", Count: 3}, body, id.Recipient())
 	write(t, "segment/three.age", buf.Bytes())
 	write(t, "segment-identity.txt", []byte(id.String()+"\n")) // a test key: protects nothing
+
+	// A manifest with a reindex record (two indexed imports compacted).
+	g := newFixture(t)
+	w := g.open(t, Key{Identities: g.key()})
+	importIndexed(t, w, testMessages(2, "one"), idsIndexer)
+	importIndexed(t, w, testMessages(2, "two"), idsIndexer)
+	if err := reload(w); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.CompactIndex(idsIndexer, 100, 2, nil); err != nil {
+		t.Fatal(err)
+	}
+	m, _ = os.ReadFile(filepath.Join(g.dir, ManifestFile))
+	write(t, "manifest/reindex.manifest", m)
 }
 
 func write(t *testing.T, name string, data []byte) {

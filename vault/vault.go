@@ -149,6 +149,7 @@ type Vault struct {
 	segments []*segment
 	messages []*Message
 	byID     map[string]*Message
+	byName   map[string]*segment // loaded segments by file name, built on first use
 	tags     map[string][]string
 	// Warnings lists files in the vault folder that the manifest does not
 	// name: ignored, reported here and by Verify.

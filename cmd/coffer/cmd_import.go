@@ -1,9 +1,6 @@
 package main
 
 import (
-	"coffer/index"
-	"coffer/ui/session"
-	"coffer/vault/audit"
 	"errors"
 	"flag"
 	"fmt"
@@ -12,7 +9,10 @@ import (
 	"strings"
 	"time"
 
+	"coffer/index"
+	"coffer/ui/session"
 	"coffer/vault"
+	"coffer/vault/audit"
 	"coffer/vault/ingest"
 )
 
@@ -75,6 +75,7 @@ Examples:
 				var (
 					a   *vault.Appender
 					log *audit.Log
+					acc *access // nil for an ingest-key import
 				)
 				if ingestKey != "" {
 					data, err := os.ReadFile(ingestKey)
@@ -96,8 +97,7 @@ Examples:
 						return err
 					}
 				} else {
-					acc, err := u.open(e, dir)
-					if err != nil {
+					if acc, err = u.open(e, dir); err != nil {
 						return err
 					}
 					defer acc.close()
@@ -131,6 +131,16 @@ Examples:
 				log.Append(audit.Event{Action: audit.ActionImport, Reason: "committed", Count: st.Added})
 				fmt.Fprintf(e.stdout, "Imported %s in %s from %s (%d already in the vault).\n",
 					plural(st.Added, "new message"), plural(st.Conversations, "conversation"), plural(len(files), "file"), st.Duplicates)
+				if acc != nil {
+					// A member can read the vault: keep its search indexes few.
+					cst, err := compactIndex(acc, vault.AutoCompactUnits)
+					if err != nil {
+						return withHint(err, "the import itself is committed; run coffer compact later")
+					}
+					if cst.Written > 0 {
+						fmt.Fprintln(e.stdout, compactSummary(cst))
+					}
+				}
 				return nil
 			}
 		},

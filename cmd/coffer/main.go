@@ -46,6 +46,7 @@ func commands() []*command {
 		exportCommand(),
 		statsCommand(),
 		verifyCommand(),
+		compactCommand(),
 		memberCommand(),
 		ingestKeyCommand(),
 		reviewCommand(),

@@ -49,6 +49,9 @@ const (
 	ActionIngestKey    Action = "ingest-key"
 	// ActionVerify: a verify run; Reason is its outcome.
 	ActionVerify Action = "verify"
+	// ActionCompact: small search-index files merged (vault.CompactIndex);
+	// Count the messages re-indexed, Detail what was merged into what.
+	ActionCompact Action = "compact"
 )
 
 // Lock reasons.

@@ -1,0 +1,171 @@
+package vault
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+)
+
+// idsIndexer stands for the search index: its "index" of a segment is
+// the list of message IDs it was given, so a test can check which
+// messages, in which order, an index file covers.
+func idsIndexer(msgs []*Message) ([]byte, error) {
+	var b bytes.Buffer
+	for _, m := range msgs {
+		b.WriteString(m.ID + "\n")
+	}
+	return b.Bytes(), nil
+}
+
+func importIndexed(t *testing.T, v *Vault, msgs []*Message, indexer Indexer) {
+	t.Helper()
+	a, err := v.NewAppender()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if indexer != nil {
+		a.SetIndexer(indexer)
+	}
+	for _, m := range msgs {
+		if _, err := a.Add(m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := a.Commit(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// checkIndexFiles checks that every index file in use holds exactly the
+// IDs of the messages it says it covers, and returns how many files and
+// messages there are.
+func checkIndexFiles(t *testing.T, v *Vault) (files, msgs int) {
+	t.Helper()
+	segs, err := v.IndexSegments()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range segs {
+		want, _ := idsIndexer(s.Messages)
+		if !bytes.Equal(s.Data, want) {
+			t.Fatalf("%s: holds %q, covers %d messages %q", s.Name, s.Data, len(s.Messages), want)
+		}
+		msgs += len(s.Messages)
+	}
+	return len(segs), msgs
+}
+
+func TestCompactIndex(t *testing.T) {
+	f := newFixture(t)
+	v := f.open(t, Key{Identities: f.key()})
+	defer v.Close()
+	// Five small imports with index files, one without, one more with.
+	for i := range 5 {
+		importIndexed(t, v, testMessages(20, fmt.Sprintf("chat-%d", i)), idsIndexer)
+	}
+	importIndexed(t, v, testMessages(20, "plain"), nil)
+	importIndexed(t, v, testMessages(20, "late"), idsIndexer)
+	if err := reload(v); err != nil {
+		t.Fatal(err)
+	}
+	if files, msgs := checkIndexFiles(t, v); files != 6 || msgs != 120 {
+		t.Fatalf("before: %d index files for %d messages, want 6 for 120", files, msgs)
+	}
+
+	// Seven small units are fewer than an import waits for.
+	if st, err := v.CompactIndex(idsIndexer, 5000, AutoCompactUnits, nil); err != nil || st != (CompactStats{}) {
+		t.Fatalf("automatic compaction of 7 units: %+v, %v", st, err)
+	}
+	// When the audit trail cannot record it, nothing is written.
+	if _, err := v.CompactIndex(idsIndexer, 5000, 2, func() error { return errors.New("no trail") }); err == nil || err.Error() != "no trail" {
+		t.Fatalf("compaction went on without its audit record: %v", err)
+	}
+	if rep, err := Verify(f.dir); err != nil || !rep.OK() || len(rep.Notes) != 0 {
+		t.Fatalf("after a refused compaction: %+v, %v", rep, err)
+	}
+	st, err := v.CompactIndex(idsIndexer, 5000, 2, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st != (CompactStats{Replaced: 6, Indexed: 1, Written: 1, Messages: 140}) {
+		t.Errorf("stats %+v", st)
+	}
+	if files, msgs := checkIndexFiles(t, v); files != 1 || msgs != 140 {
+		t.Fatalf("after: %d index files for %d messages, want 1 for 140", files, msgs)
+	}
+	// The next unlock sees the same, and the vault verifies.
+	v2 := f.open(t, Key{Identities: f.key()})
+	defer v2.Close()
+	if files, msgs := checkIndexFiles(t, v2); files != 1 || msgs != 140 {
+		t.Fatalf("reopened: %d index files for %d messages", files, msgs)
+	}
+	if rep, err := Verify(f.dir); err != nil || !rep.OK() {
+		t.Fatalf("verify after compaction: %+v, %v", rep, err)
+	}
+	// Nothing left worth merging.
+	if st, err := v2.CompactIndex(idsIndexer, 5000, 2, nil); err != nil || st != (CompactStats{}) {
+		t.Errorf("second compaction: %+v, %v", st, err)
+	}
+	// A later import gets its own file, and the next compaction folds it
+	// in, replacing the compacted file too.
+	importIndexed(t, v2, testMessages(20, "later"), idsIndexer)
+	if st, err := v2.CompactIndex(idsIndexer, 5000, 2, nil); err != nil || st.Replaced != 2 || st.Written != 1 {
+		t.Errorf("third compaction: %+v, %v", st, err)
+	}
+	if files, _ := checkIndexFiles(t, v2); files != 0 {
+		t.Errorf("%d index files for segments this process has not loaded", files)
+	}
+	if err := reload(v2); err != nil {
+		t.Fatal(err)
+	}
+	if files, msgs := checkIndexFiles(t, v2); files != 1 || msgs != 160 {
+		t.Fatalf("after the third: %d index files for %d messages", files, msgs)
+	}
+}
+
+func TestReindexRecordChecks(t *testing.T) {
+	f := newFixture(t)
+	v := f.open(t, Key{Identities: f.key()})
+	defer v.Close()
+	importIndexed(t, v, testMessages(5, "a"), idsIndexer)
+	if err := reload(v); err != nil {
+		t.Fatal(err)
+	}
+	seg := v.Manifest.Files("segment")[0].Name
+	idx := v.Manifest.Files("index")[0].Name
+	ref := func(name string, covers ...string) reindexRef {
+		return reindexRef{Kind: "index", fileRef: fileRef{Name: name, SHA256: strings.Repeat("0", 64), Size: 1}, Covers: covers}
+	}
+	for _, c := range []struct {
+		name string
+		body *reindexBody
+		want string
+	}{
+		{"no files", &reindexBody{Epoch: 1}, "without files"},
+		{"unknown epoch", &reindexBody{Epoch: 9, Files: []reindexRef{ref("index/x.age", seg)}}, "unknown epoch"},
+		{"outside index/", &reindexBody{Epoch: 1, Files: []reindexRef{ref("segments/x.age", seg)}}, "bad index file"},
+		{"covers nothing", &reindexBody{Epoch: 1, Files: []reindexRef{ref("index/x.age")}}, "covers no segment"},
+		{"covers a non-segment", &reindexBody{Epoch: 1, Files: []reindexRef{ref("index/x.age", idx)}}, "no segment of the vault"},
+		{"covers twice", &reindexBody{Epoch: 1, Files: []reindexRef{ref("index/x.age", seg), ref("index/y.age", seg)}}, "covered twice"},
+		{"replaces unknown", &reindexBody{Epoch: 1, Files: []reindexRef{ref("index/x.age", seg)}, Replaces: []string{"index/nope.age"}}, "no index file in use"},
+		{"existing name", &reindexBody{Epoch: 1, Files: []reindexRef{ref(idx, seg)}}, "named twice"},
+	} {
+		m := v.Manifest.clone()
+		err := m.applyBody(&record{Type: recReindex, Reindex: c.body, Seq: m.Seq() + 1})
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: %v, want an error saying %q", c.name, err, c.want)
+		}
+	}
+	// Replacing a file twice is refused too.
+	m := v.Manifest.clone()
+	ok := &reindexBody{Epoch: 1, Files: []reindexRef{ref("index/x.age", seg)}, Replaces: []string{idx}}
+	if err := m.applyBody(&record{Type: recReindex, Reindex: ok}); err != nil {
+		t.Fatal(err)
+	}
+	again := &reindexBody{Epoch: 1, Files: []reindexRef{ref("index/y.age", seg)}, Replaces: []string{idx}}
+	if err := m.applyBody(&record{Type: recReindex, Reindex: again}); err == nil {
+		t.Error("an index file replaced twice")
+	}
+}
