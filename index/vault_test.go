@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -257,4 +258,53 @@ func importInto(tb testing.TB, dir string, key vault.Key, msgs []*vault.Message,
 	if _, err := a.Commit(); err != nil {
 		tb.Fatal(err)
 	}
+}
+
+// BenchmarkCompact measures vault.CompactIndex on a vault filled by
+// imports of 1,000 messages (-bench.n in all), and prefix queries before
+// and after it.
+func BenchmarkCompact(b *testing.B) {
+	dir, key := newTestVault(b)
+	msgs := corpus.Generate(*index.BenchN, 1)
+	for i := 0; i < len(msgs); i += 1000 {
+		importInto(b, dir, key, msgs[i:min(i+1000, len(msgs))], true)
+	}
+	prefixP99 := func() time.Duration {
+		ix, v := openSearchable(b, dir, key)
+		defer v.Close()
+		defer ix.Close()
+		var lat []time.Duration
+		for i := range 100 {
+			w := firstWord(msgs[i*len(msgs)/100].Body)
+			if len(w) < 3 {
+				continue
+			}
+			start := time.Now()
+			if _, err := ix.Search(context.Background(), w[:3]+"*", index.Request{Limit: 50}); err != nil {
+				b.Fatal(err)
+			}
+			lat = append(lat, time.Since(start))
+		}
+		slices.Sort(lat)
+		return lat[len(lat)*99/100]
+	}
+	before := prefixP99()
+	v, err := vault.Unlock(dir, key)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer v.Close()
+	if err := v.Load(nil); err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	st, err := v.CompactIndex(index.Sidecar, vault.CompactTarget/2, 2, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.StopTimer()
+	after := prefixP99()
+	b.ReportMetric(float64(st.Messages)/b.Elapsed().Seconds(), "msgs/s")
+	fmt.Fprintf(os.Stderr, "compacted %d index files into %d (%d messages) in %v; prefix p99 %v before, %v after\n",
+		st.Replaced, st.Written, st.Messages, b.Elapsed().Round(time.Millisecond), before, after)
 }

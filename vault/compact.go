@@ -5,7 +5,9 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sort"
+	"sync"
 
 	"filippo.io/age"
 )
@@ -95,24 +97,28 @@ func (v *Vault) CompactIndex(build Indexer, small, minUnits int, before func() e
 	}()
 	var extra []*segment // segments imported since Load, read for this only
 	defer wipe(extra)
+	type job struct {
+		msgs   []*Message
+		covers []string
+		data   []byte
+		err    error
+	}
+	jobs := make([]job, len(groups))
 	for n, g := range groups {
-		var msgs []*Message
-		var covers []string
 		for _, u := range g {
 			for _, name := range u.segments {
 				s := v.segment(name)
 				if s == nil {
-					e := m.files[name]
 					var err error
-					if s, _, err = v.loadSegment(e, nil); err != nil {
+					if s, _, err = v.loadSegment(m.files[name], nil); err != nil {
 						return st, err
 					}
 					extra = append(extra, s)
 				}
 				for i := range s.messages {
-					msgs = append(msgs, &s.messages[i])
+					jobs[n].msgs = append(jobs[n].msgs, &s.messages[i])
 				}
-				covers = append(covers, name)
+				jobs[n].covers = append(jobs[n].covers, name)
 			}
 			if u.index != "" {
 				body.Replaces = append(body.Replaces, u.index)
@@ -121,31 +127,54 @@ func (v *Vault) CompactIndex(build Indexer, small, minUnits int, before func() e
 				st.Indexed++
 			}
 		}
-		data, err := build(msgs)
-		if err != nil {
-			return st, fmt.Errorf("vault: index segment: %w", err)
+	}
+	// Build on every core, a batch at a time, and write in order.
+	par := runtime.GOMAXPROCS(0)
+	for first := 0; first < len(jobs); first += par {
+		batch := jobs[first:min(first+par, len(jobs))]
+		var wg sync.WaitGroup
+		for i := range batch {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				batch[i].data, batch[i].err = build(batch[i].msgs)
+			}()
 		}
-		name := fmt.Sprintf("index/%06d-%04d.age", seq, n)
-		path := filepath.Join(v.Dir, name)
-		h := newHashingWriter()
-		err = writeAtomic(path, func(w io.Writer) error {
-			aw, err := age.Encrypt(io.MultiWriter(w, h), r)
+		wg.Wait()
+		for i := range batch {
+			j := &batch[i]
+			if j.err != nil {
+				for k := range batch {
+					clear(batch[k].data)
+				}
+				return st, fmt.Errorf("vault: index segment: %w", j.err)
+			}
+			name := fmt.Sprintf("index/%06d-%04d.age", seq, first+i)
+			path := filepath.Join(v.Dir, name)
+			h := newHashingWriter()
+			err := writeAtomic(path, func(w io.Writer) error {
+				aw, err := age.Encrypt(io.MultiWriter(w, h), r)
+				if err != nil {
+					return err
+				}
+				if _, err := aw.Write(j.data); err != nil {
+					return err
+				}
+				return aw.Close()
+			})
+			clear(j.data)
+			j.data = nil
 			if err != nil {
-				return err
+				for k := range batch {
+					clear(batch[k].data)
+				}
+				return st, fmt.Errorf("vault: write %s: %w", name, err)
 			}
-			if _, err := aw.Write(data); err != nil {
-				return err
-			}
-			return aw.Close()
-		})
-		clear(data)
-		if err != nil {
-			return st, fmt.Errorf("vault: write %s: %w", name, err)
+			created = append(created, path)
+			body.Files = append(body.Files, reindexRef{Kind: "index", fileRef: fileRef{Name: name, SHA256: h.sum(), Size: h.n}, Messages: len(j.msgs), Covers: j.covers})
+			st.Written++
+			st.Messages += len(j.msgs)
 		}
-		created = append(created, path)
-		body.Files = append(body.Files, reindexRef{Kind: "index", fileRef: fileRef{Name: name, SHA256: h.sum(), Size: h.n}, Messages: len(msgs), Covers: covers})
-		st.Written++
-		st.Messages += len(msgs)
 	}
 	rec := &record{Type: recReindex, Reindex: body}
 	if err := m.appendRecords(v.Dir, v.now(), signedRecord{rec, v.signer()}); err != nil {
