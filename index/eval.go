@@ -20,6 +20,10 @@ type evaluator struct {
 	ctx    context.Context
 	scores []float32 // by ordinal; nil when the caller sorts by date
 	views  []*view   // one per shard with documents, fixed for the search
+	// within, when not nil, holds every ordinal the query can still
+	// match: an AND sets it to what its other operands allow, and phrase
+	// leaves check only candidates in it (checking is their cost).
+	within bitset
 }
 
 var errNoTerms = errors.New("no searchable characters")
@@ -94,21 +98,43 @@ func (e *evaluator) evalNeg(n node) (bitset, error) {
 
 // evalAnd intersects the positive operands, then removes the negated ones
 // (from everything, when there is no positive operand).
+//
+// Phrases go last, checking only the candidates the other operands leave
+// (e.within): `from:ann "ありがとう"` checks Ann's messages, not every
+// message holding the phrase's bigrams.
 func (e *evaluator) evalAnd(n *andNode) (bitset, error) {
 	var out bitset
-	for _, k := range n.kids {
-		if _, neg := k.(*notNode); neg {
-			continue
+	outer := e.within
+	var mine bitset // the within this AND sets, if any
+	defer func() {
+		e.within = outer
+		if mine != nil {
+			e.ix.putBitset(mine)
 		}
-		b, err := e.eval(k)
-		if err != nil {
-			return nil, err
-		}
-		if out == nil {
-			out = b
-		} else {
-			out.and(b)
-			e.ix.putBitset(b)
+	}()
+	for _, phrases := range []bool{false, true} {
+		for _, k := range n.kids {
+			if _, neg := k.(*notNode); neg || e.isPhrase(k) != phrases {
+				continue
+			}
+			if phrases && out != nil && mine == nil {
+				mine = e.ix.getBitset()
+				copy(mine, out)
+				if outer != nil {
+					mine.and(outer)
+				}
+				e.within = mine
+			}
+			b, err := e.eval(k)
+			if err != nil {
+				return nil, err
+			}
+			if out == nil {
+				out = b
+			} else {
+				out.and(b)
+				e.ix.putBitset(b)
+			}
 		}
 	}
 	for _, k := range n.kids {
@@ -127,6 +153,13 @@ func (e *evaluator) evalAnd(n *andNode) (bitset, error) {
 		e.ix.putBitset(b)
 	}
 	return out, nil
+}
+
+// isPhrase reports whether n is a text leaf the index answers by checking
+// candidates: a phrase, or a word the analyzer splits.
+func (e *evaluator) isPhrase(n node) bool {
+	t, ok := n.(*textNode)
+	return ok && (t.kind == textPhrase || t.kind == textWord) && len(e.ix.analyze(t.value)) > 1
 }
 
 // analyze returns the terms of s as the index sees them.

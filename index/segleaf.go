@@ -152,7 +152,7 @@ func (e *evaluator) customLeaf(n *textNode) (bitset, error) {
 				mask.and(b)
 			}
 		}
-		return phraseSeg(w, e.ix.analyzer, field, terms, e.ix.msgs, mask, out, scores)
+		return phraseSeg(w, e.ix.analyzer, field, terms, e.ix.msgs, mask, e.within, out, scores)
 	})
 }
 
@@ -265,8 +265,9 @@ func drain(pi segment.PostingsIterator, idf float64, ords []uint32, out bitset, 
 // the message text (phrase.go).
 //
 // A non-nil mask holds the only candidates worth checking (documents that
-// contain the phrase's common-word pairs).
-func phraseSeg(w segWork, an analysis.Analyzer, field string, terms []string, msgs []*vault.Message, mask, out bitset, scores []float32) error {
+// contain the phrase's common-word pairs), by local document number; a
+// non-nil within, the only ordinals the query can still match.
+func phraseSeg(w segWork, an analysis.Analyzer, field string, terms []string, msgs []*vault.Message, mask, within, out bitset, scores []float32) error {
 	dict, err := w.seg.Dictionary(field)
 	if err != nil || dict == nil {
 		return err
@@ -310,7 +311,7 @@ func phraseSeg(w segWork, an analysis.Analyzer, field string, terms []string, ms
 				break
 			}
 		}
-		if agreed && (mask == nil || mask.has(uint32(target))) && w.ords[target] != noOrd {
+		if agreed && (mask == nil || mask.has(uint32(target))) && w.ords[target] != noOrd && (within == nil || within.has(w.ords[target])) {
 			o := w.ords[target]
 			if n := c.count(msgs[o]); n > 0 {
 				out.set(o)
