@@ -298,7 +298,7 @@ func BenchmarkCompact(b *testing.B) {
 		b.Fatal(err)
 	}
 	b.ResetTimer()
-	st, err := v.CompactIndex(index.Sidecar, vault.CompactTarget/2, 2, nil)
+	st, err := v.CompactIndex(index.Sidecar, vault.IndexTarget/2, 2, nil)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -169,3 +169,41 @@ func TestReindexRecordChecks(t *testing.T) {
 		t.Error("an index file replaced twice")
 	}
 }
+
+// TestImportIndexFilesSpanSegments checks that an import's index files
+// each cover whole segments, several when they are small, and that the
+// background build keeps their messages in order.
+func TestImportIndexFilesSpanSegments(t *testing.T) {
+	f := newFixture(t)
+	v := f.open(t, Key{Identities: f.key()})
+	defer v.Close()
+	msgs := testMessages(1000, "big")
+	for _, m := range msgs {
+		m.Body += strings.Repeat(" filler", 1500) // ~10 KB: 5 segments of 2 MB
+	}
+	a, err := v.NewAppender()
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.SetIndexer(idsIndexer)
+	a.target = 300
+	for _, m := range msgs {
+		if _, err := a.Add(m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := a.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	if err := reload(v); err != nil {
+		t.Fatal(err)
+	}
+	segs := len(v.Manifest.Files("segment"))
+	files, n := checkIndexFiles(t, v)
+	if segs < 4 || files < 2 || files >= segs || n != 1000 {
+		t.Fatalf("%d segments, %d index files for %d messages", segs, files, n)
+	}
+	if rep, err := Verify(f.dir); err != nil || !rep.OK() {
+		t.Fatalf("verify: %+v, %v", rep, err)
+	}
+}

@@ -104,9 +104,12 @@ type importBody struct {
 }
 
 type importRef struct {
-	Kind string `json:"kind"` // segment, blob
+	Kind string `json:"kind"` // segment, blob, index
 	fileRef
 	Messages int `json:"messages,omitempty"`
+	// Covers lists the segments an index file indexes, in document
+	// order, when they are not just the segment of the same <S>-<n>.
+	Covers []string `json:"covers,omitempty"`
 }
 
 // reindexBody replaces index files with ones that each cover several

@@ -97,6 +97,13 @@ func (m *Manifest) applyBody(r *record) error {
 		if _, ok := m.recipients[b.Epoch]; !ok {
 			return fmt.Errorf("import to unknown epoch %d", b.Epoch)
 		}
+		segs := map[string]bool{} // this import's segments
+		for _, f := range b.Files {
+			if f.Kind == "segment" {
+				segs[f.Name] = true
+			}
+		}
+		covered := map[string]bool{}
 		for _, f := range b.Files {
 			if !validFileName(f.Name) || filepath.Dir(f.Name) != importDirs[f.Kind] {
 				return fmt.Errorf("bad file name %q", f.Name)
@@ -106,7 +113,18 @@ func (m *Manifest) applyBody(r *record) error {
 			}
 			e := &FileEntry{Name: f.Name, Kind: f.Kind, SHA256: f.SHA256, Size: f.Size, Epoch: b.Epoch, Messages: f.Messages, Seq: r.Seq}
 			if f.Kind == "index" {
-				e.Covers = []string{"segments/" + strings.TrimPrefix(f.Name, "index/")}
+				e.Covers = f.Covers
+				if len(e.Covers) == 0 {
+					e.Covers = []string{"segments/" + strings.TrimPrefix(f.Name, "index/")}
+				}
+				for _, s := range e.Covers {
+					if !segs[s] || covered[s] {
+						return fmt.Errorf("index file %q covers %q, which is not a segment of this import, or covered twice", f.Name, s)
+					}
+					covered[s] = true
+				}
+			} else if len(f.Covers) > 0 {
+				return fmt.Errorf("%s file %q covers segments", f.Kind, f.Name)
 			}
 			m.files[f.Name] = e
 		}

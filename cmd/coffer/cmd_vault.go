@@ -58,7 +58,7 @@ Examples:
 // compactIndex merges runs of at least minUnits small search-index files
 // (vault.CompactIndex), recording it in the audit trail first.
 func compactIndex(a *access, minUnits int) (vault.CompactStats, error) {
-	st, err := a.v.CompactIndex(index.Sidecar, vault.CompactTarget/2, minUnits, func() error {
+	st, err := a.v.CompactIndex(index.Sidecar, vault.IndexTarget/2, minUnits, func() error {
 		return a.record(audit.Event{Action: audit.ActionCompact})
 	})
 	if err != nil {
