@@ -70,9 +70,9 @@ func benchIndex(b *testing.B) (*index.Index, []*vault.Message) {
 	return bench.ix, bench.msgs
 }
 
-// importSegments builds segments of -bench.segsize messages (10,000, as
-// the vault's 2 MB segments hold) on every core, as an importer would, and
-// reports what it cost.
+// importSegments builds segments of -bench.segsize messages (100,000, as
+// an import's index files hold: vault.IndexTarget) on every core, as an
+// importer would, and reports what it cost.
 func importSegments(msgs []*vault.Message) ([]vault.IndexSegment, error) {
 	chunk := *index.BenchSegSize
 	start, cpu0 := time.Now(), cpuTime()

@@ -16,5 +16,5 @@ var (
 	BenchPrebuilt = flag.Bool("bench.prebuilt", false, "benchmark an index opened from prebuilt segments")
 	// BenchSegSize is the messages per prebuilt segment: small values
 	// stand for a vault filled by many small imports.
-	BenchSegSize = flag.Int("bench.segsize", 10000, "messages per prebuilt segment")
+	BenchSegSize = flag.Int("bench.segsize", 100000, "messages per prebuilt segment (vault.IndexTarget)")
 )

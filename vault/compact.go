@@ -12,12 +12,12 @@ import (
 	"filippo.io/age"
 )
 
-// Compaction merges small search-index files. Every import stores one
-// index file per segment it writes, so a vault fed by many small imports
-// (a capture host appending every few minutes) ends up with thousands of
-// small indexes, and searching costs grow with their number: at 1M
-// messages in segments of 1,000, prefix queries took 169 ms p99 against
-// 32 ms in segments of 10,000 (index/README.md). CompactIndex rebuilds
+// Compaction merges small search-index files. Every import stores at
+// least one index file, so a vault fed by many small imports (a capture
+// host appending every few minutes) ends up with thousands of small
+// indexes, and searching costs grow with their number: at 1M messages in
+// index segments of 1,000, prefix queries took 169 ms p99 against 32 ms in
+// segments of 10,000 (index/README.md). CompactIndex rebuilds
 // runs of small index files, and segments that have none, into index
 // files of about IndexTarget messages each, and records them in one
 // reindex record that replaces the old files. It needs the vault secret

@@ -23,7 +23,7 @@ need not index it again. A vault fed by many small imports (a capture
 host appending every few minutes with an ingest key) collects many small
 indexes, and searches slow down with their number. compact rebuilds runs
 of small ones, and segments imported without one, into indexes of about
-10,000 messages. Imports by members do this on their own once 8 small
+100,000 messages. Imports by members do this on their own once 8 small
 ones have piled up; ingest keys cannot, as they cannot read the vault.
 
 Examples:
