@@ -124,12 +124,17 @@ func (v *Vault) loadSegment(e *FileEntry, buf []byte) (*segment, []byte, error) 
 // covered returns the messages of the segments index file e covers, in
 // order, and whether they are all loaded.
 func (v *Vault) covered(e *FileEntry) ([]*Message, bool) {
-	var out []*Message
+	n := 0
 	for _, name := range e.Covers {
 		s := v.segment(name)
 		if s == nil {
 			return nil, false
 		}
+		n += len(s.messages)
+	}
+	out := make([]*Message, 0, n)
+	for _, name := range e.Covers {
+		s := v.segment(name)
 		for j := range s.messages {
 			out = append(out, &s.messages[j])
 		}
