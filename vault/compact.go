@@ -92,14 +92,12 @@ func (v *Vault) CompactIndex(build Indexer, small, minUnits int, before func() e
 	body := &reindexBody{Epoch: m.Epoch}
 	var created []string
 	defer func() {
-		if created != nil { // not committed: remove what was written
-			for _, p := range created {
-				os.Remove(p)
-			}
+		for _, p := range created { // set to nil once committed
+			os.Remove(p)
 		}
 	}()
 	var extra []*segment // segments imported since Load, read for this only
-	defer wipe(extra)
+	defer func() { wipe(extra) }()
 	type job struct {
 		msgs   []*Message
 		covers []string
