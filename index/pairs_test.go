@@ -14,6 +14,10 @@ func TestPairsUsed(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer ix.Close()
+	ix.Start(t.Context())
+	if err := ix.Wait(t.Context()); err != nil {
+		t.Fatal(err)
+	}
 	if !ix.common["the"] || !ix.common["and"] || ix.common["zzz"] {
 		t.Fatalf("common words of the generated corpus: %d, the=%v and=%v", len(ix.common), ix.common["the"], ix.common["and"])
 	}

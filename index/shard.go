@@ -182,6 +182,13 @@ func (ix *Index) buildText(ctx context.Context) error {
 		}
 	}
 	n := len(todo)
+	if n > 0 {
+		ix.common = ix.commonWords()
+		ix.pairs = newPairAnalyzer(ix.common)
+		for _, s := range shards {
+			s.common = ix.common
+		}
+	}
 	bs := ix.opt.BatchSize
 	nb := (n + bs - 1) / bs
 	var next atomic.Int64
