@@ -103,7 +103,7 @@ type widthFilter struct{ f analysis.TokenFilter }
 func (w widthFilter) Filter(in analysis.TokenStream) analysis.TokenStream {
 	var some analysis.TokenStream
 	for _, t := range in {
-		if hasNonASCII(t.Term) {
+		if !isASCII(t.Term) {
 			some = append(some, t)
 		}
 	}
@@ -120,7 +120,7 @@ type foldFilter struct{}
 
 func (foldFilter) Filter(in analysis.TokenStream) analysis.TokenStream {
 	for _, t := range in {
-		if !hasNonASCII(t.Term) {
+		if isASCII(t.Term) {
 			continue
 		}
 		switch t.Type {
@@ -133,13 +133,15 @@ func (foldFilter) Filter(in analysis.TokenStream) analysis.TokenStream {
 	return in
 }
 
-func hasNonASCII(b []byte) bool {
-	for _, c := range b {
-		if c >= utf8.RuneSelf {
-			return true
+// isASCII reports whether s holds only ASCII bytes: the analyzer's
+// filters skip such tokens, and phrase checks take shortcuts on such text.
+func isASCII[T string | []byte](s T) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
 		}
 	}
-	return false
+	return true
 }
 
 // foldAccents decomposes, drops combining marks and recomposes, so hangul
