@@ -432,7 +432,6 @@ func lowerByte(c byte) byte {
 	return c
 }
 
-
 func isSpaceASCII(c byte) bool {
 	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f'
 }

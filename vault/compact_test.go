@@ -207,3 +207,51 @@ func TestImportIndexFilesSpanSegments(t *testing.T) {
 		t.Fatalf("verify: %+v, %v", rep, err)
 	}
 }
+
+// TestIndexerFailures checks the error paths of index building: an
+// import whose indexer fails commits nothing and leaves no file behind, and
+// a compaction whose build fails writes nothing.
+func TestIndexerFailures(t *testing.T) {
+	f := newFixture(t)
+	v := f.open(t, Key{Identities: f.key()})
+	defer v.Close()
+	broken := func([]*Message) ([]byte, error) { return nil, errors.New("indexer broke") }
+
+	a, err := v.NewAppender()
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.SetIndexer(broken)
+	for _, m := range testMessages(5, "a") {
+		if _, err := a.Add(m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := a.Commit(); err == nil || !strings.Contains(err.Error(), "indexer broke") {
+		t.Fatalf("commit with a failing indexer: %v", err)
+	}
+	if err := reload(v); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(v.Messages()); n != 0 {
+		t.Fatalf("%d messages stored by a failed import", n)
+	}
+	if rep, err := Verify(f.dir); err != nil || !rep.OK() || len(rep.Notes) != 0 {
+		t.Fatalf("after the failed import: %+v, %v", rep, err)
+	}
+
+	importIndexed(t, v, testMessages(5, "b"), idsIndexer)
+	importIndexed(t, v, testMessages(5, "c"), idsIndexer)
+	if err := reload(v); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := v.CompactIndex(broken, 5000, 2, nil); err == nil || !strings.Contains(err.Error(), "indexer broke") {
+		t.Fatalf("compaction with a failing build: %v", err)
+	}
+	if files, _ := checkIndexFiles(t, v); files != 2 {
+		t.Fatalf("%d index files after a failed compaction, want the 2 of before", files)
+	}
+	if rep, err := Verify(f.dir); err != nil || !rep.OK() || len(rep.Notes) != 0 {
+		t.Fatalf("after the failed compaction: %+v, %v", rep, err)
+	}
+}
