@@ -28,7 +28,9 @@ func Example() {
 	res, _ := ix.Search(ctx, `lunch cafe in:family`, index.Request{Sort: index.Newest, Facets: true})
 	for _, h := range res.Hits {
 		for _, sp := range h.Highlights {
-			fmt.Printf("%s %s %q\n", h.ID, sp.Field, h.Message.Body[sp.Start:sp.End])
+			// Hits carry positions, not messages: msgs is in time order,
+			// so a hit's Pos is its index there.
+			fmt.Printf("%s %s %q\n", h.ID, sp.Field, msgs[h.Pos].Body[sp.Start:sp.End])
 		}
 	}
 	fmt.Println("senders:", res.Facets.Sender)

@@ -5,22 +5,6 @@ import (
 	"slices"
 )
 
-// Facets count the hits of a query by value.
-type Facets struct {
-	Sender       []FacetCount // Value: sender name
-	Conversation []FacetCount // Value: conversation id, Label: title
-	Source       []FacetCount
-	Tag          []FacetCount
-	Month        []FacetCount // Value: "2024-03", in time order, all months with hits
-}
-
-// FacetCount is one facet value and how many hits have it.
-type FacetCount struct {
-	Value string
-	Label string `json:",omitempty"`
-	Count int
-}
-
 // facets counts over every hit with the precomputed per-message ordinals:
 // one pass over the bitset, no bleve facet (which decodes doc values per
 // hit and took 0.6 s over a million messages).

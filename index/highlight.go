@@ -80,15 +80,15 @@ func (h *highlighter) field(out []Span, name, text string, isSubject bool) []Spa
 					}
 				}
 				if ok {
-					spans = append(spans, Span{name, toks[i].Start, toks[i+len(l.terms)-1].End})
+					spans = append(spans, Span{Field: name, Start: toks[i].Start, End: toks[i+len(l.terms)-1].End})
 				}
 			case l.kind == textPrefix:
 				if strings.HasPrefix(string(toks[i].Term), l.terms[0]) {
-					spans = append(spans, Span{name, toks[i].Start, toks[i].End})
+					spans = append(spans, Span{Field: name, Start: toks[i].Start, End: toks[i].End})
 				}
 			case l.kind == textFuzzy:
 				if withinEdits(string(toks[i].Term), l.terms[0], l.fuzz) {
-					spans = append(spans, Span{name, toks[i].Start, toks[i].End})
+					spans = append(spans, Span{Field: name, Start: toks[i].Start, End: toks[i].End})
 				}
 			}
 		}

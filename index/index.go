@@ -43,14 +43,6 @@ type Options struct {
 	Progress func(Progress)
 }
 
-// Progress describes a build in flight.
-type Progress struct {
-	Done, Total int           // messages indexed, and to index
-	Elapsed     time.Duration // since Start
-	Rate        float64       // messages per second so far
-	ETA         time.Duration // estimate of the time left
-}
-
 // Index is the searchable form of a set of messages. Its methods are safe
 // for concurrent use, except that nothing may be called during or after
 // Close.
@@ -321,14 +313,6 @@ func (ix *Index) words(s string) []string {
 
 // Len returns the number of messages.
 func (ix *Index) Len() int { return len(ix.msgs) }
-
-// Message returns the message with the given ID, or nil.
-func (ix *Index) Message(id string) *vault.Message {
-	if o, ok := ix.byID[id]; ok {
-		return ix.msgs[o]
-	}
-	return nil
-}
 
 // Ready reports whether the full-text index is complete.
 func (ix *Index) Ready() bool {

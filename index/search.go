@@ -6,65 +6,31 @@ import (
 	"errors"
 	"time"
 
-	"coffer/vault"
+	"coffer/vault/access"
 )
 
-// Sort orders search hits.
-type Sort int
+// The search vocabulary is vault/access's, whose Searcher interface the
+// Index implements: the session that holds an Index hands its results
+// out, and they carry ids, positions and spans, never a message.
+type (
+	Sort       = access.Sort
+	Request    = access.Request
+	Result     = access.Result
+	Hit        = access.Hit
+	Span       = access.Span
+	Facets     = access.Facets
+	FacetCount = access.FacetCount
+	Progress   = access.IndexProgress
+)
 
 const (
-	Relevance Sort = iota // best score first; equal scores newest first
-	Newest                // newest first
-	Oldest                // oldest first
+	Relevance = access.Relevance // best score first; equal scores newest first
+	Newest    = access.Newest    // newest first
+	Oldest    = access.Oldest    // oldest first
 )
 
 // DefaultLimit is the page size when Request.Limit is 0.
 const DefaultLimit = 50
-
-// Request says which page of results to return and whether to count
-// facets.
-type Request struct {
-	Sort   Sort
-	Offset int // hits to skip
-	Limit  int // hits to return; 0 means DefaultLimit, < 0 none (counts and facets only)
-	// Facets asks for counts by sender, conversation, source, tag and
-	// month over all hits (not only the page).
-	Facets bool
-	// FacetLimit caps the values returned per facet (most frequent
-	// first; months are all returned, in time order); 0 means 10.
-	FacetLimit int
-	// NoHighlights skips computing Hit.Highlights (each costs a
-	// re-analysis of the message).
-	NoHighlights bool
-}
-
-// Result is one page of hits and the total number of matches.
-type Result struct {
-	// Partial is set when the text index was still being built: text
-	// matches then cover only the newest Progress().Done messages.
-	Partial bool
-	Total   int
-	Hits    []Hit
-	Facets  *Facets // nil unless requested
-	Took    time.Duration
-}
-
-// Hit is a matching message. Message is the caller's own message, shared:
-// it must not be modified.
-type Hit struct {
-	ID         string
-	Message    *vault.Message
-	Score      float64 // 0 unless sorted by relevance
-	Highlights []Span  // where the query's words occur, in order
-}
-
-// Span is a match in a message's Subject or Body, as byte offsets into
-// that string: [Start, End). The UI styles them; the index never emits
-// escape sequences.
-type Span struct {
-	Field      string // "subject" or "body"
-	Start, End int
-}
 
 // Search runs a query (the language is in the top-level README.md). Parse errors are *QueryError.
 // While the text is being indexed (see Start), Search works on what is
@@ -116,7 +82,7 @@ func (ix *Index) Search(ctx context.Context, q string, req Request) (*Result, er
 	hl := newHighlighter(ix, root)
 	for _, o := range page {
 		m := ix.msgs[o]
-		h := Hit{ID: m.ID, Message: m}
+		h := Hit{ID: m.ID, Pos: int(o)}
 		if !req.NoHighlights {
 			h.Highlights = hl.spans(m)
 		}

@@ -1,7 +1,10 @@
 package index
 
 import (
+	"time"
+
 	"coffer/vault"
+	"coffer/vault/access"
 )
 
 // Sidecar is the vault.Indexer that importers use: it builds the text
@@ -35,3 +38,25 @@ func OpenVault(v *vault.Vault, tags map[string][]string, opt Options) (*Index, e
 	}
 	return ix, nil
 }
+
+// Engine is this package as vault/access's search engine: the session
+// opens the index through it and is the only holder of the result.
+type Engine struct {
+	// Location is the time zone of calendar dates in queries and of
+	// month facets; nil means UTC.
+	Location *time.Location
+	// Now is the clock for relative dates; nil means time.Now.
+	Now func() time.Time
+}
+
+// Open is OpenVault with e's options.
+func (e Engine) Open(v *vault.Vault, tags map[string][]string, progress func(access.IndexProgress)) (access.Searcher, error) {
+	ix, err := OpenVault(v, tags, Options{Location: e.Location, Now: e.Now, Progress: progress})
+	if err != nil {
+		return nil, err
+	}
+	return ix, nil
+}
+
+// Segment is Sidecar.
+func (Engine) Segment(msgs []*vault.Message) ([]byte, error) { return Sidecar(msgs) }

@@ -14,6 +14,7 @@
 package ui
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -25,14 +26,15 @@ import (
 	"filippo.io/age"
 	"github.com/charmbracelet/x/ansi"
 
+	"coffer/index"
 	"coffer/ui/common"
 	"coffer/ui/pages/auditor"
 	"coffer/ui/pages/browse"
 	"coffer/ui/pages/unlock"
 	"coffer/ui/sanitize"
-	"coffer/ui/session"
 	"coffer/ui/styles"
 	"coffer/vault"
+	"coffer/vault/access"
 	"coffer/vault/audit"
 )
 
@@ -69,6 +71,8 @@ type Options struct {
 	Now func() time.Time
 	// Location is the zone times are shown in; nil means local.
 	Location *time.Location
+	// Engine is the search engine (index.Engine).
+	Engine access.Engine
 }
 
 // NoColor reports whether the environment asks for no colour
@@ -82,9 +86,12 @@ type Model struct {
 	state State
 	err   error
 
-	log    *audit.Log // open from the first unlock attempt to the lock
-	sess   *session.Session
+	gate   *access.Gate // open from the first unlock attempt to the unlock
+	sess   *access.Session
 	failed int
+	// cancel ends the goroutines of the current unlock (decryption
+	// progress), so that none blocks on a send after the program ends.
+	cancel context.CancelFunc
 
 	unlock  *unlock.Model
 	browse  *browse.Model
@@ -100,13 +107,14 @@ type Model struct {
 // Messages of the root.
 type (
 	unlockedMsg struct {
-		log *audit.Log
-		v   *vault.Vault
-		err error
+		gate *access.Gate
+		sess *access.Session
+		err  error
 	}
 	loadMsg struct {
 		prog vault.Progress
-		sess *session.Session
+		sess *access.Session
+		dir  *access.Directory
 		err  error
 		done bool
 		ch   <-chan loadMsg
@@ -122,6 +130,10 @@ func New(opt Options) *Model {
 	}
 	if opt.Location == nil {
 		opt.Location = time.Local
+	}
+	if opt.Engine == nil {
+		// Calendar dates in queries are local days (README, Dates).
+		opt.Engine = index.Engine{Location: time.Local}
 	}
 	c := common.New(opt.NoColor)
 	c.Width, c.Height = 80, 24
@@ -238,7 +250,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 // unlockCmd opens the audit session (once per unlock screen) and tries
 // the key; both may be slow (fsync, scrypt).
 func (m *Model) unlockCmd(passphrase string) tea.Cmd {
-	dir, man, log := m.opt.Dir, m.opt.Manifest, m.log
+	dir, man, gate, engine := m.opt.Dir, m.opt.Manifest, m.gate, m.opt.Engine
 	var k vault.Key
 	if m.opt.Key != nil {
 		k.Identities = m.opt.Key.Identities
@@ -248,20 +260,20 @@ func (m *Model) unlockCmd(passphrase string) tea.Cmd {
 		k.Passphrases = append(k.Passphrases, passphrase)
 	}
 	return func() tea.Msg {
-		if log == nil {
+		if gate == nil {
 			var err error
-			if log, err = session.OpenLog(dir, man); err != nil {
+			if gate, err = access.Open(dir, man, engine); err != nil {
 				return unlockedMsg{err: fmt.Errorf("cannot start the audit trail, so nothing is unlocked: %w", err)}
 			}
 		}
-		v, err := session.Unlock(dir, log, k)
-		return unlockedMsg{log: log, v: v, err: err}
+		s, err := gate.Unlock(k)
+		return unlockedMsg{gate: gate, sess: s, err: err}
 	}
 }
 
 func (m *Model) unlocked(msg unlockedMsg) tea.Cmd {
-	if msg.log != nil {
-		m.log = msg.log
+	if msg.gate != nil {
+		m.gate = msg.gate
 	}
 	if msg.err != nil {
 		if errors.Is(msg.err, vault.ErrWrongKey) {
@@ -274,17 +286,31 @@ func (m *Model) unlocked(msg unlockedMsg) tea.Cmd {
 		return m.fail(msg.err)
 	}
 	m.failed = 0
+	m.gate = nil // the session took over its audit session
+	ctx, cancel := context.WithCancel(context.Background())
+	m.cancel = cancel
 	ch := make(chan loadMsg, 8)
-	dir, log, v := m.opt.Dir, m.log, msg.v
+	s := msg.sess
 	go func() {
 		defer close(ch)
-		s, err := session.Load(dir, v, log, func(p vault.Progress) {
+		err := s.Load(func(p vault.Progress) {
 			select {
 			case ch <- loadMsg{prog: p}:
 			default:
 			}
 		})
-		ch <- loadMsg{sess: s, err: err, done: true}
+		var dir *access.Directory
+		if err == nil {
+			// The list shows titles and participants: recorded first.
+			if dir, err = s.Conversations(); err != nil {
+				err = errors.Join(err, s.Lock(audit.LockExit))
+			}
+		}
+		select {
+		case ch <- loadMsg{sess: s, dir: dir, err: err, done: true}:
+		case <-ctx.Done():
+			s.Lock(audit.LockExit) // the program ended while loading
+		}
 	}()
 	m.unlock.Progress(vault.Progress{})
 	return listenLoad(ch)
@@ -307,10 +333,10 @@ func (m *Model) loaded(msg loadMsg) tea.Cmd {
 		return listenLoad(msg.ch)
 	}
 	if msg.err != nil {
-		return m.fail(msg.err)
+		return m.fail(msg.err) // Load and Conversations locked the session
 	}
 	m.sess = msg.sess
-	m.browse = browse.New(m.c, m.sess, m.opt.Location)
+	m.browse = browse.New(m.c, m.sess, msg.dir, m.opt.Location)
 	m.browse.SetSize(m.c)
 	m.state = StateBrowsing
 	m.unlock.Note, m.unlock.Err = "", ""
@@ -335,7 +361,7 @@ func (m *Model) lock(reason, note string) tea.Cmd {
 	}
 	s := m.sess
 	m.browse.Close()
-	m.sess, m.browse, m.log = nil, nil, nil // s.Lock closes the log
+	m.sess, m.browse = nil, nil // s.Lock closes its audit session
 	m.state = StateLocked
 	m.unlock.Reset()
 	m.unlock.Note = note
@@ -355,13 +381,13 @@ func (m *Model) quit() tea.Cmd {
 	if m.sess != nil {
 		return tea.Sequence(m.lock(audit.LockExit, ""), tea.Quit)
 	}
-	if m.log != nil {
-		log := m.log
-		m.log = nil
+	if m.gate != nil {
+		g := m.gate
+		m.gate = nil
 		m.locking.Add(1)
 		return tea.Sequence(func() tea.Msg {
 			defer m.locking.Done()
-			return lockedMsg{err: log.Close(audit.LockExit)}
+			return lockedMsg{err: g.Close(audit.LockExit)}
 		}, tea.Quit)
 	}
 	return tea.Quit
@@ -434,15 +460,18 @@ func (m *Model) Unlocked() bool { return m.sess != nil || m.browse != nil }
 // quit.
 func (m *Model) Close() error {
 	m.locking.Wait() // a lock or exit record still being written
+	if m.cancel != nil {
+		m.cancel()
+	}
 	var err error
 	if m.sess != nil {
 		m.browse.Close()
 		err = m.sess.Lock(audit.LockExit)
 		m.sess, m.browse = nil, nil
 	}
-	if m.log != nil {
-		err = errors.Join(err, m.log.Close(audit.LockExit))
-		m.log = nil
+	if m.gate != nil {
+		err = errors.Join(err, m.gate.Close(audit.LockExit))
+		m.gate = nil
 	}
 	return err
 }

@@ -1,11 +1,10 @@
 package ui
 
-import "coffer/vault/audit"
-
-// LogOf returns the model's audit session, for tests that break it.
-func LogOf(m *Model) *audit.Log {
+// InterruptAudit breaks the model's audit session, for tests of what
+// happens when nothing can be recorded.
+func InterruptAudit(m *Model) error {
 	if m.sess != nil {
-		return m.sess.Log
+		return m.sess.InterruptAudit()
 	}
-	return m.log
+	return m.gate.InterruptAudit()
 }

@@ -257,7 +257,7 @@ func TestUnlockFailureNotRecorded(t *testing.T) {
 	d := newDriver(t, m, 80, 24)
 	d.keys("enter")
 	wantScreen(t, d, "wrong passphrase or key (attempt 1")
-	if err := ui.LogOf(m).Close(audit.LockManual); err != nil {
+	if err := ui.InterruptAudit(m); err != nil {
 		t.Fatal(err)
 	}
 	d.keys("enter")

@@ -120,7 +120,7 @@ func TestAuditFailureShowsNothing(t *testing.T) {
 	m := ui.New(ui.Options{Dir: f.Dir, Manifest: man, Key: &k, KeyHint: "x", NoColor: true, Location: time.UTC})
 	d := newDriver(t, m, 100, 30)
 	d.keys("enter")
-	if err := ui.LogOf(m).Close(audit.LockManual); err != nil {
+	if err := ui.InterruptAudit(m); err != nil {
 		t.Fatal(err)
 	}
 	d.keys("j", "enter")

@@ -28,20 +28,26 @@ const (
 // CSV carry everything.
 const maxDetail = 120
 
-// renderEvents writes events in format f. Every string from an event is
-// sanitized in the table and CSV; in JSON, control, bidi and zero-width
-// characters are written as \u escapes, so the output is safe on a
-// terminal and still exact for tools.
-func renderEvents(w io.Writer, events []audit.Event, f auditFormat) error {
+// renderEvents writes events in format f through the sanitizing writer:
+// every string from an event is sanitized in the table and CSV; in JSON,
+// control, bidi and zero-width characters are written as \u escapes, so
+// the output is safe on a terminal and still exact for tools.
+func renderEvents(w *sanitize.Writer, events []audit.Event, f auditFormat) error {
+	var err error
 	switch f {
 	case formatTable:
-		return renderTable(w, events)
+		err = renderTable(w, events)
 	case formatJSON:
-		return renderJSON(w, events)
+		err = renderJSON(w.JSON(), events)
 	case formatCSV:
-		return renderCSV(w, events)
+		err = renderCSV(w, events)
+	default:
+		err = fmt.Errorf("unknown format %d", f)
 	}
-	return fmt.Errorf("unknown format %d", f)
+	if err == nil {
+		err = w.Err()
+	}
+	return err
 }
 
 func renderTable(w io.Writer, events []audit.Event) error {
@@ -102,13 +108,9 @@ func details(e *audit.Event) string {
 }
 
 func renderJSON(w io.Writer, events []audit.Event) error {
+	enc := json.NewEncoder(w)
 	for i := range events {
-		b, err := json.Marshal(&events[i])
-		if err != nil {
-			return err
-		}
-		b = append(sanitize.JSON(b), '\n')
-		if _, err := w.Write(b); err != nil {
+		if err := enc.Encode(&events[i]); err != nil {
 			return err
 		}
 	}

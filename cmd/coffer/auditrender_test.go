@@ -11,6 +11,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"coffer/ui/sanitize"
 	"coffer/vault/audit"
 )
 
@@ -44,7 +45,7 @@ func TestRender(t *testing.T) {
 	evs := hostileEvents()
 	for _, f := range []auditFormat{formatTable, formatJSON, formatCSV} {
 		var b bytes.Buffer
-		if err := renderEvents(&b, evs, f); err != nil {
+		if err := renderEvents(sanitize.NewWriter(&b, false, false), evs, f); err != nil {
 			t.Fatal(err)
 		}
 		out := b.String()

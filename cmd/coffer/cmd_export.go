@@ -1,15 +1,12 @@
 package main
 
 import (
-	"bufio"
-	"coffer/vault/audit"
-	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
-	"io"
 	"os"
 
-	"coffer/vault"
+	"coffer/ui/sanitize"
 )
 
 func exportCommand() *command {
@@ -20,7 +17,10 @@ func exportCommand() *command {
 		help: `
 Writes every message, attachments included, in the JSONL import format, so
 'coffer import' of the output into another vault round-trips. The output is
-plaintext: prefer piping it into another tool (or 'age -r') to a file.
+plaintext: prefer piping it into another tool (or 'age -r') to a file. It
+refuses to write to a terminal. Characters that could act on a terminal
+(escapes, controls, bidi overrides) are written as \u escapes, which mean
+the same to any JSON reader.
 
 Examples:
   coffer export case-2291 --format jsonl | age -r age1... > case-2291.jsonl.age
@@ -40,53 +40,36 @@ Examples:
 				if format != "jsonl" {
 					return usageError("export: unknown --format %q (jsonl)", format)
 				}
-				a, err := u.open(e, args[0])
+				if out == "" && e.stdout.Terminal() {
+					return &cliError{err: errors.New("export: refusing to write the whole vault as plaintext to a terminal"), code: exitUsage,
+						hint: "redirect it (coffer export DIR > FILE), pipe it (| age -r RECIPIENT > FILE.age), or use -o FILE"}
+				}
+				s, err := u.open(e, args[0])
 				if err != nil {
 					return err
 				}
-				defer a.close()
-				v := a.v
-				target := out
-				if target == "" {
-					target = "standard output"
-				}
-				if err := a.record(audit.Event{Action: audit.ActionExport, Target: target, Count: len(v.Messages())}); err != nil {
+				defer s.close()
+				// JSON lines, escaped so that the output is safe on a
+				// terminal and still exact (sanitize.Writer.JSON).
+				if out == "" {
+					_, err := s.Export(e.stdout.JSON(), "standard output")
 					return err
 				}
-				var w io.Writer = e.stdout
-				if out != "" {
-					f, err := os.OpenFile(out, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-					if err != nil {
-						return err
-					}
-					defer f.Close()
-					w = f
-				}
-				bw := bufio.NewWriterSize(w, 1<<20)
-				enc := json.NewEncoder(bw)
-				enc.SetEscapeHTML(false)
-				for _, m := range v.Messages() {
-					c := *m
-					c.Attachments = append([]vault.Attachment(nil), m.Attachments...)
-					for i := range c.Attachments {
-						a := &c.Attachments[i]
-						if a.Ref.Blob == "" {
-							continue
-						}
-						if a.Content, err = v.Attachment(a); err != nil {
-							return err
-						}
-					}
-					if err := enc.Encode(&c); err != nil {
-						return err
-					}
-				}
-				if err := bw.Flush(); err != nil {
+				f, err := os.OpenFile(out, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+				if err != nil {
 					return err
 				}
-				if out != "" {
-					fmt.Fprintf(e.stderr, "Exported %d messages to %s.\n", len(v.Messages()), out)
+				n, err := s.Export(sanitize.NewWriter(f, false, false).JSON(), out)
+				if err == nil {
+					err = f.Sync()
 				}
+				if cerr := f.Close(); err == nil {
+					err = cerr
+				}
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(e.stderr, "Exported %s to %s.\n", plural(n, "message"), out)
 				return nil
 			}
 		},

@@ -9,10 +9,8 @@ import (
 	"strings"
 	"time"
 
-	"coffer/index"
-	"coffer/ui/session"
 	"coffer/vault"
-	"coffer/vault/audit"
+	"coffer/vault/access"
 	"coffer/vault/ingest"
 )
 
@@ -73,67 +71,50 @@ Examples:
 					}
 				}
 				var (
-					a   *vault.Appender
-					log *audit.Log
-					acc *access // nil for an ingest-key import
+					im *access.Import
+					s  *session // nil for an ingest-key import
 				)
 				if ingestKey != "" {
 					data, err := os.ReadFile(ingestKey)
 					if err != nil {
 						return err
 					}
-					m, err := vault.ReadManifest(dir)
-					if err != nil {
-						return err
-					}
-					if log, err = session.OpenLog(dir, m); err != nil {
-						return withHint(err, "coffer records every import before it writes, and could not")
-					}
-					defer log.Close(audit.LockExit)
-					if err := log.SetActor(audit.Actor{Member: "ingest key " + vault.IngestKeyName(data)}); err != nil {
-						return err
-					}
-					if a, err = vault.OpenIngest(dir, data, e.now()); err != nil {
+					if im, err = access.OpenIngest(dir, data, engine(), files, e.now()); err != nil {
+						if errors.Is(err, access.ErrNotRecorded) {
+							return withHint(err, "nothing was imported: coffer writes only once the audit trail has recorded it")
+						}
 						return err
 					}
 				} else {
-					if acc, err = u.open(e, dir); err != nil {
+					if s, err = u.open(e, dir); err != nil {
 						return err
 					}
-					defer acc.close()
-					log = acc.log
-					if a, err = acc.v.NewAppender(); err != nil {
+					defer s.close()
+					if im, err = s.Import(files); err != nil {
+						if errors.Is(err, access.ErrNotRecorded) {
+							return withHint(err, "nothing was imported: coffer writes only once the audit trail has recorded it")
+						}
 						return err
 					}
-				}
-				// The importer sees the plaintext anyway: it builds the search
-				// index of each segment now, so unlock need not.
-				a.SetIndexer(index.Sidecar)
-				// Write-ahead: the trail names the import before the vault changes.
-				if err := log.Append(audit.Event{Action: audit.ActionImport, Target: strings.Join(baseNames(files), ", ")}); err != nil {
-					a.Abort()
-					return withHint(err, "nothing was imported: coffer writes only once the audit trail has recorded it")
 				}
 				prog := newProgress(e, len(files))
 				for i, f := range files {
-					if err := importFile(e, a, f, formats[i], loc, lenient, prog); err != nil {
-						a.Abort()
+					if err := importFile(e, im, f, formats[i], loc, lenient, prog); err != nil {
 						prog.done()
-						return err
+						return errors.Join(err, im.Abort(oneLine(err.Error())))
 					}
 					prog.fileDone()
 				}
-				st, err := a.Commit()
+				st, err := im.Commit()
 				prog.done()
 				if err != nil {
 					return err
 				}
-				log.Append(audit.Event{Action: audit.ActionImport, Reason: "committed", Count: st.Added})
 				fmt.Fprintf(e.stdout, "Imported %s in %s from %s (%d already in the vault).\n",
 					plural(st.Added, "new message"), plural(st.Conversations, "conversation"), plural(len(files), "file"), st.Duplicates)
-				if acc != nil {
+				if s != nil {
 					// A member can read the vault: keep its search indexes few.
-					cst, err := compactIndex(acc, vault.AutoCompactUnits)
+					cst, err := s.Compact(vault.AutoCompactUnits)
 					if err != nil {
 						return withHint(err, "the import itself is committed; run coffer compact later")
 					}
@@ -147,7 +128,7 @@ Examples:
 	}
 }
 
-func importFile(e *env, a *vault.Appender, path string, f ingest.Format, loc *time.Location, lenient bool, prog *progress) error {
+func importFile(e *env, im *access.Import, path string, f ingest.Format, loc *time.Location, lenient bool, prog *progress) error {
 	opt := ingest.Options{Location: loc, Lenient: lenient, Now: e.now()}
 	skipped := 0
 	if lenient {
@@ -164,7 +145,7 @@ func importFile(e *env, a *vault.Appender, path string, f ingest.Format, loc *ti
 	}
 	return f.Parse(path, opt, func(m *vault.Message) error {
 		m.Provenance.Skipped = skipped
-		if _, err := a.Add(m); err != nil {
+		if _, err := im.Add(m); err != nil {
 			if errors.Is(err, vault.ErrInvalidMessage) {
 				return &ingest.Error{File: filepath.Base(path), Pos: m.Provenance.Position, Err: err}
 			}
@@ -175,14 +156,6 @@ func importFile(e *env, a *vault.Appender, path string, f ingest.Format, loc *ti
 	})
 }
 
-func baseNames(paths []string) []string {
-	out := make([]string, len(paths))
-	for i, p := range paths {
-		out[i] = filepath.Base(p)
-	}
-	return out
-}
-
 func formatNames() string {
 	var names []string
 	for _, f := range ingest.Formats() {
@@ -191,9 +164,13 @@ func formatNames() string {
 	return strings.Join(names, ", ")
 }
 
+// plural counts what: "1 file", "2 files", "3 matches".
 func plural(n int, what string) string {
 	if n == 1 {
 		return "1 " + what
+	}
+	if strings.HasSuffix(what, "ch") || strings.HasSuffix(what, "s") || strings.HasSuffix(what, "x") {
+		return fmt.Sprintf("%d %ses", n, what)
 	}
 	return fmt.Sprintf("%d %ss", n, what)
 }

@@ -6,16 +6,13 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"os"
 	"strings"
 	"time"
 
 	"coffer/index"
-	"coffer/ui/sanitize"
-	"coffer/vault"
-	"coffer/vault/audit"
-
-	"github.com/charmbracelet/x/ansi"
+	"coffer/ui/common"
+	"coffer/ui/excerpt"
+	"coffer/vault/access"
 )
 
 func searchCommand() *command {
@@ -70,33 +67,21 @@ Examples:
 				if limit < 1 {
 					return usageError("search: --limit must be at least 1")
 				}
-				a, err := u.open(e, dir)
+				s, err := u.open(e, dir)
 				if err != nil {
 					return err
 				}
-				defer a.close()
-				ix, err := index.OpenVault(a.v, a.v.Tags(), index.Options{Location: time.Local})
-				if err != nil {
+				defer s.close()
+				ctx := context.Background()
+				if err := s.OpenIndex(nil); err != nil {
 					return err
 				}
-				defer ix.Close()
-				ix.Start(context.Background())
-				if err := ix.Wait(context.Background()); err != nil {
+				if err := s.WaitIndex(ctx); err != nil {
 					return err
 				}
-				gate := audit.NewGate[*vault.Message](a.log, a.v)
-				var res *index.Result
-				ids, err := gate.Search(query, func(q string) ([]string, error) {
-					var err error
-					if res, err = ix.Search(context.Background(), q, req); err != nil {
-						return nil, err
-					}
-					ids := make([]string, len(res.Hits))
-					for i, h := range res.Hits {
-						ids[i] = h.ID
-					}
-					return ids, nil
-				})
+				// The query, the total, the ids printed and whether facets
+				// were are recorded before anything is printed.
+				res, err := s.Search(ctx, query, req, true)
 				if err != nil {
 					var qe *index.QueryError
 					if errors.As(err, &qe) {
@@ -105,16 +90,11 @@ Examples:
 					}
 					return err
 				}
-				// The results printed are viewed: recorded before they are.
-				msgs, err := gate.ViewMessages(ids)
-				if err != nil {
-					return err
-				}
 				if asJSON {
-					return printHitsJSON(e, res, msgs)
+					return printHitsJSON(e, res)
 				}
-				printHits(e, res, msgs, offset)
-				return nil
+				printHits(e, res, offset)
+				return e.stdout.Err()
 			}
 		},
 	}
@@ -140,20 +120,18 @@ type jsonHit struct {
 	Score        float64    `json:"score,omitempty"`
 }
 
-func printHitsJSON(e *env, res *index.Result, msgs []*vault.Message) error {
-	for i, m := range msgs {
+func printHitsJSON(e *env, res *access.Results) error {
+	out := json.NewEncoder(e.stdout.JSON())
+	for i, m := range res.Messages {
 		h := res.Hits[i]
 		spans := make([]jsonSpan, len(h.Highlights))
 		for j, sp := range h.Highlights {
 			spans[j] = jsonSpan{Field: sp.Field, Start: sp.Start, End: sp.End}
 		}
-		b, err := json.Marshal(jsonHit{ID: m.ID, Time: m.Time, Conversation: m.Conversation.ID, Title: m.Conversation.Title,
+		err := out.Encode(jsonHit{ID: m.ID, Time: m.Time, Conversation: m.Conversation.ID, Title: m.Conversation.Title,
 			Source: m.Source, Sender: m.Sender, Subject: m.Subject, Snippet: rawSnippet(m.Body, h.Highlights, 480),
 			Highlights: spans, Score: h.Score})
 		if err != nil {
-			return err
-		}
-		if _, err := e.stdout.Write(append(sanitize.JSON(b), '\n')); err != nil {
 			return err
 		}
 	}
@@ -163,45 +141,50 @@ func printHitsJSON(e *env, res *index.Result, msgs []*vault.Message) error {
 			Label string `json:"label,omitempty"`
 			Count int    `json:"count"`
 		}
-		conv := func(in []index.FacetCount) []count {
+		conv := func(in []access.FacetCount) []count {
 			out := make([]count, len(in))
 			for i, c := range in {
 				out[i] = count{c.Value, c.Label, c.Count}
 			}
 			return out
 		}
-		b, _ := json.Marshal(map[string]any{"total": res.Total, "facets": map[string][]count{
+		return out.Encode(map[string]any{"total": res.Total, "facets": map[string][]count{
 			"sender": conv(f.Sender), "conversation": conv(f.Conversation), "source": conv(f.Source),
 			"tag": conv(f.Tag), "month": conv(f.Month),
 		}})
-		e.stdout.Write(append(sanitize.JSON(b), '\n'))
 	}
-	return nil
+	return e.stdout.Err()
 }
 
-func printHits(e *env, res *index.Result, msgs []*vault.Message, offset int) {
-	mark := func(s string) string { return s }
-	if e.stdoutIsTerminal && os.Getenv("NO_COLOR") == "" {
-		mark = func(s string) string { return "\x1b[1;4m" + s + "\x1b[m" } // bold underline, our own escape
-	}
-	for i, m := range msgs {
+// printHits prints a page of hits for people: a line of metadata, the
+// subject, and a line of the body around the first match with the matched
+// words emphasised. Everything goes through the sanitizing writer.
+func printHits(e *env, res *access.Results, offset int) {
+	w := e.stdout
+	for i, m := range res.Messages {
 		title := m.Conversation.Title
 		if title == "" {
 			title = m.Conversation.ID
 		}
-		head := fmt.Sprintf("%s  %-8s %s  %s", m.Time.Local().Format("2006-01-02 15:04"), m.Source,
-			truncateWidth(sanitize.Line(title), 28), truncateWidth(sanitize.Line(m.Sender), 24))
-		fmt.Fprintf(e.stdout, "%s  %s\n", m.ID[:12], head)
+		fmt.Fprintf(w, "%s  %s %s  %s  %s\n", m.ID[:12], m.Time.Local().Format("2006-01-02 15:04"),
+			fitWidth(oneLine(m.Source), 8), truncateWidth(oneLine(title), 28), truncateWidth(oneLine(m.Sender), 24))
 		if m.Subject != "" {
-			fmt.Fprintf(e.stdout, "    %s\n", truncateWidth(sanitize.Line(m.Subject), 100))
+			fmt.Fprintf(w, "    %s\n", truncateWidth(oneLine(m.Subject), 100))
 		}
-		fmt.Fprintf(e.stdout, "    %s\n", snippet(m.Body, res.Hits[i].Highlights, 110, mark))
+		w.WriteString("    ")
+		for _, p := range excerpt.Line("", m.Body, res.Hits[i].Highlights, 110) {
+			if p.Match {
+				w.Emphasis(p.Text)
+			} else {
+				w.WriteString(p.Text)
+			}
+		}
+		w.WriteString("\n")
 	}
-	shown := len(msgs)
-	if shown == 0 {
-		fmt.Fprintf(e.stdout, "No messages match.\n")
+	if shown := len(res.Messages); shown == 0 {
+		fmt.Fprintf(w, "No messages match.\n")
 	} else {
-		fmt.Fprintf(e.stdout, "\n%d–%d of %d matches (%s).\n", offset+1, offset+shown, res.Total, res.Took.Round(10*time.Microsecond))
+		fmt.Fprintf(w, "\n%d–%d of %s (%s).\n", offset+1, offset+shown, plural(res.Total, "match"), res.Took.Round(10*time.Microsecond))
 	}
 	if f := res.Facets; f != nil {
 		facetLine(e, "senders", f.Sender)
@@ -212,7 +195,7 @@ func printHits(e *env, res *index.Result, msgs []*vault.Message, offset int) {
 	}
 }
 
-func facetLine(e *env, name string, counts []index.FacetCount) {
+func facetLine(e *env, name string, counts []access.FacetCount) {
 	if len(counts) == 0 {
 		return
 	}
@@ -222,53 +205,12 @@ func facetLine(e *env, name string, counts []index.FacetCount) {
 		if c.Label != "" {
 			v = c.Label
 		}
-		parts = append(parts, fmt.Sprintf("%s (%d)", truncateWidth(sanitize.Line(v), 30), c.Count))
+		parts = append(parts, fmt.Sprintf("%s (%d)", truncateWidth(oneLine(v), 30), c.Count))
 	}
 	fmt.Fprintf(e.stdout, "%-14s %s\n", name+":", strings.Join(parts, ", "))
 }
 
-// snippet returns about width cells of body around its first highlight,
-// sanitized, with the highlighted words passed through mark (nil: none).
-// Offsets are byte offsets into body, as the index reports them.
-func snippet(body string, spans []index.Span, width int, mark func(string) string) string {
-	var hs []index.Span
-	for _, s := range spans {
-		if s.Field == "body" && s.Start >= 0 && s.End <= len(body) && s.Start < s.End {
-			hs = append(hs, s)
-		}
-	}
-	start := 0
-	if len(hs) > 0 && hs[0].Start > width/3 {
-		start = hs[0].Start - width/3
-		for start > 0 && !isRuneStart(body[start]) {
-			start--
-		}
-	}
-	var b strings.Builder
-	if start > 0 {
-		b.WriteString("…")
-	}
-	pos := start
-	for _, h := range hs {
-		if h.Start < pos {
-			continue
-		}
-		b.WriteString(sanitize.Line(body[pos:h.Start]))
-		word := sanitize.Line(body[h.Start:h.End])
-		if mark != nil {
-			word = mark(word)
-		}
-		b.WriteString(word)
-		pos = h.End
-		if ansi.StringWidth(b.String()) > width {
-			break
-		}
-	}
-	b.WriteString(sanitize.Line(body[pos:]))
-	return ansi.Truncate(b.String(), width, "…")
-}
-
-// rawSnippet is snippet for JSON: the original text (encoding/json and
+// rawSnippet is the snippet for JSON: the original text (encoding/json and
 // sanitize.JSON escape it for the terminal), about n bytes around the
 // first highlight, cut at character boundaries.
 func rawSnippet(body string, spans []index.Span, n int) string {
@@ -292,4 +234,7 @@ func rawSnippet(body string, spans []index.Span, n int) string {
 func isRuneStart(c byte) bool { return c&0xC0 != 0x80 }
 
 // truncateWidth cuts s to at most n terminal cells.
-func truncateWidth(s string, n int) string { return ansi.Truncate(s, n, "…") }
+func truncateWidth(s string, n int) string { return common.Trunc(s, n) }
+
+// fitWidth cuts or pads s to exactly n terminal cells.
+func fitWidth(s string, n int) string { return common.Pad(common.Trunc(s, n), n) }

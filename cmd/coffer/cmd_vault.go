@@ -7,9 +7,7 @@ import (
 	"os"
 	"text/tabwriter"
 
-	"coffer/index"
 	"coffer/vault"
-	"coffer/vault/audit"
 )
 
 func compactCommand() *command {
@@ -35,12 +33,12 @@ Examples:
 				if err := needArgs("compact", args, 1, 1); err != nil {
 					return err
 				}
-				a, err := u.open(e, args[0])
+				s, err := u.open(e, args[0])
 				if err != nil {
 					return err
 				}
-				defer a.close()
-				st, err := compactIndex(a, 2)
+				defer s.close()
+				st, err := s.Compact(2)
 				if err != nil {
 					return err
 				}
@@ -53,21 +51,6 @@ Examples:
 			}
 		},
 	}
-}
-
-// compactIndex merges runs of at least minUnits small search-index files
-// (vault.CompactIndex), recording it in the audit trail first.
-func compactIndex(a *access, minUnits int) (vault.CompactStats, error) {
-	st, err := a.v.CompactIndex(index.Sidecar, vault.IndexTarget/2, minUnits, func() error {
-		return a.record(audit.Event{Action: audit.ActionCompact})
-	})
-	if err != nil {
-		return st, err
-	}
-	if st.Written > 0 {
-		a.record(audit.Event{Action: audit.ActionCompact, Reason: "committed", Count: st.Messages, Detail: compactSummary(st)})
-	}
-	return st, nil
 }
 
 func compactSummary(st vault.CompactStats) string {
@@ -102,25 +85,25 @@ Examples:
 				if err := needArgs("stats", args, 1, 1); err != nil {
 					return err
 				}
-				a, err := u.open(e, args[0])
+				s, err := u.open(e, args[0])
 				if err != nil {
 					return err
 				}
-				defer a.close()
-				v := a.v
-				st := v.Stats()
+				defer s.close()
 				// Titles and counts are content: recorded before printed.
-				if err := a.record(audit.Event{Action: audit.ActionViewConversationList, Detail: "stats", Count: len(st.Conversations)}); err != nil {
+				st, err := s.Stats("stats")
+				if err != nil {
 					return err
 				}
 				if asJSON {
-					enc := json.NewEncoder(e.stdout)
+					enc := json.NewEncoder(e.stdout.JSON())
 					enc.SetIndent("", "  ")
 					return enc.Encode(st)
 				}
-				m := v.Manifest
+				m := s.Manifest()
+				member, method := s.Member()
 				fmt.Fprintf(e.stdout, "Vault %q: %d messages, %d conversations, %d imports (unlocked by %s, %s).\n",
-					oneLine(m.Name), st.Messages, len(st.Conversations), m.Imports, oneLine(v.Member.Name), v.Method)
+					oneLine(m.Name), st.Messages, len(st.Conversations), m.Imports, oneLine(member), method)
 				tw := tabwriter.NewWriter(e.stdout, 2, 4, 2, ' ', 0)
 				fmt.Fprintf(tw, "\nSOURCE\tMESSAGES\n")
 				for _, s := range st.Sources {
@@ -252,12 +235,11 @@ Examples:
 					if n != 1 {
 						return usageError("member add: give exactly one of --recipient, --passphrase, --identity-out")
 					}
-					a, err := u.unlock(e, dir)
+					s, err := u.unlock(e, dir)
 					if err != nil {
 						return err
 					}
-					defer a.close()
-					v := a.v
+					defer s.close()
 					pass := ""
 					if withPassphrase {
 						if pass, err = newPassphrase(e); err != nil {
@@ -269,10 +251,7 @@ Examples:
 							return err
 						}
 					}
-					if err := a.record(audit.Event{Action: audit.ActionMemberAdd, Target: name, Detail: recipient}); err != nil {
-						return err
-					}
-					mem, err := v.AddMember(name, pass, recipient)
+					mem, err := s.AddMember(name, pass, recipient)
 					if err != nil {
 						if idOut != "" {
 							os.Remove(idOut)
@@ -285,20 +264,16 @@ Examples:
 					if len(args) != 3 {
 						return usageError("member remove: name the member: coffer member remove DIR MEMBER")
 					}
-					a, err := u.unlock(e, dir)
+					s, err := u.unlock(e, dir)
 					if err != nil {
 						return err
 					}
-					defer a.close()
-					v := a.v
-					if err := a.record(audit.Event{Action: audit.ActionMemberRemove, Target: args[2]}); err != nil {
-						return err
-					}
-					mem, err := v.RemoveMember(args[2])
+					defer s.close()
+					mem, err := s.RemoveMember(args[2])
 					if err != nil {
 						return err
 					}
-					fmt.Fprintf(e.stdout, "Removed member %s and rotated the vault secret (now epoch %d).\n", oneLine(mem.Name), v.Manifest.Epoch)
+					fmt.Fprintf(e.stdout, "Removed member %s and rotated the vault secret (now epoch %d).\n", oneLine(mem.Name), s.Manifest().Epoch)
 					fmt.Fprintf(e.stdout, "They can still read what was imported before; nothing imported from now on.\n")
 					return nil
 				}
@@ -334,21 +309,13 @@ Examples:
 				if err := needArgs("ingest-key", args, 1, 1); err != nil {
 					return err
 				}
-				a, err := u.unlock(e, args[0])
+				s, err := u.unlock(e, args[0])
 				if err != nil {
 					return err
 				}
-				defer a.close()
-				v := a.v
-				ev := audit.Event{Action: audit.ActionIngestKey, Target: name, Detail: "add"}
+				defer s.close()
 				if revoke != "" {
-					ev.Target, ev.Detail = revoke, "revoke"
-				}
-				if err := a.record(ev); err != nil {
-					return err
-				}
-				if revoke != "" {
-					if err := v.RemoveIngestKey(revoke); err != nil {
+					if err := s.RevokeIngestKey(revoke); err != nil {
 						return err
 					}
 					fmt.Fprintf(e.stdout, "Revoked ingest key %s.\n", oneLine(revoke))
@@ -360,7 +327,7 @@ Examples:
 						return fmt.Errorf("%s exists", out)
 					}
 				}
-				data, k, err := v.NewIngestKey(name)
+				data, k, err := s.NewIngestKey(name)
 				if err != nil {
 					return err
 				}

@@ -44,7 +44,7 @@ func TestImportSurvivesSIGKILL(t *testing.T) {
 		} else {
 			args[3] = recipientOf(t, key)
 		}
-		if code := run(&env{stdout: &bytes.Buffer{}, stderr: os.Stderr, now: time.Now}, args); code != 0 {
+		if code := run(newEnv(nil, &bytes.Buffer{}, os.Stderr, nil), args); code != 0 {
 			t.Fatal("init failed")
 		}
 	}

@@ -6,7 +6,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 )
 
 // TestExitCodes checks the exit status of each kind of failure, which the
@@ -15,7 +14,7 @@ func TestExitCodes(t *testing.T) {
 	t.Setenv("COFFER_STATE_DIR", t.TempDir())
 	dir := t.TempDir()
 	var out, errb bytes.Buffer
-	e := &env{stdout: &out, stderr: &errb, now: time.Now}
+	e := newEnv(nil, &out, &errb, nil)
 	vdir := filepath.Join(dir, "v")
 	key := filepath.Join(dir, "me.key")
 	if code := run(e, []string{"init", vdir, "--identity-out", key, "--auditor-key-out", filepath.Join(dir, "a.key")}); code != exitOK {

@@ -1,10 +1,7 @@
 package main
 
 import (
-	"os"
-
 	"golang.org/x/sys/unix"
-	"golang.org/x/term"
 )
 
 // harden turns off core dumps and makes the process non-dumpable, so that
@@ -16,5 +13,3 @@ func harden() {
 	unix.Setrlimit(unix.RLIMIT_CORE, &unix.Rlimit{Cur: 0, Max: 0})
 	unix.Prctl(unix.PR_SET_DUMPABLE, 0, 0, 0, 0)
 }
-
-func isTerminal(f *os.File) bool { return term.IsTerminal(int(f.Fd())) }

@@ -10,33 +10,55 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
 	"sort"
 	"strings"
+	"syscall"
 	"time"
+
+	"golang.org/x/term"
+
+	"coffer/ui/sanitize"
 )
 
 // env is what a command may touch of the outside world; tests replace it.
+// Its output is the sanitizing writers: every byte a command prints goes
+// through them (ui/sanitize.Writer), so none reaches a terminal raw.
+// Nothing in this package but main and the terminal interface
+// (cmd_review.go) touches os.Stdout or os.Stderr (TestOneWriter).
 type env struct {
 	stdin          io.Reader
-	stdout, stderr io.Writer
+	stdout, stderr *sanitize.Writer
 	// tty opens the controlling terminal for prompts; nil when there is none.
 	tty func() (io.ReadWriteCloser, error)
-	// stderrIsTerminal enables progress bars; stdoutIsTerminal highlights.
-	stderrIsTerminal, stdoutIsTerminal bool
-	now                                func() time.Time
+	now func() time.Time
 }
 
-func main() {
+// newEnv wraps stdout and stderr in the sanitizing writers. A writer that
+// is a terminal gets progress bars and highlights.
+func newEnv(stdin io.Reader, stdout, stderr io.Writer, tty func() (io.ReadWriteCloser, error)) *env {
+	color := os.Getenv("NO_COLOR") == ""
+	return &env{
+		stdin:  stdin,
+		stdout: sanitize.NewWriter(stdout, isTerminal(stdout), color),
+		stderr: sanitize.NewWriter(stderr, isTerminal(stderr), color),
+		tty:    tty,
+		now:    time.Now,
+	}
+}
+
+func main() { os.Exit(process(openTTY)) }
+
+// process is the whole coffer process: hardened, then one command on the
+// process's own input, output and arguments.
+func process(tty func() (io.ReadWriteCloser, error)) int {
 	// Before anything is decrypted: no core dumps, no ptrace by others.
 	harden()
-	e := &env{
-		stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr,
-		tty:              openTTY,
-		stderrIsTerminal: isTerminal(os.Stderr),
-		stdoutIsTerminal: isTerminal(os.Stdout),
-		now:              time.Now,
-	}
-	os.Exit(run(e, os.Args[1:]))
+	// A reader that goes away (coffer search … | head) is a normal end:
+	// writes then fail with EPIPE, which run treats as such, instead of
+	// the signal killing the process mid-session.
+	signal.Ignore(syscall.SIGPIPE)
+	return run(newEnv(os.Stdin, os.Stdout, os.Stderr, tty), os.Args[1:])
 }
 
 func commands() []*command {
@@ -55,10 +77,18 @@ func commands() []*command {
 	}
 }
 
+// run runs one command and returns its exit status.
 func run(e *env, args []string) int {
+	code := dispatch(e, args)
+	e.stdout.Flush()
+	e.stderr.Flush()
+	return code
+}
+
+func dispatch(e *env, args []string) int {
 	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
 		if len(args) > 1 {
-			return run(e, []string{args[1], "--help"})
+			return dispatch(e, []string{args[1], "--help"})
 		}
 		mainUsage(e.stdout)
 		return exitOK
@@ -70,7 +100,7 @@ func run(e *env, args []string) int {
 		}
 	}
 	if cmd == nil && isVaultDir(args[0]) {
-		return run(e, append([]string{"review"}, args...)) // coffer DIR
+		return dispatch(e, append([]string{"review"}, args...)) // coffer DIR
 	}
 	if cmd == nil {
 		return report(e.stderr, usageError("unknown command %q", args[0]))
@@ -87,10 +117,22 @@ func run(e *env, args []string) int {
 		return report(e.stderr, usageError("%s: %v", cmd.name, err))
 	}
 	if err := do(e, pos); err != nil {
+		if closedPipe(err) || closedPipe(e.stdout.Err()) {
+			return exitOK // the reader went away: not an error (see main)
+		}
 		return report(e.stderr, err)
 	}
 	return exitOK
 }
+
+// isTerminal reports whether w is a terminal.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
+}
+
+// closedPipe reports whether err is a write to a reader that went away.
+func closedPipe(err error) bool { return errors.Is(err, syscall.EPIPE) }
 
 func mainUsage(w io.Writer) {
 	fmt.Fprintf(w, "coffer: review archived chats and email without plaintext on disk.\n\nUsage: coffer <command> [arguments] [flags]\n\nCommands:\n")

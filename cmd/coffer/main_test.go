@@ -4,7 +4,6 @@ import (
 	"os"
 	"strconv"
 	"testing"
-	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
 )
@@ -12,15 +11,10 @@ import (
 func TestMain(m *testing.M) {
 	// The crash test runs this binary as a child coffer.
 	if os.Getenv("COFFER_TEST_AS_COFFER") == "1" {
-		e := &env{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, now: time.Now}
-		os.Exit(run(e, os.Args[1:]))
+		os.Exit(process(nil))
 	}
 	testscript.Main(m, map[string]func(){
-		"coffer": func() {
-			harden()
-			e := &env{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, tty: nil, now: time.Now}
-			os.Exit(run(e, os.Args[1:]))
-		},
+		"coffer": func() { os.Exit(process(nil)) },
 	})
 }
 

@@ -34,7 +34,7 @@ func (p *progress) fileDone() {
 }
 
 func (p *progress) draw(force bool) {
-	if !p.e.stderrIsTerminal {
+	if !p.e.stderr.Terminal() {
 		return
 	}
 	now := time.Now()
@@ -45,14 +45,15 @@ func (p *progress) draw(force bool) {
 	const width = 24
 	fill := width * p.filesDone / max(p.files, 1)
 	rate := float64(p.messages) / max(now.Sub(p.start).Seconds(), 0.001)
-	fmt.Fprintf(p.e.stderr, "\r[%s%s] %d/%d files, %d messages, %.0f msg/s ", strings.Repeat("#", fill), strings.Repeat("-", width-fill), p.filesDone, p.files, p.messages, rate)
+	p.e.stderr.ClearLine()
+	fmt.Fprintf(p.e.stderr, "[%s%s] %d/%d files, %d messages, %.0f msg/s ", strings.Repeat("#", fill), strings.Repeat("-", width-fill), p.filesDone, p.files, p.messages, rate)
 	p.drawn = true
 }
 
 // clear erases the bar so a warning can be printed on a clean line.
 func (p *progress) clear() {
 	if p.drawn {
-		fmt.Fprintf(p.e.stderr, "\r\x1b[K")
+		p.e.stderr.ClearLine()
 		p.drawn = false
 	}
 }

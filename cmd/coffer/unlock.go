@@ -2,8 +2,6 @@ package main
 
 import (
 	"bufio"
-	"coffer/ui/session"
-	"coffer/vault/audit"
 	"errors"
 	"flag"
 	"fmt"
@@ -12,10 +10,14 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
-
-	"coffer/vault"
+	"time"
 
 	"golang.org/x/term"
+
+	"coffer/index"
+	"coffer/vault"
+	"coffer/vault/access"
+	"coffer/vault/audit"
 )
 
 // unlockFlags are shared by every command that needs the vault secret.
@@ -112,16 +114,21 @@ func prompt(e *env, msg string) (string, error) {
 
 func openTTY() (io.ReadWriteCloser, error) { return os.OpenFile("/dev/tty", os.O_RDWR, 0) }
 
-// access is an unlocked vault and the audit session that records what is
-// done with it. Every command that unlocks goes through here, so every
-// unlock, failed or not, is in the trail before anything is read.
-type access struct {
-	v   *vault.Vault
-	log *audit.Log
+// engine is the search engine every session uses: calendar dates in
+// queries are local days (README, Dates).
+func engine() index.Engine { return index.Engine{Location: time.Local} }
+
+// session is an unlocked vault (vault/access: the only way to its
+// content) and the env whose output it feeds. Every command that unlocks
+// goes through here, so every unlock, failed or not, is in the trail
+// before anything is read.
+type session struct {
+	*access.Session
+	e *env
 }
 
 // unlock opens the audit session, then the vault with the flags' key.
-func (u *unlockFlags) unlock(e *env, dir string) (*access, error) {
+func (u *unlockFlags) unlock(e *env, dir string) (*session, error) {
 	m, err := vault.ReadManifest(dir)
 	if err != nil {
 		return nil, err
@@ -130,46 +137,42 @@ func (u *unlockFlags) unlock(e *env, dir string) (*access, error) {
 	if err != nil {
 		return nil, err
 	}
-	log, err := session.OpenLog(dir, m)
+	g, err := access.Open(dir, m, engine())
 	if err != nil {
 		return nil, withHint(err, "coffer records every unlock before it shows anything, and could not")
 	}
-	v, err := session.Unlock(dir, log, k)
+	s, err := g.Unlock(k)
 	if err != nil {
-		log.Close(audit.LockExit)
-		return nil, err
+		return nil, errors.Join(err, g.Close(audit.LockExit))
 	}
-	return &access{v: v, log: log}, nil
+	return &session{Session: s, e: e}, nil
 }
 
 // open unlocks and decrypts every message.
-func (u *unlockFlags) open(e *env, dir string) (*access, error) {
-	a, err := u.unlock(e, dir)
+func (u *unlockFlags) open(e *env, dir string) (*session, error) {
+	s, err := u.unlock(e, dir)
 	if err != nil {
 		return nil, err
 	}
-	if err := a.v.Load(nil); err != nil {
-		a.close()
-		return nil, err
+	if err := s.Load(nil); err != nil {
+		return nil, err // Load locked the session
 	}
-	for _, w := range a.v.Warnings {
+	for _, w := range s.Warnings() {
 		fmt.Fprintf(e.stderr, "coffer: warning: %s\n", oneLine(w))
 	}
-	return a, nil
+	return s, nil
 }
 
-// record appends ev to the trail; callers do it before acting or showing.
-func (a *access) record(ev audit.Event) error {
-	if err := a.log.Append(ev); err != nil {
-		return withHint(err, "nothing was shown or changed: coffer acts only once the audit trail has recorded it")
+// close drops the plaintext and ends the audit session: as an exit, or,
+// when the reader of the output went away, as that.
+func (s *session) close() {
+	reason := audit.LockExit
+	if closedPipe(s.e.stdout.Err()) {
+		reason = audit.LockPipe
 	}
-	return nil
-}
-
-// close drops the plaintext and ends the audit session.
-func (a *access) close() {
-	a.v.Close()
-	a.log.Close(audit.LockExit)
+	if err := s.Lock(reason); err != nil {
+		fmt.Fprintf(s.e.stderr, "coffer: warning: the end of the session was not recorded: %s\n", oneLine(err.Error()))
+	}
 }
 
 // readPassword reads without echo. term.ReadPassword keeps ISIG, so a

@@ -162,16 +162,17 @@ func Unsafe(r rune) bool {
 	case r <= 0x9f || r == utf8.RuneError:
 		return true
 	}
-	return bidi(r) || invisible(r)
+	return bidi(r) || invisible(r) || prepend(r) || r == '\u2028' || r == '\u2029'
 }
 
 // JSON makes encoding/json output safe for a terminal without changing
-// what it means: every rune Text would neutralise is written as a \u
-// escape (encoding/json already escapes C0). Tools reading the JSON get
-// the original text back. b must be encoding/json output, where such
-// runes can only occur inside strings.
+// what it means: every rune Text would neutralise or drop is written as a
+// \u escape (encoding/json already escapes C0), and so is every
+// zero-width joiner (Text keeps it only between emoji). Tools reading the
+// JSON get the original text back. b must be encoding/json output, where
+// such runes can only occur inside strings.
 func JSON(b []byte) []byte {
-	if !bytes.ContainsFunc(b, func(r rune) bool { return r >= 0x7f && Unsafe(r) }) {
+	if !bytes.ContainsFunc(b, jsonEscaped) {
 		return b
 	}
 	var out bytes.Buffer
@@ -181,9 +182,9 @@ func JSON(b []byte) []byte {
 		switch {
 		case r == utf8.RuneError && n == 1:
 			out.WriteString(`\ufffd`) // invalid UTF-8: encoding/json never emits it
-		case r >= 0x7f && Unsafe(r) && r <= 0xffff:
+		case jsonEscaped(r) && r <= 0xffff:
 			fmt.Fprintf(&out, `\u%04x`, r)
-		case r > 0xffff && Unsafe(r):
+		case jsonEscaped(r):
 			r1, r2 := utf16.EncodeRune(r)
 			fmt.Fprintf(&out, `\u%04x\u%04x`, r1, r2)
 		default:
@@ -193,6 +194,8 @@ func JSON(b []byte) []byte {
 	}
 	return out.Bytes()
 }
+
+func jsonEscaped(r rune) bool { return r >= 0x7f && (Unsafe(r) || r == '\u200D') }
 
 // prepend reports the prepended concatenation marks (Arabic number sign
 // and the like): format characters that join the character after them

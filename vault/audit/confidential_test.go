@@ -59,10 +59,9 @@ func TestNoPlaintext(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	g := audit.NewGate[*message](l, store{canaries[3]: {ID: canaries[3], Body: canaries[7]}})
-	g.Search(canaries[0], func(string) ([]string, error) { return nil, nil })
-	g.AddTag(canaries[1], []string{canaries[3]}, func() error { return nil })
-	g.ViewConversation(canaries[2], []string{canaries[3]})
+	l.Append(audit.Event{Action: audit.ActionSearch, Query: canaries[0]})
+	l.Append(audit.Event{Action: audit.ActionTagAdd, Tag: canaries[1], Messages: []string{canaries[3]}})
+	l.Append(audit.Event{Action: audit.ActionViewConversation, Conversation: canaries[2], Messages: []string{canaries[3]}, Detail: canaries[7]})
 	l.Append(audit.Event{Action: audit.ActionExport, Target: canaries[6], Count: 1})
 	l.Close(audit.LockIdle)
 	// A second session reads the first's framing and records its head.

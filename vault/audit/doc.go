@@ -9,14 +9,13 @@
 // process and locked by it while it runs, so reviewers sharing a vault
 // folder never write the same file. Every event goes through Log.Append,
 // which returns only after the record is written and fsynced (and, for the
-// new file, the folder). Message content reaches the caller only through a
-// Gate, whose methods record the view first and return nothing if the
-// record fails:
+// new file, the folder). Message content reaches a caller only through
+// vault/access, whose methods record the view first and return nothing if
+// the record fails:
 //
 //	l, err := audit.Open(dir, auditorRecipients, audit.Actor{Member: name, Fingerprint: fpr})
-//	g := audit.NewGate[*vault.Message](l, store) // store: the unlocked vault, in memory
-//	msgs, err := g.ViewConversation(conv, ids) // recorded, then returned
-//	...
+//	err = l.Append(audit.Event{Action: audit.ActionViewConversation, Conversation: conv, Messages: ids})
+//	// only now: show the messages
 //	l.Close(audit.LockManual)
 //
 // # What is encrypted to whom
@@ -75,9 +74,10 @@
 //   - While a session runs, whoever controls the process (root, a debugger)
 //     holds the current record key and can write false records from then
 //     on, or stop recording. Forward security protects the past only.
-//   - It records what the caller shows through the Gate. Code that reads
-//     the vault's store directly bypasses it; the vault must hand that
-//     store only to the Gate.
+//   - It records what coffer shows through vault/access, the only code
+//     that turns ids into message content (its construction test fails on
+//     a new path around it). A member's key decrypts the vault files with
+//     any age implementation, and nothing records that.
 //   - Times come from the writer's clock; order within a session is
 //     proven, order between sessions only as far as headers record it.
 //   - Go cannot guarantee erasure: keys are overwritten in the arrays this

@@ -59,7 +59,10 @@ const (
 	LockManual = "manual"
 	LockIdle   = "idle"
 	LockExit   = "exit"
-	LockCrash  = "crash" // recorded by the next session: ended without close
+	// LockPipe: the reader of the command's output went away (`coffer
+	// search … | head`): a normal end, not a crash.
+	LockPipe  = "pipe-closed"
+	LockCrash = "crash" // recorded by the next session: ended without close
 )
 
 // Actor is who did something. Member and Fingerprint come from the

@@ -9,24 +9,23 @@ import (
 	"filippo.io/age"
 )
 
-// The reviewer's side records through a Gate; the auditor's side verifies
-// and reads with a separate key.
+// The reviewer's side records each event before it shows anything (in
+// coffer, vault/access does); the auditor's side verifies and reads with a
+// separate key.
 func Example() {
 	dir, _ := os.MkdirTemp("", "vault")
 	defer os.RemoveAll(dir)
 	auditor, _ := age.GenerateX25519Identity() // its recipient is in the manifest
 
-	// Reviewer: unlock, then every view goes through the gate.
+	// Reviewer: unlock, then record every view before showing it.
 	l, err := audit.Open(dir, []age.Recipient{auditor.Recipient()}, audit.Actor{Member: "alice", Fingerprint: "SHA256:..."})
 	if err != nil {
 		fmt.Println(err) // no trail, no session: do not unlock
 		return
 	}
 	l.Append(audit.Event{Action: audit.ActionUnlock, Method: "passphrase"})
-	store := store{"m1": &message{ID: "m1", Body: "hello"}}
-	g := audit.NewGate[*message](l, store)
-	if msgs, err := g.ViewConversation("c1", []string{"m1"}); err == nil {
-		fmt.Println("shown:", msgs[0].Body)
+	if err := l.Append(audit.Event{Action: audit.ActionViewConversation, Conversation: "c1", Messages: []string{"m1"}}); err == nil {
+		fmt.Println("shown:", "hello") // only now
 	}
 	l.Close(audit.LockManual)
 

@@ -17,14 +17,13 @@ import (
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
 
-	"coffer/index"
 	"coffer/ui/common"
 	"coffer/ui/components/list"
 	"coffer/ui/components/msgpane"
 	"coffer/ui/components/picker"
 	"coffer/ui/sanitize"
-	"coffer/ui/session"
 	"coffer/vault"
+	"coffer/vault/access"
 )
 
 // searchLimit is how many hits a search lists (the total is always
@@ -71,11 +70,14 @@ var sortNames = []string{"last activity", "title", "messages"}
 // components render through closures over it.
 type Model struct {
 	c    common.Common
-	sess *session.Session
+	sess *access.Session
+	dir  *access.Directory
 	loc  *time.Location
+	// name and member head the screen: the vault's name and who unlocked.
+	name, member string
 
-	ix      *index.Index
-	ixProg  index.Progress
+	ixOpen  bool // search works (text may still be indexing)
+	ixProg  access.IndexProgress
 	ixReady bool
 	ixErr   error
 	cancel  context.CancelFunc
@@ -87,7 +89,7 @@ type Model struct {
 	left  leftMode
 	right rightMode
 
-	order   []int // conversations shown, as indices into sess.Convs
+	order   []int // conversations shown, as indices into dir.Convs
 	sortBy  int
 	filter  string
 	convs   list.Model
@@ -108,10 +110,10 @@ type Model struct {
 	history []string
 	histPos int
 	seq     int
-	res     *session.Results
+	res     *access.Results
 	hits    list.Model
 	hitPos  int // the hit opened in context, for n/N
-	hitHL   map[string][]index.Span
+	hitHL   map[string][]access.Span
 	qErr    error
 	busy    bool
 
@@ -132,13 +134,18 @@ type Model struct {
 	statusErr bool
 }
 
-// New returns the page for a loaded session, with the index build under
-// way once Init's command runs.
-func New(c common.Common, s *session.Session, loc *time.Location) *Model {
+// New returns the page for a loaded session whose conversation list dir
+// was recorded as shown, with the index build under way once Init's
+// command runs.
+func New(c common.Common, s *access.Session, dir *access.Directory, loc *time.Location) *Model {
 	if loc == nil {
 		loc = time.Local
 	}
-	m := &Model{c: c, sess: s, loc: loc, conv: -1, shown: map[string]*vault.Message{}, pending: map[string]bool{}}
+	m := &Model{c: c, sess: s, dir: dir, loc: loc, conv: -1, shown: map[string]*vault.Message{}, pending: map[string]bool{}}
+	if man := s.Manifest(); man != nil {
+		m.name = man.Name
+	}
+	m.member, _ = s.Member()
 	m.tags = s.Tags()
 	m.convs = list.New(c, 2, m.renderConv)
 	m.convs.Empty = "no conversations"
@@ -177,7 +184,8 @@ func (m *Model) Close() {
 	if m.cancel != nil {
 		m.cancel()
 	}
-	m.ix, m.shown, m.detail, m.res, m.tags, m.hitHL = nil, nil, nil, nil, nil, nil
+	m.ixOpen = false
+	m.dir, m.shown, m.detail, m.res, m.tags, m.hitHL = nil, nil, nil, nil, nil, nil
 	m.msgs.Invalidate()
 }
 
@@ -215,7 +223,7 @@ func (m *Model) layout() (int, int, int) {
 }
 
 func (m *Model) facetLines() int {
-	if m.res == nil || m.res.Facet == nil {
+	if m.res == nil || m.res.Facets == nil {
 		return 1
 	}
 	if m.c.Height >= 40 {
@@ -249,7 +257,7 @@ func (m *Model) tagNames() []string {
 
 // applyOrder sorts and filters the conversation list.
 func (m *Model) applyOrder() {
-	cs := m.sess.Convs
+	cs := m.dir.Convs
 	m.order = m.order[:0]
 	f := strings.ToLower(m.filter)
 	for i := range cs {
@@ -298,7 +306,7 @@ func (m *Model) openConv(ci, pos int) {
 	m.newContext()
 	m.conv = ci
 	m.right = rightConversation
-	c := &m.sess.Convs[ci]
+	c := &m.dir.Convs[ci]
 	m.msgs.SetItems(len(c.IDs), c.Times, m.loc)
 	if pos >= 0 {
 		m.msgs.Select(pos)
@@ -310,7 +318,7 @@ func (m *Model) selectedID() string {
 	switch m.right {
 	case rightConversation:
 		if m.conv >= 0 && m.msgs.Cursor() >= 0 {
-			return m.sess.Convs[m.conv].IDs[m.msgs.Cursor()]
+			return m.dir.Convs[m.conv].IDs[m.msgs.Cursor()]
 		}
 	case rightResults:
 		if m.res != nil && m.hits.Cursor() >= 0 {
@@ -329,7 +337,7 @@ func (m *Model) requestViews() tea.Cmd {
 		if m.conv < 0 {
 			return nil
 		}
-		c := &m.sess.Convs[m.conv]
+		c := &m.dir.Convs[m.conv]
 		from, to := m.msgs.Visible()
 		for _, id := range c.IDs[from:to] {
 			if m.shown[id] == nil && !m.pending[id] {
@@ -370,8 +378,8 @@ func (m *Model) Update(msg tea.Msg) tea.Cmd {
 func (m *Model) update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
 	case ixMsg:
-		if msg.ix != nil {
-			m.ix = msg.ix
+		if msg.open {
+			m.ixOpen = true
 		}
 		m.ixProg = msg.prog
 		if msg.done {
@@ -398,7 +406,7 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 		}
 		for i, id := range msg.ids {
 			m.shown[id] = msg.msgs[i]
-			if p, ok := m.sess.Places[id]; ok && p.Conv == m.conv {
+			if p, ok := m.dir.Place(id); ok && p.Conv == m.conv {
 				m.msgs.InvalidateItem(p.Pos)
 				m.msgs.InvalidateItem(p.Pos + 1) // a reply below may quote it
 			}
@@ -422,7 +430,7 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 		}
 		m.qErr = nil
 		m.res = msg.res
-		m.hitHL = map[string][]index.Span{}
+		m.hitHL = map[string][]access.Span{}
 		for _, h := range m.res.Hits {
 			m.hitHL[h.ID] = h.Highlights
 		}

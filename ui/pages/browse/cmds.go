@@ -7,8 +7,8 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"coffer/index"
-	"coffer/ui/session"
 	"coffer/vault"
+	"coffer/vault/access"
 )
 
 // Messages of this page. Every one that carries content comes from the
@@ -28,7 +28,7 @@ type (
 	}
 	searchMsg struct {
 		seq int
-		res *session.Results
+		res *access.Results
 		err error
 	}
 	allHitsMsg struct {
@@ -42,9 +42,10 @@ type (
 		tags map[string][]string
 		err  error
 	}
+	// ixMsg reports the index: open (search works), progress, done.
 	ixMsg struct {
-		ix   *index.Index
-		prog index.Progress
+		open bool
+		prog access.IndexProgress
 		done bool
 		err  error
 		ch   <-chan ixMsg
@@ -64,66 +65,69 @@ func listenIndex(ch <-chan ixMsg) tea.Cmd {
 	}
 }
 
-// startIndex builds the index in the background, reporting progress.
-// The goroutine owns the index: when ctx is cancelled (the vault locks)
-// it stops the build if one is running and closes the index, so no
-// reference to the plaintext outlives the lock.
-func startIndex(ctx context.Context, s *session.Session) tea.Cmd {
+// startIndex opens the index in the background, reporting progress. The
+// session owns the index and closes it when it locks; ctx (cancelled when
+// the page closes) ends the goroutine, so no send outlives the page.
+func startIndex(ctx context.Context, s *access.Session) tea.Cmd {
 	ch := make(chan ixMsg, 4)
+	send := func(m ixMsg) {
+		select {
+		case ch <- m:
+		case <-ctx.Done():
+		}
+	}
 	go func() {
 		defer close(ch)
-		ix, err := s.BuildIndex(ctx, func(p index.Progress) {
+		err := s.OpenIndex(func(p access.IndexProgress) {
 			select {
 			case ch <- ixMsg{prog: p}:
 			default: // the UI is busy; the next report will do
 			}
 		})
 		if err != nil {
-			ch <- ixMsg{err: err, done: true}
+			send(ixMsg{err: err, done: true})
 			return
 		}
-		ch <- ixMsg{ix: ix}
-		err = ix.Wait(ctx)
+		send(ixMsg{open: true, prog: s.IndexProgress()})
+		err = s.WaitIndex(ctx)
 		if ctx.Err() == nil {
-			ch <- ixMsg{ix: ix, prog: ix.Progress(), done: true, err: err}
+			send(ixMsg{open: true, prog: s.IndexProgress(), done: true, err: err})
 		}
-		<-ctx.Done()
-		ix.Close()
 	}()
 	return listenIndex(ch)
 }
 
-func viewCmd(s *session.Session, ctx int, conv string, ids []string) tea.Cmd {
+func viewCmd(s *access.Session, ctx int, conv string, ids []string) tea.Cmd {
 	return func() tea.Msg {
 		msgs, err := s.View(conv, ids)
 		return viewedMsg{ctx: ctx, ids: ids, msgs: msgs, err: err}
 	}
 }
 
-func detailCmd(s *session.Session, id string) tea.Cmd {
+func detailCmd(s *access.Session, id string) tea.Cmd {
 	return func() tea.Msg {
 		m, err := s.Detail(id)
 		return detailMsg{id: id, msg: m, err: err}
 	}
 }
 
-func searchCmd(s *session.Session, ix *index.Index, seq int, q string) tea.Cmd {
+func searchCmd(s *access.Session, seq int, q string) tea.Cmd {
 	return func() tea.Msg {
-		res, err := s.Search(context.Background(), ix, q, searchLimit)
+		res, err := s.Search(context.Background(), q, access.Request{Sort: access.Newest, Limit: searchLimit, Facets: true}, false)
 		return searchMsg{seq: seq, res: res, err: err}
 	}
 }
 
-func allHitsCmd(s *session.Session, ix *index.Index, q, tag string) tea.Cmd {
+func allHitsCmd(s *access.Session, q, tag string) tea.Cmd {
 	return func() tea.Msg {
-		ids, err := s.AllHits(context.Background(), ix, q)
+		ids, err := s.AllHits(context.Background(), q)
 		return allHitsMsg{tag: tag, ids: ids, err: err}
 	}
 }
 
-func tagCmd(s *session.Session, ix *index.Index, add bool, tag string, ids []string) tea.Cmd {
+func tagCmd(s *access.Session, add bool, tag string, ids []string) tea.Cmd {
 	return func() tea.Msg {
-		tags, err := s.Tag(ix, add, tag, ids)
+		tags, err := s.Tag(add, tag, ids)
 		return taggedMsg{add: add, tag: tag, tags: tags, err: err}
 	}
 }

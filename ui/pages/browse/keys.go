@@ -2,13 +2,13 @@ package browse
 
 import (
 	"fmt"
+	"strings"
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 
 	"coffer/ui/components/picker"
 	"coffer/ui/sanitize"
-	"coffer/ui/session"
 	"coffer/vault"
 )
 
@@ -42,9 +42,9 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 			}
 			m.overlay = overlayNone
 			if m.pickAll {
-				return allHitsCmd(m.sess, m.ix, m.res.Query, tag)
+				return allHitsCmd(m.sess, m.res.Query, tag)
 			}
-			return tagCmd(m.sess, m.ix, m.pickAdd, tag, m.pickIDs)
+			return tagCmd(m.sess, m.pickAdd, tag, m.pickIDs)
 		}
 		return m.updateOverlayInput(msg)
 	case overlayConfirm:
@@ -53,7 +53,7 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 			m.overlay = overlayNone
 			ids := m.confirmIDs
 			m.confirmIDs = nil
-			return tagCmd(m.sess, m.ix, true, m.confirmTag, ids)
+			return tagCmd(m.sess, true, m.confirmTag, ids)
 		case "n", "N", "esc", "q":
 			m.overlay = overlayNone
 			m.confirmIDs = nil
@@ -229,7 +229,7 @@ func (m *Model) open() tea.Cmd {
 		}
 	case m.focus == paneLeft:
 		if i := m.tagList.Cursor(); i >= 0 {
-			return m.runSearch(session.TagQuery(m.tagCounts[i].Name))
+			return m.runSearch(tagQuery(m.tagCounts[i].Name))
 		}
 	case m.right == rightResults:
 		if i := m.hits.Cursor(); i >= 0 {
@@ -321,4 +321,12 @@ func (m *Model) click(msg tea.MouseClickMsg) tea.Cmd {
 		m.msgs.Select(i)
 	}
 	return nil
+}
+
+// tagQuery quotes a tag for a tag: query when it needs it.
+func tagQuery(tag string) string {
+	if strings.ContainsAny(tag, " \"():") {
+		return `tag:"` + strings.ReplaceAll(tag, `"`, ``) + `"`
+	}
+	return "tag:" + tag
 }

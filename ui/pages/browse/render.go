@@ -6,11 +6,12 @@ import (
 	"strings"
 	"time"
 
-	"coffer/index"
 	"coffer/ui/common"
+	"coffer/ui/excerpt"
 	"coffer/ui/sanitize"
 	"coffer/ui/styles"
 	"coffer/vault"
+	"coffer/vault/access"
 )
 
 // maxBodyLines caps a message's body in the chat pane; the detail view
@@ -20,36 +21,10 @@ const maxBodyLines = 8
 // Presentation functions: model in, display lines out, no terminal and
 // no state, so they are tested directly.
 
-// highlight sanitizes text and styles the byte ranges spans (offsets into
-// the original text, as the index reports them). Each piece is sanitized
-// on its own, so offsets never point into rewritten text.
-func highlight(st styles.Styles, text string, spans []index.Span, field string, oneLine bool) string {
-	clean := sanitize.Text
-	if oneLine {
-		clean = sanitize.Line
-	}
-	var rs []index.Span
-	for _, sp := range spans {
-		if sp.Field == field && sp.Start >= 0 && sp.End <= len(text) && sp.Start < sp.End {
-			rs = append(rs, sp)
-		}
-	}
-	if len(rs) == 0 {
-		return clean(text)
-	}
-	sort.Slice(rs, func(i, j int) bool { return rs[i].Start < rs[j].Start })
-	var b strings.Builder
-	pos := 0
-	for _, sp := range rs {
-		if sp.Start < pos {
-			continue
-		}
-		b.WriteString(clean(text[pos:sp.Start]))
-		b.WriteString(st.Highlight.Render(clean(text[sp.Start:sp.End])))
-		pos = sp.End
-	}
-	b.WriteString(clean(text[pos:]))
-	return b.String()
+// highlight sanitizes text and styles the byte ranges spans of field
+// (offsets into the original text, as the index reports them).
+func highlight(st styles.Styles, text string, spans []access.Span, field string, oneLine bool) string {
+	return excerpt.Render(excerpt.Pieces(text, spans, field, oneLine), func(s string) string { return st.Highlight.Render(s) })
 }
 
 func humanSize(n int64) string {
@@ -73,7 +48,7 @@ func chips(st styles.Styles, tags []string) string {
 
 // messageBlock renders one message for the chat pane. reply is the
 // message replied to when it is on screen (recorded), else nil.
-func messageBlock(st styles.Styles, m *vault.Message, tags []string, reply *vault.Message, hl []index.Span, loc *time.Location, width int) []string {
+func messageBlock(st styles.Styles, m *vault.Message, tags []string, reply *vault.Message, hl []access.Span, loc *time.Location, width int) []string {
 	var out []string
 	t := m.Time.In(loc)
 	head := st.Sender.Render(common.Trunc(sanitize.Line(orDash(m.Sender)), max(width/2, 8))) + "  " + st.Time.Render(t.Format("15:04"))
@@ -200,44 +175,11 @@ func angle(s string) string {
 	return "<" + s + ">"
 }
 
-// snippet is one line of body around the first highlight.
-func snippet(st styles.Styles, m *vault.Message, hl []index.Span, width int) string {
-	text, field := m.Body, "body"
-	first := -1
-	for _, sp := range hl {
-		if sp.Field == "body" && (first < 0 || sp.Start < first) {
-			first = sp.Start
-		}
-	}
-	if first < 0 && m.Subject != "" {
-		text, field = m.Subject, "subject"
-		for _, sp := range hl {
-			if sp.Field == "subject" {
-				first = 0
-			}
-		}
-	}
-	start := 0
-	if first > width/2 && len(text) > width {
-		start = first - width/3
-		for start < len(text) && !utf8Start(text[start]) {
-			start++
-		}
-	}
-	var shifted []index.Span
-	for _, sp := range hl {
-		if sp.Field == field && sp.Start >= start {
-			shifted = append(shifted, index.Span{Field: field, Start: sp.Start - start, End: sp.End - start})
-		}
-	}
-	s := highlight(st, text[start:], shifted, field, true)
-	if start > 0 {
-		s = "…" + s
-	}
-	return common.Trunc(s, width)
+// snippet is one line of a search hit around its first match, as
+// `coffer search` prints it.
+func snippet(st styles.Styles, m *vault.Message, hl []access.Span, width int) string {
+	return excerpt.Render(excerpt.Line(m.Subject, m.Body, hl, width), func(s string) string { return st.Highlight.Render(s) })
 }
-
-func utf8Start(b byte) bool { return b&0xC0 != 0x80 }
 
 // attachmentLine describes an attachment in one line: name, type and
 // size when known, and whether the export left it out.

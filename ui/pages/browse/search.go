@@ -13,7 +13,7 @@ import (
 
 // openHit opens search hit i in its conversation, in context.
 func (m *Model) openHit(i int) {
-	p, ok := m.sess.Places[m.res.Hits[i].ID]
+	p, ok := m.dir.Place(m.res.Hits[i].ID)
 	if !ok {
 		return
 	}
@@ -76,7 +76,7 @@ func (m *Model) searchKey(msg tea.KeyPressMsg) tea.Cmd {
 
 // runSearch records the query in the (in-memory) history and runs it.
 func (m *Model) runSearch(q string) tea.Cmd {
-	if m.ix == nil {
+	if !m.ixOpen {
 		m.setStatus("search starts when indexing does: a moment", true)
 		return nil
 	}
@@ -90,5 +90,5 @@ func (m *Model) runSearch(q string) tea.Cmd {
 	m.input.SetValue(q)
 	m.seq++
 	m.busy = true
-	return searchCmd(m.sess, m.ix, m.seq, q)
+	return searchCmd(m.sess, m.seq, q)
 }

@@ -3,16 +3,17 @@ package browse
 import (
 	"fmt"
 
-	"charm.land/bubbles/v2/key"
 	"strings"
 	"time"
+
+	"charm.land/bubbles/v2/key"
 
 	"coffer/ui/common"
 	"coffer/ui/sanitize"
 )
 
 func (m *Model) renderConv(i, w int, sel bool) []string {
-	c := &m.sess.Convs[m.order[i]]
+	c := &m.dir.Convs[m.order[i]]
 	st := m.c.Styles
 	title := sanitize.Line(c.Title)
 	if m.order[i] == m.conv {
@@ -43,7 +44,7 @@ func (m *Model) renderMessage(i, w int) []string {
 	if m.conv < 0 {
 		return nil
 	}
-	c := &m.sess.Convs[m.conv]
+	c := &m.dir.Convs[m.conv]
 	id := c.IDs[i]
 	msg := m.shown[id]
 	st := m.c.Styles
@@ -62,10 +63,10 @@ func (m *Model) renderMessage(i, w int) []string {
 func (m *Model) renderHit(i, w int, sel bool) []string {
 	h := m.res.Hits[i]
 	st := m.c.Styles
-	p, ok := m.sess.Places[h.ID]
+	p, ok := m.dir.Place(h.ID)
 	meta := ""
 	if ok {
-		c := &m.sess.Convs[p.Conv]
+		c := &m.dir.Convs[p.Conv]
 		meta = sanitize.Line(c.Title) + " · " + time.Unix(c.Times[p.Pos], 0).In(m.loc).Format("2006-01-02 15:04")
 	}
 	msg := m.shown[h.ID]
@@ -103,13 +104,8 @@ func (m *Model) View() string {
 
 func (m *Model) header(w int) string {
 	st := m.c.Styles
-	v := m.sess.Vault
-	name, member := "", ""
-	if v != nil {
-		name, member = v.Manifest.Name, v.Member.Name
-	}
-	left := " coffer · " + sanitize.Line(name)
-	right := fmt.Sprintf("%s · %d conversations · %d messages ", sanitize.Line(member), len(m.sess.Convs), len(m.sess.Places))
+	left := " coffer · " + sanitize.Line(m.name)
+	right := fmt.Sprintf("%s · %d conversations · %d messages ", sanitize.Line(m.member), len(m.dir.Convs), m.dir.Len())
 	gap := w - len([]rune(left)) - common.Width(right)
 	if gap < 1 {
 		return st.Header.Render(common.Fit(left, w))
@@ -171,13 +167,13 @@ func (m *Model) rightView(w, h int) string {
 	if m.conv < 0 {
 		return m.paneTitle("Messages", w, focused) + "\n" + m.msgs.View()
 	}
-	c := &m.sess.Convs[m.conv]
+	c := &m.dir.Convs[m.conv]
 	title := fmt.Sprintf("%s · %s · %d · %s", sanitize.Line(c.Title), sanitize.Line(c.Source), len(c.IDs), sanitize.Line(strings.Join(c.Participants, ", ")))
 	return m.paneTitle(title, w, focused) + "\n" + m.msgs.View()
 }
 
 func (m *Model) facetView(w int) []string {
-	f := m.res.Facet
+	f := m.res.Facets
 	if f == nil {
 		return nil
 	}

@@ -1,0 +1,207 @@
+package access
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime"
+	"slices"
+	"sync"
+
+	"coffer/vault"
+	"coffer/vault/audit"
+)
+
+// Session is an unlocked vault and the audit session that records what is
+// done with it. Its methods may be slow (decryption, fsync, search) and
+// are safe for concurrent use; after Lock every one returns ErrLocked.
+type Session struct {
+	// mu orders the calls that may still be running when the vault locks:
+	// reads hold it shared, writes and Lock exclusively.
+	mu     sync.RWMutex
+	v      *vault.Vault
+	log    *audit.Log
+	engine Engine
+
+	// tagsAtLoad is the vault's tags as loaded, copied before any write
+	// can change the vault's own map (the index reads it in another
+	// goroutine).
+	tagsAtLoad map[string][]string
+	dir        *Directory
+
+	ixMu     sync.Mutex
+	ix       Searcher
+	ixCancel context.CancelFunc
+}
+
+// ErrLocked is returned by a call that came after the lock.
+var ErrLocked = errors.New("the vault is locked")
+
+// reading holds the session for a read, or says it is locked.
+func (s *Session) reading() (func(), error) {
+	s.mu.RLock()
+	if s.v == nil {
+		s.mu.RUnlock()
+		return nil, ErrLocked
+	}
+	return s.mu.RUnlock, nil
+}
+
+// writing holds the session for a change, or says it is locked.
+func (s *Session) writing() (func(), error) {
+	s.mu.Lock()
+	if s.v == nil {
+		s.mu.Unlock()
+		return nil, ErrLocked
+	}
+	return s.mu.Unlock, nil
+}
+
+// maxIDsPerEvent keeps an event listing ids well inside the audit
+// trail's record size: a larger list is recorded as several events with
+// the same fields, all before anything is shown or done.
+const maxIDsPerEvent = 4096
+
+// record appends ev durably. An event listing more ids than fit in one
+// record is split into consecutive events that differ only in their ids.
+func (s *Session) record(ev audit.Event) error {
+	ids := ev.Messages
+	for {
+		part := ev
+		n := min(len(ids), maxIDsPerEvent)
+		part.Messages = slices.Clone(ids[:n])
+		if err := s.log.Append(part); err != nil {
+			return fmt.Errorf("%w: %w", ErrNotRecorded, err)
+		}
+		ids = ids[n:]
+		if len(ids) == 0 {
+			return nil
+		}
+	}
+}
+
+// lookup returns the messages ids, in order; an unknown id is an error,
+// so that a view of it records nothing.
+func (s *Session) lookup(ids []string) ([]*vault.Message, error) {
+	msgs := make([]*vault.Message, len(ids))
+	for i, id := range ids {
+		m, ok := s.v.Message(id)
+		if !ok {
+			return nil, fmt.Errorf("access: no message %q", id)
+		}
+		msgs[i] = m
+	}
+	return msgs, nil
+}
+
+// Load decrypts every message into memory. It shows nothing, so it
+// records nothing; on failure the session is locked (its plaintext
+// wiped, the audit session closed) and the error returned.
+func (s *Session) Load(progress func(vault.Progress)) error {
+	done, err := s.writing()
+	if err != nil {
+		return err
+	}
+	if err := s.v.Load(progress); err != nil {
+		done()
+		return errors.Join(err, s.Lock(audit.LockExit))
+	}
+	s.tagsAtLoad = make(map[string][]string, len(s.v.Tags()))
+	for id, ts := range s.v.Tags() {
+		s.tagsAtLoad[id] = slices.Clone(ts)
+	}
+	s.dir = newDirectory(s.v.Messages())
+	done()
+	return nil
+}
+
+// Lock records the lock, closes the index, wipes and drops the
+// plaintext, and asks the runtime to collect it. reason is one of
+// audit.LockManual, LockIdle, LockExit, LockPipe. Calls still running
+// finish first; later ones return ErrLocked. Lock may be called more than
+// once.
+func (s *Session) Lock(reason string) error {
+	s.ixMu.Lock()
+	ix, cancel := s.ix, s.ixCancel
+	s.ix, s.ixCancel = nil, nil
+	s.ixMu.Unlock()
+	if cancel != nil {
+		cancel() // stops a build in flight, so that Close does not wait for it
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.v == nil {
+		return nil
+	}
+	var err error
+	if ix != nil {
+		err = ix.Close()
+	}
+	err = errors.Join(err, s.log.Close(reason))
+	s.v.Close()
+	s.v, s.dir, s.tagsAtLoad = nil, nil, nil
+	runtime.GC()
+	return err
+}
+
+// Member is the name of the member who unlocked, and how.
+func (s *Session) Member() (name, method string) {
+	done, err := s.reading()
+	if err != nil {
+		return "", ""
+	}
+	defer done()
+	return s.v.Member.Name, s.v.Method
+}
+
+// Manifest is the vault's verified manifest (public metadata).
+func (s *Session) Manifest() *vault.Manifest {
+	done, err := s.reading()
+	if err != nil {
+		return nil
+	}
+	defer done()
+	return s.v.Manifest
+}
+
+// Warnings lists files in the vault folder that its manifest does not
+// name (ignored), found by Load.
+func (s *Session) Warnings() []string {
+	done, err := s.reading()
+	if err != nil {
+		return nil
+	}
+	defer done()
+	return slices.Clone(s.v.Warnings)
+}
+
+// Tags returns a copy of every message's tags as loaded, for the caller
+// to own; later changes come back from Tag. Tags are the reviewers' own
+// words, not the archive's content.
+func (s *Session) Tags() map[string][]string {
+	done, err := s.reading()
+	if err != nil {
+		return nil
+	}
+	defer done()
+	out := make(map[string][]string, len(s.tagsAtLoad))
+	for id, ts := range s.v.Tags() {
+		out[id] = slices.Clone(ts)
+	}
+	return out
+}
+
+// Len is the number of messages loaded.
+func (s *Session) Len() int {
+	done, err := s.reading()
+	if err != nil {
+		return 0
+	}
+	defer done()
+	return len(s.v.Messages())
+}
+
+// InterruptAudit ends the audit session as a failing disk would: every
+// later record fails, so from then on nothing more is shown or done and
+// each call says why. Tests use it to prove that coffer fails closed.
+func (s *Session) InterruptAudit() error { return s.log.Close(audit.LockManual) }

@@ -1,0 +1,202 @@
+package access
+
+import (
+	"bufio"
+	"encoding/json"
+	"io"
+	"slices"
+	"sort"
+	"time"
+
+	"coffer/vault"
+	"coffer/vault/audit"
+)
+
+// Conversation is what a list of conversations shows. Title and
+// Participants come from the archive: the list is recorded before it is
+// returned (Conversations).
+type Conversation struct {
+	ID, Title, Source string
+	Participants      []string
+	Last              time.Time
+	// IDs are the conversation's messages in time order and Times their
+	// Unix seconds (for day separators without reading content).
+	IDs   []string
+	Times []int64
+}
+
+// Place is where a message sits: its conversation and position in it.
+type Place struct{ Conv, Pos int }
+
+// Directory is the conversations of the vault and where each message
+// sits in them.
+type Directory struct {
+	Convs  []Conversation
+	places map[string]Place
+}
+
+// Place returns where message id sits.
+func (d *Directory) Place(id string) (Place, bool) {
+	p, ok := d.places[id]
+	return p, ok
+}
+
+// Len is the number of messages placed.
+func (d *Directory) Len() int { return len(d.places) }
+
+func newDirectory(msgs []*vault.Message) *Directory {
+	d := &Directory{}
+	byID := map[string]int{}
+	parts := map[int]map[string]bool{}
+	for _, m := range msgs {
+		i, ok := byID[m.Conversation.ID]
+		if !ok {
+			i = len(d.Convs)
+			byID[m.Conversation.ID] = i
+			d.Convs = append(d.Convs, Conversation{ID: m.Conversation.ID, Source: m.Source})
+			parts[i] = map[string]bool{}
+		}
+		c := &d.Convs[i]
+		if m.Conversation.Title != "" {
+			c.Title = m.Conversation.Title
+		}
+		for _, p := range m.Conversation.Participants {
+			parts[i][p] = true
+		}
+		if m.Sender != "" && len(parts[i]) < 64 {
+			parts[i][m.Sender] = true
+		}
+		c.IDs = append(c.IDs, m.ID)
+		c.Times = append(c.Times, m.Time.Unix())
+		if m.Time.After(c.Last) {
+			c.Last = m.Time
+		}
+	}
+	d.places = make(map[string]Place, len(msgs))
+	for i := range d.Convs {
+		c := &d.Convs[i]
+		if c.Title == "" {
+			c.Title = c.ID
+		}
+		for p := range parts[i] {
+			c.Participants = append(c.Participants, p)
+		}
+		sort.Strings(c.Participants)
+		for j, id := range c.IDs {
+			d.places[id] = Place{i, j}
+		}
+	}
+	return d
+}
+
+// Conversations records that the list of conversations (titles,
+// participants, counts) is shown, then returns it. The caller must not
+// modify it.
+func (s *Session) Conversations() (*Directory, error) {
+	done, err := s.reading()
+	if err != nil {
+		return nil, err
+	}
+	defer done()
+	if err := s.record(audit.Event{Action: audit.ActionViewConversationList, Count: len(s.dir.Convs)}); err != nil {
+		return nil, err
+	}
+	return s.dir, nil
+}
+
+// View records that ids are on screen and returns them, in order. conv is
+// the conversation id when they are a conversation's messages, "" for a
+// list of search hits.
+func (s *Session) View(conv string, ids []string) ([]*vault.Message, error) {
+	done, err := s.reading()
+	if err != nil {
+		return nil, err
+	}
+	defer done()
+	// Look up first so that a view of unknown ids records nothing.
+	msgs, err := s.lookup(ids)
+	if err != nil {
+		return nil, err
+	}
+	ev := audit.Event{Action: audit.ActionViewMessages, Messages: ids}
+	if conv != "" {
+		ev.Action, ev.Conversation = audit.ActionViewConversation, conv
+	}
+	if err := s.record(ev); err != nil {
+		return nil, err
+	}
+	return msgs, nil
+}
+
+// Detail records a detail view of one message and returns it.
+func (s *Session) Detail(id string) (*vault.Message, error) {
+	done, err := s.reading()
+	if err != nil {
+		return nil, err
+	}
+	defer done()
+	msgs, err := s.lookup([]string{id})
+	if err != nil {
+		return nil, err
+	}
+	if err := s.record(audit.Event{Action: audit.ActionViewMessage, Messages: []string{id}}); err != nil {
+		return nil, err
+	}
+	return msgs[0], nil
+}
+
+// Stats records that the per-conversation counts (which show titles) are
+// shown, then returns them.
+func (s *Session) Stats(detail string) (vault.Stats, error) {
+	done, err := s.reading()
+	if err != nil {
+		return vault.Stats{}, err
+	}
+	defer done()
+	st := s.v.Stats()
+	if err := s.record(audit.Event{Action: audit.ActionViewConversationList, Detail: detail, Count: len(st.Conversations)}); err != nil {
+		return vault.Stats{}, err
+	}
+	return st, nil
+}
+
+// Export records that every message, attachments included, is released
+// to target (a file name, "standard output", ...), then writes them to w
+// as JSONL, the import format (vault/FORMAT.md), and records how many were
+// written. w receives plaintext: the caller chose where it goes.
+func (s *Session) Export(w io.Writer, target string) (int, error) {
+	done, err := s.reading()
+	if err != nil {
+		return 0, err
+	}
+	defer done()
+	msgs := s.v.Messages()
+	if err := s.record(audit.Event{Action: audit.ActionExport, Target: target, Count: len(msgs)}); err != nil {
+		return 0, err
+	}
+	bw := bufio.NewWriterSize(w, 1<<20)
+	enc := json.NewEncoder(bw)
+	enc.SetEscapeHTML(false)
+	n := 0
+	for _, m := range msgs {
+		c := *m
+		c.Attachments = slices.Clone(m.Attachments)
+		for i := range c.Attachments {
+			a := &c.Attachments[i]
+			if a.Ref.Blob == "" {
+				continue
+			}
+			if a.Content, err = s.v.Attachment(a); err != nil {
+				return n, err
+			}
+		}
+		if err := enc.Encode(&c); err != nil {
+			return n, err
+		}
+		n++
+	}
+	if err := bw.Flush(); err != nil {
+		return n, err
+	}
+	return n, nil
+}
