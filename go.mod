@@ -24,11 +24,13 @@ require (
 	golang.org/x/text v0.44.0
 )
 
-// Test-only: golden files, teatest and testscript.
+// Test-only: golden files, teatest, testscript, and go/packages for the
+// access layer's construction test.
 require (
 	github.com/charmbracelet/x/exp/golden v0.0.0-20251109135125-8916d276318f
 	github.com/charmbracelet/x/exp/teatest/v2 v2.0.0-20260823001701-96af6d2cb5f6
 	github.com/rogpeppe/go-internal v1.16.0
+	golang.org/x/tools v0.52.0
 )
 
 require (
@@ -82,7 +84,6 @@ require (
 	go.etcd.io/bbolt v1.4.0 // indirect
 	golang.org/x/exp/typeparams v0.0.0-20231108232855-2478ac86f678 // indirect
 	golang.org/x/sync v0.25.0 // indirect
-	golang.org/x/tools v0.52.0 // indirect
 	google.golang.org/protobuf v1.36.6 // indirect
 	honnef.co/go/tools v0.8.2 // indirect
 )

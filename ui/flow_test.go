@@ -8,7 +8,6 @@ import (
 	"time"
 
 	tea "charm.land/bubbletea/v2"
-	"filippo.io/age"
 	"github.com/charmbracelet/x/ansi"
 	"github.com/charmbracelet/x/exp/teatest/v2"
 
@@ -149,10 +148,7 @@ func TestFlow(t *testing.T) {
 	f.key("ctrl+c")
 	f.tm.WaitFinished(t, teatest.WithFinalTimeout(10*time.Second))
 
-	events, err := audit.Read(fx.Dir, []age.Identity{fx.Auditor}, audit.Filter{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	events := fx.Events(t, audit.Filter{})
 	var got []string
 	for _, e := range events {
 		s := string(e.Action)

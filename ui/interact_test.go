@@ -237,10 +237,7 @@ func TestQuitTwiceRecordsExit(t *testing.T) {
 	if err := m.Close(); err != nil {
 		t.Fatal(err)
 	}
-	events, err := audit.Read(f.Dir, []age.Identity{f.Auditor}, audit.Filter{Action: audit.ActionLock})
-	if err != nil {
-		t.Fatal(err)
-	}
+	events := f.Events(t, audit.Filter{Action: audit.ActionLock})
 	if len(events) != 1 || events[0].Reason != audit.LockExit {
 		t.Fatalf("lock events %+v, want one exit", events)
 	}

@@ -165,10 +165,7 @@ func TestIdleLock(t *testing.T) {
 	f.waitText("locked after")
 	f.key("ctrl+c")
 	f.tm.WaitFinished(t, teatest.WithFinalTimeout(10*time.Second))
-	events, err := audit.Read(fx.Dir, []age.Identity{fx.Auditor}, audit.Filter{Action: audit.ActionLock})
-	if err != nil {
-		t.Fatal(err)
-	}
+	events := fx.Events(t, audit.Filter{Action: audit.ActionLock})
 	if len(events) == 0 || events[0].Reason != audit.LockIdle {
 		t.Fatalf("lock events %+v, want one with reason idle", events)
 	}
