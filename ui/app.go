@@ -89,9 +89,11 @@ type Model struct {
 	gate   *access.Gate // open from the first unlock attempt to the unlock
 	sess   *access.Session
 	failed int
-	// cancel ends the goroutines of the current unlock (decryption
-	// progress), so that none blocks on a send after the program ends.
-	cancel context.CancelFunc
+	// loading is the session being decrypted, until it is browsed; cancel
+	// ends the goroutine decrypting it, so that none blocks on a send
+	// after the program ends, and Close locks it.
+	loading *access.Session
+	cancel  context.CancelFunc
 
 	unlock  *unlock.Model
 	browse  *browse.Model
@@ -291,6 +293,7 @@ func (m *Model) unlocked(msg unlockedMsg) tea.Cmd {
 	m.cancel = cancel
 	ch := make(chan loadMsg, 8)
 	s := msg.sess
+	m.loading = s
 	go func() {
 		defer close(ch)
 		err := s.Load(func(p vault.Progress) {
@@ -332,6 +335,7 @@ func (m *Model) loaded(msg loadMsg) tea.Cmd {
 		m.unlock.Progress(msg.prog)
 		return listenLoad(msg.ch)
 	}
+	m.loading = nil
 	if msg.err != nil {
 		return m.fail(msg.err) // Load and Conversations locked the session
 	}
@@ -464,6 +468,12 @@ func (m *Model) Close() error {
 		m.cancel()
 	}
 	var err error
+	if m.loading != nil {
+		// Quit while decrypting: wipe what was decrypted and record the
+		// end (Lock waits for Load).
+		err = m.loading.Lock(audit.LockExit)
+		m.loading = nil
+	}
 	if m.sess != nil {
 		m.browse.Close()
 		err = m.sess.Lock(audit.LockExit)

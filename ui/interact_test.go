@@ -16,6 +16,7 @@ import (
 	"coffer/ui"
 	"coffer/ui/internal/fixture"
 	"coffer/ui/pages/browse"
+	"coffer/ui/pages/unlock"
 	"coffer/vault"
 	"coffer/vault/audit"
 )
@@ -262,4 +263,28 @@ func TestUnlockFailureNotRecorded(t *testing.T) {
 		t.Fatalf("state %v after an unrecorded failure:\n%s", d.model().State(), d.screen())
 	}
 	wantScreen(t, d, "could not be recorded")
+}
+
+// TestQuitWhileLoading: the program ends (a signal) while the vault is
+// being decrypted, before the browse page exists: Close must wipe the
+// session and record its end, so that the next session finds no crash.
+func TestQuitWhileLoading(t *testing.T) {
+	f := fixture.New(t, "", fixture.Messages(t))
+	man, _ := vault.ReadManifest(f.Dir)
+	k := f.Key()
+	m := ui.New(ui.Options{Dir: f.Dir, Manifest: man, Key: &k, KeyHint: "x", NoColor: true})
+	_, cmd := m.Update(unlock.SubmitMsg{})
+	unlocked := cmd() // the unlock itself; its reply starts the decryption
+	m.Update(unlocked)
+	if !m.Unlocked() && m.State() != ui.StateUnlocking {
+		t.Fatalf("state %v after the unlock", m.State())
+	}
+	// The decryption's reply is never read: the program is gone.
+	if err := m.Close(); err != nil {
+		t.Fatal(err)
+	}
+	evs := f.Events(t, audit.Filter{Action: audit.ActionLock})
+	if len(evs) != 1 || evs[0].Reason != audit.LockExit {
+		t.Fatalf("lock events %+v, want one exit", evs)
+	}
 }

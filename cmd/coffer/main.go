@@ -24,8 +24,9 @@ import (
 // env is what a command may touch of the outside world; tests replace it.
 // Its output is the sanitizing writers: every byte a command prints goes
 // through them (ui/sanitize.Writer), so none reaches a terminal raw.
-// Nothing in this package but main and the terminal interface
-// (cmd_review.go) touches os.Stdout or os.Stderr (TestOneWriter).
+// Nothing in this package but main names os.Stdout or os.Stderr
+// (TestOneWriter); the terminal interface (cmd_review.go) draws through
+// Bubble Tea from sanitized text.
 type env struct {
 	stdin          io.Reader
 	stdout, stderr *sanitize.Writer

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -335,5 +336,36 @@ func TestChangesRecordedFirst(t *testing.T) {
 	}
 	if _, err := s.Conversations(); !errors.Is(err, access.ErrLocked) {
 		t.Errorf("after Lock: %v, want ErrLocked", err)
+	}
+}
+
+// TestLoadFailureLocks: a vault that fails to decrypt after the unlock (a
+// segment changed under it) is locked by Load: nothing of it stays in
+// memory, later calls say so, and the session's end is recorded.
+func TestLoadFailureLocks(t *testing.T) {
+	tv := newTestVault(t, messages(3))
+	m, _ := vault.ReadManifest(tv.dir)
+	g, err := access.Open(tv.dir, m, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := g.Unlock(vault.Key{Identities: []age.Identity{tv.member}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	segs, _ := filepath.Glob(filepath.Join(tv.dir, "segments", "*"))
+	b, _ := os.ReadFile(segs[0])
+	b[len(b)/2] ^= 1
+	os.WriteFile(segs[0], b, 0o600)
+	var te *vault.TamperError
+	if err := s.Load(nil); !errors.As(err, &te) {
+		t.Fatalf("Load of a changed segment: %v, want a TamperError", err)
+	}
+	if _, err := s.Conversations(); !errors.Is(err, access.ErrLocked) {
+		t.Errorf("after a failed Load: %v, want ErrLocked", err)
+	}
+	evs := tv.last(t)
+	if e := evs[len(evs)-1]; e.Action != audit.ActionLock || e.Reason != audit.LockExit {
+		t.Errorf("last event %s/%s, want lock/exit", e.Action, e.Reason)
 	}
 }
