@@ -11,6 +11,7 @@ package excerpt
 import (
 	"sort"
 	"strings"
+	"unicode/utf8"
 
 	"coffer/ui/common"
 	"coffer/ui/sanitize"
@@ -117,7 +118,7 @@ func Fit(ps []Piece, width int) []Piece {
 			left -= w
 			continue
 		}
-		if p.Text = strings.TrimSuffix(common.Trunc(p.Text, left+1), "…"); p.Text != "" {
+		if p.Text = cut(p.Text, left); p.Text != "" {
 			out = append(out, p)
 		}
 		break
@@ -126,6 +127,19 @@ func Fit(ps []Piece, width int) []Piece {
 		return out
 	}
 	return append(out, Piece{Text: "…"})
+}
+
+// cut returns the longest prefix of s that takes at most w cells.
+func cut(s string, w int) string {
+	if w <= 0 {
+		return ""
+	}
+	s = common.WidthMethod().Truncate(s, w, "")
+	for common.Width(s) > w { // a grapheme counted wider than its parts
+		_, n := utf8.DecodeLastRuneInString(s)
+		s = s[:len(s)-n]
+	}
+	return s
 }
 
 // Render joins pieces, passing matches through mark (nil: unmarked).
