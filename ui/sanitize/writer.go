@@ -59,15 +59,7 @@ func (w *Writer) write(p []byte) (int, error) {
 	}
 	// Hold back an incomplete rune at the end: the next write may finish
 	// it.
-	cut := len(p)
-	for i := len(p) - 1; i >= 0 && i >= len(p)-utf8.UTFMax; i-- {
-		if utf8.RuneStart(p[i]) {
-			if !utf8.FullRune(p[i:]) {
-				cut = i
-			}
-			break
-		}
-	}
+	cut := completeRunes(p)
 	s := string(p[:cut])
 	w.pend = append(w.pend[:0], p[cut:]...)
 	out := s
@@ -163,15 +155,7 @@ func (j *jsonWriter) Write(p []byte) (int, error) {
 		p = append(j.pend, p...)
 		j.pend = nil
 	}
-	cut := len(p)
-	for i := len(p) - 1; i >= 0 && i >= len(p)-utf8.UTFMax; i-- {
-		if utf8.RuneStart(p[i]) {
-			if !utf8.FullRune(p[i:]) {
-				cut = i
-			}
-			break
-		}
-	}
+	cut := completeRunes(p)
 	j.pend = append(j.pend, p[cut:]...)
 	// After JSON escaping nothing is left that Text would change
 	// (FuzzJSONIsText): it goes out as it is.
@@ -180,4 +164,18 @@ func (j *jsonWriter) Write(p []byte) (int, error) {
 	}
 	j.w.prev = 0
 	return n, nil
+}
+
+// completeRunes returns the length of p without an incomplete UTF-8
+// sequence at its end (which a later write may complete).
+func completeRunes(p []byte) int {
+	for i := len(p) - 1; i >= 0 && i >= len(p)-utf8.UTFMax; i-- {
+		if utf8.RuneStart(p[i]) {
+			if !utf8.FullRune(p[i:]) {
+				return i
+			}
+			break
+		}
+	}
+	return len(p)
 }

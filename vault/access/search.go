@@ -178,15 +178,11 @@ type Results struct {
 // the same event lists their ids as shown; without, the caller shows hits
 // later through View, which records them then.
 func (s *Session) Search(ctx context.Context, query string, req Request, show bool) (*Results, error) {
-	done, err := s.reading()
+	ix, done, err := s.readingIndex()
 	if err != nil {
 		return nil, err
 	}
 	defer done()
-	ix := s.searcher()
-	if ix == nil {
-		return nil, ErrNoIndex
-	}
 	res, err := ix.Search(ctx, query, req)
 	if err != nil {
 		return nil, err
@@ -219,14 +215,25 @@ const DetailFacets = "facets shown"
 // AllHits returns the id of every hit of query, for acting on all of them
 // (tagging all results records the ids then). Ids carry no content.
 func (s *Session) AllHits(ctx context.Context, query string) ([]string, error) {
-	done, err := s.reading()
+	ix, done, err := s.readingIndex()
 	if err != nil {
 		return nil, err
 	}
 	defer done()
+	return ix.IDs(ctx, query)
+}
+
+// readingIndex holds the session for a read and returns its index, or
+// says why there is none.
+func (s *Session) readingIndex() (Searcher, func(), error) {
+	done, err := s.reading()
+	if err != nil {
+		return nil, nil, err
+	}
 	ix := s.searcher()
 	if ix == nil {
-		return nil, ErrNoIndex
+		done()
+		return nil, nil, ErrNoIndex
 	}
-	return ix.IDs(ctx, query)
+	return ix, done, nil
 }

@@ -82,6 +82,19 @@ func (tv *testVault) open(t *testing.T) *access.Session {
 	return s
 }
 
+// openIndexed is open with the search index built.
+func (tv *testVault) openIndexed(t *testing.T) *access.Session {
+	t.Helper()
+	s := tv.open(t)
+	if err := s.OpenIndex(nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.WaitIndex(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
 // events returns the trail's events since the n-th, as the auditor reads
 // them (in order within a session; the tests use one session at a time).
 func (tv *testVault) events(t *testing.T) []audit.Event {
@@ -124,14 +137,8 @@ func messages(n int) []*vault.Message {
 // and checks the audit event it wrote before returning it.
 func TestRecordedBeforeReturned(t *testing.T) {
 	tv := newTestVault(t, messages(6))
-	s := tv.open(t)
+	s := tv.openIndexed(t)
 	ctx := context.Background()
-	if err := s.OpenIndex(nil); err != nil {
-		t.Fatal(err)
-	}
-	if err := s.WaitIndex(ctx); err != nil {
-		t.Fatal(err)
-	}
 	type check struct {
 		name string
 		call func() (any, error)
@@ -179,14 +186,8 @@ func TestRecordedBeforeReturned(t *testing.T) {
 // out content returns nothing and says why, and nothing changes.
 func TestFailsClosed(t *testing.T) {
 	tv := newTestVault(t, messages(4))
-	s := tv.open(t)
+	s := tv.openIndexed(t)
 	ctx := context.Background()
-	if err := s.OpenIndex(nil); err != nil {
-		t.Fatal(err)
-	}
-	if err := s.WaitIndex(ctx); err != nil {
-		t.Fatal(err)
-	}
 	if err := s.InterruptAudit(); err != nil {
 		t.Fatal(err)
 	}
