@@ -109,11 +109,14 @@ Examples:
 				// The importer sees the plaintext anyway: it builds the search
 				// index of each segment now, so unlock need not.
 				a.SetIndexer(index.Sidecar)
-				// Write-ahead: the trail names the import before the vault changes.
-				if err := log.Append(audit.Event{Action: audit.ActionImport, Target: strings.Join(baseNames(files), ", ")}); err != nil {
+				// Write-ahead: the trail names the import before the vault
+				// changes, and the import record names that event.
+				link, err := log.Announce(audit.Event{Action: audit.ActionImport, Target: strings.Join(baseNames(files), ", ")})
+				if err != nil {
 					a.Abort()
 					return withHint(err, "nothing was imported: coffer writes only once the audit trail has recorded it")
 				}
+				a.SetAnnouncement(link)
 				prog := newProgress(e, len(files))
 				for i, f := range files {
 					if err := importFile(e, a, f, formats[i], loc, lenient, prog); err != nil {

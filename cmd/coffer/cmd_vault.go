@@ -58,8 +58,8 @@ Examples:
 // compactIndex merges runs of at least minUnits small search-index files
 // (vault.CompactIndex), recording it in the audit trail first.
 func compactIndex(a *access, minUnits int) (vault.CompactStats, error) {
-	st, err := a.v.CompactIndex(index.Sidecar, vault.IndexTarget/2, minUnits, func() error {
-		return a.record(audit.Event{Action: audit.ActionCompact})
+	st, err := a.v.CompactIndex(index.Sidecar, vault.IndexTarget/2, minUnits, func() (audit.Link, error) {
+		return a.announce(audit.Event{Action: audit.ActionCompact})
 	})
 	if err != nil {
 		return st, err
@@ -269,10 +269,11 @@ Examples:
 							return err
 						}
 					}
-					if err := a.record(audit.Event{Action: audit.ActionMemberAdd, Target: name, Detail: recipient}); err != nil {
+					link, err := a.announce(audit.Event{Action: audit.ActionMemberAdd, Target: name, Detail: recipient})
+					if err != nil {
 						return err
 					}
-					mem, err := v.AddMember(name, pass, recipient)
+					mem, err := v.AddMember(name, pass, recipient, link)
 					if err != nil {
 						if idOut != "" {
 							os.Remove(idOut)
@@ -291,10 +292,11 @@ Examples:
 					}
 					defer a.close()
 					v := a.v
-					if err := a.record(audit.Event{Action: audit.ActionMemberRemove, Target: args[2]}); err != nil {
+					link, err := a.announce(audit.Event{Action: audit.ActionMemberRemove, Target: args[2]})
+					if err != nil {
 						return err
 					}
-					mem, err := v.RemoveMember(args[2])
+					mem, err := v.RemoveMember(args[2], link)
 					if err != nil {
 						return err
 					}
@@ -344,11 +346,12 @@ Examples:
 				if revoke != "" {
 					ev.Target, ev.Detail = revoke, "revoke"
 				}
-				if err := a.record(ev); err != nil {
+				link, err := a.announce(ev)
+				if err != nil {
 					return err
 				}
 				if revoke != "" {
-					if err := v.RemoveIngestKey(revoke); err != nil {
+					if err := v.RemoveIngestKey(revoke, link); err != nil {
 						return err
 					}
 					fmt.Fprintf(e.stdout, "Revoked ingest key %s.\n", oneLine(revoke))
@@ -360,7 +363,7 @@ Examples:
 						return fmt.Errorf("%s exists", out)
 					}
 				}
-				data, k, err := v.NewIngestKey(name)
+				data, k, err := v.NewIngestKey(name, link)
 				if err != nil {
 					return err
 				}

@@ -166,6 +166,16 @@ func (a *access) record(ev audit.Event) error {
 	return nil
 }
 
+// announce records ev as the announcement of a vault change, before the
+// change, and returns the link the change's manifest record carries.
+func (a *access) announce(ev audit.Event) (audit.Link, error) {
+	l, err := a.log.Announce(ev)
+	if err != nil {
+		return l, withHint(err, "nothing was changed: coffer acts only once the audit trail has recorded it")
+	}
+	return l, nil
+}
+
 // close drops the plaintext and ends the audit session.
 func (a *access) close() {
 	a.v.Close()
