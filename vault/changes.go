@@ -61,8 +61,11 @@ func (m *Manifest) noteChange(r *record) {
 	case recReindex:
 		c.What, c.Action = "compaction", audit.ActionCompact
 	case recIngestKey:
-		k := m.ingestKey(r.IngestKey.ID)
-		c.What, c.Action = fmt.Sprintf("ingest key %s %q", map[string]string{"add": "add", "remove": "revoke"}[r.IngestKey.Op], k.Name), audit.ActionIngestKey
+		op := "add"
+		if r.IngestKey.Op == "remove" {
+			op = "revoke"
+		}
+		c.What, c.Action = fmt.Sprintf("ingest key %s %q", op, m.ingestKey(r.IngestKey.ID).Name), audit.ActionIngestKey
 	case recMember:
 		mem := m.member(r.Member.ID)
 		c.What, c.Action = fmt.Sprintf("member add %q", mem.Name), audit.ActionMemberAdd
