@@ -12,7 +12,7 @@ BENCH_N  ?= 1000000
 NOTMUCH_N ?= 100000 1000000
 DEMO     := demo
 
-.PHONY: help build test ci vet fmt staticcheck fuzz fuzz-short fuzz-run bench demo golden itest clean
+.PHONY: help build test ci vet fmt staticcheck cross fuzz fuzz-short fuzz-run bench demo golden itest clean
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -29,7 +29,7 @@ itest: ## the tmux end-to-end test alone (reviewer, investigator, auditor, hosti
 golden: ## rewrite the TUI's golden views after a deliberate change (review the diff)
 	$(GO) test ./ui/ ./ui/keymap/ -update
 
-ci: vet fmt staticcheck test fuzz-short ## what .ci/run runs on a clean checkout
+ci: vet fmt staticcheck cross test fuzz-short ## what .ci/run runs on a clean checkout
 
 vet: ## go vet
 	$(GO) vet ./...
@@ -39,6 +39,17 @@ fmt: ## fail if any file needs gofmt
 
 staticcheck: ## staticcheck, pinned by the tool line in go.mod
 	$(GO) tool staticcheck ./...
+
+# The systems coffer supports besides Linux, each with its own hardening
+# (cmd/coffer/harden_<os>.go; SECURITY.md T6).
+CROSS ?= darwin/arm64 darwin/amd64 freebsd/amd64
+
+cross: ## go build and go vet for macOS and FreeBSD (CROSS)
+	@set -e; for p in $(CROSS); do \
+	  echo "cross $$p"; \
+	  GOOS=$${p%/*} GOARCH=$${p#*/} $(GO) build ./...; \
+	  GOOS=$${p%/*} GOARCH=$${p#*/} $(GO) vet ./...; \
+	done
 
 fuzz: ## run every fuzz target for FUZZTIME (default 30s) each
 	@$(MAKE) --no-print-directory fuzz-run T=$(FUZZTIME)

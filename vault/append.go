@@ -9,6 +9,8 @@ import (
 	"strings"
 	"time"
 
+	"coffer/vault/audit"
+
 	"filippo.io/age"
 )
 
@@ -40,6 +42,7 @@ type Appender struct {
 	stats    ImportStats
 	convs    map[string]bool
 	finished bool
+	audit    *audit.Link // the import's announcement, for its record
 }
 
 // ImportStats summarises an import.
@@ -95,6 +98,11 @@ type Indexer func(msgs []*Message) ([]byte, error)
 // SetIndexer makes the appender build a sidecar for every segment it
 // writes. Set it before the first Add.
 func (a *Appender) SetIndexer(f Indexer) { a.indexer, a.target = f, IndexTarget }
+
+// SetAnnouncement names the audit event that recorded this import before
+// it began (audit.Log.Announce); the import record links it, so that
+// audit verification can tell that the trail still holds it.
+func (a *Appender) SetAnnouncement(l audit.Link) { a.audit = announced(l) }
 
 // Add validates m and stages it, unless the vault already holds it. It
 // returns whether the message was new.
@@ -268,7 +276,7 @@ func (a *Appender) Commit() (ImportStats, error) {
 		return a.stats, nil
 	}
 	sort.Slice(a.files, func(i, j int) bool { return a.files[i].Name < a.files[j].Name })
-	rec := &record{Type: recImport, Import: &importBody{Epoch: a.epoch, Messages: a.stats.Added, Files: a.files}}
+	rec := &record{Type: recImport, Import: &importBody{Epoch: a.epoch, Messages: a.stats.Added, Files: a.files}, Audit: a.audit}
 	if err := a.m.appendRecords(a.dir, a.now, signedRecord{rec, a.signer}); err != nil {
 		a.abort()
 		return a.stats, err

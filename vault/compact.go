@@ -9,6 +9,8 @@ import (
 	"sort"
 	"sync"
 
+	"coffer/vault/audit"
+
 	"filippo.io/age"
 )
 
@@ -58,12 +60,13 @@ type compactUnit struct {
 // has at least minUnits of them (2 merges whatever can be; imports use
 // AutoCompactUnits, so that a vault fed by small imports rewrites its
 // indexes every few imports, not at each). build makes an index file's
-// content from messages, like the importer's indexer. before, if not nil,
-// is called once there is something to merge and before anything is
-// written (the CLI records the audit event there); its error stops the
-// compaction. It returns what it did; zero stats mean there was nothing
-// worth merging.
-func (v *Vault) CompactIndex(build Indexer, small, minUnits int, before func() error) (CompactStats, error) {
+// content from messages, like the importer's indexer. announce, if not
+// nil, is called once there is something to merge and before anything is
+// written: it records the compaction in the audit trail
+// (audit.Log.Announce) and returns the link the reindex record carries;
+// its error stops the compaction. It returns what it did; zero stats mean
+// there was nothing worth merging.
+func (v *Vault) CompactIndex(build Indexer, small, minUnits int, announce func() (audit.Link, error)) (CompactStats, error) {
 	var st CompactStats
 	if !v.loaded {
 		return st, errNotLoaded
@@ -79,8 +82,9 @@ func (v *Vault) CompactIndex(build Indexer, small, minUnits int, before func() e
 	if len(groups) == 0 {
 		return st, nil
 	}
-	if before != nil {
-		if err := before(); err != nil {
+	var link audit.Link
+	if announce != nil {
+		if link, err = announce(); err != nil {
 			return st, err
 		}
 	}
@@ -177,7 +181,7 @@ func (v *Vault) CompactIndex(build Indexer, small, minUnits int, before func() e
 			st.Messages += len(j.msgs)
 		}
 	}
-	rec := &record{Type: recReindex, Reindex: body}
+	rec := &record{Type: recReindex, Reindex: body, Audit: announced(link)}
 	if err := m.appendRecords(v.Dir, v.now(), signedRecord{rec, v.signer()}); err != nil {
 		return st, err
 	}

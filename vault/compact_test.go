@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+
+	"coffer/vault/audit"
 )
 
 // idsIndexer stands for the search index: its "index" of a segment is
@@ -79,7 +81,7 @@ func TestCompactIndex(t *testing.T) {
 		t.Fatalf("automatic compaction of 7 units: %+v, %v", st, err)
 	}
 	// When the audit trail cannot record it, nothing is written.
-	if _, err := v.CompactIndex(idsIndexer, 5000, 2, func() error { return errors.New("no trail") }); err == nil || err.Error() != "no trail" {
+	if _, err := v.CompactIndex(idsIndexer, 5000, 2, func() (audit.Link, error) { return audit.Link{}, errors.New("no trail") }); err == nil || err.Error() != "no trail" {
 		t.Fatalf("compaction went on without its audit record: %v", err)
 	}
 	if rep, err := Verify(f.dir); err != nil || !rep.OK() || len(rep.Notes) != 0 {

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"time"
 
+	"coffer/vault/audit"
+
 	"filippo.io/age"
 )
 
@@ -31,7 +33,9 @@ type ingestKeyFile struct {
 }
 
 // NewIngestKey authorises a new ingest key and returns its file content.
-func (v *Vault) NewIngestKey(name string) ([]byte, *IngestKey, error) {
+// announcement is the audit event that recorded it first
+// (audit.Log.Announce); the manifest record links it.
+func (v *Vault) NewIngestKey(name string, announcement audit.Link) ([]byte, *IngestKey, error) {
 	lock, err := v.beginWrite()
 	if err != nil {
 		return nil, nil, err
@@ -46,7 +50,7 @@ func (v *Vault) NewIngestKey(name string) ([]byte, *IngestKey, error) {
 		name = "ingest-" + id
 	}
 	m := v.Manifest
-	rec := &record{Type: recIngestKey, IngestKey: &ingestKeyBody{Op: "add", ID: id, Name: name, PublicKey: base64.StdEncoding.EncodeToString(pub)}}
+	rec := &record{Type: recIngestKey, IngestKey: &ingestKeyBody{Op: "add", ID: id, Name: name, PublicKey: base64.StdEncoding.EncodeToString(pub)}, Audit: announced(announcement)}
 	if err := m.appendRecords(v.Dir, v.now(), signedRecord{rec, v.signer()}); err != nil {
 		return nil, nil, err
 	}
@@ -62,8 +66,9 @@ func (v *Vault) NewIngestKey(name string) ([]byte, *IngestKey, error) {
 }
 
 // RemoveIngestKey revokes an ingest key: imports it signs from now on are
-// refused. What it imported before stays.
-func (v *Vault) RemoveIngestKey(idOrName string) error {
+// refused. What it imported before stays. announcement is as for
+// NewIngestKey.
+func (v *Vault) RemoveIngestKey(idOrName string, announcement audit.Link) error {
 	lock, err := v.beginWrite()
 	if err != nil {
 		return err
@@ -72,7 +77,7 @@ func (v *Vault) RemoveIngestKey(idOrName string) error {
 	m := v.Manifest
 	for _, k := range m.IngestKeys {
 		if !k.Removed && (k.ID == idOrName || k.Name == idOrName) {
-			rec := &record{Type: recIngestKey, IngestKey: &ingestKeyBody{Op: "remove", ID: k.ID}}
+			rec := &record{Type: recIngestKey, IngestKey: &ingestKeyBody{Op: "remove", ID: k.ID}, Audit: announced(announcement)}
 			return m.appendRecords(v.Dir, v.now(), signedRecord{rec, v.signer()})
 		}
 	}

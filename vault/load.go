@@ -292,13 +292,22 @@ type Unlisted struct {
 	// Leftover is set for files an interrupted import leaves (named for the
 	// record that never landed): harmless, removed by the next import.
 	Leftover bool
+	// Beyond is the record number the file's name claims when that is two
+	// or more past the manifest's last (see checkRollback), else 0.
+	Beyond int
 }
 
 func (u Unlisted) String() string {
 	if u.Leftover {
 		return u.Name + ": not named by the manifest (left by an interrupted write; ignored)"
 	}
-	return u.Name + ": not named by the manifest (planted or from a rolled-back manifest; ignored)"
+	if u.Beyond > 0 {
+		// Unlock let it through (checkRollback): the pin vouches for the
+		// manifest.
+		return fmt.Sprintf("%s: unknown file, not named by the manifest: named for record %d, which the manifest does not have, "+
+			"but this machine's pin vouches for the manifest, so it is junk, not a rollback; ignored", u.Name, u.Beyond)
+	}
+	return u.Name + ": unknown file, not named by the manifest (planted, or its name altered); ignored"
 }
 
 func unlistedFiles(dir string, m *Manifest) []Unlisted {
@@ -326,10 +335,13 @@ func unlistedFiles(dir string, m *Manifest) []Unlisted {
 				continue
 			}
 			leftover := len(e.Name()) > len(tmpPrefix) && e.Name()[:len(tmpPrefix)] == tmpPrefix
+			beyond := 0
 			if seq, ok := fileSeq(e.Name()); ok && seq == m.Seq()+1 {
 				leftover = true
+			} else if ok && seq > m.Seq()+1 {
+				beyond = seq
 			}
-			out = append(out, Unlisted{Name: name, Leftover: leftover})
+			out = append(out, Unlisted{Name: name, Leftover: leftover, Beyond: beyond})
 		}
 	}
 	return out

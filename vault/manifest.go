@@ -13,7 +13,10 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 	"time"
+
+	"coffer/vault/audit"
 )
 
 // ManifestFile is the manifest's name inside the vault folder.
@@ -53,6 +56,12 @@ type record struct {
 	Rotate    *rotateBody    `json:"rotate,omitempty"`
 	Tags      *importBody    `json:"tags,omitempty"`
 	Reindex   *reindexBody   `json:"reindex,omitempty"`
+
+	// Audit names the audit event that announced this change before the
+	// vault changed (FORMAT.md, "Audit links"); on the records that change
+	// what the vault holds or who may write to it, written by coffer since
+	// it began to link them.
+	Audit *audit.Link `json:"audit,omitempty"`
 }
 
 type genesisBody struct {
@@ -162,6 +171,9 @@ type Manifest struct {
 	replaced    map[string]bool           // index files a reindex record replaced
 	lines       [][]byte
 	head        string // hex SHA-256 of the last line
+
+	changes []audit.Change // records the audit trail must hold the announcement of
+	setup   setupPhase     // how far the records Init writes go on
 }
 
 // Member is one holder of the vault secret.
@@ -364,17 +376,19 @@ func (m *Manifest) apply(i int, raw []byte) error {
 		}
 		m.VaultID, m.Name, m.Created, m.Epoch = g.VaultID, g.Name, r.Time, 1
 		m.recipients[1], m.signingKeys[1] = g.Recipient, pub
+		m.setup = setupMembers
 		m.push(raw)
 		return nil
 	}
 
+	id, byIngestKey := ingestSigner(r.Signer)
 	switch {
 	case r.Signer == "vault":
 		if !ed25519.Verify(m.signingKeys[m.Epoch], signed, sig) {
 			return errors.New("bad signature")
 		}
-	case len(r.Signer) > len("ingest:") && r.Signer[:len("ingest:")] == "ingest:":
-		k := m.ingestKey(r.Signer[len("ingest:"):])
+	case byIngestKey:
+		k := m.ingestKey(id)
 		if k == nil || k.Removed {
 			return fmt.Errorf("signed by an ingest key the vault does not authorise (%q)", r.Signer)
 		}
@@ -387,11 +401,21 @@ func (m *Manifest) apply(i int, raw []byte) error {
 	default:
 		return fmt.Errorf("unknown signer %q", r.Signer)
 	}
+	if r.Audit != nil && (!r.Audit.Valid() || !linked(&r)) {
+		return fmt.Errorf("%s record with an audit link that is malformed or not allowed on it", r.Type)
+	}
 	if err := m.applyBody(&r); err != nil {
 		return err
 	}
+	m.noteChange(&r)
 	m.push(raw)
 	return nil
+}
+
+// ingestSigner returns the ingest key id of a signer "ingest:<id>".
+func ingestSigner(signer string) (id string, ok bool) {
+	id, ok = strings.CutPrefix(signer, "ingest:")
+	return id, ok && id != ""
 }
 
 func (m *Manifest) push(raw []byte) {
@@ -471,6 +495,7 @@ func (m *Manifest) clone() *Manifest {
 	next.Members = cloneMembers(m.Members)
 	next.IngestKeys = cloneIngestKeys(m.IngestKeys)
 	next.Auditors = append([]Auditor(nil), m.Auditors...)
+	next.changes = append([]audit.Change(nil), m.changes...)
 	return &next
 }
 

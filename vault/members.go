@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 
+	"coffer/vault/audit"
+
 	"filippo.io/age"
 )
 
@@ -89,8 +91,10 @@ func decodeKeyFile(b []byte) (keyFile, error) {
 
 // AddMember gives a new member every vault secret this vault holds, so
 // they can read everything, past and future. Exactly one of passphrase and
-// recipient is set. Messages are not re-encrypted.
-func (v *Vault) AddMember(name, passphrase, recipient string) (*Member, error) {
+// recipient is set. Messages are not re-encrypted. announcement is the
+// audit event that recorded the addition first (audit.Log.Announce); the
+// manifest record links it.
+func (v *Vault) AddMember(name, passphrase, recipient string, announcement audit.Link) (*Member, error) {
 	lock, err := v.beginWrite()
 	if err != nil {
 		return nil, err
@@ -106,7 +110,7 @@ func (v *Vault) AddMember(name, passphrase, recipient string) (*Member, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := m.appendRecords(v.Dir, v.now(), signedRecord{&record{Type: recMember, Member: b}, v.signer()}); err != nil {
+	if err := m.appendRecords(v.Dir, v.now(), signedRecord{&record{Type: recMember, Member: b, Audit: announced(announcement)}, v.signer()}); err != nil {
 		return nil, err
 	}
 	return m.member(b.ID), nil
@@ -118,7 +122,8 @@ func (v *Vault) AddMember(name, passphrase, recipient string) (*Member, error) {
 // encrypted to it. The removed member keeps what they could already read:
 // every segment of earlier epochs (they held those secrets, and may have
 // kept copies). They cannot read anything written after removal.
-func (v *Vault) RemoveMember(idOrName string) (*Member, error) {
+// announcement is as for AddMember.
+func (v *Vault) RemoveMember(idOrName string, announcement audit.Link) (*Member, error) {
 	lock, err := v.beginWrite()
 	if err != nil {
 		return nil, err
@@ -142,7 +147,7 @@ func (v *Vault) RemoveMember(idOrName string) (*Member, error) {
 	}
 	newSigner := signer{name: "vault", key: next.Signing}
 	recs := []signedRecord{
-		{&record{Type: recMember, Member: &memberBody{Op: "remove", ID: target.ID}}, oldSigner},
+		{&record{Type: recMember, Member: &memberBody{Op: "remove", ID: target.ID}, Audit: announced(announcement)}, oldSigner},
 		{&record{Type: recRotate, Rotate: &rotateBody{Epoch: next.Epoch, Recipient: next.Identity.Recipient().String(), SigningKey: next.publicKey(), Reason: "member " + target.ID + " removed"}}, oldSigner},
 	}
 	only := map[int]*epochKey{next.Epoch: next}

@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"testing"
 
+	"coffer/vault/audit"
+
 	"filippo.io/age"
 )
 
@@ -50,6 +52,19 @@ func TestWriteSeeds(t *testing.T) {
 	}
 	m, _ = os.ReadFile(filepath.Join(g.dir, ManifestFile))
 	write(t, "manifest/reindex.manifest", m)
+
+	// A manifest whose changes link their audit announcements.
+	tf := newTrailFixture(t)
+	tf.memberImport("one")
+	tf.addMember("nora", tf.announce(audit.ActionMemberAdd))
+	if _, err := tf.v.RemoveMember("nora", tf.announce(audit.ActionMemberRemove)); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := tf.v.NewIngestKey("capture", tf.announce(audit.ActionIngestKey)); err != nil {
+		t.Fatal(err)
+	}
+	m, _ = os.ReadFile(filepath.Join(tf.dir, ManifestFile))
+	write(t, "manifest/linked.manifest", m)
 }
 
 func write(t *testing.T, name string, data []byte) {

@@ -40,38 +40,67 @@ func stateDir() (string, error) {
 // checkPin compares m with what was last seen of this vault, and records
 // m as last seen when it extends that.
 func checkPin(m *Manifest) error {
-	dir, err := stateDir()
+	p, err := comparePin(m)
 	if err != nil {
-		return nil // no home: nothing to compare with
+		return err
 	}
-	path := filepath.Join(dir, m.VaultID+".json")
+	return recordPin(m, p)
+}
+
+// comparePin compares m with the pin of its vault, if this machine holds
+// one, and returns the pin (nil for none: the first time this machine
+// sees the vault, or no state folder). It writes nothing, so that a caller
+// that finds something else wrong can refuse m without pinning it.
+func comparePin(m *Manifest) (*pin, error) {
+	path, err := pinPath(m)
+	if err != nil {
+		return nil, nil // no home: nothing to compare with
+	}
 	key := base64.StdEncoding.EncodeToString(m.GenesisKey())
 	data, err := os.ReadFile(path)
-	switch {
-	case errors.Is(err, os.ErrNotExist):
-	case err != nil:
-		return fmt.Errorf("vault: read pin: %w", err)
-	default:
-		var p pin
-		if err := json.Unmarshal(data, &p); err != nil {
-			return fmt.Errorf("vault: pin %s is corrupt: %v", path, err)
-		}
-		if p.GenesisKey != key {
-			return &TamperError{File: ManifestFile, Reason: fmt.Sprintf("signed by a different key than the vault with this id seen before (a forged vault?); pin: %s", path)}
-		}
-		if m.Seq() < p.Seq {
-			return &TamperError{File: ManifestFile, Reason: fmt.Sprintf("rolled back: has %d records, %d were seen before (an older manifest was put back)", m.Seq()+1, p.Seq+1)}
-		}
-		if lineHash(m.lines[p.Seq]) != p.Head {
-			return &TamperError{File: ManifestFile, Line: p.Seq + 1, Reason: "differs from the record seen before here (history rewritten)"}
-		}
-		if m.Seq() == p.Seq {
-			return nil
-		}
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
 	}
-	if err := os.MkdirAll(dir, 0o700); err != nil {
+	if err != nil {
+		return nil, fmt.Errorf("vault: read pin: %w", err)
+	}
+	var p pin
+	if err := json.Unmarshal(data, &p); err != nil {
+		return nil, fmt.Errorf("vault: pin %s is corrupt: %v", path, err)
+	}
+	if p.GenesisKey != key {
+		return nil, &TamperError{File: ManifestFile, Reason: fmt.Sprintf("signed by a different key than the vault with this id seen before (a forged vault?); pin: %s", path)}
+	}
+	if m.Seq() < p.Seq {
+		return nil, &TamperError{File: ManifestFile, Reason: fmt.Sprintf("rolled back: has %d records, %d were seen before (an older manifest was put back)", m.Seq()+1, p.Seq+1)}
+	}
+	if lineHash(m.lines[p.Seq]) != p.Head {
+		return nil, &TamperError{File: ManifestFile, Line: p.Seq + 1, Reason: "differs from the record seen before here (history rewritten)"}
+	}
+	return &p, nil
+}
+
+// recordPin records m as last seen, unless the pin (as comparePin
+// returned it) is already at m's last record.
+func recordPin(m *Manifest, p *pin) error {
+	if p != nil && p.Seq == m.Seq() {
+		return nil
+	}
+	path, err := pinPath(m)
+	if err != nil {
+		return nil
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return fmt.Errorf("vault: %w", err)
 	}
-	b, _ := json.Marshal(pin{GenesisKey: key, Seq: m.Seq(), Head: m.Head()})
+	b, _ := json.Marshal(pin{GenesisKey: base64.StdEncoding.EncodeToString(m.GenesisKey()), Seq: m.Seq(), Head: m.Head()})
 	return writeAtomic(path, func(w io.Writer) error { _, err := w.Write(b); return err })
+}
+
+func pinPath(m *Manifest) (string, error) {
+	dir, err := stateDir()
+	if err != nil {
+		return "", err
+	}
+	return filepath.Join(dir, m.VaultID+".json"), nil
 }

@@ -259,3 +259,69 @@ func TestTamperForgedVaultCaughtByPin(t *testing.T) {
 		t.Fatalf("unlock of a forged vault: %v", err)
 	}
 }
+
+// TestJunkNamedBeyondTheManifest: a file named for a record far beyond
+// the manifest is rollback evidence only on a machine with no pin of the
+// vault. Where the pin agrees with the manifest it is junk: unlock goes
+// on with a warning naming it, and Verify names it as an unknown file,
+// not the manifest as rolled back.
+func TestJunkNamedBeyondTheManifest(t *testing.T) {
+	const junk = "segments/000099-0000.age"
+	for _, tc := range []struct {
+		name   string
+		pinned bool
+	}{
+		{"pin agrees with the manifest", true},
+		{"no pin on this machine", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tf := newTamperFixture(t) // its imports pinned the manifest
+			if err := os.WriteFile(tf.path(junk), []byte("not a segment"), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			if !tc.pinned {
+				t.Setenv("COFFER_STATE_DIR", t.TempDir())
+			}
+			v, err := Unlock(tf.dir, tf.passKey())
+			if tc.pinned {
+				if err != nil {
+					t.Fatalf("unlock: %v", err)
+				}
+				if err := v.Load(nil); err != nil {
+					t.Fatalf("load: %v", err)
+				}
+				if len(v.Warnings) != 1 || !strings.Contains(v.Warnings[0], junk) || !strings.Contains(v.Warnings[0], "junk") {
+					t.Errorf("warnings %q, want one naming %s as junk", v.Warnings, junk)
+				}
+			} else {
+				var te *TamperError
+				if !errors.As(err, &te) || te.File != ManifestFile ||
+					!strings.Contains(te.Reason, junk) || !strings.Contains(te.Reason, "no pin") {
+					t.Fatalf("unlock: %v, want the manifest named as possibly rolled back, for %s, with no pin", err, junk)
+				}
+				// Refused, so not pinned either: trying again must not pass.
+				if _, err := Unlock(tf.dir, tf.passKey()); !errors.As(err, &te) {
+					t.Fatalf("second unlock: %v, want it refused again", err)
+				}
+			}
+
+			rep, err := Verify(tf.dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(rep.Problems) != 1 {
+				t.Fatalf("Verify problems %v, want one", rep.Problems)
+			}
+			var te *TamperError
+			if !errors.As(rep.Problems[0], &te) {
+				t.Fatalf("Verify: %v", rep.Problems[0])
+			}
+			if tc.pinned && (te.File != junk || !strings.Contains(te.Reason, "unknown file") || strings.Contains(te.Reason, "rolled back,")) {
+				t.Errorf("Verify: %v, want %s named as an unknown file", te, junk)
+			}
+			if !tc.pinned && (te.File != ManifestFile || !strings.Contains(te.Reason, "rolled back")) {
+				t.Errorf("Verify: %v, want the manifest named as possibly rolled back", te)
+			}
+		})
+	}
+}

@@ -164,10 +164,14 @@ func Unlock(dir string, key Key) (*Vault, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := checkPin(m); err != nil {
+	p, err := comparePin(m)
+	if err != nil {
 		return nil, err
 	}
-	if err := checkRollback(dir, m); err != nil {
+	if err := checkRollback(dir, m, p != nil); err != nil {
+		return nil, err
+	}
+	if err := recordPin(m, p); err != nil {
 		return nil, err
 	}
 	v := &Vault{Dir: dir, Manifest: m, now: time.Now}

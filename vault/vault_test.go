@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 
+	"coffer/vault/audit"
+
 	"filippo.io/age"
 )
 
@@ -117,7 +119,7 @@ func TestMemberRemovalRotates(t *testing.T) {
 	f := newFixture(t)
 	v := f.open(t, f.passKey())
 	importMessages(t, v, testMessages(10, "before"))
-	if _, err := v.RemoveMember("xena"); err != nil {
+	if _, err := v.RemoveMember("xena", audit.Link{}); err != nil {
 		t.Fatal(err)
 	}
 	if v.Manifest.Epoch != 2 {
@@ -170,9 +172,9 @@ func TestAddMemberReadsPast(t *testing.T) {
 	f := newFixture(t)
 	v := f.open(t, f.passKey())
 	importMessages(t, v, testMessages(5, "c"))
-	v.RemoveMember("sasha") // epoch 2
+	v.RemoveMember("sasha", audit.Link{}) // epoch 2
 	newID, _ := age.GenerateX25519Identity()
-	if _, err := v.AddMember("nora", "", newID.Recipient().String()); err != nil {
+	if _, err := v.AddMember("nora", "", newID.Recipient().String(), audit.Link{}); err != nil {
 		t.Fatal(err)
 	}
 	importMessages(t, v, testMessages(5, "d"))
@@ -185,7 +187,7 @@ func TestAddMemberReadsPast(t *testing.T) {
 func TestIngestKeyAppendsWithoutReading(t *testing.T) {
 	f := newFixture(t)
 	v := f.open(t, f.passKey())
-	keyFile, _, err := v.NewIngestKey("capture-host")
+	keyFile, _, err := v.NewIngestKey("capture-host", audit.Link{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -210,7 +212,7 @@ func TestIngestKeyAppendsWithoutReading(t *testing.T) {
 	if n := len(w.Messages()); n != 7 {
 		t.Fatalf("%d messages, want 7", n)
 	}
-	if err := v.RemoveIngestKey("capture-host"); err != nil {
+	if err := v.RemoveIngestKey("capture-host", audit.Link{}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := OpenIngest(f.dir, keyFile, v.now()); err == nil || !strings.Contains(err.Error(), "not (or no longer) authorised") {

@@ -28,12 +28,17 @@ func Verify(dir string) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := checkPin(m); err != nil {
+	p, err := comparePin(m)
+	if err != nil {
 		return nil, err
 	}
 	rep := &Report{Manifest: m}
-	if err := checkRollback(dir, m); err != nil {
-		rep.Problems = append(rep.Problems, err)
+	rollback := checkRollback(dir, m, p != nil)
+	if rollback != nil {
+		// Not pinned either: the next unlock here must see it too.
+		rep.Problems = append(rep.Problems, rollback)
+	} else if err := recordPin(m, p); err != nil {
+		return nil, err
 	}
 	check := func(e *FileEntry) {
 		rep.Files++
@@ -53,31 +58,48 @@ func Verify(dir string) (*Report, error) {
 		}
 	}
 	for _, u := range unlistedFiles(dir, m) {
-		if u.Leftover {
+		switch {
+		case u.Leftover:
 			rep.Notes = append(rep.Notes, u)
 			continue
+		case u.Beyond > 0 && rollback != nil:
+			continue // the rollback problem names it
 		}
 		rep.Problems = append(rep.Problems, &TamperError{File: u.Name, Reason: unlistedReason(u, m)})
 	}
 	return rep, nil
 }
 
-// unlistedReason tells a planted file from evidence of a rollback: a
-// segment named for a record the manifest does not have yet means a newer
-// manifest existed and an older one was put back.
+// unlistedReason says what an unlisted file is for `coffer verify`. One
+// named for a record beyond the manifest is rollback evidence only when no
+// pin vouches for the manifest (checkRollback reports that case); with a
+// pin it is junk like any other planted file.
 func unlistedReason(u Unlisted, m *Manifest) string {
-	if seq, ok := fileSeq(filepath.Base(u.Name)); ok && seq > m.Seq()+1 {
-		return fmt.Sprintf("not named by the manifest, and named for record %d of a manifest that has only %d: the manifest was rolled back", seq, m.Seq()+1)
+	if u.Beyond > 0 {
+		return fmt.Sprintf("unknown file, not named by the manifest: named for record %d, and the manifest, which this machine's pin vouches for, has %d; planted or junk, not a rollback; ignored", u.Beyond, m.Seq()+1)
 	}
-	return "not named by the manifest (planted, or altered name); ignored"
+	return "unknown file, not named by the manifest (planted, or its name altered); ignored"
 }
 
-// checkRollback fails when the vault folder holds files of a newer
-// manifest than the one present.
-func checkRollback(dir string, m *Manifest) error {
+// checkRollback looks for the one sign of a rollback the folder itself can
+// give: files named for records two or more beyond the manifest's last
+// (one beyond is an interrupted import). It fails on one only when the
+// manifest is not pinned (this machine never saw the vault): then nothing
+// else can tell an older manifest put back from a planted file. With a
+// pin the manifest extends, the pin is the rollback check, and such a
+// file is junk: it is reported (Verify, Vault.Warnings) and never read,
+// and must not keep anyone from unlocking.
+func checkRollback(dir string, m *Manifest, pinned bool) error {
+	if pinned {
+		return nil
+	}
 	for _, u := range unlistedFiles(dir, m) {
-		if seq, ok := fileSeq(filepath.Base(u.Name)); ok && seq > m.Seq()+1 {
-			return &TamperError{File: ManifestFile, Reason: fmt.Sprintf("rolled back: %s belongs to record %d, the manifest has %d records", u.Name, seq, m.Seq()+1)}
+		if u.Beyond > 0 {
+			return &TamperError{File: ManifestFile, Reason: fmt.Sprintf(
+				"rolled back, or a planted file: %s is named for record %d, the manifest has %d records, "+
+					"and this machine holds no pin of this vault to tell which (it has not read the vault before); "+
+					"check the manifest against another copy of the vault, or remove the file if it is junk",
+				u.Name, u.Beyond, m.Seq()+1)}
 		}
 	}
 	return nil

@@ -26,8 +26,11 @@ auditor's identity; none shows message content.
 
   verify      check every session of the trail: exit 0 when intact, 1
               naming the first bad entry and why (edited, missing,
-              reordered, truncated, bad MAC). With --checkpoint FILE, also
-              prove that the trail still extends that checkpoint.
+              reordered, truncated, bad MAC), or the first vault change
+              (import, member or ingest key change, compaction) that the
+              signed manifest records and the trail does not. With
+              --checkpoint FILE, also prove that the trail still extends
+              that checkpoint.
   show        list events, as a table, JSON lines (--json) or CSV (--csv),
               filtered by --actor, --action, --since, --until, --message.
   checkpoint  print a signed tree head of every session; keep it away from
@@ -121,7 +124,9 @@ func auditVerify(e *env, dir string, ids []age.Identity, checkpointFile string) 
 			return fmt.Errorf("checkpoint %s: %v", checkpointFile, err)
 		}
 	}
-	rep, err := audit.Verify(dir, ids, cp)
+	// Against the manifest too: deleting sessions, or the whole trail,
+	// must not verify clean when the vault proves they were written.
+	rep, err := vault.VerifyTrail(dir, ids, cp)
 	if rep != nil {
 		for _, l := range strings.Split(strings.TrimSpace(rep.Summary()), "\n") {
 			if l != "" {
@@ -143,17 +148,20 @@ func auditVerify(e *env, dir string, ids []age.Identity, checkpointFile string) 
 // auditError gives audit failures their exit status and hint.
 func auditError(err error) error {
 	var te *audit.TamperError
+	var me *audit.MismatchError
 	switch {
 	case err == nil:
 		return nil
 	case errors.As(err, &te):
 		return &cliError{err: err, code: exitFailure, hint: "the audit trail was altered, cut or replaced after it was written; keep this output as evidence"}
+	case errors.As(err, &me):
+		return &cliError{err: err, code: exitFailure, hint: "the trail and the signed manifest disagree: sessions that recorded vault changes were deleted (or the manifest was put back); keep this output as evidence"}
 	case errors.Is(err, audit.ErrNotAuditor):
 		return &cliError{err: err, code: exitWrongKey, hint: "pass an auditor's key with --identity (member keys cannot read the trail)"}
 	case errors.Is(err, audit.ErrCheckpointKey):
 		return &cliError{err: err, code: exitWrongKey, hint: "a checkpoint can only be checked with the identity of the auditor who signed it"}
 	case errors.Is(err, audit.ErrNoTrail):
-		return withHint(err, "nothing has been recorded yet: the trail starts at the first unlock")
+		return withHint(err, "the vault records no change that needs a trail, and the trail starts at the first unlock; 'coffer init' creates the folder, so if this vault was ever unlocked its trail was deleted")
 	}
 	return err
 }

@@ -16,8 +16,6 @@ import (
 	"syscall"
 	"time"
 
-	"golang.org/x/term"
-
 	"coffer/ui/sanitize"
 )
 
@@ -124,12 +122,6 @@ func dispatch(e *env, args []string) int {
 		return report(e.stderr, err)
 	}
 	return exitOK
-}
-
-// isTerminal reports whether w is a terminal.
-func isTerminal(w io.Writer) bool {
-	f, ok := w.(*os.File)
-	return ok && term.IsTerminal(int(f.Fd()))
 }
 
 // closedPipe reports whether err is a write to a reader that went away.

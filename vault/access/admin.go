@@ -15,10 +15,11 @@ func (s *Session) AddMember(name, passphrase, recipient string) (*vault.Member, 
 		return nil, err
 	}
 	defer done()
-	if err := s.record(audit.Event{Action: audit.ActionMemberAdd, Target: name, Detail: recipient}); err != nil {
+	link, err := s.announce(audit.Event{Action: audit.ActionMemberAdd, Target: name, Detail: recipient})
+	if err != nil {
 		return nil, err
 	}
-	mem, err := s.v.AddMember(name, passphrase, recipient)
+	mem, err := s.v.AddMember(name, passphrase, recipient, link)
 	if err != nil {
 		return nil, s.failed(audit.ActionMemberAdd, name, err)
 	}
@@ -33,10 +34,11 @@ func (s *Session) RemoveMember(idOrName string) (*vault.Member, error) {
 		return nil, err
 	}
 	defer done()
-	if err := s.record(audit.Event{Action: audit.ActionMemberRemove, Target: idOrName}); err != nil {
+	link, err := s.announce(audit.Event{Action: audit.ActionMemberRemove, Target: idOrName})
+	if err != nil {
 		return nil, err
 	}
-	mem, err := s.v.RemoveMember(idOrName)
+	mem, err := s.v.RemoveMember(idOrName, link)
 	if err != nil {
 		return nil, s.failed(audit.ActionMemberRemove, idOrName, err)
 	}
@@ -52,10 +54,11 @@ func (s *Session) NewIngestKey(name string) ([]byte, *vault.IngestKey, error) {
 		return nil, nil, err
 	}
 	defer done()
-	if err := s.record(audit.Event{Action: audit.ActionIngestKey, Target: name, Detail: "add"}); err != nil {
+	link, err := s.announce(audit.Event{Action: audit.ActionIngestKey, Target: name, Detail: "add"})
+	if err != nil {
 		return nil, nil, err
 	}
-	data, k, err := s.v.NewIngestKey(name)
+	data, k, err := s.v.NewIngestKey(name, link)
 	if err != nil {
 		return nil, nil, s.failed(audit.ActionIngestKey, name, err)
 	}
@@ -69,10 +72,11 @@ func (s *Session) RevokeIngestKey(idOrName string) error {
 		return err
 	}
 	defer done()
-	if err := s.record(audit.Event{Action: audit.ActionIngestKey, Target: idOrName, Detail: "revoke"}); err != nil {
+	link, err := s.announce(audit.Event{Action: audit.ActionIngestKey, Target: idOrName, Detail: "revoke"})
+	if err != nil {
 		return err
 	}
-	if err := s.v.RemoveIngestKey(idOrName); err != nil {
+	if err := s.v.RemoveIngestKey(idOrName, link); err != nil {
 		return s.failed(audit.ActionIngestKey, idOrName, err)
 	}
 	return nil
@@ -90,18 +94,29 @@ func (s *Session) Compact(minUnits int) (vault.CompactStats, error) {
 	if s.engine == nil {
 		return vault.CompactStats{}, fmt.Errorf("access: no search engine")
 	}
-	st, err := s.v.CompactIndex(s.engine.Segment, vault.IndexTarget/2, minUnits, func() error {
-		return s.record(audit.Event{Action: audit.ActionCompact})
+	st, err := s.v.CompactIndex(s.engine.Segment, vault.IndexTarget/2, minUnits, func() (audit.Link, error) {
+		return s.announce(audit.Event{Action: audit.ActionCompact})
 	})
 	if err != nil {
 		return st, err
 	}
 	if st.Written > 0 {
-		if err := s.record(audit.Event{Action: audit.ActionCompact, Reason: "committed", Count: st.Messages}); err != nil {
+		if err := s.record(audit.Event{Action: audit.ActionCompact, Reason: audit.ReasonCommitted, Count: st.Messages}); err != nil {
 			return st, fmt.Errorf("the compaction is committed, but its outcome was not recorded: %w", err)
 		}
 	}
 	return st, nil
+}
+
+// announce records ev as the announcement of a change to the vault,
+// before the change, and returns the link that the change's manifest
+// record carries (so that audit verification can find it).
+func (s *Session) announce(ev audit.Event) (audit.Link, error) {
+	l, err := s.log.Announce(ev)
+	if err != nil {
+		return l, fmt.Errorf("%w: %w", ErrNotRecorded, err)
+	}
+	return l, nil
 }
 
 // failed records that a recorded change did not happen and returns err

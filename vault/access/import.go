@@ -78,11 +78,14 @@ func begin(a *vault.Appender, log *audit.Log, own bool, engine Engine, files []s
 	for i, f := range files {
 		names[i] = baseName(f)
 	}
-	// Write-ahead: the trail names the import before the vault changes.
-	if err := log.Append(audit.Event{Action: audit.ActionImport, Target: strings.Join(names, ", ")}); err != nil {
+	// Write-ahead: the trail names the import before the vault changes,
+	// and the import's manifest record names that event.
+	link, err := log.Announce(audit.Event{Action: audit.ActionImport, Target: strings.Join(names, ", ")})
+	if err != nil {
 		a.Abort()
 		return nil, fmt.Errorf("%w: %w", ErrNotRecorded, err)
 	}
+	a.SetAnnouncement(link)
 	return &Import{a: a, log: log, own: own}, nil
 }
 
@@ -111,7 +114,7 @@ func (im *Import) Commit() (vault.ImportStats, error) {
 		im.end()
 		return st, err
 	}
-	if rerr := im.log.Append(audit.Event{Action: audit.ActionImport, Reason: "committed", Count: st.Added}); rerr != nil {
+	if rerr := im.log.Append(audit.Event{Action: audit.ActionImport, Reason: audit.ReasonCommitted, Count: st.Added}); rerr != nil {
 		err = fmt.Errorf("the import is committed, but its outcome was not recorded: %w", rerr)
 	}
 	return st, errors.Join(err, im.end())

@@ -338,6 +338,15 @@ func TestChangesRecordedFirst(t *testing.T) {
 	if _, err := s.Conversations(); !errors.Is(err, access.ErrLocked) {
 		t.Errorf("after Lock: %v, want ErrLocked", err)
 	}
+	// Every change's manifest record names its announcement, so the
+	// trail verifies against the manifest; the aborted import is noted.
+	rep, err := vault.VerifyTrail(tv.dir, []age.Identity{tv.auditor}, nil)
+	if err != nil || !rep.OK() {
+		t.Fatalf("verify against the manifest: %v %+v", err, rep)
+	}
+	if len(rep.Notes) != 2 { // the aborted import and the refused removal
+		t.Errorf("notes %q, want the aborted import and the refused removal", rep.Notes)
+	}
 }
 
 // TestLoadFailureLocks: a vault that fails to decrypt after the unlock (a

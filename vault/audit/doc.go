@@ -54,6 +54,23 @@
 // cut short by a crash is reported as torn (Report.Sessions[i].Torn), not
 // as tampering.
 //
+// Against the vault: a change to the vault (an import, by a member or an
+// ingest key; a member or ingest key added or removed; a compaction) is
+// announced first, with Log.Announce, and the signed manifest record the
+// change writes carries the announcement's Link (session and entry).
+// VerifyChanges checks every such record against the trail: its
+// announcement must be there, in a session that verifies, of the right
+// kind, claimed by no other record. So deleting the session of a change,
+// or the whole trail, fails verification and names the record; and each
+// such session, through its header, vouches for the sessions it found.
+// The manifest is coffer/vault's, which imports this package: it passes
+// the list of its changes (vault.Manifest.Changes; vault.VerifyTrail does
+// both). An announcement no record links is a change abandoned before the
+// vault changed (it is written first), reported, not a failure; a crash
+// between the manifest write and the "committed" event leaves a linked
+// announcement, which verifies. Records from before links are reported as
+// unchecked, and fail only when the trail records no change at all.
+//
 // Each session's records are also the leaves of an RFC 6962 Merkle tree
 // (golang.org/x/mod/sumdb/tlog hashing). A Checkpoint is an auditor-signed
 // list of every session's tree head; verifying against one proves, by
@@ -62,15 +79,20 @@
 //
 // # What it cannot prove
 //
-//   - The latest sessions, which no later session has seen, can be deleted
-//     or cut at a record boundary without trace unless the auditor holds a
-//     checkpoint taken after them. A cut tail looks like a session that
-//     ended without closing. Take checkpoints often and keep them away from
-//     the vault.
+//   - The latest sessions, which no later session has seen and which
+//     changed nothing in the vault (views, searches, tags, exports), can be
+//     deleted or cut at a record boundary without trace unless the auditor
+//     holds a checkpoint taken after them. A cut tail looks like a session
+//     that ended without closing. Take checkpoints often and keep them away
+//     from the vault.
 //   - Anyone with the auditors' recipients (they are in the manifest) can
 //     add a whole new, valid session claiming any actor. The trail proves
 //     what was recorded, not who was at the keyboard; binding sessions to a
 //     member's key is up to the vault (see the issue).
+//   - A manifest link proves that the trail holds an announcement of the
+//     change, not that coffer wrote it: whoever can sign records (a member
+//     with the vault secret, an ingest key's holder) and writes them with
+//     another tool can also add a session to link to.
 //   - While a session runs, whoever controls the process (root, a debugger)
 //     holds the current record key and can write false records from then
 //     on, or stop recording. Forward security protects the past only.
@@ -86,8 +108,10 @@
 // # Reading (the auditor's side)
 //
 // Verify checks and reports (*Report, first problem as a *TamperError
-// naming the file, the entry and the Reason); Read returns the events,
-// filtered; NewCheckpoint, ParseCheckpoint and Checkpoint.Marshal make and
-// keep checkpoints; Render prints events as a table, JSON lines or CSV with
-// every string passed through Sanitize.
+// naming the file, the entry and the Reason); VerifyChanges also checks
+// the trail against the manifest's changes (*MismatchError naming the
+// record); Read returns the events, filtered; NewCheckpoint,
+// ParseCheckpoint and Checkpoint.Marshal make and keep checkpoints; Render
+// prints events as a table, JSON lines or CSV with every string passed
+// through Sanitize.
 package audit

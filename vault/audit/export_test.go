@@ -70,7 +70,11 @@ func Records(b []byte) ([]FileRecord, error) {
 
 // WalkBytes verifies one session file held in memory, for the fuzzer.
 func WalkBytes(name string, b []byte, ids []ageIdentity, decrypt bool) (events []Event, entries uint64, err error) {
-	res := walk(name, sessionOf(name), bytesReader(b), &walkOpts{identities: ids, decrypt: decrypt})
+	o := &walkOpts{identities: ids}
+	if decrypt {
+		o.keep = func(*Event) bool { return true }
+	}
+	res := walk(name, sessionOf(name), bytesReader(b), o)
 	if res.bad != nil {
 		return res.events, res.n, res.bad
 	}

@@ -216,14 +216,29 @@ func (l *Log) SetActor(a Actor) error {
 // fsynced). Time is set here; Session, Seq and Actor are ignored (the
 // session's actor applies). After an error nothing of e is on disk.
 func (l *Log) Append(e Event) error {
-	return l.append(kindEntry, e)
+	_, err := l.append(kindEntry, e)
+	return err
+}
+
+// Announce records e as the announcement of a vault change (Intent set),
+// to be called before the vault changes, and returns where it is: the
+// manifest record the change writes carries that Link, which is how
+// VerifyChanges finds, for every change the manifest proves, the event
+// that recorded it. Like Append, it returns once e is on disk.
+func (l *Log) Announce(e Event) (Link, error) {
+	e.Intent = true
+	i, err := l.append(kindEntry, e)
+	if err != nil {
+		return Link{}, err
+	}
+	return Link{Session: l.session, Entry: i}, nil
 }
 
 // Close records a lock with reason (LockManual, LockIdle, LockExit) as
 // the session's final record and closes the file. It is safe to call more
 // than once.
 func (l *Log) Close(reason string) error {
-	err := l.append(kindClose, Event{Action: ActionLock, Reason: reason})
+	_, err := l.append(kindClose, Event{Action: ActionLock, Reason: reason})
 	if errors.Is(err, ErrClosed) {
 		return nil
 	}
@@ -248,14 +263,15 @@ func (l *Log) shutdown() {
 	}
 }
 
-func (l *Log) append(kind byte, e Event) error {
+// append writes e as record kind and returns its index.
+func (l *Log) append(kind byte, e Event) (uint64, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.closed {
-		return ErrClosed
+		return 0, ErrClosed
 	}
 	if l.err != nil {
-		return l.err
+		return 0, l.err
 	}
 	e.Time = now().UTC()
 	if e.Action == ActionSession {
@@ -263,7 +279,7 @@ func (l *Log) append(kind byte, e Event) error {
 	}
 	plain, err := encodeEvent(&e)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	name := filepath.Base(l.path)
 	payload, tag := l.seal(kind, plain)
@@ -275,20 +291,21 @@ func (l *Log) append(kind byte, e Event) error {
 		if terr := l.f.Truncate(l.size); terr != nil || syncFile(l.f) != nil {
 			l.err = fmt.Errorf("audit: %s is unusable after a failed write (lock and unlock again): %w", name, err)
 		}
-		return fmt.Errorf("audit: write %s: %w", name, err)
+		return 0, fmt.Errorf("audit: write %s: %w", name, err)
 	}
 	if err := syncFile(l.f); err != nil {
 		// After a failed fsync the kernel may have dropped the data while
 		// marking it clean: the file's state is unknown.
 		l.err = fmt.Errorf("audit: %s is unusable after a failed sync (lock and unlock again): %w", name, err)
-		return fmt.Errorf("audit: sync %s: %w", name, err)
+		return 0, fmt.Errorf("audit: sync %s: %w", name, err)
 	}
 	l.size += int64(len(buf))
+	i := l.n
 	l.commit(kind, payload)
 	if kind == kindClose {
 		l.shutdown()
 	}
-	return nil
+	return i, nil
 }
 
 func syncFile(f file) error {

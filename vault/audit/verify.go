@@ -79,10 +79,17 @@ type Report struct {
 	Ignored []string
 	// Checkpoint is set when the trail was checked against one.
 	Checkpoint bool
+
+	// Set by VerifyChanges. NoTrail: the audit folder is missing.
+	// Mismatches: changes the manifest and the trail disagree on. Notes:
+	// what could not be checked, and abandoned announcements.
+	NoTrail    bool
+	Mismatches []*MismatchError
+	Notes      []string
 }
 
 // OK reports whether no problem was found.
-func (r *Report) OK() bool { return len(r.Problems) == 0 }
+func (r *Report) OK() bool { return len(r.Problems) == 0 && len(r.Mismatches) == 0 }
 
 // ErrNoTrail is returned when the vault has no audit folder at all. A
 // vault that was ever unlocked has one; its absence is for the caller to
@@ -97,12 +104,14 @@ var ErrNoTrail = errors.New("audit: no audit trail")
 // trail is not intact, the first problem as a *TamperError. It returns
 // ErrNotAuditor when no identity opens any session.
 func Verify(dir string, identities []age.Identity, cp *Checkpoint) (*Report, error) {
-	rep, _, err := check(dir, identities, cp, false)
+	rep, _, err := check(dir, identities, cp, nil, false)
 	return rep, err
 }
 
-// check is Verify, optionally decoding events for Read.
-func check(dir string, identities []age.Identity, cp *Checkpoint, decrypt bool) (*Report, []Event, error) {
+// check is Verify, also decoding the events keep accepts (for Read and
+// VerifyChanges; nil decodes none). With peek, keep sees only what
+// walkOpts.peek says.
+func check(dir string, identities []age.Identity, cp *Checkpoint, keep func(*Event) bool, peek bool) (*Report, []Event, error) {
 	if len(identities) == 0 {
 		return nil, nil, ErrNotAuditor
 	}
@@ -155,7 +164,7 @@ func check(dir string, identities []age.Identity, cp *Checkpoint, decrypt bool) 
 
 	// Pass 2: walk every session, files in parallel (they are independent).
 	walked, err := walkAll(adir, files, func(s string) *walkOpts {
-		return &walkOpts{identities: identities, decrypt: decrypt, wantTags: wantTags[s], wantRoot: cpHeads[s].Size}
+		return &walkOpts{identities: identities, keep: keep, peek: peek, wantTags: wantTags[s], wantRoot: cpHeads[s].Size}
 	})
 	if err != nil {
 		return nil, nil, err
@@ -317,8 +326,18 @@ func (r *Report) Summary() string {
 	for _, n := range r.Ignored {
 		fmt.Fprintf(&b, "ignored: %s\n", n)
 	}
+	if r.NoTrail {
+		b.WriteString("no audit folder\n")
+	}
+	for _, n := range r.Notes {
+		fmt.Fprintf(&b, "note: %s\n", n)
+	}
 	for _, p := range r.Problems {
 		b.WriteString(p.Error())
+		b.WriteString("\n")
+	}
+	for _, m := range r.Mismatches {
+		b.WriteString(m.Error())
 		b.WriteString("\n")
 	}
 	return b.String()

@@ -20,6 +20,7 @@ import (
 	"coffer/ui/common"
 	"coffer/ui/components/list"
 	"coffer/ui/sanitize"
+	"coffer/vault"
 	"coffer/vault/audit"
 )
 
@@ -69,10 +70,13 @@ func New(c common.Common, dir string, ids []age.Identity, loc *time.Location) *M
 func (m *Model) Init() tea.Cmd {
 	dir, ids := m.dir, m.ids
 	return func() tea.Msg {
-		rep, verr := audit.Verify(dir, ids, nil)
+		// Checked against the vault's manifest too: a deleted session of
+		// an import or member change is named.
+		rep, verr := vault.VerifyTrail(dir, ids, nil)
 		events, rerr := audit.Read(dir, ids, audit.Filter{})
 		var te *audit.TamperError
-		if errors.As(verr, &te) {
+		var me *audit.MismatchError
+		if errors.As(verr, &te) || errors.As(verr, &me) {
 			verr = nil // shown in the banner from the report
 		}
 		if errors.As(rerr, &te) {
@@ -348,10 +352,15 @@ func (m *Model) banner() []string {
 	if r.OK() {
 		return []string{st.OK.Render(" ✓ trail intact") + st.Dim.Render(common.Trunc(extra, w-16)), ""}
 	}
-	p := r.Problems[0]
-	first := fmt.Sprintf(" ✗ BROKEN at %s entry %d: %s", p.File, p.Entry, p.Reason)
-	if len(r.Problems) > 1 {
-		first += fmt.Sprintf(" (+%d more)", len(r.Problems)-1)
+	var first string
+	if len(r.Problems) > 0 {
+		p := r.Problems[0]
+		first = fmt.Sprintf(" ✗ BROKEN at %s entry %d: %s", p.File, p.Entry, p.Reason)
+	} else {
+		first = " ✗ INCOMPLETE: " + strings.TrimPrefix(r.Mismatches[0].Error(), "audit: ")
+	}
+	if n := len(r.Problems) + len(r.Mismatches); n > 1 {
+		first += fmt.Sprintf(" (+%d more)", n-1)
 	}
 	return []string{st.Error.Render(common.Trunc(sanitize.Line(first), w)), st.Dim.Render(common.Trunc(" events up to the first bad entry of each session are shown"+extra, w))}
 }
