@@ -12,11 +12,16 @@ type Report struct {
 	Manifest *Manifest
 	Files    int        // files checked
 	Problems []error    // each a *TamperError (or an I/O error), naming the file
-	Notes    []Unlisted // leftovers of interrupted writes: harmless
+	// Unknown lists files the manifest does not name (planted or junk):
+	// never read, and no listed file is changed by them, but someone put
+	// them in the vault folder. Each is a *TamperError naming the file.
+	Unknown []error
+	Notes   []Unlisted // leftovers of interrupted writes: harmless
 }
 
-// OK reports whether the vault verified clean.
-func (r *Report) OK() bool { return len(r.Problems) == 0 }
+// OK reports whether the vault verified clean: no file changed and none
+// unknown.
+func (r *Report) OK() bool { return len(r.Problems) == 0 && len(r.Unknown) == 0 }
 
 // Verify checks a vault without unlocking it: the manifest's chain and
 // signatures, the pin of what this machine saw before, and the size and
@@ -65,7 +70,7 @@ func Verify(dir string) (*Report, error) {
 		case u.Beyond > 0 && rollback != nil:
 			continue // the rollback problem names it
 		}
-		rep.Problems = append(rep.Problems, &TamperError{File: u.Name, Reason: unlistedReason(u, m)})
+		rep.Unknown = append(rep.Unknown, &TamperError{File: u.Name, Reason: unlistedReason(u, m)})
 	}
 	return rep, nil
 }

@@ -151,10 +151,17 @@ Examples:
 				for _, p := range rep.Problems {
 					fmt.Fprintf(e.stderr, "coffer: tampered: %s\n", oneLine(p.Error()))
 				}
+				for _, u := range rep.Unknown {
+					fmt.Fprintf(e.stderr, "coffer: unknown: %s\n", oneLine(u.Error()))
+				}
 				m := rep.Manifest
-				if !rep.OK() {
+				switch {
+				case len(rep.Problems) > 0:
 					return &cliError{err: fmt.Errorf("vault %s: %d of %d files failed verification", args[0], len(rep.Problems), rep.Files),
 						hint: "restore the named files from a backup; coffer shows nothing from a failed file", code: exitFailure}
+				case len(rep.Unknown) > 0:
+					return &cliError{err: fmt.Errorf("vault %s: %d files verified, and %s the manifest does not name", args[0], rep.Files, plural(len(rep.Unknown), "file")),
+						hint: "coffer never reads them; find out who put them there, then remove them", code: exitFailure}
 				}
 				fmt.Fprintf(e.stdout, "Vault %q is intact: manifest of %d signed records, %d files verified.\n", oneLine(m.Name), m.Seq()+1, rep.Files)
 				return nil
