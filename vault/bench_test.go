@@ -75,7 +75,7 @@ func importAll(b *testing.B, dir string, id age.Identity, msgs []*vault.Message)
 	v.Close()
 }
 
-// BenchmarkImport measures encoding, compressing, encrypting and writing a
+// BenchmarkImport measures encoding, encrypting and writing a
 // corpus into a new vault. MB/s counts message text (bodies, senders,
 // conversation ids and titles).
 func BenchmarkImport(b *testing.B) {
@@ -92,7 +92,7 @@ func BenchmarkImport(b *testing.B) {
 }
 
 // BenchmarkUnlockLoad measures what a reviewer waits for: unlock, then
-// verify, decrypt, decompress and decode every segment. MB/s counts the
+// verify, decrypt and decode every segment. MB/s counts the
 // decoded plaintext (the segment bodies).
 func BenchmarkUnlockLoad(b *testing.B) {
 	// A corpus of its own, dropped before timing: it is not part of an

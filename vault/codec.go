@@ -223,10 +223,10 @@ func appendAttachment(b []byte, a *Attachment) []byte {
 
 var errCodec = errors.New("malformed message encoding")
 
-// decoder reads a decrypted, decompressed segment body. Strings it returns
-// share the body's memory (no copy per field): the body is never modified
-// after decoding, and keeping the plaintext in one buffer per segment lets
-// Close wipe it.
+// decoder reads a decrypted segment body. Strings it returns share the
+// body's memory (no copy per field): the body is never modified after
+// decoding, and keeping the plaintext in one buffer per segment lets Close
+// wipe it.
 type decoder struct {
 	buf   []byte
 	off   int

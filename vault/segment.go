@@ -31,7 +31,7 @@ const segmentMagic = "coffer-segment-v1\n"
 // segments at once in the manifest.
 const (
 	segmentTargetBytes = 2 << 20
-	maxSegmentBody     = 1 << 30 // refuse to inflate a header claiming more
+	maxSegmentBody     = 1 << 30 // refuse a header that claims more
 	maxSegmentMessages = 1 << 24
 )
 
@@ -44,7 +44,8 @@ type segmentHeader struct {
 	BodySize int    `json:"body_size"`
 }
 
-// sealSegment compresses and encrypts an encoded message body.
+// sealSegment writes an encoded message body, behind the magic and its
+// header, encrypted to r.
 func sealSegment(w io.Writer, h segmentHeader, body []byte, r age.Recipient) error {
 	h.Codec = "none"
 	h.BodySize = len(body)
