@@ -126,7 +126,9 @@ func loadSegment(data []byte) (segment.Segment, map[string]bool, error) {
 	}
 	data = data[:len(data)-n]
 
-	// The zap footer, as zapx reads it from a file (segment.go loadConfig).
+	// The zap footer: fixed-size fields at the end, in the order zapx
+	// writes them. zapx reads them only from a file it opens itself, so
+	// they are read here for bytes held in memory.
 	if len(data) < zap.FooterSize {
 		return nil, nil, errors.New("truncated zap footer")
 	}
