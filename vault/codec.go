@@ -92,15 +92,6 @@ func newSegmentBuilder() *segmentBuilder {
 	return &segmentBuilder{convs: map[string]int{}, provs: map[string]int{}}
 }
 
-// encodeBody encodes messages as one segment body.
-func encodeBody(msgs ...*Message) []byte {
-	s := newSegmentBuilder()
-	for _, m := range msgs {
-		s.add(m)
-	}
-	return s.body()
-}
-
 // size is roughly the body's size so far.
 func (s *segmentBuilder) size() int { return len(s.convTab) + len(s.provTab) + len(s.msgs) }
 

@@ -2,6 +2,7 @@ package vault
 
 import (
 	"bytes"
+	"errors"
 	"os"
 	"path/filepath"
 	"testing"
@@ -36,7 +37,8 @@ func FuzzManifest(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		m, err := parseManifest(data)
 		if err != nil {
-			if !IsTamper(err) {
+			var te *TamperError
+			if !errors.As(err, &te) {
 				t.Fatalf("error is not a *TamperError: %v", err)
 			}
 			return
@@ -70,8 +72,8 @@ func FuzzSegmentBody(f *testing.F) {
 	})
 }
 
-// FuzzSegmentFile fuzzes openSegment on whole age files encrypted to a
-// fixed test identity.
+// FuzzSegmentFile fuzzes openSegment, which unlock runs on every segment
+// whose hash checks, on whole age files encrypted to a fixed test identity.
 func FuzzSegmentFile(f *testing.F) {
 	key, err := os.ReadFile("testdata/segment-identity.txt")
 	if err != nil {

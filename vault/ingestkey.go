@@ -108,9 +108,6 @@ func parseIngestKey(data []byte) (*ingestKeyFile, ed25519.PrivateKey, error) {
 	return nil, nil, errors.New("not a coffer ingest key (no " + strings.TrimSuffix(ingestKeyPrefix, ":") + " line)")
 }
 
-// IsIngestKey reports whether data looks like an ingest key file.
-func IsIngestKey(data []byte) bool { return bytes.Contains(data, []byte(ingestKeyPrefix)) }
-
 // OpenIngest starts an import with an ingest key. The manifest is checked
 // against the genesis key the ingest key carries, so a substituted vault
 // is refused. Without the vault secret it cannot see what is stored, so

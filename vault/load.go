@@ -109,13 +109,8 @@ func (v *Vault) loadSegment(e *FileEntry, buf []byte) (*segment, []byte, error) 
 	if err != nil {
 		return nil, buf, err
 	}
-	h, body, err := decryptSegment(ct, []age.Identity{k.Identity})
+	s, err := openSegment(ct, e, v.Manifest.VaultID, []age.Identity{k.Identity})
 	if err != nil {
-		return nil, buf, tamper(e.Name, "%v", err)
-	}
-	s, err := decodeSegment(h, body, e, v.Manifest.VaultID)
-	if err != nil {
-		clear(body)
 		return nil, buf, tamper(e.Name, "%v", err)
 	}
 	return s, buf, nil

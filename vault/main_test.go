@@ -103,6 +103,16 @@ func testMessages(n int, conv string) []*Message {
 	return out
 }
 
+// encodeBody encodes messages as one segment body, as the Appender does,
+// for tests that make segments by hand.
+func encodeBody(msgs ...*Message) []byte {
+	s := newSegmentBuilder()
+	for _, m := range msgs {
+		s.add(m)
+	}
+	return s.body()
+}
+
 func importMessages(t testing.TB, v *Vault, msgs []*Message) ImportStats {
 	t.Helper()
 	a, err := v.NewAppender()

@@ -161,13 +161,18 @@ func decodeSegment(h segmentHeader, body []byte, e *FileEntry, vaultID string) (
 }
 
 // openSegment decrypts and decodes a segment held in memory whose hash
-// the caller has checked.
+// the caller has checked against e. On error, what it decrypted is wiped.
 func openSegment(ciphertext []byte, e *FileEntry, vaultID string, ids []age.Identity) (*segment, error) {
 	h, body, err := decryptSegment(ciphertext, ids)
 	if err != nil {
 		return nil, err
 	}
-	return decodeSegment(h, body, e, vaultID)
+	s, err := decodeSegment(h, body, e, vaultID)
+	if err != nil {
+		clear(body)
+		return nil, err
+	}
+	return s, nil
 }
 
 // readVaultFile reads a file the manifest names and checks its size and

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"sort"
-	"strings"
 	"time"
 	"unicode"
 
@@ -172,20 +171,3 @@ func (v *Vault) Tags() map[string][]string { return v.tags }
 
 // MessageTags returns the tags of one message.
 func (v *Vault) MessageTags(id string) []string { return v.tags[id] }
-
-// TagCounts returns each tag in use and how many messages carry it, by
-// name.
-func (v *Vault) TagCounts() []Count {
-	counts := map[string]int{}
-	for _, ts := range v.tags {
-		for _, t := range ts {
-			counts[t]++
-		}
-	}
-	out := make([]Count, 0, len(counts))
-	for t, n := range counts {
-		out = append(out, Count{t, n})
-	}
-	sort.Slice(out, func(i, j int) bool { return strings.Compare(out[i].Name, out[j].Name) < 0 })
-	return out
-}

@@ -129,9 +129,6 @@ func randomID(n int) string {
 type Key struct {
 	Passphrases []string
 	Identities  []age.Identity
-	// Method names the unlock method for the audit trail ("passphrase",
-	// "identity x25519", ...); filled in by Unlock.
-	Method string
 }
 
 // Vault is an unlocked vault: the manifest, the member who unlocked it and

@@ -191,7 +191,7 @@ func TestIngestKeyAppendsWithoutReading(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !IsIngestKey(keyFile) || bytes.Contains(keyFile, []byte("AGE-SECRET-KEY")) {
+	if _, _, err := parseIngestKey(keyFile); err != nil || bytes.Contains(keyFile, []byte("AGE-SECRET-KEY")) {
 		t.Fatal("ingest key file holds a vault secret or is not recognised")
 	}
 	for range 2 { // the second import stores duplicates; readers keep one copy
