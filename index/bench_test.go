@@ -58,7 +58,7 @@ func benchIndex(b *testing.B) (*index.Index, []*vault.Message) {
 			bench.ix, bench.err = index.Open(bench.msgs, nil, segs, index.Options{})
 			segs = nil
 		} else {
-			bench.ix, bench.err = index.Build(context.Background(), bench.msgs, nil, index.Options{BatchSize: *benchBatch, Shards: *benchShard})
+			bench.ix, bench.err = build(bench.msgs, nil, index.Options{BatchSize: *benchBatch, Shards: *benchShard})
 		}
 		bench.took, bench.cpu = time.Since(start), cpuTime()-cpu0
 		bench.rss = peakRSS()
@@ -142,7 +142,7 @@ func BenchmarkBuild(b *testing.B) {
 	b.ResetTimer()
 	for range b.N {
 		start, cpu0 := time.Now(), cpuTime()
-		ix, err := index.Build(context.Background(), msgs, nil, index.Options{BatchSize: *benchBatch, Shards: *benchShard})
+		ix, err := build(msgs, nil, index.Options{BatchSize: *benchBatch, Shards: *benchShard})
 		if err != nil {
 			b.Fatal(err)
 		}

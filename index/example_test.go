@@ -19,11 +19,15 @@ func Example() {
 			Sender: "Bob", Time: at("2024-03-01T10:05:00Z"), Body: "Yes, lunch at noon!"},
 	}
 	ctx := context.Background()
-	ix, err := index.Build(ctx, msgs, map[string][]string{"b2": {"todo"}}, index.Options{})
+	ix, err := index.New(msgs, map[string][]string{"b2": {"todo"}}, index.Options{})
 	if err != nil {
 		panic(err)
 	}
 	defer ix.Close()
+	ix.Start(ctx) // index the text in the background; metadata queries work already
+	if err := ix.Wait(ctx); err != nil {
+		panic(err)
+	}
 
 	res, _ := ix.Search(ctx, `lunch cafe in:family`, index.Request{Sort: index.Newest, Facets: true})
 	for _, h := range res.Hits {

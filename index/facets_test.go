@@ -58,8 +58,9 @@ func TestSetTags(t *testing.T) {
 	if err := ix.SetTags("m01", []string{"todo", " todo ", "Lunch"}); err != nil {
 		t.Fatal(err)
 	}
-	if got := ix.Tags("m01"); len(got) != 2 || got[0] != "todo" || got[1] != "Lunch" {
-		t.Errorf("Tags = %q, want [todo Lunch]", got)
+	if res, err := ix.Search(ctx, "id:m01", index.Request{Facets: true}); err != nil || len(res.Facets.Tag) != 2 ||
+		res.Facets.Tag[0] != (index.FacetCount{Value: "Lunch", Count: 1}) || res.Facets.Tag[1] != (index.FacetCount{Value: "todo", Count: 1}) {
+		t.Errorf("tag facet of m01 = %+v, %v; want Lunch and todo once each", res.Facets, err)
 	}
 	if got := ids("tag:todo"); len(got) != 1 || got[0] != "m01" {
 		t.Errorf("tag:todo = %v, want [m01]", got)
@@ -131,8 +132,8 @@ func TestPartialSearch(t *testing.T) {
 	if first == nil || !first.Partial || first.Total != 2 || first.Hits[0].ID != "m12" || first.Hits[1].ID != "m10" {
 		t.Errorf("search during the build: got %+v, want m12, m10, partial", first)
 	}
-	if !ix2.Ready() || last.Done != len(msgs) || last.Total != len(msgs) || ix2.Progress() != last {
-		t.Errorf("after Wait: ready %v, last progress %+v", ix2.Ready(), last)
+	if last.Done != len(msgs) || last.Total != len(msgs) || ix2.Progress() != last {
+		t.Errorf("after Wait: last progress %+v", last)
 	}
 	res, err = ix2.Search(ctx, "thanks OR lunch", index.Request{})
 	if err != nil || res.Partial || res.Total != 4 {

@@ -158,20 +158,6 @@ func New(msgs []*vault.Message, tags map[string][]string, opt Options) (*Index, 
 	return ix, nil
 }
 
-// Build is New followed by Start and Wait.
-func Build(ctx context.Context, msgs []*vault.Message, tags map[string][]string, opt Options) (*Index, error) {
-	ix, err := New(msgs, tags, opt)
-	if err != nil {
-		return nil, err
-	}
-	ix.Start(ctx)
-	if err := ix.Wait(ctx); err != nil {
-		ix.Close()
-		return nil, err
-	}
-	return ix, nil
-}
-
 func (ix *Index) buildTables(in []*vault.Message) error {
 	n := len(in)
 	if n >= 1<<31 {
@@ -310,23 +296,6 @@ func (ix *Index) words(s string) []string {
 	}
 	return out
 }
-
-// Len returns the number of messages.
-func (ix *Index) Len() int { return len(ix.msgs) }
-
-// Ready reports whether the full-text index is complete.
-func (ix *Index) Ready() bool {
-	select {
-	case <-ix.done:
-		return ix.err == nil
-	default:
-		return false
-	}
-}
-
-// Done is closed when indexing has finished, successfully or not (see
-// Wait for the error).
-func (ix *Index) Done() <-chan struct{} { return ix.done }
 
 // Wait blocks until the text index is complete, fails, or ctx ends. It
 // must follow Start.

@@ -112,6 +112,21 @@ func buildCaseMode(t testing.TB, name, mode string) (*index.Index, []*vault.Mess
 	return ix, msgs
 }
 
+// build indexes msgs the way unlock does, New then Start, and waits for
+// the text.
+func build(msgs []*vault.Message, tags map[string][]string, opt index.Options) (*index.Index, error) {
+	ix, err := index.New(msgs, tags, opt)
+	if err != nil {
+		return nil, err
+	}
+	ix.Start(context.Background())
+	if err := ix.Wait(context.Background()); err != nil {
+		ix.Close()
+		return nil, err
+	}
+	return ix, nil
+}
+
 var sorts = map[string]index.Sort{"": index.Relevance, "relevance": index.Relevance, "newest": index.Newest, "oldest": index.Oldest}
 
 func TestQueries(t *testing.T) {

@@ -23,7 +23,7 @@ func TestNoFilesWritten(t *testing.T) {
 	before := openFiles(t)
 
 	msgs := corpus.Generate(3000, 42)
-	ix, err := index.Build(context.Background(), msgs, map[string][]string{msgs[0].ID: {"secret-tag"}}, index.Options{BatchSize: 500})
+	ix, err := build(msgs, map[string][]string{msgs[0].ID: {"secret-tag"}}, index.Options{BatchSize: 500})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -66,14 +66,3 @@ func (ix *Index) SetTags(id string, tags []string) error {
 	ix.tags.set(o, tags)
 	return nil
 }
-
-// Tags returns a copy of the tags of the message with the given ID.
-func (ix *Index) Tags(id string) []string {
-	o, ok := ix.byID[id]
-	if !ok {
-		return nil
-	}
-	ix.tags.mu.RLock()
-	defer ix.tags.mu.RUnlock()
-	return slices.Clone(ix.tags.byMsg[o])
-}

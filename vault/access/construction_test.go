@@ -72,7 +72,6 @@ var contentAPI = map[string]scope{
 	"coffer/index.New":                      coreOnly,
 	"coffer/index.Open":                     coreOnly,
 	"coffer/index.OpenVault":                coreOnly,
-	"coffer/index.Build":                    coreOnly,
 	"(coffer/index.Engine).Open":            coreOnly,
 	"(*coffer/index.Index).Search":          coreOnly, // facets name senders and conversations
 	"(coffer/vault/access.Engine).Open":     coreOnly,
