@@ -63,9 +63,6 @@ func (m *Model) Invalidate() { m.cache = map[int][]string{} }
 // InvalidateItem drops one rendered block.
 func (m *Model) InvalidateItem(i int) { delete(m.cache, i) }
 
-// Len is the number of items.
-func (m Model) Len() int { return m.n }
-
 // Cursor is the selected item, -1 when empty.
 func (m Model) Cursor() int {
 	if m.n == 0 {
@@ -132,9 +129,6 @@ func (m *Model) HalfPage(dir int) {
 	from, to := m.Visible()
 	m.Move(dir * max((to-from)/2, 1))
 }
-
-// Scroll moves the view by delta items without losing the cursor.
-func (m *Model) Scroll(delta int) { m.Move(delta) }
 
 // Visible returns the items at least partly on screen, [from, to).
 func (m Model) Visible() (int, int) {

@@ -195,9 +195,6 @@ func (m *Model) Invalidate() { m.msgs.Invalidate() }
 // Searching reports whether the search box is open.
 func (m *Model) Searching() bool { return m.overlay == overlaySearch }
 
-// IndexReady reports whether the text index is complete.
-func (m *Model) IndexReady() bool { return m.ixReady }
-
 // SetSize lays the page out.
 func (m *Model) SetSize(c common.Common) {
 	m.c = c
