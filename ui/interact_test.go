@@ -82,6 +82,41 @@ func TestTagRemoveAndTagAll(t *testing.T) {
 	wantScreen(t, d, "3 matches for tag:review")
 }
 
+// TestDialogKeys: the tag dialog and the tag-all confirmation take the
+// keymap's Confirm and Cancel, except that in the tag field y and n are
+// letters of the tag.
+func TestDialogKeys(t *testing.T) {
+	f := fixture.New(t, "", fixture.Messages(t))
+	d := unlocked(t, f, 100, 30, true)
+	d.keys("/")
+	d.typeText("halden")
+	d.keys("enter")
+	wantScreen(t, d, "4 matches for halden")
+	tagAll := func() {
+		t.Helper()
+		d.keys("A")
+		d.typeText("yn-Y-N-q")
+		d.keys("enter")
+		wantScreen(t, d, "Add the tag", "yn-Y-N-q", "to 4 messages", "y/enter tag them · n/esc cancel", "y/enter confirm · n/esc cancel")
+	}
+	for _, cancel := range []string{"n", "N", "esc", "q"} {
+		tagAll()
+		d.keys(cancel)
+		wantScreen(t, d, "nothing tagged")
+	}
+	d.keys("A")
+	d.typeText("yn")
+	d.keys("esc")
+	if s := d.screen(); strings.Contains(s, "tag>") || strings.Contains(s, "Add the tag") {
+		t.Fatalf("esc left the tag dialog open:\n%s", s)
+	}
+	for _, confirm := range []string{"y", "Y", "enter"} {
+		tagAll()
+		d.keys(confirm)
+		wantScreen(t, d, "tagged 4 message(s): yn-Y-N-q")
+	}
+}
+
 func TestFilterSortMouseResize(t *testing.T) {
 	f := fixture.New(t, "", fixture.Messages(t))
 	d := unlocked(t, f, 80, 24, true)

@@ -52,8 +52,10 @@ func Default() KeyMap {
 		TagAll:   b([]string{"A"}, "A", "tag all results"),
 		TagsPane: b([]string{"#"}, "#", "tags pane"),
 
-		Confirm: b([]string{"y", "enter"}, "y", "confirm"),
-		Cancel:  b([]string{"n", "esc"}, "n", "cancel"),
+		// In the tag dialog, a text field, letters are the tag's: there
+		// only enter and esc confirm and cancel.
+		Confirm: b([]string{"y", "Y", "enter"}, "y/enter", "confirm"),
+		Cancel:  b([]string{"n", "N", "esc", "q"}, "n/esc", "cancel"),
 	}
 }
 
@@ -68,6 +70,7 @@ func (k KeyMap) FullHelp() [][]key.Binding {
 		{k.Up, k.Down, k.Top, k.Bottom, k.HalfDown, k.HalfUp, k.PageDown, k.PageUp},
 		{k.NextPane, k.Open, k.Back, k.Quit, k.Help, k.Lock, k.Sort, k.Filter},
 		{k.Search, k.NextHit, k.PrevHit, k.Tag, k.Untag, k.TagAll, k.TagsPane},
+		{k.Confirm, k.Cancel},
 	}
 }
 

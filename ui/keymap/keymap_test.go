@@ -19,7 +19,7 @@ var update = flag.Bool("update", false, "rewrite KEYS.md")
 func TestKeysDoc(t *testing.T) {
 	var b strings.Builder
 	b.WriteString("# coffer review: keys\n\nGenerated from ui/keymap by `go test ./ui/keymap -update`; do not edit.\n\n")
-	titles := []string{"Moving", "Panes and screens", "Search and tags"}
+	titles := []string{"Moving", "Panes and screens", "Search and tags", "Dialogs"}
 	for i, group := range keymap.Default().FullHelp() {
 		b.WriteString("## " + titles[i] + "\n\n| key | does |\n|---|---|\n")
 		for _, k := range group {
@@ -45,16 +45,23 @@ func TestKeysDoc(t *testing.T) {
 // TestNoClashes: within what one screen handles, no key does two things.
 func TestNoClashes(t *testing.T) {
 	k := keymap.Default()
-	screen := []key.Binding{k.Up, k.Down, k.Top, k.Bottom, k.HalfDown, k.HalfUp, k.PageDown, k.PageUp,
-		k.NextPane, k.Open, k.Back, k.Quit, k.Help, k.Lock, k.Search, k.NextHit, k.PrevHit, k.Sort, k.Filter,
-		k.Tag, k.Untag, k.TagAll, k.TagsPane}
-	seen := map[string]string{}
-	for _, b := range screen {
-		for _, key := range b.Keys() {
-			if prev, ok := seen[key]; ok {
-				t.Errorf("%q is bound to %q and %q", key, prev, b.Help().Desc)
+	for _, tc := range []struct {
+		name   string
+		screen []key.Binding
+	}{
+		{"browse", []key.Binding{k.Up, k.Down, k.Top, k.Bottom, k.HalfDown, k.HalfUp, k.PageDown, k.PageUp,
+			k.NextPane, k.Open, k.Back, k.Quit, k.Help, k.Lock, k.Search, k.NextHit, k.PrevHit, k.Sort, k.Filter,
+			k.Tag, k.Untag, k.TagAll, k.TagsPane}},
+		{"dialog", []key.Binding{k.Confirm, k.Cancel}},
+	} {
+		seen := map[string]string{}
+		for _, b := range tc.screen {
+			for _, key := range b.Keys() {
+				if prev, ok := seen[key]; ok {
+					t.Errorf("%s: %q is bound to %q and %q", tc.name, key, prev, b.Help().Desc)
+				}
+				seen[key] = b.Help().Desc
 			}
-			seen[key] = b.Help().Desc
 		}
 	}
 }

@@ -30,11 +30,12 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 		}
 		return m.updateOverlayInput(msg)
 	case overlayPicker:
-		switch msg.String() {
-		case "esc":
+		switch {
+		case msg.Text != "": // a letter of the tag, even y or n
+		case key.Matches(msg, k.Cancel):
 			m.overlay = overlayNone
 			return nil
-		case "enter":
+		case key.Matches(msg, k.Confirm):
 			tag := m.picker.Value()
 			if err := vault.ValidTag(tag); err != nil {
 				m.setStatus(err.Error(), true)
@@ -48,13 +49,13 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 		}
 		return m.updateOverlayInput(msg)
 	case overlayConfirm:
-		switch msg.String() {
-		case "y", "Y", "enter":
+		switch {
+		case key.Matches(msg, k.Confirm):
 			m.overlay = overlayNone
 			ids := m.confirmIDs
 			m.confirmIDs = nil
 			return tagCmd(m.sess, true, m.confirmTag, ids)
-		case "n", "N", "esc", "q":
+		case key.Matches(msg, k.Cancel):
 			m.overlay = overlayNone
 			m.confirmIDs = nil
 			m.setStatus("nothing tagged", false)

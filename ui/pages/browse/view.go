@@ -270,7 +270,7 @@ func (m *Model) overlayView(w, h int) string {
 			st.Title.Render("Tag every result?"), "",
 			fmt.Sprintf("Add the tag %s to %d messages matching %s.", st.Chip.Render(" "+sanitize.Line(m.confirmTag)+" "), len(m.confirmIDs), sanitize.Line(m.res.Query)),
 			"", "The change is written to the vault and to the audit trail.", "",
-			st.StatusKey.Render("y") + " tag them · " + st.StatusKey.Render("n") + " cancel",
+			st.StatusKey.Render(m.c.Keys.Confirm.Help().Key) + " tag them · " + st.StatusKey.Render(m.c.Keys.Cancel.Help().Key) + " cancel",
 		}
 	case overlayDetail:
 		switch {
@@ -324,6 +324,8 @@ func (m *Model) hints() []key.Binding {
 		return []key.Binding{k.Down, k.Up, k.Tag, k.Untag, k.Back}
 	case m.overlay == overlayPicker:
 		return nil
+	case m.overlay == overlayConfirm:
+		return []key.Binding{k.Confirm, k.Cancel}
 	case m.right == rightResults && m.focus == paneRight:
 		return []key.Binding{k.Open, k.Tag, k.TagAll, k.Search, k.Quit}
 	case m.res != nil && m.hitPos >= 0 && m.focus == paneRight:
