@@ -104,13 +104,22 @@ func (a *Appender) SetIndexer(f Indexer) { a.indexer, a.target = f, IndexTarget 
 // audit verification can tell that the trail still holds it.
 func (a *Appender) SetAnnouncement(l audit.Link) { a.audit = announced(l) }
 
-// Add validates m and stages it, unless the vault already holds it. It
-// returns whether the message was new.
+// Add stages m, unless the vault already holds it, and returns whether
+// it was new. Importers hand over messages they have passed through
+// Validate, and Add takes the ID that Validate set rather than hash the
+// message (and its attachments) a second time; it checks only the fields
+// every message must have. A message without an ID is validated here.
 func (a *Appender) Add(m *Message) (bool, error) {
 	if a.finished {
 		return false, fmt.Errorf("vault: appender already finished")
 	}
-	if err := Validate(m); err != nil {
+	var err error
+	if m.ID == "" {
+		err = Validate(m)
+	} else {
+		err = checkRequired(m)
+	}
+	if err != nil {
 		return false, err
 	}
 	if a.seen != nil {

@@ -140,24 +140,20 @@ func ComputeID(m *Message) string {
 	return string(out[:])
 }
 
-// idBuffers recycles ComputeID's scratch buffers: importers call it once
-// or twice per message, and an allocation per field dominated their
-// profiles.
+// idBuffers recycles ComputeID's scratch buffers: importers call it for
+// every message, and an allocation per field dominated their profiles.
 var idBuffers = sync.Pool{New: func() any { b := make([]byte, 0, 1024); return &b }}
 
 // ErrInvalidMessage wraps every error of Validate.
 var ErrInvalidMessage = errors.New("invalid message")
 
 // Validate checks the fields every message must have and fills in what
-// can be derived (the ID, UTC time, attachment sizes and hashes).
+// can be derived (the ID, UTC time, attachment sizes and hashes). The ID
+// it sets is what Appender.Add stores the message under, so a message
+// must not change after Validate.
 func Validate(m *Message) error {
-	switch {
-	case m.Source == "":
-		return fmt.Errorf(`%w: missing "source"`, ErrInvalidMessage)
-	case m.Conversation.ID == "":
-		return fmt.Errorf(`%w: missing "conversation.id"`, ErrInvalidMessage)
-	case m.Time.IsZero():
-		return fmt.Errorf(`%w: missing "time"`, ErrInvalidMessage)
+	if err := checkRequired(m); err != nil {
+		return err
 	}
 	if _, off := m.Time.Zone(); m.Offset == 0 && off != 0 {
 		m.Offset = off
@@ -176,5 +172,19 @@ func Validate(m *Message) error {
 		return fmt.Errorf("%w: id %q does not match the content (want %s; put the source's own id in provenance.original_id)", ErrInvalidMessage, m.ID, id)
 	}
 	m.ID = id
+	return nil
+}
+
+// checkRequired checks the fields without which a message cannot be
+// stored or found.
+func checkRequired(m *Message) error {
+	switch {
+	case m.Source == "":
+		return fmt.Errorf(`%w: missing "source"`, ErrInvalidMessage)
+	case m.Conversation.ID == "":
+		return fmt.Errorf(`%w: missing "conversation.id"`, ErrInvalidMessage)
+	case m.Time.IsZero():
+		return fmt.Errorf(`%w: missing "time"`, ErrInvalidMessage)
+	}
 	return nil
 }

@@ -8,6 +8,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"coffer/vault/audit"
 
@@ -79,6 +80,62 @@ func TestReimportAddsNothing(t *testing.T) {
 	st = importMessages(t, v, testMessages(20, "c"))
 	if st.Added != 0 || len(v.Manifest.Files("segment")) != before {
 		t.Fatalf("re-import wrote something: %+v", st)
+	}
+}
+
+// TestAddValidatesOnce: Add validates a message that has not been through
+// Validate (it has no ID). A message that has, as importers hand over, is
+// not hashed again: Add checks its required fields and keeps the ID
+// Validate set, which is why a message must not change after Validate.
+func TestAddValidatesOnce(t *testing.T) {
+	validated := func(edit func(*Message)) *Message {
+		m := testMessages(1, "c")[0]
+		m.Attachments = []Attachment{{Name: "a.txt", Content: []byte("attached")}}
+		if err := Validate(m); err != nil {
+			t.Fatal(err)
+		}
+		edit(m)
+		return m
+	}
+	for _, tc := range []struct {
+		name    string
+		m       *Message
+		wantErr bool
+	}{
+		{"not validated", testMessages(1, "a")[0], false},
+		{"not validated, no source", func() *Message { m := testMessages(1, "b")[0]; m.Source = ""; return m }(), true},
+		{"validated", validated(func(*Message) {}), false},
+		{"validated, then changed: not hashed again", validated(func(m *Message) { m.Body += " (edited)" }), false},
+		{"validated, then source removed", validated(func(m *Message) { m.Source = "" }), true},
+		{"validated, then conversation removed", validated(func(m *Message) { m.Conversation.ID = "" }), true},
+		{"validated, then time removed", validated(func(m *Message) { m.Time = time.Time{} }), true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFixture(t)
+			v := f.open(t, Key{Identities: f.key()})
+			a, err := v.NewAppender()
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer a.Abort()
+			want := tc.m.ID // Validate's, or none yet
+			added, err := a.Add(tc.m)
+			if tc.wantErr {
+				if !errors.Is(err, ErrInvalidMessage) || added {
+					t.Fatalf("Add = %v, %v; want ErrInvalidMessage", added, err)
+				}
+				return
+			}
+			if err != nil || !added {
+				t.Fatalf("Add = %v, %v", added, err)
+			}
+			if want == "" {
+				want = ComputeID(tc.m)
+			}
+			if tc.m.ID != want {
+				t.Errorf("stored under %s, want %s", tc.m.ID, want)
+			}
+		})
 	}
 }
 
