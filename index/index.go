@@ -168,13 +168,19 @@ func (ix *Index) buildTables(in []*vault.Message) error {
 			return fmt.Errorf("index: message %d is nil", i)
 		}
 	}
-	msgs := slices.Clone(in)
-	slices.SortStableFunc(msgs, func(a, b *vault.Message) int {
+	byTime := func(a, b *vault.Message) int {
 		if c := a.Time.Compare(b.Time); c != 0 {
 			return c
 		}
 		return strings.Compare(a.ID, b.ID)
-	})
+	}
+	msgs := slices.Clone(in)
+	// A vault's messages come in this order already (Vault.Messages):
+	// checking is one comparison a message, sorting them again cost
+	// ~100 ms more at 1M.
+	if !slices.IsSortedFunc(msgs, byTime) {
+		slices.SortStableFunc(msgs, byTime)
+	}
 	ix.msgs = msgs
 	ix.unix = make([]int64, n)
 	ix.sender = make([]uint32, n)

@@ -3,6 +3,9 @@ package index_test
 import (
 	"context"
 	"errors"
+	"math/rand/v2"
+	"slices"
+	"strings"
 	"testing"
 
 	"coffer/index"
@@ -48,6 +51,46 @@ func TestCloseWithoutStart(t *testing.T) {
 	}
 	if err := ix.Close(); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestNewOrders: in whatever order New gets the messages (the vault's
+// time order, which it does not sort again, or any other), ordinals and so
+// hits follow time, ties by ID.
+func TestNewOrders(t *testing.T) {
+	msgs := corpus.Generate(300, 4)
+	msgs[1].Time = msgs[0].Time // a tie
+	want := slices.Clone(msgs)
+	slices.SortStableFunc(want, func(a, b *vault.Message) int {
+		if c := a.Time.Compare(b.Time); c != 0 {
+			return c
+		}
+		return strings.Compare(a.ID, b.ID)
+	})
+	reversed := slices.Clone(want)
+	slices.Reverse(reversed)
+	shuffled := slices.Clone(want)
+	rand.New(rand.NewPCG(1, 2)).Shuffle(len(shuffled), func(i, j int) { shuffled[i], shuffled[j] = shuffled[j], shuffled[i] })
+	for _, tc := range []struct {
+		name string
+		in   []*vault.Message
+	}{{"sorted", want}, {"reversed", reversed}, {"shuffled", shuffled}} {
+		t.Run(tc.name, func(t *testing.T) {
+			ix, err := build(tc.in, nil, index.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer ix.Close()
+			res, err := ix.Search(context.Background(), "*", index.Request{Sort: index.Oldest, Limit: len(msgs)})
+			if err != nil || len(res.Hits) != len(want) {
+				t.Fatalf("%d hits, %v; want %d", len(res.Hits), err, len(want))
+			}
+			for i, h := range res.Hits {
+				if h.ID != want[i].ID {
+					t.Fatalf("hit %d is %s, want %s", i, h.ID, want[i].ID)
+				}
+			}
+		})
 	}
 }
 
