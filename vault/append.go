@@ -79,14 +79,21 @@ func (v *Vault) NewAppender() (*Appender, error) {
 func newAppender(dir string, m *Manifest, lock *writeLock, r age.Recipient, s signer, seen map[string]bool, now time.Time) *Appender {
 	a := &Appender{dir: dir, m: m, lock: lock, recipient: r, epoch: m.Epoch, signer: s, seen: seen, now: now,
 		seq: m.Seq() + 1, convs: map[string]bool{}, seg: newSegmentBuilder()}
-	// Files an earlier, interrupted import left under the name this one
-	// is about to use would otherwise be overwritten piecemeal.
+	removeLeftovers(dir, m)
+	return a
+}
+
+// removeLeftovers deletes what interrupted writes left (Unlisted.Leftover):
+// files an import would otherwise overwrite piecemeal under the same
+// name, and key files of a member change that never landed (which hold
+// the vault secret wrapped to its would-be member). The caller holds the
+// write lock.
+func removeLeftovers(dir string, m *Manifest) {
 	for _, u := range unlistedFiles(dir, m) {
 		if u.Leftover {
 			os.Remove(filepath.Join(dir, u.Name))
 		}
 	}
-	return a
 }
 
 // Indexer builds an opaque sidecar for a segment's messages: the search

@@ -9,6 +9,8 @@ import (
 	"runtime"
 	"runtime/debug"
 	"sort"
+	"strconv"
+	"strings"
 	"sync"
 
 	"filippo.io/age"
@@ -284,8 +286,10 @@ func unlistedWarnings(dir string, m *Manifest) []string {
 // Unlisted is a file in the vault folder that the manifest does not name.
 type Unlisted struct {
 	Name string
-	// Leftover is set for files an interrupted import leaves (named for the
-	// record that never landed): harmless, removed by the next import.
+	// Leftover is set for files an interrupted write leaves: an import's
+	// (named for the record that never landed) or a member change's (key
+	// files, which only a member change writes, before its record):
+	// harmless, never read, removed by the next write.
 	Leftover bool
 	// Beyond is the record number the file's name claims when that is two
 	// or more past the manifest's last (see checkRollback), else 0.
@@ -330,6 +334,9 @@ func unlistedFiles(dir string, m *Manifest) []Unlisted {
 				continue
 			}
 			leftover := len(e.Name()) > len(tmpPrefix) && e.Name()[:len(tmpPrefix)] == tmpPrefix
+			if sub == "keys" && keyFileName(e.Name()) {
+				leftover = true
+			}
 			beyond := 0
 			if seq, ok := fileSeq(e.Name()); ok && seq == m.Seq()+1 {
 				leftover = true
@@ -340,6 +347,25 @@ func unlistedFiles(dir string, m *Manifest) []Unlisted {
 		}
 	}
 	return out
+}
+
+// keyFileName reports whether base is named like a member's key file,
+// "<member>.e<N>.age" or "<member>.pass.age".
+func keyFileName(base string) bool {
+	stem, ok := strings.CutSuffix(base, ".age")
+	if !ok {
+		return false
+	}
+	id, ext, ok := strings.Cut(stem, ".")
+	if !ok || id == "" {
+		return false
+	}
+	if ext == "pass" {
+		return true
+	}
+	n, ok := strings.CutPrefix(ext, "e")
+	_, err := strconv.Atoi(n)
+	return ok && err == nil
 }
 
 // fileSeq parses the record number from a segment or blob name

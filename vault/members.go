@@ -213,6 +213,7 @@ func (v *Vault) beginWrite() (*writeLock, error) {
 		return nil, errors.New("vault: the vault secret was rotated since unlock; unlock again")
 	}
 	v.Manifest = m
+	removeLeftovers(v.Dir, m)
 	return lock, nil
 }
 

@@ -1,7 +1,6 @@
 package vault
 
 import (
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -10,8 +9,8 @@ import (
 // Report is what Verify found.
 type Report struct {
 	Manifest *Manifest
-	Files    int        // files checked
-	Problems []error    // each a *TamperError (or an I/O error), naming the file
+	Files    int     // files checked
+	Problems []error // each a *TamperError (or an I/O error), naming the file
 	// Unknown lists files the manifest does not name (planted or junk):
 	// never read, and no listed file is changed by them, but someone put
 	// them in the vault folder. Each is a *TamperError naming the file.
@@ -108,12 +107,6 @@ func checkRollback(dir string, m *Manifest, pinned bool) error {
 		}
 	}
 	return nil
-}
-
-// IsTamper reports whether err is (or wraps) a *TamperError.
-func IsTamper(err error) bool {
-	var te *TamperError
-	return errors.As(err, &te)
 }
 
 // Exists reports whether dir holds a vault.

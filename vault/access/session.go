@@ -191,16 +191,6 @@ func (s *Session) Tags() map[string][]string {
 	return out
 }
 
-// Len is the number of messages loaded.
-func (s *Session) Len() int {
-	done, err := s.reading()
-	if err != nil {
-		return 0
-	}
-	defer done()
-	return len(s.v.Messages())
-}
-
 // InterruptAudit ends the audit session as a failing disk would: every
 // later record fails, so from then on nothing more is shown or done and
 // each call says why. Tests use it to prove that coffer fails closed.
