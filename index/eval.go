@@ -262,7 +262,7 @@ func (ix *Index) evalField(n *fieldNode) bitset {
 	case "id":
 		v := strings.ToLower(n.value)
 		if !n.prefix {
-			if o, ok := ix.byID[v]; ok {
+			if o, ok := ix.ord(v); ok {
 				b.set(o)
 			}
 			break

@@ -41,6 +41,10 @@ type Options struct {
 	// Progress, if set, is called after every indexed batch and once at
 	// the end, from the indexing goroutines, one call at a time.
 	Progress func(Progress)
+	// Position, if set, is the caller's table from message ID to position
+	// in msgs (vault.Vault.Position), used instead of building another
+	// when msgs is already in time order: one table on the message path.
+	Position func(id string) (int, bool)
 }
 
 // Index is the searchable form of a set of messages. Its methods are safe
@@ -65,7 +69,10 @@ type Index struct {
 	// and its words, in ordinal order.
 	attachNames []attachName
 
-	byID map[string]uint32
+	// byID maps an ID to its ordinal when the index built its own table;
+	// else position (Options.Position) does. See ord.
+	byID     map[string]uint32
+	position func(string) (int, bool)
 
 	senders    []person // distinct (Sender, SenderID)
 	senderName []uint32 // sender -> index in names, for the sender facet
@@ -151,7 +158,7 @@ func New(msgs []*vault.Message, tags map[string][]string, opt Options) (*Index, 
 	}
 	ix.tags.init()
 	for id, ts := range tags {
-		if o, ok := ix.byID[id]; ok {
+		if o, ok := ix.ord(id); ok {
 			ix.tags.set(o, ts)
 		}
 	}
@@ -178,7 +185,9 @@ func (ix *Index) buildTables(in []*vault.Message) error {
 	// A vault's messages come in this order already (Vault.Messages):
 	// checking is one comparison a message, sorting them again cost
 	// ~100 ms more at 1M.
-	if !slices.IsSortedFunc(msgs, byTime) {
+	if slices.IsSortedFunc(msgs, byTime) && ix.opt.Position != nil {
+		ix.position = ix.opt.Position
+	} else if !slices.IsSortedFunc(msgs, byTime) {
 		slices.SortStableFunc(msgs, byTime)
 	}
 	ix.msgs = msgs
@@ -188,7 +197,9 @@ func (ix *Index) buildTables(in []*vault.Message) error {
 	ix.source = make([]uint8, n)
 	ix.month = make([]uint16, n)
 	ix.attach = newBitset(n)
-	ix.byID = make(map[string]uint32, n)
+	if ix.position == nil {
+		ix.byID = make(map[string]uint32, n)
+	}
 
 	senderIdx := map[[2]string]uint32{}
 	nameIdx := map[string]uint32{}
@@ -209,10 +220,14 @@ func (ix *Index) buildTables(in []*vault.Message) error {
 	ix.attachNames = make([]attachName, 0, nAtt)
 	for i, m := range msgs {
 		o := uint32(i)
-		if _, dup := ix.byID[m.ID]; dup {
+		if ix.byID != nil {
+			if _, dup := ix.byID[m.ID]; dup {
+				return fmt.Errorf("index: duplicate message id %q", m.ID)
+			}
+			ix.byID[m.ID] = o
+		} else if i > 0 && msgs[i-1].ID == m.ID {
 			return fmt.Errorf("index: duplicate message id %q", m.ID)
 		}
-		ix.byID[m.ID] = o
 		ix.unix[i] = m.Time.Unix()
 
 		sk := [2]string{m.Sender, m.SenderID}
@@ -290,6 +305,16 @@ func (ix *Index) buildTables(in []*vault.Message) error {
 		}
 	}
 	return nil
+}
+
+// ord returns the ordinal of the message with the given ID.
+func (ix *Index) ord(id string) (uint32, bool) {
+	if ix.position != nil {
+		p, ok := ix.position(id)
+		return uint32(p), ok && p < len(ix.msgs)
+	}
+	o, ok := ix.byID[id]
+	return o, ok
 }
 
 // words returns the folded terms of s as the text analyzer sees them, for

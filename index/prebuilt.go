@@ -179,7 +179,7 @@ func Open(msgs []*vault.Message, tags map[string][]string, segs []vault.IndexSeg
 		}
 		ords := make([]uint32, len(s.Messages))
 		for local, m := range s.Messages {
-			o, ok := ix.byID[m.ID]
+			o, ok := ix.ord(m.ID)
 			if !ok || covered.has(o) {
 				ords[local] = noOrd // unknown, or already in an earlier segment
 				continue

@@ -59,7 +59,7 @@ func (t *tagSet) set(o uint32, tags []string) {
 // sets (no bleve update), so it takes microseconds and is visible to the
 // next Search. Tags are compared case-insensitively by tag:.
 func (ix *Index) SetTags(id string, tags []string) error {
-	o, ok := ix.byID[id]
+	o, ok := ix.ord(id)
 	if !ok {
 		return fmt.Errorf("index: set tags: no message %q", id)
 	}

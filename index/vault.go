@@ -26,6 +26,7 @@ func Sidecar(msgs []*vault.Message) ([]byte, error) {
 // tags is the message tags to index (the vault's, or a snapshot the
 // caller owns when tag writes may run meanwhile).
 func OpenVault(v *vault.Vault, tags map[string][]string, opt Options) (*Index, error) {
+	opt.Position = v.Position
 	segs, err := v.IndexSegments()
 	if err != nil {
 		return nil, err // tampering or I/O: the caller must hear of it

@@ -25,8 +25,11 @@ type Appender struct {
 	recipient age.Recipient
 	epoch     int
 	signer    signer
-	seen      map[string]bool // nil when the writer cannot read the vault
-	now       time.Time
+	// known reports IDs the vault holds (nil when the writer cannot read
+	// it); seen holds the IDs this import added.
+	known func(id string) bool
+	seen  map[string]bool
+	now   time.Time
 
 	seq      int // number the commit record will take
 	files    []importRef
@@ -69,15 +72,12 @@ func (v *Vault) NewAppender() (*Appender, error) {
 		lock.unlock()
 		return nil, tamper(ManifestFile, "bad vault recipient: %v", err)
 	}
-	seen := make(map[string]bool, len(v.byID))
-	for id := range v.byID {
-		seen[id] = true
-	}
-	return newAppender(v.Dir, v.Manifest, lock, r, v.signer(), seen, v.now()), nil
+	known := func(id string) bool { _, ok := v.pos[id]; return ok }
+	return newAppender(v.Dir, v.Manifest, lock, r, v.signer(), known, v.now()), nil
 }
 
-func newAppender(dir string, m *Manifest, lock *writeLock, r age.Recipient, s signer, seen map[string]bool, now time.Time) *Appender {
-	a := &Appender{dir: dir, m: m, lock: lock, recipient: r, epoch: m.Epoch, signer: s, seen: seen, now: now,
+func newAppender(dir string, m *Manifest, lock *writeLock, r age.Recipient, s signer, known func(string) bool, now time.Time) *Appender {
+	a := &Appender{dir: dir, m: m, lock: lock, recipient: r, epoch: m.Epoch, signer: s, known: known, seen: map[string]bool{}, now: now,
 		seq: m.Seq() + 1, convs: map[string]bool{}, seg: newSegmentBuilder()}
 	removeLeftovers(dir, m)
 	return a
@@ -129,13 +129,11 @@ func (a *Appender) Add(m *Message) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	if a.seen != nil {
-		if a.seen[m.ID] {
-			a.stats.Duplicates++
-			return false, nil
-		}
-		a.seen[m.ID] = true
+	if a.seen[m.ID] || (a.known != nil && a.known(m.ID)) {
+		a.stats.Duplicates++
+		return false, nil
 	}
+	a.seen[m.ID] = true
 	for i := range m.Attachments {
 		at := &m.Attachments[i]
 		if at.Content == nil {

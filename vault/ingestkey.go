@@ -146,7 +146,7 @@ func OpenIngest(dir string, keyData []byte, now time.Time) (*Appender, error) {
 	if now.IsZero() {
 		now = time.Now()
 	}
-	return newAppender(dir, m, lock, r, signer{name: "ingest:" + kf.ID, key: priv}, map[string]bool{}, now), nil
+	return newAppender(dir, m, lock, r, signer{name: "ingest:" + kf.ID, key: priv}, nil, now), nil
 }
 
 // IngestKeyName returns the name an ingest key file carries, or "" when

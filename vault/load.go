@@ -8,7 +8,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"runtime/debug"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -91,7 +91,7 @@ func (v *Vault) Load(progress func(Progress)) error {
 	v.index()
 	if err := v.loadTags(); err != nil {
 		wipe(segs)
-		v.segments, v.messages, v.byID = nil, nil, nil
+		v.segments, v.messages, v.pos = nil, nil, nil
 		return err
 	}
 	v.Warnings = unlistedWarnings(v.Dir, m)
@@ -204,31 +204,39 @@ func (v *Vault) readChecked(e *FileEntry, buf []byte) (ct, grown []byte, err err
 	return ct, buf, nil
 }
 
-// index builds the message list, in time order, and the ID map.
+// index builds the message list, in time order (ties by ID), and the one
+// table from ID to position in it, which the search index and vault/access
+// use too (Position) instead of keeping their own.
 func (v *Vault) index() {
 	n := 0
 	for _, s := range v.segments {
 		n += len(s.messages)
 	}
-	v.byID = make(map[string]*Message, n)
 	v.messages = make([]*Message, 0, n)
 	for _, s := range v.segments {
 		for i := range s.messages {
-			msg := &s.messages[i]
-			if _, dup := v.byID[msg.ID]; dup {
-				continue
-			}
-			v.byID[msg.ID] = msg
-			v.messages = append(v.messages, msg)
+			v.messages = append(v.messages, &s.messages[i])
 		}
 	}
-	sort.SliceStable(v.messages, func(i, j int) bool {
-		a, b := v.messages[i], v.messages[j]
-		if !a.Time.Equal(b.Time) {
-			return a.Time.Before(b.Time)
+	slices.SortFunc(v.messages, func(a, b *Message) int {
+		if c := a.Time.Compare(b.Time); c != 0 {
+			return c
 		}
-		return a.ID < b.ID
+		return strings.Compare(a.ID, b.ID)
 	})
+	// A message imported twice (an ingest key cannot see what is stored)
+	// has one ID, one time: its copies are neighbours now. Keep one.
+	v.pos = make(map[string]uint32, n)
+	kept := v.messages[:0]
+	for _, m := range v.messages {
+		if len(kept) > 0 && kept[len(kept)-1].ID == m.ID {
+			continue
+		}
+		v.pos[m.ID] = uint32(len(kept))
+		kept = append(kept, m)
+	}
+	clear(v.messages[len(kept):])
+	v.messages = kept
 }
 
 // Messages returns every message, oldest first. The slice and the messages
@@ -247,8 +255,17 @@ func (v *Vault) PlaintextBytes() int64 {
 
 // Message returns the message with the given ID.
 func (v *Vault) Message(id string) (*Message, bool) {
-	m, ok := v.byID[id]
-	return m, ok
+	p, ok := v.pos[id]
+	if !ok {
+		return nil, false
+	}
+	return v.messages[p], true
+}
+
+// Position returns where the message with the given ID is in Messages.
+func (v *Vault) Position(id string) (int, bool) {
+	p, ok := v.pos[id]
+	return int(p), ok
 }
 
 // Close drops the plaintext: every decrypted segment buffer is zeroed and
@@ -256,7 +273,7 @@ func (v *Vault) Message(id string) (*Message, bool) {
 // handed out before Close must not be used after it.
 func (v *Vault) Close() {
 	wipe(v.segments)
-	v.segments, v.messages, v.byID, v.byName, v.tags, v.loaded = nil, nil, nil, nil, nil, false
+	v.segments, v.messages, v.pos, v.byName, v.tags, v.loaded = nil, nil, nil, nil, nil, false
 	for _, k := range v.epochs {
 		k.Signing = nil
 		k.Identity = nil

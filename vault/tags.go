@@ -67,7 +67,7 @@ func (v *Vault) ApplyTag(add bool, tag string, ids []string) error {
 		return fmt.Errorf("vault: %w", err)
 	}
 	for _, id := range ids {
-		if _, ok := v.byID[id]; !ok {
+		if _, ok := v.pos[id]; !ok {
 			return fmt.Errorf("vault: no message %q", id)
 		}
 	}

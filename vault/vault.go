@@ -145,7 +145,7 @@ type Vault struct {
 	loaded   bool
 	segments []*segment
 	messages []*Message
-	byID     map[string]*Message
+	pos      map[string]uint32   // ID -> index in messages
 	byName   map[string]*segment // loaded segments by file name, built on first use
 	tags     map[string][]string
 	// Warnings lists files in the vault folder that the manifest does not

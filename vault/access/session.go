@@ -110,7 +110,7 @@ func (s *Session) Load(progress func(vault.Progress)) error {
 	for id, ts := range s.v.Tags() {
 		s.tagsAtLoad[id] = slices.Clone(ts)
 	}
-	s.dir = newDirectory(s.v.Messages())
+	s.dir = newDirectory(s.v.Messages(), s.v.Position)
 	done()
 	return nil
 }

@@ -31,24 +31,33 @@ type Place struct{ Conv, Pos int }
 // Directory is the conversations of the vault and where each message
 // sits in them.
 type Directory struct {
-	Convs  []Conversation
-	places map[string]Place
+	Convs []Conversation
+	// By position in the vault's time order (the vault's one table from
+	// ID to position finds it): the conversation and the place in it.
+	position     func(id string) (int, bool)
+	conv, inConv []uint32
 }
 
 // Place returns where message id sits.
 func (d *Directory) Place(id string) (Place, bool) {
-	p, ok := d.places[id]
-	return p, ok
+	p, ok := d.position(id)
+	if !ok || p >= len(d.conv) {
+		return Place{}, false
+	}
+	return Place{int(d.conv[p]), int(d.inConv[p])}, true
 }
 
 // Len is the number of messages placed.
-func (d *Directory) Len() int { return len(d.places) }
+func (d *Directory) Len() int { return len(d.conv) }
 
-func newDirectory(msgs []*vault.Message) *Directory {
-	d := &Directory{}
+// newDirectory groups msgs, the vault's messages in time order, into
+// conversations; position is the vault's table from ID to position in
+// msgs.
+func newDirectory(msgs []*vault.Message, position func(string) (int, bool)) *Directory {
+	d := &Directory{position: position, conv: make([]uint32, len(msgs)), inConv: make([]uint32, len(msgs))}
 	byID := map[string]int{}
 	parts := map[int]map[string]bool{}
-	for _, m := range msgs {
+	for p, m := range msgs {
 		i, ok := byID[m.Conversation.ID]
 		if !ok {
 			i = len(d.Convs)
@@ -66,13 +75,13 @@ func newDirectory(msgs []*vault.Message) *Directory {
 		if m.Sender != "" && len(parts[i]) < 64 {
 			parts[i][m.Sender] = true
 		}
+		d.conv[p], d.inConv[p] = uint32(i), uint32(len(c.IDs))
 		c.IDs = append(c.IDs, m.ID)
 		c.Times = append(c.Times, m.Time.Unix())
 		if m.Time.After(c.Last) {
 			c.Last = m.Time
 		}
 	}
-	d.places = make(map[string]Place, len(msgs))
 	for i := range d.Convs {
 		c := &d.Convs[i]
 		if c.Title == "" {
@@ -82,9 +91,6 @@ func newDirectory(msgs []*vault.Message) *Directory {
 			c.Participants = append(c.Participants, p)
 		}
 		sort.Strings(c.Participants)
-		for j, id := range c.IDs {
-			d.places[id] = Place{i, j}
-		}
 	}
 	return d
 }
