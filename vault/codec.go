@@ -51,6 +51,7 @@ const (
 	tagPosition
 	tagOriginalID
 	tagSeq
+	tagReaction // emoji, by (strings), count (uvarint); repeated
 )
 
 func appendStr(b []byte, s string) []byte {
@@ -191,6 +192,11 @@ func (s *segmentBuilder) add(m *Message) {
 	b = appendString(b, tagPosition, m.Provenance.Position)
 	b = appendString(b, tagOriginalID, m.Provenance.OriginalID)
 	b = appendInt(b, tagSeq, int64(m.Seq))
+	for _, r := range m.Reactions {
+		b = appendStr(append(b, tagReaction), r.Emoji)
+		b = appendStr(b, r.By)
+		b = binary.AppendUvarint(b, uint64(max(r.Count, 0)))
+	}
 	s.msgs = append(b, tagEnd)
 	s.count++
 }
@@ -417,6 +423,18 @@ func (d *decoder) message(m *Message) error {
 				err = errCodec
 			}
 			m.Seq = int(v)
+		case tagReaction:
+			var r Reaction
+			var n uint64
+			if r.Emoji, err = d.str(); err == nil {
+				if r.By, err = d.str(); err == nil {
+					if n, err = d.uvarint(); err == nil && n > math.MaxInt32 {
+						err = errCodec
+					}
+				}
+			}
+			r.Count = int(n)
+			m.Reactions = append(m.Reactions, r)
 		default:
 			return fmt.Errorf("%w: unknown field tag %d", errCodec, tag)
 		}

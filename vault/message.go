@@ -45,6 +45,11 @@ type Message struct {
 	ForwardedFrom string       `json:"forwarded_from,omitempty"`
 	Edited        *time.Time   `json:"edited,omitempty"`
 	Attachments   []Attachment `json:"attachments,omitempty"`
+	// Reactions are the emoji reactions (Discord reactions, iMessage
+	// tapbacks, Slack reactions) the export recorded on the message. They
+	// are not part of its ID: a later export of the same message with
+	// more reactions is the same message.
+	Reactions []Reaction `json:"reactions,omitempty"`
 	// Seq tells apart messages that are otherwise identical (same sender,
 	// minute and text, as chat exports often have): the importer numbers
 	// the second and later copies within one conversation 1, 2, ...
@@ -75,6 +80,14 @@ type Attachment struct {
 	Missing bool    `json:"missing,omitempty"`
 	Content []byte  `json:"content,omitempty"` // only between importer and vault
 	Ref     BlobRef `json:"-"`
+}
+
+// Reaction is one reaction on a message: who reacted with what, or, where
+// the export gives only totals, how many did.
+type Reaction struct {
+	Emoji string `json:"emoji"`           // the emoji, or the platform's name for a custom one (":partyparrot:")
+	By    string `json:"by,omitempty"`    // who reacted, when the export names them
+	Count int    `json:"count,omitempty"` // how many reacted, when it does not (0: one, By)
 }
 
 // BlobRef locates attachment content inside the vault.

@@ -25,6 +25,7 @@ func TestWriteSeeds(t *testing.T) {
 	msgs := testMessages(3, "seed")
 	msgs[0].Attachments = []Attachment{{Name: "a.txt", Content: []byte("hi")}}
 	msgs[1].Edited = &msgs[1].Time
+	msgs[2].Reactions = []Reaction{{Emoji: "👍", By: "Ann"}, {Emoji: ":tada:", Count: 3}}
 	importMessages(t, v, msgs)
 	m, _ := os.ReadFile(filepath.Join(f.dir, ManifestFile))
 	write(t, "manifest/vault.manifest", m)

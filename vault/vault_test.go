@@ -21,6 +21,7 @@ func TestRoundTripEveryUnlockMethod(t *testing.T) {
 	msgs := testMessages(50, "wa:family")
 	msgs[3].Attachments = []Attachment{{Name: "photo.jpg", Type: "image/jpeg", Content: []byte("JPEGDATA")}}
 	msgs[4].Attachments = []Attachment{{Name: "gone.jpg", Missing: true}}
+	msgs[5].Reactions = []Reaction{{Emoji: "👍", By: "Ann"}, {Emoji: ":partyparrot:", Count: 42}}
 	st := importMessages(t, v, msgs)
 	if st.Added != 50 || st.Conversations != 1 {
 		t.Fatalf("stats %+v", st)

@@ -90,10 +90,41 @@ func messageBlock(st styles.Styles, m *vault.Message, tags []string, reply *vaul
 	for _, a := range m.Attachments {
 		out = append(out, st.Attachment.Render(common.Trunc(attachmentLine(a), width)))
 	}
+	if len(m.Reactions) > 0 {
+		out = append(out, st.Dim.Render(common.Trunc(reactionsLine(m.Reactions), width)))
+	}
 	if len(tags) > 0 {
 		out = append(out, common.Trunc(chips(st, tags), width))
 	}
 	return out
+}
+
+// reactionsLine lists reactions in one line, who reacted where the export
+// says, else how many: "👍 Ann, Bob · 🎉 3".
+func reactionsLine(rs []vault.Reaction) string {
+	var order []string
+	by := map[string][]string{}
+	count := map[string]int{}
+	for _, r := range rs {
+		e := sanitize.Line(r.Emoji)
+		if _, ok := count[e]; !ok {
+			order = append(order, e)
+		}
+		if r.By != "" {
+			by[e] = append(by[e], sanitize.Line(r.By))
+			count[e]++
+		}
+		count[e] += r.Count
+	}
+	parts := make([]string, len(order))
+	for i, e := range order {
+		if len(by[e]) == count[e] {
+			parts[i] = e + " " + strings.Join(by[e], ", ")
+		} else {
+			parts[i] = fmt.Sprintf("%s %d", e, count[e])
+		}
+	}
+	return strings.Join(parts, " · ")
 }
 
 func orDash(s string) string {
@@ -124,6 +155,9 @@ func detailLines(st styles.Styles, m *vault.Message, tags []string, loc *time.Lo
 	kv("Source", m.Source)
 	kv("Reply to", m.ReplyTo)
 	kv("Forwarded", m.ForwardedFrom)
+	if len(m.Reactions) > 0 {
+		kv("Reactions", reactionsLine(m.Reactions))
+	}
 	if len(tags) > 0 {
 		out = append(out, common.Trunc(st.Dim.Render(fmt.Sprintf("%-14s", "Tags"))+chips(st, tags), width))
 	}

@@ -66,3 +66,19 @@ func TestMessageBlock(t *testing.T) {
 		t.Errorf("an unrecorded reply target must not be quoted:\n%s", got)
 	}
 }
+
+func TestReactionsLine(t *testing.T) {
+	tests := []struct {
+		in   []vault.Reaction
+		want string
+	}{
+		{[]vault.Reaction{{Emoji: "👍", By: "Ann"}, {Emoji: "👍", By: "Bob"}, {Emoji: "🎉", Count: 3}}, "👍 Ann, Bob · 🎉 3"},
+		{[]vault.Reaction{{Emoji: "♥", By: "Me"}}, "♥ Me"},
+		{[]vault.Reaction{{Emoji: "\x1b[2J", By: "M\u202eallory"}}, "␛[2J M\uFFFDallory"},
+	}
+	for _, tt := range tests {
+		if got := reactionsLine(tt.in); got != tt.want {
+			t.Errorf("reactionsLine(%v) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
