@@ -21,11 +21,47 @@ import (
 //     own unicode tokenizer drops them, and reviewers search for 🎉);
 //   - CJK width folding, lower-casing, then accent folding of alphabetic
 //     words (cafe finds café) that leaves kana and hangul alone;
-//   - CJK bigrams, so 東京タワー is findable by 東京 without a dictionary.
+//   - CJK bigrams, so 東京タワー is findable by 東京 without a dictionary;
+//   - bounds: it reads the first maxFieldBytes of a text, and keeps the
+//     first maxTermBytes of a longer word.
 //
 // Token offsets always refer to the original text: highlights are byte
 // ranges into the message, computed with this same analyzer.
 const analyzerName = "coffer_text"
+
+// The analyzer's bounds keep indexing a hostile message cheap. Without
+// them one 50 MiB message cost 6 GB of RSS to index as a single word (a
+// 50 MiB term becomes ~50M nodes of vellum's dictionary builder) and 4 GB
+// as 50 MiB of short words or CJK text (a token and its pointer per word,
+// two per CJK character): per byte of text, analysis holds up to ~80
+// bytes. Both bounds apply to indexing and querying alike, so a query
+// names what was indexed.
+const (
+	// maxTermBytes: a longer word is indexed by its first maxTermBytes
+	// bytes (cut on a character boundary, after lower-casing and
+	// folding), and so is a longer query word: searching for the whole
+	// word finds it, as does any word sharing those bytes. Lucene's
+	// default is 255 characters; nothing a reviewer types is longer.
+	maxTermBytes = 256
+	// maxFieldBytes: the index reads the first maxFieldBytes of a field
+	// (the subject and the body, or the subject alone; a name), cut on a
+	// character boundary; words past it are not found. The message is
+	// stored and shown whole.
+	maxFieldBytes = 1 << 20
+)
+
+// indexedLen is how much of a field's text the analyzer reads (see
+// maxFieldBytes).
+func indexedLen[T string | []byte](s T) int {
+	if len(s) <= maxFieldBytes {
+		return len(s)
+	}
+	n := maxFieldBytes
+	for n > maxFieldBytes-utf8.UTFMax && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return n
+}
 
 // registerAnalyzer puts the analyzer in bleve's registry, which is how
 // bleve finds it by name from a mapping. The registry is bleve's (process
@@ -45,6 +81,7 @@ func newAnalyzer() analysis.Analyzer {
 			lowercase.NewLowerCaseFilter(),
 			foldFilter{},
 			cjk.NewCJKBigramFilter(false),
+			termCut{},
 		},
 	}
 }
@@ -54,6 +91,7 @@ func newAnalyzer() analysis.Analyzer {
 type tokenizer struct{}
 
 func (tokenizer) Tokenize(input []byte) analysis.TokenStream {
+	input = input[:indexedLen(input)]
 	seg := segment.NewWordSegmenterDirect(input)
 	// One backing array for all tokens of the text: indexing allocates
 	// per message, so this matters at a million messages.
@@ -128,6 +166,25 @@ func (foldFilter) Filter(in analysis.TokenStream) analysis.TokenStream {
 			t.Term = foldAccents(t.Term)
 		case analysis.Single:
 			t.Term = stripEmojiModifiers(t.Term)
+		}
+	}
+	return in
+}
+
+// termCut keeps the first maxTermBytes of every term, cut on a character
+// boundary. It runs after the case and accent folding, so that the cut
+// falls alike in a word however it is capitalised. Offsets still span the
+// whole word, which a highlight marks.
+type termCut struct{}
+
+func (termCut) Filter(in analysis.TokenStream) analysis.TokenStream {
+	for _, t := range in {
+		if len(t.Term) > maxTermBytes {
+			n := maxTermBytes
+			for n > maxTermBytes-utf8.UTFMax && !utf8.RuneStart(t.Term[n]) {
+				n--
+			}
+			t.Term = t.Term[:n]
 		}
 	}
 	return in

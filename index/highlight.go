@@ -59,7 +59,7 @@ func (h *highlighter) spans(m *vault.Message) []Span {
 }
 
 func (h *highlighter) field(out []Span, name, text string, isSubject bool) []Span {
-	toks := h.ix.analyzer.Analyze([]byte(text))
+	toks := h.ix.analyzer.Analyze([]byte(text[:indexedLen(text)]))
 	var spans []Span
 	for _, l := range h.leaves {
 		if l.subjectOnly && !isSubject {

@@ -320,7 +320,7 @@ func (ix *Index) ord(id string) (uint32, bool) {
 // words returns the folded terms of s as the text analyzer sees them, for
 // matching names and titles held in memory.
 func (ix *Index) words(s string) []string {
-	toks := ix.analyzer.Analyze([]byte(s))
+	toks := ix.analyzer.Analyze([]byte(s[:indexedLen(s)]))
 	out := make([]string, len(toks))
 	for i, t := range toks {
 		out[i] = string(t.Term)

@@ -39,10 +39,11 @@ func (ix *Index) commonWords() map[string]bool {
 	df := map[string]int{}
 	sampled := 0
 	seen := map[string]bool{}
+	var text []byte // the analyzer rewrites it in place
 	for o := 0; o < n; o += step {
-		m := ix.msgs[o]
+		text = appendText(text[:0], ix.msgs[o], bleveText)
 		clear(seen)
-		for _, t := range ix.analyzer.Analyze([]byte(m.Subject + "\n" + m.Body)) {
+		for _, t := range ix.analyzer.Analyze(text) {
 			seen[string(t.Term)] = true
 		}
 		for t := range seen {

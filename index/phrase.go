@@ -47,9 +47,12 @@ type phraseChecker struct {
 	// anchorASCII: the anchor word is ASCII, so a window whose non-ASCII
 	// characters are all inert must hold it as a substring.
 	anchorASCII bool
-	text        []byte // subject and body, for the text field of an email
-	region      []byte // what the analyzer reads (it rewrites in place)
-	wins        []int  // starts of windows to analyse
+	// long: a term may be the cut start of a longer word (maxTermBytes),
+	// which chainAround's substring test does not know.
+	long   bool
+	text   []byte // subject and body, for the text field of an email
+	region []byte // what the analyzer reads (it rewrites in place)
+	wins   []int  // starts of windows to analyse
 }
 
 // newPhraseChecker checks for terms in field; anchor is the index of the
@@ -59,6 +62,7 @@ func newPhraseChecker(an analysis.Analyzer, field string, terms []string, anchor
 		anchorASCII: isASCII(terms[anchor])}
 	for _, t := range terms {
 		c.ascii = c.ascii && isASCII(t)
+		c.long = c.long || len(t) >= maxTermBytes
 	}
 	return c
 }
@@ -75,6 +79,7 @@ func (c *phraseChecker) count(m *vault.Message) int {
 		c.text = appendText(c.text[:0], m, c.field)
 		text = string(c.text)
 	}
+	text = text[:indexedLen(text)] // what was indexed
 	ascii := isASCII(text)
 	if ascii && !c.ascii {
 		return 0 // ASCII text has no non-ASCII word
@@ -109,7 +114,7 @@ func (c *phraseChecker) count(m *vault.Message) int {
 			at += i
 			// Where nothing folds, ASCII words are substrings: the
 			// anchor's neighbours must be there too.
-			if !plain || !c.ascii || c.chainAround(text, at) {
+			if !plain || !c.ascii || c.long || c.chainAround(text, at) {
 				wins = append(wins, winStart(text, at))
 			}
 		}
@@ -233,7 +238,8 @@ func countASCII(text string, terms []string, anchor, lo, hi int) int {
 		k := 0
 		for k < len(terms) {
 			v := words[i-anchor+k]
-			if v[1]-v[0] != len(terms[k]) || !hasPrefixFold(text[v[0]:], terms[k]) {
+			// An ASCII word's term is its first maxTermBytes, lower-cased.
+			if min(v[1]-v[0], maxTermBytes) != len(terms[k]) || !hasPrefixFold(text[v[0]:], terms[k]) {
 				break
 			}
 			k++

@@ -9,6 +9,9 @@ import (
 
 func TestPhraseCount(t *testing.T) {
 	an := newAnalyzer()
+	// Words past maxTermBytes are indexed, and so matched, by their start.
+	long, longTerm := strings.Repeat("Lo", maxTermBytes/2+20), strings.Repeat("lo", maxTermBytes/2)
+	cyr, cyrTerm := strings.Repeat("ж", maxTermBytes), strings.Repeat("ж", maxTermBytes/2)
 	for _, c := range []struct {
 		subject, body string
 		field         string
@@ -31,6 +34,13 @@ func TestPhraseCount(t *testing.T) {
 		{"quarterly", "report due", bleveSubject, []string{"quarterly", "report"}, 0},
 		{"quarterly report", "x", bleveSubject, []string{"quarterly", "report"}, 1},
 		{"", "a a a", bleveText, []string{"a", "a"}, 2},
+		{"", "x " + long + " y", bleveText, []string{"x", longTerm, "y"}, 1},
+		{"", "x " + long + "ng, y " + longTerm + " y", bleveText, []string{"x", longTerm, "y"}, 1},
+		{"", "x " + long + " y x " + longTerm + " y", bleveText, []string{longTerm, "y"}, 2},
+		{"", "x " + long[:maxTermBytes-1] + " y", bleveText, []string{"x", longTerm, "y"}, 0},
+		{"", "б " + cyr + " д", bleveText, []string{"б", cyrTerm, "д"}, 1},
+		{"", strings.Repeat("w ", maxFieldBytes/2) + "x y", bleveText, []string{"x", "y"}, 0}, // past what is indexed
+		{"", strings.Repeat("w ", maxFieldBytes/2-2) + "x y", bleveText, []string{"x", "y"}, 1},
 	} {
 		m := &vault.Message{Subject: c.subject, Body: c.body}
 		for anchor := range c.phrase {
@@ -55,14 +65,20 @@ func FuzzPhraseCount(f *testing.F) {
 		"🇫🇷 🇫🇷a b", "hi 👋🏽 there", "a\u200db c", "ok👍 fine 東京", "ａｂ ok", "e\u0301 x", "a\ufe0f b", "x\u3099 y", "K to", "a.b c", "1,000.5 x", "a:b:c", "_x_ __", "it's o'clock", "3a_b.c'd", "_ a", "don’t stop", "“quoted” word", "a ❤️ b", "naïve café", "x ;1 2", "1\u037e2 a", "Ⓐ b", "İstanbul is"} {
 		f.Add(s)
 	}
+	long := strings.Repeat("Lo", maxTermBytes/2+20)
+	for _, s := range []string{"x " + long + " y", long + " " + long + "ng z", "a " + strings.Repeat("é", maxTermBytes) + " b",
+		strings.Repeat("x", maxTermBytes) + " " + strings.Repeat("X", maxTermBytes+1), "_" + long + "_ a"} {
+		f.Add(s)
+	}
 	an := newAnalyzer()
 	f.Fuzz(func(t *testing.T, s string) {
 		toks := an.Analyze([]byte(s))
-		if isASCII(s) {
-			words := asciiWords(s, nil)
+		if ix := s[:indexedLen(s)]; isASCII(ix) {
+			words := asciiWords(ix, nil)
 			same := len(words) == len(toks)
 			for i := 0; same && i < len(words); i++ {
-				same = strings.ToLower(s[words[i][0]:words[i][1]]) == string(toks[i].Term)
+				w := strings.ToLower(ix[words[i][0]:words[i][1]])
+				same = w[:min(len(w), maxTermBytes)] == string(toks[i].Term)
 			}
 			if !same {
 				var got, want []string

@@ -248,26 +248,32 @@ func (ix *Index) buildText(ctx context.Context) error {
 func (ix *Index) document(o uint32) *document.Document {
 	m := ix.msgs[o]
 	doc := document.NewDocument(strconv.FormatUint(uint64(o), 36))
-	text := appendText(make([]byte, 0, len(m.Subject)+1+len(m.Body)), m, bleveText)
+	text := appendText(make([]byte, 0, min(len(m.Subject)+1+len(m.Body), maxFieldBytes+1)), m, bleveText)
 	// The text field also gets common-word pairs (pairs.go), so its
 	// analyzer is per index; the mapping names the base analyzer.
 	doc.AddField(document.NewTextFieldCustom(bleveText, nil, text, textOptions, ix.pairs))
 	if m.Subject != "" {
-		doc.AddField(document.NewTextFieldCustom(bleveSubject, nil, []byte(m.Subject), textOptions, ix.analyzer))
+		doc.AddField(document.NewTextFieldCustom(bleveSubject, nil, appendText(nil, m, bleveSubject), textOptions, ix.analyzer))
 	}
 	return doc
 }
 
 // appendText appends to b the text of m that field indexes: for the text
-// field, the subject (if any) and the body, a newline between them.
+// field, the subject (if any) and the body, a newline between them; of
+// that, what the analyzer reads (indexedLen), so a huge message is not
+// copied whole to be cut.
 func appendText(b []byte, m *vault.Message, field string) []byte {
-	if field == bleveSubject {
-		return append(b, m.Subject...)
+	start := len(b)
+	room := func() int { return maxFieldBytes + 1 - (len(b) - start) }
+	subject := m.Subject[:min(len(m.Subject), room())]
+	b = append(b, subject...)
+	if field != bleveSubject {
+		if m.Subject != "" {
+			b = append(b, '\n')
+		}
+		b = append(b, m.Body[:min(len(m.Body), max(room(), 0))]...)
 	}
-	if m.Subject != "" {
-		b = append(append(b, m.Subject...), '\n')
-	}
-	return append(b, m.Body...)
+	return b[:start+indexedLen(b[start:])]
 }
 
 func (ix *Index) report(done int, start time.Time) {
