@@ -37,6 +37,7 @@ type Appender struct {
 	seg      *segmentBuilder
 	indexer  Indexer
 	pending  []*Message   // messages of pendSegs, for the indexer
+	pendText int          // bytes of subject and body in pending
 	pendSegs []string     // segments written and not yet indexed
 	building chan sidecar // the index being built in the background, if any
 	target   int          // messages an index file aims at (IndexTarget)
@@ -116,6 +117,10 @@ func (a *Appender) SetAnnouncement(l audit.Link) { a.audit = announced(l) }
 // Validate, and Add takes the ID that Validate set rather than hash the
 // message (and its attachments) a second time; it checks only the fields
 // every message must have. A message without an ID is validated here.
+// Attachment contents are written at once and dropped from m (Content
+// becomes nil, Ref locates the stored copy): the appender keeps a
+// message until its index file is built, and would otherwise keep its
+// files too.
 func (a *Appender) Add(m *Message) (bool, error) {
 	if a.finished {
 		return false, fmt.Errorf("vault: appender already finished")
@@ -143,11 +148,12 @@ func (a *Appender) Add(m *Message) (bool, error) {
 		if err != nil {
 			return false, err
 		}
-		at.Ref = ref
+		at.Ref, at.Content = ref, nil
 	}
 	a.seg.add(m)
 	if a.indexer != nil {
 		a.pending = append(a.pending, m)
+		a.pendText += len(m.Subject) + len(m.Body)
 	}
 	a.stats.Added++
 	a.convs[m.Conversation.ID] = true
@@ -174,12 +180,20 @@ func (a *Appender) flush() error {
 	a.seg.reset() // the staging buffers are reused: wipe them
 	if a.indexer != nil {
 		a.pendSegs = append(a.pendSegs, name)
-		if len(a.pending) >= a.target {
+		if len(a.pending) >= a.target || a.pendText >= indexPendingBytes {
 			return a.startSidecar()
 		}
 	}
 	return nil
 }
+
+// indexPendingBytes bounds the message text an import holds for its next
+// index file (and the one being built holds as much): an index file
+// covers IndexTarget messages, or fewer when they hold this much text.
+// Chat messages average a few hundred bytes, so their index files keep
+// IndexTarget messages; one 50 MiB message gets an index file of its own
+// instead of being held with the next 100,000.
+const indexPendingBytes = 32 << 20
 
 // sidecar is an index file's content being built for segments.
 type sidecar struct {
@@ -203,7 +217,7 @@ func (a *Appender) startSidecar() error {
 		return nil
 	}
 	msgs, segs := a.pending, a.pendSegs
-	a.pending, a.pendSegs = nil, nil
+	a.pending, a.pendSegs, a.pendText = nil, nil, 0
 	ch := make(chan sidecar, 1)
 	a.building = ch
 	go func() {
@@ -327,7 +341,7 @@ func (a *Appender) finish() {
 	a.finished = true
 	a.seg.reset()
 	clear(a.pending)
-	a.pending, a.pendSegs = nil, nil
+	a.pending, a.pendSegs, a.pendText = nil, nil, 0
 	if a.lock != nil {
 		a.lock.unlock()
 		a.lock = nil

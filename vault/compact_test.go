@@ -210,6 +210,58 @@ func TestImportIndexFilesSpanSegments(t *testing.T) {
 	}
 }
 
+// TestImportHoldsBoundedText checks that an import does not hold large
+// messages for the index of the next IndexTarget: past indexPendingBytes
+// of text, the messages so far get their index file. Attachments are
+// written at once and not held either.
+func TestImportHoldsBoundedText(t *testing.T) {
+	f := newFixture(t)
+	v := f.open(t, Key{Identities: f.key()})
+	defer v.Close()
+	msgs := testMessages(9, "big")
+	for i, m := range msgs {
+		if i%3 == 0 {
+			m.Body += strings.Repeat("x", indexPendingBytes/2) // two of them fill the budget
+		}
+	}
+	msgs[1].Attachments = []Attachment{{Name: "a.bin", Content: bytes.Repeat([]byte("y"), 1<<20)}}
+	var held int // the most text the indexer was handed at once
+	a, err := v.NewAppender()
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.SetIndexer(func(ms []*Message) ([]byte, error) {
+		n := 0
+		for _, m := range ms {
+			n += len(m.Body)
+			if len(m.Attachments) > 0 && m.Attachments[0].Content != nil {
+				return nil, fmt.Errorf("message %s still holds its attachment", m.ID)
+			}
+		}
+		held = max(held, n)
+		return idsIndexer(ms)
+	})
+	for _, m := range msgs {
+		if _, err := a.Add(m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := a.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	if err := reload(v); err != nil {
+		t.Fatal(err)
+	}
+	files, n := checkIndexFiles(t, v)
+	if files < 2 || n != len(msgs) || held > indexPendingBytes+segmentTargetBytes {
+		t.Fatalf("%d index files for %d messages; the indexer was handed %d bytes at once", files, n, held)
+	}
+	att := v.Messages()[1].Attachments[0]
+	if data, err := v.Attachment(&att); err != nil || len(data) != 1<<20 {
+		t.Fatalf("attachment: %d bytes, %v", len(data), err)
+	}
+}
+
 // TestIndexerFailures checks the error paths of index building: an
 // import whose indexer fails commits nothing and leaves no file behind, and
 // a compaction whose build fails writes nothing.
