@@ -2,6 +2,7 @@ package ingest
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"net/mail"
 	"strings"
@@ -73,7 +74,13 @@ var mailFastParser = enmime.NewParser(
 // Detection reads whole parts (about 5 MB/s), so it is skipped for
 // messages over mailMaxDetectBytes, with a warning: a 50 MB message
 // would otherwise take seconds.
+//
+// A message nesting multipart parts deeper than mailMaxDepth is refused
+// (errMIMEDepth) before enmime reads it.
 func mailReadEnvelope(raw []byte) (*enmime.Envelope, string, error) {
+	if err := mailCheckDepth(raw); err != nil {
+		return nil, "", err
+	}
 	env, err := mailFastParser.ReadEnvelope(bytes.NewReader(raw))
 	if err == nil && !mailNeedsDetection(env.Root) {
 		return env, "", nil
@@ -129,6 +136,9 @@ func parseEmail(raw []byte, src emailSource, now time.Time, loc *time.Location) 
 	raw = bytes.TrimPrefix(raw, []byte("\xef\xbb\xbf"))
 	var warn []string
 	env, note, err := mailReadEnvelope(raw)
+	if errors.Is(err, errMIMEDepth) {
+		return nil, err // as plain text, it would be the raw MIME source
+	}
 	if err != nil {
 		// The structure is beyond repair (a multipart without a usable
 		// boundary): keep the headers and show the body as plain text.
