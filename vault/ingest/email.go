@@ -270,7 +270,7 @@ func parseEmail(raw []byte, src emailSource, now time.Time, loc *time.Location) 
 	if len(m.Headers) == 0 {
 		m.Headers = nil
 	}
-	if err := vault.Validate(m); err != nil {
+	if err := validate(m); err != nil {
 		return nil, err
 	}
 	return m, nil

@@ -96,6 +96,12 @@ func ReadJSONL(r io.Reader, name, fileSum string, opt Options, emit Emit) error 
 		if p.ImportedAt.IsZero() {
 			p.ImportedAt = now
 		}
+		if err := validate(m); err != nil {
+			if e := opt.skip(&Error{File: name, Line: lineNo, Err: err}); e != nil {
+				return e
+			}
+			continue
+		}
 		if err := emit(m); err != nil {
 			return err
 		}
@@ -136,9 +142,6 @@ func decodeJSONLine(line []byte) (*vault.Message, error) {
 	}
 	if dec.More() {
 		return nil, errors.New("malformed JSON: more than one value on the line")
-	}
-	if err := vault.Validate(&m); err != nil {
-		return nil, err
 	}
 	return &m, nil
 }

@@ -82,9 +82,7 @@ func FuzzJSONL(f *testing.F) {
 	addSeeds(f, "jsonl/*.jsonl")
 	f.Fuzz(func(t *testing.T, b []byte) {
 		_ = ReadJSONL(strings.NewReader(string(b)), "f.jsonl", "", Options{Lenient: true}, func(m *vaultMessage) error {
-			if m.ID == "" || m.Source == "" || m.Conversation.ID == "" {
-				t.Fatalf("invalid message emitted: %+v", m)
-			}
+			checkEmitted(t, m)
 			return nil
 		})
 	})

@@ -265,7 +265,7 @@ func (sp *signalExport) newMessage(line int) *vault.Message {
 func (sp *signalExport) finish(m *vault.Message, line int) error {
 	truncateBody(m)
 	m.Seq = sp.seq.next(m)
-	if err := vault.Validate(m); err != nil {
+	if err := validate(m); err != nil {
 		return sp.opt.skip(&Error{File: sp.name, Line: line, Err: err})
 	}
 	return sp.emit(m)

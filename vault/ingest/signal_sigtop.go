@@ -145,7 +145,7 @@ func parseSigtop(path, name, sum string, opt Options, emit Emit) error {
 		if err == nil {
 			m.Provenance = vault.Provenance{Format: "signal", File: name, FileSHA256: sum,
 				Position: fmt.Sprintf("message %d", n), OriginalID: sm.ID, ImportedAt: now}
-			err = vault.Validate(m)
+			err = validate(m)
 		}
 		if err != nil {
 			if err := bad(err); err != nil {

@@ -245,7 +245,7 @@ func FuzzSignal(f *testing.F) {
 		}
 		Signal.Detect(p)
 		_ = Signal.Parse(p, Options{Lenient: true}, func(m *vaultMessage) error {
-			checkChatEmitted(t, m)
+			checkEmitted(t, m)
 			return nil
 		})
 	})

@@ -424,7 +424,7 @@ func (sp *slackParser) dayFile(cv *slackConv, file string, b []byte) error {
 			Format: "slack", File: file, FileSHA256: fileSum,
 			Position: fmt.Sprintf("message %d", n), OriginalID: sm.TS, ImportedAt: sp.now,
 		}
-		if err := vault.Validate(m); err != nil {
+		if err := validate(m); err != nil {
 			if err := sp.opt.skip(&Error{File: file, Line: lines.valueAt(start), Err: fmt.Errorf("message %d: %w", n, err)}); err != nil {
 				return err
 			}

@@ -355,7 +355,7 @@ func FuzzSlack(f *testing.F) {
 	f.Fuzz(func(t *testing.T, b []byte) {
 		sp := &slackParser{opt: Options{Lenient: true}, names: map[string]string{"U1": "Ann"}, bots: map[string]string{},
 			zones: map[string]*time.Location{}, offsets: map[string]int{}, chans: map[string]string{},
-			emit: func(m *vaultMessage) error { checkChatEmitted(t, m); return nil }}
+			emit: func(m *vaultMessage) error { checkEmitted(t, m); return nil }}
 		cv := &slackConv{conv: vault.Conversation{ID: "slack:C1"}}
 		_ = sp.dayFile(cv, "f.json", b)
 	})

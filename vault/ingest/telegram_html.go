@@ -143,7 +143,7 @@ func (p *tgHTMLParser) page(path string) error {
 		}
 		m.Provenance.Position = fmt.Sprintf("message %d", n)
 		m.Seq = p.seq.next(m)
-		if err := vault.Validate(m); err != nil {
+		if err := validate(m); err != nil {
 			if err := p.opt.skip(&Error{File: p.file, Pos: fmt.Sprintf("message %d", n), Err: err}); err != nil {
 				return err
 			}

@@ -412,7 +412,7 @@ func (w *waReader) flush(cur *waMessage, emit Emit) error {
 		m.Body = string(body)
 	}
 	m.Seq = w.nextSeq(m)
-	if err := vault.Validate(m); err != nil {
+	if err := validate(m); err != nil {
 		if e := w.opt.skip(&Error{File: w.file, Line: cur.line, Err: err}); e != nil {
 			return e
 		}

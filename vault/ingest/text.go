@@ -1,0 +1,80 @@
+package ingest
+
+import (
+	"slices"
+	"strings"
+	"unicode/utf8"
+
+	"coffer/vault"
+)
+
+// Every string a format stores in a message is valid UTF-8: exports are
+// meant to be, but a corrupt export, a file name on a Unix file system,
+// or an error message quoting the bad bytes (an unreadable attached
+// mail's "malformed MIME header initial line: 0\xcb", which FuzzEML
+// found) can carry any byte. The vault's JSON export could not hold such
+// a string (encoding/json writes U+FFFD), so the re-imported message
+// would get another ID. Formats decode what they can (mail reads raw
+// 8-bit text as Windows-1252); validate replaces whatever is left with
+// U+FFFD before the ID is computed, so that the ID is that of the text
+// stored.
+
+// validate makes every string of m valid UTF-8, then checks it and fills
+// in its ID (vault.Validate). Formats call it last, once m is complete.
+func validate(m *vault.Message) error {
+	eachText(m, func(s string) string {
+		if utf8.ValidString(s) {
+			return s
+		}
+		return strings.ToValidUTF8(s, "\uFFFD")
+	})
+	return vault.Validate(m)
+}
+
+// eachText replaces every string s held by m with f(s). Slices and maps
+// that f changes are copied first: a format may share them between
+// messages (a chat's participants).
+func eachText(m *vault.Message, f func(string) string) {
+	for _, p := range []*string{&m.ID, &m.Source, &m.Kind, &m.Conversation.ID, &m.Conversation.Title,
+		&m.Sender, &m.SenderID, &m.Subject, &m.Body, &m.ReplyTo, &m.ForwardedFrom,
+		&m.Provenance.Format, &m.Provenance.File, &m.Provenance.FileSHA256, &m.Provenance.Position,
+		&m.Provenance.OriginalID, &m.Provenance.Timezone} {
+		*p = f(*p)
+	}
+	m.Conversation.Participants = eachInSlice(m.Conversation.Participants, f)
+	m.To = eachInSlice(m.To, f)
+	for i, a := range m.Attachments {
+		if f(a.Name) != a.Name || f(a.Type) != a.Type || f(a.SHA256) != a.SHA256 {
+			atts := slices.Clone(m.Attachments)
+			for j := i; j < len(atts); j++ {
+				atts[j].Name, atts[j].Type, atts[j].SHA256 = f(atts[j].Name), f(atts[j].Type), f(atts[j].SHA256)
+			}
+			m.Attachments = atts
+			break
+		}
+	}
+	for k, v := range m.Headers {
+		if f(k) != k || f(v) != v {
+			h := make(map[string]string, len(m.Headers))
+			for k, v := range m.Headers {
+				h[f(k)] = f(v)
+			}
+			m.Headers = h
+			break
+		}
+	}
+}
+
+// eachInSlice returns ss with f applied, a copy if that changes it.
+func eachInSlice(ss []string, f func(string) string) []string {
+	for i, s := range ss {
+		if f(s) != s {
+			out := slices.Clone(ss)
+			for j := i; j < len(out); j++ {
+				out[j] = f(out[j])
+			}
+			return out
+		}
+	}
+	return ss
+}

@@ -1,0 +1,50 @@
+package ingest
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"unicode/utf8"
+)
+
+// TestInvalidUTF8Replaced checks that bytes no format could decode reach
+// the vault as U+FFFD, whatever field they are in, and that the ID is
+// that of the text stored (so an export re-imports as the same message).
+func TestInvalidUTF8Replaced(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, text string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(text), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	for _, c := range []struct {
+		name   string
+		format Format
+		path   string
+		want   string // in the body
+	}{
+		{"whatsapp", WhatsApp, write("WhatsApp Chat with Ann\xe9.txt", "1/2/24, 10:00 - Ann\xff: caf\xe9 ok\n"), "caf\uFFFD ok"},
+		{"signal", Signal, write("chat\xe9.md", "[2024-01-02 10:00] Bob\xfe: na\xefve\n"), "na\uFFFDve"},
+		{"jsonl", JSONL, write("x\xe9.jsonl", `{"source":"s","conversation":{"id":"c"},"sender":"a","time":"2024-01-01T00:00:00Z","body":"b`+"\xe9\"}\n"), "b\uFFFD"},
+		{"eml", EML, write("m\xe9.eml", "From: a@example.com\r\nDate: Mon, 2 Jan 2006 15:04:05 -0700\r\nSubject: s\r\n"+
+			"Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: message/rfc822\r\n\r\n0\xcb\r\n--b--\r\n"), ""},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			msgs := collect(t, c.format, c.path, Options{})
+			if len(msgs) != 1 {
+				t.Fatalf("%d messages", len(msgs))
+			}
+			m := msgs[0]
+			checkEmitted(t, m)
+			if !strings.Contains(m.Body, c.want) {
+				t.Errorf("body %q, want %q in it", m.Body, c.want)
+			}
+			if !utf8.ValidString(m.Provenance.File) || m.Provenance.File == "" {
+				t.Errorf("provenance file %q", m.Provenance.File)
+			}
+		})
+	}
+}
