@@ -66,8 +66,10 @@ Examples:
 						formats[i] = ff
 						continue
 					}
-					if formats[i], err = ingest.Detect(f); err != nil {
+					if formats[i], err = ingest.Detect(f); errors.Is(err, ingest.ErrUnknownFormat) {
 						return withHint(err, "name the format with --format ("+formatNames()+")")
+					} else if err != nil {
+						return err // a zip bomb, a line too long: no format would read it
 					}
 				}
 				var (

@@ -11,7 +11,6 @@
 package ingest
 
 import (
-	"errors"
 	"fmt"
 	"time"
 
@@ -67,9 +66,6 @@ func (e *Error) Error() string {
 
 func (e *Error) Unwrap() error { return e.Err }
 
-// ErrUnknownFormat is returned by Detect when no format recognises a file.
-var ErrUnknownFormat = errors.New("unknown export format")
-
 // formats lists every format, most specific detector first. Formats add
 // themselves here (not through init side effects) so the order is visible.
 func formats() []Format {
@@ -100,16 +96,6 @@ func Lookup(name string) (Format, bool) {
 		}
 	}
 	return Format{}, false
-}
-
-// Detect returns the first format that recognises path.
-func Detect(path string) (Format, error) {
-	for _, f := range formats() {
-		if f.Detect != nil && f.Detect(path) {
-			return f, nil
-		}
-	}
-	return Format{}, fmt.Errorf("%s: %w (use --format)", path, ErrUnknownFormat)
 }
 
 // skip reports a bad record in lenient mode and returns nil, or returns

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 
 	"coffer/vault"
 )
@@ -24,22 +23,66 @@ var JSONL = Format{
 	Parse:  parseJSONL,
 }
 
+// jsonlProbeBytes is how much of the first line detection reads.
+const jsonlProbeBytes = 64 << 10
+
 func detectJSONL(path string) bool {
-	f, err := os.Open(path)
-	if err != nil {
+	head := readHead(path, jsonlProbeBytes)
+	line, _, whole := bytes.Cut(head, []byte("\n"))
+	if !whole && len(head) < jsonlProbeBytes {
+		whole = true // the file is one line
+	}
+	if whole {
+		var probe struct {
+			Source       *string          `json:"source"`
+			Conversation *json.RawMessage `json:"conversation"`
+		}
+		return json.Unmarshal(bytes.TrimSpace(line), &probe) == nil && probe.Source != nil && probe.Conversation != nil
+	}
+	return jsonlKeysFirst(line)
+}
+
+// jsonlKeysFirst reports whether the start of a JSON object, cut off
+// after jsonlProbeBytes, holds a string "source" and an object
+// "conversation" before the cut: a record whose body makes the first
+// line longer than the probe. coffer export writes both before the body.
+func jsonlKeysFirst(start []byte) bool {
+	dec := json.NewDecoder(bytes.NewReader(start))
+	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
 		return false
 	}
-	defer f.Close()
-	line, err := bufio.NewReaderSize(f, 64<<10).ReadSlice('\n')
-	if err != nil && err != io.EOF {
-		return false
+	var source, conv bool
+	for !(source && conv) {
+		key, err := dec.Token()
+		if err != nil {
+			return false
+		}
+		v, err := dec.Token()
+		if err != nil {
+			return false
+		}
+		switch key {
+		case "source":
+			_, source = v.(string)
+		case "conversation":
+			conv = v == json.Delim('{')
+		}
+		if d, ok := v.(json.Delim); ok && (d == '{' || d == '[') {
+			for depth := 1; depth > 0; { // skip the rest of the value
+				t, err := dec.Token()
+				if err != nil {
+					return false
+				}
+				switch t {
+				case json.Delim('{'), json.Delim('['):
+					depth++
+				case json.Delim('}'), json.Delim(']'):
+					depth--
+				}
+			}
+		}
 	}
-	line = bytes.TrimSpace(line)
-	var probe struct {
-		Source       *string          `json:"source"`
-		Conversation *json.RawMessage `json:"conversation"`
-	}
-	return json.Unmarshal(line, &probe) == nil && probe.Source != nil && probe.Conversation != nil
+	return true
 }
 
 func parseJSONL(path string, opt Options, emit Emit) error {

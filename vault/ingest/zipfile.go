@@ -36,20 +36,32 @@ func OpenZip(path string) (*Zip, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
-	if len(zr.File) > MaxZipEntries {
+	if why := zipBomb(zr.File); why != "" {
 		zr.Close()
-		return nil, fmt.Errorf("%s: %w (%d entries)", name, ErrZipBomb, len(zr.File))
-	}
-	var total uint64
-	for _, f := range zr.File {
-		total += f.UncompressedSize64
-		if f.UncompressedSize64 > MaxZipEntryBytes || total > MaxZipTotalBytes ||
-			(f.UncompressedSize64 > 1<<20 && f.UncompressedSize64/max(f.CompressedSize64, 1) > MaxZipRatio) {
-			zr.Close()
-			return nil, fmt.Errorf("%s: %s: %w", name, f.Name, ErrZipBomb)
-		}
+		return nil, fmt.Errorf("%s: %w (%s)", name, ErrZipBomb, why)
 	}
 	return &Zip{ReadCloser: zr, Name: name}, nil
+}
+
+// zipBomb says which limit the archive's declared sizes break, or "".
+func zipBomb(files []*zip.File) string {
+	if len(files) > MaxZipEntries {
+		return fmt.Sprintf("%s, more than %d", plural(len(files), "file"), MaxZipEntries)
+	}
+	var total uint64
+	for _, f := range files {
+		size := f.UncompressedSize64
+		total += size
+		switch ratio := size / max(f.CompressedSize64, 1); {
+		case size > MaxZipEntryBytes:
+			return fmt.Sprintf("%s; %q expands to %s, more than %s", plural(len(files), "file"), f.Name, sizeText(size), sizeText(MaxZipEntryBytes))
+		case total > MaxZipTotalBytes:
+			return fmt.Sprintf("%s expanding to over %s", plural(len(files), "file"), sizeText(MaxZipTotalBytes))
+		case size > 1<<20 && ratio > MaxZipRatio:
+			return fmt.Sprintf("%s; %q expands %d times, to %s, more than %d times", plural(len(files), "file"), f.Name, ratio, sizeText(size), MaxZipRatio)
+		}
+	}
+	return ""
 }
 
 // ReadEntry reads a whole entry, failing if it decompresses to more than
