@@ -202,11 +202,10 @@ func parseSignalFile(path, name string, opt Options, emit Emit) error {
 		root: exportRoot{dir: filepath.Dir(path)},
 	}
 	defer sp.root.close()
-	br := bufio.NewReaderSize(f, 256<<10)
 	if kind == signalKindDataJSON {
-		return sp.dataJSON(br)
+		return sp.dataJSON(bufio.NewReaderSize(f, 256<<10))
 	}
-	return sp.text(br)
+	return sp.text(f)
 }
 
 // signalConversation names the chat of a signal-export file: it writes
@@ -277,51 +276,47 @@ var signalLink = regexp.MustCompile(`!?\[([^\]\n]*)\]\((\.\.?/[^)\n]+)\)`)
 
 var signalReactions = regexp.MustCompile(`\n\(- (.*) -\)$`)
 
-func (sp *signalExport) text(br *bufio.Reader) error {
+func (sp *signalExport) text(r io.Reader) error {
 	loc := sp.opt.location()
 	tz := loc.String()
+	lines := newLineReader(r, sp.name)
 	var cur *vault.Message
 	var curLine int
-	var body strings.Builder
+	var body textBuf
 	flush := func() error {
 		if cur == nil {
 			return nil
 		}
 		m := cur
 		cur = nil
-		sp.textBody(m, body.String())
+		sp.textBody(m, string(body.b))
+		if body.truncated() {
+			noteTruncated(m, body.size)
+		}
 		return sp.finish(m, curLine)
 	}
-	for lineNo := 1; ; lineNo++ {
-		raw, err := readLine(br)
-		if err != nil && len(raw) == 0 {
-			if errors.Is(err, errLineTooLong) {
-				if e := sp.opt.skip(&Error{File: sp.name, Line: lineNo, Err: err}); e != nil {
-					return e
-				}
-				continue
-			}
-			if err := flush(); err != nil {
-				return err
-			}
-			if errors.Is(err, io.EOF) {
-				return nil
-			}
-			return fmt.Errorf("%s:%d: %w", sp.name, lineNo, err)
+	for {
+		first, more, err := lines.next()
+		if err == io.EOF {
+			return flush()
 		}
-		line := strings.TrimSuffix(strings.TrimSuffix(string(raw), "\n"), "\r")
-		if lineNo == 1 {
-			line = strings.TrimPrefix(line, "\ufeff")
+		if err != nil {
+			return err
 		}
-		if d, sender, text, ok := signalHeader(line); ok {
+		lineNo := lines.n
+		if d, sender, text, ok := signalHeader(string(first)); ok {
 			if err := flush(); err != nil {
 				return err
 			}
 			m := sp.newMessage(lineNo)
 			t := time.Date(d[0], time.Month(d[1]), d[2], d[3], d[4], d[5], 0, loc)
 			if t.Year() != d[0] || int(t.Month()) != d[1] || t.Day() != d[2] || t.Hour() != d[3] || t.Minute() != d[4] {
-				if e := sp.opt.skip(&Error{File: sp.name, Line: lineNo, Err: fmt.Errorf("bad date %q", line[1:strings.IndexByte(line, ']')])}); e != nil {
+				date, _, _ := strings.Cut(string(first[1:]), "]")
+				if e := sp.opt.skip(&Error{File: sp.name, Line: lineNo, Err: fmt.Errorf("bad date %q", date)}); e != nil {
 					return e
+				}
+				if err := lines.skip(more); err != nil {
+					return err
 				}
 				continue
 			}
@@ -330,21 +325,25 @@ func (sp *signalExport) text(br *bufio.Reader) error {
 			m.Provenance.Timezone = tz
 			m.Sender = sender
 			cur, curLine = m, lineNo
-			body.Reset()
-			body.WriteString(text)
-			continue
-		}
-		if cur == nil {
-			if strings.TrimSpace(line) == "" {
-				continue
+			body.reset()
+			body.write([]byte(text))
+		} else if cur == nil {
+			if len(bytes.TrimSpace(first)) > 0 || more {
+				if e := sp.opt.skip(&Error{File: sp.name, Line: lineNo, Err: errors.New(`text before the first "[date time] name:" line`)}); e != nil {
+					return e
+				}
 			}
-			if e := sp.opt.skip(&Error{File: sp.name, Line: lineNo, Err: errors.New(`text before the first "[date time] name:" line`)}); e != nil {
-				return e
+			if err := lines.skip(more); err != nil {
+				return err
 			}
 			continue
+		} else {
+			body.write([]byte{'\n'})
+			body.write(first)
 		}
-		body.WriteByte('\n')
-		body.WriteString(line)
+		if err := body.line(lines, more); err != nil {
+			return err
+		}
 	}
 }
 

@@ -81,8 +81,15 @@ func truncateBody(m *vault.Message) {
 	for cut > 0 && !utf8.RuneStart(m.Body[cut]) {
 		cut--
 	}
-	m.Body = m.Body[:cut] + fmt.Sprintf("\n[coffer: message truncated from %d to %d bytes]", orig, cut)
-	setHeader(m, "truncated_from", strconv.Itoa(orig))
+	m.Body = m.Body[:cut]
+	noteTruncated(m, int64(orig))
+}
+
+// noteTruncated says, in m's body and headers, that its text was cut
+// from orig bytes to the body it holds.
+func noteTruncated(m *vault.Message, orig int64) {
+	m.Body += fmt.Sprintf("\n[coffer: message truncated from %d to %d bytes]", orig, len(m.Body))
+	setHeader(m, "truncated_from", strconv.FormatInt(orig, 10))
 }
 
 func setHeader(m *vault.Message, k, v string) {

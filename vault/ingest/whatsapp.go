@@ -32,8 +32,6 @@ const (
 	// waMaxParticipants bounds the participant list a hostile file can
 	// grow; senders past it are still imported, just not listed.
 	waMaxParticipants = 10_000
-	// waReadBuffer is the line buffer; longer lines are read in chunks.
-	waReadBuffer = 64 << 10
 	// waMaxSeqEntries bounds the table that numbers identical messages.
 	waMaxSeqEntries = 1 << 20
 )

@@ -392,22 +392,3 @@ func FuzzWhatsApp(f *testing.F) {
 		}
 	})
 }
-
-func TestWhatsAppAppendBodyCut(t *testing.T) {
-	for _, tt := range []struct {
-		text string
-		room int
-		want string
-	}{
-		{"aé", 3, "aé"}, // the cut falls after a whole character
-		{"aé", 2, "a"},  // through one
-		{"a😀", 4, "a"},
-		{"a😀", 5, "a😀"},
-	} {
-		w := &waReader{body: make([]byte, MaxMessageBodySize-tt.room, MaxMessageBodySize)}
-		w.appendBody([]byte(tt.text))
-		if got := string(w.body[MaxMessageBodySize-tt.room:]); got != tt.want || w.bodySize != int64(len(tt.text)) {
-			t.Errorf("%q in %d bytes: %q, size %d", tt.text, tt.room, got, w.bodySize)
-		}
-	}
-}

@@ -2,17 +2,14 @@ package ingest
 
 import (
 	"archive/zip"
-	"bufio"
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"hash/maphash"
 	"io"
 	"strconv"
 	"time"
-	"unicode/utf8"
 
 	"coffer/vault"
 )
@@ -41,10 +38,8 @@ type waReader struct {
 	seqSeed  maphash.Seed
 	seq      map[uint64]waSeqCount
 	seqLimit int
-	lineNo   int
-	br       *bufio.Reader
-	body     []byte
-	bodySize int64
+	lines    *lineReader
+	body     textBuf
 }
 
 // waName is a sender as written (the key of waReader.names) made into a
@@ -110,42 +105,6 @@ func (w *waReader) run(open func() (io.ReadCloser, error), hash bool, chat, fall
 	return w.parse(rc, emit)
 }
 
-// readChunk returns the next piece of the current line: the whole line
-// without its end when it fits the buffer, else a buffer-full chunk with
-// more set. err is io.EOF only when nothing is left.
-func (w *waReader) readChunk() (b []byte, more bool, err error) {
-	b, err = w.br.ReadSlice('\n')
-	switch {
-	case err == nil:
-		b = b[:len(b)-1]
-	case errors.Is(err, bufio.ErrBufferFull):
-		return b, true, nil
-	case err == io.EOF:
-		if len(b) == 0 {
-			return nil, false, io.EOF
-		}
-	default:
-		return nil, false, fmt.Errorf("%s:%d: %w", w.file, w.lineNo, err)
-	}
-	if len(b) > 0 && b[len(b)-1] == '\r' {
-		b = b[:len(b)-1]
-	}
-	return b, false, nil
-}
-
-// nextLine returns the first chunk of the next line (see readChunk).
-func (w *waReader) nextLine() ([]byte, bool, error) {
-	b, more, err := w.readChunk()
-	if err != nil {
-		return nil, false, err
-	}
-	w.lineNo++
-	if w.lineNo == 1 {
-		b = bytes.TrimPrefix(b, []byte("\xef\xbb\xbf"))
-	}
-	return b, more, nil
-}
-
 // known reports whether raw is a sender already seen in this pass. Both
 // passes see the same senders in the same order, so they split lines
 // alike.
@@ -184,13 +143,12 @@ func (w *waReader) addSender(raw []byte) *waName {
 
 // survey is the first pass: date evidence, participants, group name.
 func (w *waReader) survey(r io.Reader) error {
-	w.br = bufio.NewReaderSize(r, waReadBuffer)
+	w.lines = newLineReader(r, w.file)
 	w.pass = 1
 	w.names = map[string]*waName{}
 	w.listed = map[string]bool{}
-	w.lineNo = 0
 	for {
-		line, more, err := w.nextLine()
+		line, more, err := w.lines.next()
 		if err == io.EOF {
 			return nil
 		}
@@ -210,10 +168,8 @@ func (w *waReader) survey(r io.Reader) error {
 				w.notifier = w.name(line[h.senderStart:h.senderEnd]).name
 			}
 		}
-		for more {
-			if _, more, err = w.readChunk(); err != nil {
-				return err
-			}
+		if err := w.lines.skip(more); err != nil {
+			return err
 		}
 	}
 }
@@ -233,14 +189,13 @@ type waMessage struct {
 
 // parse is the second pass: it emits every message.
 func (w *waReader) parse(r io.Reader, emit Emit) error {
-	w.br = bufio.NewReaderSize(r, waReadBuffer)
+	w.lines = newLineReader(r, w.file)
 	w.pass = 2
 	w.seq, w.seqLimit = map[uint64]waSeqCount{}, 1<<12
-	w.lineNo = 0
 	var cur waMessage
 	skipping := false // inside a record skipped in lenient mode
 	for {
-		line, more, err := w.nextLine()
+		line, more, err := w.lines.next()
 		if err == io.EOF {
 			break
 		}
@@ -257,14 +212,14 @@ func (w *waReader) parse(r io.Reader, emit Emit) error {
 			y, mo, d, valid := h.date(w.orders.order[s])
 			if !valid {
 				skipping = true
-				e := &Error{File: w.file, Line: w.lineNo, Err: fmt.Errorf("date %q does not fit the %s order of the file's other dates",
+				e := &Error{File: w.file, Line: w.lines.n, Err: fmt.Errorf("date %q does not fit the %s order of the file's other dates",
 					bytes.TrimSpace(line[:h.senderStart]), w.orders.order[s])}
 				if err := w.opt.skip(e); err != nil {
 					return err
 				}
 			} else {
 				hh, mm, ss := h.clock()
-				cur = waMessage{active: true, h: h, line: w.lineNo, order: w.orders.order[s], guessed: w.orders.guessed[s],
+				cur = waMessage{active: true, h: h, line: w.lines.n, order: w.orders.order[s], guessed: w.orders.guessed[s],
 					t: time.Date(y, time.Month(mo), d, hh, mm, ss, 0, w.loc)}
 				if !h.system {
 					cur.info = classifyBody(line[h.textStart:])
@@ -274,36 +229,31 @@ func (w *waReader) parse(r io.Reader, emit Emit) error {
 						cur.sender = w.addSender(line[h.senderStart:h.senderEnd])
 					}
 				}
-				w.body, w.bodySize = w.body[:0], 0
-				w.appendBody(line[h.textStart:])
+				w.body.reset()
+				w.body.write(line[h.textStart:])
 			}
 		} else {
 			switch {
 			case skipping:
 			case cur.active:
-				w.appendBody([]byte{'\n'})
-				w.appendBody(line)
+				w.body.write([]byte{'\n'})
+				w.body.write(line)
 			case len(bytes.TrimSpace(line)) == 0 && !more:
 			default:
-				e := &Error{File: w.file, Line: w.lineNo, Err: fmt.Errorf("not a WhatsApp message line: %q", waExcerpt(line))}
+				e := &Error{File: w.file, Line: w.lines.n, Err: fmt.Errorf("not a WhatsApp message line: %q", waExcerpt(line))}
 				if err := w.opt.skip(e); err != nil {
 					return err
 				}
 				skipping = true
 			}
 		}
-		chunked := more
-		for more {
-			var chunk []byte
-			if chunk, more, err = w.readChunk(); err != nil {
-				return err
-			}
-			if cur.active && !skipping {
-				w.appendBody(chunk)
-			}
+		if cur.active && !skipping {
+			err = w.body.line(w.lines, more)
+		} else {
+			err = w.lines.skip(more)
 		}
-		if chunked && cur.active && !skipping && len(w.body) > 0 && w.body[len(w.body)-1] == '\r' {
-			w.body = w.body[:len(w.body)-1] // a CR that ended a full buffer
+		if err != nil {
+			return err
 		}
 	}
 	return w.flush(&cur, emit)
@@ -316,27 +266,6 @@ func waExcerpt(b []byte) []byte {
 	return b
 }
 
-// appendBody adds text to the current message, keeping at most
-// MaxMessageBodySize bytes (cut on a character boundary).
-func (w *waReader) appendBody(b []byte) {
-	w.bodySize += int64(len(b))
-	room := MaxMessageBodySize - len(w.body)
-	if room <= 0 {
-		return
-	}
-	if len(b) > room {
-		b = b[:room]
-		i := len(b) - 1
-		for i > 0 && len(b)-i < utf8.UTFMax && !utf8.RuneStart(b[i]) {
-			i--
-		}
-		if !utf8.FullRune(b[i:]) {
-			b = b[:i] // the cut went through a character
-		}
-	}
-	w.body = append(w.body, b...)
-}
-
 // flush completes and emits the current message.
 func (w *waReader) flush(cur *waMessage, emit Emit) error {
 	if !cur.active {
@@ -345,7 +274,7 @@ func (w *waReader) flush(cur *waMessage, emit Emit) error {
 	cur.active = false
 	// WhatsApp trims what is sent, so line ends after the text are the
 	// export's separators, not the message's.
-	body := w.body
+	body := w.body.b
 	for len(body) > 0 && (body[len(body)-1] == '\n' || body[len(body)-1] == '\r') {
 		body = body[:len(body)-1]
 	}
@@ -404,10 +333,10 @@ func (w *waReader) flush(cur *waMessage, emit Emit) error {
 		set("date_order", cur.order.String())
 		set("date_order_guessed", "true")
 	}
-	if w.bodySize > int64(len(w.body)) {
+	if w.body.truncated() {
 		set("truncated", "true")
-		set("original_size", strconv.FormatInt(w.bodySize, 10))
-		m.Body = string(body) + fmt.Sprintf("\n[coffer: message truncated: %d of %d bytes kept]", len(body), w.bodySize)
+		set("original_size", strconv.FormatInt(w.body.size, 10))
+		m.Body = string(body) + fmt.Sprintf("\n[coffer: message truncated: %d of %d bytes kept]", len(body), w.body.size)
 	} else {
 		m.Body = string(body)
 	}
