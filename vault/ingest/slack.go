@@ -95,13 +95,19 @@ type slackSource struct {
 	dirs  map[string][]string  // conversation folder -> day files, sorted
 }
 
-func (s *slackSource) read(name string) ([]byte, error) {
+// open returns a reader of the export's file name (relative to its
+// root); a zip member that inflates past its declared size fails.
+func (s *slackSource) open(name string) (io.ReadCloser, error) {
 	if s.zip != nil {
 		f := s.files[name]
 		if f == nil {
 			return nil, os.ErrNotExist
 		}
-		return s.zip.ReadEntry(f)
+		rc, err := f.Open()
+		if err != nil {
+			return nil, err
+		}
+		return &boundedReader{ReadCloser: rc, n: int64(f.UncompressedSize64), name: s.label + name}, nil
 	}
 	p := filepath.Join(s.root, filepath.FromSlash(name))
 	if st, err := os.Stat(p); err != nil {
@@ -109,16 +115,7 @@ func (s *slackSource) read(name string) ([]byte, error) {
 	} else if !st.Mode().IsRegular() {
 		return nil, errors.New("not a regular file")
 	}
-	f, err := os.Open(p)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	b, err := io.ReadAll(io.LimitReader(f, MaxZipEntryBytes+1))
-	if err == nil && len(b) > MaxZipEntryBytes {
-		err = fmt.Errorf("larger than %d bytes", MaxZipEntryBytes)
-	}
-	return b, err
+	return os.Open(p)
 }
 
 func openSlack(p string) (*slackSource, error) {
@@ -225,18 +222,7 @@ func parseSlack(p string, opt Options, emit Emit) error {
 	var convs []listed
 	seen := map[string]bool{}
 	for _, kind := range []string{"channels", "groups", "mpims", "dms"} {
-		b, err := src.read(kind + ".json")
-		if errors.Is(err, os.ErrNotExist) {
-			continue
-		}
-		if err != nil {
-			return fmt.Errorf("%s%s.json: %w", src.label, kind, err)
-		}
-		var chs []slackChannel
-		if err := json.Unmarshal(b, &chs); err != nil {
-			return &Error{File: src.label + kind + ".json", Line: jsonErrLine(b, err), Err: fmt.Errorf("malformed JSON: %v", err)}
-		}
-		for _, ch := range chs {
+		err := slackList(src, kind+".json", "conversations", func(ch slackChannel) {
 			folder := ch.Name
 			if kind == "dms" || folder == "" {
 				folder = ch.ID
@@ -244,6 +230,9 @@ func parseSlack(p string, opt Options, emit Emit) error {
 			sp.chans[ch.ID] = ch.Name
 			convs = append(convs, listed{ch, folder, kind})
 			seen[folder] = true
+		})
+		if err != nil {
+			return err
 		}
 	}
 	// Folders no list names are imported too rather than silently lost.
@@ -265,11 +254,7 @@ func parseSlack(p string, opt Options, emit Emit) error {
 		sort.Strings(days)
 		cv := &slackConv{conv: sp.conversation(l.ch, l.kind)}
 		for _, day := range days {
-			b, err := src.read(day)
-			if err != nil {
-				return fmt.Errorf("%s%s: %w", src.label, day, err)
-			}
-			if err := sp.dayFile(cv, src.label+day, b); err != nil {
+			if err := sp.dayFile(cv, src.label+day, func() (io.ReadCloser, error) { return src.open(day) }); err != nil {
 				return err
 			}
 		}
@@ -279,18 +264,7 @@ func parseSlack(p string, opt Options, emit Emit) error {
 
 // users reads users.json (names, zones, bot names); it is optional.
 func (sp *slackParser) users(src *slackSource) error {
-	b, err := src.read("users.json")
-	if errors.Is(err, os.ErrNotExist) {
-		return nil
-	}
-	if err != nil {
-		return fmt.Errorf("%susers.json: %w", src.label, err)
-	}
-	var us []slackUser
-	if err := json.Unmarshal(b, &us); err != nil {
-		return &Error{File: src.label + "users.json", Line: jsonErrLine(b, err), Err: fmt.Errorf("malformed JSON: %v", err)}
-	}
-	for _, u := range us {
+	return slackList(src, "users.json", "users", func(u slackUser) {
 		name := firstNonEmpty(u.RealName, u.Profile.RealName, u.Profile.DisplayName, u.Name)
 		sp.names[u.ID] = name
 		if u.Profile.BotID != "" {
@@ -302,8 +276,33 @@ func (sp *slackParser) users(src *slackSource) error {
 			}
 		}
 		sp.offsets[u.ID] = u.TZOffset
+	})
+}
+
+// slackList decodes the list of what in the export's file name
+// (users.json, channels.json, ...), if there is one, an element at a
+// time.
+func slackList[T any](src *slackSource, name, what string, each func(T)) error {
+	open := func() (io.ReadCloser, error) { return src.open(name) }
+	rc, err := open()
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
 	}
-	return nil
+	if err != nil {
+		return fmt.Errorf("%s%s: %w", src.label, name, err)
+	}
+	rc.Close()
+	return jsonArray(src.label+name, what, open, func(decode func(any) error, n int, line func() int) error {
+		var v T
+		var te *json.UnmarshalTypeError
+		if err := decode(&v); errors.As(err, &te) {
+			return &Error{File: src.label + name, Line: line(), Err: fmt.Errorf("malformed JSON: %v", err)}
+		} else if err != nil {
+			return err
+		}
+		each(v)
+		return nil
+	})
 }
 
 func firstNonEmpty(s ...string) string {
@@ -350,96 +349,50 @@ type slackConv struct {
 // messages) without the rest of its export: names stay user ids unless
 // the messages embed a user_profile.
 func (sp *slackParser) dayFileAlone(p string) error {
-	b, err := os.ReadFile(p)
-	if err != nil {
-		return err
-	}
 	name := strings.TrimSuffix(filepath.Base(p), ".json")
 	if slackDayFile.MatchString(filepath.Base(p)) {
 		name = filepath.Base(filepath.Dir(p))
 	}
 	cv := &slackConv{conv: vault.Conversation{ID: "slack:" + name, Title: name}}
-	return sp.dayFile(cv, filepath.Base(p), b)
+	return sp.dayFile(cv, filepath.Base(p), func() (io.ReadCloser, error) { return os.Open(p) })
 }
 
-// jsonErrLine is the line of a json.Unmarshal error in b, or 0.
-func jsonErrLine(b []byte, err error) int {
-	var se *json.SyntaxError
-	var te *json.UnmarshalTypeError
-	switch {
-	case errors.As(err, &se):
-		return bytesLines(b).at(se.Offset)
-	case errors.As(err, &te):
-		return bytesLines(b).at(te.Offset)
-	}
-	return 0
-}
-
-// dayFile streams the messages of one per-day file.
-func (sp *slackParser) dayFile(cv *slackConv, file string, b []byte) error {
-	sum := sha256.Sum256(b)
-	fileSum := hex.EncodeToString(sum[:])
-	lines := bytesLines(b)
-	dec := json.NewDecoder(bytes.NewReader(b))
-	broken := func(err error) error {
-		off := dec.InputOffset()
-		var se *json.SyntaxError
-		if errors.As(err, &se) {
-			off = se.Offset
-		} else if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
-			off = int64(len(b))
-			err = errors.New("unexpected end of file")
-		}
-		return &Error{File: file, Line: lines.at(off), Err: fmt.Errorf("malformed JSON: %v", err)}
-	}
-	t, err := dec.Token()
+// dayFile streams the messages of one per-day file, which open reads
+// (twice: the first pass hashes it for provenance).
+func (sp *slackParser) dayFile(cv *slackConv, file string, open func() (io.ReadCloser, error)) error {
+	rc, err := open()
 	if err != nil {
-		return broken(err)
+		return fmt.Errorf("%s: %w", file, err)
 	}
-	if t != json.Delim('[') {
-		return &Error{File: file, Line: 1, Err: errors.New("expected an array of messages")}
+	h := sha256.New()
+	_, err = io.Copy(h, rc)
+	rc.Close()
+	if err != nil {
+		return fmt.Errorf("%s: %w", file, err)
 	}
-	for n := 1; dec.More(); n++ {
-		start := dec.InputOffset()
+	fileSum := hex.EncodeToString(h.Sum(nil))
+	return jsonArray(file, "messages", open, func(decode func(any) error, n int, line func() int) error {
 		sm := &sp.msg
 		*sm = slackMsg{}
-		if err := dec.Decode(sm); err != nil {
+		if err := decode(sm); err != nil {
 			var te *json.UnmarshalTypeError
 			if !errors.As(err, &te) {
-				return broken(err)
-			}
-			if err := sp.opt.skip(&Error{File: file, Line: lines.valueAt(start), Err: fmt.Errorf("message %d: unexpected %s for %q", n, te.Value, te.Field)}); err != nil {
 				return err
 			}
-			continue
+			return sp.opt.skip(&Error{File: file, Line: line(), Err: fmt.Errorf("message %d: unexpected %s for %q", n, te.Value, te.Field)})
 		}
 		m, err := sp.message(cv, sm)
+		if err == nil {
+			m.Provenance = vault.Provenance{
+				Format: "slack", File: file, FileSHA256: fileSum,
+				Position: fmt.Sprintf("message %d", n), OriginalID: sm.TS, ImportedAt: sp.now,
+			}
+			err = validate(m)
+		}
 		if err != nil {
-			if err := sp.opt.skip(&Error{File: file, Line: lines.valueAt(start), Err: fmt.Errorf("message %d: %w", n, err)}); err != nil {
-				return err
-			}
-			continue
-		}
-		m.Provenance = vault.Provenance{
-			Format: "slack", File: file, FileSHA256: fileSum,
-			Position: fmt.Sprintf("message %d", n), OriginalID: sm.TS, ImportedAt: sp.now,
-		}
-		if err := validate(m); err != nil {
-			if err := sp.opt.skip(&Error{File: file, Line: lines.valueAt(start), Err: fmt.Errorf("message %d: %w", n, err)}); err != nil {
-				return err
-			}
-			continue
+			return sp.opt.skip(&Error{File: file, Line: line(), Err: fmt.Errorf("message %d: %w", n, err)})
 		}
 		cv.replies.put(sm.TS, m.ID)
-		if err := sp.emit(m); err != nil {
-			return err
-		}
-	}
-	if _, err := dec.Token(); err != nil {
-		return broken(err)
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return &Error{File: file, Line: lines.at(dec.InputOffset()), Err: errors.New("malformed JSON: data after the array")}
-	}
-	return nil
+		return sp.emit(m)
+	})
 }

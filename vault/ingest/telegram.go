@@ -182,6 +182,8 @@ func (p *tgParser) syntax(err error) error {
 	} else if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
 		off = p.lim.n
 		err = errors.New("malformed JSON: unexpected end of file")
+	} else if errors.Is(err, errRecordTooLarge) {
+		return &Error{File: p.name, Line: p.lines.valueAt(off), Err: err} // the value after off
 	}
 	return &Error{File: p.name, Line: p.lines.at(off), Pos: fmt.Sprintf("byte %d", off), Err: err}
 }

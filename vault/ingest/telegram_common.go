@@ -6,7 +6,6 @@ package ingest
 
 import (
 	"bufio"
-	"bytes"
 	"encoding/hex"
 	"fmt"
 	"io"
@@ -22,10 +21,14 @@ import (
 
 const (
 	// MaxJSONRecordBytes bounds one JSON record (a message object) read
-	// by a streaming importer, so a hostile file cannot make the decoder
-	// buffer without limit. JSON escapes can make a 50 MiB body take six
-	// times as many bytes, hence the margin over MaxMessageBodySize.
-	MaxJSONRecordBytes = 6*MaxMessageBodySize + 16<<20
+	// by a streaming importer (Telegram, Slack, sigtop), like a JSONL
+	// line: the decoder holds the record and the text it decodes from it,
+	// so a record costs two to four times its size. A message body of up
+	// to MaxMessageBodySize fits (and is truncated beyond); a record
+	// larger than this, which no chat app writes (their messages hold a
+	// few KiB of text), stops the import. (It was 316 MiB, to read a
+	// 50 MiB body written as \u escapes.)
+	MaxJSONRecordBytes = MaxLineBytes
 
 	// MaxAttachmentBytes bounds an attachment read from an export folder;
 	// a larger file is recorded as Missing with a note instead.
@@ -40,7 +43,7 @@ const (
 	detectBytes = 16 << 10
 )
 
-var errRecordTooLarge = fmt.Errorf("record larger than %d bytes", MaxJSONRecordBytes)
+var errRecordTooLarge = fmt.Errorf("record larger than %s", sizeText(MaxJSONRecordBytes))
 
 // limitReader lets a json.Decoder read at most MaxJSONRecordBytes past
 // the record it is decoding (mark resets the window), so one huge value
@@ -192,10 +195,6 @@ type lineCounter struct {
 
 func fileLines(path string) *lineCounter {
 	return &lineCounter{open: func() (io.ReadCloser, error) { return os.Open(path) }}
-}
-
-func bytesLines(b []byte) *lineCounter {
-	return &lineCounter{open: func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(b)), nil }}
 }
 
 // at returns the line holding byte off, or 0 if the input is unreadable.
