@@ -175,7 +175,7 @@ func mailBase64Token(s string) bool {
 func mailAttachmentBytes(p *enmime.Part) ([]byte, string) {
 	cs := strings.ToLower(strings.TrimSpace(p.Charset))
 	if !strings.HasPrefix(p.ContentType, "text/") || cs == "" || cs == "utf-8" || cs == "utf8" ||
-		mailIsASCII(string(p.Content)) {
+		mailIsASCII(p.Content) {
 		return p.Content, ""
 	}
 	for _, e := range p.Errors {

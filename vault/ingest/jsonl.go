@@ -151,7 +151,7 @@ func ReadJSONL(r io.Reader, name, fileSum string, opt Options, emit Emit) error 
 	}
 }
 
-var errLineTooLong = fmt.Errorf("record longer than %d bytes", MaxLineBytes)
+var errLineTooLong = fmt.Errorf("record longer than %s", sizeText(MaxLineBytes))
 
 // readLine returns the next line without its newline, refusing lines over
 // MaxLineBytes (the rest of such a line is consumed).
@@ -166,11 +166,11 @@ func readLine(br *bufio.Reader) ([]byte, error) {
 			return nil, errLineTooLong
 		}
 		if err == bufio.ErrBufferFull {
-			buf = append(buf, chunk...)
+			buf = append(grow(buf, len(chunk), MaxLineBytes), chunk...)
 			continue
 		}
 		if buf != nil {
-			return append(buf, chunk...), err
+			return append(grow(buf, len(chunk), MaxLineBytes), chunk...), err
 		}
 		return chunk, err
 	}

@@ -111,7 +111,18 @@ func (t *textBuf) write(p []byte) {
 			p = p[:i] // the cut went through a character
 		}
 	}
-	t.b = append(t.b, p...)
+	t.b = append(grow(t.b, len(p), MaxMessageBodySize), p...)
+}
+
+// grow returns b with room for n more bytes, doubling its capacity (up
+// to limit) rather than growing it by append's quarter: filling a large
+// buffer a line at a time would otherwise leave garbage of five times
+// its size, which the heap grows by before it is collected.
+func grow(b []byte, n, limit int) []byte {
+	if len(b)+n <= cap(b) {
+		return b
+	}
+	return append(make([]byte, 0, min(max(2*cap(b), len(b)+n), max(limit, len(b)+n))), b...)
 }
 
 // line adds the rest of a line whose first chunk was written, when more

@@ -325,7 +325,8 @@ func (r *mboxReader) message(raw []byte) (_ []byte, next *mboxFragment, size int
 		}
 		total += int64(len(fr.b))
 		if room := MaxEmailBytes - len(raw); room > 0 {
-			raw = append(raw, fr.b[:min(len(fr.b), room)]...)
+			b := fr.b[:min(len(fr.b), room)]
+			raw = append(grow(raw, len(b), MaxEmailBytes), b...)
 		}
 	}
 	if total > MaxEmailBytes {

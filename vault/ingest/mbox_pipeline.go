@@ -66,7 +66,13 @@ func (r *mboxReader) pipeline(env mboxFragment, name, fileSum string, opt Option
 			buf = raw
 			j := &mboxJob{src: src, err: err, done: make(chan mboxResult, 1)}
 			if err == nil {
-				j.raw = bytes.Clone(raw)
+				// The reader's buffer is reused for the next message,
+				// unless it is large: then it is handed over, not copied.
+				if cap(raw) > mboxInFlight {
+					j.raw, buf = raw, nil
+				} else {
+					j.raw = bytes.Clone(raw)
+				}
 				if !budget.acquire(int64(len(j.raw))) {
 					return
 				}
