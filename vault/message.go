@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"hash"
 	"strconv"
 	"sync"
 	"time"
@@ -117,9 +118,26 @@ type Provenance struct {
 func ComputeID(m *Message) string {
 	bp := idBuffers.Get().(*[]byte)
 	b := (*bp)[:0]
+	// A long field (a 50 MiB body) is hashed where it is, not copied:
+	// the fields are one stream for the hash either way.
+	var h hash.Hash
 	put := func(s string) {
 		b = binary.AppendUvarint(b, uint64(len(s)))
-		b = append(b, s...)
+		if len(s) <= idInlineField {
+			b = append(b, s...)
+			return
+		}
+		if h == nil {
+			h = sha256.New()
+		}
+		h.Write(b)
+		for len(s) > 0 {
+			n := min(len(s), idInlineField)
+			b = append(b[:0], s[:n]...)
+			h.Write(b)
+			s = s[n:]
+		}
+		b = b[:0]
 	}
 	put("coffer message id v1")
 	put(m.Source)
@@ -142,7 +160,13 @@ func ComputeID(m *Message) string {
 		put(a.Name)
 		put(a.SHA256)
 	}
-	sum := sha256.Sum256(b)
+	var sum [sha256.Size]byte
+	if h == nil {
+		sum = sha256.Sum256(b)
+	} else {
+		h.Write(b)
+		h.Sum(sum[:0])
+	}
 	clear(b) // it held message text
 	if cap(b) <= 1<<20 {
 		*bp = b
@@ -152,6 +176,9 @@ func ComputeID(m *Message) string {
 	hex.Encode(out[:], sum[:16])
 	return string(out[:])
 }
+
+// idInlineField is the longest field ComputeID copies into its buffer.
+const idInlineField = 64 << 10
 
 // idBuffers recycles ComputeID's scratch buffers: importers call it for
 // every message, and an allocation per field dominated their profiles.
