@@ -22,20 +22,20 @@ import (
 //   - CJK width folding, lower-casing, then accent folding of alphabetic
 //     words (cafe finds café) that leaves kana and hangul alone;
 //   - CJK bigrams, so 東京タワー is findable by 東京 without a dictionary;
-//   - bounds: it reads the first maxFieldBytes of a text, and keeps the
-//     first maxTermBytes of a longer word.
+//   - bounds: it reads the first maxFieldBytes of a text (256 KiB), and
+//     keeps the first maxTermBytes (256) of a longer word.
 //
 // Token offsets always refer to the original text: highlights are byte
 // ranges into the message, computed with this same analyzer.
 const analyzerName = "coffer_text"
 
 // The analyzer's bounds keep indexing a hostile message cheap. Without
-// them one 50 MiB message cost 6 GB of RSS to index as a single word (a
-// 50 MiB term becomes ~50M nodes of vellum's dictionary builder) and 4 GB
-// as 50 MiB of short words or CJK text (a token and its pointer per word,
-// two per CJK character): per byte of text, analysis holds up to ~80
-// bytes. Both bounds apply to indexing and querying alike, so a query
-// names what was indexed.
+// them, indexing one 50 MiB message that is a single word peaked at
+// 6.6 GB (a 50 MiB term becomes ~50M nodes of vellum's dictionary
+// builder), and three 50 MiB messages of short words at 12.8 GB (a token
+// and its pointer per word, two per CJK character: per byte of text,
+// analysis holds up to ~80 bytes). Both bounds apply to indexing and
+// querying alike, so a query names what was indexed.
 const (
 	// maxTermBytes: a longer word is indexed by its first maxTermBytes
 	// bytes (cut on a character boundary, after lower-casing and
@@ -46,8 +46,10 @@ const (
 	// maxFieldBytes: the index reads the first maxFieldBytes of a field
 	// (the subject and the body, or the subject alone; a name), cut on a
 	// character boundary; words past it are not found. The message is
-	// stored and shown whole.
-	maxFieldBytes = 1 << 20
+	// stored and shown whole. Chat messages hold a few KiB at most. At
+	// 1 MiB, importing three 50 MiB messages of two-letter words peaked
+	// at 657 MB, at 256 KiB at 417 MB (BenchmarkImportRSS).
+	maxFieldBytes = 256 << 10
 )
 
 // indexedLen is how much of a field's text the analyzer reads (see

@@ -13,12 +13,12 @@ import (
 
 // TestBounds checks what the analyzer's bounds (index/README.md, "Long
 // words and long messages") mean for a search: a word is indexed by its
-// first 256 bytes, and a message's first MiB of text, in an index built
+// first 256 bytes, and a message's first 256 KiB of text, in an index built
 // at Start and in one built by an importer.
 func TestBounds(t *testing.T) {
 	long := "Zq" + strings.Repeat("x", 298)               // 300 bytes
 	other := long[:256] + strings.Repeat("y", 44)         // shares its first 256 bytes
-	filler := strings.Repeat("filler words here ", 1<<16) // past 1 MiB
+	filler := strings.Repeat("filler words here ", 1<<16) // past 256 KiB
 	at := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
 	ids := map[string]string{}
 	msg := func(id, body string) *vault.Message {
@@ -54,7 +54,7 @@ func TestBounds(t *testing.T) {
 				{`"` + long + ` end"`, []string{"long", "other"}},
 				{"inside", []string{"huge"}},
 				{"filler", []string{"huge"}},
-				{"beyond", nil}, // past the first MiB
+				{"beyond", nil}, // past the first 256 KiB
 			} {
 				res, err := ix.Search(context.Background(), c.q, index.Request{Limit: 10})
 				if err != nil {
