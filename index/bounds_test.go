@@ -11,7 +11,7 @@ import (
 	"coffer/vault"
 )
 
-// TestBounds checks what the analyzer's bounds (index/README.md, "Long
+// TestBounds checks what the analyzer's bounds (README.md, "Long
 // words and long messages") mean for a search: a word is indexed by its
 // first 256 bytes, and a message's first 256 KiB of text, in an index built
 // at Start and in one built by an importer.
