@@ -53,6 +53,16 @@ func eachText(m *vault.Message, f func(string) string) {
 			break
 		}
 	}
+	for i, r := range m.Reactions {
+		if f(r.Emoji) != r.Emoji || f(r.By) != r.By {
+			rs := slices.Clone(m.Reactions)
+			for j := i; j < len(rs); j++ {
+				rs[j].Emoji, rs[j].By = f(rs[j].Emoji), f(rs[j].By)
+			}
+			m.Reactions = rs
+			break
+		}
+	}
 	for k, v := range m.Headers {
 		if f(k) != k || f(v) != v {
 			h := make(map[string]string, len(m.Headers))

@@ -3,8 +3,10 @@ package ingest
 import (
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
+	"time"
 	"unicode/utf8"
 )
 
@@ -47,4 +49,77 @@ func TestInvalidUTF8Replaced(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestEachTextCoversEveryString fills every string of a vault.Message
+// (in structs, slices and maps, found by reflection, so a field added
+// later is covered too) with invalid UTF-8, and checks that eachText
+// reaches them all. Fields the vault fills in (json:"-", the blob an
+// attachment is stored in) are not a format's to set.
+func TestEachTextCoversEveryString(t *testing.T) {
+	var fill func(v reflect.Value)
+	fill = func(v reflect.Value) {
+		switch v.Kind() {
+		case reflect.String:
+			v.SetString("bad\xff")
+		case reflect.Struct:
+			for i := range v.NumField() {
+				if f := v.Type().Field(i); f.IsExported() && f.Tag.Get("json") != "-" {
+					fill(v.Field(i))
+				}
+			}
+		case reflect.Slice:
+			if v.Type().Elem().Kind() == reflect.Uint8 {
+				return // bytes, not text
+			}
+			v.Set(reflect.MakeSlice(v.Type(), 2, 2))
+			for i := range v.Len() {
+				fill(v.Index(i))
+			}
+		case reflect.Map:
+			m := reflect.MakeMap(v.Type())
+			k, e := reflect.New(v.Type().Key()).Elem(), reflect.New(v.Type().Elem()).Elem()
+			fill(k)
+			fill(e)
+			m.SetMapIndex(k, e)
+			v.Set(m)
+		case reflect.Pointer:
+			if v.Type().Elem().Kind() == reflect.Struct && v.Type().Elem() != reflect.TypeFor[time.Time]() {
+				v.Set(reflect.New(v.Type().Elem()))
+				fill(v.Elem())
+			}
+		}
+	}
+	var m vaultMessage
+	fill(reflect.ValueOf(&m).Elem())
+	eachText(&m, func(s string) string { return strings.ToValidUTF8(s, "\uFFFD") })
+	var check func(path string, v reflect.Value)
+	check = func(path string, v reflect.Value) {
+		switch v.Kind() {
+		case reflect.String:
+			if !utf8.ValidString(v.String()) {
+				t.Errorf("%s: eachText left %q", path, v.String())
+			}
+		case reflect.Struct:
+			for i := range v.NumField() {
+				if f := v.Type().Field(i); f.IsExported() && f.Tag.Get("json") != "-" {
+					check(path+"."+f.Name, v.Field(i))
+				}
+			}
+		case reflect.Slice:
+			for i := range v.Len() {
+				check(path+"[]", v.Index(i))
+			}
+		case reflect.Map:
+			for _, k := range v.MapKeys() {
+				check(path+" key", k)
+				check(path+"[k]", v.MapIndex(k))
+			}
+		case reflect.Pointer:
+			if !v.IsNil() {
+				check(path, v.Elem())
+			}
+		}
+	}
+	check("Message", reflect.ValueOf(m))
 }
