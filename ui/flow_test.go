@@ -130,7 +130,7 @@ func TestFlow(t *testing.T) {
 	f.key("t")
 	f.typeText("flagged")
 	f.key("enter")
-	f.waitText("tagged 1 message(s): flagged")
+	f.waitText("tagged 1 message: flagged")
 
 	f.key("ctrl+l")
 	s = f.wait("locked", func(s snapshot) bool { return s.state == ui.StateLocked })
@@ -144,7 +144,7 @@ func TestFlow(t *testing.T) {
 	f.key("/")
 	f.typeText("tag:flagged")
 	f.key("enter")
-	f.waitText("1 matches for tag:flagged")
+	f.waitText("1 match for tag:flagged")
 	f.key("ctrl+c")
 	f.tm.WaitFinished(t, teatest.WithFinalTimeout(10*time.Second))
 

@@ -56,7 +56,7 @@ func TestTagRemoveAndTagAll(t *testing.T) {
 	d.keys("enter")
 	wantScreen(t, d, "Add the tag", "to 4 messages")
 	d.keys("y")
-	wantScreen(t, d, "tagged 4 message(s): review")
+	wantScreen(t, d, "tagged 4 messages: review")
 	d.keys("/")
 	d.typeText("tag:review")
 	d.keys("enter")
@@ -67,7 +67,7 @@ func TestTagRemoveAndTagAll(t *testing.T) {
 	wantScreen(t, d, "Remove a tag")
 	d.typeText("review")
 	d.keys("enter")
-	wantScreen(t, d, "untagged 1 message(s): review")
+	wantScreen(t, d, "untagged 1 message: review")
 	d.keys("#")
 	wantScreen(t, d, "Tags (1)", "review")
 	d.keys("enter")
@@ -113,7 +113,7 @@ func TestDialogKeys(t *testing.T) {
 	for _, confirm := range []string{"y", "Y", "enter"} {
 		tagAll()
 		d.keys(confirm)
-		wantScreen(t, d, "tagged 4 message(s): yn-Y-N-q")
+		wantScreen(t, d, "tagged 4 messages: yn-Y-N-q")
 	}
 }
 
@@ -123,7 +123,7 @@ func TestFilterSortMouseResize(t *testing.T) {
 	d.keys("f")
 	d.typeText("telegram")
 	d.keys("enter")
-	wantScreen(t, d, "Conversations (1)", "Frank (private)")
+	wantScreen(t, d, "1 of 4 · filter", "Frank (private)")
 	d.keys("f")
 	for range 8 {
 		d.keys("backspace")

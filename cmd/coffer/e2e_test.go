@@ -81,11 +81,11 @@ func TestE2ETmux(t *testing.T) {
 	tm.keys("t")
 	tm.literal("flagged")
 	tm.keys("Enter")
-	tm.waitFor("tagged 1 message(s): flagged")
+	tm.waitFor("tagged 1 message: flagged")
 	tm.keys("/")
 	tm.literal("tag:flagged")
 	tm.keys("Enter")
-	tm.waitFor("1 matches for tag:flagged")
+	tm.waitFor("1 match for tag:flagged")
 
 	// Hostile text: open the demo's conversation of payloads and scroll
 	// through all of it.

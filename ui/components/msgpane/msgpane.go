@@ -24,9 +24,13 @@ type Model struct {
 	times       []int64 // Unix seconds per item, for day separators; may be nil
 	loc         *time.Location
 	cursor, top int
-	Focused     bool
-	Render      RenderFunc
-	Empty       string
+	// skip is how many lines of the top block are scrolled off above the
+	// pane: only at the end of a conversation, so that its newest message
+	// sits at the bottom with as much of what came before as fits (fill).
+	skip    int
+	Focused bool
+	Render  RenderFunc
+	Empty   string
 
 	// cache of rendered blocks for the current width; Invalidate clears it.
 	cache map[int][]string
@@ -53,7 +57,7 @@ func (m *Model) SetItems(n int, times []int64, loc *time.Location) {
 		m.loc = loc
 	}
 	m.cache = map[int][]string{}
-	m.top, m.cursor = 0, 0
+	m.top, m.cursor, m.skip = 0, 0, 0
 	m.Bottom()
 }
 
@@ -91,14 +95,40 @@ func (m *Model) Bottom() {
 	m.cursor = m.n - 1
 	m.top = m.cursor
 	m.ensureVisible()
-	h := m.height(m.top)
-	for m.top > 0 {
-		nh := m.height(m.top - 1)
-		if h+nh > m.bodyH() {
-			break
+}
+
+// Refresh lays the pane out again after blocks changed height (a view
+// was recorded and the placeholder became the message), keeping the
+// cursor in view.
+func (m *Model) Refresh() { m.ensureVisible() }
+
+// fill uses rows left blank below the last block for what comes before
+// the top block, scrolling a block partly off the top if need be: a chat
+// shows its newest message at the bottom, not alone over empty rows.
+func (m *Model) fill() {
+	bh := m.bodyH()
+	used := 0
+	for i := m.top; i < m.n && used < bh; i++ {
+		used += m.shown(i)
+	}
+	free := bh - used
+	for free > 0 && m.top > 0 {
+		// The old top block shows its own day line once it is not on top.
+		need := 0
+		if m.sticky() && m.separator(m.top) {
+			need = 1
 		}
-		h += nh
+		if free <= need {
+			return
+		}
+		free -= need
 		m.top--
+		if h := m.shown(m.top); h <= free {
+			free -= h
+			continue
+		}
+		m.skip = m.height(m.top) - free
+		return
 	}
 }
 
@@ -115,11 +145,17 @@ func (m Model) bodyH() int {
 }
 
 // shown is the number of lines block i takes on screen: the top block's
-// day separator is the sticky line instead.
+// day separator is the sticky line instead, and its first skip lines are
+// scrolled off.
 func (m Model) shown(i int) int {
 	h := m.height(i)
-	if i == m.top && m.sticky() && m.separator(i) {
-		h--
+	if i == m.top {
+		if m.skip > 0 {
+			return max(h-m.skip, 1)
+		}
+		if m.sticky() && m.separator(i) {
+			h--
+		}
 	}
 	return max(h, 1)
 }
@@ -162,11 +198,13 @@ func (m Model) At(y int) int {
 }
 
 func (m *Model) ensureVisible() {
+	m.skip = 0
 	if m.n == 0 {
 		m.top, m.cursor = 0, 0
 		return
 	}
 	m.cursor = max(min(m.cursor, m.n-1), 0)
+	defer m.fill()
 	if m.cursor < m.top {
 		m.top = m.cursor
 		return
@@ -247,7 +285,9 @@ func (m Model) View() string {
 	for i := m.top; i < m.n && len(lines) < m.Height; i++ {
 		b := m.block(i)
 		sep := 0
-		if m.separator(i) {
+		if i == m.top && m.skip > 0 {
+			sep = min(m.skip, len(b)) // scrolled off, day line included
+		} else if m.separator(i) {
 			if i != m.top || !m.sticky() {
 				lines = append(lines, b[0])
 			}

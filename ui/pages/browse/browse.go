@@ -10,6 +10,7 @@ package browse
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -106,16 +107,19 @@ type Model struct {
 	pending map[string]bool
 	viewErr error
 
-	input   textinput.Model
-	history []string
-	histPos int
-	seq     int
-	res     *access.Results
-	hits    list.Model
-	hitPos  int // the hit opened in context, for n/N
-	hitHL   map[string][]access.Span
-	qErr    error
-	busy    bool
+	input textinput.Model
+	// prefilled: the box holds the last query as it reopened; the first
+	// letter typed replaces it, a move or a deletion edits it.
+	prefilled bool
+	history   []string
+	histPos   int
+	seq       int
+	res       *access.Results
+	hits      list.Model
+	hitPos    int // the hit opened in context, for n/N
+	hitHL     map[string][]access.Span
+	qErr      error
+	busy      bool
 
 	overlay     overlay
 	detailID    string
@@ -250,6 +254,74 @@ func (m *Model) tagNames() []string {
 		out[i] = c.Name
 	}
 	return out
+}
+
+// countTagFacet brings the tag facet of the current results up to date
+// with a tag change, before m.tags takes it. Where every changed message
+// is known to be a hit (on the page, or tagged by tag-all) it counts
+// locally; else it reports that the facets must be counted again.
+func (m *Model) countTagFacet(msg taggedMsg) (requery bool) {
+	if m.res == nil || m.res.Facets == nil {
+		return false
+	}
+	hit := map[string]bool{}
+	for _, h := range m.res.Hits {
+		hit[h.ID] = true
+	}
+	delta := 0
+	for id, ts := range msg.tags {
+		had := slices.ContainsFunc(m.tags[id], func(t string) bool { return strings.EqualFold(t, msg.tag) })
+		has := slices.ContainsFunc(ts, func(t string) bool { return strings.EqualFold(t, msg.tag) })
+		if had == has {
+			continue
+		}
+		if !hit[id] && !msg.allHits {
+			return true
+		}
+		if has {
+			delta++
+		} else {
+			delta--
+		}
+	}
+	if delta == 0 {
+		return false
+	}
+	f := m.res.Facets
+	i := slices.IndexFunc(f.Tag, func(c access.FacetCount) bool { return strings.EqualFold(c.Value, msg.tag) })
+	if i < 0 {
+		f.Tag = append(f.Tag, access.FacetCount{Value: msg.tag})
+		i = len(f.Tag) - 1
+	}
+	f.Tag[i].Count += delta
+	if f.Tag[i].Count <= 0 {
+		f.Tag = slices.Delete(f.Tag, i, i+1)
+	}
+	slices.SortStableFunc(f.Tag, func(a, b access.FacetCount) int { return b.Count - a.Count })
+	return false
+}
+
+// plural counts what in words: "1 match", "2 matches", "1 message".
+func plural(n int, what string) string {
+	switch {
+	case n == 1:
+		return "1 " + what
+	case strings.HasSuffix(what, "ch") || strings.HasSuffix(what, "s") || strings.HasSuffix(what, "x"):
+		return fmt.Sprintf("%d %ses", n, what)
+	}
+	return fmt.Sprintf("%d %ss", n, what)
+}
+
+// setFilter filters the conversation list by f and puts the cursor on the
+// first match.
+func (m *Model) setFilter(f string) {
+	if f == m.filter {
+		return
+	}
+	m.filter = f
+	m.filterInput.SetValue(f)
+	m.applyOrder()
+	m.convs.Select(0)
 }
 
 // applyOrder sorts and filters the conversation list.
@@ -408,7 +480,7 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 				m.msgs.InvalidateItem(p.Pos + 1) // a reply below may quote it
 			}
 		}
-		m.msgs.Select(m.msgs.Cursor()) // heights changed: keep the cursor in view
+		m.msgs.Refresh() // heights changed: keep the cursor in view, the pane full
 		return nil
 	case detailMsg:
 		if msg.id == m.detailID {
@@ -438,7 +510,7 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 		m.hitPos = -1
 		m.SetSize(m.c)
 		m.focusPane(paneRight)
-		m.setStatus(fmt.Sprintf("%d matches for %s", m.res.Total, sanitize.Line(m.res.Query)), false)
+		m.setStatus(fmt.Sprintf("%s for %s", plural(m.res.Total, "match"), sanitize.Line(m.res.Query)), false)
 		return nil
 	case allHitsMsg:
 		if msg.err != nil {
@@ -453,6 +525,7 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 			m.setStatus("tag not changed: "+msg.err.Error(), true)
 			return nil
 		}
+		requery := m.countTagFacet(msg)
 		for id, ts := range msg.tags {
 			if len(ts) == 0 {
 				delete(m.tags, id)
@@ -466,7 +539,15 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 		if !msg.add {
 			verb = "untagged"
 		}
-		m.setStatus(fmt.Sprintf("%s %d message(s): %s", verb, len(msg.tags), sanitize.Line(msg.tag)), false)
+		m.setStatus(fmt.Sprintf("%s %s: %s", verb, plural(len(msg.tags), "message"), sanitize.Line(msg.tag)), false)
+		if requery {
+			return facetsCmd(m.sess, m.seq, m.res.Query)
+		}
+		return nil
+	case facetsMsg:
+		if msg.seq == m.seq && m.res != nil {
+			m.res.Facets = msg.facets
+		}
 		return nil
 	case tea.MouseWheelMsg:
 		return m.wheel(msg)
@@ -489,8 +570,7 @@ func (m *Model) updateOverlayInput(msg tea.Msg) tea.Cmd {
 	case overlayFilter:
 		m.filterInput, cmd = m.filterInput.Update(msg)
 		common.CleanInput(&m.filterInput)
-		m.filter = m.filterInput.Value()
-		m.applyOrder()
+		m.setFilter(m.filterInput.Value())
 	case overlayPicker:
 		m.picker, cmd = m.picker.Update(msg)
 	}

@@ -31,16 +31,23 @@ type (
 		res *access.Results
 		err error
 	}
+	// facetsMsg: the facets of the current search, counted again after a
+	// tag change.
+	facetsMsg struct {
+		seq    int
+		facets *access.Facets
+	}
 	allHitsMsg struct {
 		tag string
 		ids []string
 		err error
 	}
 	taggedMsg struct {
-		add  bool
-		tag  string
-		tags map[string][]string
-		err  error
+		add     bool
+		tag     string
+		tags    map[string][]string
+		err     error
+		allHits bool
 	}
 	// ixMsg reports the index: open (search works), progress, done.
 	ixMsg struct {
@@ -118,6 +125,18 @@ func searchCmd(s *access.Session, seq int, q string) tea.Cmd {
 	}
 }
 
+// facetsCmd counts the facets of q again (no hits): recorded like any
+// search, since it shows who and where again.
+func facetsCmd(s *access.Session, seq int, q string) tea.Cmd {
+	return func() tea.Msg {
+		res, err := s.Search(context.Background(), q, access.Request{Limit: -1, Facets: true}, false)
+		if err != nil {
+			return nil // the old counts stay; the next search shows the error
+		}
+		return facetsMsg{seq: seq, facets: res.Facets}
+	}
+}
+
 func allHitsCmd(s *access.Session, q, tag string) tea.Cmd {
 	return func() tea.Msg {
 		ids, err := s.AllHits(context.Background(), q)
@@ -125,10 +144,12 @@ func allHitsCmd(s *access.Session, q, tag string) tea.Cmd {
 	}
 }
 
-func tagCmd(s *access.Session, add bool, tag string, ids []string) tea.Cmd {
+// tagCmd tags ids; allHits says they are every hit of the current search
+// (tag all), so that its tag facet can be counted without searching again.
+func tagCmd(s *access.Session, add bool, tag string, ids []string, allHits bool) tea.Cmd {
 	return func() tea.Msg {
 		tags, err := s.Tag(add, tag, ids)
-		return taggedMsg{add: add, tag: tag, tags: tags, err: err}
+		return taggedMsg{add: add, tag: tag, tags: tags, err: err, allHits: allHits}
 	}
 }
 

@@ -23,9 +23,15 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 		return m.searchKey(msg)
 	case overlayFilter:
 		switch msg.String() {
-		case "enter", "esc":
+		case "enter": // keep the filter
 			m.overlay = overlayNone
 			m.filterInput.Blur()
+			m.focusPane(paneLeft)
+			return nil
+		case "esc": // clear it
+			m.overlay = overlayNone
+			m.filterInput.Blur()
+			m.setFilter("")
 			return nil
 		}
 		return m.updateOverlayInput(msg)
@@ -45,7 +51,7 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 			if m.pickAll {
 				return allHitsCmd(m.sess, m.res.Query, tag)
 			}
-			return tagCmd(m.sess, m.pickAdd, tag, m.pickIDs)
+			return tagCmd(m.sess, m.pickAdd, tag, m.pickIDs, false)
 		}
 		return m.updateOverlayInput(msg)
 	case overlayConfirm:
@@ -54,7 +60,7 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 			m.overlay = overlayNone
 			ids := m.confirmIDs
 			m.confirmIDs = nil
-			return tagCmd(m.sess, true, m.confirmTag, ids)
+			return tagCmd(m.sess, true, m.confirmTag, ids, true)
 		case key.Matches(msg, k.Cancel):
 			m.overlay = overlayNone
 			m.confirmIDs = nil
@@ -95,10 +101,16 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(msg, k.NextPane):
 		m.focusPane(1 - m.focus)
 	case key.Matches(msg, k.Search):
+		// The last query comes back, editable, whether it parsed or not.
 		m.overlay = overlaySearch
 		m.qErr = nil
 		m.histPos = len(m.history)
 		m.input.SetValue("")
+		if n := len(m.history); n > 0 {
+			m.input.SetValue(m.history[n-1])
+			m.input.CursorEnd()
+			m.prefilled = true
+		}
 		return m.input.Focus()
 	case key.Matches(msg, k.NextHit):
 		return m.jumpHit(+1)
@@ -144,6 +156,9 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 
 func (m *Model) back(quit bool) tea.Cmd {
 	switch {
+	case m.focus == paneLeft && m.left == leftConvs && m.filter != "" && !quit:
+		m.setFilter("") // esc clears a filter first
+		m.setStatus("filter cleared", false)
 	case m.right == rightConversation && m.res != nil && m.hitPos >= 0:
 		// Back from a hit opened in context to the results.
 		m.newContext()

@@ -84,7 +84,7 @@ func messageBlock(st styles.Styles, m *vault.Message, tags []string, reply *vaul
 	body := common.Wrap(highlight(st, strings.TrimRight(m.Body, "\n"), hl, "body", false), width)
 	if len(body) > maxBodyLines {
 		more := len(body) - maxBodyLines
-		body = append(body[:maxBodyLines], st.Dim.Render(fmt.Sprintf("… %d more lines (enter for the whole message)", more)))
+		body = append(body[:maxBodyLines], st.Dim.Render("… "+plural(more, "more line")+" (enter for the whole message)"))
 	}
 	out = append(out, body...)
 	for _, a := range m.Attachments {

@@ -42,6 +42,14 @@ func (m *Model) jumpHit(d int) tea.Cmd {
 }
 
 func (m *Model) searchKey(msg tea.KeyPressMsg) tea.Cmd {
+	if m.prefilled {
+		// The last query came back: typing replaces it, moving or
+		// deleting edits it.
+		m.prefilled = false
+		if msg.Text != "" {
+			m.input.SetValue("")
+		}
+	}
 	switch msg.String() {
 	case "esc":
 		m.overlay = overlayNone

@@ -105,7 +105,7 @@ func (m *Model) View() string {
 func (m *Model) header(w int) string {
 	st := m.c.Styles
 	left := " coffer · " + sanitize.Line(m.name)
-	right := fmt.Sprintf("%s · %d conversations · %d messages ", sanitize.Line(m.member), len(m.dir.Convs), m.dir.Len())
+	right := fmt.Sprintf("%s · %s · %s ", sanitize.Line(m.member), plural(len(m.dir.Convs), "conversation"), plural(m.dir.Len(), "message"))
 	gap := w - len([]rune(left)) - common.Width(right)
 	if gap < 1 {
 		return st.Header.Render(common.Fit(left, w))
@@ -131,7 +131,7 @@ func (m *Model) leftView(w, h int) string {
 		return common.Pad(common.Trunc(m.filterInput.View(), w), w) + "\n" + m.convs.View()
 	}
 	if m.filter != "" {
-		title = fmt.Sprintf("Conversations (%d) · f:%s", len(m.order), sanitize.Line(m.filter))
+		title = fmt.Sprintf("%d of %d · filter: %s · esc clears", len(m.order), len(m.dir.Convs), sanitize.Line(m.filter))
 	}
 	return m.paneTitle(title, w, focused) + "\n" + m.convs.View()
 }
@@ -144,7 +144,11 @@ func (m *Model) rightView(w, h int) string {
 		if m.qErr != nil {
 			lines = append(lines, m.queryError(w)...)
 		} else {
-			lines = append(lines, st.Dim.Render(common.Trunc("enter search · ↑/↓ history · esc cancel · words, \"phrases\", from: in: tag: date: has:attachment", w)))
+			hint := "enter search · ↑/↓ history · esc cancel · words, \"phrases\", from: in: tag: date: has:attachment"
+			if m.prefilled {
+				hint = "the last query: type to replace it, ←/→ or backspace to edit it · enter search · esc cancel"
+			}
+			lines = append(lines, st.Dim.Render(common.Trunc(hint, w)))
 		}
 		if m.busy {
 			lines = append(lines, st.Dim.Render("searching…"))
@@ -326,6 +330,11 @@ func (m *Model) hints() []key.Binding {
 		return nil
 	case m.overlay == overlayConfirm:
 		return []key.Binding{k.Confirm, k.Cancel}
+	case m.overlay == overlayFilter:
+		return []key.Binding{
+			key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "keep the filter")),
+			key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "clear it")),
+		}
 	case m.right == rightResults && m.focus == paneRight:
 		return []key.Binding{k.Open, k.Tag, k.TagAll, k.Search, k.Quit}
 	case m.res != nil && m.hitPos >= 0 && m.focus == paneRight:

@@ -1,0 +1,164 @@
+package ui_test
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"coffer/ui/internal/fixture"
+	"coffer/vault"
+)
+
+// Tests for what a newcomer met: each failed before its fix.
+
+// paneRows returns the rows of the right pane (after the left pane's
+// separator) between the header and the status line.
+func paneRows(screen string) []string {
+	lines := strings.Split(screen, "\n")
+	var out []string
+	for _, l := range lines[1 : len(lines)-1] {
+		if i := strings.Index(l, "│"); i >= 0 {
+			out = append(out, strings.TrimRight(l[i+len("│"):], " "))
+		}
+	}
+	return out
+}
+
+// TestReopenSearchWithLastQuery: / reopens the box with the last query,
+// editable, whether it parsed or not.
+func TestReopenSearchWithLastQuery(t *testing.T) {
+	f := fixture.New(t, "", fixture.Messages(t))
+	d := unlocked(t, f, 100, 30, true)
+	d.keys("/")
+	d.typeText("halden")
+	d.keys("enter", "/")
+	wantScreen(t, d, "/ halden")
+	d.keys("esc", "/", "right") // reopened with the query: move, then edit it
+	d.typeText(" (report")
+	d.keys("enter")
+	wantScreen(t, d, "missing \")\"")
+	d.keys("esc", "/")
+	if s := d.screen(); !strings.Contains(s, "/ halden (report") || strings.Contains(s, "(report/") {
+		t.Fatalf("after a failed query, / does not reopen with it:\n%s", s)
+	}
+	// Typing replaces the reopened query.
+	d.typeText("lunch")
+	wantScreen(t, d, "/ lunch")
+}
+
+// TestOpenConversationShowsNewestAtBottom: a conversation that does not
+// fit opens with its newest message at the bottom of the pane and what
+// came before above it (partly, if it is tall), not alone at the top over
+// blank rows.
+func TestOpenConversationShowsNewestAtBottom(t *testing.T) {
+	conv := vault.Conversation{ID: "email:thread", Title: "Expense claim"}
+	var msgs []*vault.Message
+	for i := range 3 {
+		m := &vault.Message{Source: "email", Conversation: conv, Sender: "Marcus", Subject: fmt.Sprintf("RE: claim %d", i),
+			Time: time.Date(2025, 3, 17, 12, i, 0, 0, time.UTC), Body: strings.Repeat(fmt.Sprintf("line of message %d\n", i), 12) + fmt.Sprintf("end of message %d", i)}
+		if err := vault.Validate(m); err != nil {
+			t.Fatal(err)
+		}
+		msgs = append(msgs, m)
+	}
+	f := fixture.New(t, "", msgs)
+	d := unlocked(t, f, 80, 24, true)
+	d.keys("enter")
+	rows := paneRows(d.screen())
+	last, prev := -1, -1
+	for i, r := range rows {
+		switch {
+		case strings.Contains(r, "message 2"):
+			last = i
+		case strings.Contains(r, "message 1"):
+			prev = i
+		}
+	}
+	if last < 0 || prev < 0 || prev > last {
+		t.Fatalf("the newest message and the one before are not both on screen, in order:\n%s", d.screen())
+	}
+	blank := 0
+	for _, r := range rows[last:] {
+		if strings.TrimSpace(r) == "" {
+			blank++
+		}
+	}
+	if blank > 1 {
+		t.Fatalf("%d blank rows under the newest message:\n%s", blank, d.screen())
+	}
+}
+
+// TestFilterCursorAndEsc: a filter puts the cursor on the first match;
+// esc clears it, and the screen says how.
+func TestFilterCursorAndEsc(t *testing.T) {
+	f := fixture.New(t, "", fixture.Messages(t))
+	d := unlocked(t, f, 100, 30, true)
+	d.keys("f")
+	wantScreen(t, d, "esc clear it")
+	d.typeText("a")
+	d.keys("enter")
+	wantScreen(t, d, "filter: a · esc clears")
+	// The cursor is on the first listed conversation: enter opens it.
+	first := firstConversationTitle(d.screen())
+	d.keys("enter")
+	if !strings.Contains(d.screen(), "› "+first) {
+		t.Fatalf("enter after filtering did not open the first match %q:\n%s", first, d.screen())
+	}
+	d.keys("tab", "esc")
+	if strings.Contains(d.screen(), "filter: a") {
+		t.Fatalf("esc did not clear the filter:\n%s", d.screen())
+	}
+}
+
+// firstConversationTitle is the title on the first row of the left pane.
+func firstConversationTitle(screen string) string {
+	lines := strings.Split(screen, "\n")
+	for _, l := range lines[2:] {
+		left := l
+		if i := strings.Index(l, "│"); i >= 0 {
+			left = l[:i]
+		}
+		if t := strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(left), "› ")); t != "" {
+			return t
+		}
+	}
+	return ""
+}
+
+// TestFacetsFollowTags: after tagging a hit, the facet line counts it.
+func TestFacetsFollowTags(t *testing.T) {
+	f := fixture.New(t, "", fixture.Messages(t))
+	d := unlocked(t, f, 160, 50, true)
+	d.keys("/")
+	d.typeText("halden")
+	d.keys("enter", "t")
+	d.typeText("hot")
+	d.keys("enter")
+	wantScreen(t, d, "hot 1")
+	d.keys("T")
+	d.typeText("hot")
+	d.keys("enter")
+	if strings.Contains(d.screen(), "hot 1") {
+		t.Fatalf("the tag facet still counts a removed tag:\n%s", d.screen())
+	}
+}
+
+// TestCountsAreWords: no "1 matches", "1 more lines", "message(s)".
+func TestCountsAreWords(t *testing.T) {
+	f := fixture.New(t, "", fixture.Messages(t))
+	d := unlocked(t, f, 100, 30, true)
+	d.keys("/")
+	d.typeText("auditors")
+	d.keys("enter")
+	wantScreen(t, d, "1 match for auditors")
+	d.keys("t")
+	d.typeText("hot")
+	d.keys("enter")
+	wantScreen(t, d, "tagged 1 message: hot")
+	for _, bad := range []string{"1 matches", "message(s)"} {
+		if strings.Contains(d.screen(), bad) {
+			t.Fatalf("screen says %q:\n%s", bad, d.screen())
+		}
+	}
+}
