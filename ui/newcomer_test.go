@@ -162,3 +162,16 @@ func TestCountsAreWords(t *testing.T) {
 		}
 	}
 }
+
+// TestHelpEverywhere: ? answers in message detail too, with the keys that
+// work there, and goes back to the detail.
+func TestHelpEverywhere(t *testing.T) {
+	f := fixture.New(t, "", fixture.Messages(t))
+	d := unlocked(t, f, 100, 30, true)
+	d.keys("enter", "enter")
+	wantScreen(t, d, "Provenance")
+	d.keys("?")
+	wantScreen(t, d, "Keys", "remove tag", "any key closes")
+	d.keys("x")
+	wantScreen(t, d, "Provenance")
+}

@@ -74,11 +74,24 @@ func (k KeyMap) FullHelp() [][]key.Binding {
 	}
 }
 
+// DetailHelp is the help of the message detail view.
+func (k KeyMap) DetailHelp() [][]key.Binding {
+	return [][]key.Binding{
+		{k.Down, k.Up, k.Top, k.HalfDown, k.HalfUp, k.PageDown, k.PageUp},
+		{k.Tag, k.Untag, k.Back, k.Help, k.Lock},
+	}
+}
+
+// DetailCheatsheet is Cheatsheet for the message detail view.
+func (k KeyMap) DetailCheatsheet() []string { return cheatsheet(k.DetailHelp()) }
+
 // Cheatsheet renders FullHelp as plain lines ("key  description"), for
 // the help overlay and for documentation.
-func (k KeyMap) Cheatsheet() []string {
+func (k KeyMap) Cheatsheet() []string { return cheatsheet(k.FullHelp()) }
+
+func cheatsheet(groups [][]key.Binding) []string {
 	var out []string
-	for _, group := range k.FullHelp() {
+	for _, group := range groups {
 		for _, b := range group {
 			h := b.Help()
 			out = append(out, padRight(h.Key, 8)+"  "+h.Desc)

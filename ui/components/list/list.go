@@ -67,6 +67,15 @@ func (m Model) Visible() (int, int) {
 	return m.top, min(m.top+m.Page(), m.Len)
 }
 
+// CursorRow is the screen line where the cursor's row starts, or -1 when
+// it is not on screen.
+func (m Model) CursorRow() int {
+	if from, to := m.Visible(); m.Len == 0 || m.cursor < from || m.cursor >= to {
+		return -1
+	}
+	return (m.cursor - m.top) * m.RowHeight
+}
+
 // At returns the row at screen line y, or -1.
 func (m Model) At(y int) int {
 	i := m.top + y/m.RowHeight

@@ -179,6 +179,25 @@ func (m Model) Visible() (int, int) {
 	return m.top, i
 }
 
+// CursorRow is the screen line where the selected block starts (0 is the
+// pane's first line), or -1 when it is not on screen.
+func (m Model) CursorRow() int {
+	if m.n == 0 || m.cursor < m.top {
+		return -1
+	}
+	y := 0
+	if m.sticky() {
+		y = 1
+	}
+	for i := m.top; i < m.cursor; i++ {
+		y += m.shown(i)
+		if y >= m.Height {
+			return -1
+		}
+	}
+	return y
+}
+
 // At returns the item at screen line y, or -1.
 func (m Model) At(y int) int {
 	if m.sticky() {

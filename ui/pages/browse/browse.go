@@ -122,6 +122,8 @@ type Model struct {
 	busy      bool
 
 	overlay     overlay
+	helpReturn  overlay // where the help overlay goes back to
+	pickReturn  overlay // where the tag dialog goes back to (none, or detail)
 	detailID    string
 	detail      *vault.Message
 	detailErr   error

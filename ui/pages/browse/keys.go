@@ -39,7 +39,7 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 		switch {
 		case msg.Text != "": // a letter of the tag, even y or n
 		case key.Matches(msg, k.Cancel):
-			m.overlay = overlayNone
+			m.overlay = m.pickReturn
 			return nil
 		case key.Matches(msg, k.Confirm):
 			tag := m.picker.Value()
@@ -47,7 +47,7 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 				m.setStatus(err.Error(), true)
 				return nil
 			}
-			m.overlay = overlayNone
+			m.overlay = m.pickReturn
 			if m.pickAll {
 				return allHitsCmd(m.sess, m.res.Query, tag)
 			}
@@ -83,13 +83,15 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 			return m.openPicker(true)
 		case key.Matches(msg, k.Untag):
 			return m.openPicker(false)
+		case key.Matches(msg, k.Help):
+			m.helpReturn, m.overlay = overlayDetail, overlayHelp
 		case key.Matches(msg, k.Back, k.Quit, k.Open):
 			m.overlay = overlayNone
 			m.detail, m.detailErr = nil, nil
 		}
 		return nil
 	case overlayHelp:
-		m.overlay = overlayNone
+		m.overlay, m.helpReturn = m.helpReturn, overlayNone
 		return nil
 	}
 
@@ -97,7 +99,7 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(msg, k.Quit), key.Matches(msg, k.Back):
 		return m.back(key.Matches(msg, k.Quit))
 	case key.Matches(msg, k.Help):
-		m.overlay = overlayHelp
+		m.helpReturn, m.overlay = overlayNone, overlayHelp
 	case key.Matches(msg, k.NextPane):
 		m.focusPane(1 - m.focus)
 	case key.Matches(msg, k.Search):
@@ -144,7 +146,7 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 		var cmd tea.Cmd
 		m.picker, cmd = picker.New(m.c, fmt.Sprintf("Tag all %d results of %s", m.res.Total, sanitize.Line(m.res.Query)), m.tagNames())
 		m.pickAll, m.pickAdd = true, true
-		m.overlay = overlayPicker
+		m.pickReturn, m.overlay = overlayNone, overlayPicker
 		return cmd
 	case key.Matches(msg, k.Open):
 		return m.open()
@@ -280,7 +282,7 @@ func (m *Model) openPicker(add bool) tea.Cmd {
 	var cmd tea.Cmd
 	m.picker, cmd = picker.New(m.c, title, opts)
 	m.pickAdd, m.pickAll, m.pickIDs = add, false, []string{id}
-	m.overlay = overlayPicker
+	m.pickReturn, m.overlay = m.overlay, overlayPicker
 	return cmd
 }
 

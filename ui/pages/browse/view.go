@@ -85,21 +85,79 @@ func (m *Model) renderHit(i, w int, sel bool) []string {
 
 // View renders the whole screen.
 func (m *Model) View() string {
-	st := m.c.Styles
 	w, h := m.c.Width, m.c.Height
 	lw, rw, bh := m.layout()
 
 	header := m.header(w)
 	var body string
-	switch m.overlay {
-	case overlayDetail, overlayHelp, overlayPicker, overlayConfirm:
+	switch {
+	case m.overlay == overlayPicker || m.overlay == overlayConfirm:
+		body = m.dialogView(w, bh)
+	case m.overlay == overlayDetail || m.overlay == overlayHelp:
 		body = m.overlayView(w, bh)
 	default:
-		left := m.leftView(lw, bh)
-		right := m.rightView(rw, bh)
-		body = common.JoinColumns(st.Border.Render("│"), left, right)
+		body = m.columns(lw, rw, bh)
 	}
 	return header + "\n" + body + "\n" + m.statusView(w) + strings.Repeat("\n", max(h-bh-2, 0))
+}
+
+func (m *Model) columns(lw, rw, bh int) string {
+	return common.JoinColumns(m.c.Styles.Border.Render("│"), m.leftView(lw, bh), m.rightView(rw, bh))
+}
+
+// dialogView draws the tag dialog (or the tag-all confirmation) over the
+// screen it was opened from, in the half away from the message being
+// tagged, so that the message stays in view.
+func (m *Model) dialogView(w, bh int) string {
+	st := m.c.Styles
+	lw, rw, _ := m.layout()
+	var base string
+	cursor := -1 // screen line of the message being tagged, in the body
+	if m.pickReturn == overlayDetail && m.overlay == overlayPicker {
+		base, cursor = m.overlayView(w, bh), 1
+	} else {
+		base = m.columns(lw, rw, bh)
+		switch {
+		case m.right == rightResults && m.res != nil:
+			if r := m.hits.CursorRow(); r >= 0 {
+				cursor = bh - m.hits.Height + r
+			}
+		case m.conv >= 0:
+			if r := m.msgs.CursorRow(); r >= 0 {
+				cursor = 1 + r
+			}
+		}
+	}
+	bw := min(w-2, 72)
+	var lines []string
+	if m.overlay == overlayPicker {
+		lines = m.picker.View(bw - 4)
+	} else {
+		lines = m.confirmLines()
+	}
+	box := common.Frame(lines, bw, len(lines)+2, func(s string) string { return st.Border.Render(s) })
+	rows := strings.Split(base, "\n")
+	top := len(rows) - len(box) // the bottom half, unless the message is there
+	if cursor >= len(rows)/2 {
+		top = 0
+	}
+	pad := strings.Repeat(" ", max((w-bw)/2, 0))
+	for i, l := range box {
+		if r := top + i; r >= 0 && r < len(rows) {
+			rows[r] = common.Pad(pad+l, w)
+		}
+	}
+	return strings.Join(rows, "\n")
+}
+
+func (m *Model) confirmLines() []string {
+	st := m.c.Styles
+	return []string{
+		st.Title.Render("Tag every result?"), "",
+		fmt.Sprintf("Add the tag %s to %s matching %s.", st.Chip.Render(" "+sanitize.Line(m.confirmTag)+" "), plural(len(m.confirmIDs), "message"), sanitize.Line(m.res.Query)),
+		"", "The change is written to the vault and to the audit trail.", "",
+		st.StatusKey.Render(m.c.Keys.Confirm.Help().Key) + " tag them · " + st.StatusKey.Render(m.c.Keys.Cancel.Help().Key) + " cancel",
+	}
 }
 
 func (m *Model) header(w int) string {
@@ -267,16 +325,7 @@ func (m *Model) overlayView(w, h int) string {
 	switch m.overlay {
 	case overlayHelp:
 		lines = m.helpLines(inner, h-2)
-	case overlayPicker:
-		lines = m.picker.View(inner)
-	case overlayConfirm:
-		lines = []string{
-			st.Title.Render("Tag every result?"), "",
-			fmt.Sprintf("Add the tag %s to %d messages matching %s.", st.Chip.Render(" "+sanitize.Line(m.confirmTag)+" "), len(m.confirmIDs), sanitize.Line(m.res.Query)),
-			"", "The change is written to the vault and to the audit trail.", "",
-			st.StatusKey.Render(m.c.Keys.Confirm.Help().Key) + " tag them · " + st.StatusKey.Render(m.c.Keys.Cancel.Help().Key) + " cancel",
-		}
-	case overlayDetail:
+	case overlayDetail, overlayPicker:
 		switch {
 		case m.detailErr != nil:
 			lines = []string{st.Error.Render("not shown: " + sanitize.Line(m.detailErr.Error()))}
@@ -301,6 +350,9 @@ func (m *Model) overlayView(w, h int) string {
 func (m *Model) helpLines(w, h int) []string {
 	st := m.c.Styles
 	sheet := m.c.Keys.Cheatsheet()
+	if m.helpReturn == overlayDetail {
+		sheet = m.c.Keys.DetailCheatsheet()
+	}
 	rows := max(h-4, 1)
 	cols := (len(sheet) + rows - 1) / rows
 	if cols <= 1 {
@@ -325,7 +377,7 @@ func (m *Model) hints() []key.Binding {
 	k := m.c.Keys
 	switch {
 	case m.overlay == overlayDetail:
-		return []key.Binding{k.Down, k.Up, k.Tag, k.Untag, k.Back}
+		return []key.Binding{k.Down, k.Up, k.Tag, k.Untag, k.Help, k.Back}
 	case m.overlay == overlayPicker:
 		return nil
 	case m.overlay == overlayConfirm:
