@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -27,6 +28,7 @@ type queryCase struct {
 	Ordered    []string           `json:"ordered"` // ids in this order
 	Total      *int               `json:"total"`
 	ErrCol     int                `json:"err_col"`
+	Err        string             `json:"err"`        // in the error's message`
 	Highlights map[string][][]any `json:"highlights"` // id -> [field, start, end]...
 }
 
@@ -166,6 +168,9 @@ func runQueryCase(t *testing.T, ix *index.Index, qc queryCase) {
 		}
 		if qe.Col != qc.ErrCol {
 			t.Fatalf("got column %d (%s), want %d", qe.Col, qe.Msg, qc.ErrCol)
+		}
+		if !strings.Contains(qe.Msg, qc.Err) || strings.HasPrefix(qe.Error(), "index:") {
+			t.Fatalf("got error %q, want one saying %q (and no package prefix)", qe.Error(), qc.Err)
 		}
 		return
 	}

@@ -17,7 +17,7 @@ type QueryError struct {
 }
 
 func (e *QueryError) Error() string {
-	return fmt.Sprintf("index: query column %d: %s", e.Col, e.Msg)
+	return fmt.Sprintf("query: column %d: %s", e.Col, e.Msg)
 }
 
 // The query AST. Parsing only checks syntax and values (dates, has:);
@@ -199,6 +199,9 @@ func (p *parser) lex() error {
 			}
 			word := s[start:i]
 			if k := strings.IndexByte(word, ':'); k > 0 {
+				if near := nearField(word[:k], word[k+1:]); near != "" {
+					return p.errAt(start, fmt.Sprintf("unknown field %q: did you mean %s:?", word[:k], near))
+				}
 				if f, ok := fieldNames[strings.ToLower(word[:k])]; ok {
 					if k == len(word)-1 { // field: followed by a quote, or nothing
 						if i < len(s) && s[i] == '"' {
@@ -230,6 +233,60 @@ func (p *parser) lex() error {
 	}
 	p.toks = append(p.toks, token{kind: tEOF, off: len(s)})
 	return nil
+}
+
+// nearField returns the field name that name (before a colon, with value
+// after it) is a likely typo of, or "". A word with a colon whose name is
+// no field and near none (https://…, 10:30, ticket:42) is an ordinary
+// word; one a letter or two away from a field (form:, tga:) is an error,
+// since searching it as a word silently finds nothing.
+func nearField(name, value string) string {
+	if _, ok := fieldNames[strings.ToLower(name)]; ok || strings.HasPrefix(value, "//") {
+		return ""
+	}
+	for _, r := range name {
+		if !('a' <= r && r <= 'z' || 'A' <= r && r <= 'Z') {
+			return ""
+		}
+	}
+	name = strings.ToLower(name)
+	best, bestD := "", 3
+	for f := range fieldNames {
+		limit := 1
+		if len(f) >= 4 {
+			limit = 2
+		}
+		if d := editDistance(name, f); d <= limit && (d < bestD || d == bestD && f < best) {
+			best, bestD = f, d
+		}
+	}
+	return best
+}
+
+// editDistance is the optimal string alignment distance: insertions,
+// deletions, substitutions and transpositions of neighbours cost one.
+func editDistance(a, b string) int {
+	d := make([][]int, len(a)+1)
+	for i := range d {
+		d[i] = make([]int, len(b)+1)
+		d[i][0] = i
+	}
+	for j := range d[0] {
+		d[0][j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			d[i][j] = min(d[i-1][j]+1, d[i][j-1]+1, d[i-1][j-1]+cost)
+			if i > 1 && j > 1 && a[i-1] == b[j-2] && a[i-2] == b[j-1] {
+				d[i][j] = min(d[i][j], d[i-2][j-2]+1)
+			}
+		}
+	}
+	return d[len(a)][len(b)]
 }
 
 // quoted returns the offset just past the closing quote of the phrase

@@ -175,3 +175,34 @@ func TestHelpEverywhere(t *testing.T) {
 	d.keys("x")
 	wantScreen(t, d, "Provenance")
 }
+
+// TestFieldTyposAndCompletion: a mistyped field is an error that says
+// which field was meant, without a package prefix; tab completes field
+// names and the values of from:, in: and tag:.
+func TestFieldTyposAndCompletion(t *testing.T) {
+	f := fixture.New(t, "", fixture.Messages(t))
+	d := unlocked(t, f, 120, 30, true)
+	d.keys("/")
+	d.typeText("form:alice")
+	d.keys("enter")
+	wantScreen(t, d, `unknown field "form": did you mean from:?`)
+	if strings.Contains(d.screen(), "index:") {
+		t.Fatalf("an internal prefix in the error:\n%s", d.screen())
+	}
+	d.keys("esc", "/")
+	d.typeText("fr")
+	d.keys("tab")
+	wantScreen(t, d, "/ from:")
+	d.typeText("Ali")
+	d.keys("tab")
+	wantScreen(t, d, `/ from:"Alice Moreau" `)
+	d.typeText("in:Tr")
+	d.keys("tab")
+	wantScreen(t, d, `/ from:"Alice Moreau" in:"Trading desk" `)
+	d.keys("enter")
+	wantScreen(t, d, "for from:\"Alice Moreau\" in:\"Trading desk\"")
+	d.keys("esc", "/")
+	d.typeText("t")
+	d.keys("tab")
+	wantScreen(t, d, "tab: to:  tag:")
+}

@@ -111,7 +111,9 @@ type Model struct {
 	// prefilled: the box holds the last query as it reopened; the first
 	// letter typed replaces it, a move or a deletion edits it.
 	prefilled bool
-	history   []string
+	// completions are what tab offered when it could not choose.
+	completions []string
+	history     []string
 	histPos   int
 	seq       int
 	res       *access.Results

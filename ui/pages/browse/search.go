@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	tea "charm.land/bubbletea/v2"
 )
@@ -50,7 +51,13 @@ func (m *Model) searchKey(msg tea.KeyPressMsg) tea.Cmd {
 			m.input.SetValue("")
 		}
 	}
+	if msg.String() != "tab" {
+		m.completions = nil
+	}
 	switch msg.String() {
+	case "tab":
+		m.complete()
+		return nil
 	case "esc":
 		m.overlay = overlayNone
 		m.input.Blur()
@@ -99,4 +106,115 @@ func (m *Model) runSearch(q string) tea.Cmd {
 	m.seq++
 	m.busy = true
 	return searchCmd(m.sess, m.seq, q)
+}
+
+// completionFields are the fields tab offers, in the order shown.
+var completionFields = []string{"from:", "to:", "in:", "tag:", "source:", "subject:", "has:attachment", "attachment:", "date:", "after:", "before:", "id:"}
+
+// complete completes the word before the cursor in the search box: a
+// field name, or the value of from:, to:, in:, tag: and source: from what
+// the conversation list (already recorded as shown) and the tags hold.
+// One candidate is filled in; several fill in what they share and are
+// listed under the box.
+func (m *Model) complete() {
+	v := m.input.Value()
+	cur := m.input.Position()
+	runes := []rune(v)
+	cur = min(cur, len(runes))
+	start := cur
+	for start > 0 && runes[start-1] != ' ' && runes[start-1] != '(' {
+		start--
+	}
+	word := string(runes[start:cur])
+	neg := ""
+	if strings.HasPrefix(word, "-") {
+		neg, word = "-", word[1:]
+	}
+	var cands []string
+	field, val, hasField := strings.Cut(word, ":")
+	if !hasField {
+		for _, f := range completionFields {
+			if strings.HasPrefix(f, strings.ToLower(word)) {
+				cands = append(cands, f)
+			}
+		}
+	} else {
+		val = strings.TrimPrefix(val, `"`)
+		for _, c := range m.fieldValues(strings.ToLower(field)) {
+			if strings.HasPrefix(strings.ToLower(c), strings.ToLower(val)) {
+				q := c
+				if strings.ContainsAny(c, ` ():"`) {
+					q = `"` + strings.ReplaceAll(c, `"`, "") + `"`
+				}
+				cands = append(cands, field+":"+q)
+			}
+		}
+	}
+	m.completions = nil
+	switch len(cands) {
+	case 0:
+		return
+	case 1:
+		fill := cands[0]
+		if !strings.HasSuffix(fill, ":") {
+			fill += " "
+		}
+		m.setInput(string(runes[:start]) + neg + fill + string(runes[cur:]), start+len([]rune(neg+fill)))
+	default:
+		m.completions = cands
+		shared := cands[0]
+		for _, c := range cands[1:] {
+			for !strings.HasPrefix(c, shared) {
+				_, n := utf8.DecodeLastRuneInString(shared)
+				shared = shared[:len(shared)-n]
+			}
+		}
+		if len([]rune(shared)) > len([]rune(word)) {
+			m.setInput(string(runes[:start])+neg+shared+string(runes[cur:]), start+len([]rune(neg+shared)))
+		}
+	}
+}
+
+func (m *Model) setInput(v string, cursor int) {
+	m.input.SetValue(v)
+	m.input.SetCursor(cursor)
+}
+
+// fieldValues are the values tab offers after field:, sorted, at most a
+// few hundred.
+func (m *Model) fieldValues(field string) []string {
+	seen := map[string]bool{}
+	add := func(s string) {
+		if s != "" && len(seen) < 500 {
+			seen[s] = true
+		}
+	}
+	switch field {
+	case "from", "to", "with":
+		for _, c := range m.dir.Convs {
+			for _, p := range c.Participants {
+				add(p)
+			}
+		}
+	case "in":
+		for _, c := range m.dir.Convs {
+			add(c.Title)
+		}
+	case "source":
+		for _, c := range m.dir.Convs {
+			add(c.Source)
+		}
+	case "tag":
+		for _, t := range m.tagCounts {
+			add(t.Name)
+		}
+	case "has":
+		add("attachment")
+	}
+	out := make([]string, 0, len(seen))
+	for s := range seen {
+		out = append(out, s)
+	}
+	slices.Sort(out)
+	return out
 }

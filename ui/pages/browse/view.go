@@ -202,8 +202,11 @@ func (m *Model) rightView(w, h int) string {
 		if m.qErr != nil {
 			lines = append(lines, m.queryError(w)...)
 		} else {
-			hint := "enter search · ↑/↓ history · esc cancel · words, \"phrases\", from: in: tag: date: has:attachment"
-			if m.prefilled {
+			hint := "enter search · tab complete · ↑/↓ history · esc cancel · words, \"phrases\", from: in: tag: date: has:attachment"
+			switch {
+			case len(m.completions) > 0:
+				hint = "tab: " + sanitize.Line(strings.Join(m.completions, "  "))
+			case m.prefilled:
 				hint = "the last query: type to replace it, ←/→ or backspace to edit it · enter search · esc cancel"
 			}
 			lines = append(lines, st.Dim.Render(common.Trunc(hint, w)))
