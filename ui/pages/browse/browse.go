@@ -114,14 +114,14 @@ type Model struct {
 	// completions are what tab offered when it could not choose.
 	completions []string
 	history     []string
-	histPos   int
-	seq       int
-	res       *access.Results
-	hits      list.Model
-	hitPos    int // the hit opened in context, for n/N
-	hitHL     map[string][]access.Span
-	qErr      error
-	busy      bool
+	histPos     int
+	seq         int
+	res         *access.Results
+	hits        list.Model
+	hitPos      int // the hit opened in context, for n/N
+	hitHL       map[string][]access.Span
+	qErr        error
+	busy        bool
 
 	overlay     overlay
 	helpReturn  overlay // where the help overlay goes back to

@@ -159,7 +159,7 @@ func (m *Model) complete() {
 		if !strings.HasSuffix(fill, ":") {
 			fill += " "
 		}
-		m.setInput(string(runes[:start]) + neg + fill + string(runes[cur:]), start+len([]rune(neg+fill)))
+		m.setInput(string(runes[:start])+neg+fill+string(runes[cur:]), start+len([]rune(neg+fill)))
 	default:
 		m.completions = cands
 		shared := cands[0]
