@@ -54,6 +54,9 @@ func (s State) String() string {
 	return [...]string{"locked", "unlocking", "browsing", "searching", "auditing", "error"}[s]
 }
 
+// maxTypeahead bounds the keys kept while unlocking.
+const maxTypeahead = 64
+
 // DefaultIdleLock is the idle time after which the vault locks itself.
 const DefaultIdleLock = 10 * time.Minute
 
@@ -100,6 +103,9 @@ type Model struct {
 	auditor *auditor.Model
 
 	lastInput time.Time
+	// typeahead holds the keys pressed while unlocking, replayed once
+	// the conversations are shown.
+	typeahead []tea.KeyPressMsg
 	quitting  bool
 	// locking counts lock records still being written, so that Close
 	// (after the program ends) waits for them.
@@ -235,6 +241,13 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	}
 
 	switch m.state {
+	case StateUnlocking:
+		// Keys typed while the vault decrypts (j j j right after enter)
+		// are kept for the browse page, in order.
+		if k, ok := msg.(tea.KeyPressMsg); ok && len(m.typeahead) < maxTypeahead {
+			m.typeahead = append(m.typeahead, k)
+		}
+		return m, nil
 	case StateLocked:
 		return m, m.unlock.Update(msg)
 	case StateBrowsing:
@@ -278,6 +291,7 @@ func (m *Model) unlocked(msg unlockedMsg) tea.Cmd {
 		m.gate = msg.gate
 	}
 	if msg.err != nil {
+		m.typeahead = nil // typed for a session that did not open
 		if errors.Is(msg.err, vault.ErrWrongKey) {
 			m.failed++
 			m.state = StateLocked
@@ -345,7 +359,12 @@ func (m *Model) loaded(msg loadMsg) tea.Cmd {
 	m.state = StateBrowsing
 	m.unlock.Note, m.unlock.Err = "", ""
 	m.lastInput = m.opt.Now()
-	return tea.Batch(m.browse.Init(), m.idleTick())
+	cmds := []tea.Cmd{m.browse.Init(), m.idleTick()}
+	for _, k := range m.typeahead {
+		cmds = append(cmds, m.browse.Update(k))
+	}
+	m.typeahead = nil
+	return tea.Batch(cmds...)
 }
 
 func (m *Model) idleTick() tea.Cmd {

@@ -6,7 +6,9 @@ import (
 	"testing"
 	"time"
 
+	"coffer/ui"
 	"coffer/ui/internal/fixture"
+	"coffer/ui/pages/unlock"
 	"coffer/vault"
 )
 
@@ -205,4 +207,22 @@ func TestFieldTyposAndCompletion(t *testing.T) {
 	d.typeText("t")
 	d.keys("tab")
 	wantScreen(t, d, "tab: to:  tag:")
+}
+
+// TestKeysDuringUnlockAreKept: keys typed while the vault decrypts are
+// replayed, in order, once the conversations are shown.
+func TestKeysDuringUnlockAreKept(t *testing.T) {
+	f := fixture.New(t, "", fixture.Messages(t))
+	man, _ := vault.ReadManifest(f.Dir)
+	k := f.Key()
+	d := newDriver(t, ui.New(ui.Options{Dir: f.Dir, Manifest: man, Key: &k, KeyHint: "x", NoColor: true, Location: time.UTC}), 100, 30)
+	m := d.model()
+	_, unlockCmd := m.Update(unlock.SubmitMsg{})
+	_, loading := m.Update(unlockCmd())
+	d.keys("j", "j", "enter") // while decrypting: the browse page does not exist yet
+	d.run(loading)
+	if m.State() != ui.StateBrowsing {
+		t.Fatalf("state %v", m.State())
+	}
+	wantScreen(t, d, "Frank (private) · telegram")
 }
