@@ -54,6 +54,10 @@ func (s State) String() string {
 	return [...]string{"locked", "unlocking", "browsing", "searching", "auditing", "error"}[s]
 }
 
+// idleWarning is how long before the idle lock the status bar counts
+// down.
+const idleWarning = 30 * time.Second
+
 // maxTypeahead bounds the keys kept while unlocking.
 const maxTypeahead = 64
 
@@ -205,6 +209,9 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, nil
 	case tea.KeyPressMsg, tea.MouseMsg, tea.PasteMsg:
 		m.lastInput = m.opt.Now()
+		if m.browse != nil {
+			m.browse.SetLockCountdown(0)
+		}
 		if k, ok := msg.(tea.KeyPressMsg); ok {
 			if k.String() == "ctrl+c" {
 				return m, m.quit()
@@ -227,8 +234,14 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		if m.state != StateBrowsing || m.opt.IdleLock <= 0 {
 			return m, nil
 		}
-		if m.opt.Now().Sub(m.lastInput) >= m.opt.IdleLock {
+		idle := m.opt.Now().Sub(m.lastInput)
+		if idle >= m.opt.IdleLock {
 			return m, m.lock(audit.LockIdle, fmt.Sprintf("locked after %s without input", m.opt.IdleLock))
+		}
+		// The last 30 s (half, for short locks) count down on screen.
+		left := m.opt.IdleLock - idle
+		if left <= min(idleWarning, m.opt.IdleLock/2) {
+			m.browse.SetLockCountdown(left)
 		}
 		return m, m.idleTick()
 	case lockedMsg:

@@ -226,3 +226,20 @@ func TestKeysDuringUnlockAreKept(t *testing.T) {
 	}
 	wantScreen(t, d, "Frank (private) · telegram")
 }
+
+// TestIdleLockCountdown: the status bar counts down before the idle lock
+// (the last 30 s; half the time for a short lock), and a key stops it.
+func TestIdleLockCountdown(t *testing.T) {
+	fx := fixture.New(t, "", fixture.Messages(t))
+	man, _ := vault.ReadManifest(fx.Dir)
+	k := fx.Key()
+	f := startFlow(t, ui.Options{Dir: fx.Dir, Manifest: man, Key: &k, KeyHint: "x", NoColor: true, IdleLock: 3 * time.Second, Location: time.UTC}, 100, 24)
+	f.waitText("enter unlock")
+	f.key("enter")
+	f.waitText("locks in")
+	f.key("j")
+	f.wait("countdown gone", func(s snapshot) bool { return !strings.Contains(s.screen, "locks in") })
+	f.waitText("locks in")
+	f.wait("idle lock", func(s snapshot) bool { return s.state == ui.StateLocked })
+	f.key("ctrl+c")
+}

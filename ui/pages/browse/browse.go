@@ -140,6 +140,8 @@ type Model struct {
 
 	status    string
 	statusErr bool
+	// lockIn, when not zero, is the time left before the idle lock.
+	lockIn time.Duration
 }
 
 // New returns the page for a loaded session whose conversation list dir
@@ -196,6 +198,10 @@ func (m *Model) Close() {
 	m.dir, m.shown, m.detail, m.res, m.tags, m.hitHL = nil, nil, nil, nil, nil, nil
 	m.msgs.Invalidate()
 }
+
+// SetLockCountdown shows the time left before the idle lock in the
+// status bar; 0 hides it.
+func (m *Model) SetLockCountdown(d time.Duration) { m.lockIn = d }
 
 // Invalidate drops rendered message blocks (the width method changed).
 func (m *Model) Invalidate() { m.msgs.Invalidate() }

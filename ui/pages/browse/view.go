@@ -286,6 +286,8 @@ func (m *Model) statusView(w int) string {
 	st := m.c.Styles
 	right := ""
 	switch {
+	case m.lockIn > 0:
+		right = fmt.Sprintf(" locks in %ds · any key stays ", int((m.lockIn+time.Second-1)/time.Second))
 	case m.ixErr != nil:
 		right = " search unavailable "
 	case !m.ixReady && m.ixProg.Total > 0:
@@ -317,6 +319,9 @@ func (m *Model) statusView(w int) string {
 	}
 	gap := max(w-common.Width(left)-common.Width(right), 0)
 	s := left + st.Status.Render(strings.Repeat(" ", gap)+right)
+	if m.lockIn > 0 {
+		s = left + st.Status.Render(strings.Repeat(" ", gap)) + st.StatusErr.Render(right)
+	}
 	return common.Trunc(s, w)
 }
 
