@@ -49,9 +49,12 @@ Examples:
 					return err
 				}
 				dir, files := args[0], args[1:]
-				loc, err := time.LoadLocation(tz)
-				if err != nil {
-					return usageError("import: --timezone %q: %v", tz, err)
+				var err error
+				loc := ingest.LocalZone() // its IANA name, for provenance
+				if tz != "Local" {
+					if loc, err = time.LoadLocation(tz); err != nil {
+						return usageError("import: --timezone %q: %v", tz, err)
+					}
 				}
 				formats := make([]ingest.Format, len(files))
 				for i, f := range files {

@@ -20,7 +20,7 @@ import (
 // Options are shared by every format.
 type Options struct {
 	// Location is the zone assumed for exports whose times carry no
-	// offset (WhatsApp, some Signal text exports). Nil means time.Local.
+	// offset (WhatsApp, some Signal text exports). Nil means LocalZone().
 	Location *time.Location
 	// Lenient skips unparseable records instead of failing the import.
 	Lenient bool
@@ -119,7 +119,7 @@ func (o Options) now() time.Time {
 
 func (o Options) location() *time.Location {
 	if o.Location == nil {
-		return time.Local
+		return LocalZone()
 	}
 	return o.Location
 }
