@@ -16,6 +16,7 @@ require (
 	github.com/blevesearch/zapx/v17 v17.2.5
 	github.com/charmbracelet/x/ansi v0.11.9
 	github.com/jhillyerd/enmime/v2 v2.3.0
+	github.com/kyokomi/emoji/v2 v2.2.14
 	golang.org/x/crypto v0.59.0
 	golang.org/x/mod v0.43.0
 	golang.org/x/net v0.62.0

@@ -11,6 +11,7 @@ import (
 
 	"coffer/index"
 	"coffer/ui/common"
+	"coffer/ui/emoji"
 	"coffer/ui/excerpt"
 	"coffer/vault/access"
 )
@@ -172,7 +173,7 @@ func printHits(e *env, res *access.Results, offset int) {
 			fmt.Fprintf(w, "    %s\n", truncateWidth(oneLine(m.Subject), 100))
 		}
 		w.WriteString("    ")
-		for _, p := range excerpt.Line("", m.Body, res.Hits[i].Highlights, 110) {
+		for _, p := range excerpt.Map(excerpt.Line("", m.Body, res.Hits[i].Highlights, 110), emoji.For(m.Source)) {
 			if p.Match {
 				w.Emphasis(p.Text)
 			} else {

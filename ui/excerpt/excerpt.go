@@ -142,6 +142,20 @@ func cut(s string, w int) string {
 	return s
 }
 
+// Map applies draw (nil: nothing) to the text of every piece: a display
+// transform such as drawing emoji shortcodes, after the matches were cut
+// at their original offsets.
+func Map(ps []Piece, draw func(string) string) []Piece {
+	if draw == nil {
+		return ps
+	}
+	out := make([]Piece, len(ps))
+	for i, p := range ps {
+		out[i] = Piece{draw(p.Text), p.Match}
+	}
+	return out
+}
+
 // Render joins pieces, passing matches through mark (nil: unmarked).
 func Render(ps []Piece, mark func(string) string) string {
 	var b strings.Builder

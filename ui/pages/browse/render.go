@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"coffer/ui/common"
+	"coffer/ui/emoji"
 	"coffer/ui/excerpt"
 	"coffer/ui/sanitize"
 	"coffer/ui/styles"
@@ -23,8 +24,9 @@ const maxBodyLines = 8
 
 // highlight sanitizes text and styles the byte ranges spans of field
 // (offsets into the original text, as the index reports them).
-func highlight(st styles.Styles, text string, spans []access.Span, field string, oneLine bool) string {
-	return excerpt.Render(excerpt.Pieces(text, spans, field, oneLine), func(s string) string { return st.Highlight.Render(s) })
+// draw, when not nil, is the source's display transform (emoji.For).
+func highlight(st styles.Styles, text string, spans []access.Span, field string, oneLine bool, draw func(string) string) string {
+	return excerpt.Render(excerpt.Map(excerpt.Pieces(text, spans, field, oneLine), draw), func(s string) string { return st.Highlight.Render(s) })
 }
 
 func humanSize(n int64) string {
@@ -72,7 +74,7 @@ func messageBlock(st styles.Styles, m *vault.Message, tags []string, reply *vaul
 	}
 	if m.Source == "email" || m.Subject != "" {
 		if m.Subject != "" {
-			out = append(out, common.Trunc(st.Title.Render("Subject: ")+highlight(st, m.Subject, hl, "subject", true), width))
+			out = append(out, common.Trunc(st.Title.Render("Subject: ")+highlight(st, m.Subject, hl, "subject", true, emoji.For(m.Source)), width))
 		}
 		if m.SenderID != "" {
 			out = append(out, st.Dim.Render(common.Trunc("From: "+sanitize.Line(m.SenderID), width)))
@@ -81,7 +83,7 @@ func messageBlock(st styles.Styles, m *vault.Message, tags []string, reply *vaul
 			out = append(out, st.Dim.Render(common.Trunc("To: "+sanitize.Line(strings.Join(m.To, ", ")), width)))
 		}
 	}
-	body := common.Wrap(highlight(st, strings.TrimRight(m.Body, "\n"), hl, "body", false), width)
+	body := common.Wrap(highlight(st, strings.TrimRight(m.Body, "\n"), hl, "body", false, emoji.For(m.Source)), width)
 	if len(body) > maxBodyLines {
 		more := len(body) - maxBodyLines
 		body = append(body[:maxBodyLines], st.Dim.Render("… "+plural(more, "more line")+" (enter for the whole message)"))
@@ -162,7 +164,11 @@ func detailLines(st styles.Styles, m *vault.Message, tags []string, loc *time.Lo
 		out = append(out, common.Trunc(st.Dim.Render(fmt.Sprintf("%-14s", "Tags"))+chips(st, tags), width))
 	}
 	out = append(out, "")
-	out = append(out, common.Wrap(sanitize.Text(m.Body), width)...)
+	body := sanitize.Text(m.Body)
+	if draw := emoji.For(m.Source); draw != nil {
+		body = draw(body)
+	}
+	out = append(out, common.Wrap(body, width)...)
 	if len(m.Attachments) > 0 {
 		out = append(out, "")
 		for _, a := range m.Attachments {
@@ -212,7 +218,7 @@ func angle(s string) string {
 // snippet is one line of a search hit around its first match, as
 // `coffer search` prints it.
 func snippet(st styles.Styles, m *vault.Message, hl []access.Span, width int) string {
-	return excerpt.Render(excerpt.Line(m.Subject, m.Body, hl, width), func(s string) string { return st.Highlight.Render(s) })
+	return excerpt.Render(excerpt.Map(excerpt.Line(m.Subject, m.Body, hl, width), emoji.For(m.Source)), func(s string) string { return st.Highlight.Render(s) })
 }
 
 // attachmentLine describes an attachment in one line: name, type and

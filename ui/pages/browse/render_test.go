@@ -40,7 +40,7 @@ func TestHighlight(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := ansi.Strip(highlight(st, tt.text, tt.spans, "body", true))
+			got := ansi.Strip(highlight(st, tt.text, tt.spans, "body", true, nil))
 			if got != tt.want {
 				t.Errorf("highlight = %q, want %q", got, tt.want)
 			}
@@ -80,5 +80,19 @@ func TestReactionsLine(t *testing.T) {
 		if got := reactionsLine(tt.in); got != tt.want {
 			t.Errorf("reactionsLine(%v) = %q, want %q", tt.in, got, tt.want)
 		}
+	}
+}
+
+func TestSlackShortcodesDrawn(t *testing.T) {
+	st := styles.New(true, true)
+	m := &vault.Message{Source: "slack", Sender: "dana", Body: "deployed :white_check_mark: at 10:30:00"}
+	got := ansi.Strip(strings.Join(messageBlock(st, m, nil, nil, nil, time.UTC, 60), "\n"))
+	if !strings.Contains(got, "deployed ✅ at 10:30:00") {
+		t.Errorf("shortcode not drawn:\n%s", got)
+	}
+	m.Source = "whatsapp"
+	got = ansi.Strip(strings.Join(messageBlock(st, m, nil, nil, nil, time.UTC, 60), "\n"))
+	if !strings.Contains(got, ":white_check_mark:") {
+		t.Errorf("a WhatsApp text's colons were drawn as emoji:\n%s", got)
 	}
 }
