@@ -243,3 +243,23 @@ func TestIdleLockCountdown(t *testing.T) {
 	f.wait("idle lock", func(s snapshot) bool { return s.state == ui.StateLocked })
 	f.key("ctrl+c")
 }
+
+// TestLookalikeSenders: a sender whose name mixes scripts, or looks like
+// another participant's, is marked, with the reason in the detail view.
+func TestLookalikeSenders(t *testing.T) {
+	conv := vault.Conversation{ID: "slack:C9", Title: "#desk"}
+	var msgs []*vault.Message
+	for i, who := range []string{"Zoë Castellane", "Zоё Castellane"} { // the second has Cyrillic о and ё
+		m := &vault.Message{Source: "slack", Conversation: conv, Sender: who, Time: time.Date(2025, 3, 20, 10, i, 0, 0, time.UTC), Body: fmt.Sprintf("message %d", i)}
+		if err := vault.Validate(m); err != nil {
+			t.Fatal(err)
+		}
+		msgs = append(msgs, m)
+	}
+	f := fixture.New(t, "", msgs)
+	d := unlocked(t, f, 120, 30, true)
+	d.keys("enter")
+	wantScreen(t, d, "⚠ mixes Cyrillic and Latin letters", "⚠ looks like")
+	d.keys("enter")
+	wantScreen(t, d, "⚠ this name mixes Cyrillic and Latin letters")
+}

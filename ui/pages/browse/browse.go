@@ -22,6 +22,7 @@ import (
 	"coffer/ui/components/list"
 	"coffer/ui/components/msgpane"
 	"coffer/ui/components/picker"
+	"coffer/ui/lookalike"
 	"coffer/ui/sanitize"
 	"coffer/vault"
 	"coffer/vault/access"
@@ -138,6 +139,9 @@ type Model struct {
 	confirmIDs  []string
 	filterInput textinput.Model
 
+	// suspects caches lookalike.Check of each conversation's participants.
+	suspects map[int]map[string]string
+
 	status    string
 	statusErr bool
 	// lockIn, when not zero, is the time left before the idle lock.
@@ -197,6 +201,29 @@ func (m *Model) Close() {
 	m.ixOpen = false
 	m.dir, m.shown, m.detail, m.res, m.tags, m.hitHL = nil, nil, nil, nil, nil, nil
 	m.msgs.Invalidate()
+}
+
+// suspect says why sender's name is suspect in conversation conv (mixed
+// scripts, or a lookalike of another participant), or "".
+func (m *Model) suspect(conv int, sender string) string {
+	if sender == "" || conv < 0 || conv >= len(m.dir.Convs) {
+		return ""
+	}
+	if m.suspects == nil {
+		m.suspects = map[int]map[string]string{}
+	}
+	s, ok := m.suspects[conv]
+	if !ok {
+		s = lookalike.Check(m.dir.Convs[conv].Participants)
+		m.suspects[conv] = s
+	}
+	if why, ok := s[sender]; ok {
+		return why
+	}
+	if sc := lookalike.Scripts(sender); sc != nil { // a sender not among the participants
+		return "mixes " + strings.Join(sc, " and ") + " letters"
+	}
+	return ""
 }
 
 // SetLockCountdown shows the time left before the idle lock in the

@@ -49,11 +49,17 @@ func chips(st styles.Styles, tags []string) string {
 }
 
 // messageBlock renders one message for the chat pane. reply is the
-// message replied to when it is on screen (recorded), else nil.
-func messageBlock(st styles.Styles, m *vault.Message, tags []string, reply *vault.Message, hl []access.Span, loc *time.Location, width int) []string {
+// message replied to when it is on screen (recorded), else nil; senderNote
+// says why the sender's name is suspect (lookalike.Check), "" when it is
+// not.
+func messageBlock(st styles.Styles, m *vault.Message, tags []string, reply *vault.Message, hl []access.Span, loc *time.Location, width int, senderNote string) []string {
 	var out []string
 	t := m.Time.In(loc)
-	head := st.Sender.Render(common.Trunc(sanitize.Line(orDash(m.Sender)), max(width/2, 8))) + "  " + st.Time.Render(t.Format("15:04"))
+	head := st.Sender.Render(common.Trunc(sanitize.Line(orDash(m.Sender)), max(width/2, 8)))
+	if senderNote != "" {
+		head += " " + st.Error.Render("⚠ "+senderNote)
+	}
+	head += "  " + st.Time.Render(t.Format("15:04"))
 	if m.Edited != nil {
 		head += " " + st.Edited.Render("(edited "+m.Edited.In(loc).Format("15:04")+")")
 	}
@@ -138,7 +144,7 @@ func orDash(s string) string {
 
 // detailLines renders the whole message for the detail overlay: headers,
 // provenance and ids included.
-func detailLines(st styles.Styles, m *vault.Message, tags []string, loc *time.Location, width int) []string {
+func detailLines(st styles.Styles, m *vault.Message, tags []string, loc *time.Location, width int, senderNote string) []string {
 	var out []string
 	kv := func(k, v string) {
 		if v == "" {
@@ -147,6 +153,9 @@ func detailLines(st styles.Styles, m *vault.Message, tags []string, loc *time.Lo
 		out = append(out, common.Trunc(st.Dim.Render(fmt.Sprintf("%-14s", k))+sanitize.Line(v), width))
 	}
 	kv("From", strings.TrimSpace(m.Sender+" "+angle(m.SenderID)))
+	if senderNote != "" {
+		out = append(out, common.Trunc(strings.Repeat(" ", 14)+st.Error.Render("⚠ this name "+senderNote), width))
+	}
 	kv("To", strings.Join(m.To, ", "))
 	kv("Date", m.Time.In(loc).Format("Mon 2 Jan 2006 15:04:05 MST"))
 	if m.Edited != nil {

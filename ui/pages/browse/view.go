@@ -57,7 +57,7 @@ func (m *Model) renderMessage(i, w int) []string {
 	}
 	var reply = m.shown[msg.ReplyTo]
 	var hl = m.hitHL[id]
-	return messageBlock(st, msg, m.tags[id], reply, hl, m.loc, w)
+	return messageBlock(st, msg, m.tags[id], reply, hl, m.loc, w, m.suspect(m.conv, msg.Sender))
 }
 
 func (m *Model) renderHit(i, w int, sel bool) []string {
@@ -76,7 +76,11 @@ func (m *Model) renderHit(i, w int, sel bool) []string {
 		}
 		return []string{meta, st.Placeholder.Render("⋯ recording view")}
 	}
-	head := st.Sender.Render(common.Trunc(sanitize.Line(orDash(msg.Sender)), w/3)) + " " + st.Dim.Render(meta)
+	head := st.Sender.Render(common.Trunc(sanitize.Line(orDash(msg.Sender)), w/3))
+	if ok && m.suspect(p.Conv, msg.Sender) != "" {
+		head += st.Error.Render(" ⚠")
+	}
+	head += " " + st.Dim.Render(meta)
 	if ts := m.tags[h.ID]; len(ts) > 0 {
 		head += " " + chips(st, ts)
 	}
@@ -340,7 +344,11 @@ func (m *Model) overlayView(w, h int) string {
 		case m.detail == nil:
 			lines = []string{st.Placeholder.Render("⋯ recording view")}
 		default:
-			all := detailLines(st, m.detail, m.tags[m.detail.ID], m.loc, inner)
+			note := ""
+			if p, ok := m.dir.Place(m.detail.ID); ok {
+				note = m.suspect(p.Conv, m.detail.Sender)
+			}
+			all := detailLines(st, m.detail, m.tags[m.detail.ID], m.loc, inner, note)
 			m.detailTop = min(m.detailTop, max(len(all)-(h-3), 0))
 			lines = all[m.detailTop:]
 		}
