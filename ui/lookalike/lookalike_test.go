@@ -7,13 +7,13 @@ func TestCheck(t *testing.T) {
 		"Zoë Castellane",
 		"Zоё Castellane", // Cyrillic о and ё
 		"Alice",
-		"AIice", // capital I for l
-		"山田 太郎",    // Han
+		"AIice",   // capital I for l
+		"山田 太郎",   // Han
 		"やまだ たろう", // Hiragana
-		"山田 たろう",   // Han + Hiragana: how Japanese is written
-		"Ελένη",     // Greek alone
+		"山田 たろう",  // Han + Hiragana: how Japanese is written
+		"Ελένη",   // Greek alone
 		"Bob",
-		"bob", // the same name, other case
+		"bob",    // the same name, other case
 		"Pаypal", // Cyrillic а
 	}
 	got := Check(names)
