@@ -263,3 +263,22 @@ func TestLookalikeSenders(t *testing.T) {
 	d.keys("enter")
 	wantScreen(t, d, "⚠ this name mixes Cyrillic and Latin letters")
 }
+
+// TestEmailReplyQuotesParent: an email reply names its parent by
+// Message-ID; with the parent on screen, the reply quotes it.
+func TestEmailReplyQuotesParent(t *testing.T) {
+	conv := vault.Conversation{ID: "email:<p1@corp.example>", Title: "Expense claim"}
+	parent := &vault.Message{Source: "email", Conversation: conv, Sender: "Zoë", Subject: "Expense claim", Body: "Who was the guest?",
+		Time: time.Date(2025, 3, 17, 12, 0, 0, 0, time.UTC), Provenance: vault.Provenance{OriginalID: "<p1@corp.example>"}}
+	reply := &vault.Message{Source: "email", Conversation: conv, Sender: "Marcus", Subject: "RE: Expense claim", Body: "A friend.",
+		Time: time.Date(2025, 3, 17, 12, 5, 0, 0, time.UTC), ReplyTo: "email:<p1@corp.example>", Provenance: vault.Provenance{OriginalID: "<r1@corp.example>"}}
+	for _, m := range []*vault.Message{parent, reply} {
+		if err := vault.Validate(m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	f := fixture.New(t, "", []*vault.Message{parent, reply})
+	d := unlocked(t, f, 100, 30, true)
+	d.keys("enter")
+	wantScreen(t, d, "↪ Zoë: Who was the guest?")
+}

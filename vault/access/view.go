@@ -36,6 +36,23 @@ type Directory struct {
 	// ID to position finds it): the conversation and the place in it.
 	position     func(id string) (int, bool)
 	conv, inConv []uint32
+	// replies maps a ReplyTo that names the source's own id ("email:<…>",
+	// "<conversation>:<id>") to the ID of the message it names, for the
+	// ReplyTo values that are not IDs already.
+	replies map[string]string
+}
+
+// Resolve returns the ID of the message that ref (a ReplyTo) names, when
+// the vault holds it.
+func (d *Directory) Resolve(ref string) (string, bool) {
+	if ref == "" {
+		return "", false
+	}
+	if _, ok := d.position(ref); ok {
+		return ref, true
+	}
+	id, ok := d.replies[ref]
+	return id, ok
 }
 
 // Place returns where message id sits.
@@ -82,6 +99,7 @@ func newDirectory(msgs []*vault.Message, position func(string) (int, bool)) *Dir
 			c.Last = m.Time
 		}
 	}
+	d.resolveReplies(msgs)
 	for i := range d.Convs {
 		c := &d.Convs[i]
 		if c.Title == "" {
@@ -93,6 +111,36 @@ func newDirectory(msgs []*vault.Message, position func(string) (int, bool)) *Dir
 		sort.Strings(c.Participants)
 	}
 	return d
+}
+
+// resolveReplies finds the messages that replies name by the source's own
+// id (importers write "<source>:<original id>", or "<conversation>:<id>",
+// when the target was not in the same import). Only the ids some reply
+// asks for are kept.
+func (d *Directory) resolveReplies(msgs []*vault.Message) {
+	want := map[string]bool{}
+	for _, m := range msgs {
+		if m.ReplyTo != "" {
+			if _, ok := d.position(m.ReplyTo); !ok {
+				want[m.ReplyTo] = true
+			}
+		}
+	}
+	if len(want) == 0 {
+		return
+	}
+	d.replies = map[string]string{}
+	for _, m := range msgs {
+		oid := m.Provenance.OriginalID
+		if oid == "" {
+			continue
+		}
+		for _, k := range []string{m.Source + ":" + oid, m.Conversation.ID + ":" + oid} {
+			if want[k] {
+				d.replies[k] = m.ID
+			}
+		}
+	}
 }
 
 // Conversations records that the list of conversations (titles,

@@ -10,6 +10,7 @@ import (
 
 	"coffer/ui/common"
 	"coffer/ui/sanitize"
+	"coffer/vault"
 )
 
 func (m *Model) renderConv(i, w int, sel bool) []string {
@@ -55,7 +56,10 @@ func (m *Model) renderMessage(i, w int) []string {
 		}
 		return []string{st.Placeholder.Render(t + "  ⋯ recording view")}
 	}
-	var reply = m.shown[msg.ReplyTo]
+	var reply *vault.Message
+	if id, ok := m.dir.Resolve(msg.ReplyTo); ok {
+		reply = m.shown[id]
+	}
 	var hl = m.hitHL[id]
 	return messageBlock(st, msg, m.tags[id], reply, hl, m.loc, w, m.suspect(m.conv, msg.Sender))
 }
