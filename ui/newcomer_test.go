@@ -10,6 +10,7 @@ import (
 	"coffer/ui/internal/fixture"
 	"coffer/ui/pages/unlock"
 	"coffer/vault"
+	"coffer/vault/audit"
 )
 
 // Tests for what a newcomer met: each failed before its fix.
@@ -281,4 +282,36 @@ func TestEmailReplyQuotesParent(t *testing.T) {
 	d := unlocked(t, f, 100, 30, true)
 	d.keys("enter")
 	wantScreen(t, d, "↪ Zoë: Who was the guest?")
+}
+
+// TestDetailNextPrevAndResultSort: J/K move through a conversation's
+// messages in detail (each recorded); s in search results cycles the
+// order of the results, not the conversations.
+func TestDetailNextPrevAndResultSort(t *testing.T) {
+	f := fixture.New(t, "", fixture.Messages(t))
+	d := unlocked(t, f, 120, 40, true)
+	d.keys("j", "enter", "enter") // Trading desk, its newest message in detail
+	wantScreen(t, d, "新しい情報があります")
+	d.keys("K")
+	wantScreen(t, d, "Bob Chen left")
+	d.keys("J")
+	wantScreen(t, d, "新しい情報があります")
+	d.keys("J")
+	wantScreen(t, d, "no more messages")
+	d.keys("esc", "/")
+	d.typeText("halden")
+	d.keys("enter")
+	wantScreen(t, d, "newest first")
+	first := paneRows(d.screen())[5]
+	d.keys("s")
+	wantScreen(t, d, "oldest first")
+	if paneRows(d.screen())[5] == first {
+		t.Fatalf("s did not reorder the results:\n%s", d.screen())
+	}
+	d.keys("s")
+	wantScreen(t, d, "relevance first")
+	evs := f.Events(t, audit.Filter{Action: audit.ActionViewMessage})
+	if len(evs) != 3 {
+		t.Fatalf("%d detail views recorded, want 3 (open, K, J; none for the refused J)", len(evs))
+	}
 }

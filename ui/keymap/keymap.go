@@ -12,6 +12,8 @@ type KeyMap struct {
 	NextPane, Open, Back, Quit, Help, Lock key.Binding
 
 	Search, NextHit, PrevHit key.Binding
+	NextMsg, PrevMsg         key.Binding // in message detail
+	ResultSort               key.Binding
 	Sort, Filter             key.Binding
 
 	Tag, Untag, TagAll, TagsPane key.Binding
@@ -45,6 +47,10 @@ func Default() KeyMap {
 		NextHit: b([]string{"n"}, "n", "next hit"),
 		PrevHit: b([]string{"N"}, "N", "previous hit"),
 		Sort:    b([]string{"s"}, "s", "sort conversations"),
+		NextMsg: b([]string{"J"}, "J", "next message"),
+		PrevMsg: b([]string{"K"}, "K", "previous message"),
+		// In search results s sorts the results, not the conversations.
+		ResultSort: b([]string{"s"}, "s", "sort results (newest, oldest, relevance)"),
 		Filter:  b([]string{"f"}, "f", "filter conversations"),
 
 		Tag:      b([]string{"t"}, "t", "tag message"),
@@ -69,7 +75,8 @@ func (k KeyMap) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
 		{k.Up, k.Down, k.Top, k.Bottom, k.HalfDown, k.HalfUp, k.PageDown, k.PageUp},
 		{k.NextPane, k.Open, k.Back, k.Quit, k.Help, k.Lock, k.Sort, k.Filter},
-		{k.Search, k.NextHit, k.PrevHit, k.Tag, k.Untag, k.TagAll, k.TagsPane},
+		{k.Search, k.NextHit, k.PrevHit, k.ResultSort, k.Tag, k.Untag, k.TagAll, k.TagsPane},
+		{k.NextMsg, k.PrevMsg},
 		{k.Confirm, k.Cancel},
 	}
 }
@@ -78,7 +85,7 @@ func (k KeyMap) FullHelp() [][]key.Binding {
 func (k KeyMap) DetailHelp() [][]key.Binding {
 	return [][]key.Binding{
 		{k.Down, k.Up, k.Top, k.HalfDown, k.HalfUp, k.PageDown, k.PageUp},
-		{k.Tag, k.Untag, k.Back, k.Help, k.Lock},
+		{k.NextMsg, k.PrevMsg, k.Tag, k.Untag, k.Back, k.Help, k.Lock},
 	}
 }
 

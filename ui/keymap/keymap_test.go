@@ -19,7 +19,7 @@ var update = flag.Bool("update", false, "rewrite KEYS.md")
 func TestKeysDoc(t *testing.T) {
 	var b strings.Builder
 	b.WriteString("# coffer review: keys\n\nGenerated from ui/keymap by `go test ./ui/keymap -update`; do not edit.\n\n")
-	titles := []string{"Moving", "Panes and screens", "Search and tags", "Dialogs"}
+	titles := []string{"Moving", "Panes and screens", "Search and tags", "Message detail", "Dialogs"}
 	for i, group := range keymap.Default().FullHelp() {
 		b.WriteString("## " + titles[i] + "\n\n| key | does |\n|---|---|\n")
 		for _, k := range group {

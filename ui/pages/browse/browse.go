@@ -68,6 +68,12 @@ const (
 // Conversation sort orders, cycled with s.
 var sortNames = []string{"last activity", "title", "messages"}
 
+// Search result orders, cycled with s in the results.
+var resultSorts = []struct {
+	name string
+	sort access.Sort
+}{{"newest", access.Newest}, {"oldest", access.Oldest}, {"relevance", access.Relevance}}
+
 // Model is the browse page. It is used through a pointer: the list
 // components render through closures over it.
 type Model struct {
@@ -117,6 +123,7 @@ type Model struct {
 	history     []string
 	histPos     int
 	seq         int
+	resSort     int // index into resultSorts
 	res         *access.Results
 	hits        list.Model
 	hitPos      int // the hit opened in context, for n/N

@@ -118,9 +118,9 @@ func detailCmd(s *access.Session, id string) tea.Cmd {
 	}
 }
 
-func searchCmd(s *access.Session, seq int, q string) tea.Cmd {
+func searchCmd(s *access.Session, seq int, q string, sort access.Sort) tea.Cmd {
 	return func() tea.Msg {
-		res, err := s.Search(context.Background(), q, access.Request{Sort: access.Newest, Limit: searchLimit, Facets: true}, false)
+		res, err := s.Search(context.Background(), q, access.Request{Sort: sort, Limit: searchLimit, Facets: true}, false)
 		return searchMsg{seq: seq, res: res, err: err}
 	}
 }

@@ -85,6 +85,19 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 			return m.openPicker(false)
 		case key.Matches(msg, k.Help):
 			m.helpReturn, m.overlay = overlayDetail, overlayHelp
+		case key.Matches(msg, k.NextMsg, k.PrevMsg):
+			// The next (previous) message of the conversation, in detail.
+			d := 1
+			if key.Matches(msg, k.PrevMsg) {
+				d = -1
+			}
+			before := m.msgs.Cursor()
+			m.msgs.Move(d)
+			if m.msgs.Cursor() == before {
+				m.setStatus("no more messages", true)
+				return nil
+			}
+			return m.openDetail()
 		case key.Matches(msg, k.Back, k.Quit, k.Open):
 			m.overlay = overlayNone
 			m.detail, m.detailErr = nil, nil
@@ -125,6 +138,9 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 			m.left = leftConvs
 		}
 		m.focusPane(paneLeft)
+	case key.Matches(msg, k.ResultSort) && m.right == rightResults && m.focus == paneRight && m.res != nil:
+		m.resSort = (m.resSort + 1) % len(resultSorts)
+		return m.runSearch(m.res.Query)
 	case key.Matches(msg, k.Sort):
 		m.sortBy = (m.sortBy + 1) % len(sortNames)
 		m.applyOrder()
@@ -254,13 +270,20 @@ func (m *Model) open() tea.Cmd {
 			m.openHit(i)
 		}
 	case m.right == rightConversation:
-		if id := m.selectedID(); id != "" {
-			m.overlay = overlayDetail
-			m.detailID, m.detail, m.detailErr, m.detailTop = id, nil, nil, 0
-			return detailCmd(m.sess, id)
-		}
+		return m.openDetail()
 	}
 	return nil
+}
+
+// openDetail shows the selected message in detail (recorded first).
+func (m *Model) openDetail() tea.Cmd {
+	id := m.selectedID()
+	if id == "" {
+		return nil
+	}
+	m.overlay = overlayDetail
+	m.detailID, m.detail, m.detailErr, m.detailTop = id, nil, nil, 0
+	return detailCmd(m.sess, id)
 }
 
 func (m *Model) openPicker(add bool) tea.Cmd {

@@ -105,7 +105,7 @@ func (m *Model) runSearch(q string) tea.Cmd {
 	m.input.SetValue(q)
 	m.seq++
 	m.busy = true
-	return searchCmd(m.sess, m.seq, q)
+	return searchCmd(m.sess, m.seq, q, resultSorts[m.resSort].sort)
 }
 
 // completionFields are the fields tab offers, in the order shown.

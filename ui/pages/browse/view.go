@@ -226,7 +226,7 @@ func (m *Model) rightView(w, h int) string {
 	}
 	if m.right == rightResults && m.res != nil {
 		r := m.res
-		title := fmt.Sprintf("Results: %d for %s", r.Total, sanitize.Line(r.Query))
+		title := fmt.Sprintf("Results: %d for %s · %s first", r.Total, sanitize.Line(r.Query), resultSorts[m.resSort].name)
 		if r.Partial {
 			title += " · partial (indexing)"
 		}
@@ -397,7 +397,7 @@ func (m *Model) hints() []key.Binding {
 	k := m.c.Keys
 	switch {
 	case m.overlay == overlayDetail:
-		return []key.Binding{k.Down, k.Up, k.Tag, k.Untag, k.Help, k.Back}
+		return []key.Binding{k.NextMsg, k.PrevMsg, k.Tag, k.Untag, k.Help, k.Back}
 	case m.overlay == overlayPicker:
 		return nil
 	case m.overlay == overlayConfirm:
@@ -408,7 +408,7 @@ func (m *Model) hints() []key.Binding {
 			key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "clear it")),
 		}
 	case m.right == rightResults && m.focus == paneRight:
-		return []key.Binding{k.Open, k.Tag, k.TagAll, k.Search, k.Quit}
+		return []key.Binding{k.Open, k.Tag, k.TagAll, k.ResultSort, k.Search, k.Quit}
 	case m.res != nil && m.hitPos >= 0 && m.focus == paneRight:
 		return []key.Binding{k.NextHit, k.PrevHit, k.Open, k.Tag, k.Quit}
 	case m.focus == paneRight && m.conv >= 0:
