@@ -53,6 +53,8 @@ type driver struct {
 	t    testing.TB
 	m    tea.Model
 	quit bool
+	// clipboard is what the model last asked the terminal to copy.
+	clipboard string
 }
 
 func newDriver(t testing.TB, m tea.Model, w, h int) *driver {
@@ -111,6 +113,9 @@ func (d *driver) run(cmd tea.Cmd) {
 		}
 		if strings.Contains(v.Type().PkgPath(), "bubbles/v2/cursor") {
 			continue // cursor blinks never settle
+		}
+		if v.Type().Name() == "setClipboardMsg" && v.Kind() == reflect.String {
+			d.clipboard = v.String()
 		}
 		var next tea.Cmd
 		d.m, next = d.m.Update(msg)

@@ -315,3 +315,29 @@ func TestDetailNextPrevAndResultSort(t *testing.T) {
 		t.Fatalf("%d detail views recorded, want 3 (open, K, J; none for the refused J)", len(evs))
 	}
 }
+
+// TestCopyIDAndCitation: y copies the selected message's id, Y a
+// citation; each is recorded, and neither carries the message's text.
+func TestCopyIDAndCitation(t *testing.T) {
+	f := fixture.New(t, "", fixture.Messages(t))
+	d := unlocked(t, f, 120, 40, true)
+	d.keys("j", "enter") // Trading desk: the newest message is selected
+	d.keys("y")
+	wantScreen(t, d, "copied the id (recorded)")
+	if len(d.clipboard) != 32 {
+		t.Fatalf("clipboard %q, want a message id", d.clipboard)
+	}
+	id := d.clipboard
+	d.keys("enter", "Y")
+	want := "Case 2025-117, Trading desk, 2025-03-13T09:00:00Z, Carla Diaz, whatsapp message " + id
+	if d.clipboard != want {
+		t.Fatalf("citation %q, want %q", d.clipboard, want)
+	}
+	if strings.Contains(d.clipboard, "新しい") {
+		t.Fatal("the citation carries the message's text")
+	}
+	evs := f.Events(t, audit.Filter{Action: audit.ActionCopy})
+	if len(evs) != 2 || evs[0].Detail != "id" || evs[1].Detail != "citation" || evs[1].Messages[0] != id {
+		t.Fatalf("copy events %+v", evs)
+	}
+}

@@ -17,6 +17,7 @@ type KeyMap struct {
 	Sort, Filter             key.Binding
 
 	Tag, Untag, TagAll, TagsPane key.Binding
+	CopyID, CopyCitation         key.Binding
 
 	Confirm, Cancel key.Binding
 }
@@ -58,6 +59,9 @@ func Default() KeyMap {
 		TagAll:   b([]string{"A"}, "A", "tag all results"),
 		TagsPane: b([]string{"#"}, "#", "tags pane"),
 
+		CopyID:       b([]string{"y"}, "y", "copy the message's id"),
+		CopyCitation: b([]string{"Y"}, "Y", "copy a citation (vault, conversation, date, sender, id)"),
+
 		// In the tag dialog, a text field, letters are the tag's: there
 		// only enter and esc confirm and cancel.
 		Confirm: b([]string{"y", "Y", "enter"}, "y/enter", "confirm"),
@@ -76,7 +80,7 @@ func (k KeyMap) FullHelp() [][]key.Binding {
 		{k.Up, k.Down, k.Top, k.Bottom, k.HalfDown, k.HalfUp, k.PageDown, k.PageUp},
 		{k.NextPane, k.Open, k.Back, k.Quit, k.Help, k.Lock, k.Sort, k.Filter},
 		{k.Search, k.NextHit, k.PrevHit, k.ResultSort, k.Tag, k.Untag, k.TagAll, k.TagsPane},
-		{k.NextMsg, k.PrevMsg},
+		{k.NextMsg, k.PrevMsg, k.CopyID, k.CopyCitation},
 		{k.Confirm, k.Cancel},
 	}
 }
@@ -85,7 +89,7 @@ func (k KeyMap) FullHelp() [][]key.Binding {
 func (k KeyMap) DetailHelp() [][]key.Binding {
 	return [][]key.Binding{
 		{k.Down, k.Up, k.Top, k.HalfDown, k.HalfUp, k.PageDown, k.PageUp},
-		{k.NextMsg, k.PrevMsg, k.Tag, k.Untag, k.Back, k.Help, k.Lock},
+		{k.NextMsg, k.PrevMsg, k.Tag, k.Untag, k.CopyID, k.CopyCitation, k.Back, k.Help, k.Lock},
 	}
 }
 

@@ -39,9 +39,10 @@ var contentRoots = []string{
 }
 
 // plaintextBytes are the functions that return decrypted content as
-// bytes, which no type says: they count as handing out content.
+// bytes or strings, which no type says: they count as handing out content.
 var plaintextBytes = []string{
 	"(*coffer/vault.Vault).Attachment",
+	"(*coffer/vault/access.Session).Copy",
 }
 
 // core packages may read content freely: they are what the guarantees are
@@ -86,6 +87,7 @@ var contentAPI = map[string]scope{
 	"(*coffer/vault/access.Session).Detail":        anyone,
 	"(*coffer/vault/access.Session).Search":        anyone,
 	"(*coffer/vault/access.Session).Stats":         anyone,
+	"(*coffer/vault/access.Session).Copy":          anyone,
 
 	// Content that is not the vault's: what an importer reads from the
 	// user's own export on its way in, and made-up messages.

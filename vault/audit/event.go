@@ -50,6 +50,10 @@ const (
 	ActionIngestKey    Action = "ingest-key"
 	// ActionVerify: a verify run; Reason is its outcome.
 	ActionVerify Action = "verify"
+	// ActionCopy: a message's id, or a citation of it (vault,
+	// conversation, date, sender, id), put on the clipboard; Messages[0]
+	// is the message, Detail "id" or "citation".
+	ActionCopy Action = "copy"
 	// ActionCompact: small search-index files merged (vault.CompactIndex);
 	// Count the messages re-indexed, Detail what was merged into what.
 	ActionCompact Action = "compact"

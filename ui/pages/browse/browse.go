@@ -588,6 +588,13 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 			return facetsCmd(m.sess, m.seq, m.res.Query)
 		}
 		return nil
+	case copiedMsg:
+		if msg.err != nil {
+			m.setStatus("not copied: "+msg.err.Error(), true)
+			return nil
+		}
+		m.setStatus("copied the "+msg.what+" (recorded)", false)
+		return tea.SetClipboard(sanitize.Line(msg.text))
 	case facetsMsg:
 		if msg.seq == m.seq && m.res != nil {
 			m.res.Facets = msg.facets

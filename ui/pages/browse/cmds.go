@@ -57,6 +57,12 @@ type (
 		err  error
 		ch   <-chan ixMsg
 	}
+	// copiedMsg: an id or a citation was recorded and is on its way to
+	// the clipboard.
+	copiedMsg struct {
+		what, text string
+		err        error
+	}
 	// QuitMsg asks the root to lock and quit.
 	QuitMsg struct{}
 )
@@ -157,4 +163,13 @@ func asQueryError(err error) (*index.QueryError, bool) {
 	var qe *index.QueryError
 	ok := errors.As(err, &qe)
 	return qe, ok
+}
+
+// copyCmd records the copy, then puts the text on the terminal's
+// clipboard (OSC 52, written by Bubble Tea).
+func copyCmd(s *access.Session, id, what string) tea.Cmd {
+	return func() tea.Msg {
+		text, err := s.Copy(id, what)
+		return copiedMsg{what: what, text: text, err: err}
+	}
 }

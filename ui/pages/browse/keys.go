@@ -85,6 +85,10 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 			return m.openPicker(false)
 		case key.Matches(msg, k.Help):
 			m.helpReturn, m.overlay = overlayDetail, overlayHelp
+		case key.Matches(msg, k.CopyID):
+			return copyCmd(m.sess, m.detailID, "id")
+		case key.Matches(msg, k.CopyCitation):
+			return copyCmd(m.sess, m.detailID, "citation")
 		case key.Matches(msg, k.NextMsg, k.PrevMsg):
 			// The next (previous) message of the conversation, in detail.
 			d := 1
@@ -164,6 +168,17 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 		m.pickAll, m.pickAdd = true, true
 		m.pickReturn, m.overlay = overlayNone, overlayPicker
 		return cmd
+	case key.Matches(msg, k.CopyID, k.CopyCitation):
+		id := m.selectedID()
+		if id == "" {
+			m.setStatus("select a message first", true)
+			return nil
+		}
+		what := "id"
+		if key.Matches(msg, k.CopyCitation) {
+			what = "citation"
+		}
+		return copyCmd(m.sess, id, what)
 	case key.Matches(msg, k.Open):
 		return m.open()
 	default:
