@@ -52,7 +52,7 @@ func Default() KeyMap {
 		PrevMsg: b([]string{"K"}, "K", "previous message"),
 		// In search results s sorts the results, not the conversations.
 		ResultSort: b([]string{"s"}, "s", "sort results (newest, oldest, relevance)"),
-		Filter:  b([]string{"f"}, "f", "filter conversations"),
+		Filter:     b([]string{"f"}, "f", "filter conversations"),
 
 		Tag:      b([]string{"t"}, "t", "tag message"),
 		Untag:    b([]string{"T"}, "T", "remove tag"),
