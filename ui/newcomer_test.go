@@ -341,3 +341,48 @@ func TestCopyIDAndCitation(t *testing.T) {
 		t.Fatalf("copy events %+v", evs)
 	}
 }
+
+// TestThreadView: v shows an email conversation as a reply tree (each
+// reply under what it answers), and back in time order.
+func TestThreadView(t *testing.T) {
+	conv := vault.Conversation{ID: "email:<a@x>", Title: "Budget"}
+	mk := func(min int, who, oid, replyTo, body string) *vault.Message {
+		m := &vault.Message{Source: "email", Conversation: conv, Sender: who, Subject: "Budget", Body: body, ReplyTo: replyTo,
+			Time: time.Date(2025, 3, 3, 9, min, 0, 0, time.UTC), Provenance: vault.Provenance{OriginalID: oid}}
+		if err := vault.Validate(m); err != nil {
+			t.Fatal(err)
+		}
+		return m
+	}
+	msgs := []*vault.Message{
+		mk(0, "Ann", "<a@x>", "", "root message"),
+		mk(1, "Bob", "<b@x>", "email:<a@x>", "first reply"),
+		mk(2, "Cy", "<c@x>", "email:<a@x>", "second reply"),
+		mk(3, "Ann", "<d@x>", "email:<b@x>", "reply to the first reply"),
+	}
+	f := fixture.New(t, "", msgs)
+	d := unlocked(t, f, 100, 40, true)
+	d.keys("enter", "v")
+	wantScreen(t, d, "thread · Budget")
+	order := func() []string {
+		var out []string
+		for _, r := range paneRows(d.screen()) {
+			for _, b := range []string{"root message", "first reply", "second reply", "reply to the first reply"} {
+				if strings.TrimSpace(strings.TrimLeft(r, "▌ ")) == b {
+					out = append(out, b)
+				}
+			}
+		}
+		return out
+	}
+	if got := strings.Join(order(), " / "); got != "root message / first reply / reply to the first reply / second reply" {
+		t.Fatalf("thread order %q:\n%s", got, d.screen())
+	}
+	if !strings.Contains(d.screen(), "└ Ann") {
+		t.Fatalf("replies are not drawn under their parent:\n%s", d.screen())
+	}
+	d.keys("v")
+	if got := strings.Join(order(), " / "); got != "root message / first reply / second reply / reply to the first reply" {
+		t.Fatalf("time order %q:\n%s", got, d.screen())
+	}
+}

@@ -18,6 +18,7 @@ type KeyMap struct {
 
 	Tag, Untag, TagAll, TagsPane key.Binding
 	CopyID, CopyCitation         key.Binding
+	Thread                       key.Binding
 
 	Confirm, Cancel key.Binding
 }
@@ -59,6 +60,7 @@ func Default() KeyMap {
 		TagAll:   b([]string{"A"}, "A", "tag all results"),
 		TagsPane: b([]string{"#"}, "#", "tags pane"),
 
+		Thread:       b([]string{"v"}, "v", "thread view / time order"),
 		CopyID:       b([]string{"y"}, "y", "copy the message's id"),
 		CopyCitation: b([]string{"Y"}, "Y", "copy a citation (vault, conversation, date, sender, id)"),
 
@@ -78,7 +80,7 @@ func (k KeyMap) ShortHelp() []key.Binding {
 func (k KeyMap) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
 		{k.Up, k.Down, k.Top, k.Bottom, k.HalfDown, k.HalfUp, k.PageDown, k.PageUp},
-		{k.NextPane, k.Open, k.Back, k.Quit, k.Help, k.Lock, k.Sort, k.Filter},
+		{k.NextPane, k.Open, k.Back, k.Quit, k.Help, k.Lock, k.Sort, k.Filter, k.Thread},
 		{k.Search, k.NextHit, k.PrevHit, k.ResultSort, k.Tag, k.Untag, k.TagAll, k.TagsPane},
 		{k.NextMsg, k.PrevMsg, k.CopyID, k.CopyCitation},
 		{k.Confirm, k.Cancel},

@@ -36,10 +36,28 @@ type Directory struct {
 	// ID to position finds it): the conversation and the place in it.
 	position     func(id string) (int, bool)
 	conv, inConv []uint32
+	// parent is, by position, the position of the message it replies to
+	// (noParent when none is in the vault): the shape of reply threads,
+	// which thread views draw without reading content.
+	parent []uint32
 	// replies maps a ReplyTo that names the source's own id ("email:<…>",
 	// "<conversation>:<id>") to the ID of the message it names, for the
 	// ReplyTo values that are not IDs already.
 	replies map[string]string
+}
+
+const noParent = ^uint32(0)
+
+// Parent returns the ID of the message id replies to, when the vault
+// holds it.
+func (d *Directory) Parent(id string) (string, bool) {
+	p, ok := d.position(id)
+	if !ok || p >= len(d.parent) || d.parent[p] == noParent {
+		return "", false
+	}
+	pp := d.parent[p]
+	c := d.Convs[d.conv[pp]]
+	return c.IDs[d.inConv[pp]], true
 }
 
 // Resolve returns the ID of the message that ref (a ReplyTo) names, when
@@ -100,6 +118,15 @@ func newDirectory(msgs []*vault.Message, position func(string) (int, bool)) *Dir
 		}
 	}
 	d.resolveReplies(msgs)
+	d.parent = make([]uint32, len(msgs))
+	for p, m := range msgs {
+		d.parent[p] = noParent
+		if id, ok := d.Resolve(m.ReplyTo); ok {
+			if pp, ok := d.position(id); ok && pp != p {
+				d.parent[p] = uint32(pp)
+			}
+		}
+	}
 	for i := range d.Convs {
 		c := &d.Convs[i]
 		if c.Title == "" {

@@ -105,6 +105,11 @@ type Model struct {
 
 	conv int // the open conversation, -1 for none
 	msgs msgpane.Model
+	// threaded shows conversations as reply trees (v toggles); rows and
+	// depth are the open one's layout (pane item -> position, depth),
+	// rowOf its inverse; nil in time order.
+	threaded           bool
+	rows, depth, rowOf []int
 
 	// Content recorded for the current context (an open conversation, or
 	// a result list); ctx changes with the context, so late replies for
@@ -420,9 +425,14 @@ func (m *Model) openConv(ci, pos int) {
 	m.conv = ci
 	m.right = rightConversation
 	c := &m.dir.Convs[ci]
-	m.msgs.SetItems(len(c.IDs), c.Times, m.loc)
+	m.setLayout()
+	times := c.Times
+	if m.threaded {
+		times = nil // no day rules in a tree
+	}
+	m.msgs.SetItems(len(c.IDs), times, m.loc)
 	if pos >= 0 {
-		m.msgs.Select(pos)
+		m.msgs.Select(m.item(pos))
 	}
 }
 
@@ -431,7 +441,7 @@ func (m *Model) selectedID() string {
 	switch m.right {
 	case rightConversation:
 		if m.conv >= 0 && m.msgs.Cursor() >= 0 {
-			return m.dir.Convs[m.conv].IDs[m.msgs.Cursor()]
+			return m.dir.Convs[m.conv].IDs[m.pos(m.msgs.Cursor())]
 		}
 	case rightResults:
 		if m.res != nil && m.hits.Cursor() >= 0 {
@@ -452,8 +462,8 @@ func (m *Model) requestViews() tea.Cmd {
 		}
 		c := &m.dir.Convs[m.conv]
 		from, to := m.msgs.Visible()
-		for _, id := range c.IDs[from:to] {
-			if m.shown[id] == nil && !m.pending[id] {
+		for i := from; i < to; i++ {
+			if id := c.IDs[m.pos(i)]; m.shown[id] == nil && !m.pending[id] {
 				ids = append(ids, id)
 			}
 		}
@@ -520,8 +530,8 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 		for i, id := range msg.ids {
 			m.shown[id] = msg.msgs[i]
 			if p, ok := m.dir.Place(id); ok && p.Conv == m.conv {
-				m.msgs.InvalidateItem(p.Pos)
-				m.msgs.InvalidateItem(p.Pos + 1) // a reply below may quote it
+				m.msgs.InvalidateItem(m.item(p.Pos))
+				m.msgs.InvalidateItem(m.item(p.Pos + 1)) // a reply below may quote it
 			}
 		}
 		m.msgs.Refresh() // heights changed: keep the cursor in view, the pane full

@@ -168,6 +168,16 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 		m.pickAll, m.pickAdd = true, true
 		m.pickReturn, m.overlay = overlayNone, overlayPicker
 		return cmd
+	case key.Matches(msg, k.Thread) && m.conv >= 0 && m.right == rightConversation:
+		// Keep the selected message selected across the change of layout.
+		p := m.pos(m.msgs.Cursor())
+		m.threaded = !m.threaded
+		m.openConv(m.conv, p)
+		if m.threaded {
+			m.setStatus("thread view: replies under what they answer (v: time order)", false)
+		} else {
+			m.setStatus("time order (v: thread view)", false)
+		}
 	case key.Matches(msg, k.CopyID, k.CopyCitation):
 		id := m.selectedID()
 		if id == "" {
@@ -202,7 +212,7 @@ func (m *Model) back(quit bool) tea.Cmd {
 		m.res = nil
 		m.right = rightConversation
 		if m.conv >= 0 {
-			m.openConv(m.conv, m.msgs.Cursor())
+			m.openConv(m.conv, m.pos(m.msgs.Cursor()))
 		}
 		m.SetSize(m.c)
 	case m.focus == paneRight:

@@ -40,17 +40,35 @@ func (m *Model) renderTag(i, w int, sel bool) []string {
 }
 
 // renderMessage draws item i of the open conversation: the message if
-// its view is recorded, else a placeholder or the audit error.
+// its view is recorded, else a placeholder or the audit error; in the
+// thread view, indented by its depth in the reply tree.
 func (m *Model) renderMessage(i, w int) []string {
 	if m.conv < 0 {
 		return nil
 	}
+	ind := m.indent(i)
+	lines := m.messageLines(m.pos(i), max(w-common.Width(ind), 10))
+	if ind != "" {
+		pad := strings.Repeat(" ", common.Width(ind))
+		for j := range lines {
+			if j == 0 {
+				lines[j] = m.c.Styles.Dim.Render(ind) + lines[j]
+			} else {
+				lines[j] = pad + lines[j]
+			}
+		}
+	}
+	return lines
+}
+
+// messageLines draws the message at position p of the open conversation.
+func (m *Model) messageLines(p, w int) []string {
 	c := &m.dir.Convs[m.conv]
-	id := c.IDs[i]
+	id := c.IDs[p]
 	msg := m.shown[id]
 	st := m.c.Styles
 	if msg == nil {
-		t := time.Unix(c.Times[i], 0).In(m.loc).Format("15:04")
+		t := time.Unix(c.Times[p], 0).In(m.loc).Format("15:04")
 		if m.viewErr != nil {
 			return []string{st.Error.Render(common.Trunc(t+"  not shown: "+sanitize.Line(m.viewErr.Error()), w))}
 		}
@@ -60,8 +78,7 @@ func (m *Model) renderMessage(i, w int) []string {
 	if id, ok := m.dir.Resolve(msg.ReplyTo); ok {
 		reply = m.shown[id]
 	}
-	var hl = m.hitHL[id]
-	return messageBlock(st, msg, m.tags[id], reply, hl, m.loc, w, m.suspect(m.conv, msg.Sender))
+	return messageBlock(st, msg, m.tags[id], reply, m.hitHL[id], m.loc, w, m.suspect(m.conv, msg.Sender))
 }
 
 func (m *Model) renderHit(i, w int, sel bool) []string {
@@ -242,6 +259,9 @@ func (m *Model) rightView(w, h int) string {
 	}
 	c := &m.dir.Convs[m.conv]
 	title := fmt.Sprintf("%s · %s · %d · %s", sanitize.Line(c.Title), sanitize.Line(c.Source), len(c.IDs), sanitize.Line(strings.Join(c.Participants, ", ")))
+	if m.threaded {
+		title = "thread · " + title
+	}
 	return m.paneTitle(title, w, focused) + "\n" + m.msgs.View()
 }
 
