@@ -35,11 +35,17 @@ type dateOrders struct {
 	ev      [waShapes]orderEvidence
 	order   [waShapes]dateOrder
 	guessed [waShapes]bool
+	// layouts counts the shapes the file's dates have: more than one
+	// means exports of different layouts were put together.
+	layouts int
 }
 
 // add records the date of one header line (the first pass).
 func (d *dateOrders) add(h *waHeader) {
 	e := &d.ev[h.shape()]
+	if e.seen == 0 {
+		d.layouts++
+	}
 	e.seen++
 	if h.ampm != 0 {
 		e.twelveHour = true
@@ -75,12 +81,13 @@ func (d *dateOrders) decide() {
 		if e.seen == 0 {
 			continue
 		}
-		if s&1 != 0 { // four-digit year first
+		layout := s % 12   // the shape without the calendar
+		if layout&1 != 0 { // the year is first
 			d.order[s] = orderYMD
 			continue
 		}
 		pref := [2]dateOrder{orderDMY, orderMDY}
-		if s/4 == 0 && (e.twelveHour || (e.unpadded && s&2 == 0)) {
+		if layout/4 == 0 && (e.twelveHour || (e.unpadded && layout&2 == 0)) {
 			pref = [2]dateOrder{orderMDY, orderDMY}
 		}
 		a, b := pref[0], pref[1]
@@ -91,7 +98,7 @@ func (d *dateOrders) decide() {
 		case e.invalid[b] == e.invalid[a] && e.inversions[b] < e.inversions[a]:
 			best = b
 		}
-		if s&2 == 0 && e.invalid[orderYMD] < e.invalid[best] {
+		if layout&2 == 0 && e.invalid[orderYMD] < e.invalid[best] {
 			best = orderYMD
 		}
 		d.order[s] = best
@@ -99,29 +106,30 @@ func (d *dateOrders) decide() {
 	}
 }
 
-// date returns the calendar date of h read in order o, with two-digit
-// years in 2000-2099 and Buddhist Era years (marked " BE", or any year
-// past 2400, which no WhatsApp message can have) converted to the
-// Gregorian year.
+// date returns the Gregorian date of h read in order o: two-digit
+// years are in 2000-2099, and a date of another calendar (see
+// waHeader.calendar) is converted. ok is false when the date does not
+// exist in that order.
 func (h *waHeader) date(o dateOrder) (y, m, d int, ok bool) {
-	var yl int
+	var yl, yk int // digits and index of the year component
 	switch o {
 	case orderDMY:
-		d, m, y, yl = h.d[0], h.d[1], h.d[2], h.dlen[2]
+		d, m, y, yl, yk = h.d[0], h.d[1], h.d[2], h.dlen[2], 2
 	case orderMDY:
-		m, d, y, yl = h.d[0], h.d[1], h.d[2], h.dlen[2]
+		m, d, y, yl, yk = h.d[0], h.d[1], h.d[2], h.dlen[2], 2
 	default:
-		y, m, d, yl = h.d[0], h.d[1], h.d[2], h.dlen[0]
+		y, m, d, yl, yk = h.d[0], h.d[1], h.d[2], h.dlen[0], 0
 	}
-	if yl <= 2 {
+	switch {
+	case h.cal == calJapanese:
+		if h.eraAt != yk+1 || y < 1 {
+			return 0, 0, 0, false
+		}
+		y += h.eraStart - 1
+	case yl <= 2:
 		y += 2000
-	} else if h.be || y > 2400 {
-		y -= 543
 	}
-	if m < 1 || m > 12 || d < 1 || d > daysIn(time.Month(m), y) {
-		return 0, 0, 0, false
-	}
-	return y, m, d, true
+	return waGregorian(h.cal, y, m, d)
 }
 
 func daysIn(m time.Month, y int) int {
