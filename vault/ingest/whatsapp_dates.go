@@ -72,17 +72,18 @@ func (d *dateOrders) add(h *waHeader) {
 // every date fits both DMY and MDY (no day above 12 anywhere in the
 // file), the choice is a guess and is marked so: MDY for "/" dates with a
 // 12-hour clock or in the unpadded M/d/yy form (the US layouts), DMY
-// otherwise. Two-digit years first (YMD) are
-// only chosen when neither other order fits, since WhatsApp writes
-// year-first dates with four digits.
+// otherwise. Two-digit years come first in a few locales (Korean
+// "24. 11. 23.", Basque and Nepali "24/11/23"): YMD wins when fewer dates
+// are impossible in it, or as many and time runs backwards less often,
+// and for the Korean spaced-dot layout on a tie too.
 func (d *dateOrders) decide() {
 	for s := range d.ev {
 		e := &d.ev[s]
 		if e.seen == 0 {
 			continue
 		}
-		layout := s % 12   // the shape without the calendar
-		if layout&1 != 0 { // the year is first
+		layout := s % waLayouts // the shape without the calendar
+		if layout&1 != 0 {      // the year is first
 			d.order[s] = orderYMD
 			continue
 		}
@@ -98,11 +99,18 @@ func (d *dateOrders) decide() {
 		case e.invalid[b] == e.invalid[a] && e.inversions[b] < e.inversions[a]:
 			best = b
 		}
-		if layout&2 == 0 && e.invalid[orderYMD] < e.invalid[best] {
-			best = orderYMD
+		d.guessed[s] = e.invalid[a] == e.invalid[b]
+		if layout&2 == 0 {
+			y := orderYMD
+			korean := layout/4 == 3
+			tie := e.invalid[y] == e.invalid[best]
+			if e.invalid[y] < e.invalid[best] || tie && (e.inversions[y] < e.inversions[best] ||
+				korean && e.inversions[y] == e.inversions[best]) {
+				d.guessed[s] = tie && e.inversions[y] == e.inversions[best]
+				best = y
+			}
 		}
 		d.order[s] = best
-		d.guessed[s] = best != orderYMD && e.invalid[a] == e.invalid[b]
 	}
 }
 
@@ -149,6 +157,10 @@ func (h *waHeader) clock() (hour, min, sec int) {
 	case h.ampm == 'a' && hour == 12:
 		hour = 0
 	case h.ampm == 'p' && hour < 12:
+		hour += 12
+	case h.ampm == 'n' && hour == 12:
+		hour = 0
+	case h.ampm == 'n' && hour >= 6 && hour < 12:
 		hour += 12
 	}
 	return hour, h.min, h.sec

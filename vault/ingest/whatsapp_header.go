@@ -30,6 +30,9 @@ type waHeader struct {
 	d    [3]int // date components in written order
 	dlen [3]int // digits in each component
 	sep  byte   // '/', '.' or '-'
+	// spaced is the Korean and Hungarian layout, "2019. 06. 20.": dots
+	// with spaces after them and after the last component.
+	spaced bool
 	// cal is the calendar of the date; eraStart the first year of the
 	// Japanese era whose year is component eraAt (1-based, 0 for none).
 	cal      waCalendar
@@ -39,7 +42,7 @@ type waHeader struct {
 	hour     int
 	min      int
 	sec      int
-	ampm     byte // 0, 'a' or 'p'
+	ampm     byte // 0, 'a', 'p' or 'n' (night: evening or small hours)
 	system   bool // no "Name:" part
 	// sender is rest[:senderEnd] and the text starts at textStart, both
 	// offsets into the line; for a system line textStart is where the
@@ -63,10 +66,12 @@ func (h *waHeader) yearLast() bool  { return h.dlen[2] >= 3 || h.eraAt == 3 }
 // each with its own order.
 func (h *waHeader) shape() int {
 	s := 0
-	switch h.sep {
-	case '.':
+	switch {
+	case h.spaced:
+		s = 3
+	case h.sep == '.':
 		s = 1
-	case '-':
+	case h.sep == '-':
 		s = 2
 	}
 	s *= 4
@@ -76,10 +81,14 @@ func (h *waHeader) shape() int {
 	if h.yearLast() {
 		s |= 2
 	}
-	return s + 12*int(h.cal)
+	return s + waLayouts*int(h.cal)
 }
 
-const waShapes = 12 * int(waCalendars)
+// waLayouts is the number of shapes per calendar.
+const (
+	waLayouts = 16
+	waShapes  = waLayouts * int(waCalendars)
+)
 
 // markLen returns the byte length of a directional or invisible mark at
 // line[i] (LRM, RLM, ALM, LRE..RLO, LRI..PDI, BOM), or 0.
@@ -278,6 +287,8 @@ func parseWAHeader(line []byte, known func([]byte) bool) (h waHeader, ok bool) {
 		i = j + 1
 	case j+2 < len(line) && line[j] == 0xE2 && line[j+1] == 0x80 && line[j+2] == 0x93: // en dash
 		i = j + 3
+	case j == i && j+1 < len(line) && line[j] == ':' && line[j+1] == ' ': // iOS 2016, "4:56:55 PM: Name: text"
+		i = j + 1
 	case j > i:
 		// "15/12/2025, 10:34:00 AM Charlie: text": only with a sender,
 		// so a continuation line that starts with a date stays text.
@@ -336,6 +347,7 @@ func (h *waHeader) parseDate(line []byte, i int) (int, bool) {
 		i++
 		if c == '.' && i < len(line) && line[i] == ' ' { // "2019. 06. 20."
 			i++
+			h.spaced = true
 		}
 	}
 	if h.dlen[1] > 2 || (h.dlen[0] > 2 && h.dlen[2] > 2) || h.dlen[0] == 3 || h.dlen[2] == 3 ||
@@ -344,6 +356,8 @@ func (h *waHeader) parseDate(line []byte, i int) (int, bool) {
 	}
 	if i < len(line) && line[i] == '.' && h.sep == '.' {
 		i++ // trailing dot of "2019. 06. 20."
+	} else {
+		h.spaced = false // Slovenian "23. 11. 24" is day first
 	}
 	// An era marker or a date suffix, after a space.
 	j := skipBlank(line, i)
@@ -461,10 +475,16 @@ func (h *waHeader) parseTime(line []byte, i int, dots bool) (int, bool) {
 	}
 	i = skipMarks(line, i)
 	if i < len(line) && line[i] == sep && sep != 'h' {
-		if h.sec, n, i = number(line, i+1, 2); n != 2 {
+		sec, n, next := number(line, i+1, 2)
+		switch {
+		case n == 2:
+			h.sec, h.seconds, i = sec, true, next
+		case n == 0 && sep == ':' && i+1 < len(line) && line[i+1] == ' ':
+			// "10:00: Name: text", the iOS layout of 2016: the colon
+			// ends the header.
+		default:
 			return i, false
 		}
-		h.seconds = true
 	}
 	if h.hour > 23 || h.min > 59 || h.sec > 59 {
 		return i, false
@@ -479,18 +499,24 @@ func (h *waHeader) parseTime(line []byte, i int, dots bool) (int, bool) {
 			i = j + n
 		}
 	}
-	if h.ampm != 0 && h.hour > 12 {
-		return i, false
-	}
 	if j := skipBlank(line, i); j > i && wordAt(line, j, []byte("ч.")) {
 		i = j + len("ч.")
+		if j := skipBlank(line, i); h.ampm == 0 && j > i { // "9:07 ч. pm"
+			if ap, n := ampmAt(line, j); n > 0 {
+				h.ampm = ap
+				i = j + n
+			}
+		}
+	}
+	if h.ampm != 0 && h.hour > 12 {
+		return i, false
 	}
 	return i, true
 }
 
 // ampmAt matches a 12-hour clock marker at i: AM/PM in any case, with
 // or without dots ("a. m.", "p.m."), or a word of the locale data (오후,
-// 下午, ص, SA, ...), not followed by a letter.
+// 下午, ص, SA, "in the morning", ...), not followed by a letter.
 func ampmAt(line []byte, i int) (byte, int) {
 	if i >= len(line) {
 		return 0, 0
@@ -520,10 +546,7 @@ func ampmAt(line []byte, i int) (byte, int) {
 	for pass := 0; pass < 2; pass++ {
 		for _, w := range t.clock[first] {
 			if n := clockWordAt(line, i, w.word); n > 0 {
-				if w.pm {
-					return 'p', n
-				}
-				return 'a', n
+				return w.half, n
 			}
 		}
 		// ASCII words match in either case ("sa" for "SA").

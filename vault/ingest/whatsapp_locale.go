@@ -32,6 +32,9 @@ type waLocale struct {
 	Clock   struct {
 		AM []string `json:"am"`
 		PM []string `json:"pm"`
+		// Night words span midnight ("at night", 21:00-06:00): 9 at
+		// night is 21:00, 2 at night 02:00.
+		Night []string `json:"night"`
 	} `json:"clock"`
 	// Digits are the ten digits the locale writes dates with by default.
 	Digits string `json:"digits"`
@@ -79,10 +82,11 @@ type waPhrase struct {
 	media string
 }
 
-// waClockWord is a localized AM or PM word.
+// waClockWord is a localized AM or PM word; half is 'a', 'p' or 'n'
+// (night).
 type waClockWord struct {
 	word []byte
-	pm   bool
+	half byte
 }
 
 // waTables is every locale's strings, merged and indexed.
@@ -199,14 +203,14 @@ func loadWATables() (*waTables, error) {
 				}
 			}
 		}
-		for i, words := range [][]string{l.Clock.AM, l.Clock.PM} {
+		for i, words := range [][]string{l.Clock.AM, l.Clock.PM, l.Clock.Night} {
 			for _, w := range words {
 				w = waNormalize(w)
 				if w == "" || clock[w] {
 					continue
 				}
 				clock[w] = true
-				t.clock[w[0]] = append(t.clock[w[0]], waClockWord{word: []byte(w), pm: i == 1})
+				t.clock[w[0]] = append(t.clock[w[0]], waClockWord{word: []byte(w), half: "apn"[i]})
 			}
 		}
 		for _, c := range l.Connectors {

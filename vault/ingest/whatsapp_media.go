@@ -160,7 +160,12 @@ func classifyBody(body, sender []byte) (r waBody) {
 	last := len(line) - 1
 	switch {
 	case line[0] == '<' && line[last] == '>':
-		inner := line[1:last]
+		inner := bytes.TrimSpace(line[1:last])
+		if p, ok := t.phrases[string(trimFinalDots(inner))]; ok && p.kind == phraseOmitted {
+			r.media, r.missing = p.media, true // iOS 2016, "<audio omitted>"
+			whole()
+			return r
+		}
 		if c := bytes.IndexAny(inner, ":："); c > 0 && c < 40 {
 			// iOS "<attached: 00000012-PHOTO-2019-06-20-16-00-15.jpg>", or
 			// a localised label ("<anexo: ...>", "<Anhang: ...>").
