@@ -2,6 +2,7 @@ package ingest
 
 import (
 	"bytes"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -591,15 +592,16 @@ func clockWordAt(line []byte, i int, w []byte) int {
 	return j - i
 }
 
+// isLetter reports whether a letter (or a combining mark, part of a
+// letter in Indic and Thai scripts) is at line[i]: a word that one
+// follows has not ended.
 func isLetter(line []byte, i int) bool {
 	c := line[i]
 	if c < 0x80 {
 		return (c|0x20) >= 'a' && (c|0x20) <= 'z'
 	}
-	if _, n := digitAt(line, i); n > 0 {
-		return false
-	}
-	return markLen(line, i) == 0 && spaceLen(line, i) == 0
+	r, _ := utf8.DecodeRune(line[i:])
+	return unicode.IsLetter(r) || unicode.In(r, unicode.Mn, unicode.Mc)
 }
 
 // maxSenderBytes bounds how far the "Name: " colon is looked for, so a

@@ -345,6 +345,13 @@ func litAt(text []byte, i int, lit []byte) (int, bool) {
 	return j - i, true
 }
 
+// around reports whether text starts with the template's first part and
+// ends with its last, a cheap test before match.
+func (t waTemplate) around(text []byte) bool {
+	first, last := t.parts[0], t.parts[len(t.parts)-1]
+	return bytes.HasPrefix(text, first) && bytes.HasSuffix(text, last)
+}
+
 // match reports whether text (one line without marks) is the template,
 // and returns what the last hole held. The text may go on after the
 // template with another sentence (" Tap to change."), and may end with

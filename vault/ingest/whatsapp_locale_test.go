@@ -121,7 +121,7 @@ type waLocaleCase struct {
 // with placeholders and notices taken from its data: Android lines when
 // ios is false, iOS lines (brackets, seconds, marks) when it is. twelve
 // uses the locale's 12-hour clock.
-func waLocaleExport(t *testing.T, l *waLocale, layout int, ios, twelve bool) (string, []waLocaleCase) {
+func waLocaleExport(t testing.TB, l *waLocale, layout int, ios, twelve bool) (string, []waLocaleCase) {
 	t.Helper()
 	lay := l.Layouts[layout]
 	timePat := lay.Time

@@ -59,7 +59,11 @@ func trimFinalDots(b []byte) []byte {
 // waE2ENotice reports whether text opens with the end-to-end encryption
 // notice that starts a chat, in any language.
 func waE2ENotice(text []byte) bool {
-	text = bytes.TrimSpace(stripMarks(text))
+	return waE2ELine(bytes.TrimSpace(stripMarks(text)))
+}
+
+// waE2ELine is waE2ENotice for a line without marks and outer spaces.
+func waE2ELine(text []byte) bool {
 	if len(text) < waPrefixKey {
 		return false
 	}
@@ -71,6 +75,11 @@ func waE2ENotice(text []byte) bool {
 	return false
 }
 
+// waMaxNotice is the longest line matched against the notice templates:
+// notices are a sentence with a name or two, and matching is quadratic in
+// the line's length.
+const waMaxNotice = 2048
+
 // waNotice reports whether a line (without marks) is a service notice
 // written as a message: the encryption notice, or an event ("X added Y")
 // when iOS marked it as its own text with a leading mark, or when it
@@ -78,11 +87,20 @@ func waE2ENotice(text []byte) bool {
 // timer."). A person's message is never taken for a notice just because
 // its words match one.
 func waNotice(line, sender []byte, marked bool) bool {
-	if waE2ENotice(line) {
+	if waE2ELine(line) {
 		return true
 	}
-	if !marked && (len(sender) == 0 || len(line) <= len(sender) || line[len(sender)] != ' ' || !bytes.HasPrefix(line, sender)) {
+	if len(line) > waMaxNotice {
 		return false
+	}
+	if !marked {
+		if bytes.Contains(sender, lrm) || bytes.Contains(sender, rlm) || bytes.ContainsRune(sender, 0x202A) || bytes.ContainsRune(sender, 0x202C) {
+			sender = stripMarks(sender)
+		}
+		sender = bytes.TrimSpace(sender)
+		if len(sender) == 0 || len(line) <= len(sender) || line[len(sender)] != ' ' || !bytes.HasPrefix(line, sender) {
+			return false
+		}
 	}
 	for _, t := range waLang().notices {
 		if _, ok := t.match(line); ok {
@@ -107,32 +125,36 @@ type waBody struct {
 	cut int
 }
 
-// classifyBody looks at the first line of a message's text; sender is
-// the name it is attributed to, as written.
-func classifyBody(body, sender []byte) (r waBody) {
-	r.cut = -1
-	raw := body
+// waFirstLine returns the first line of a message's text as written
+// (raw) and without marks and outer spaces (line), whether it has marks,
+// and whether it starts with one, as iOS's own texts do.
+func waFirstLine(body []byte) (raw, line []byte, hasMark, marked bool) {
+	raw = body
 	if i := bytes.IndexByte(raw, '\n'); i >= 0 {
 		raw = raw[:i]
 	}
-	line := bytes.TrimRight(raw, "\r")
-	if len(line) == 0 {
-		return r
-	}
-	hasMark := bytes.Contains(line, lrm) || bytes.Contains(line, rlm)
-	marked := false
+	line = bytes.TrimRight(raw, "\r")
+	hasMark = bytes.Contains(line, lrm) || bytes.Contains(line, rlm)
 	if hasMark {
 		k := 0
 		for k < len(line) && line[k] == ' ' {
 			k++
 		}
 		marked = markLen(line, k) > 0
-		// A line of nothing but marks is empty once they go.
-		if line = bytes.TrimSpace(stripMarks(line)); len(line) == 0 {
-			return r
-		}
+		line = bytes.TrimSpace(stripMarks(line))
 	}
-	if waNotice(line, bytes.TrimSpace(stripMarks(sender)), marked) {
+	return raw, line, hasMark, marked
+}
+
+// classifyBody looks at the first line of a message's text; sender is
+// the name it is attributed to, as written.
+func classifyBody(body, sender []byte) (r waBody) {
+	r.cut = -1
+	raw, line, hasMark, marked := waFirstLine(body)
+	if len(line) == 0 {
+		return r // a line of nothing but marks is empty once they go
+	}
+	if waNotice(line, sender, marked) {
 		r.system = true
 		return r
 	}
@@ -188,6 +210,9 @@ func classifyBody(body, sender []byte) (r waBody) {
 		}
 	}
 	for _, tp := range t.attachedT {
+		if !tp.around(line) {
+			continue
+		}
 		if name, ok := tp.match(line); ok && isFileName(string(name)) {
 			r.file = string(name)
 			whole()
@@ -330,6 +355,10 @@ func waGroupSubject(text []byte) string {
 	if i := bytes.IndexByte(text, '\n'); i >= 0 {
 		text = text[:i]
 	}
+	// Every layout puts the name in quotes: most lines have none.
+	if len(text) > waMaxNotice || !bytes.ContainsAny(text, "\"“”„«»「」『』") {
+		return ""
+	}
 	text = bytes.TrimSpace(stripMarks(text))
 	for _, t := range waLang().created {
 		if name, ok := t.match(text); ok {
@@ -344,7 +373,8 @@ func waGroupSubject(text []byte) string {
 // waAttributedSystem reports a service notice written as if a person sent
 // it; such lines are system messages and their "sender" no participant.
 func waAttributedSystem(text, sender []byte) bool {
-	return classifyBody(text, sender).system
+	_, line, _, marked := waFirstLine(text)
+	return len(line) > 0 && waNotice(line, sender, marked)
 }
 
 // waPhone returns the sender as "+digits" when the name is a phone number

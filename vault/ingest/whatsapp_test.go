@@ -1,9 +1,12 @@
 package ingest
 
 import (
+	"archive/zip"
 	"encoding/json"
+	"io"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -435,5 +438,63 @@ func TestWhatsAppChatMinerTarget(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// waHeaderLine matches a message's first line in the layouts of the
+// team's samples, written without the importer's code, to count the
+// messages a file holds another way.
+var waHeaderLine = regexp.MustCompile(`^\p{Cf}*\[?\p{Cf}*\p{Nd}{1,4}\p{Cf}*[./-] ?\p{Cf}*\p{Nd}{1,2}\p{Cf}*[./-] ?\p{Cf}*[A-Z]?\p{Nd}{1,4}\.?(?: BE)?\p{Cf}*[,،]?\s\p{Cf}*\p{Nd}{1,2}[:.]\p{Nd}{2}(?:[:.]\p{Nd}{2})?(?:[\s\x{a0}\x{202f}_]*(?i:[ap]\.?\s?m\.?|م|ص))?\p{Cf}*(?:\] | - | – |\s[^:]+: )`)
+
+// TestWhatsAppSampleCounts checks that every sample export imports and
+// that the importer stores as many messages as the file has message
+// lines, counted with waHeaderLine rather than the importer's parser.
+func TestWhatsAppSampleCounts(t *testing.T) {
+	dir := sharedSamples(t, "whatsapp")
+	files, _ := filepath.Glob(filepath.Join(dir, "*"))
+	n := 0
+	for _, p := range files {
+		if filepath.Ext(p) != ".txt" && filepath.Ext(p) != ".zip" {
+			continue
+		}
+		n++
+		t.Run(filepath.Base(p), func(t *testing.T) {
+			var text []byte
+			if filepath.Ext(p) == ".zip" {
+				z, err := zip.OpenReader(p)
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer z.Close()
+				for _, f := range z.File {
+					if filepath.Ext(f.Name) == ".txt" && !strings.HasPrefix(f.Name, "__MACOSX") {
+						rc, err := f.Open()
+						if err != nil {
+							t.Fatal(err)
+						}
+						text, _ = io.ReadAll(rc)
+						rc.Close()
+					}
+				}
+			} else {
+				var err error
+				if text, err = os.ReadFile(p); err != nil {
+					t.Fatal(err)
+				}
+			}
+			want := 0
+			for _, line := range strings.Split(strings.TrimPrefix(string(text), "\ufeff"), "\n") {
+				if waHeaderLine.MatchString(strings.TrimRight(line, "\r")) {
+					want++
+				}
+			}
+			msgs := collect(t, WhatsApp, p, Options{Location: time.UTC})
+			if len(msgs) != want || want == 0 {
+				t.Errorf("%d messages stored, the file has %d message lines", len(msgs), want)
+			}
+		})
+	}
+	if n < 20 {
+		t.Errorf("found %d WhatsApp samples, want the 24 of ../shared/samples", n)
 	}
 }
