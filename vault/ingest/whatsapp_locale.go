@@ -96,6 +96,9 @@ type waTables struct {
 	// trimmed) to what it stands for; maxPhrase is the longest key.
 	phrases   map[string]waPhrase
 	maxPhrase int
+	// phraseLen marks the lengths of the phrases, a cheap filter
+	// before the map lookup.
+	phraseLen []bool
 	// attached is the inner text of "NAME (inner)"; attachedT the
 	// layouts that are not "%s (inner)".
 	attached  map[string]bool
@@ -219,6 +222,10 @@ func loadWATables() (*waTables, error) {
 				t.connectors = append(t.connectors, []byte(c))
 			}
 		}
+	}
+	t.phraseLen = make([]bool, t.maxPhrase+1)
+	for k := range t.phrases {
+		t.phraseLen[len(k)] = true
 	}
 	for i := range t.clock {
 		sort.SliceStable(t.clock[i], func(a, b int) bool { return len(t.clock[i][a].word) > len(t.clock[i][b].word) })

@@ -94,10 +94,10 @@ func waNotice(line, sender []byte, marked bool) bool {
 		return false
 	}
 	if !marked {
-		if bytes.Contains(sender, lrm) || bytes.Contains(sender, rlm) || bytes.ContainsRune(sender, 0x202A) || bytes.ContainsRune(sender, 0x202C) {
-			sender = stripMarks(sender)
+		if len(sender) == 0 || len(line) <= len(sender) {
+			return false
 		}
-		sender = bytes.TrimSpace(sender)
+		sender = bytes.TrimSpace(stripMarks(sender))
 		if len(sender) == 0 || len(line) <= len(sender) || line[len(sender)] != ' ' || !bytes.HasPrefix(line, sender) {
 			return false
 		}
@@ -165,7 +165,7 @@ func classifyBody(body, sender []byte) (r waBody) {
 		return r
 	}
 	t := waLang()
-	if k := trimFinalDots(line); len(k) <= t.maxPhrase {
+	if k := trimFinalDots(line); len(k) <= t.maxPhrase && t.phraseLen[len(k)] {
 		if p, ok := t.phrases[string(k)]; ok {
 			switch p.kind {
 			case phraseDeleted:
