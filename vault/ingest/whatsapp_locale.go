@@ -108,8 +108,8 @@ type waTables struct {
 	// encrypted indexes the encryption notices by their first
 	// waPrefixKey bytes.
 	encrypted map[string][][]byte
-	notices   []waTemplate
-	created   []waTemplate
+	notices   waTemplates
+	created   waTemplates
 	chatFile  []waTemplate
 	// clock indexes the AM/PM words by their first byte, longest first.
 	clock      [256][]waClockWord
@@ -198,11 +198,11 @@ func loadWATables() (*waTables, error) {
 		}
 		for _, list := range []struct {
 			in  []string
-			out *[]waTemplate
-		}{{l.Notices, &t.notices}, {l.Created, &t.created}, {l.ChatFile, &t.chatFile}} {
+			add func(waTemplate)
+		}{{l.Notices, t.notices.add}, {l.Created, t.created.add}, {l.ChatFile, func(tp waTemplate) { t.chatFile = append(t.chatFile, tp) }}} {
 			for _, s := range list.in {
 				if tp, ok := compileWATemplate(waNormalize(s)); ok {
-					*list.out = append(*list.out, tp)
+					list.add(tp)
 				}
 			}
 		}
@@ -292,6 +292,10 @@ func waNormalize(s string) string {
 // Android writes "straight" and iOS “curly” ones around the same name.
 type waTemplate struct {
 	parts [][]byte // len(parts) == holes+1; parts[i] may be empty
+	// needle is the template's longest run of literal bytes without a
+	// quote: a text that lacks it cannot match, which a fast search
+	// tells before the slow match.
+	needle []byte
 }
 
 // waQuote marks a quote in a compiled template.
@@ -320,7 +324,15 @@ func compileWATemplate(s string) (waTemplate, bool) {
 			return waTemplate{}, false
 		}
 	}
-	return waTemplate{parts: parts}, true
+	var needle []byte
+	for _, p := range parts {
+		for _, run := range bytes.Split(p, []byte{waQuote}) {
+			if len(run) > len(needle) {
+				needle = run
+			}
+		}
+	}
+	return waTemplate{parts: parts, needle: needle}, true
 }
 
 func isWAQuote(r rune) bool {
@@ -364,6 +376,9 @@ func (t waTemplate) around(text []byte) bool {
 // template with another sentence (" Tap to change."), and may end with
 // a full stop the template lacks.
 func (t waTemplate) match(text []byte) (last []byte, ok bool) {
+	if !bytes.Contains(text, t.needle) {
+		return nil, false
+	}
 	text = bytes.TrimRight(text, " ")
 	n, ok := litAt(text, 0, t.parts[0])
 	if !ok {
@@ -375,19 +390,19 @@ func (t waTemplate) match(text []byte) (last []byte, ok bool) {
 		found := -1
 		if k == len(t.parts)-1 {
 			// The last part: at the end, or before a sentence that follows.
-			for j := len(text); j > i; j-- {
-				if n, ok := litAt(text, j, lit); ok && waTemplateEnd(text[j+n:]) {
-					found = j
+			for j := len(text); j > i; {
+				p := lastLit(text, i+1, j, lit)
+				if p < 0 {
 					break
 				}
+				if n, _ := litAt(text, p, lit); waTemplateEnd(text[p+n:]) {
+					found = p
+					break
+				}
+				j = p - 1
 			}
 		} else {
-			for j := i + 1; j <= len(text)-len(lit); j++ {
-				if _, ok := litAt(text, j, lit); ok {
-					found = j
-					break
-				}
-			}
+			found = firstLit(text, i+1, lit)
 		}
 		if found <= i { // a hole holds at least one byte
 			return nil, false
@@ -400,6 +415,51 @@ func (t waTemplate) match(text []byte) (last []byte, ok bool) {
 		return nil, false
 	}
 	return last, true
+}
+
+// firstLit returns the first position from from on where lit matches
+// text, or -1. The quote-free bytes lit starts with are looked for with
+// a fast search, so the scan is linear in the text.
+func firstLit(text []byte, from int, lit []byte) int {
+	head := lit
+	if q := bytes.IndexByte(lit, waQuote); q >= 0 {
+		head = lit[:q]
+	}
+	for j := from; j <= len(text); j++ {
+		if len(head) > 0 {
+			k := bytes.Index(text[j:], head)
+			if k < 0 {
+				return -1
+			}
+			j += k
+		}
+		if _, ok := litAt(text, j, lit); ok {
+			return j
+		}
+	}
+	return -1
+}
+
+// lastLit returns the last position p, from <= p <= to, where lit
+// matches text, or -1.
+func lastLit(text []byte, from, to int, lit []byte) int {
+	head := lit
+	if q := bytes.IndexByte(lit, waQuote); q >= 0 {
+		head = lit[:q]
+	}
+	for j := to; j >= from; j-- {
+		if len(head) > 0 {
+			k := bytes.LastIndex(text[from:min(j+len(head), len(text))], head)
+			if k < 0 {
+				return -1
+			}
+			j = from + k
+		}
+		if _, ok := litAt(text, j, lit); ok {
+			return j
+		}
+	}
+	return -1
 }
 
 // waTemplateEnd reports whether rest, what follows a matched template,

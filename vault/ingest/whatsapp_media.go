@@ -78,7 +78,7 @@ func waE2ELine(text []byte) bool {
 // waMaxNotice is the longest line matched against the notice templates:
 // notices are a sentence with a name or two, and matching is quadratic in
 // the line's length.
-const waMaxNotice = 2048
+const waMaxNotice = 1024
 
 // waNotice reports whether a line (without marks) is a service notice
 // written as a message: the encryption notice, or an event ("X added Y")
@@ -102,12 +102,8 @@ func waNotice(line, sender []byte, marked bool) bool {
 			return false
 		}
 	}
-	for _, t := range waLang().notices {
-		if _, ok := t.match(line); ok {
-			return true
-		}
-	}
-	return false
+	_, ok := waLang().notices.match(line)
+	return ok
 }
 
 // waBody is what classifyBody found in a message's text.
@@ -360,11 +356,9 @@ func waGroupSubject(text []byte) string {
 		return ""
 	}
 	text = bytes.TrimSpace(stripMarks(text))
-	for _, t := range waLang().created {
-		if name, ok := t.match(text); ok {
-			if s := strings.TrimSpace(string(name)); s != "" && utf8.ValidString(s) {
-				return s
-			}
+	if name, ok := waLang().created.match(text); ok {
+		if s := strings.TrimSpace(string(name)); s != "" && utf8.ValidString(s) {
+			return s
 		}
 	}
 	return ""
