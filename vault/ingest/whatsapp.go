@@ -195,13 +195,6 @@ func (b *boundedReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// waChatPrefixes start the names WhatsApp gives exports, per locale.
-var waChatPrefixes = []string{
-	"WhatsApp Chat with ", "WhatsApp Chat - ", "WhatsApp-Chat mit ", "WhatsApp Chat met ",
-	"Chat de WhatsApp con ", "Conversa do WhatsApp com ", "Discussion WhatsApp avec ",
-	"Chat WhatsApp con ", "WhatsApp-chat met ", "Чат WhatsApp с ",
-}
-
 // waChatFromFileName returns the chat's name from the name WhatsApp gave
 // the export ("WhatsApp Chat with Anna.txt" -> "Anna"), ignoring the
 // " (1)" a browser adds to a second download, so that every export of one
@@ -213,15 +206,34 @@ func waChatFromFileName(name string) (string, bool) {
 			base = base[:i]
 		}
 	}
-	for _, p := range waChatPrefixes {
-		if i := strings.Index(base, p); i >= 0 {
-			return strings.TrimSpace(base[i+len(p):]), true
+	for _, t := range waLang().chatFile {
+		if len(t.parts) != 2 {
+			continue
 		}
-		// Copies that had their spaces replaced (WhatsApp_Chat_with_X).
-		if u := strings.ReplaceAll(p, " ", "_"); !strings.Contains(base, " ") {
-			if i := strings.Index(base, u); i >= 0 {
-				return strings.TrimSpace(strings.ReplaceAll(base[i+len(u):], "_", " ")), true
+		for _, under := range []bool{false, true} {
+			pre, post := string(t.parts[0]), string(t.parts[1])
+			if under {
+				// Copies that had their spaces replaced (WhatsApp_Chat_with_X).
+				if strings.Contains(base, " ") {
+					continue
+				}
+				pre, post = strings.ReplaceAll(pre, " ", "_"), strings.ReplaceAll(post, " ", "_")
 			}
+			i := 0
+			if pre != "" {
+				if i = strings.Index(base, pre); i < 0 {
+					continue
+				}
+				i += len(pre)
+			}
+			if !strings.HasSuffix(base[i:], post) || len(base)-len(post) <= i {
+				continue
+			}
+			name := base[i : len(base)-len(post)]
+			if under {
+				name = strings.ReplaceAll(name, "_", " ")
+			}
+			return strings.TrimSpace(name), true
 		}
 	}
 	return "", false

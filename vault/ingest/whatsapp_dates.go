@@ -35,11 +35,17 @@ type dateOrders struct {
 	ev      [waShapes]orderEvidence
 	order   [waShapes]dateOrder
 	guessed [waShapes]bool
+	// layouts counts the shapes the file's dates have: more than one
+	// means exports of different layouts were put together.
+	layouts int
 }
 
 // add records the date of one header line (the first pass).
 func (d *dateOrders) add(h *waHeader) {
 	e := &d.ev[h.shape()]
+	if e.seen == 0 {
+		d.layouts++
+	}
 	e.seen++
 	if h.ampm != 0 {
 		e.twelveHour = true
@@ -66,21 +72,23 @@ func (d *dateOrders) add(h *waHeader) {
 // every date fits both DMY and MDY (no day above 12 anywhere in the
 // file), the choice is a guess and is marked so: MDY for "/" dates with a
 // 12-hour clock or in the unpadded M/d/yy form (the US layouts), DMY
-// otherwise. Two-digit years first (YMD) are
-// only chosen when neither other order fits, since WhatsApp writes
-// year-first dates with four digits.
+// otherwise. Two-digit years come first in a few locales (Korean
+// "24. 11. 23.", Basque and Nepali "24/11/23"): YMD wins when fewer dates
+// are impossible in it, or as many and time runs backwards less often,
+// and for the Korean spaced-dot layout on a tie too.
 func (d *dateOrders) decide() {
 	for s := range d.ev {
 		e := &d.ev[s]
 		if e.seen == 0 {
 			continue
 		}
-		if s&1 != 0 { // four-digit year first
+		layout := s % waLayouts // the shape without the calendar
+		if layout&1 != 0 {      // the year is first
 			d.order[s] = orderYMD
 			continue
 		}
 		pref := [2]dateOrder{orderDMY, orderMDY}
-		if s/4 == 0 && (e.twelveHour || (e.unpadded && s&2 == 0)) {
+		if layout/4 == 0 && (e.twelveHour || (e.unpadded && layout&2 == 0)) {
 			pref = [2]dateOrder{orderMDY, orderDMY}
 		}
 		a, b := pref[0], pref[1]
@@ -91,37 +99,45 @@ func (d *dateOrders) decide() {
 		case e.invalid[b] == e.invalid[a] && e.inversions[b] < e.inversions[a]:
 			best = b
 		}
-		if s&2 == 0 && e.invalid[orderYMD] < e.invalid[best] {
-			best = orderYMD
+		d.guessed[s] = e.invalid[a] == e.invalid[b]
+		if layout&2 == 0 {
+			y := orderYMD
+			korean := layout/4 == 3
+			tie := e.invalid[y] == e.invalid[best]
+			if e.invalid[y] < e.invalid[best] || tie && (e.inversions[y] < e.inversions[best] ||
+				korean && e.inversions[y] == e.inversions[best]) {
+				d.guessed[s] = tie && e.inversions[y] == e.inversions[best]
+				best = y
+			}
 		}
 		d.order[s] = best
-		d.guessed[s] = best != orderYMD && e.invalid[a] == e.invalid[b]
 	}
 }
 
-// date returns the calendar date of h read in order o, with two-digit
-// years in 2000-2099 and Buddhist Era years (marked " BE", or any year
-// past 2400, which no WhatsApp message can have) converted to the
-// Gregorian year.
+// date returns the Gregorian date of h read in order o: two-digit
+// years are in 2000-2099, and a date of another calendar (see
+// waHeader.calendar) is converted. ok is false when the date does not
+// exist in that order.
 func (h *waHeader) date(o dateOrder) (y, m, d int, ok bool) {
-	var yl int
+	var yl, yk int // digits and index of the year component
 	switch o {
 	case orderDMY:
-		d, m, y, yl = h.d[0], h.d[1], h.d[2], h.dlen[2]
+		d, m, y, yl, yk = h.d[0], h.d[1], h.d[2], h.dlen[2], 2
 	case orderMDY:
-		m, d, y, yl = h.d[0], h.d[1], h.d[2], h.dlen[2]
+		m, d, y, yl, yk = h.d[0], h.d[1], h.d[2], h.dlen[2], 2
 	default:
-		y, m, d, yl = h.d[0], h.d[1], h.d[2], h.dlen[0]
+		y, m, d, yl, yk = h.d[0], h.d[1], h.d[2], h.dlen[0], 0
 	}
-	if yl <= 2 {
+	switch {
+	case h.cal == calJapanese:
+		if h.eraAt != yk+1 || y < 1 {
+			return 0, 0, 0, false
+		}
+		y += h.eraStart - 1
+	case yl <= 2:
 		y += 2000
-	} else if h.be || y > 2400 {
-		y -= 543
 	}
-	if m < 1 || m > 12 || d < 1 || d > daysIn(time.Month(m), y) {
-		return 0, 0, 0, false
-	}
-	return y, m, d, true
+	return waGregorian(h.cal, y, m, d)
 }
 
 func daysIn(m time.Month, y int) int {
@@ -141,6 +157,10 @@ func (h *waHeader) clock() (hour, min, sec int) {
 	case h.ampm == 'a' && hour == 12:
 		hour = 0
 	case h.ampm == 'p' && hour < 12:
+		hour += 12
+	case h.ampm == 'n' && hour == 12:
+		hour = 0
+	case h.ampm == 'n' && hour >= 6 && hour < 12:
 		hour += 12
 	}
 	return hour, h.min, h.sec

@@ -7,135 +7,15 @@ import (
 	"unicode/utf8"
 )
 
-// What the text of a WhatsApp message can stand for besides itself. The
-// phrases are WhatsApp's own, per locale: those the samples under
-// ../shared/samples/whatsapp show, plus a few common European locales
-// (best effort, unverified against real exports). A phrase missing here
-// leaves the message as plain text with its body as exported, which loses
-// nothing but the attachment link.
+// What the text of a WhatsApp message can stand for besides itself: a
+// placeholder for media the export left out or names ("<Media omitted>",
+// "image omitted", "IMG-1.jpg (file attached)"), a deleted message, a
+// missed call, a service notice. The phrases are WhatsApp's own in every
+// language of the locale data (whatsapp_locale.go). A placeholder is kept
+// as an attachment reference (or a notice), never as the sender's text;
+// the phrase as exported goes into the "placeholder" header.
 
-// waOmitted are Android's whole-line placeholders for media left out of
-// the export ("<Media omitted>").
-var waOmitted = map[string]bool{
-	"Media omitted":         true, // en
-	"Media weggelaten":      true, // nl
-	"Média vynechány":       true, // cs
-	"Без медиафайлов":       true, // ru
-	"Medien ausgeschlossen": true, // de
-	"Multimedia omitido":    true, // es
-	"Mídia oculta":          true, // pt
-	"Media omessi":          true, // it
-	"Médias omis":           true, // fr
-	"Medya dahil edilmedi":  true, // tr
-}
-
-// waOmittedIOS are iOS's placeholders, which follow an LRM/RLM and may
-// follow a document's name ("Template.docx <LRM>document omitted"), mapped to
-// the kind of media.
-var waOmittedIOS = []struct{ phrase, kind string }{
-	{"image omitted", "image"}, {"video omitted", "video"}, {"audio omitted", "audio"},
-	{"sticker omitted", "sticker"}, {"GIF omitted", "gif"}, {"Contact card omitted", "contact"},
-	{"document omitted", "document"},
-	{"Bild weggelassen", "image"}, {"Video weggelassen", "video"}, {"Audio weggelassen", "audio"},
-	{"Sticker weggelassen", "sticker"}, {"GIF weggelassen", "gif"}, {"Kontaktkarte ausgelassen", "contact"},
-	{"Dokument weggelassen", "document"},
-	{"لم يتم إدراج الصورة", "image"}, {"لم يتم إدراج الفيديوهات", "video"}, {"لم يتم إدراج المقاطع الصوتية", "audio"},
-	{"تم حذف الملصقات", "sticker"}, {"لم يتم إدراج صورة GIF", "gif"}, {"لم يتم إدراج بطاقة جهة اتصال", "contact"},
-	{"لم يتم إدراج المستند", "document"},
-	{"画像は含まれていません", "image"}, {"ビデオは含まれていません", "video"}, {"音声は含まれていません", "audio"},
-	{"スタンプは含まれていません", "sticker"}, {"GIFは含まれていません", "gif"}, {"連絡先カードを省略", "contact"},
-	{"ドキュメントは含まれていません", "document"},
-	{"फ़ोटो हटाई गई", "image"}, {"वीडियो छोड़ा गया", "video"}, {"ऑडियो हटाई गयी", "audio"},
-	{"स्टिकर छोड़ा गया", "sticker"}, {"GIF छोड़ा गया", "gif"}, {"कॉन्टैक्ट कार्ड छोड़ा गया", "contact"},
-	{"डॉक्यूमेंट छोड़ा गया", "document"},
-}
-
-// waFileAttached are the phrases Android puts after an attached file's
-// name: "IMG-20230630-WA0000.jpg (file attached)".
-var waFileAttached = map[string]bool{
-	"file attached":       true, // en
-	"bestand bijgevoegd":  true, // nl
-	"soubor byl přiložen": true, // cs
-	"файл добавлен":       true, // ru
-	"Datei angehängt":     true, // de
-	"archivo adjunto":     true, // es
-	"arquivo anexado":     true, // pt
-	"file allegato":       true, // it
-	"fichier joint":       true, // fr
-	"dosya ekli":          true, // tr
-	"plik załączony":      true, // pl
-	"fișier atașat":       true, // ro
-	"tiedosto liitetty":   true, // fi
-	"fil vedhæftet":       true, // da
-	"fil bifogad":         true, // sv
-	"fil vedlagt":         true, // nb
-}
-
-// waDeleted are the texts WhatsApp leaves where a message was deleted,
-// compared without marks and final punctuation.
-var waDeleted = map[string]bool{
-	"This message was deleted": true, "You deleted this message": true,
-	"Diese Nachricht wurde gelöscht": true, "Du hast diese Nachricht gelöscht": true,
-	"Dit bericht is verwijderd": true, "U hebt dit bericht verwijderd": true, "Je hebt dit bericht verwijderd": true,
-	"Tato zpráva byla odstraněna": true, "Tuto zprávu jste odstranil/a": true,
-	"Данное сообщение удалено": true, "Вы удалили данное сообщение": true,
-	"تم حذف هذه الرسالة": true, "أنت حذفت هذه الرسالة": true,
-	"このメッセージは削除されました": true, "このメッセージを削除しました": true,
-	"यह मैसेज डिलीट कर दिया गया है": true, "आपने यह मैसेज डिलीट किया": true,
-	"Se eliminó este mensaje": true, "Eliminaste este mensaje": true,
-	"Esta mensagem foi apagada": true, "Você apagou esta mensagem": true,
-	"Ce message a été supprimé": true, "Vous avez supprimé ce message": true,
-	"Questo messaggio è stato eliminato": true, "Hai eliminato questo messaggio": true,
-}
-
-// waSystemPrefixes start service notices that iOS (and old Android
-// exports) attribute to the chat partner or the chat itself
-// ("Pokemon Chat: Messages and calls are end-to-end encrypted...").
-var waSystemPrefixes = []string{
-	"Messages and calls are end-to-end encrypted",
-	"Messages to this group are now secured",
-	"Messages you send to this group are now secured",
-	"Messages you send to this chat and calls are now secured",
-	"Your security code with ",
-	"Nachrichten und Anrufe sind Ende-zu-Ende-verschlüsselt",
-	"الرسائل والمكالمات مشفرة",
-	"メッセージと通話はエンドツーエンド暗号化",
-	"मैसेजेस और कॉल्स एंड-टू-एंड एन्क्रिप्टेड",
-	"Zprávy a hovory jsou zabezpečeny koncovým šifrováním",
-	"Berichten en oproepen worden end-to-end versleuteld",
-	"Сообщения и звонки защищены сквозным шифрованием",
-}
-
-// waSystemContains marks bodies that are service notices wherever they
-// appear ("+123 45 6789 updated the message timer...").
-var waSystemContains = []string{
-	" updated the message timer.",
-	" turned on disappearing messages.",
-	" turned off disappearing messages.",
-}
-
-// The phrase tables as bytes, made once: converting a long string to
-// []byte on every message would allocate.
-var (
-	waSystemPrefixesB = waBytes(waSystemPrefixes)
-	waSystemContainsB = waBytes(waSystemContains)
-	waOmittedIOSB     = func() [][]byte {
-		out := make([][]byte, len(waOmittedIOS))
-		for i, p := range waOmittedIOS {
-			out[i] = []byte(p.phrase)
-		}
-		return out
-	}()
-	lrm, rlm = []byte("\u200e"), []byte("\u200f")
-)
-
-func waBytes(ss []string) [][]byte {
-	out := make([][]byte, len(ss))
-	for i, s := range ss {
-		out[i] = []byte(s)
-	}
-	return out
-}
+var lrm, rlm = []byte("\u200e"), []byte("\u200f")
 
 // stripMarks returns b without directional marks; b itself when it has
 // none.
@@ -161,16 +41,7 @@ func stripMarks(b []byte) []byte {
 	return out
 }
 
-// waDeletedLen marks the lengths of the waDeleted texts, a cheap filter
-// before the map lookup.
-var waDeletedLen = func() (l [128]bool) {
-	for k := range waDeleted {
-		l[len(k)] = true
-	}
-	return l
-}()
-
-// trimFinalDots drops the final punctuation of a deleted-message notice.
+// trimFinalDots drops the final punctuation of a notice.
 func trimFinalDots(b []byte) []byte {
 	for len(b) > 0 {
 		switch {
@@ -186,116 +57,211 @@ func trimFinalDots(b []byte) []byte {
 }
 
 // waE2ENotice reports whether text opens with the end-to-end encryption
-// notice that starts a chat.
+// notice that starts a chat, in any language.
 func waE2ENotice(text []byte) bool {
-	text = bytes.TrimSpace(stripMarks(text))
-	for i, p := range waSystemPrefixesB {
-		if waSystemPrefixes[i] != "Your security code with " && bytes.HasPrefix(text, p) {
+	return waE2ELine(bytes.TrimSpace(stripMarks(text)))
+}
+
+// waE2ELine is waE2ENotice for a line without marks and outer spaces.
+func waE2ELine(text []byte) bool {
+	if len(text) < waPrefixKey {
+		return false
+	}
+	for _, p := range waLang().encrypted[string(text[:waPrefixKey])] {
+		if bytes.HasPrefix(text, p) {
 			return true
 		}
 	}
 	return false
 }
 
-// waSystemLine reports whether a line of text (without marks) is a
-// service notice.
-func waSystemLine(line []byte) bool {
-	for _, p := range waSystemPrefixesB {
-		if bytes.HasPrefix(line, p) {
-			return true
+// waMaxNotice is the longest line matched against the notice templates:
+// notices are a sentence with a name or two, and matching is quadratic in
+// the line's length.
+const waMaxNotice = 1024
+
+// waNotice reports whether a line (without marks) is a service notice
+// written as a message: the encryption notice, or an event ("X added Y")
+// when iOS marked it as its own text with a leading mark, or when it
+// names the one it is attributed to (Android's "X: X updated the message
+// timer."). A person's message is never taken for a notice just because
+// its words match one.
+func waNotice(line, sender []byte, marked bool) bool {
+	if waE2ELine(line) {
+		return true
+	}
+	if len(line) > waMaxNotice {
+		return false
+	}
+	if !marked {
+		if len(sender) == 0 || len(line) <= len(sender) {
+			return false
+		}
+		sender = bytes.TrimSpace(stripMarks(sender))
+		if len(sender) == 0 || len(line) <= len(sender) || line[len(sender)] != ' ' || !bytes.HasPrefix(line, sender) {
+			return false
 		}
 	}
-	// "+123 45 6789 updated the message timer. ... Tap to change.": the
-	// suffix test keeps the scan off ordinary messages.
-	if bytes.HasSuffix(line, []byte("Tap to change.")) {
-		for _, p := range waSystemContainsB {
-			if bytes.Contains(line, p) {
-				return true
-			}
-		}
-	}
-	return false
+	_, ok := waLang().notices.match(line)
+	return ok
 }
 
 // waBody is what classifyBody found in a message's text.
 type waBody struct {
-	system  bool
-	deleted bool
-	null    bool
-	media   string // kind of omitted media: "media", "image", ...
-	file    string // attached file named by the export
-	missing bool   // file or media not in the export
+	system      bool   // a service notice, attributed to a name
+	deleted     bool   // "This message was deleted"
+	call        bool   // "Missed voice call"
+	null        bool   // Android's "null" for content it could not export
+	media       string // kind of media: "media", "image", "location", ...
+	file        string // attached file named by the export
+	missing     bool   // file or media not in the export
+	placeholder string // the placeholder as exported, without marks
+	// cut is where the message's own text starts in its first line
+	// (the caption follows a placeholder), or -1 when all of it is.
+	cut int
 }
 
-// classifyBody looks at the first line of a message's text.
-func classifyBody(body []byte) (r waBody) {
-	line := body
-	if i := bytes.IndexByte(line, '\n'); i >= 0 {
-		line = line[:i]
+// waFirstLine returns the first line of a message's text as written
+// (raw) and without marks and outer spaces (line), whether it has marks,
+// and whether it starts with one, as iOS's own texts do.
+func waFirstLine(body []byte) (raw, line []byte, hasMark, marked bool) {
+	raw = body
+	if i := bytes.IndexByte(raw, '\n'); i >= 0 {
+		raw = raw[:i]
 	}
-	if len(line) == 0 {
-		return r
-	}
-	hasMark := bytes.Contains(line, lrm) || bytes.Contains(line, rlm)
+	line = bytes.TrimRight(raw, "\r")
+	hasMark = bytes.Contains(line, lrm) || bytes.Contains(line, rlm)
 	if hasMark {
-		// A line of nothing but marks is empty once they go.
-		if line = bytes.TrimSpace(stripMarks(line)); len(line) == 0 {
-			return r
+		k := 0
+		for k < len(line) && line[k] == ' ' {
+			k++
 		}
+		marked = markLen(line, k) > 0
+		line = bytes.TrimSpace(stripMarks(line))
 	}
-	if waSystemLine(line) {
+	return raw, line, hasMark, marked
+}
+
+// classifyBody looks at the first line of a message's text; sender is
+// the name it is attributed to, as written.
+func classifyBody(body, sender []byte) (r waBody) {
+	r.cut = -1
+	raw, line, hasMark, marked := waFirstLine(body)
+	if len(line) == 0 {
+		return r // a line of nothing but marks is empty once they go
+	}
+	if waNotice(line, sender, marked) {
 		r.system = true
 		return r
 	}
+	whole := func() { r.placeholder, r.cut = string(line), len(raw) }
 	if len(line) == 4 && string(line) == "null" {
 		r.null = true
+		whole()
 		return r
 	}
-	if t := trimFinalDots(line); len(t) < len(waDeletedLen) && waDeletedLen[len(t)] && waDeleted[string(t)] {
-		r.deleted = true
-		return r
+	t := waLang()
+	if k := trimFinalDots(line); len(k) <= t.maxPhrase && t.phraseLen[len(k)] {
+		if p, ok := t.phrases[string(k)]; ok {
+			switch p.kind {
+			case phraseDeleted:
+				r.deleted = true
+			case phraseCall:
+				r.call = true
+			default:
+				r.media, r.missing = p.media, true
+				whole()
+			}
+			return r
+		}
 	}
 	last := len(line) - 1
 	switch {
 	case line[0] == '<' && line[last] == '>':
-		inner := line[1:last]
-		if c := bytes.IndexByte(inner, ':'); c > 0 && c < 40 {
+		inner := bytes.TrimSpace(line[1:last])
+		if p, ok := t.phrases[string(trimFinalDots(inner))]; ok && p.kind == phraseOmitted {
+			r.media, r.missing = p.media, true // iOS 2016, "<audio omitted>"
+			whole()
+			return r
+		}
+		if c := bytes.IndexAny(inner, ":："); c > 0 && c < 40 {
 			// iOS "<attached: 00000012-PHOTO-2019-06-20-16-00-15.jpg>", or
 			// a localised label ("<anexo: ...>", "<Anhang: ...>").
-			name := strings.TrimSpace(string(inner[c+1:]))
+			_, n := utf8.DecodeRune(inner[c:])
+			name := strings.TrimSpace(string(inner[c+n:]))
 			if isFileName(name) {
 				r.file = name
+				whole()
 				return r
 			}
-		} else if waOmitted[string(inner)] {
-			r.media, r.missing = "media", true
-			return r
 		}
 	case line[last] == ')':
 		if o := bytes.LastIndex(line, []byte(" (")); o > 0 {
 			name := string(line[:o])
-			if isFileName(name) && (waFileAttached[string(line[o+2:last])] || isWAMediaName(name)) {
+			if isFileName(name) && (t.attached[string(line[o+2:last])] || isWAMediaName(name)) {
 				r.file = name
+				whole()
 				return r
 			}
 		}
 	}
+	for _, tp := range t.attachedT {
+		if !tp.around(line) {
+			continue
+		}
+		if name, ok := tp.match(line); ok && isFileName(string(name)) {
+			r.file = string(name)
+			whole()
+			return r
+		}
+	}
 	if hasMark {
-		for i, p := range waOmittedIOSB {
-			if bytes.HasSuffix(line, p) {
-				r.media, r.missing = waOmittedIOS[i].kind, true
-				doc := strings.TrimSpace(string(line[:len(line)-len(p)]))
+		// iOS writes a document's name, maybe its page count, then a mark
+		// and the placeholder: "Template.docx <LRM>document omitted".
+		if j := max(bytes.LastIndex(raw, lrm), bytes.LastIndex(raw, rlm)); j > 0 {
+			tail := trimFinalDots(bytes.TrimSpace(stripMarks(raw[j:])))
+			if p, ok := t.phrases[string(tail)]; ok && p.kind == phraseOmitted {
+				r.media, r.missing = p.media, true
+				doc := strings.TrimSpace(string(stripMarks(raw[:j])))
 				if i := strings.Index(doc, " • "); i >= 0 {
 					doc = strings.TrimSpace(doc[:i])
 				}
 				if isFileName(doc) {
 					r.file = doc
 				}
+				whole()
 				return r
 			}
 		}
 	}
+	// "location: https://maps.google.com/?q=...": the link is the text.
+	if i := bytes.Index(raw, []byte(": http")); i > 0 && i < 64 {
+		if label := bytes.TrimSpace(stripMarks(raw[:i])); t.location[string(label)] {
+			r.media = "location"
+			r.placeholder = string(label)
+			r.cut = i + 2
+			return r
+		}
+	}
 	return r
+}
+
+// waEdited returns body without the "<This message was edited>" marker
+// newer exports put at its end, and whether it had one.
+func waEdited(body []byte) ([]byte, bool) {
+	b := bytes.TrimRight(body, " \r\n")
+	if len(b) == 0 || b[len(b)-1] != '>' {
+		return body, false
+	}
+	i := bytes.LastIndexByte(b, '<')
+	if i < 0 || len(b)-i > 128 {
+		return body, false
+	}
+	inner := trimFinalDots(bytes.TrimSpace(stripMarks(b[i+1 : len(b)-1])))
+	if !waLang().edited[string(inner)] {
+		return body, false
+	}
+	return bytes.TrimRight(b[:i], " \u00a0\r\n"), true
 }
 
 // isFileName reports whether s can be the name of a file in an export: a
@@ -319,6 +285,14 @@ func isWAMediaName(s string) bool {
 		}
 	}
 	return true
+}
+
+// waKindType is the type of media a placeholder names without a file:
+// a class where the format is not known, the format where WhatsApp
+// always uses one (stickers are WebP, GIFs are sent as MP4).
+var waKindType = map[string]string{
+	"image": "image/*", "video": "video/*", "audio": "audio/*", "sticker": "image/webp",
+	"gif": "video/mp4", "contact": "text/vcard",
 }
 
 // mediaType guesses a MIME type from a file name, from a fixed table so
@@ -371,32 +345,30 @@ func mediaType(name string) string {
 	return "application/octet-stream"
 }
 
-// waGroupSubject returns Name from `X created group "Name"` (straight or
-// curly quotes), or "".
+// waGroupSubject returns the group's name from the notice that created
+// it (`X created group "Name"`, in any language), or "".
 func waGroupSubject(text []byte) string {
-	i := bytes.Index(text, []byte(" created group "))
-	if i < 0 {
+	if i := bytes.IndexByte(text, '\n'); i >= 0 {
+		text = text[:i]
+	}
+	// Every layout puts the name in quotes: most lines have none.
+	if len(text) > waMaxNotice || !bytes.ContainsAny(text, "\"“”„«»「」『』") {
 		return ""
 	}
-	s := string(bytes.TrimSpace(stripMarks(text[i+len(" created group "):])))
-	s = strings.TrimPrefix(strings.TrimPrefix(s, `"`), "“")
-	s = strings.TrimSuffix(strings.TrimSuffix(s, `"`), "”")
-	if s == "" || !utf8.ValidString(s) {
-		return ""
+	text = bytes.TrimSpace(stripMarks(text))
+	if name, ok := waLang().created.match(text); ok {
+		if s := strings.TrimSpace(string(name)); s != "" && utf8.ValidString(s) {
+			return s
+		}
 	}
-	return s
+	return ""
 }
 
 // waAttributedSystem reports a service notice written as if a person sent
 // it; such lines are system messages and their "sender" no participant.
-func waAttributedSystem(text []byte) bool {
-	if i := bytes.IndexByte(text, '\n'); i >= 0 {
-		text = text[:i]
-	}
-	if bytes.Contains(text, lrm) || bytes.Contains(text, rlm) {
-		text = bytes.TrimSpace(stripMarks(text))
-	}
-	return waSystemLine(text)
+func waAttributedSystem(text, sender []byte) bool {
+	_, line, _, marked := waFirstLine(text)
+	return len(line) > 0 && waNotice(line, sender, marked)
 }
 
 // waPhone returns the sender as "+digits" when the name is a phone number

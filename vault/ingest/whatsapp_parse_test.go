@@ -70,6 +70,37 @@ func TestWhatsAppHeader(t *testing.T) {
 		{"dashes", "18-03-2022 14:56 - D: x", true, [3]int{18, 3, 2022}, 14, 56, 0, "D", "x"},
 		{"ios no brackets", "15/12/2025, 10:34:00 AM Charlie: hi", true, [3]int{15, 12, 2025}, 10, 34, 0, "Charlie", "hi"},
 		{"empty text", "1/2/22, 10:00 - Ann:", true, [3]int{1, 2, 22}, 10, 0, 0, "Ann", ""},
+		{"korean pm first", "24. 11. 23. 오후 9:07 - 민지: 안녕", true, [3]int{24, 11, 23}, 21, 7, 0, "민지", "안녕"},
+		{"korean ios", "[2024. 11. 23. 오전 12:07:09] 민지: 안녕", true, [3]int{2024, 11, 23}, 0, 7, 9, "민지", "안녕"},
+		{"chinese pm glued", "2024/11/23 下午9:07 - 李雷: 你好", true, [3]int{2024, 11, 23}, 21, 7, 0, "李雷", "你好"},
+		{"chinese evening", "[2024/11/23 晚上9:07:09] 李雷: 你好", true, [3]int{2024, 11, 23}, 21, 7, 9, "李雷", "你好"},
+		{"japanese pm", "2024/11/23 午後9:07 - 花子: こんにちは", true, [3]int{2024, 11, 23}, 21, 7, 0, "花子", "こんにちは"},
+		{"vietnamese time first", "[21:41:35, 3/27/22] Dmitry S: Hello", true, [3]int{3, 27, 22}, 21, 41, 35, "Dmitry S", "Hello"},
+		{"vietnamese CH", "9:41 CH, 27/03/2022 - Lan: chào", true, [3]int{27, 3, 2022}, 21, 41, 0, "Lan", "chào"},
+		{"indonesian dotted time", "[3/27/22 21.41.35] Dmitry S: Halo", true, [3]int{3, 27, 22}, 21, 41, 35, "Dmitry S", "Halo"},
+		{"finnish klo", "[12.3.2022 klo 14.08.18] Matias: moi", true, [3]int{12, 3, 2022}, 14, 8, 18, "Matias", "moi"},
+		{"macedonian во", "23.11.24, во 21:07 - Ана: здраво", true, [3]int{23, 11, 24}, 21, 7, 0, "Ана", "здраво"},
+		{"bulgarian г. ч.", "23.11.24 г., 9:07 ч. pm - Ана: здравей", true, [3]int{23, 11, 24}, 21, 7, 0, "Ана", "здравей"},
+		{"canadian french", "2024-11-23 21 h 07 - Luc: salut", true, [3]int{2024, 11, 23}, 21, 7, 0, "Luc", "salut"},
+		{"spanish a. m.", "23/11/24, 9:07 a. m. - Ana: hola", true, [3]int{23, 11, 24}, 9, 7, 0, "Ana", "hola"},
+		{"greek μ.μ.", "23/11/24, 9:07 μ.μ. - Νίκος: γεια", true, [3]int{23, 11, 24}, 21, 7, 0, "Νίκος", "γεια"},
+		{"persian digits", "۲۰۲۴/۱۱/۲۳،\u200f ۲۱:۰۷ - علی: سلام", true, [3]int{2024, 11, 23}, 21, 7, 0, "علی", "سلام"},
+		{"persian ب.ظ.", "۲۳/۱۱/۲۴, ۹:۰۷ ب.ظ. - علی: سلام", true, [3]int{23, 11, 24}, 21, 7, 0, "علی", "سلام"},
+		{"bengali digits", "২৩/১১/২৪, ৯:০৭ PM - রহিম: হ্যালো", true, [3]int{23, 11, 24}, 21, 7, 0, "রহিম", "হ্যালো"},
+		{"thai digits", "[๒๓/๑๑/๒๕๖๗ ๒๑:๐๗:๐๙] สมชาย: สวัสดี", true, [3]int{23, 11, 2567}, 21, 7, 9, "สมชาย", "สวัสดี"},
+		{"devanagari digits", "२३/११/२४, ९:०७ pm - राम: नमस्ते", true, [3]int{23, 11, 24}, 21, 7, 0, "राम", "नमस्ते"},
+		{"bidi isolates", "\u2066[\u206823.11.24\u2069, 21:07:09\u2069] \u202bBen\u202c: hi", true, [3]int{23, 11, 24}, 21, 7, 9, "Ben", "hi"},
+		{"english night", "03/01/2021, 9:15 at night - W: x", true, [3]int{3, 1, 2021}, 21, 15, 0, "W", "x"},
+		{"english small hours", "03/01/2021, 2:15 at night - W: x", true, [3]int{3, 1, 2021}, 2, 15, 0, "W", "x"},
+		{"english morning", "03/01/2021, 9:15 in the morning - W: x", true, [3]int{3, 1, 2021}, 9, 15, 0, "W", "x"},
+		{"ios 2016 colon", "7/1/16, 4:56:55 PM: Sophia H.: hi", true, [3]int{7, 1, 16}, 16, 56, 55, "Sophia H.", "hi"},
+		{"japanese era letter", "[3/27/R4, 21:41:35] D: x", true, [3]int{3, 27, 4}, 21, 41, 35, "D", "x"},
+		{"japanese era first", "R4/3/27 21:41 - D: x", true, [3]int{4, 3, 27}, 21, 41, 0, "D", "x"},
+		{"japanese era name", "令和4/3/27 21:41 - D: x", true, [3]int{4, 3, 27}, 21, 41, 0, "D", "x"},
+		{"hijri AH", "[8/24/1443 AH, 21:41:35] D: x", true, [3]int{8, 24, 1443}, 21, 41, 35, "D", "x"},
+		{"pm past 12", "1/2/22, 13:05 PM - U: x", false, [3]int{}, 0, 0, 0, "", ""},
+		{"time then text", "21:07, we met at 1/2/22", false, [3]int{}, 0, 0, 0, "", ""},
+		{"word not a header", "Sa 12.3.2022 - A: x", false, [3]int{}, 0, 0, 0, "", ""},
 		{"date in text", "1/2/22 was a good day", false, [3]int{}, 0, 0, 0, "", ""},
 		{"date time text", "1/2/22, 10:00 we met", false, [3]int{}, 0, 0, 0, "", ""},
 		{"version", "1.2.3 released", false, [3]int{}, 0, 0, 0, "", ""},
@@ -118,6 +149,12 @@ func TestWhatsAppDateOrder(t *testing.T) {
 		{"year first", "2022/01/02, 10:00 - A: x\n", []string{"2022-01-02"}, false},
 		{"layout switch", "6/30/23, 16:14 - A: x\n1/2/23, 16:14 - A: y\n30/6/2023, 16:15 - A: z\n1/2/2023, 16:15 - A: w\n",
 			[]string{"2023-06-30", "2023-01-02", "2023-06-30", "2023-02-01"}, false},
+		// Korean writes two-digit years first: "24. 11. 23." also fits
+		// day first, and is not.
+		{"korean year first", "24. 11. 23. 오후 9:07 - A: x\n24. 11. 24. 오전 9:07 - A: y\n",
+			[]string{"2024-11-23", "2024-11-24"}, true},
+		{"two-digit year first by time", "24/11/23, 21:07 - A: x\n24/12/1, 21:07 - A: y\n25/1/2, 21:07 - A: z\n",
+			[]string{"2024-11-23", "2024-12-01", "2025-01-02"}, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -136,6 +173,48 @@ func TestWhatsAppDateOrder(t *testing.T) {
 				t.Errorf("guessed = %v, want %v", g, tt.guessed)
 			}
 		})
+	}
+}
+
+// TestWhatsAppCalendars reads dates of the calendars iOS can stamp an
+// export with and checks the Gregorian day and the header that says
+// which calendar was read.
+func TestWhatsAppCalendars(t *testing.T) {
+	tests := []struct {
+		name, line, want, cal string
+	}{
+		{"buddhist BE", "[3/27/2565 BE, 21:41:35] D: x", "2022-03-27", "buddhist"},
+		{"buddhist by year", "[27/3/2565 21:41:35] D: x", "2022-03-27", "buddhist"},
+		{"japanese reiwa", "[3/27/R4, 21:41:35] D: x", "2022-03-27", "japanese"},
+		{"japanese heisei", "H31/4/30 21:41 - D: x", "2019-04-30", "japanese"},
+		{"japanese kanji", "令和6/11/23 21:07 - D: x", "2024-11-23", "japanese"},
+		{"persian nowruz", "۱۴۰۱/۱/۱, ۲۱:۰۷ - D: x", "2022-03-21", "persian"},
+		{"persian nowruz 1403", "1403/1/1, 21:07 - D: x", "2024-03-20", "persian"},
+		{"persian esfand 30 leap", "1403/12/30, 21:07 - D: x", "2025-03-20", "persian"},
+		{"persian AP", "[1/17/1401 AP, 21:41:35] D: x", "2022-04-06", "persian"},
+		// The tabular calendar; Umm al-Qura, which Saudi iPhones may
+		// use, put 2 Ramadan 1443 a day earlier.
+		{"hijri ramadan", "[2/9/1443 AH, 21:41:35] D: x", "2022-04-04", "islamic-civil"},
+		{"hijri new year", "[1/1/1444 AH, 21:41:35] D: x", "2022-07-30", "islamic-civil"},
+		{"hijri arabic", "[٢٧\u200f/٨\u200f/١٤٤٣ هـ، ٩:٤١:٣٥ م] D: x", "2022-03-31", "islamic-civil"},
+		{"gregorian", "[27/3/2022, 21:41:35] D: x", "2022-03-27", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			msgs, err := waParse(t, "chat.txt", tt.line+"\n", Options{})
+			if err != nil || len(msgs) != 1 {
+				t.Fatalf("%d messages, err %v", len(msgs), err)
+			}
+			if got := msgs[0].Time.Format("2006-01-02"); got != tt.want || msgs[0].Headers["calendar"] != tt.cal {
+				t.Errorf("%s calendar %q, want %s %q", got, msgs[0].Headers["calendar"], tt.want, tt.cal)
+			}
+		})
+	}
+	// A date that does not exist in its calendar is no date.
+	for _, bad := range []string{"1402/12/30, 21:07 - D: x", "[2/30/1443 AH, 21:41:35] D: x", "H31/2/30 21:41 - D: x"} {
+		if _, err := waParse(t, "chat.txt", bad+"\n", Options{}); err == nil {
+			t.Errorf("%q imported", bad)
+		}
 	}
 }
 
@@ -359,7 +438,7 @@ func TestWhatsAppDetectOthers(t *testing.T) {
 }
 
 // waModuleRoot returns the folder holding go.mod, or "".
-func waModuleRoot(t *testing.T) string {
+func waModuleRoot(t testing.TB) string {
 	dir, err := os.Getwd()
 	if err != nil {
 		t.Fatal(err)
@@ -380,6 +459,26 @@ func waModuleRoot(t *testing.T) string {
 // every message it emits must be valid.
 func FuzzWhatsApp(f *testing.F) {
 	addSeeds(f, "whatsapp/*.txt")
+	// The team's samples, in more languages, when they are there.
+	if root := waModuleRoot(f); root != "" {
+		more, _ := filepath.Glob(filepath.Join(filepath.Dir(root), "shared", "samples", "whatsapp", "*.txt"))
+		for _, p := range more {
+			if b, err := os.ReadFile(p); err == nil {
+				f.Add(b)
+			}
+		}
+	}
+	// An export in every language's layouts and phrases.
+	locs, err := readWALocales()
+	if err != nil {
+		f.Fatal(err)
+	}
+	for _, l := range locs {
+		for _, ios := range []bool{false, true} {
+			text, _ := waLocaleExport(f, l, 0, ios, ios && l.Layouts[0].Time12 != "")
+			f.Add([]byte(text))
+		}
+	}
 	f.Fuzz(func(t *testing.T, b []byte) {
 		for _, lenient := range []bool{false, true} {
 			_ = waReadBytes(b, Options{Lenient: lenient, Location: time.UTC}, func(m *vaultMessage) error {
@@ -391,4 +490,22 @@ func FuzzWhatsApp(f *testing.F) {
 			})
 		}
 	})
+}
+
+// TestWhatsAppLongNoticeLine: a marked line the length of a message
+// bound is not matched against every notice template (which would take
+// minutes), and imports as text.
+func TestWhatsAppLongNoticeLine(t *testing.T) {
+	long := "\u200e" + strings.Repeat("Ben added Ann ", 1<<16)
+	start := time.Now()
+	msgs, err := waParse(t, "chat.txt", "[23.11.24, 21:07:09] Club: "+long+"\n[23.11.24, 21:08:09] Club: \u200eBen added Ann\n", Options{})
+	if err != nil || len(msgs) != 2 {
+		t.Fatalf("%d messages, err %v", len(msgs), err)
+	}
+	if msgs[0].Kind != "" || msgs[1].Kind != "system" {
+		t.Errorf("kinds %q %q", msgs[0].Kind, msgs[1].Kind)
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("took %v", d)
+	}
 }

@@ -162,7 +162,7 @@ func (w *waReader) survey(r io.Reader) error {
 				if w.subject == "" {
 					w.subject = waGroupSubject(line[h.textStart:])
 				}
-			case !waAttributedSystem(line[h.textStart:]):
+			case !waAttributedSystem(line[h.textStart:], line[h.senderStart:h.senderEnd]):
 				w.addSender(line[h.senderStart:h.senderEnd])
 			case w.notifier == "" && waE2ENotice(line[h.textStart:]):
 				w.notifier = w.name(line[h.senderStart:h.senderEnd]).name
@@ -222,7 +222,7 @@ func (w *waReader) parse(r io.Reader, emit Emit) error {
 				cur = waMessage{active: true, h: h, line: w.lines.n, order: w.orders.order[s], guessed: w.orders.guessed[s],
 					t: time.Date(y, time.Month(mo), d, hh, mm, ss, 0, w.loc)}
 				if !h.system {
-					cur.info = classifyBody(line[h.textStart:])
+					cur.info = classifyBody(line[h.textStart:], line[h.senderStart:h.senderEnd])
 					if cur.info.system {
 						cur.sender = w.name(line[h.senderStart:h.senderEnd])
 					} else {
@@ -298,6 +298,7 @@ func (w *waReader) flush(cur *waMessage, emit Emit) error {
 		}
 		m.Headers[k] = v
 	}
+	truncated := w.body.truncated()
 	if cur.h.system {
 		m.Kind = "system"
 	} else {
@@ -310,8 +311,15 @@ func (w *waReader) flush(cur *waMessage, emit Emit) error {
 			m.Sender = cur.sender.name
 			m.SenderID = cur.sender.id
 		}
+		// A deleted message and a missed call are notices about what
+		// the sender did: they keep the sender.
 		if info.deleted {
+			m.Kind = "system"
 			set("deleted", "true")
+		}
+		if info.call {
+			m.Kind = "system"
+			set("call", "missed")
 		}
 		if info.null {
 			// Android writes "null" where it could not export the content
@@ -321,7 +329,27 @@ func (w *waReader) flush(cur *waMessage, emit Emit) error {
 		if info.media != "" {
 			set("media", info.media)
 		}
-		if info.file != "" || info.missing {
+		if info.placeholder != "" {
+			set("placeholder", info.placeholder)
+		}
+		if info.cut >= 0 {
+			// The placeholder is not the sender's text: what follows it
+			// (a caption on the next line, a location's link) is.
+			body = body[min(info.cut, len(body)):]
+			if len(body) > 0 && body[0] == '\r' {
+				body = body[1:]
+			}
+			if len(body) > 0 && body[0] == '\n' {
+				body = body[1:]
+			}
+		}
+		if m.Kind == "" && !truncated {
+			var edited bool
+			if body, edited = waEdited(body); edited {
+				set("edited", "true")
+			}
+		}
+		if info.file != "" || (info.missing && info.media != "live_location") {
 			a, err := w.attachment(info)
 			if err != nil {
 				return err
@@ -329,11 +357,19 @@ func (w *waReader) flush(cur *waMessage, emit Emit) error {
 			m.Attachments = []vault.Attachment{a}
 		}
 	}
-	if cur.guessed {
+	if cur.guessed || w.orders.layouts > 1 {
+		// Where the order is a guess, or the file mixes layouts (an
+		// export appended to another), each message says which order
+		// its date was read in.
 		set("date_order", cur.order.String())
+	}
+	if cur.guessed {
 		set("date_order_guessed", "true")
 	}
-	if w.body.truncated() {
+	if cur.h.cal != calGregorian {
+		set("calendar", cur.h.cal.String())
+	}
+	if truncated {
 		set("truncated", "true")
 		set("original_size", strconv.FormatInt(w.body.size, 10))
 		m.Body = string(body) + fmt.Sprintf("\n[coffer: message truncated: %d of %d bytes kept]", len(body), w.body.size)
@@ -352,7 +388,7 @@ func (w *waReader) flush(cur *waMessage, emit Emit) error {
 
 // attachment links a file named by the export to the archive's copy.
 func (w *waReader) attachment(info waBody) (vault.Attachment, error) {
-	a := vault.Attachment{Name: info.file, Missing: true}
+	a := vault.Attachment{Name: info.file, Type: waKindType[info.media], Missing: true}
 	if info.file != "" {
 		a.Type = mediaType(info.file)
 	}
