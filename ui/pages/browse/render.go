@@ -67,7 +67,12 @@ func messageBlock(st styles.Styles, m *vault.Message, tags []string, reply *vaul
 		head += " " + st.Dim.Render("forwarded from "+sanitize.Line(m.ForwardedFrom))
 	}
 	if m.Kind == "system" {
-		body := st.Dim.Render(common.Trunc(sanitize.Line(m.Body), width-8))
+		// A notice; some have a sender (a deleted message, a missed call).
+		text := sanitize.Line(m.Body)
+		if m.Sender != "" {
+			text = sanitize.Line(m.Sender) + " · " + text
+		}
+		body := st.Dim.Render(common.Trunc(text, width-8))
 		return []string{st.Time.Render(t.Format("15:04")) + "  " + body}
 	}
 	out = append(out, common.Trunc(head, width))

@@ -96,3 +96,12 @@ func TestSlackShortcodesDrawn(t *testing.T) {
 		t.Errorf("a WhatsApp text's colons were drawn as emoji:\n%s", got)
 	}
 }
+
+func TestSystemMessageWithSender(t *testing.T) {
+	st := styles.New(true, true)
+	m := &vault.Message{Kind: "system", Sender: "Bob", Body: "This message was deleted", Time: time.Date(2025, 3, 1, 9, 0, 0, 0, time.UTC)}
+	got := ansi.Strip(strings.Join(messageBlock(st, m, nil, nil, nil, time.UTC, 60, ""), "\n"))
+	if !strings.Contains(got, "Bob · This message was deleted") {
+		t.Errorf("a notice with a sender lost it: %q", got)
+	}
+}
