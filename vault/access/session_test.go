@@ -298,6 +298,9 @@ func TestChangesRecordedFirst(t *testing.T) {
 	if _, err := g.Unlock(vault.Key{Identities: []age.Identity{other}}); !errors.Is(err, vault.ErrWrongKey) {
 		t.Fatalf("wrong key: %v", err)
 	}
+	if _, err := g.Unlock(vault.Key{Passphrases: []string{"guess"}}); !errors.Is(err, vault.ErrWrongKey) {
+		t.Fatalf("wrong passphrase: %v", err)
+	}
 	s, err := g.Unlock(vault.Key{Identities: []age.Identity{tv.member}})
 	if err != nil {
 		t.Fatal(err)
@@ -331,7 +334,7 @@ func TestChangesRecordedFirst(t *testing.T) {
 	if err := s.Lock(audit.LockPipe); err != nil {
 		t.Fatal(err)
 	}
-	want := "session unlock-failed/wrong key session unlock import import/aborted member-add member-remove member-remove/failed member-remove ingest-key ingest-key lock/pipe-closed"
+	want := "session unlock-failed/wrong identity unlock-failed/wrong passphrase session unlock import import/aborted member-add member-remove member-remove/failed member-remove ingest-key ingest-key lock/pipe-closed"
 	if got := actions(tv.last(t)); got != want {
 		t.Errorf("session:\n got %q\nwant %q", got, want)
 	}

@@ -19,7 +19,9 @@ const (
 	// ActionUnlock is a successful unlock; Method says how (passphrase,
 	// x25519, hybrid, ssh, plugin).
 	ActionUnlock Action = "unlock"
-	// ActionUnlockFailed is a failed unlock attempt; Reason says why.
+	// ActionUnlockFailed is a failed unlock attempt; Reason says why
+	// (ReasonWrongPassphrase, ReasonWrongIdentity; "wrong key" in trails
+	// written before they were told apart).
 	ActionUnlockFailed Action = "unlock-failed"
 	// ActionLock ends access; Reason is one of the Lock* values. A lock with
 	// LockCrash is written by a later session about Target, a session that
@@ -59,6 +61,13 @@ const (
 // announcement (Log.Announce) once the change is in the vault: an import
 // or compaction committed.
 const ReasonCommitted = "committed"
+
+// Reasons of a failed unlock: the passphrase opened no member's key, or
+// no identity given was a member's.
+const (
+	ReasonWrongPassphrase = "wrong passphrase"
+	ReasonWrongIdentity   = "wrong identity"
+)
 
 // Lock reasons.
 const (
