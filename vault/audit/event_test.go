@@ -1,6 +1,10 @@
 package audit
 
-import "testing"
+import (
+	"reflect"
+	"testing"
+	"time"
+)
 
 // FuzzPeekEvent: what peekEvent reads of an event encodeEvent wrote (its
 // action and intent flag) is what the full decoder reads, whatever the
@@ -15,7 +19,8 @@ func FuzzPeekEvent(f *testing.F) {
 	f.Add("member-add", "", true, 0)
 	f.Fuzz(func(t *testing.T, action, text string, intent bool, count int) {
 		peekEvent([]byte(text))
-		e := Event{Action: Action(action), Query: text, Detail: text, Messages: []string{text}, Count: count, Intent: intent}
+		e := Event{Action: Action(action), Query: text, Detail: text, Messages: []string{text},
+			Title: text, Sent: []Sent{{Sender: text}}, Count: count, Intent: intent}
 		b, err := encodeEvent(&e)
 		if err != nil {
 			return // no action, or too large: never written
@@ -32,4 +37,56 @@ func FuzzPeekEvent(f *testing.F) {
 			t.Fatalf("peekEvent(%s) = %q %v, decodeEvent = %q %v", b, got.Action, got.Intent, full.Action, full.Intent)
 		}
 	})
+}
+
+// TestEventSent: titles, senders and times round-trip through the stored
+// form, and events from before they were recorded still read, with ids
+// only.
+func TestEventSent(t *testing.T) {
+	at := time.Date(2025, 3, 12, 8, 39, 0, 0, time.UTC)
+	tests := []struct {
+		name    string
+		in      Event
+		wantErr bool
+	}{
+		{"conversation", Event{Action: ActionViewConversation, Conversation: "wa:desk", Title: "Trading desk",
+			Messages: []string{"a", "b"}, Sent: []Sent{{"Bob Chen", at}, {"Алиса", at.Add(time.Minute)}}}, false},
+		{"unknown time", Event{Action: ActionTagAdd, Tag: "hot", Messages: []string{"a"}, Sent: []Sent{{"", time.Time{}}}}, false},
+		{"ids only", Event{Action: ActionExport, Messages: []string{"a", "b"}}, false},
+		{"fewer senders than ids", Event{Action: ActionViewMessages, Messages: []string{"a", "b"}, Sent: []Sent{{"Bob", at}}}, true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			tc.in.Time = at
+			b, err := encodeEvent(&tc.in)
+			if (err != nil) != tc.wantErr {
+				t.Fatalf("encode: %v, want error %v", err, tc.wantErr)
+			}
+			if err != nil {
+				return
+			}
+			got, err := decodeEvent(b)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(*got, tc.in) {
+				t.Errorf("round trip of %s:\n got %+v\nwant %+v", b, *got, tc.in)
+			}
+		})
+	}
+	// As a trail written before titles and senders reads it.
+	old := `{"t":1741768740000000000,"a":"view-conversation","c":"wa:desk","ids":["a","b"]}`
+	e, err := decodeEvent([]byte(old))
+	if err != nil || e.Title != "" || e.Sent != nil || len(e.Messages) != 2 {
+		t.Errorf("old event: %+v, %v", e, err)
+	}
+	// A writer that lists times for some ids only wrote a malformed event.
+	for _, bad := range []string{
+		`{"t":1,"a":"view-messages","ids":["a","b"],"from":["x","y"],"at":[1]}`,
+		`{"t":1,"a":"view-messages","ids":["a"],"at":[1]}`,
+	} {
+		if _, err := decodeEvent([]byte(bad)); err == nil {
+			t.Errorf("decoded %s", bad)
+		}
+	}
 }
