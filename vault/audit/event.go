@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 )
 
@@ -60,6 +62,28 @@ const (
 	// Count the messages re-indexed, Detail what was merged into what.
 	ActionCompact Action = "compact"
 )
+
+// actions is every Action, in the order of the list above.
+var actions = []Action{ActionSession, ActionUnlock, ActionUnlockFailed, ActionLock,
+	ActionViewConversationList, ActionViewConversation, ActionViewMessage, ActionViewMessages,
+	ActionSearch, ActionTagAdd, ActionTagRemove, ActionImport, ActionExport,
+	ActionMemberAdd, ActionMemberRemove, ActionIngestKey, ActionVerify, ActionCompact}
+
+// Actions returns every action an event can record.
+func Actions() []Action { return slices.Clone(actions) }
+
+// ParseAction returns the action named s, or an error that lists the
+// valid names.
+func ParseAction(s string) (Action, error) {
+	if slices.Contains(actions, Action(s)) {
+		return Action(s), nil
+	}
+	names := make([]string, len(actions))
+	for i, a := range actions {
+		names[i] = string(a)
+	}
+	return "", fmt.Errorf("unknown action %q (one of %s)", s, strings.Join(names, ", "))
+}
 
 // ReasonCommitted is the Reason of the event that follows a change's
 // announcement (Log.Announce) once the change is in the vault: an import

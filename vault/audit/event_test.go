@@ -1,7 +1,13 @@
 package audit
 
 import (
+	"go/ast"
+	"go/parser"
+	"go/token"
 	"reflect"
+	"slices"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 )
@@ -88,5 +94,59 @@ func TestEventSent(t *testing.T) {
 		if _, err := decodeEvent([]byte(bad)); err == nil {
 			t.Errorf("decoded %s", bad)
 		}
+	}
+}
+
+func TestParseAction(t *testing.T) {
+	for _, a := range Actions() {
+		if got, err := ParseAction(string(a)); err != nil || got != a {
+			t.Errorf("ParseAction(%q) = %q, %v", a, got, err)
+		}
+	}
+	_, err := ParseAction("serch")
+	if err == nil || !strings.Contains(err.Error(), `"serch"`) || !strings.Contains(err.Error(), "search, tag-add") {
+		t.Errorf("ParseAction(serch): %v, want the valid names", err)
+	}
+}
+
+// TestActionsListed: every Action constant is in Actions, so that
+// ParseAction (coffer audit show --action, the auditor's filter) accepts
+// each kind of event there is. A new action fails here until it is
+// listed.
+func TestActionsListed(t *testing.T) {
+	f, err := parser.ParseFile(token.NewFileSet(), "event.go", nil, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var consts []string
+	for _, d := range f.Decls {
+		g, ok := d.(*ast.GenDecl)
+		if !ok || g.Tok != token.CONST {
+			continue
+		}
+		for _, spec := range g.Specs {
+			v := spec.(*ast.ValueSpec)
+			if id, ok := v.Type.(*ast.Ident); !ok || id.Name != "Action" {
+				continue
+			}
+			for _, val := range v.Values {
+				lit, err := strconv.Unquote(val.(*ast.BasicLit).Value)
+				if err != nil {
+					t.Fatal(err)
+				}
+				consts = append(consts, lit)
+			}
+		}
+	}
+	if len(consts) < 10 {
+		t.Fatalf("found %d Action constants in event.go; the test cannot read it", len(consts))
+	}
+	for _, c := range consts {
+		if !slices.Contains(Actions(), Action(c)) {
+			t.Errorf("action %q is not in Actions (the list in event.go)", c)
+		}
+	}
+	if len(consts) != len(Actions()) {
+		t.Errorf("event.go declares %d actions, Actions lists %d", len(consts), len(Actions()))
 	}
 }
