@@ -62,3 +62,19 @@ func TestPeriod(t *testing.T) {
 		})
 	}
 }
+
+// FuzzPeriod: no value makes Period panic, and a range it accepts does
+// not end before it starts.
+func FuzzPeriod(f *testing.F) {
+	for _, s := range []string{"2025", "2025-03", "2025-03-01", "today", "yesterday", "7d", "12h", "1y",
+		"2025-03-01..", "..2025-03-05", "7d..today", "2025-03-10T09:00:00Z", "2025-03-10T09:00:00+01:00..2025-03-11", ".."} {
+		f.Add(s)
+	}
+	now := time.Date(2025, 3, 14, 15, 30, 0, 0, time.UTC)
+	f.Fuzz(func(t *testing.T, v string) {
+		from, to, err := index.Period(v, now, time.UTC)
+		if err == nil && !from.IsZero() && !to.IsZero() && to.Before(from) {
+			t.Fatalf("Period(%q) = %v, %v: ends before it starts", v, from, to)
+		}
+	})
+}

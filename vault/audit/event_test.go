@@ -14,7 +14,8 @@ import (
 
 // FuzzPeekEvent: what peekEvent reads of an event encodeEvent wrote (its
 // action and intent flag) is what the full decoder reads, whatever the
-// event's strings hold; and no input makes it panic.
+// event's strings hold; no input makes either panic, and the decoder
+// never pairs ids with senders of another count.
 func FuzzPeekEvent(f *testing.F) {
 	for _, a := range []Action{ActionSession, ActionImport, ActionSearch, ActionViewMessages, ActionCompact} {
 		for _, intent := range []bool{false, true} {
@@ -23,8 +24,12 @@ func FuzzPeekEvent(f *testing.F) {
 	}
 	f.Add(`im"port`, `\"i\"`, false, -1)
 	f.Add("member-add", "", true, 0)
+	f.Add("view-messages", `{"t":1,"a":"view-messages","ids":["a","b"],"from":["x","y"],"at":[1,0]}`, false, 2)
 	f.Fuzz(func(t *testing.T, action, text string, intent bool, count int) {
 		peekEvent([]byte(text))
+		if e, err := decodeEvent([]byte(text)); err == nil && len(e.Sent) != 0 && len(e.Sent) != len(e.Messages) {
+			t.Fatalf("decodeEvent(%s): %d senders for %d ids", text, len(e.Sent), len(e.Messages))
+		}
 		e := Event{Action: Action(action), Query: text, Detail: text, Messages: []string{text},
 			Title: text, Sent: []Sent{{Sender: text}}, Count: count, Intent: intent}
 		b, err := encodeEvent(&e)
