@@ -64,6 +64,12 @@ func (dc *dateContext) parseRange(field, v string) (from, to int64, err error) {
 // or day, today/yesterday, or a relative point ("7d", "2w", "3m", "1y",
 // "12h") which spans from that point until now.
 func (dc *dateContext) period(v string) (from, to int64, err error) {
+	from, to, _, err = dc.span(v)
+	return from, to, err
+}
+
+// span is period, also saying whether v is a relative point.
+func (dc *dateContext) span(v string) (from, to int64, relative bool, err error) {
 	now := dc.now.In(dc.loc)
 	day := func(t time.Time) time.Time {
 		return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, dc.loc)
@@ -71,10 +77,10 @@ func (dc *dateContext) period(v string) (from, to int64, err error) {
 	switch strings.ToLower(v) {
 	case "today":
 		d := day(now)
-		return d.Unix(), d.AddDate(0, 0, 1).Unix(), nil
+		return d.Unix(), d.AddDate(0, 0, 1).Unix(), false, nil
 	case "yesterday":
 		d := day(now).AddDate(0, 0, -1)
-		return d.Unix(), d.AddDate(0, 0, 1).Unix(), nil
+		return d.Unix(), d.AddDate(0, 0, 1).Unix(), false, nil
 	}
 	if n := len(v); n >= 2 && strings.ContainsRune("hdwmy", rune(v[n-1])) {
 		if k, err := strconv.Atoi(v[:n-1]); err == nil && k >= 0 && k < 1000 {
@@ -91,7 +97,7 @@ func (dc *dateContext) period(v string) (from, to int64, err error) {
 			case 'y':
 				t = now.AddDate(-k, 0, 0)
 			}
-			return t.Unix(), now.Unix() + 1, nil
+			return t.Unix(), now.Unix() + 1, true, nil
 		}
 	}
 	for _, f := range []struct {
@@ -109,7 +115,53 @@ func (dc *dateContext) period(v string) (from, to int64, err error) {
 		if err != nil {
 			continue
 		}
-		return t.Unix(), f.next(t).Unix(), nil
+		return t.Unix(), f.next(t).Unix(), false, nil
 	}
-	return 0, 0, errors.New("bad date " + strconv.Quote(v) + ` (want 2024, 2024-03, 2024-03-31, today, yesterday or 7d, 2w, 3m, 1y)`)
+	return 0, 0, false, errors.New("bad date " + strconv.Quote(v) + ` (want 2024, 2024-03, 2024-03-31, today, yesterday or 7d, 2w, 3m, 1y)`)
+}
+
+// Period parses a date value of the query language (a year, month or
+// day, today, yesterday, a relative point such as 7d, or a range A..B of
+// these with one end left open) or an RFC 3339 time, for a time filter
+// outside a query: `coffer audit show --since/--until` and the auditor's
+// screen take what queries take. It returns the span [from, to) that v
+// names, a zero Time for an open end. A point in time (7d, an RFC 3339
+// time) has from == to: since 7d is from then on, until 7d up to then.
+// Calendar dates are days in loc; relative points count back from now.
+func Period(v string, now time.Time, loc *time.Location) (from, to time.Time, err error) {
+	dc := &dateContext{now: now, loc: loc}
+	one := func(v string) (from, to time.Time, err error) {
+		if t, err := time.Parse(time.RFC3339, v); err == nil {
+			return t, t, nil
+		}
+		f, t, relative, err := dc.span(v)
+		if err != nil {
+			return from, to, err
+		}
+		if relative {
+			t = f
+		}
+		return time.Unix(f, 0).In(loc), time.Unix(t, 0).In(loc), nil
+	}
+	a, b, isRange := strings.Cut(v, "..")
+	if !isRange {
+		return one(v)
+	}
+	if a == "" && b == "" {
+		return from, to, errors.New(`a date range needs at least one end ("2024-01-01..", "..2024-03-31")`)
+	}
+	if a != "" {
+		if from, _, err = one(a); err != nil {
+			return from, to, err
+		}
+	}
+	if b != "" {
+		if _, to, err = one(b); err != nil {
+			return from, to, err
+		}
+	}
+	if a != "" && b != "" && !from.Before(to) {
+		return from, to, errors.New("the date range ends before it starts")
+	}
+	return from, to, nil
 }

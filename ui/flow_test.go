@@ -164,7 +164,7 @@ func TestFlow(t *testing.T) {
 		}
 		got = append(got, s)
 	}
-	want := []string{"session", "unlock-failed wrong key", "session", "unlock", "view-list", "search halden", "tag-add flagged", "lock manual",
+	want := []string{"session", "unlock-failed wrong passphrase", "session", "unlock", "view-list", "search halden", "tag-add flagged", "lock manual",
 		"session", "session", "unlock", "view-list", "search tag:flagged", "lock exit"}
 	if !slices.Equal(got, want) {
 		t.Errorf("audit trail:\n got %q\nwant %q", got, want)

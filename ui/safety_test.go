@@ -109,6 +109,17 @@ func TestHostileText(t *testing.T) {
 	}
 	d.keys("enter")
 	checkClean(t, "auditor detail", d.m.View().Content)
+	// The titles and senders the trail recorded come from the archive.
+	d.keys("esc", "/")
+	d.typeText("action:view-conversation")
+	d.keys("enter")
+	if !strings.Contains(d.screen(), "“Hostile ␛[2J") {
+		t.Fatalf("no conversation view by its title, neutralised:\n%s", d.screen())
+	}
+	for _, k := range []string{"i", "enter", "i"} {
+		d.keys(k)
+		checkClean(t, "auditor conversations "+k, d.m.View().Content)
+	}
 }
 
 // TestAuditFailureShowsNothing breaks the audit session after unlock:

@@ -31,12 +31,15 @@ const maxDetail = 120
 // renderEvents writes events in format f through the sanitizing writer:
 // every string from an event is sanitized in the table and CSV; in JSON,
 // control, bidi and zero-width characters are written as \u escapes, so
-// the output is safe on a terminal and still exact for tools.
-func renderEvents(w *sanitize.Writer, events []audit.Event, f auditFormat) error {
+// the output is safe on a terminal and still exact for tools. The table
+// names conversations by title and messages by sender and time where the
+// trail recorded them, and lists ids only with ids (or when it recorded
+// nothing else); JSON and CSV carry everything.
+func renderEvents(w *sanitize.Writer, events []audit.Event, f auditFormat, ids bool) error {
 	var err error
 	switch f {
 	case formatTable:
-		err = renderTable(w, events)
+		err = renderTable(w, events, ids)
 	case formatJSON:
 		err = renderJSON(w.JSON(), events)
 	case formatCSV:
@@ -50,12 +53,12 @@ func renderEvents(w *sanitize.Writer, events []audit.Event, f auditFormat) error
 	return err
 }
 
-func renderTable(w io.Writer, events []audit.Event) error {
+func renderTable(w io.Writer, events []audit.Event, ids bool) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "TIME\tSESSION\tACTOR\tACTION\tDETAILS")
 	for i := range events {
 		e := &events[i]
-		d := sanitize.Line(details(e))
+		d := sanitize.Line(details(e, ids))
 		if utf8.RuneCountInString(d) > maxDetail {
 			d = string([]rune(d)[:maxDetail-1]) + "…"
 		}
@@ -76,8 +79,11 @@ func actorString(a audit.Actor) string {
 	return s + fmt.Sprintf(" %s@%s pid %d", a.HostUser, a.Host, a.PID)
 }
 
-// details summarises what an event is about, in one line.
-func details(e *audit.Event) string {
+// details summarises what an event is about, in one line: conversations
+// by title and messages by sender, with their ids when ids is set or
+// when the event recorded nothing else (trails from before titles and
+// senders were recorded).
+func details(e *audit.Event, ids bool) string {
 	var p []string
 	add := func(k, v string) {
 		if v != "" {
@@ -86,7 +92,13 @@ func details(e *audit.Event) string {
 	}
 	add("method", e.Method)
 	add("reason", e.Reason)
-	if e.Conversation != "" {
+	switch {
+	case e.Title != "":
+		add("conversation", strconv.Quote(e.Title))
+		if ids {
+			add("conversation_id", strconv.Quote(e.Conversation))
+		}
+	case e.Conversation != "":
 		add("conversation", strconv.Quote(e.Conversation))
 	}
 	if e.Action == audit.ActionSearch {
@@ -100,11 +112,57 @@ func details(e *audit.Event) string {
 	if e.Count != 0 {
 		add("count", strconv.Itoa(e.Count))
 	}
-	if len(e.Messages) > 0 {
+	switch {
+	case len(e.Sent) > 0:
+		add("messages", strconv.Itoa(len(e.Messages)))
+		add("senders", senders(e.Sent))
+		add("sent", sentSpan(e.Sent))
+		if ids {
+			add("ids", strings.Join(e.Messages, ","))
+		}
+	case len(e.Messages) > 0:
 		add("messages", fmt.Sprintf("%d:%s", len(e.Messages), strings.Join(e.Messages, ",")))
 	}
 	add("detail", e.Detail)
 	return strings.Join(p, " ")
+}
+
+// senders lists the distinct senders of sent, quoted, in order of first
+// appearance.
+func senders(sent []audit.Sent) string {
+	seen := map[string]bool{}
+	var out []string
+	for _, s := range sent {
+		if !seen[s.Sender] {
+			seen[s.Sender] = true
+			out = append(out, strconv.Quote(s.Sender))
+		}
+	}
+	return strings.Join(out, ",")
+}
+
+// sentSpan is when the messages were sent: one time, or the first and
+// last (A..B, as dates are written in queries).
+func sentSpan(sent []audit.Sent) string {
+	var first, last time.Time
+	for _, s := range sent {
+		if s.Time.IsZero() {
+			continue
+		}
+		if first.IsZero() || s.Time.Before(first) {
+			first = s.Time
+		}
+		if s.Time.After(last) {
+			last = s.Time
+		}
+	}
+	switch {
+	case first.IsZero():
+		return ""
+	case first.Equal(last):
+		return first.UTC().Format(time.RFC3339)
+	}
+	return first.UTC().Format(time.RFC3339) + ".." + last.UTC().Format(time.RFC3339)
 }
 
 func renderJSON(w io.Writer, events []audit.Event) error {
@@ -119,14 +177,28 @@ func renderJSON(w io.Writer, events []audit.Event) error {
 
 func renderCSV(w io.Writer, events []audit.Event) error {
 	cw := csv.NewWriter(w)
+	// title, senders and sent came later: at the end, so that columns
+	// keep their places. senders and sent have one entry per id of
+	// messages, "; " and " " apart.
 	cw.Write([]string{"time", "session", "seq", "member", "fingerprint", "host_user", "host", "pid",
-		"action", "method", "reason", "conversation", "messages", "query", "results", "tag", "target", "count", "detail"})
+		"action", "method", "reason", "conversation", "messages", "query", "results", "tag", "target", "count", "detail",
+		"title", "senders", "sent"})
 	for i := range events {
 		e := &events[i]
 		row := []string{e.Time.UTC().Format(time.RFC3339Nano), e.Session, strconv.FormatUint(e.Seq, 10),
 			e.Actor.Member, e.Actor.Fingerprint, e.Actor.HostUser, e.Actor.Host, strconv.Itoa(e.Actor.PID),
 			string(e.Action), e.Method, e.Reason, e.Conversation, strings.Join(e.Messages, " "), e.Query,
-			strconv.Itoa(e.Results), e.Tag, e.Target, strconv.Itoa(e.Count), e.Detail}
+			strconv.Itoa(e.Results), e.Tag, e.Target, strconv.Itoa(e.Count), e.Detail, e.Title}
+		var names, times []string
+		for _, s := range e.Sent {
+			names = append(names, s.Sender)
+			t := ""
+			if !s.Time.IsZero() {
+				t = s.Time.UTC().Format(time.RFC3339)
+			}
+			times = append(times, t)
+		}
+		row = append(row, strings.Join(names, "; "), strings.Join(times, " "))
 		for j, s := range row {
 			row[j] = csvCell(s)
 		}

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"coffer/index"
 	"coffer/ui/sanitize"
 	"coffer/vault"
 	"coffer/vault/audit"
@@ -33,6 +34,12 @@ auditor's identity; none shows message content.
               that checkpoint.
   show        list events, as a table, JSON lines (--json) or CSV (--csv),
               filtered by --actor, --action, --since, --until, --message.
+              Views and tags name the conversation's title and each
+              message's sender and time, as they were shown; the table
+              adds message ids with --ids. --since and --until take the
+              dates of queries: 2025, 2025-03, 2025-03-01, today,
+              yesterday, 7d (a point: since or until 7 days ago), a range
+              A..B, or an RFC 3339 time.
   checkpoint  print a signed tree head of every session; keep it away from
               the vault and pass it to 'verify --checkpoint' later.
 
@@ -40,6 +47,7 @@ Examples:
   coffer audit case-2291 --identity auditor.key
   coffer audit verify case-2291 --identity auditor.key --checkpoint cp-monday.txt
   coffer audit show case-2291 --identity auditor.key --action search --since 2025-03-01
+  coffer audit show case-2291 --identity auditor.key --action view-conversation --since 7d --ids
   coffer audit show case-2291 --identity auditor.key --message 5cd9d750e75cc7aa --json
   coffer audit checkpoint case-2291 --identity auditor.key > cp-$(date +%F).txt`,
 		setup: func(fs *flag.FlagSet) func(*env, []string) error {
@@ -47,16 +55,17 @@ Examples:
 				ids                                listFlag
 				checkpoint, actor, action, message string
 				since, until, session              string
-				asJSON, asCSV                      bool
+				asJSON, asCSV, withIDs             bool
 			)
 			fs.Var(&ids, "identity", "the auditor's age identity `FILE` (repeatable)")
 			fs.StringVar(&checkpoint, "checkpoint", "", "verify: prove the trail extends the checkpoint in `FILE`")
 			fs.BoolVar(&asJSON, "json", false, "show: JSON lines")
 			fs.BoolVar(&asCSV, "csv", false, "show: CSV")
 			fs.StringVar(&actor, "actor", "", "show: only events by this member `NAME` or key fingerprint")
-			fs.StringVar(&action, "action", "", "show: only this `ACTION` (unlock, view-conversation, search, tag-add, ...)")
-			fs.StringVar(&since, "since", "", "show: events at or after `TIME` (2006-01-02 or RFC 3339)")
-			fs.StringVar(&until, "until", "", "show: events before `TIME`")
+			fs.StringVar(&action, "action", "", "show: only this `ACTION` (unlock, unlock-failed, view-conversation, search, tag-add, ...)")
+			fs.StringVar(&since, "since", "", "show: events from the start of `DATE` (2025-03, 2025-03-01, yesterday, 7d, A..B, RFC 3339)")
+			fs.StringVar(&until, "until", "", "show: events up to the end of `DATE` (before it, for 7d or a time)")
+			fs.BoolVar(&withIDs, "ids", false, "show: list message and conversation ids in the table")
 			fs.StringVar(&message, "message", "", "show: events about the message `ID`")
 			fs.StringVar(&session, "session", "", "show: events of one `SESSION`")
 			return func(e *env, args []string) error {
@@ -78,12 +87,14 @@ Examples:
 				case "verify":
 					return auditVerify(e, dir, identities, checkpoint)
 				case "show":
-					f := audit.Filter{Actor: actor, Action: audit.Action(action), Message: message, Session: session}
-					if f.Since, err = parseWhen(since); err != nil {
-						return usageError("audit show: --since: %v", err)
+					f := audit.Filter{Actor: actor, Message: message, Session: session}
+					if action != "" {
+						if f.Action, err = audit.ParseAction(action); err != nil {
+							return usageError("audit show: --action: %v", err)
+						}
 					}
-					if f.Until, err = parseWhen(until); err != nil {
-						return usageError("audit show: --until: %v", err)
+					if err := timeFilter(&f, since, until, time.Now(), time.Local); err != nil {
+						return err
 					}
 					format := formatTable
 					switch {
@@ -95,7 +106,7 @@ Examples:
 						format = formatCSV
 					}
 					evs, err := audit.Read(dir, identities, f)
-					if rerr := renderEvents(e.stdout, evs, format); rerr != nil {
+					if rerr := renderEvents(e.stdout, evs, format, withIDs); rerr != nil {
 						return rerr
 					}
 					return auditError(err)
@@ -228,13 +239,26 @@ func readAuditorIdentities(files []string) ([]age.Identity, error) {
 	return ids, nil
 }
 
-// parseWhen accepts a date (local midnight) or an RFC 3339 time.
-func parseWhen(s string) (time.Time, error) {
-	if s == "" {
-		return time.Time{}, nil
+// timeFilter sets f's bounds from --since and --until, which take the
+// query language's dates (index.Period) in loc: since from the start of
+// its value, until to its end. A range (A..B) sets the bounds it names,
+// whichever flag carries it.
+func timeFilter(f *audit.Filter, since, until string, now time.Time, loc *time.Location) error {
+	for _, b := range []struct{ flag, v string }{{"since", since}, {"until", until}} {
+		if b.v == "" {
+			continue
+		}
+		from, to, err := index.Period(b.v, now, loc)
+		if err != nil {
+			return usageError("audit show: --%s %s: %v", b.flag, b.v, err)
+		}
+		isRange := strings.Contains(b.v, "..")
+		if b.flag == "since" && !isRange || isRange && !from.IsZero() {
+			f.Since = from
+		}
+		if b.flag == "until" && !isRange || isRange && !to.IsZero() {
+			f.Until = to
+		}
 	}
-	if t, err := time.Parse(time.RFC3339, s); err == nil {
-		return t, nil
-	}
-	return time.ParseInLocation("2006-01-02", s, time.Local)
+	return nil
 }

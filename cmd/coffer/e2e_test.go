@@ -136,6 +136,13 @@ func TestE2ETmux(t *testing.T) {
 	// Auditor.
 	tm.start(os.Args[0] + " audit case --identity auditor.key")
 	tm.waitFor("trail intact")
+	if l := strings.Split(tm.capture(), "\n")[0]; !strings.HasPrefix(l, " coffer audit · E2E case") {
+		t.Errorf("the auditor's header does not name the vault: %q", l)
+	}
+	tm.keys("?")
+	tm.waitFor("Filter (/)")
+	tm.keys("q") // closes the help, does not quit
+	tm.waitFor("? help")
 	tm.keys("/")
 	tm.literal("action:search")
 	tm.keys("Enter")

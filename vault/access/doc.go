@@ -8,7 +8,8 @@
 // senders and conversations, first writes the audit event that says what
 // is being disclosed, durably (written and fsynced), and returns nothing
 // if it cannot (ErrNotRecorded): views of conversations, lists and single
-// messages, searches (the query, the total number of hits, the ids whose
+// messages (with the conversation's title and each message's sender and
+// time, so that the trail alone says who and what was seen), searches (the query, the total number of hits, the ids whose
 // content is returned, and whether facets, which name senders and
 // conversations, were returned), statistics, exports. Every method that
 // changes the vault (imports, tags, members, ingest keys, compaction)

@@ -66,7 +66,7 @@ func (g *Gate) Unlock(key vault.Key) (*Session, error) {
 	if err != nil {
 		reason := "error"
 		if errors.Is(err, vault.ErrWrongKey) {
-			reason = "wrong key"
+			reason = wrongKey(key)
 		}
 		if aerr := g.log.Append(audit.Event{Action: audit.ActionUnlockFailed, Reason: reason}); aerr != nil {
 			// No retry without a record of the failure: not ErrWrongKey.
@@ -89,6 +89,19 @@ func (g *Gate) Unlock(key vault.Key) (*Session, error) {
 	s := &Session{v: v, log: g.log, engine: g.engine}
 	g.log = nil
 	return s, nil
+}
+
+// wrongKey says what was tried, for the record of a failed attempt: a
+// passphrase that opened no member's key, identities none of which is a
+// member's, or both.
+func wrongKey(k vault.Key) string {
+	switch {
+	case len(k.Passphrases) > 0 && len(k.Identities) > 0:
+		return audit.ReasonWrongPassphrase + " and identity"
+	case len(k.Passphrases) > 0:
+		return audit.ReasonWrongPassphrase
+	}
+	return audit.ReasonWrongIdentity
 }
 
 // Close ends the audit session of a gate that was never unlocked,

@@ -200,7 +200,7 @@ func (s *Session) Search(ctx context.Context, query string, req Request, show bo
 		if msgs, err = s.lookup(ids); err != nil {
 			return nil, err
 		}
-		ev.Messages = ids
+		ev.Messages, ev.Sent = ids, sentOf(msgs)
 	}
 	if err := s.record(ev); err != nil {
 		return nil, err

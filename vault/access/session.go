@@ -7,6 +7,7 @@ import (
 	"runtime"
 	"slices"
 	"sync"
+	"unicode/utf8"
 
 	"coffer/vault"
 	"coffer/vault/audit"
@@ -62,22 +63,68 @@ func (s *Session) writing() (func(), error) {
 // the same fields, all before anything is shown or done.
 const maxIDsPerEvent = 4096
 
+// maxSender and maxTitle bound, in bytes, what an event records of a
+// sender's name and a conversation's title. Both come from the archive
+// and have no bound of their own: the start is enough to say whose and
+// which, and an event too large for a record would keep its messages
+// from being shown at all.
+const (
+	maxSender = 128
+	maxTitle  = 256
+)
+
 // record appends ev durably. An event listing more ids than fit in one
-// record is split into consecutive events that differ only in their ids.
+// record is split into consecutive events that differ only in their ids
+// (and senders): at most maxIDsPerEvent each, fewer when the senders are
+// long.
 func (s *Session) record(ev audit.Event) error {
-	ids := ev.Messages
+	ids, sent := ev.Messages, ev.Sent
+	limit := maxIDsPerEvent
 	for {
 		part := ev
-		n := min(len(ids), maxIDsPerEvent)
+		n := min(len(ids), limit)
 		part.Messages = slices.Clone(ids[:n])
-		if err := s.log.Append(part); err != nil {
+		if sent != nil {
+			part.Sent = slices.Clone(sent[:n])
+		}
+		err := s.log.Append(part)
+		if errors.Is(err, audit.ErrEventTooBig) && n > 1 {
+			limit = n / 2 // nothing was written: try a smaller part
+			continue
+		}
+		if err != nil {
 			return fmt.Errorf("%w: %w", ErrNotRecorded, err)
 		}
 		ids = ids[n:]
+		if sent != nil {
+			sent = sent[n:]
+		}
 		if len(ids) == 0 {
 			return nil
 		}
 	}
+}
+
+// sentOf is who sent each of msgs and when, as an event records it.
+func sentOf(msgs []*vault.Message) []audit.Sent {
+	out := make([]audit.Sent, len(msgs))
+	for i, m := range msgs {
+		out[i] = audit.Sent{Sender: clip(m.Sender, maxSender), Time: m.Time}
+	}
+	return out
+}
+
+// clip cuts s to at most n bytes, at a character boundary, marking the
+// cut with an ellipsis.
+func clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	cut := n - len("…")
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "…"
 }
 
 // lookup returns the messages ids, in order; an unknown id is an error,

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"filippo.io/age"
 
@@ -134,11 +135,21 @@ func messages(n int) []*vault.Message {
 }
 
 // TestRecordedBeforeReturned calls every method that hands out content
-// and checks the audit event it wrote before returning it.
+// and checks the audit event it wrote before returning it: what was
+// disclosed, with the titles and senders that were shown, so that an
+// auditor reads them from the trail alone.
 func TestRecordedBeforeReturned(t *testing.T) {
-	tv := newTestVault(t, messages(6))
+	msgs := messages(6)
+	tv := newTestVault(t, msgs)
 	s := tv.openIndexed(t)
 	ctx := context.Background()
+	sent := func(from, to int) []audit.Sent {
+		var out []audit.Sent
+		for _, m := range msgs[from:to] {
+			out = append(out, audit.Sent{Sender: m.Sender, Time: m.Time})
+		}
+		return out
+	}
 	type check struct {
 		name string
 		call func() (any, error)
@@ -148,23 +159,23 @@ func TestRecordedBeforeReturned(t *testing.T) {
 		{"conversations", func() (any, error) { return s.Conversations() },
 			audit.Event{Action: audit.ActionViewConversationList, Count: 2}},
 		{"view a conversation", func() (any, error) { return s.View("wa:desk", tv.ids[:2]) },
-			audit.Event{Action: audit.ActionViewConversation, Conversation: "wa:desk", Messages: tv.ids[:2]}},
+			audit.Event{Action: audit.ActionViewConversation, Conversation: "wa:desk", Title: "T wa:desk", Messages: tv.ids[:2], Sent: sent(0, 2)}},
 		{"view hits", func() (any, error) { return s.View("", tv.ids[2:3]) },
-			audit.Event{Action: audit.ActionViewMessages, Messages: tv.ids[2:3]}},
+			audit.Event{Action: audit.ActionViewMessages, Messages: tv.ids[2:3], Sent: sent(2, 3)}},
 		{"detail", func() (any, error) { return s.Detail(tv.ids[4]) },
-			audit.Event{Action: audit.ActionViewMessage, Messages: tv.ids[4:5]}},
+			audit.Event{Action: audit.ActionViewMessage, Conversation: "wa:desk", Title: "T wa:desk", Messages: tv.ids[4:5], Sent: sent(4, 5)}},
 		{"search, hits shown later", func() (any, error) {
 			return s.Search(ctx, "lunch", access.Request{Sort: access.Oldest, Limit: 2}, false)
 		}, audit.Event{Action: audit.ActionSearch, Query: "lunch", Results: 6}},
 		{"search, page shown, facets", func() (any, error) {
 			return s.Search(ctx, "lunch", access.Request{Sort: access.Oldest, Limit: 1, Facets: true}, true)
-		}, audit.Event{Action: audit.ActionSearch, Query: "lunch", Results: 6, Messages: tv.ids[:1], Detail: access.DetailFacets}},
+		}, audit.Event{Action: audit.ActionSearch, Query: "lunch", Results: 6, Messages: tv.ids[:1], Sent: sent(0, 1), Detail: access.DetailFacets}},
 		{"stats", func() (any, error) { return s.Stats("stats") },
 			audit.Event{Action: audit.ActionViewConversationList, Detail: "stats", Count: 2}},
 		{"export", func() (any, error) { var b bytes.Buffer; _, err := s.Export(&b, "out.jsonl"); return b.String(), err },
 			audit.Event{Action: audit.ActionExport, Target: "out.jsonl", Count: 6}},
 		{"tag", func() (any, error) { return s.Tag(true, "hot", tv.ids[:3]) },
-			audit.Event{Action: audit.ActionTagAdd, Tag: "hot", Messages: tv.ids[:3]}},
+			audit.Event{Action: audit.ActionTagAdd, Tag: "hot", Messages: tv.ids[:3], Sent: sent(0, 3)}},
 	}
 	for _, c := range checks {
 		t.Run(c.name, func(t *testing.T) {
@@ -175,12 +186,24 @@ func TestRecordedBeforeReturned(t *testing.T) {
 			got := evs[len(evs)-1]
 			if got.Action != c.want.Action || got.Conversation != c.want.Conversation || got.Query != c.want.Query ||
 				got.Results != c.want.Results || got.Tag != c.want.Tag || got.Target != c.want.Target ||
-				got.Count != c.want.Count || got.Detail != c.want.Detail || !slices.Equal(got.Messages, c.want.Messages) {
+				got.Count != c.want.Count || got.Detail != c.want.Detail || !slices.Equal(got.Messages, c.want.Messages) ||
+				got.Title != c.want.Title || !slices.EqualFunc(got.Sent, c.want.Sent, sameSent) {
 				t.Errorf("recorded %+v\nwant      %+v", got, c.want)
 			}
 		})
 	}
+	// An unknown id is refused before anything is recorded, by a tag as
+	// by a view.
+	before := len(tv.last(t))
+	if _, err := s.Tag(true, "hot", []string{tv.ids[0], "nope"}); err == nil {
+		t.Error("tagged an unknown id")
+	}
+	if after := len(tv.last(t)); after != before {
+		t.Errorf("a refused tag wrote %d events", after-before)
+	}
 }
+
+func sameSent(a, b audit.Sent) bool { return a.Sender == b.Sender && a.Time.Equal(b.Time) }
 
 // TestFailsClosed: once nothing can be recorded, every method that hands
 // out content returns nothing and says why, and nothing changes.
@@ -269,6 +292,49 @@ func TestLongListsSplit(t *testing.T) {
 	}
 }
 
+// TestLongNamesBounded: the archive's senders and titles are untrusted
+// and unbounded, so what an event records of them is cut; and however
+// many ids a view lists, it is recorded in events that fit a record. A
+// name too long to record must not keep its messages from being shown.
+func TestLongNamesBounded(t *testing.T) {
+	msgs := messages(3000)
+	long := strings.Repeat("<\x01é", 256) // escaped in JSON: six bytes a byte
+	for _, m := range msgs {
+		m.Sender, m.Conversation.Title = long, long
+	}
+	tv := newTestVault(t, msgs)
+	s := tv.open(t)
+	if _, err := s.View("wa:desk", tv.ids); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Detail(tv.ids[0]); err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for _, e := range tv.last(t) {
+		if e.Action != audit.ActionViewConversation && e.Action != audit.ActionViewMessage {
+			continue
+		}
+		if len(e.Sent) != len(e.Messages) {
+			t.Fatalf("%s: %d senders for %d ids", e.Action, len(e.Sent), len(e.Messages))
+		}
+		if n := len(e.Title); n > 256 || !strings.HasPrefix(long, strings.TrimSuffix(e.Title, "…")) {
+			t.Errorf("%s: title of %d bytes, want at most 256, cut from the conversation's", e.Action, n)
+		}
+		for _, x := range e.Sent {
+			if n := len(x.Sender); n > 128 || !utf8.ValidString(x.Sender) || !strings.HasSuffix(x.Sender, "…") {
+				t.Fatalf("%s: sender of %d bytes (%q), want at most 128, cut at a character", e.Action, n, x.Sender)
+			}
+		}
+		if e.Action == audit.ActionViewConversation {
+			ids = append(ids, e.Messages...)
+		}
+	}
+	if !slices.Equal(ids, tv.ids) {
+		t.Fatalf("the view's events list %d ids, want all %d in order", len(ids), len(tv.ids))
+	}
+}
+
 // TestChangesRecordedFirst: imports, members, ingest keys, compaction and
 // unlock attempts are recorded before they happen, and their outcome
 // after.
@@ -297,6 +363,9 @@ func TestChangesRecordedFirst(t *testing.T) {
 	other, _ := age.GenerateX25519Identity()
 	if _, err := g.Unlock(vault.Key{Identities: []age.Identity{other}}); !errors.Is(err, vault.ErrWrongKey) {
 		t.Fatalf("wrong key: %v", err)
+	}
+	if _, err := g.Unlock(vault.Key{Passphrases: []string{"guess"}}); !errors.Is(err, vault.ErrWrongKey) {
+		t.Fatalf("wrong passphrase: %v", err)
 	}
 	s, err := g.Unlock(vault.Key{Identities: []age.Identity{tv.member}})
 	if err != nil {
@@ -331,7 +400,7 @@ func TestChangesRecordedFirst(t *testing.T) {
 	if err := s.Lock(audit.LockPipe); err != nil {
 		t.Fatal(err)
 	}
-	want := "session unlock-failed/wrong key session unlock import import/aborted member-add member-remove member-remove/failed member-remove ingest-key ingest-key lock/pipe-closed"
+	want := "session unlock-failed/wrong identity unlock-failed/wrong passphrase session unlock import import/aborted member-add member-remove member-remove/failed member-remove ingest-key ingest-key lock/pipe-closed"
 	if got := actions(tv.last(t)); got != want {
 		t.Errorf("session:\n got %q\nwant %q", got, want)
 	}

@@ -9,9 +9,10 @@ import (
 	"coffer/vault/audit"
 )
 
-// Tag adds (or removes) tag on ids: recorded, then written to the vault,
-// then set in the index. It returns the new tags of each id. If the write
-// fails after the record, the failure is recorded too.
+// Tag adds (or removes) tag on ids: recorded (with each message's sender
+// and time), then written to the vault, then set in the index. It returns
+// the new tags of each id. If the write fails after the record, the
+// failure is recorded too.
 func (s *Session) Tag(add bool, tag string, ids []string) (map[string][]string, error) {
 	if err := vault.ValidTag(tag); err != nil {
 		return nil, err
@@ -21,15 +22,22 @@ func (s *Session) Tag(add bool, tag string, ids []string) (map[string][]string, 
 		return nil, err
 	}
 	defer done()
+	// Unknown ids are refused before anything is recorded, as views do.
+	msgs, err := s.lookup(ids)
+	if err != nil {
+		return nil, err
+	}
 	a := audit.ActionTagRemove
 	if add {
 		a = audit.ActionTagAdd
 	}
-	if err := s.record(audit.Event{Action: a, Tag: tag, Messages: ids}); err != nil {
+	ev := audit.Event{Action: a, Tag: tag, Messages: ids, Sent: sentOf(msgs)}
+	if err := s.record(ev); err != nil {
 		return nil, err
 	}
 	if err := s.v.ApplyTag(add, tag, ids); err != nil {
-		if rerr := s.record(audit.Event{Action: a, Tag: tag, Messages: ids, Reason: "failed"}); rerr != nil {
+		ev.Reason = "failed"
+		if rerr := s.record(ev); rerr != nil {
 			return nil, errors.Join(err, rerr)
 		}
 		return nil, err

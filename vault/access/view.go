@@ -32,6 +32,7 @@ type Place struct{ Conv, Pos int }
 // sits in them.
 type Directory struct {
 	Convs []Conversation
+	byID  map[string]int // a conversation's index in Convs, by its id
 	// By position in the vault's time order (the vault's one table from
 	// ID to position finds it): the conversation and the place in it.
 	position     func(id string) (int, bool)
@@ -85,12 +86,22 @@ func (d *Directory) Place(id string) (Place, bool) {
 // Len is the number of messages placed.
 func (d *Directory) Len() int { return len(d.conv) }
 
+// title is the title the list shows for conversation conv, as an event
+// records it.
+func (d *Directory) title(conv string) string {
+	if i, ok := d.byID[conv]; ok {
+		return clip(d.Convs[i].Title, maxTitle)
+	}
+	return ""
+}
+
 // newDirectory groups msgs, the vault's messages in time order, into
 // conversations; position is the vault's table from ID to position in
 // msgs.
 func newDirectory(msgs []*vault.Message, position func(string) (int, bool)) *Directory {
 	d := &Directory{position: position, conv: make([]uint32, len(msgs)), inConv: make([]uint32, len(msgs))}
 	byID := map[string]int{}
+	d.byID = byID
 	parts := map[int]map[string]bool{}
 	for p, m := range msgs {
 		i, ok := byID[m.Conversation.ID]
@@ -187,7 +198,8 @@ func (s *Session) Conversations() (*Directory, error) {
 
 // View records that ids are on screen and returns them, in order. conv is
 // the conversation id when they are a conversation's messages, "" for a
-// list of search hits.
+// list of search hits. The event names the conversation's title and each
+// message's sender and time: what the screen shows of them.
 func (s *Session) View(conv string, ids []string) ([]*vault.Message, error) {
 	done, err := s.reading()
 	if err != nil {
@@ -199,9 +211,9 @@ func (s *Session) View(conv string, ids []string) ([]*vault.Message, error) {
 	if err != nil {
 		return nil, err
 	}
-	ev := audit.Event{Action: audit.ActionViewMessages, Messages: ids}
+	ev := audit.Event{Action: audit.ActionViewMessages, Messages: ids, Sent: sentOf(msgs)}
 	if conv != "" {
-		ev.Action, ev.Conversation = audit.ActionViewConversation, conv
+		ev.Action, ev.Conversation, ev.Title = audit.ActionViewConversation, conv, s.dir.title(conv)
 	}
 	if err := s.record(ev); err != nil {
 		return nil, err
@@ -209,7 +221,8 @@ func (s *Session) View(conv string, ids []string) ([]*vault.Message, error) {
 	return msgs, nil
 }
 
-// Detail records a detail view of one message and returns it.
+// Detail records a detail view of one message (its sender, time and
+// conversation with it) and returns it.
 func (s *Session) Detail(id string) (*vault.Message, error) {
 	done, err := s.reading()
 	if err != nil {
@@ -220,7 +233,10 @@ func (s *Session) Detail(id string) (*vault.Message, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := s.record(audit.Event{Action: audit.ActionViewMessage, Messages: []string{id}}); err != nil {
+	m := msgs[0]
+	ev := audit.Event{Action: audit.ActionViewMessage, Conversation: m.Conversation.ID, Title: s.dir.title(m.Conversation.ID),
+		Messages: []string{id}, Sent: sentOf(msgs)}
+	if err := s.record(ev); err != nil {
 		return nil, err
 	}
 	return msgs[0], nil

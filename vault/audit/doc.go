@@ -14,7 +14,7 @@
 // the record fails:
 //
 //	l, err := audit.Open(dir, auditorRecipients, audit.Actor{Member: name, Fingerprint: fpr})
-//	err = l.Append(audit.Event{Action: audit.ActionViewConversation, Conversation: conv, Messages: ids})
+//	err = l.Append(audit.Event{Action: audit.ActionViewConversation, Conversation: conv, Title: title, Messages: ids, Sent: sent})
 //	// only now: show the messages
 //	l.Close(audit.LockManual)
 //
@@ -28,9 +28,19 @@
 // (ErrNotAuditor), and an auditor's key opens the trail but no message.
 // Events are padded to a multiple of 256 bytes, so file sizes tell the
 // number of events and roughly how many ids each lists, not the length of
-// a query or a tag. No message text, query, tag, member name or id is
-// written in plaintext; session ids, record counts, and whether and when
-// (file times) sessions closed are public.
+// a query or a tag. No message text, query, tag, title, sender, member
+// name or id is written in plaintext; session ids, record counts, and
+// whether and when (file times) sessions closed are public.
+//
+// # What auditors see
+//
+// What was shown, as it was shown: a view or tag event names the
+// conversation's title and each message's sender and time (Event.Title,
+// Event.Sent), not only ids, so an auditor reads "Ann, 12 March, in
+// Trading desk" from the trail without the vault's key. An auditor thus
+// sees titles and sender names, never a message's text, and sees them
+// only for the messages a reviewer was shown; that is what an access log
+// must show. Sessions written before these were recorded list ids only.
 //
 // # What the trail proves
 //

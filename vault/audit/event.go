@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 )
 
@@ -19,7 +21,9 @@ const (
 	// ActionUnlock is a successful unlock; Method says how (passphrase,
 	// x25519, hybrid, ssh, plugin).
 	ActionUnlock Action = "unlock"
-	// ActionUnlockFailed is a failed unlock attempt; Reason says why.
+	// ActionUnlockFailed is a failed unlock attempt; Reason says why
+	// (ReasonWrongPassphrase, ReasonWrongIdentity; "wrong key" in trails
+	// written before they were told apart).
 	ActionUnlockFailed Action = "unlock-failed"
 	// ActionLock ends access; Reason is one of the Lock* values. A lock with
 	// LockCrash is written by a later session about Target, a session that
@@ -28,15 +32,19 @@ const (
 	// ActionViewConversationList: the list of conversations (titles,
 	// participants, counts) shown after unlock; Count is how many.
 	ActionViewConversationList Action = "view-list"
-	// ActionViewConversation: the Messages of Conversation on screen.
+	// ActionViewConversation: the Messages of Conversation (titled
+	// Title) on screen, Sent saying who sent each and when.
 	ActionViewConversation Action = "view-conversation"
-	// ActionViewMessage: one message shown in detail (Messages[0]).
+	// ActionViewMessage: one message shown in detail (Messages[0], in
+	// Conversation, titled Title; Sent[0] its sender and time).
 	ActionViewMessage Action = "view-message"
-	// ActionViewMessages: a list of messages on screen (search hits, a queue).
+	// ActionViewMessages: a list of messages on screen (search hits, a
+	// queue), with Sent.
 	ActionViewMessages Action = "view-messages"
-	// ActionSearch: Query run, Results hits.
+	// ActionSearch: Query run, Results hits; Messages (with Sent) when the
+	// hits' content was returned with it.
 	ActionSearch Action = "search"
-	// ActionTagAdd and ActionTagRemove: Tag on Messages.
+	// ActionTagAdd and ActionTagRemove: Tag on Messages, with Sent.
 	ActionTagAdd    Action = "tag-add"
 	ActionTagRemove Action = "tag-remove"
 	// ActionImport and ActionExport: Target names the file, Count the
@@ -59,10 +67,39 @@ const (
 	ActionCompact Action = "compact"
 )
 
+// actions is every Action, in the order of the list above.
+var actions = []Action{ActionSession, ActionUnlock, ActionUnlockFailed, ActionLock,
+	ActionViewConversationList, ActionViewConversation, ActionViewMessage, ActionViewMessages,
+	ActionSearch, ActionTagAdd, ActionTagRemove, ActionImport, ActionExport,
+	ActionMemberAdd, ActionMemberRemove, ActionIngestKey, ActionVerify, ActionCompact}
+
+// Actions returns every action an event can record.
+func Actions() []Action { return slices.Clone(actions) }
+
+// ParseAction returns the action named s, or an error that lists the
+// valid names.
+func ParseAction(s string) (Action, error) {
+	if slices.Contains(actions, Action(s)) {
+		return Action(s), nil
+	}
+	names := make([]string, len(actions))
+	for i, a := range actions {
+		names[i] = string(a)
+	}
+	return "", fmt.Errorf("unknown action %q (one of %s)", s, strings.Join(names, ", "))
+}
+
 // ReasonCommitted is the Reason of the event that follows a change's
 // announcement (Log.Announce) once the change is in the vault: an import
 // or compaction committed.
 const ReasonCommitted = "committed"
+
+// Reasons of a failed unlock: the passphrase opened no member's key, or
+// no identity given was a member's.
+const (
+	ReasonWrongPassphrase = "wrong passphrase"
+	ReasonWrongIdentity   = "wrong identity"
+)
 
 // Lock reasons.
 const (
@@ -98,17 +135,31 @@ type Event struct {
 	Method       string    `json:"method,omitempty"`
 	Reason       string    `json:"reason,omitempty"`
 	Conversation string    `json:"conversation,omitempty"`
-	Messages     []string  `json:"messages,omitempty"`
-	Query        string    `json:"query,omitempty"`
-	Results      int       `json:"results"` // search hits; always written, 0 is an answer
-	Tag          string    `json:"tag,omitempty"`
-	Target       string    `json:"target,omitempty"`
-	Count        int       `json:"count,omitempty"`
-	Detail       string    `json:"detail,omitempty"`
+	// Title is the conversation's title as it was shown, so that an
+	// auditor reads it without the vault's key.
+	Title    string   `json:"title,omitempty"`
+	Messages []string `json:"messages,omitempty"`
+	// Sent is who sent each of Messages and when, in the same order, as
+	// they were shown or tagged. Events that list ids of messages not
+	// shown (import, export) and events written before it was recorded
+	// have none: an auditor sees their ids only.
+	Sent    []Sent `json:"sent,omitempty"`
+	Query   string `json:"query,omitempty"`
+	Results int    `json:"results"` // search hits; always written, 0 is an answer
+	Tag     string `json:"tag,omitempty"`
+	Target  string `json:"target,omitempty"`
+	Count   int    `json:"count,omitempty"`
+	Detail  string `json:"detail,omitempty"`
 	// Intent marks the announcement of a vault change, written before the
 	// vault changes by Log.Announce; the manifest record the change
 	// writes carries its Link (see VerifyChanges).
 	Intent bool `json:"intent,omitempty"`
+}
+
+// Sent is the sender and time of one message listed in an event.
+type Sent struct {
+	Sender string    `json:"sender"`
+	Time   time.Time `json:"time"`
 }
 
 // wireEvent is the stored (then encrypted) form: short keys, the actor
@@ -120,7 +171,10 @@ type wireEvent struct {
 	Method       string   `json:"m,omitempty"`
 	Reason       string   `json:"r,omitempty"`
 	Conversation string   `json:"c,omitempty"`
+	Title        string   `json:"ct,omitempty"`
 	Messages     []string `json:"ids,omitempty"`
+	Senders      []string `json:"from,omitempty"` // Sent, by field: one per id
+	SentAt       []int64  `json:"at,omitempty"`   // Unix seconds; 0 for an unknown time
 	Query        string   `json:"q,omitempty"`
 	Results      int      `json:"n,omitempty"`
 	Tag          string   `json:"tag,omitempty"`
@@ -133,7 +187,10 @@ type wireEvent struct {
 // maxEventSize keeps one event well inside a record.
 const maxEventSize = maxRecord / 2
 
-var errEventTooBig = errors.New("audit: event too large")
+// ErrEventTooBig is returned by Append for an event that does not fit in
+// a record; nothing is written. A caller listing many messages writes
+// them in several events.
+var ErrEventTooBig = errors.New("audit: event too large")
 
 func encodeEvent(e *Event) ([]byte, error) {
 	if e.Action == "" {
@@ -141,8 +198,20 @@ func encodeEvent(e *Event) ([]byte, error) {
 	}
 	w := wireEvent{
 		Time: e.Time.UnixNano(), Action: e.Action, Method: e.Method, Reason: e.Reason,
-		Conversation: e.Conversation, Messages: e.Messages, Query: e.Query, Results: e.Results,
+		Conversation: e.Conversation, Title: e.Title, Messages: e.Messages, Query: e.Query, Results: e.Results,
 		Tag: e.Tag, Target: e.Target, Count: e.Count, Detail: e.Detail, Intent: e.Intent,
+	}
+	if len(e.Sent) > 0 {
+		if len(e.Sent) != len(e.Messages) {
+			return nil, fmt.Errorf("audit: event lists %d senders for %d messages", len(e.Sent), len(e.Messages))
+		}
+		w.Senders, w.SentAt = make([]string, len(e.Sent)), make([]int64, len(e.Sent))
+		for i, s := range e.Sent {
+			w.Senders[i] = s.Sender
+			if !s.Time.IsZero() {
+				w.SentAt[i] = s.Time.Unix()
+			}
+		}
 	}
 	if e.Action == ActionSession {
 		a := e.Actor
@@ -153,7 +222,7 @@ func encodeEvent(e *Event) ([]byte, error) {
 		return nil, fmt.Errorf("audit: encode event: %v", err)
 	}
 	if len(b) > maxEventSize {
-		return nil, errEventTooBig
+		return nil, ErrEventTooBig
 	}
 	return b, nil
 }
@@ -168,8 +237,20 @@ func decodeEvent(b []byte) (*Event, error) {
 	}
 	e := &Event{
 		Time: time.Unix(0, w.Time).UTC(), Action: w.Action, Method: w.Method, Reason: w.Reason,
-		Conversation: w.Conversation, Messages: w.Messages, Query: w.Query, Results: w.Results,
+		Conversation: w.Conversation, Title: w.Title, Messages: w.Messages, Query: w.Query, Results: w.Results,
 		Tag: w.Tag, Target: w.Target, Count: w.Count, Detail: w.Detail, Intent: w.Intent,
+	}
+	if len(w.Senders) > 0 || len(w.SentAt) > 0 {
+		if len(w.Senders) != len(w.Messages) || len(w.SentAt) != len(w.Messages) {
+			return nil, fmt.Errorf("event: %d senders and %d times for %d ids", len(w.Senders), len(w.SentAt), len(w.Messages))
+		}
+		e.Sent = make([]Sent, len(w.Senders))
+		for i, s := range w.Senders {
+			e.Sent[i].Sender = s
+			if w.SentAt[i] != 0 {
+				e.Sent[i].Time = time.Unix(w.SentAt[i], 0).UTC()
+			}
+		}
 	}
 	if w.Actor != nil {
 		e.Actor = *w.Actor

@@ -48,6 +48,12 @@ func TestSeedTrails(t *testing.T) {
 	if len(rep.Sessions) != 2 {
 		t.Fatalf("%d seed sessions, want 2", len(rep.Sessions))
 	}
+	// The seeds predate titles and senders: their views still read, with
+	// ids only.
+	evs, err := audit.Read(seedVault(t), ids, audit.Filter{Action: audit.ActionViewConversation})
+	if err != nil || len(evs) != 1 || len(evs[0].Messages) != 2 || evs[0].Sent != nil || evs[0].Title != "" {
+		t.Fatalf("old view-conversation event: %+v, %v", evs, err)
+	}
 }
 
 // seedVault copies the seeds into a vault folder layout.

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -178,6 +179,14 @@ func TestTamperAcrossSessions(t *testing.T) {
 		os.Remove(first)
 		_, err := audit.Verify(dir, k.ids(), nil)
 		wantTamper(t, err, first, -1, audit.ReasonDeleted)
+		// Named by its session, not by an entry it no longer has.
+		name := filepath.Base(first)
+		if msg := err.Error(); !strings.HasPrefix(msg, "audit: "+name+": deleted session (session ") || strings.Contains(msg, "entry") && !strings.Contains(msg, "entries") {
+			t.Errorf("deleted session reported as %q", msg)
+		}
+		if where := err.(*audit.TamperError).Where(); where != name {
+			t.Errorf("Where() = %q, want %q", where, name)
+		}
 	})
 	t.Run("edit what a header saw", func(t *testing.T) {
 		dir, k, first := setup(t)

@@ -46,11 +46,21 @@ type TamperError struct {
 }
 
 func (e *TamperError) Error() string {
-	s := fmt.Sprintf("audit: %s: entry %d: %s", e.File, e.Entry, e.Reason)
+	s := fmt.Sprintf("audit: %s: %s", e.Where(), e.Reason)
 	if e.Detail != "" {
 		s += " (" + e.Detail + ")"
 	}
 	return s
+}
+
+// Where names the bad entry ("<session>.log: entry 9"), or only the
+// session file when the whole file is concerned (a deleted session has no
+// entry to name).
+func (e *TamperError) Where() string {
+	if e.Entry < 0 {
+		return e.File
+	}
+	return fmt.Sprintf("%s: entry %d", e.File, e.Entry)
 }
 
 // SessionReport is what Verify found about one session.

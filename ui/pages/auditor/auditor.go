@@ -1,15 +1,14 @@
 // Package auditor is the auditor's screen: the verification banner, the
-// events of the trail in a table with filters, and one event in detail.
-// It opens the trail with the auditor's identity and never the vault: no
-// message content can appear here, only ids, queries and tags as the
-// trail recorded them, each sanitized.
+// events of the trail in a table with filters, one event in detail, and
+// help. It opens the trail with the auditor's identity and never the
+// vault: what it shows of conversations and messages (titles, senders,
+// times, ids), queries and tags is what the trail recorded when they were
+// shown to a reviewer, each sanitized; never a message's text.
 package auditor
 
 import (
 	"errors"
-	"fmt"
 	"path/filepath"
-	"strings"
 	"time"
 
 	"charm.land/bubbles/v2/key"
@@ -19,12 +18,13 @@ import (
 
 	"coffer/ui/common"
 	"coffer/ui/components/list"
-	"coffer/ui/sanitize"
+	"coffer/ui/keymap"
 	"coffer/vault"
 	"coffer/vault/audit"
 )
 
 type loadedMsg struct {
+	name   string
 	report *audit.Report
 	events []audit.Event
 	err    error
@@ -33,9 +33,12 @@ type loadedMsg struct {
 // Model is the auditor page.
 type Model struct {
 	c      common.Common
+	keys   keymap.Auditor
 	dir    string
+	name   string // the vault's, from its manifest
 	ids    []age.Identity
 	loc    *time.Location
+	now    func() time.Time // for relative dates in the filter
 	report *audit.Report
 	events []audit.Event
 	shown  []int // indices of events passing the filter
@@ -45,9 +48,14 @@ type Model struct {
 	filter string
 	fErr   string
 	typing bool
-	detail int // -1: none
-	Quit   bool
-	ready  bool
+	help   bool
+	// showIDs lists message and conversation ids besides titles and
+	// senders.
+	showIDs   bool
+	detail    int // -1: none
+	detailTop int // first line of the detail on screen
+	Quit      bool
+	ready     bool
 }
 
 // New returns the page for the trail of the vault at dir.
@@ -55,21 +63,27 @@ func New(c common.Common, dir string, ids []age.Identity, loc *time.Location) *M
 	if loc == nil {
 		loc = time.Local
 	}
-	m := &Model{c: c, dir: dir, ids: ids, loc: loc, detail: -1}
+	m := &Model{c: c, keys: c.Keys.Auditor(), dir: dir, name: filepath.Base(dir), ids: ids, loc: loc, now: time.Now, detail: -1}
 	m.table = list.New(c, 1, m.renderRow)
 	m.table.Empty = "no events"
 	m.table.Focused = true
 	ti := textinput.New()
 	ti.Prompt = "filter> "
+	ti.Placeholder = "actor:NAME action:ACTION since:DATE until:DATE words (? after enter: help)"
 	ti.SetStyles(common.InputStyles(c))
 	m.input = ti
 	return m
 }
 
-// Init verifies and reads the trail.
+// Init reads the vault's name, then verifies and reads the trail.
 func (m *Model) Init() tea.Cmd {
 	dir, ids := m.dir, m.ids
 	return func() tea.Msg {
+		// The manifest is public and signed; no key is needed to read it.
+		name := filepath.Base(dir)
+		if man, err := vault.ReadManifest(dir); err == nil && man.Name != "" {
+			name = man.Name
+		}
 		// Checked against the vault's manifest too: a deleted session of
 		// an import or member change is named.
 		rep, verr := vault.VerifyTrail(dir, ids, nil)
@@ -82,7 +96,7 @@ func (m *Model) Init() tea.Cmd {
 		if errors.As(rerr, &te) {
 			rerr = nil
 		}
-		return loadedMsg{report: rep, events: events, err: errors.Join(verr, rerr)}
+		return loadedMsg{name: name, report: rep, events: events, err: errors.Join(verr, rerr)}
 	}
 }
 
@@ -98,11 +112,11 @@ func (m *Model) bannerLines() int { return 2 }
 
 // Update handles one message.
 func (m *Model) Update(msg tea.Msg) tea.Cmd {
-	k := m.c.Keys
+	k := m.keys
 	switch msg := msg.(type) {
 	case loadedMsg:
 		m.ready = true
-		m.report, m.events, m.err = msg.report, msg.events, msg.err
+		m.name, m.report, m.events, m.err = msg.name, msg.report, msg.events, msg.err
 		m.apply()
 		m.table.Select(1 << 30)
 		return nil
@@ -113,38 +127,28 @@ func (m *Model) Update(msg tea.Msg) tea.Cmd {
 			m.table.Move(3)
 		}
 	case tea.KeyPressMsg:
-		if m.typing {
-			switch msg.String() {
-			case "enter", "esc":
-				m.typing = false
-				m.input.Blur()
-				return nil
-			}
-			var cmd tea.Cmd
-			m.input, cmd = m.input.Update(msg)
-			common.CleanInput(&m.input)
-			m.filter = m.input.Value()
-			m.apply()
-			return cmd
-		}
-		if m.detail >= 0 {
-			m.detail = -1
-			return nil
-		}
 		switch {
+		case m.typing:
+			return m.filterKey(msg)
+		case m.help:
+			m.help = false
+		case m.detail >= 0:
+			m.detailKey(msg)
 		case key.Matches(msg, k.Quit):
 			m.Quit = true
-		case key.Matches(msg, k.Search), key.Matches(msg, k.Filter):
+		case key.Matches(msg, k.Help):
+			m.help = true
+		case key.Matches(msg, k.Filter):
 			m.typing = true
 			return m.input.Focus()
 		case key.Matches(msg, k.Back):
-			m.filter = ""
-			m.input.SetValue("")
-			m.apply()
+			m.setFilter("")
 		case key.Matches(msg, k.Open):
 			if i := m.table.Cursor(); i >= 0 {
-				m.detail = m.shown[i]
+				m.detail, m.detailTop = m.shown[i], 0
 			}
+		case key.Matches(msg, k.IDs):
+			m.toggleIDs()
 		case key.Matches(msg, k.Up):
 			m.table.Move(-1)
 		case key.Matches(msg, k.Down):
@@ -157,7 +161,7 @@ func (m *Model) Update(msg tea.Msg) tea.Cmd {
 			m.table.Move(m.table.Page() / 2)
 		case key.Matches(msg, k.HalfUp, k.PageUp):
 			m.table.Move(-m.table.Page() / 2)
-		case msg.String() == "r":
+		case key.Matches(msg, k.Reload):
 			m.ready = false
 			return m.Init()
 		}
@@ -165,97 +169,65 @@ func (m *Model) Update(msg tea.Msg) tea.Cmd {
 	return nil
 }
 
-// criteria is a parsed filter: field:value terms and free words.
-type criteria struct {
-	actor, action, id, session, words []string
-	since, until                      time.Time
+// filterKey edits the filter: enter keeps it, esc clears it.
+func (m *Model) filterKey(msg tea.KeyPressMsg) tea.Cmd {
+	switch {
+	case key.Matches(msg, m.keys.Keep):
+		m.typing = false
+		m.input.Blur()
+		return nil
+	case key.Matches(msg, m.keys.Clear):
+		m.typing = false
+		m.input.Blur()
+		m.setFilter("")
+		return nil
+	}
+	var cmd tea.Cmd
+	m.input, cmd = m.input.Update(msg)
+	common.CleanInput(&m.input)
+	m.filter = m.input.Value()
+	m.apply()
+	return cmd
 }
 
-func parseFilter(s string, loc *time.Location) (criteria, error) {
-	var c criteria
-	for _, f := range strings.Fields(s) {
-		name, val, ok := strings.Cut(f, ":")
-		if !ok || val == "" {
-			c.words = append(c.words, strings.ToLower(f))
-			continue
-		}
-		switch name {
-		case "actor":
-			c.actor = append(c.actor, val)
-		case "action":
-			c.action = append(c.action, val)
-		case "id":
-			c.id = append(c.id, val)
-		case "session":
-			c.session = append(c.session, val)
-		case "since", "until":
-			t, err := parseDay(val, loc)
-			if err != nil {
-				return c, fmt.Errorf("%s: %q is not a date (2006-01-02 or 2006-01-02T15:04)", name, val)
-			}
-			if name == "since" {
-				c.since = t
-			} else {
-				c.until = t
-			}
-		default:
-			c.words = append(c.words, strings.ToLower(f))
-		}
+// detailKey scrolls the detail, toggles ids, or goes back.
+func (m *Model) detailKey(msg tea.KeyPressMsg) {
+	k := m.keys
+	switch {
+	case key.Matches(msg, k.Down):
+		m.detailTop++
+	case key.Matches(msg, k.Up):
+		m.detailTop = max(m.detailTop-1, 0)
+	case key.Matches(msg, k.HalfDown, k.PageDown):
+		m.detailTop += max(m.c.Height/2, 1)
+	case key.Matches(msg, k.HalfUp, k.PageUp):
+		m.detailTop = max(m.detailTop-m.c.Height/2, 0)
+	case key.Matches(msg, k.Top):
+		m.detailTop = 0
+	case key.Matches(msg, k.IDs):
+		m.toggleIDs()
+	case key.Matches(msg, k.Back, k.Quit, k.Open):
+		m.detail = -1
 	}
-	return c, nil
 }
 
-func parseDay(s string, loc *time.Location) (time.Time, error) {
-	for _, layout := range []string{"2006-01-02T15:04", "2006-01-02", "2006-01"} {
-		if t, err := time.ParseInLocation(layout, s, loc); err == nil {
-			return t, nil
-		}
+func (m *Model) toggleIDs() {
+	m.showIDs = !m.showIDs
+	desc := "show ids"
+	if m.showIDs {
+		desc = "hide ids"
 	}
-	return time.Time{}, errors.New("bad date")
+	m.keys.IDs.SetHelp(m.keys.IDs.Help().Key, desc)
 }
 
-func anyOf(vals []string, pred func(string) bool) bool {
-	if len(vals) == 0 {
-		return true
-	}
-	for _, v := range vals {
-		if pred(v) {
-			return true
-		}
-	}
-	return false
-}
-
-func (c *criteria) match(e *audit.Event) bool {
-	if !anyOf(c.actor, func(v string) bool { return v == e.Actor.Member || v == e.Actor.Fingerprint }) ||
-		!anyOf(c.action, func(v string) bool { return v == string(e.Action) }) ||
-		!anyOf(c.session, func(v string) bool { return strings.HasPrefix(e.Session, v) }) ||
-		!anyOf(c.id, func(v string) bool {
-			for _, id := range e.Messages {
-				if strings.HasPrefix(id, v) {
-					return true
-				}
-			}
-			return false
-		}) {
-		return false
-	}
-	if !c.since.IsZero() && e.Time.Before(c.since) || !c.until.IsZero() && !e.Time.Before(c.until) {
-		return false
-	}
-	if len(c.words) > 0 {
-		hay := strings.ToLower(strings.Join([]string{e.Actor.Member, string(e.Action), e.Query, e.Tag, e.Target, e.Conversation, e.Reason, e.Method, e.Detail}, " "))
-		for _, w := range c.words {
-			if !strings.Contains(hay, w) {
-				return false
-			}
-		}
-	}
-	return true
+func (m *Model) setFilter(f string) {
+	m.filter = f
+	m.input.SetValue(f)
+	m.apply()
 }
 
 func (m *Model) apply() {
-	c, err := parseFilter(m.filter, m.loc)
+	c, err := parseFilter(m.filter, m.now(), m.loc)
 	m.fErr = ""
 	if err != nil {
 		m.fErr = err.Error()
@@ -269,115 +241,26 @@ func (m *Model) apply() {
 	m.table.SetLen(len(m.shown))
 }
 
-// columns returns the widths of time, actor, action and the rest.
-func (m *Model) columns() (int, int, int, int) {
-	w := m.c.Width
-	tw, aw, cw := 19, 12, 17
-	if w < 100 {
-		tw, aw, cw = 14, 10, 17
-	}
-	return tw, aw, cw, max(w-tw-aw-cw-3, 5)
-}
-
-func target(e *audit.Event) string {
-	var parts []string
-	if e.Conversation != "" {
-		parts = append(parts, "conv "+e.Conversation)
-	}
-	if len(e.Messages) == 1 {
-		parts = append(parts, "msg "+e.Messages[0])
-	} else if len(e.Messages) > 1 {
-		parts = append(parts, fmt.Sprintf("%d msgs", len(e.Messages)))
-	}
-	if e.Tag != "" {
-		parts = append(parts, "tag "+e.Tag)
-	}
-	if e.Query != "" {
-		parts = append(parts, fmt.Sprintf("query %q → %d", e.Query, e.Results))
-	}
-	if e.Target != "" {
-		parts = append(parts, e.Target)
-	}
-	if e.Method != "" {
-		parts = append(parts, e.Method)
-	}
-	if e.Reason != "" {
-		parts = append(parts, e.Reason)
-	}
-	return strings.Join(parts, " · ")
-}
-
-func (m *Model) renderRow(i, w int, sel bool) []string {
-	e := &m.events[m.shown[i]]
-	tw, aw, cw, rw := m.columns()
-	layout := "2006-01-02 15:04:05"
-	if tw < 19 {
-		layout = "01-02 15:04:05"
-	}
-	actor := e.Actor.Member
-	if actor == "" && e.Actor.HostUser != "" {
-		actor = "(" + e.Actor.HostUser + ")" // before unlock: the system user
-	} else if actor == "" {
-		actor = "—"
-	}
-	return []string{common.Fit(e.Time.In(m.loc).Format(layout), tw) + " " + common.Fit(actor, aw) + " " + common.Fit(string(e.Action), cw) + " " + common.Fit(target(e), rw)}
-}
-
-func (m *Model) banner() []string {
-	st := m.c.Styles
-	w := m.c.Width
-	switch {
-	case !m.ready:
-		return []string{st.Dim.Render(" verifying the trail…"), ""}
-	case m.err != nil:
-		return []string{st.Error.Render(common.Trunc(" ✗ "+sanitize.Line(m.err.Error()), w)), ""}
-	}
-	r := m.report
-	ended, open := 0, 0
-	for _, s := range r.Sessions {
-		switch s.State {
-		case audit.StateEnded:
-			ended++
-		case audit.StateOpen:
-			open++
-		}
-	}
-	extra := fmt.Sprintf(" · %d sessions · %d entries", len(r.Sessions), r.Entries)
-	if ended > 0 {
-		extra += fmt.Sprintf(" · %d ended without close", ended)
-	}
-	if open > 0 {
-		extra += fmt.Sprintf(" · %d open", open)
-	}
-	if r.OK() {
-		return []string{st.OK.Render(" ✓ trail intact") + st.Dim.Render(common.Trunc(extra, w-16)), ""}
-	}
-	var first string
-	if len(r.Problems) > 0 {
-		p := r.Problems[0]
-		first = fmt.Sprintf(" ✗ BROKEN at %s entry %d: %s", p.File, p.Entry, p.Reason)
-	} else {
-		first = " ✗ INCOMPLETE: " + strings.TrimPrefix(r.Mismatches[0].Error(), "audit: ")
-	}
-	if n := len(r.Problems) + len(r.Mismatches); n > 1 {
-		first += fmt.Sprintf(" (+%d more)", n-1)
-	}
-	return []string{st.Error.Render(common.Trunc(sanitize.Line(first), w)), st.Dim.Render(common.Trunc(" events up to the first bad entry of each session are shown"+extra, w))}
-}
-
 // View renders the whole screen.
 func (m *Model) View() string {
 	st := m.c.Styles
 	w, h := m.c.Width, m.c.Height
-	head := st.Header.Render(common.Fit(" coffer audit · "+filepath.Base(m.dir), w))
+	head := st.Header.Render(common.Fit(" coffer audit · "+m.name, w))
 	lines := []string{head}
 	lines = append(lines, m.banner()...)
-	if m.detail >= 0 {
-		lines = append(lines, m.detailLines(w)...)
+	switch {
+	case m.help:
+		lines = append(lines, m.helpLines(w)...)
+		return common.Box(lines, w, h-1) + "\n" + m.status(w)
+	case m.detail >= 0:
+		all := m.detailLines(w)
+		room := max(h-1-len(lines), 1)
+		m.detailTop = min(m.detailTop, max(len(all)-room, 0))
+		lines = append(lines, all[m.detailTop:]...)
 		return common.Box(lines, w, h-1) + "\n" + m.status(w)
 	}
 	tw, aw, cw, rw := m.columns()
-	hdr := common.Fit("time", tw) + " " + common.Fit("actor", aw) + " " + common.Fit("action", cw) + " " + common.Fit("target / query", rw)
+	hdr := common.Fit("time", tw) + " " + common.Fit("actor", aw) + " " + common.Fit("action", cw) + " " + common.Fit("what", rw)
 	if m.typing || m.filter != "" {
 		hdr = common.Trunc(m.input.View(), w)
 	} else {
@@ -385,60 +268,4 @@ func (m *Model) View() string {
 	}
 	lines = append(lines, hdr)
 	return common.Box(lines, w, m.bannerLines()+2) + "\n" + m.table.View() + "\n" + m.status(w)
-}
-
-func (m *Model) status(w int) string {
-	st := m.c.Styles
-	if m.fErr != "" {
-		return st.StatusErr.Render(common.Fit(" "+m.fErr, w))
-	}
-	s := fmt.Sprintf(" %d/%d events · / filter · enter detail · esc clear · r reload · q quit", len(m.shown), len(m.events))
-	if m.typing {
-		s = fmt.Sprintf(" %d/%d events · actor:NAME action:ACTION id:MSGID since:DATE until:DATE session:ID words · enter done", len(m.shown), len(m.events))
-	}
-	return st.Status.Render(common.Fit(s, w))
-}
-
-func (m *Model) detailLines(w int) []string {
-	st := m.c.Styles
-	e := &m.events[m.detail]
-	var out []string
-	kv := func(k, v string) {
-		if v != "" {
-			out = append(out, common.Trunc(st.Dim.Render(fmt.Sprintf(" %-13s", k))+sanitize.Line(v), w))
-		}
-	}
-	kv("Time", e.Time.In(m.loc).Format("2006-01-02 15:04:05.000 MST"))
-	kv("Action", string(e.Action))
-	kv("Session", fmt.Sprintf("%s #%d", e.Session, e.Seq))
-	kv("Member", e.Actor.Member)
-	kv("Fingerprint", e.Actor.Fingerprint)
-	kv("Host", fmt.Sprintf("%s@%s pid %d", e.Actor.HostUser, e.Actor.Host, e.Actor.PID))
-	kv("Method", e.Method)
-	kv("Reason", e.Reason)
-	kv("Conversation", e.Conversation)
-	kv("Query", e.Query)
-	if e.Action == audit.ActionSearch {
-		kv("Results", fmt.Sprint(e.Results))
-	}
-	kv("Tag", e.Tag)
-	kv("Target", e.Target)
-	if e.Count > 0 {
-		kv("Count", fmt.Sprint(e.Count))
-	}
-	kv("Detail", e.Detail)
-	if len(e.Messages) > 0 {
-		out = append(out, st.Dim.Render(fmt.Sprintf(" %-13s", fmt.Sprintf("Messages (%d)", len(e.Messages)))))
-		line := " "
-		for _, id := range e.Messages {
-			if common.Width(line)+len(id)+1 > w {
-				out = append(out, line)
-				line = " "
-			}
-			line += sanitize.Line(id) + " "
-		}
-		out = append(out, line)
-	}
-	out = append(out, "", st.Dim.Render(" any key returns to the table"))
-	return out
 }
