@@ -35,7 +35,9 @@ func (s *Session) Copy(id, what string) (string, error) {
 	default:
 		return "", fmt.Errorf("access: copy %q: want id or citation", what)
 	}
-	if err := s.record(audit.Event{Action: audit.ActionCopy, Messages: []string{id}, Detail: what}); err != nil {
+	ev := audit.Event{Action: audit.ActionCopy, Messages: []string{id}, Detail: what,
+		Conversation: m.Conversation.ID, Title: s.dir.title(m.Conversation.ID), Sent: sentOf(msgs)}
+	if err := s.record(ev); err != nil {
 		return "", err
 	}
 	return text, nil

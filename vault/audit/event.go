@@ -71,7 +71,7 @@ const (
 var actions = []Action{ActionSession, ActionUnlock, ActionUnlockFailed, ActionLock,
 	ActionViewConversationList, ActionViewConversation, ActionViewMessage, ActionViewMessages,
 	ActionSearch, ActionTagAdd, ActionTagRemove, ActionImport, ActionExport,
-	ActionMemberAdd, ActionMemberRemove, ActionIngestKey, ActionVerify, ActionCompact}
+	ActionMemberAdd, ActionMemberRemove, ActionIngestKey, ActionVerify, ActionCopy, ActionCompact}
 
 // Actions returns every action an event can record.
 func Actions() []Action { return slices.Clone(actions) }
