@@ -168,8 +168,21 @@ type ProductionSignature struct {
 // made it (VerifyProductionSignature).
 func (v *Vault) SignProduction(manifest []byte) ProductionSignature {
 	k := v.epochs[v.Manifest.Epoch]
+	return SignProductionWith(k.Signing, k.Epoch, manifest)
+}
+
+// SignProductionWith signs a production manifest with key, as
+// SignProduction does with the vault's: for tests and tools (a signature
+// by any other key is caught by a receiver who pins the vault's).
+func SignProductionWith(key ed25519.PrivateKey, epoch int, manifest []byte) ProductionSignature {
 	msg := append([]byte(productionSigContext), manifest...)
-	return ProductionSignature{Signature: ed25519.Sign(k.Signing, msg), PublicKey: k.Signing.Public().(ed25519.PublicKey), Epoch: k.Epoch}
+	return ProductionSignature{Signature: ed25519.Sign(key, msg), PublicKey: key.Public().(ed25519.PublicKey), Epoch: epoch}
+}
+
+// ProductionKey is the key SignProduction signs with and its epoch.
+func (v *Vault) ProductionKey() (ed25519.PublicKey, int) {
+	k := v.epochs[v.Manifest.Epoch]
+	return k.Signing.Public().(ed25519.PublicKey), k.Epoch
 }
 
 // VerifyProductionSignature checks sig over a production manifest with
