@@ -162,7 +162,7 @@ func (s *Session) Produce(ctx context.Context, req ProduceRequest) (*Production,
 	res := &Production{Query: req.Query, Messages: sum.Messages, Attachments: sum.Attachments, Documents: sum.Documents,
 		First: sum.First, Last: sum.Last, Out: req.Out, Size: size, SHA256: hash, VaultID: s.v.Manifest.VaultID, Key: key, Epoch: epoch}
 	out := audit.Event{Action: audit.ActionProduce, Reason: audit.ReasonCommitted, Query: req.Query, Count: len(msgs), Target: req.Out,
-		Detail: fmt.Sprintf("%s, %d documents, sha256 %s", span, sum.Documents, hash)}
+		Detail: fmt.Sprintf("%s, %d document%s, sha256 %s", span, sum.Documents, map[bool]string{true: "s"}[sum.Documents != 1], hash)}
 	if err := s.record(out); err != nil {
 		return res, fmt.Errorf("the production is written, but its outcome was not recorded: %w", err)
 	}
