@@ -21,6 +21,10 @@ func TestReserveNumbers(t *testing.T) {
 	f := newFixture(t)
 	v := f.open(t, f.passKey())
 	importMessages(t, v, testMessages(3, "c"))
+	// Vaults made before productions have no folder for them.
+	if err := os.Remove(filepath.Join(f.dir, "productions")); err != nil {
+		t.Fatal(err)
+	}
 	link := audit.Link{Session: "20261127T100200Z-0123456789ab", Entry: 3}
 	first, err := v.ReserveNumbers("CANARYPFX", 5, link)
 	if err != nil || first != 1 {

@@ -126,6 +126,9 @@ func (s *Session) Produce(ctx context.Context, req ProduceRequest) (*Production,
 	for i, m := range msgs {
 		ids[i] = m.ID
 	}
+	if n := production.Numbers(msgs); len(fmt.Sprint(n)) > req.Digits {
+		return nil, fmt.Errorf("produce: %d documents do not fit in %d digits (use more --digits)", n, req.Digits)
+	}
 	to := strings.Join(names, ", ")
 	ev := audit.Event{Action: audit.ActionProduce, Query: req.Query, Count: len(msgs), Target: req.Out, Detail: "to " + to}
 	link, err := s.announce(ev)

@@ -130,6 +130,9 @@ func TestProduceRecorded(t *testing.T) {
 	if _, err := s.Produce(ctx, access.ProduceRequest{Query: "tag:nothing", Recipients: []string{receiver.Recipient().String()}, Out: out + "3"}); err == nil {
 		t.Error("produced nothing")
 	}
+	if _, err := s.Produce(ctx, access.ProduceRequest{Query: "tag:hot", Recipients: []string{receiver.Recipient().String()}, Digits: 1, Out: out + "4"}); err == nil {
+		t.Error("produced 5 documents with 1 digit")
+	}
 	if len(tv.last(t)) != n {
 		t.Error("a refused production recorded events")
 	}

@@ -82,7 +82,6 @@ func (m *Model) produceUpdate(msg tea.Msg) tea.Cmd {
 		m.prod, m.overlay = f, overlayProduce
 		return f.recipient.Focus()
 	case producedMsg:
-		m.busy = false
 		if msg.err != nil {
 			m.setStatus("not produced: "+msg.err.Error(), true)
 			return nil
@@ -116,7 +115,6 @@ func (m *Model) produceKey(msg tea.KeyPressMsg) tea.Cmd {
 			return nil
 		}
 		m.overlay, m.prod = overlayNone, nil
-		m.busy = true
 		m.setStatus(fmt.Sprintf("producing %s…", plural(f.count, "message")), false)
 		s, q := m.sess, f.query
 		return func() tea.Msg {
