@@ -130,11 +130,23 @@ func TestProduceRecorded(t *testing.T) {
 	if _, err := s.Produce(ctx, access.ProduceRequest{Query: "tag:nothing", Recipients: []string{receiver.Recipient().String()}, Out: out + "3"}); err == nil {
 		t.Error("produced nothing")
 	}
-	if _, err := s.Produce(ctx, access.ProduceRequest{Query: "tag:hot", Recipients: []string{receiver.Recipient().String()}, Digits: 1, Out: out + "4"}); err == nil {
-		t.Error("produced 5 documents with 1 digit")
-	}
 	if len(tv.last(t)) != n {
 		t.Error("a refused production recorded events")
+	}
+	// A failure after the numbers are reserved (ABC0000011 does not fit
+	// in 1 digit) is recorded; the numbers stay used, nothing is written.
+	if _, err := s.Produce(ctx, access.ProduceRequest{Query: "tag:hot", Recipients: []string{receiver.Recipient().String()}, Prefix: "ABC", Digits: 1, Out: out + "4"}); err == nil ||
+		!strings.Contains(err.Error(), "numbers ABC11-ABC15 stay reserved, unused") {
+		t.Errorf("produced 11 to 15 in 1 digit: %v", err)
+	}
+	if evs := tv.last(t)[n:]; len(evs) != 3 || !evs[0].Intent || evs[1].Detail != "ABC11-ABC15 "+to || evs[2].Reason != "failed" || evs[2].Target != out+"4" {
+		t.Errorf("a failed production recorded %+v", evs)
+	}
+	if _, err := os.Stat(out + "4"); err == nil {
+		t.Error("a failed production left its file")
+	}
+	if res3, err := s.Produce(ctx, access.ProduceRequest{Query: "tag:hot", Recipients: []string{receiver.Recipient().String()}, Prefix: "ABC", Out: out + "5"}); err != nil || res3.First != "ABC0000016" {
+		t.Errorf("after a failure: %v %+v", err, res3)
 	}
 	if err := s.Lock(audit.LockExit); err != nil {
 		t.Fatal(err)
