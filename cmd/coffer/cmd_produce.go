@@ -40,7 +40,8 @@ output file must not exist; it appears whole or not at all.
            every file against the manifest and the manifest's signature;
            with --vault-key KEY (printed by 'coffer produce') or
            --vault DIR, also that the vault made it. Exit 1 names each
-           bad file.
+           bad file. --list prints every file's SHA-256 as sha256sum
+           does, for 'sha256sum -c' after unpacking.
 
 Examples:
   coffer produce case-2291 --query 'tag:responsive' --recipient age1... -o PROD-001.age

@@ -97,28 +97,22 @@ func verifyTar(dec io.Reader, pin Pin) (*Report, error) {
 			problem("%s: in the package twice", h.Name)
 			continue
 		}
+		// Documents are hashed as they stream; only the manifest and its
+		// signature are kept, and bounded.
 		hw := sha256.New()
 		var keep *bytes.Buffer
+		var src io.Reader = tr
+		var dst io.Writer = hw
 		if h.Name == ManifestFile || h.Name == SigFile {
 			keep = &bytes.Buffer{}
+			src, dst = io.LimitReader(tr, maxManifest+1), io.MultiWriter(hw, keep)
 		}
-		var dst io.Writer = hw
-		if keep != nil {
-			dst = io.MultiWriter(hw, keep)
-		}
-		n, err := io.Copy(dst, io.LimitReader(tr, maxManifest+1))
+		n, err := io.Copy(dst, src)
 		if err != nil {
 			return nil, fmt.Errorf("corrupted (the ciphertext or the archive inside it was altered): %s: %v", h.Name, err)
 		}
 		if keep != nil && n > maxManifest {
 			return nil, fmt.Errorf("%s is larger than any production coffer writes", h.Name)
-		}
-		if keep == nil && n > maxManifest {
-			m, err := io.Copy(hw, tr)
-			if err != nil {
-				return nil, fmt.Errorf("corrupted: %s: %v", h.Name, err)
-			}
-			n += m
 		}
 		rep.Bytes += n
 		switch h.Name {
