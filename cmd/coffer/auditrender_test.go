@@ -122,6 +122,9 @@ func TestDetails(t *testing.T) {
 			`conversation="wa:desk" messages=2:a,b`},
 		{"failed passphrase", audit.Event{Action: audit.ActionUnlockFailed, Reason: audit.ReasonWrongPassphrase}, false,
 			`reason=wrong passphrase`},
+		{"production", audit.Event{Action: audit.ActionProduce, Query: "tag:hot", Target: "PROD-001.age", Count: 2,
+			Messages: []string{"a", "b"}, Sent: []audit.Sent{{Sender: "Bob", Time: at}, {Sender: "Ann", Time: at}}, Detail: "ABC0000001-ABC0000003"}, false,
+			`query="tag:hot" target=PROD-001.age count=2 messages=2 senders="Bob","Ann" sent=2025-03-12T08:39:00Z detail=ABC0000001-ABC0000003`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -65,13 +65,19 @@ const (
 	// ActionCompact: small search-index files merged (vault.CompactIndex);
 	// Count the messages re-indexed, Detail what was merged into what.
 	ActionCompact Action = "compact"
+	// ActionProduce: a production (vault/production), announced before
+	// its numbers are reserved, with Query, Count (messages), Target (the
+	// file written) and Detail (the recipients); then, before the file is
+	// written, the same with Messages (every id released, with Sent) and
+	// Detail the number range and recipients; then committed, or failed.
+	ActionProduce Action = "produce"
 )
 
 // actions is every Action, in the order of the list above.
 var actions = []Action{ActionSession, ActionUnlock, ActionUnlockFailed, ActionLock,
 	ActionViewConversationList, ActionViewConversation, ActionViewMessage, ActionViewMessages,
 	ActionSearch, ActionTagAdd, ActionTagRemove, ActionImport, ActionExport,
-	ActionMemberAdd, ActionMemberRemove, ActionIngestKey, ActionVerify, ActionCopy, ActionCompact}
+	ActionMemberAdd, ActionMemberRemove, ActionIngestKey, ActionVerify, ActionCopy, ActionCompact, ActionProduce}
 
 // Actions returns every action an event can record.
 func Actions() []Action { return slices.Clone(actions) }

@@ -74,6 +74,8 @@ func TestWhat(t *testing.T) {
 		{"old detail", audit.Event{Action: audit.ActionViewMessage, Messages: []string{"m1"}}, false, "msg m1"},
 		{"failed passphrase", audit.Event{Action: audit.ActionUnlockFailed, Reason: audit.ReasonWrongPassphrase}, false, "failed passphrase"},
 		{"old failed unlock", audit.Event{Action: audit.ActionUnlockFailed, Reason: "wrong key"}, false, "wrong key"},
+		{"production", audit.Event{Action: audit.ActionProduce, Query: "tag:hot", Messages: []string{"m1"}, Sent: []audit.Sent{{Sender: "Bob", Time: at}},
+			Target: "PROD-001.age", Count: 1}, false, "query \"tag:hot\" · Bob 03-12 08:39 · PROD-001.age"},
 	}
 	m := New(common.New(true), "v", nil, time.UTC)
 	m.c.Width = 80

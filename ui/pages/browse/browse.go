@@ -63,6 +63,7 @@ const (
 	overlayConfirm
 	overlaySearch
 	overlayFilter
+	overlayProduce
 )
 
 // Conversation sort orders, cycled with s.
@@ -150,6 +151,7 @@ type Model struct {
 	confirmTag  string
 	confirmIDs  []string
 	filterInput textinput.Model
+	prod        *produceForm // the production dialog (produce.go)
 
 	// suspects caches lookalike.Check of each conversation's participants.
 	suspects map[int]map[string]string
@@ -566,6 +568,8 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 		m.focusPane(paneRight)
 		m.setStatus(fmt.Sprintf("%s for %s", plural(m.res.Total, "match"), sanitize.Line(m.res.Query)), false)
 		return nil
+	case produceCountMsg, producedMsg:
+		return m.produceUpdate(msg)
 	case allHitsMsg:
 		if msg.err != nil {
 			m.setStatus(msg.err.Error(), true)

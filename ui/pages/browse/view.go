@@ -116,7 +116,7 @@ func (m *Model) View() string {
 	header := m.header(w)
 	var body string
 	switch {
-	case m.overlay == overlayPicker || m.overlay == overlayConfirm:
+	case m.overlay == overlayPicker || m.overlay == overlayConfirm || m.overlay == overlayProduce:
 		body = m.dialogView(w, bh)
 	case m.overlay == overlayDetail || m.overlay == overlayHelp:
 		body = m.overlayView(w, bh)
@@ -157,6 +157,8 @@ func (m *Model) dialogView(w, bh int) string {
 	var lines []string
 	if m.overlay == overlayPicker {
 		lines = m.picker.View(bw - 4)
+	} else if m.overlay == overlayProduce {
+		lines = m.produceLines(bw - 4)
 	} else {
 		lines = m.confirmLines()
 	}
@@ -422,13 +424,15 @@ func (m *Model) hints() []key.Binding {
 		return nil
 	case m.overlay == overlayConfirm:
 		return []key.Binding{k.Confirm, k.Cancel}
+	case m.overlay == overlayProduce:
+		return produceHints
 	case m.overlay == overlayFilter:
 		return []key.Binding{
 			key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "keep the filter")),
 			key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "clear it")),
 		}
 	case m.right == rightResults && m.focus == paneRight:
-		return []key.Binding{k.Open, k.Tag, k.TagAll, k.ResultSort, k.Search, k.Quit}
+		return []key.Binding{k.Open, k.Tag, k.TagAll, k.Produce, k.ResultSort, k.Search, k.Quit}
 	case m.res != nil && m.hitPos >= 0 && m.focus == paneRight:
 		return []key.Binding{k.NextHit, k.PrevHit, k.Open, k.Tag, k.Quit}
 	case m.focus == paneRight && m.conv >= 0:
