@@ -209,11 +209,20 @@ func (a *Appender) flush() error {
 
 // indexPendingBytes bounds the message text an import holds for its next
 // index file (and the one being built holds as much): an index file
-// covers IndexTarget messages, or fewer when they hold this much text.
-// Chat messages average a few hundred bytes, so their index files keep
-// IndexTarget messages; one 50 MiB message gets an index file of its own
-// instead of being held with the next 100,000.
-const indexPendingBytes = 32 << 20
+// covers IndexTarget messages, or fewer when they hold this much text:
+// ~50,000 chat messages of a few hundred bytes, ~10,000 mails. Messages
+// cost several times their text in memory (a mail's parsed parts,
+// headers, ids), and the import stays under ImportMemoryLimit with two
+// such batches held; compaction merges the index files later. One 50 MiB
+// message gets an index file of its own instead of being held with the
+// next ones.
+const indexPendingBytes = 12 << 20
+
+// ImportMemoryLimit is the soft memory limit `coffer import` runs under
+// (runtime/debug.SetMemoryLimit, unless GOMEMLIMIT is set): the
+// appender's batches fit in it, and without it the collector lets the
+// heap grow to twice what is live before it runs.
+const ImportMemoryLimit = 256 << 20
 
 // sidecar is an index file's content being built for segments.
 type sidecar struct {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"time"
 
@@ -49,6 +50,9 @@ Examples:
 					return err
 				}
 				dir, files := args[0], args[1:]
+				if _, set := os.LookupEnv("GOMEMLIMIT"); !set {
+					debug.SetMemoryLimit(vault.ImportMemoryLimit)
+				}
 				var err error
 				loc := ingest.LocalZone() // its IANA name, for provenance
 				if tz != "Local" {
