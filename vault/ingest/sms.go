@@ -201,9 +201,12 @@ func (p *smsParser) syntax(err error, in string, start int) error {
 		return &Error{File: p.name, Line: se.Line, Err: fmt.Errorf("malformed XML: %s", se.Msg)}
 	}
 	e := &Error{File: p.name, Line: se.Line, Err: fmt.Errorf("file ends inside <%s>: the backup is cut short", in)}
-	if in == "sms" || in == "mms" {
+	switch in {
+	case "smses": // between messages, or inside a tag not yet read
+		e.Err = fmt.Errorf("file ends before </smses>: the backup is cut short after %s", plural(p.n, "complete message"))
+	case "sms", "mms":
 		e.Err = fmt.Errorf("file ends inside the <%s> begun on line %d (message %d): the backup is cut short after %s",
-			in, start, p.n, plural(p.n-1, "message"))
+			in, start, p.n, plural(p.n-1, "complete message"))
 	}
 	if err := p.opt.skip(e); err != nil {
 		return err

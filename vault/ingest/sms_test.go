@@ -70,7 +70,7 @@ func TestSMSSamples(t *testing.T) {
 func TestSMSTruncatedSample(t *testing.T) {
 	f := filepath.Join(sharedSamples(t, "sms"), "sms-backup-reader-2__sms_and_mms.xml")
 	err := SMS.Parse(f, Options{}, func(*vaultMessage) error { return nil })
-	const want = "sms-backup-reader-2__sms_and_mms.xml:136: file ends inside the <mms> begun on line 133 (message 50): the backup is cut short after 49 messages"
+	const want = "sms-backup-reader-2__sms_and_mms.xml:136: file ends inside the <mms> begun on line 133 (message 50): the backup is cut short after 49 complete messages"
 	if err == nil || err.Error() != want {
 		t.Fatalf("got %v\nwant %s", err, want)
 	}
