@@ -435,7 +435,9 @@ func (p *smsParser) build(r *smsRecord) (*vault.Message, error) {
 	ids = slices.Compact(ids)
 	conv := vault.Conversation{ID: "sms:" + strings.Join(ids, "~"), Title: contact}
 	for _, n := range others {
-		conv.Participants = append(conv.Participants, smsWho(nameOf[smsNumber(n)], n))
+		// The name alone, as the sender is shown: the conversation list
+		// joins both, and "Ann, Ann (+1555...)" says nothing more.
+		conv.Participants = append(conv.Participants, firstNonEmpty(nameOf[smsNumber(n)], n))
 	}
 	if conv.Title == "" {
 		conv.Title = strings.Join(others, ", ")
