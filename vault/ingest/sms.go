@@ -17,6 +17,7 @@ import (
 	"strings"
 	"time"
 
+	"golang.org/x/text/encoding/htmlindex"
 	"golang.org/x/text/transform"
 
 	"coffer/vault"
@@ -124,6 +125,15 @@ func (p *smsParser) read(r io.Reader) error {
 		br.Discard(3)
 	}
 	p.dec = xml.NewDecoder(bufio.NewReaderSize(transform.NewReader(br, charRefFixer{}), 64<<10))
+	// The app writes UTF-8, but a backup rewritten by another tool may
+	// declare a legacy encoding; without this the decoder refuses it.
+	p.dec.CharsetReader = func(label string, in io.Reader) (io.Reader, error) {
+		enc, err := htmlindex.Get(label)
+		if err != nil {
+			return nil, fmt.Errorf("unknown encoding %q", label)
+		}
+		return enc.NewDecoder().Reader(in), nil
+	}
 	root := false
 	for {
 		t, err := p.dec.Token()

@@ -205,6 +205,18 @@ func TestSMSLenientBadRecord(t *testing.T) {
 	}
 }
 
+func TestSMSLegacyEncoding(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "sms.xml")
+	in := "<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?>\n<smses>\n<sms date=\"1710230400000\" address=\"1\" type=\"1\" body=\"caf\xe9 &#233;\"/>\n</smses>\n"
+	if err := os.WriteFile(p, []byte(in), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	msgs := collect(t, SMS, p, Options{})
+	if len(msgs) != 1 || msgs[0].Body != "café é" {
+		t.Fatalf("%d messages: %+v", len(msgs), msgs)
+	}
+}
+
 func TestCharRefFixer(t *testing.T) {
 	tests := []struct{ in, want string }{
 		{"a &#55357;&#56832; b", "a &#128512; b"},
