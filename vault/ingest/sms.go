@@ -51,6 +51,12 @@ var SMS = Format{
 // smsMe is the sender of the owner's own messages.
 const smsMe = "me"
 
+// maxMMSBytes bounds the attachment content of one MMS, which is held in
+// memory until the message is stored: carriers cap an MMS at a few MB,
+// so only a corrupt or hostile backup comes near it. Parts past it are
+// kept as Missing attachments, named in the header parts_not_kept.
+const maxMMSBytes = 256 << 20
+
 // smsRoot returns the name of the first element of head, an XML
 // document's start, or "" when head is not XML.
 func smsRoot(head []byte) string {
@@ -93,6 +99,8 @@ type smsParser struct {
 	now       time.Time
 	owner     string // normalised number of the backup's owner, or ""
 	dec       *xml.Decoder
+	lim       *limitReader
+	maxMMS    int64 // attachment content one MMS may hold (maxMMSBytes)
 	seq       seqCounter
 	n         int // <sms> and <mms> elements read, complete or not
 }
@@ -114,7 +122,7 @@ func parseSMS(path string, opt Options, emit Emit) error {
 		return fmt.Errorf("%s: %w", name, err)
 	}
 	defer f.Close()
-	p := &smsParser{name: name, sum: hex.EncodeToString(h.Sum(nil)), opt: opt, emit: emit, now: opt.now(), owner: owner}
+	p := &smsParser{name: name, sum: hex.EncodeToString(h.Sum(nil)), opt: opt, emit: emit, now: opt.now(), owner: owner, maxMMS: maxMMSBytes}
 	return p.read(f)
 }
 
@@ -124,7 +132,8 @@ func (p *smsParser) read(r io.Reader) error {
 	if b, _ := br.Peek(3); bytes.Equal(b, []byte("\xef\xbb\xbf")) {
 		br.Discard(3)
 	}
-	p.dec = xml.NewDecoder(bufio.NewReaderSize(transform.NewReader(br, charRefFixer{}), 64<<10))
+	p.lim = newLimitReader(bufio.NewReaderSize(transform.NewReader(br, charRefFixer{}), 64<<10))
+	p.dec = xml.NewDecoder(p.lim)
 	// The app writes UTF-8, but a backup rewritten by another tool may
 	// declare a legacy encoding; without this the decoder refuses it.
 	p.dec.CharsetReader = func(label string, in io.Reader) (io.Reader, error) {
@@ -136,7 +145,7 @@ func (p *smsParser) read(r io.Reader) error {
 	}
 	root := false
 	for {
-		t, err := p.dec.Token()
+		t, err := p.token()
 		if err == io.EOF {
 			if !root {
 				return &Error{File: p.name, Line: 1, Err: errors.New("no <smses> element: not an SMS Backup & Restore file")}
@@ -171,7 +180,7 @@ func (p *smsParser) read(r io.Reader) error {
 // messages reads the children of <smses> up to its end.
 func (p *smsParser) messages() error {
 	for {
-		t, err := p.dec.Token()
+		t, err := p.token()
 		if err != nil {
 			return p.syntax(err, "smses", 0)
 		}
@@ -187,12 +196,36 @@ func (p *smsParser) messages() error {
 					return err
 				}
 			default:
-				if err := p.dec.Skip(); err != nil {
+				if err := p.skip(); err != nil {
 					return p.syntax(err, t.Name.Local, line)
 				}
 			}
 		}
 	}
+}
+
+// token reads the next token; no one token (a start tag with an MMS
+// part's base64, a comment) may take more than MaxJSONRecordBytes.
+func (p *smsParser) token() (xml.Token, error) {
+	p.lim.mark(p.dec.InputOffset())
+	return p.dec.Token()
+}
+
+// skip reads past the element whose start was just read.
+func (p *smsParser) skip() error {
+	for depth := 1; depth > 0; {
+		t, err := p.token()
+		if err != nil {
+			return err
+		}
+		switch t.(type) {
+		case xml.StartElement:
+			depth++
+		case xml.EndElement:
+			depth--
+		}
+	}
+	return nil
 }
 
 // errCutShort ends a lenient read of a file cut short, once reported.
@@ -204,6 +237,10 @@ var errCutShort = errors.New("backup cut short")
 // stands.
 func (p *smsParser) syntax(err error, in string, start int) error {
 	var se *xml.SyntaxError
+	if errors.Is(err, errRecordTooLarge) {
+		line, _ := p.dec.InputPos()
+		return &Error{File: p.name, Line: line, Err: err}
+	}
 	if !errors.As(err, &se) {
 		return fmt.Errorf("%s: %w", p.name, err)
 	}
@@ -231,6 +268,8 @@ type smsRecord struct {
 	body  []string
 	atts  []vault.Attachment
 	bad   []string // parts whose data could not be decoded
+	over  []string // parts left out: the MMS held maxMMS bytes already
+	size  int64    // attachment content held
 	addrs [][2]string
 }
 
@@ -250,7 +289,7 @@ func (p *smsParser) message(start xml.StartElement, line int) error {
 	rec := &smsRecord{kind: start.Name.Local, attrs: attrMap(start.Attr)}
 	depth := 1
 	for depth > 0 {
-		t, err := p.dec.Token()
+		t, err := p.token()
 		if err != nil {
 			return p.syntax(err, rec.kind, line)
 		}
@@ -261,7 +300,7 @@ func (p *smsParser) message(start xml.StartElement, line int) error {
 			depth++
 			switch t.Name.Local {
 			case "part":
-				rec.part(t.Attr)
+				rec.part(t.Attr, p.maxMMS)
 			case "addr":
 				a := attrMap(t.Attr)
 				rec.addrs = append(rec.addrs, [2]string{smsNull(a["address"]), a["type"]})
@@ -286,7 +325,7 @@ func (p *smsParser) message(start xml.StartElement, line int) error {
 // part takes in one MMS <part>: text is the body, SMIL (the slide
 // layout) is dropped, anything else is an attachment. Its base64 data
 // is decoded here, so only one part's encoded form is held at a time.
-func (r *smsRecord) part(attrs []xml.Attr) {
+func (r *smsRecord) part(attrs []xml.Attr, limit int64) {
 	var ct, name, text, data string
 	var names [3]string
 	for _, a := range attrs {
@@ -323,11 +362,16 @@ func (r *smsRecord) part(attrs []xml.Attr) {
 			// Some writers wrap the base64 in lines.
 			b, err = base64.StdEncoding.DecodeString(strings.Map(dropSpace, data))
 		}
-		if err != nil {
+		switch {
+		case err != nil:
 			att.Missing = true
 			r.bad = append(r.bad, firstNonEmpty(name, ct))
-		} else {
+		case r.size+int64(len(b)) > limit:
+			att.Missing, att.Size = true, int64(len(b))
+			r.over = append(r.over, firstNonEmpty(name, ct))
+		default:
 			att.Content = b
+			r.size += int64(len(b))
 		}
 	case text != "":
 		att.Content = []byte(text) // a vCard or other text part
@@ -505,6 +549,9 @@ func (p *smsParser) build(r *smsRecord) (*vault.Message, error) {
 	m.Attachments = r.atts
 	if len(r.bad) > 0 {
 		setHeader(m, "undecodable_parts", strings.Join(r.bad, ", "))
+	}
+	if len(r.over) > 0 {
+		setHeader(m, "parts_not_kept", fmt.Sprintf("%s (over %s in one MMS)", strings.Join(r.over, ", "), sizeText(uint64(p.maxMMS))))
 	}
 	truncateBody(m)
 	return m, nil

@@ -205,6 +205,24 @@ func TestSMSLenientBadRecord(t *testing.T) {
 	}
 }
 
+func TestSMSPartsBound(t *testing.T) {
+	in := `<smses><mms date="1710230400000" msg_box="1" address="1"><parts>
+<part ct="image/png" name="a.png" data="QUFBQUFBQUFBQQ=="/>
+<part ct="image/png" name="b.png" data="QkJCQkJCQkJCQg=="/>
+<part ct="image/png" name="c.png" data="Q0M="/>
+</parts></mms></smses>`
+	var msgs []*vaultMessage
+	p := &smsParser{name: "sms.xml", maxMMS: 12, emit: func(m *vaultMessage) error { msgs = append(msgs, m); return nil }}
+	if err := p.read(strings.NewReader(in)); err != nil {
+		t.Fatal(err)
+	}
+	as := msgs[0].Attachments
+	if len(as) != 3 || as[0].Missing || !as[1].Missing || as[1].Size != 10 || as[2].Missing ||
+		msgs[0].Headers["parts_not_kept"] != "b.png (over 12 bytes in one MMS)" {
+		t.Fatalf("attachments %+v, headers %v", as, msgs[0].Headers)
+	}
+}
+
 func TestSMSLegacyEncoding(t *testing.T) {
 	p := filepath.Join(t.TempDir(), "sms.xml")
 	in := "<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?>\n<smses>\n<sms date=\"1710230400000\" address=\"1\" type=\"1\" body=\"caf\xe9 &#233;\"/>\n</smses>\n"
