@@ -652,6 +652,9 @@ func smsTag(br *bufio.Reader) (map[string]string, bool) {
 	if !bytes.HasSuffix(tag, []byte("/>")) {
 		tag = append(tag[:len(tag)-1], "/>"...)
 	}
+	if fixed, _, err := transform.Bytes(charRefFixer{}, tag); err == nil {
+		tag = fixed // a contact name's emoji written as UTF-16 halves
+	}
 	t, err := xml.NewDecoder(bytes.NewReader(tag)).RawToken()
 	if err != nil {
 		return nil, false

@@ -223,6 +223,20 @@ func TestSMSPartsBound(t *testing.T) {
 	}
 }
 
+// The owner is found even when the only sent MMS's tag holds an emoji
+// written as UTF-16 halves, which XML forbids.
+func TestSMSOwnerSurvey(t *testing.T) {
+	in := `<smses>
+<mms date="1710230400000" msg_box="2" address="+2~+3" contact_name="A &#55357;&#56832;, B"><addrs>
+<addr address="+1" type="137"/><addr address="+2" type="151"/><addr address="+3" type="151"/></addrs></mms>
+<mms date="1710230460000" msg_box="1" address="+2~+3" contact_name="A, B"><addrs>
+<addr address="+3" type="137"/><addr address="+1" type="151"/><addr address="+2" type="151"/></addrs></mms>
+</smses>`
+	if got := smsSurvey(strings.NewReader(in)); got != "+1" {
+		t.Fatalf("owner %q, want +1", got)
+	}
+}
+
 func TestSMSLegacyEncoding(t *testing.T) {
 	p := filepath.Join(t.TempDir(), "sms.xml")
 	in := "<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?>\n<smses>\n<sms date=\"1710230400000\" address=\"1\" type=\"1\" body=\"caf\xe9 &#233;\"/>\n</smses>\n"
