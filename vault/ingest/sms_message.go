@@ -5,7 +5,6 @@ package ingest
 import (
 	"encoding/base64"
 	"encoding/xml"
-	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -20,6 +19,9 @@ import (
 var smsBoxes = map[string]string{
 	"1": "inbox", "2": "sent", "3": "draft", "4": "outbox", "5": "failed", "6": "queued",
 }
+
+// smsUnknown stands for the party of a message without an address.
+const smsUnknown = "unknown"
 
 // smsAddrTypes names the PDU address types of an MMS <addr>.
 var smsAddrTypes = map[string]string{"137": "from", "151": "to", "130": "cc", "129": "bcc"}
@@ -164,7 +166,16 @@ func (p *smsParser) build(r *smsRecord) (*vault.Message, error) {
 		}
 	}
 	if len(others) == 0 {
-		return nil, errors.New(`no "address"`)
+		// No address (a hidden sender, a broken row): the MMS's own
+		// addresses other than the owner's, or a conversation of its own.
+		for _, ad := range r.addrs {
+			if ad[0] != "" && smsNumber(ad[0]) != p.owner && !slices.Contains(others, ad[0]) {
+				others = append(others, ad[0])
+			}
+		}
+		if len(others) == 0 {
+			others = []string{smsUnknown}
+		}
 	}
 	contact := smsNull(a["contact_name"])
 	if contact == "(Unknown)" {
@@ -208,6 +219,9 @@ func (p *smsParser) build(r *smsRecord) (*vault.Message, error) {
 		m.Sender = smsMe
 	} else if len(others) == 1 {
 		m.Sender, m.SenderID = firstNonEmpty(contact, others[0]), others[0]
+		if others[0] == smsUnknown {
+			m.SenderID = ""
+		}
 	}
 	// An MMS names its addresses; the sender is its "from" (137).
 	byType := map[string][]string{}
@@ -241,7 +255,7 @@ func (p *smsParser) build(r *smsRecord) (*vault.Message, error) {
 		}
 	}
 	if m.Sender == "" {
-		m.Sender = firstNonEmpty(m.SenderID, "unknown")
+		m.Sender = firstNonEmpty(m.SenderID, smsUnknown)
 	}
 	if r.kind == "sms" {
 		m.Body = a["body"] // "null" is a real text here; an absent body is ""

@@ -237,6 +237,26 @@ func TestSMSOwnerSurvey(t *testing.T) {
 	}
 }
 
+func TestSMSNoAddress(t *testing.T) {
+	in := `<smses>
+<sms date="1710230400000" type="1" body="from nobody"/>
+<sms date="1710230460000" address="null" type="1" body="from null"/>
+<mms date="1710230520000" msg_box="1"><addrs><addr address="+2" type="137"/><addr address="+1" type="151"/></addrs></mms>
+</smses>`
+	var msgs []*vaultMessage
+	p := &smsParser{name: "sms.xml", owner: "+1", emit: func(m *vaultMessage) error { msgs = append(msgs, m); return nil }}
+	if err := p.read(strings.NewReader(in)); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, m := range msgs {
+		got = append(got, m.Conversation.ID+" "+m.Sender)
+	}
+	if want := "sms:unknown unknown|sms:unknown unknown|sms:+2 +2"; strings.Join(got, "|") != want {
+		t.Fatalf("got %q, want %q", got, want)
+	}
+}
+
 func TestSMSLegacyEncoding(t *testing.T) {
 	p := filepath.Join(t.TempDir(), "sms.xml")
 	in := "<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?>\n<smses>\n<sms date=\"1710230400000\" address=\"1\" type=\"1\" body=\"caf\xe9 &#233;\"/>\n</smses>\n"
