@@ -250,10 +250,10 @@ func (p *smsParser) build(r *smsRecord) (*vault.Message, error) {
 	}
 	for typ, who := range byType {
 		setHeader(m, typ, strings.Join(who, ", "))
-		if typ == "to" || typ == "cc" {
-			m.To = append(m.To, who...)
-		}
 	}
+	// To then Cc, in the backup's order: To is the message's, so its
+	// order must not depend on a map's.
+	m.To = append(byType["to"], byType["cc"]...)
 	if m.Sender == "" {
 		m.Sender = firstNonEmpty(m.SenderID, smsUnknown)
 	}
