@@ -19,7 +19,7 @@ func importCommand() *command {
 	return &command{
 		name:    "import",
 		args:    "DIR FILE...",
-		summary: "encrypt exports into the vault (email, WhatsApp, Telegram, Signal, Slack, JSONL)",
+		summary: "encrypt exports into the vault (email, WhatsApp, Telegram, Signal, Slack, SMS, Discord, JSONL)",
 		help: `
 The format of each FILE (a file, a zip or a folder) is detected from its
 content; --format forces one. An import is atomic: all of its messages

@@ -73,14 +73,18 @@ func (e *Error) Unwrap() error { return e.Err }
 func formats() []Format {
 	// Containers first (a mail archive is a zip; a Slack export is a zip
 	// or folder; a WhatsApp export may be a zip), then formats with strong
-	// signatures; EML last, since many text files look like a header.
+	// signatures (Discord before Telegram: both are a JSON object with
+	// "messages"; an SMS backup is XML rooted at <smses>); EML last,
+	// since many text files look like a header.
 	return []Format{
 		MailArchive,
 		Slack,
 		Maildir,
 		JSONL,
+		Discord,
 		Telegram,
 		Signal,
+		SMS,
 		Mbox,
 		WhatsApp,
 		EML,
