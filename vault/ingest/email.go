@@ -2,6 +2,8 @@ package ingest
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"net/mail"
@@ -138,6 +140,10 @@ type emailSource struct {
 // the file and position.
 func parseEmail(raw []byte, src emailSource, now time.Time, loc *time.Location) (*vault.Message, error) {
 	raw = bytes.TrimPrefix(raw, []byte("\xef\xbb\xbf"))
+	// The hash of the bytes as received (without an mbox envelope line,
+	// which the mailbox added): a production can show the stored message
+	// is that one. Of a truncated message, it covers what was kept.
+	sum := sha256.Sum256(raw)
 	var warn []string
 	env, note, err := mailReadEnvelope(raw)
 	if errors.Is(err, errMIMEDepth) {
@@ -168,6 +174,7 @@ func parseEmail(raw []byte, src emailSource, now time.Time, loc *time.Location) 
 			FileSHA256: src.fileSHA256,
 			Position:   src.position,
 			ImportedAt: now,
+			SHA256:     hex.EncodeToString(sum[:]),
 		},
 	}
 	for _, k := range mailKeptHeaders {
@@ -222,10 +229,8 @@ func parseEmail(raw []byte, src emailSource, now time.Time, loc *time.Location) 
 		}
 	}
 
-	t, zoneless, how, err := mailTime(env, src.envelope, loc)
-	if err != nil {
-		return nil, err
-	}
+	t, zoneless, tsrc, how := mailTime(env, src.envelope, loc)
+	m.Provenance.TimeSource = tsrc
 	if zoneless {
 		m.Provenance.Timezone = loc.String()
 		warn = append(warn, "date without a zone: read in "+loc.String())
