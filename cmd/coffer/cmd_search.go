@@ -167,7 +167,7 @@ func printHits(e *env, res *access.Results, offset int) {
 		if title == "" {
 			title = m.Conversation.ID
 		}
-		fmt.Fprintf(w, "%s  %s %s  %s  %s\n", m.ID[:12], m.Time.Local().Format("2006-01-02 15:04"),
+		fmt.Fprintf(w, "%s  %s %s  %s  %s\n", m.ID[:12], fitWidth(common.When(m.Time, time.Local, "2006-01-02 15:04"), 16),
 			fitWidth(oneLine(m.Source), 8), truncateWidth(oneLine(title), 28), truncateWidth(oneLine(m.Sender), 24))
 		if m.Subject != "" {
 			fmt.Fprintf(w, "    %s\n", truncateWidth(oneLine(m.Subject), 100))
