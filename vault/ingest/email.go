@@ -145,6 +145,12 @@ func parseEmail(raw []byte, src emailSource, now time.Time, loc *time.Location) 
 	// is that one. Of a truncated message, it covers what was kept.
 	sum := sha256.Sum256(raw)
 	var warn []string
+	if !mailStartsWithHeader(raw) {
+		// A lone MIME body saved without any header (the user named
+		// the file, or it sits in a mailbox): one message, all body.
+		raw = append([]byte("\n"), raw...)
+		warn = append(warn, "no header block: the whole file is the body")
+	}
 	env, note, err := mailReadEnvelope(raw)
 	if errors.Is(err, errMIMEDepth) {
 		return nil, err // as plain text, it would be the raw MIME source
@@ -154,7 +160,7 @@ func parseEmail(raw []byte, src emailSource, now time.Time, loc *time.Location) 
 		// boundary): keep the headers and show the body as plain text.
 		env, note, err = mailReadEnvelope(mailAsPlainText(raw))
 		if err != nil {
-			return nil, fmt.Errorf("unreadable message: %v", err)
+			return nil, fmt.Errorf("unreadable message: %s", mailText(err.Error()))
 		}
 		warn = append(warn, "unreadable MIME structure: body kept as plain text")
 	}
@@ -274,7 +280,10 @@ func parseEmail(raw []byte, src emailSource, now time.Time, loc *time.Location) 
 		if len(warn) > 20 {
 			warn = append(warn[:20], fmt.Sprintf("and %d more", len(warn)-20))
 		}
-		m.Headers[mailWarningsHeader] = strings.Join(warn, "; ")
+		// Warnings quote the input (enmime's errors echo raw header
+		// bytes): decoded here, like the text they come from, rather
+		// than left for validate to blot out.
+		m.Headers[mailWarningsHeader] = mailText(strings.Join(warn, "; "))
 	}
 	if len(m.Headers) == 0 {
 		m.Headers = nil
@@ -429,6 +438,26 @@ func mailText(s string) string {
 		return strings.ToValidUTF8(s, "\uFFFD")
 	}
 	return out
+}
+
+// mailStartsWithHeader reports whether raw begins with a header field
+// ("Name: value", RFC 5322 2.2) or with the blank line that ends an
+// empty header block.
+func mailStartsWithHeader(raw []byte) bool {
+	line := bytes.TrimRight(mailFirstLine(raw), "\r\n")
+	if len(line) == 0 {
+		return true
+	}
+	i := bytes.IndexByte(line, ':')
+	if i <= 0 {
+		return false
+	}
+	for _, c := range line[:i] {
+		if c <= ' ' || c > '~' {
+			return false
+		}
+	}
+	return true
 }
 
 // mailAsPlainText rewrites the top-level Content-Type of raw to
