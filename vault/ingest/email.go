@@ -53,6 +53,9 @@ var mailKeptHeaders = []string{
 	"Message-ID", "In-Reply-To", "References", "From", "Sender", "Reply-To",
 	"To", "Cc", "Bcc", "Date", "Return-Path", "Delivered-To", "List-Id",
 	"User-Agent", "X-Mailer", "X-Folder", "X-Original-To",
+	// Enron-style exports and Lotus Notes gateways keep the names (and
+	// IMCEANOTES- addresses) as the sender's client showed them here.
+	"X-From", "X-To", "X-cc", "X-bcc",
 }
 
 // mailMIMEParser keeps the text that survives a corrupt base64 text part
@@ -201,9 +204,9 @@ func parseEmail(raw []byte, src emailSource, now time.Time, loc *time.Location) 
 
 	from, w := mailAddresses(env, "From")
 	warn = append(warn, w...)
-	if len(from) == 0 {
-		if s, _ := mailAddresses(env, "Sender"); len(s) > 0 {
-			from = s
+	for _, k := range []string{"Sender", "X-From"} {
+		if len(from) == 0 {
+			from, _ = mailAddresses(env, k)
 		}
 	}
 	if len(from) > 0 {
@@ -313,13 +316,6 @@ func mailHeaderValues(env *enmime.Envelope, key string) []string {
 	return out
 }
 
-// mailDecodeHeader decodes RFC 2047 encoded words and makes the result
-// valid UTF-8 (raw 8-bit header bytes are read as Windows-1252, raw UTF-8
-// per RFC 6532 is kept).
-func mailDecodeHeader(raw string) string {
-	return mailText(enmime.DecodeRFC2047(mailFix8bitWords(raw)))
-}
-
 // mailFix8bitWords escapes raw 8-bit bytes inside Q-encoded words
 // ("=?iso-8859-1?Q?Fr\xf6sche?=", as Eudora wrote them), which decoders
 // otherwise reject, leaving the encoded word on screen.
@@ -386,8 +382,19 @@ func mailAddresses(env *enmime.Envelope, key string) ([]*mail.Address, []string)
 	}
 	out := list[:0]
 	for _, a := range list {
-		a.Address = strings.ToLower(mailText(strings.TrimSpace(a.Address)))
+		addr := mailText(strings.TrimSpace(a.Address))
+		a.Address = strings.ToLower(addr)
 		a.Name = strings.TrimSpace(mailText(a.Name))
+		if name, inner, ok := mailNotesAddress(addr); ok {
+			// A gateway's wrapping: the person behind it is who sent
+			// or received; an Internet address inside replaces it.
+			if a.Name == "" || a.Name == a.Address {
+				a.Name = name
+			}
+			if inner != "" {
+				a.Address = inner
+			}
+		}
 		if a.Address == "" && a.Name == "" {
 			continue
 		}
