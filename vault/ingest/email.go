@@ -127,9 +127,12 @@ type emailSource struct {
 	format, file, fileSHA256, position string
 	// extra headers the container knows (maildir flags, folder).
 	extra map[string]string
-	// envelope is the mbox "From " line, whose date is the last resort
+	// envelope is the mbox "From " line, whose date is a late resort
 	// for the message's time.
 	envelope string
+	// manifestTime is when an archiver's manifest says it made the drop
+	// (zero when it does not): the last resort for the message's time.
+	manifestTime time.Time
 	// line is the 1-based line the message starts on, for formats
 	// whose errors are best located by line (mbox), else 0.
 	line int
@@ -238,7 +241,7 @@ func parseEmail(raw []byte, src emailSource, now time.Time, loc *time.Location) 
 		}
 	}
 
-	t, zoneless, tsrc, how := mailTime(env, src.envelope, loc)
+	t, zoneless, tsrc, how := mailTime(env, src, loc)
 	m.Provenance.TimeSource = tsrc
 	if zoneless {
 		m.Provenance.Timezone = loc.String()

@@ -19,11 +19,11 @@ import (
 // (vault.Provenance.TimeSource), in the order the sources deserve trust:
 // the Date header; the newest dated Received header (the topmost, added
 // by the last server, whose clock is the receiving side's); the mbox
-// From line. A message with none of them is kept with an unknown (zero)
+// From line; the archiver manifest's time of the drop. A message with none of them is kept with an unknown (zero)
 // time: drafts, bounces and Outlook exports lack a Date all the time,
 // and refusing them would hide them from review. how is a note for
 // X-Coffer-Warnings when the Date header was not used.
-func mailTime(env *enmime.Envelope, envelope string, loc *time.Location) (t time.Time, zoneless bool, source, how string) {
+func mailTime(env *enmime.Envelope, src emailSource, loc *time.Location) (t time.Time, zoneless bool, source, how string) {
 	date := strings.TrimSpace(mailHeader(env, "Date"))
 	if t, zl, err := parseMailDate(date, loc); err == nil {
 		return t, zl, vault.TimeFromDate, ""
@@ -41,8 +41,12 @@ func mailTime(env *enmime.Envelope, envelope string, loc *time.Location) (t time
 			return t, zl, vault.TimeFromReceived, why + ": time taken from the Received header"
 		}
 	}
-	if t, zl, ok := mailEnvelopeTime(envelope, loc); ok {
+	if t, zl, ok := mailEnvelopeTime(src.envelope, loc); ok {
 		return t, zl, vault.TimeFromFromLine, why + " and no dated Received header: time taken from the mbox From line"
+	}
+	if !src.manifestTime.IsZero() {
+		return src.manifestTime, false, vault.TimeFromManifest,
+			why + " and no dated Received header: time taken from the archive manifest (when the drop was made, not when the mail was sent)"
 	}
 	return time.Time{}, false, vault.TimeUnknown, why + " and no dated Received header: date unknown"
 }

@@ -235,7 +235,7 @@ func timeSourceText(s string) string {
 	case vault.TimeFromFromLine:
 		return "mbox From line (no usable Date or Received)"
 	case vault.TimeFromManifest:
-		return "archiver manifest"
+		return "archive manifest: when the drop was made (no usable Date, Received or From line)"
 	case vault.TimeUnknown:
 		return "unknown: no Date, Received or From line (find such mail with date:unknown)"
 	}
