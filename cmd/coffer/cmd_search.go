@@ -109,8 +109,12 @@ type jsonSpan struct {
 }
 
 type jsonHit struct {
-	ID           string     `json:"id"`
-	Time         time.Time  `json:"time"`
+	ID   string    `json:"id"`
+	Time time.Time `json:"time"`
+	// TimeSource is where the time came from when the source had a
+	// choice (mail: date, received, from_line, manifest); "unknown"
+	// marks the zero time of mail kept without any date.
+	TimeSource   string     `json:"time_source,omitempty"`
 	Conversation string     `json:"conversation"`
 	Title        string     `json:"conversation_title,omitempty"`
 	Source       string     `json:"source"`
@@ -129,7 +133,7 @@ func printHitsJSON(e *env, res *access.Results) error {
 		for j, sp := range h.Highlights {
 			spans[j] = jsonSpan{Field: sp.Field, Start: sp.Start, End: sp.End}
 		}
-		err := out.Encode(jsonHit{ID: m.ID, Time: m.Time, Conversation: m.Conversation.ID, Title: m.Conversation.Title,
+		err := out.Encode(jsonHit{ID: m.ID, Time: m.Time, TimeSource: m.Provenance.TimeSource, Conversation: m.Conversation.ID, Title: m.Conversation.Title,
 			Source: m.Source, Sender: m.Sender, Subject: m.Subject, Snippet: rawSnippet(m.Body, h.Highlights, 480),
 			Highlights: spans, Score: h.Score})
 		if err != nil {
