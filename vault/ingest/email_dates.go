@@ -3,6 +3,7 @@ package ingest
 import (
 	"fmt"
 	"net/mail"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -214,7 +215,9 @@ func parseMailDateFields(s string, loc *time.Location) (t time.Time, zoneless bo
 		zone                  *time.Location
 		pm, am                bool
 	)
-	for _, f := range strings.Fields(b.String()) {
+	// Obsolete syntax allows white space (and comments, gone above)
+	// around the colons of the time: "09 :   55  :  06".
+	for _, f := range strings.Fields(mailClockSpace.ReplaceAllString(b.String(), ":")) {
 		lf := strings.ToLower(strings.TrimSuffix(f, "."))
 		switch {
 		case mailDigits(f) && len(f) <= 2 && day < 0:
@@ -301,6 +304,8 @@ func parseMailDateFields(s string, loc *time.Location) (t time.Time, zoneless bo
 	}
 	return t, zone == nil, true
 }
+
+var mailClockSpace = regexp.MustCompile(`\s*:\s*`)
 
 func mailDigits(s string) bool { return s != "" && strings.Trim(s, "0123456789") == "" }
 

@@ -34,8 +34,11 @@ func TestParseMailDate(t *testing.T) {
 		{"Mon, 3 Jan 2005 10:00:00 A", "2005-01-03T10:00:00Z", false},        // was wrong; military zone: -0000
 		{"Mon, 3 Jan 2005 3:04:05 PM -0500", "2005-01-03T20:04:05Z", false},  // was wrong
 		{"Mon Jan  3 10:00:00 2005", "2005-01-03T15:00:00Z", true},           // asctime, read in the import's zone
-		{"3 Jan 2005 10:00", "2005-01-03T15:00:00Z", true},                   // was wrong
-		{"Mon, 3 Jan 2005 23:59:60 +0000", "2005-01-03T23:59:59Z", false},    // was wrong: a leap second
+		// RFC 5322 appendix A.6.3: folding, comments and spaces in the clock.
+		{"Thu,\r\n      13\r\n        Feb\r\n          1969\r\n      23:32\r\n               -0330 (Newfoundland Time)", "1969-02-14T03:02:00Z", false},
+		{"Fri, 21 Nov 1997 09(comment):   55  :  06 -0600", "1997-11-21T15:55:06Z", false}, // was wrong
+		{"3 Jan 2005 10:00", "2005-01-03T15:00:00Z", true},                                 // was wrong
+		{"Mon, 3 Jan 2005 23:59:60 +0000", "2005-01-03T23:59:59Z", false},                  // was wrong: a leap second
 		{"Mon, 31 Feb 2005 10:00:00 +0000", "", false},
 		{"Mon, 3 Jan 2005 25:00:00 +0000", "", false},
 		{"Mon, 1 Jan 1800 00:00:00 +0000", "", false},
