@@ -1,6 +1,7 @@
 package ingest
 
 import (
+	"bytes"
 	"io"
 	"mime"
 	"net/mail"
@@ -40,13 +41,22 @@ func mailDecodeHeader(raw string) string {
 		}
 		s = t
 	}
-	return mailText(s)
+	if utf8.ValidString(s) {
+		return s
+	}
+	// Raw 8-bit bytes outside encoded words, in no declared charset.
+	return mailDecodeBytes("", []byte(s))
 }
 
 // mailDecodeWords decodes one level of encoded words: enmime's decoder,
 // unless it leaves a word encoded or replaces bytes with U+FFFD, when
 // the words are decoded again reading each by its bytes.
 func mailDecodeWords(raw string) string {
+	if !strings.Contains(raw, "=?") {
+		// Nothing to decode; enmime would still turn raw 8-bit bytes
+		// into U+FFFD, losing them before they can be read.
+		return raw
+	}
 	fixed := mailFix8bitWords(raw)
 	dec := enmime.DecodeRFC2047(fixed)
 	lied := strings.ContainsRune(dec, utf8.RuneError) && !strings.ContainsRune(raw, utf8.RuneError)
@@ -58,8 +68,9 @@ func mailDecodeWords(raw string) string {
 	// each word through mailCharsetReader.
 	relabelled := mailEncodedWord.ReplaceAllStringFunc(fixed, func(w string) string { return "=?" + mailRelabel + w[2:] })
 	d := mime.WordDecoder{CharsetReader: mailCharsetReader}
-	if out, err := d.DecodeHeader(relabelled); err == nil && out != relabelled {
-		return out
+	if out, err := d.DecodeHeader(relabelled); err == nil {
+		// Words it could not decode keep their label as written.
+		return strings.ReplaceAll(out, "=?"+mailRelabel, "=?")
 	}
 	return dec
 }
@@ -77,7 +88,10 @@ func mailCharsetReader(label string, in io.Reader) (io.Reader, error) {
 
 // mailDecodeBytes reads b in the charset label names when b is valid in
 // it, else as what a charset detector says it is; text too short for
-// the detector to be sure is UTF-8 when valid, else Windows-1252.
+// the detector to be sure is UTF-8 when valid, else Windows-1252. The
+// detector is trusted at 80% confidence, or at 50% for a multi-byte
+// charset (Big5, GB18030, Shift_JIS, EUC-*) that decodes b without a
+// single invalid sequence, which single-byte text hardly ever does.
 func mailDecodeBytes(label string, b []byte) string {
 	if mailIsASCII(b) {
 		return string(b)
@@ -93,14 +107,22 @@ func mailDecodeBytes(label string, b []byte) string {
 	if utf8.Valid(b) {
 		return string(b)
 	}
-	if r, err := chardet.NewTextDetector().DetectBest(b); err == nil && r.Confidence >= 80 {
+	if r, err := chardet.NewTextDetector().DetectBest(b); err == nil && r.Confidence >= 50 {
 		if enc, err := htmlindex.Get(strings.ToLower(r.Charset)); err == nil {
-			if out, err := enc.NewDecoder().Bytes(b); err == nil && utf8.Valid(out) {
+			out, err := enc.NewDecoder().Bytes(b)
+			clean := err == nil && utf8.Valid(out) && !bytes.ContainsRune(out, utf8.RuneError)
+			if clean && (r.Confidence >= 80 || mailMultiByte[strings.ToLower(r.Charset)]) {
 				return string(out)
 			}
 		}
 	}
 	return mailText(string(b))
+}
+
+// mailMultiByte are the multi-byte charsets the detector names.
+var mailMultiByte = map[string]bool{
+	"big5": true, "gb18030": true, "shift_jis": true, "euc-jp": true, "euc-kr": true,
+	"iso-2022-jp": true, "iso-2022-kr": true, "iso-2022-cn": true,
 }
 
 // mailNotesAddress reads an address a gateway wrapped for SMTP: Lotus

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"golang.org/x/text/encoding/traditionalchinese"
 )
 
 // TestEmailHeaderClasses: the header classes of issue 17 §2, as real
@@ -82,6 +84,20 @@ func TestEmailHeaderClasses(t *testing.T) {
 					t.Errorf("subject %q", m.Subject)
 				}
 			}},
+		{"a raw Big5 subject, labelled nowhere",
+			date + "From: a@x.org\nSubject: " + mustBig5(t, "會議記錄與下週的預算報告") + "\n\nb\n",
+			func(t *testing.T, m *vaultMessage) {
+				if m.Subject != "會議記錄與下週的預算報告" {
+					t.Errorf("subject %q", m.Subject)
+				}
+			}},
+		{"a raw Latin-1 subject, labelled nowhere",
+			date + "From: a@x.org\nSubject: Fr\xf6sche und K\xe4se\n\nb\n",
+			func(t *testing.T, m *vaultMessage) {
+				if m.Subject != "Frösche und Käse" {
+					t.Errorf("subject %q", m.Subject)
+				}
+			}},
 		{"a body labelled us-ascii sent in ISO-8859-1 (held)",
 			date + "From: a@x.org\nSubject: s\nContent-Type: text/plain; charset=us-ascii\n\nVoil\xe0 le caf\xe9 cr\xe8me br\xfbl\xe9e du d\xe9jeuner.\n",
 			func(t *testing.T, m *vaultMessage) {
@@ -99,6 +115,14 @@ func TestEmailHeaderClasses(t *testing.T) {
 			tc.check(t, m)
 		})
 	}
+}
+
+func mustBig5(t *testing.T, s string) string {
+	b, err := traditionalchinese.Big5.NewEncoder().String(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }
 
 func hasParticipants(t *testing.T, m *vaultMessage, want ...string) {
