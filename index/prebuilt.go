@@ -72,8 +72,33 @@ func BuildSegment(msgs []*vault.Message, common []string) ([]byte, error) {
 		set[w] = true
 	}
 	ix := &Index{analyzer: newAnalyzer(), pairs: newPairAnalyzer(set), msgs: msgs}
-	docs := make([]bindex.Document, len(msgs))
-	for i := range msgs {
+	var buf bytes.Buffer
+	merged, err := buildMerged(ix, &buf)
+	if err != nil {
+		return nil, err
+	}
+	if !merged {
+		sb, err := buildPart(ix, 0, len(msgs))
+		if err != nil {
+			return nil, err
+		}
+		if _, err := sb.WriteTo(&buf); err != nil {
+			return nil, fmt.Errorf("index: encode segment: %w", err)
+		}
+	}
+	words := strings.Join(common, "\n")
+	buf.WriteString(words)
+	binary.Write(&buf, binary.BigEndian, uint32(len(words)))
+	buf.WriteString(segMagic)
+	return buf.Bytes(), nil
+}
+
+// buildPart returns the zap segment of ix.msgs[lo:hi], analysed all at
+// once: its memory is ~20 KB a message (every word's positions), so
+// buildMerged calls it on parts of a few thousand.
+func buildPart(ix *Index, lo, hi int) (*zap.SegmentBase, error) {
+	docs := make([]bindex.Document, 0, hi-lo)
+	for i := lo; i < hi; i++ {
 		doc := ix.document(uint32(i))
 		// zap needs a stored _id field first; an empty one costs ~2 bytes.
 		doc.Fields = slices.Insert(doc.Fields, 0, document.Field(document.NewTextFieldWithIndexingOptions("_id", nil, nil, bindex.StoreField)))
@@ -82,7 +107,7 @@ func BuildSegment(msgs []*vault.Message, common []string) ([]byte, error) {
 				f.Analyze()
 			}
 		})
-		docs[i] = doc
+		docs = append(docs, doc)
 	}
 	seg, _, err := (&zap.ZapPlugin{}).New(docs)
 	if err != nil {
@@ -92,15 +117,7 @@ func BuildSegment(msgs []*vault.Message, common []string) ([]byte, error) {
 	if !ok {
 		return nil, fmt.Errorf("index: unexpected zap segment %T", seg)
 	}
-	var buf bytes.Buffer
-	if _, err := sb.WriteTo(&buf); err != nil {
-		return nil, fmt.Errorf("index: encode segment: %w", err)
-	}
-	words := strings.Join(common, "\n")
-	buf.WriteString(words)
-	binary.Write(&buf, binary.BigEndian, uint32(len(words)))
-	buf.WriteString(segMagic)
-	return buf.Bytes(), nil
+	return sb, nil
 }
 
 // loadSegment wraps segment bytes made by BuildSegment; data is kept, not
