@@ -107,8 +107,9 @@ Examples:
 					}
 				}
 				prog := newProgress(e, files)
+				undated := 0
 				for i, f := range files {
-					if err := importFile(e, im, f, formats[i], loc, lenient, prog); err != nil {
+					if err := importFile(e, im, f, formats[i], loc, lenient, prog, &undated); err != nil {
 						prog.done()
 						return errors.Join(err, im.Abort(oneLine(err.Error())))
 					}
@@ -121,6 +122,9 @@ Examples:
 				}
 				fmt.Fprintf(e.stdout, "Imported %s in %s from %s (%d already in the vault).\n",
 					plural(st.Added, "new message"), plural(st.Conversations, "conversation"), plural(len(files), "file"), st.Duplicates)
+				if undated > 0 {
+					fmt.Fprintf(e.stdout, "%s with no date (kept, findable with date:unknown).\n", plural(undated, "message"))
+				}
 				if s != nil {
 					// A member can read the vault: keep its search indexes few.
 					cst, err := s.Compact(vault.AutoCompactUnits)
@@ -137,7 +141,9 @@ Examples:
 	}
 }
 
-func importFile(e *env, im *access.Import, path string, f ingest.Format, loc *time.Location, lenient bool, prog *progress) error {
+// importFile adds the messages of one file, counting in undated those
+// added without any time, which the summary names.
+func importFile(e *env, im *access.Import, path string, f ingest.Format, loc *time.Location, lenient bool, prog *progress, undated *int) error {
 	opt := ingest.Options{Location: loc, Lenient: lenient, Now: e.now()}
 	skipped := 0
 	if lenient {
@@ -155,11 +161,15 @@ func importFile(e *env, im *access.Import, path string, f ingest.Format, loc *ti
 	opt.Meter = prog.meter // the second pass, if lenient: the one that stores
 	return f.Parse(path, opt, func(m *vault.Message) error {
 		m.Provenance.Skipped = skipped
-		if _, err := im.Add(m); err != nil {
+		added, err := im.Add(m)
+		if err != nil {
 			if errors.Is(err, vault.ErrInvalidMessage) {
 				return &ingest.Error{File: filepath.Base(path), Pos: m.Provenance.Position, Err: err}
 			}
 			return err
+		}
+		if added && m.Provenance.TimeSource == vault.TimeUnknown {
+			*undated++
 		}
 		prog.message()
 		return nil

@@ -12,6 +12,7 @@ package ingest
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"coffer/vault"
@@ -56,14 +57,20 @@ type Error struct {
 	Err  error
 }
 
+// Error is valid UTF-8 whatever the input held: a file name or a
+// parser's message may quote any bytes, and the error is printed and
+// recorded in the audit trail.
 func (e *Error) Error() string {
+	var s string
 	switch {
 	case e.Line > 0:
-		return fmt.Sprintf("%s:%d: %v", e.File, e.Line, e.Err)
+		s = fmt.Sprintf("%s:%d: %v", e.File, e.Line, e.Err)
 	case e.Pos != "":
-		return fmt.Sprintf("%s: %s: %v", e.File, e.Pos, e.Err)
+		s = fmt.Sprintf("%s: %s: %v", e.File, e.Pos, e.Err)
+	default:
+		s = fmt.Sprintf("%s: %v", e.File, e.Err)
 	}
-	return fmt.Sprintf("%s: %v", e.File, e.Err)
+	return strings.ToValidUTF8(s, "\uFFFD")
 }
 
 func (e *Error) Unwrap() error { return e.Err }

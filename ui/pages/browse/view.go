@@ -23,7 +23,7 @@ func (m *Model) renderConv(i, w int, sel bool) []string {
 	if !sel || !m.convs.Focused {
 		title = st.Sender.Render(common.Trunc(title, w))
 	}
-	sub := fmt.Sprintf("%s · %d · %s", sanitize.Line(c.Source), len(c.IDs), c.Last.In(m.loc).Format("2006-01-02"))
+	sub := fmt.Sprintf("%s · %d · %s", sanitize.Line(c.Source), len(c.IDs), common.When(c.Last, m.loc, "2006-01-02"))
 	if len(c.Participants) > 0 {
 		sub += " · " + sanitize.Line(strings.Join(c.Participants, ", "))
 	}
@@ -68,7 +68,7 @@ func (m *Model) messageLines(p, w int) []string {
 	msg := m.shown[id]
 	st := m.c.Styles
 	if msg == nil {
-		t := time.Unix(c.Times[p], 0).In(m.loc).Format("15:04")
+		t := common.WhenUnix(c.Times[p], m.loc, "15:04")
 		if m.viewErr != nil {
 			return []string{st.Error.Render(common.Trunc(t+"  not shown: "+sanitize.Line(m.viewErr.Error()), w))}
 		}
@@ -88,7 +88,7 @@ func (m *Model) renderHit(i, w int, sel bool) []string {
 	meta := ""
 	if ok {
 		c := &m.dir.Convs[p.Conv]
-		meta = sanitize.Line(c.Title) + " · " + time.Unix(c.Times[p.Pos], 0).In(m.loc).Format("2006-01-02 15:04")
+		meta = sanitize.Line(c.Title) + " · " + common.WhenUnix(c.Times[p.Pos], m.loc, "2006-01-02 15:04")
 	}
 	msg := m.shown[h.ID]
 	if msg == nil {
