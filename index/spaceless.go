@@ -1,6 +1,7 @@
 package index
 
 import (
+	"strings"
 	"unicode"
 	"unicode/utf8"
 
@@ -19,8 +20,10 @@ import (
 // phrase of bigrams, which the phrase checker confirms in the text: สวัสดี
 // finds สวัสดีครับ, and highlights cover the word.
 //
-// A run of one cluster is indexed as that cluster. As with CJK, a query of
-// one cluster finds only such runs, not the cluster inside a longer run.
+// A run of one cluster is indexed as that cluster. A query of one cluster
+// (ดี, ខ្ញុំ: common words) finds it alone and in the bigrams that hold it
+// whole, by scanning the dictionary's spaceless terms (isCluster,
+// holdsCluster).
 //
 // The bigrams are of type analysis.Double, which the accent folding and
 // the CJK bigram filter leave alone: marks are part of these scripts'
@@ -154,4 +157,77 @@ func clusterTerm(input, dst []byte, c cluster) []byte {
 		i += n
 	}
 	return dst
+}
+
+// spacelessTermRanges are the dictionary ranges [from, to) of the terms
+// that begin with a character of a spaceless script: the blocks of
+// isSpaceless, as UTF-8.
+var spacelessTermRanges = [][2]string{
+	{"\u0E00", "\u0F00"},
+	{"\u1000", "\u10A0"},
+	{"\u1780", "\u1800"},
+	{"\u1950", "\u1AB0"},
+	{"\uA9E0", "\uAA00"},
+	{"\uAA60", "\uAAE0"},
+}
+
+// isCluster reports whether term is one cluster of a spaceless run, as
+// appendSpaceless makes them.
+func isCluster(term string) bool {
+	r, n := utf8.DecodeRuneInString(term)
+	if !clusterStart(r) {
+		return false
+	}
+	return clusterEnd(term, n) == len(term)
+}
+
+// clusterEnd returns the end of the cluster of s that starts before i,
+// where s[i:] follows its first letter (format characters are not in
+// terms).
+func clusterEnd(s string, i int) int {
+	stack := false
+	for i < len(s) {
+		r, n := utf8.DecodeRuneInString(s[i:])
+		if !unicode.In(r, unicode.Mn, unicode.Mc, unicode.Me) && !(stack && clusterStart(r)) {
+			break
+		}
+		stack = joinsNext(r)
+		i += n
+	}
+	return i
+}
+
+// holdsCluster reports whether the term holds the cluster c whole: it is
+// c, or a bigram whose first or second cluster is c.
+func holdsCluster(term, c string) bool {
+	if term == c {
+		return true
+	}
+	if strings.HasPrefix(term, c) {
+		_, n := utf8.DecodeRuneInString(term)
+		return clusterEnd(term, n) == len(c)
+	}
+	if head, ok := strings.CutSuffix(term, c); ok {
+		r, _ := utf8.DecodeLastRuneInString(head)
+		return !joinsNext(r)
+	}
+	return false
+}
+
+// clusterSpan returns where in text the token holds the cluster c (the
+// whole token when format characters inside it hide the cluster's exact
+// bytes), if it does.
+func clusterSpan(text string, tok *analysis.Token, c string) ([2]int, bool) {
+	term := string(tok.Term)
+	if tok.Type != analysis.Double || !holdsCluster(term, c) {
+		return [2]int{}, false
+	}
+	switch {
+	case term == c:
+	case strings.HasPrefix(term, c) && strings.HasPrefix(text[tok.Start:tok.End], c):
+		return [2]int{tok.Start, tok.Start + len(c)}, true
+	case strings.HasSuffix(term, c) && strings.HasSuffix(text[tok.Start:tok.End], c):
+		return [2]int{tok.End - len(c), tok.End}, true
+	}
+	return [2]int{tok.Start, tok.End}, true
 }
