@@ -204,8 +204,9 @@ func holdsCluster(term, c string) bool {
 		return true
 	}
 	if strings.HasPrefix(term, c) {
-		_, n := utf8.DecodeRuneInString(term)
-		return clusterEnd(term, n) == len(c)
+		if _, n := utf8.DecodeRuneInString(term); clusterEnd(term, n) == len(c) {
+			return true
+		}
 	}
 	if head, ok := strings.CutSuffix(term, c); ok {
 		r, _ := utf8.DecodeLastRuneInString(head)
@@ -222,11 +223,14 @@ func clusterSpan(text string, tok *analysis.Token, c string) ([2]int, bool) {
 	if tok.Type != analysis.Double || !holdsCluster(term, c) {
 		return [2]int{}, false
 	}
+	_, n := utf8.DecodeRuneInString(term)
+	first := term[:clusterEnd(term, n)]
+	at := text[tok.Start:tok.End]
 	switch {
 	case term == c:
-	case strings.HasPrefix(term, c) && strings.HasPrefix(text[tok.Start:tok.End], c):
+	case first == c && strings.HasPrefix(at, c):
 		return [2]int{tok.Start, tok.Start + len(c)}, true
-	case strings.HasSuffix(term, c) && strings.HasSuffix(text[tok.Start:tok.End], c):
+	case term[len(first):] == c && strings.HasSuffix(at, c):
 		return [2]int{tok.End - len(c), tok.End}, true
 	}
 	return [2]int{tok.Start, tok.End}, true
