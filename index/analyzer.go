@@ -272,19 +272,50 @@ func isASCII[T string | []byte](s T) bool {
 	return true
 }
 
-// foldAccents decomposes, drops combining marks and recomposes, so hangul
-// syllables survive while é becomes e.
+// foldAccents decomposes, drops the combining marks readers omit
+// (foldedMark) and recomposes, so hangul syllables survive while é
+// becomes e.
 func foldAccents(term []byte) []byte {
 	d := norm.NFD.Bytes(term)
 	out := d[:0]
 	for len(d) > 0 {
 		r, n := utf8.DecodeRune(d)
-		if !unicode.Is(unicode.Mn, r) {
+		if !foldedMark(r) {
 			out = append(out, d[:n]...)
 		}
 		d = d[n:]
 	}
 	return norm.NFC.Bytes(out)
+}
+
+// foldedMark reports whether accent folding drops r: a nonspacing mark
+// that readers leave out when they type, the diacritics of the alphabets
+// (café, οδός, ёлка, phở), Hebrew points, Arabic harakat and hamza,
+// Syriac vowels, and the nukta of Indic scripts (ज़ typed as ज). Other
+// marks are spelling: Indic vowel signs and viramas (कुल is not कल),
+// Thaana vowels, and the like.
+func foldedMark(r rune) bool {
+	if r < 0x0300 || !unicode.Is(unicode.Mn, r) {
+		return false
+	}
+	switch {
+	case r <= 0x036F, // Combining Diacritical Marks
+		0x0483 <= r && r <= 0x0487,              // Cyrillic titlo
+		0x0591 <= r && r <= 0x05C7,              // Hebrew points and accents
+		0x0610 <= r && r <= 0x061A,              // Arabic honorifics
+		0x064B <= r && r <= 0x065F, r == 0x0670, // Arabic harakat, hamza, superscript alef
+		0x06D6 <= r && r <= 0x06ED,            // Quranic marks
+		0x0730 <= r && r <= 0x074A,            // Syriac points
+		0x08D3 <= r && r <= 0x08FF,            // Arabic Extended-A marks
+		r == 0x093C, r == 0x09BC, r == 0x0A3C, // nukta: Devanagari, Bengali, Gurmukhi
+		r == 0x0ABC, r == 0x0B3C, r == 0x0CBC, // Gujarati, Oriya, Kannada
+		0x1AB0 <= r && r <= 0x1AFF, // Combining Diacritical Marks Extended
+		0x1DC0 <= r && r <= 0x1DFF, // Combining Diacritical Marks Supplement
+		0x20D0 <= r && r <= 0x20FF, // for symbols
+		0xFE20 <= r && r <= 0xFE2F: // half marks
+		return true
+	}
+	return false
 }
 
 // stripEmojiModifiers keeps a lone modifier as it is, so that searching

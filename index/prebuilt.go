@@ -17,6 +17,7 @@ import (
 	bindex "github.com/blevesearch/bleve_index_api"
 	segment "github.com/blevesearch/scorch_segment_api/v2"
 	zap "github.com/blevesearch/zapx/v17"
+	"golang.org/x/text/unicode/norm"
 
 	"coffer/vault"
 )
@@ -222,9 +223,11 @@ func Open(msgs []*vault.Message, tags map[string][]string, segs []vault.IndexSeg
 
 // changedSinceV2 reports whether the analyzer indexes m's text otherwise
 // than the one of v2 segments did: it holds a letter of a spaceless script
-// (which v2 dropped), or a capital whose lower case is shorter (İ, K
-// KELVIN SIGN, ẞ), after which v2 garbled the word. Any other text has
-// the same terms.
+// (which v2 dropped), a capital whose lower case is shorter (İ, K KELVIN
+// SIGN, ẞ), after which v2 garbled the word, or a nonspacing mark, alone
+// or in a character's decomposition, that v2 folded away and the analyzer
+// keeps (Indic vowel signs: foldedMark). Any other text has the same
+// terms.
 func changedSinceV2(m *vault.Message) bool {
 	return changedTextSinceV2(m.Subject) || changedTextSinceV2(m.Body)
 }
@@ -240,6 +243,24 @@ func changedTextSinceV2(s string) bool {
 		if l := unicode.ToLower(r); l != r && utf8.RuneLen(l) < utf8.RuneLen(r) {
 			return true
 		}
+		if 0x2E80 <= r && r < 0xA000 {
+			continue // CJK and kana are never accent-folded
+		}
+		if keptMark(r) {
+			return true
+		}
+		var b [utf8.UTFMax]byte
+		for _, d := range string(norm.NFD.Properties(utf8.AppendRune(b[:0], r)).Decomposition()) {
+			if keptMark(d) {
+				return true
+			}
+		}
 	}
 	return false
+}
+
+// keptMark reports whether r is a nonspacing mark that accent folding
+// keeps (v2 dropped them all).
+func keptMark(r rune) bool {
+	return r >= 0x0300 && unicode.Is(unicode.Mn, r) && !foldedMark(r)
 }

@@ -66,17 +66,6 @@ func TestHoldsCluster(t *testing.T) {
 	}
 }
 
-func TestToLower(t *testing.T) {
-	for in, want := range map[string]string{
-		"HELLO": "hello", "İstanbul": "istanbul", "İSTANBUL": "istanbul", "ΟΔΟΣ": "οδος", "ΟΔΟΣ x": "οδοσ x",
-		"\u212Aelvin": "kelvin", "STRAẞE": "straße", "Ⱥb": "ⱥb", "aȺbİc": "aⱥbic", "x\xffY": "x\xffy", "ёлка": "ёлка",
-	} {
-		if got := string(toLower([]byte(in))); got != want {
-			t.Errorf("toLower(%q) = %q, want %q", in, got, want)
-		}
-	}
-}
-
 // FuzzSpaceless checks the analyzer's tokens on any valid text: inside the
 // text, in position order, and every cluster of a spaceless bigram is
 // found by holdsCluster.
