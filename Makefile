@@ -21,7 +21,7 @@ build: ## build bin/coffer
 	$(GO) build -o $(BIN) ./cmd/coffer
 
 test: ## run every test: unit, golden views, CLI scripts, crash trials, tmux end-to-end
-	$(GO) test ./...
+	$(GO) test -timeout 30m ./...
 
 itest: ## the tmux end-to-end tests alone (three flows, hostile text, the newcomer's path at 80×24 and 160×50)
 	$(GO) test ./cmd/coffer/ -run "TestE2ETmux|TestE2ENewcomer" -count=1 -v
