@@ -5,7 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"text/tabwriter"
+	"strconv"
 
 	"coffer/vault"
 )
@@ -104,20 +104,22 @@ Examples:
 				member, method := s.Member()
 				fmt.Fprintf(e.stdout, "Vault %q: %d messages, %d conversations, %d imports (unlocked by %s, %s).\n",
 					oneLine(m.Name), st.Messages, len(st.Conversations), m.Imports, oneLine(member), method)
-				tw := tabwriter.NewWriter(e.stdout, 2, 4, 2, ' ', 0)
-				fmt.Fprintf(tw, "\nSOURCE\tMESSAGES\n")
+				src := newTable("SOURCE", "MESSAGES")
 				for _, s := range st.Sources {
-					fmt.Fprintf(tw, "%s\t%d\n", oneLine(s.Name), s.Count)
+					src.row(s.Name, strconv.Itoa(s.Count))
 				}
-				fmt.Fprintf(tw, "\nCONVERSATION\tSOURCE\tMESSAGES\n")
+				conv := newTable("CONVERSATION", "SOURCE", "MESSAGES")
 				for _, c := range st.Conversations {
 					title := c.Title
 					if title == "" {
 						title = c.ID
 					}
-					fmt.Fprintf(tw, "%s\t%s\t%d\n", truncateWidth(oneLine(title), 60), oneLine(c.Source), c.Count)
+					conv.row(truncateWidth(oneLine(title), 60), c.Source, strconv.Itoa(c.Count))
 				}
-				return tw.Flush()
+				fmt.Fprintln(e.stdout)
+				src.write(e.stdout)
+				fmt.Fprintln(e.stdout)
+				return conv.write(e.stdout)
 			}
 		},
 	}
@@ -209,26 +211,25 @@ Examples:
 					if err != nil {
 						return err
 					}
-					tw := tabwriter.NewWriter(e.stdout, 2, 4, 2, ' ', 0)
-					fmt.Fprintf(tw, "ROLE\tID\tNAME\tKIND\tFINGERPRINT\tSTATUS\n")
+					tb := newTable("ROLE", "ID", "NAME", "KIND", "FINGERPRINT", "STATUS")
 					for _, mem := range m.Members {
 						status := "active"
 						if mem.Removed {
 							status = "removed"
 						}
-						fmt.Fprintf(tw, "member\t%s\t%s\t%s\t%s\t%s\n", mem.ID, oneLine(mem.Name), mem.Kind, vault.Fingerprint(mem.Recipient), status)
+						tb.row("member", mem.ID, mem.Name, mem.Kind, vault.Fingerprint(mem.Recipient), status)
 					}
 					for _, a := range m.Auditors {
-						fmt.Fprintf(tw, "auditor\t-\t%s\t-\t%s\tactive\n", oneLine(a.Name), vault.Fingerprint(a.Recipient))
+						tb.row("auditor", "-", a.Name, "-", vault.Fingerprint(a.Recipient), "active")
 					}
 					for _, k := range m.IngestKeys {
 						status := "active"
 						if k.Removed {
 							status = "revoked"
 						}
-						fmt.Fprintf(tw, "ingest\t%s\t%s\ted25519\t-\t%s\n", k.ID, oneLine(k.Name), status)
+						tb.row("ingest", k.ID, k.Name, "ed25519", "-", status)
 					}
-					return tw.Flush()
+					return tb.write(e.stdout)
 				case "add":
 					if needArgs("member add", args, 2, 2) != nil {
 						return usageError("member add takes DIR and flags")
