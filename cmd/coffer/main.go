@@ -11,6 +11,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"sort"
 	"strings"
 	"syscall"
@@ -92,6 +93,10 @@ func dispatch(e *env, args []string) int {
 		mainUsage(e.stdout)
 		return exitOK
 	}
+	if args[0] == "--version" || args[0] == "-version" || args[0] == "version" {
+		fmt.Fprintln(e.stdout, versionLine(debug.ReadBuildInfo()))
+		return exitOK
+	}
 	var cmd *command
 	for _, c := range commands() {
 		if c.name == args[0] {
@@ -134,7 +139,7 @@ func mainUsage(w io.Writer) {
 	for _, c := range cs {
 		fmt.Fprintf(w, "  %-11s %s\n", c.name, c.summary)
 	}
-	fmt.Fprintf(w, "\nRun 'coffer help <command>' for a command's flags and examples.\n")
+	fmt.Fprintf(w, "\nRun 'coffer help <command>' for a command's flags and examples,\n'coffer --version' for the version and revision of this binary.\n")
 }
 
 // needArgs checks the number of positional arguments.
