@@ -1,8 +1,10 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
+	"io/fs"
 	"os"
 	"time"
 
@@ -58,7 +60,7 @@ Examples:
 				var err error
 				switch {
 				case passFile != "":
-					opt.Passphrase, err = readPassphraseFile(passFile)
+					opt.Passphrase, err = readPassphraseFile("passphrase-file", passFile)
 				case withPassphrase || (len(recipients) == 0 && identityOut == ""):
 					opt.Passphrase, err = newPassphrase(e)
 				}
@@ -66,7 +68,7 @@ Examples:
 					return err
 				}
 				if identityOut != "" {
-					r, err := writeIdentity(identityOut, "member key for vault "+dir, e.now())
+					r, err := writeIdentity("identity-out", identityOut, "member key for vault "+dir, e.now())
 					if err != nil {
 						return err
 					}
@@ -74,7 +76,7 @@ Examples:
 					opt.RecipientNames = append(opt.RecipientNames, os.Getenv("USER"))
 				}
 				if auditorOut != "" {
-					r, err := writeIdentity(auditorOut, "auditor key for vault "+dir, e.now())
+					r, err := writeIdentity("auditor-key-out", auditorOut, "auditor key for vault "+dir, e.now())
 					if err != nil {
 						return err
 					}
@@ -116,16 +118,19 @@ func newPassphrase(e *env) (string, error) {
 	return p1, nil
 }
 
-// writeIdentity generates a hybrid age identity into a new file, in
-// age-keygen's format, and returns its recipient.
-func writeIdentity(path, comment string, now time.Time) (string, error) {
+// writeIdentity generates a hybrid age identity into a new file (given
+// to flag), in age-keygen's format, and returns its recipient.
+func writeIdentity(flag, path, comment string, now time.Time) (string, error) {
 	id, err := age.GenerateHybridIdentity()
 	if err != nil {
 		return "", err
 	}
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if errors.Is(err, fs.ErrExist) {
+		return "", flagFile(flag, path, err, "coffer does not overwrite a key: choose another name, or remove the file if it is no longer needed")
+	}
 	if err != nil {
-		return "", err
+		return "", flagFile(flag, path, err, "")
 	}
 	fmt.Fprintf(f, "# %s\n# created: %s\n# public key: %s\n%s\n", comment, now.UTC().Format(time.RFC3339), id.Recipient(), id)
 	if err := f.Sync(); err != nil {

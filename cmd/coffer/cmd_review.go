@@ -9,7 +9,6 @@ import (
 	"time"
 
 	tea "charm.land/bubbletea/v2"
-	"filippo.io/age"
 
 	"coffer/ui"
 	"coffer/vault"
@@ -88,17 +87,9 @@ func runAuditTUI(e *env, dir string, identityFiles []string) error {
 	if len(identityFiles) == 0 {
 		return usageError("audit: --identity FILE is required (the auditor's key)")
 	}
-	var ids []age.Identity
-	for _, path := range identityFiles {
-		data, err := os.ReadFile(path)
-		if err != nil {
-			return err
-		}
-		parsed, err := vault.ParseIdentities(data)
-		if err != nil {
-			return fmt.Errorf("identity %s: %v", path, err)
-		}
-		ids = append(ids, parsed...)
+	ids, err := readAuditorIdentities(identityFiles)
+	if err != nil {
+		return err
 	}
 	if _, err := os.Stat(filepath.Join(dir, vault.ManifestFile)); err != nil {
 		return fmt.Errorf("%s: %w", dir, vault.ErrNotVault)

@@ -63,7 +63,8 @@ Examples:
 				case "relevance":
 					req.Sort = index.Relevance
 				default:
-					return usageError("search: --sort %q: want date, oldest or relevance", sortBy)
+					return usageHint(didYouMean(sortBy, []string{"date", "oldest", "relevance"}, quote),
+						"search: --sort %q: want date, oldest or relevance", sortBy)
 				}
 				if limit < 1 {
 					return usageError("search: --limit must be at least 1")

@@ -255,7 +255,7 @@ Examples:
 						}
 					}
 					if idOut != "" {
-						if recipient, err = writeIdentity(idOut, "member key for vault "+dir, e.now()); err != nil {
+						if recipient, err = writeIdentity("identity-out", idOut, "member key for vault "+dir, e.now()); err != nil {
 							return err
 						}
 					}
@@ -285,7 +285,8 @@ Examples:
 					fmt.Fprintf(e.stdout, "They can still read what was imported before; nothing imported from now on.\n")
 					return nil
 				}
-				return usageError("member: unknown operation %q (add, remove or list)", op)
+				return usageHint(didYouMean(op, []string{"add", "remove", "list"}, quote),
+					"member: unknown operation %q (add, remove or list)", op)
 			}
 		},
 	}
@@ -332,7 +333,7 @@ Examples:
 				if out != "" {
 					// Refuse to overwrite before anything is authorised.
 					if _, err := os.Stat(out); err == nil {
-						return fmt.Errorf("%s exists", out)
+						return flagFile("o", out, os.ErrExist, "coffer does not overwrite a key: choose another name")
 					}
 				}
 				data, k, err := s.NewIngestKey(name)
@@ -344,7 +345,7 @@ Examples:
 					return err
 				}
 				if err := os.WriteFile(out, data, 0o600); err != nil {
-					return err
+					return flagFile("o", out, err, "")
 				}
 				fmt.Fprintf(e.stdout, "Wrote ingest key %s (id %s) to %s.\n", oneLine(k.Name), k.ID, out)
 				return nil

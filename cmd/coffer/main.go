@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"coffer/ui/sanitize"
+	"coffer/vault"
 )
 
 // env is what a command may touch of the outside world; tests replace it.
@@ -107,7 +108,7 @@ func dispatch(e *env, args []string) int {
 		return dispatch(e, append([]string{"review"}, args...)) // coffer DIR
 	}
 	if cmd == nil {
-		return report(e.stderr, usageError("unknown command %q", args[0]))
+		return report(e.stderr, unknownCommand(args[0]))
 	}
 	fs := flag.NewFlagSet("coffer "+cmd.name, flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
@@ -118,15 +119,32 @@ func dispatch(e *env, args []string) int {
 		return exitOK
 	}
 	if err != nil {
-		return report(e.stderr, usageError("%s: %v", cmd.name, err))
+		return report(e.stderr, flagError(cmd, fs, err))
 	}
 	if err := do(e, pos); err != nil {
 		if closedPipe(err) || closedPipe(e.stdout.Err()) {
 			return exitOK // the reader went away: not an error (see main)
 		}
-		return report(e.stderr, err)
+		return report(e.stderr, forCommand(err, cmd, fs))
 	}
 	return exitOK
+}
+
+// unknownCommand is the error for a first argument that names no
+// command: a suggestion when one is close, and the list of commands. A
+// folder that is not a vault (coffer DIR) is said to be so.
+func unknownCommand(name string) error {
+	if st, err := os.Stat(name); err == nil && st.IsDir() {
+		return fmt.Errorf("%s: %w", name, vault.ErrNotVault)
+	}
+	var names []string
+	for _, c := range commands() {
+		names = append(names, c.name)
+	}
+	hint := didYouMean(name, names, func(s string) string { return "'coffer " + s + "'" })
+	err := usageHint(hint, "unknown command %q", name)
+	err.(*cliError).usage = mainUsage
+	return err
 }
 
 // closedPipe reports whether err is a write to a reader that went away.
@@ -145,7 +163,7 @@ func mainUsage(w io.Writer) {
 // needArgs checks the number of positional arguments.
 func needArgs(name string, args []string, min, max int) error {
 	if len(args) < min {
-		return usageError("%s: missing arguments (see 'coffer help %s')", name, name)
+		return usageError("%s: missing arguments", name)
 	}
 	if max >= 0 && len(args) > max {
 		return usageError("%s: too many arguments: %s", name, oneLine(strings.Join(args[max:], " ")))
