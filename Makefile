@@ -94,7 +94,7 @@ demo: build ## build, make a demo vault from testdata/demo, and open it in the T
 	@echo "Opening it now ('?' for keys, 'q' to quit). Later: $(BIN) review $(DEMO)/vault"
 	@echo "The auditor's screen: $(BIN) audit $(DEMO)/vault --identity $(DEMO)/auditor.key"
 	@sleep 2
-	@$(BIN) review $(DEMO)/vault
+	@$(BIN) review $(DEMO)/vault --demo-hint "Demo: the passphrase is 'correct horse battery staple' ($(DEMO)/passphrase.txt); the auditor key is $(DEMO)/auditor.key"
 
 clean: ## remove build output and the demo vault
 	rm -rf bin $(DEMO)

@@ -31,11 +31,12 @@ Examples:
 			var u unlockFlags
 			u.register(fs)
 			idle := fs.Duration("idle-lock", ui.DefaultIdleLock, "lock after `DURATION` without input (0: never)")
+			demoHint := fs.String("demo-hint", "", "show `TEXT` under the passphrase box (make demo names the demo's passphrase there)")
 			return func(e *env, args []string) error {
 				if err := needArgs("review", args, 1, 1); err != nil {
 					return err
 				}
-				return runReview(e, args[0], &u, *idle)
+				return runReview(e, args[0], &u, *idle, *demoHint)
 			}
 		},
 	}
@@ -48,12 +49,12 @@ func isVaultDir(arg string) bool {
 	return err == nil && st.Mode().IsRegular()
 }
 
-func runReview(e *env, dir string, u *unlockFlags, idle time.Duration) error {
+func runReview(e *env, dir string, u *unlockFlags, idle time.Duration, demoHint string) error {
 	man, err := vault.ReadManifest(dir)
 	if err != nil {
 		return err
 	}
-	opt := ui.Options{Dir: dir, Manifest: man, IdleLock: idle, NoColor: ui.NoColor()}
+	opt := ui.Options{Dir: dir, Manifest: man, IdleLock: idle, NoColor: ui.NoColor(), DemoHint: demoHint}
 	if len(u.identities) > 0 || u.passphraseFile != "" {
 		k, err := u.key(e, dir)
 		if err != nil {
