@@ -65,14 +65,29 @@ func printSynopsis(w io.Writer, c *command, fs *flag.FlagSet) {
 	printFlags(w, fs)
 }
 
+// printFlags lists the flags as flag.PrintDefaults does, but written as
+// people type them and as errors name them: --identity FILE, -o FILE.
 func printFlags(w io.Writer, fs *flag.FlagSet) {
 	if len(flagNames(fs)) == 0 {
 		return
 	}
 	fmt.Fprintf(w, "\nFlags:\n")
-	fs.SetOutput(w)
-	fs.PrintDefaults()
-	fs.SetOutput(io.Discard)
+	fs.VisitAll(func(f *flag.Flag) {
+		arg, usage := flag.UnquoteUsage(f)
+		line := "  " + dashes(f.Name)
+		if arg != "" {
+			line += " " + arg
+		}
+		if def := f.DefValue; def != "" && def != "false" && def != "0" {
+			if g, ok := f.Value.(flag.Getter); ok {
+				if _, isString := g.Get().(string); isString {
+					def = strconv.Quote(def)
+				}
+			}
+			usage += " (default " + def + ")"
+		}
+		fmt.Fprintf(w, "%s\n    \t%s\n", line, strings.ReplaceAll(usage, "\n", "\n    \t"))
+	})
 }
 
 func flagNames(fs *flag.FlagSet) []string {
