@@ -137,11 +137,20 @@ func unknownCommand(name string) error {
 	if st, err := os.Stat(name); err == nil && st.IsDir() {
 		return fmt.Errorf("%s: %w", name, vault.ErrNotVault)
 	}
-	var names []string
-	for _, c := range commands() {
-		names = append(names, c.name)
+	var hint string
+	if flag, ok := strings.CutPrefix(name, "-"); ok {
+		// coffer --identity K stats: flags follow the command.
+		hint = didYouMean(strings.TrimPrefix(flag, "-"), []string{"version", "help"}, func(s string) string { return "'coffer --" + s + "'" })
+		if hint == "" {
+			hint = "a command comes first, then its arguments and flags: coffer <command> [arguments] [flags]"
+		}
+	} else {
+		var names []string
+		for _, c := range commands() {
+			names = append(names, c.name)
+		}
+		hint = didYouMean(name, names, func(s string) string { return "'coffer " + s + "'" })
 	}
-	hint := didYouMean(name, names, func(s string) string { return "'coffer " + s + "'" })
 	err := usageHint(hint, "unknown command %q", name)
 	err.(*cliError).usage = mainUsage
 	return err
