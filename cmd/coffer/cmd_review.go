@@ -31,7 +31,7 @@ Examples:
 			var u unlockFlags
 			u.register(fs)
 			idle := fs.Duration("idle-lock", ui.DefaultIdleLock, "lock after `DURATION` without input (0: never)")
-			demoHint := fs.String("demo-hint", "", "show `TEXT` under the passphrase box (make demo names the demo's passphrase there)")
+			demoHint := fs.String("demo-hint", "", "show `TEXT` under the passphrase box, for demos (the command line is visible to every user: no real secret)")
 			return func(e *env, args []string) error {
 				if err := needArgs("review", args, 1, 1); err != nil {
 					return err
