@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"strconv"
+	"strings"
 
 	"coffer/vault"
 )
@@ -278,6 +279,9 @@ Examples:
 					}
 					defer s.close()
 					mem, err := s.RemoveMember(args[2])
+					if err != nil && strings.Contains(err.Error(), "no member ") {
+						return withHint(err, "'coffer member list "+dir+"' lists the members by id and name")
+					}
 					if err != nil {
 						return err
 					}
@@ -324,7 +328,9 @@ Examples:
 				}
 				defer s.close()
 				if revoke != "" {
-					if err := s.RevokeIngestKey(revoke); err != nil {
+					if err := s.RevokeIngestKey(revoke); err != nil && strings.Contains(err.Error(), "no ingest key ") {
+						return withHint(err, "'coffer member list "+args[0]+"' lists the ingest keys by id and name")
+					} else if err != nil {
 						return err
 					}
 					fmt.Fprintf(e.stdout, "Revoked ingest key %s.\n", oneLine(revoke))
