@@ -87,11 +87,16 @@ Examples:
 					return err
 				}
 				fmt.Fprintf(e.stdout, "Created vault %q in %s (id %s).\n", oneLine(m.Name), dir, m.VaultID)
+				tb := newTable()
+				tb.indent = "  "
 				for _, mem := range m.ActiveMembers() {
-					fmt.Fprintf(e.stdout, "  member   %-20s %-10s %s\n", oneLine(mem.Name), mem.Kind, vault.Fingerprint(mem.Recipient))
+					tb.row("member", mem.Name, mem.Kind, vault.Fingerprint(mem.Recipient))
 				}
 				for _, a := range m.Auditors {
-					fmt.Fprintf(e.stdout, "  auditor  %-20s %s\n", oneLine(a.Name), vault.Fingerprint(a.Recipient))
+					tb.row("auditor", a.Name, "-", vault.Fingerprint(a.Recipient))
+				}
+				if err := tb.write(e.stdout); err != nil {
+					return err
 				}
 				if auditorOut != "" {
 					fmt.Fprintf(e.stdout, "The auditor key in %s opens the audit trail only: give it to the auditor and keep it off this machine.\n", auditorOut)

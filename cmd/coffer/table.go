@@ -14,12 +14,17 @@ import (
 // here cells are measured in terminal cells, the way the TUI and
 // truncateWidth measure them (ui/common.Width).
 type table struct {
-	rows [][]string
+	rows   [][]string
+	indent string // before every line
 }
 
-// newTable starts a table with a header row.
+// newTable starts a table with a header row (none if header is empty).
 func newTable(header ...string) *table {
-	return &table{rows: [][]string{header}}
+	t := &table{}
+	if len(header) > 0 {
+		t.rows = append(t.rows, header)
+	}
+	return t
 }
 
 // row adds a row. Cells are untrusted text: each is made one safe line.
@@ -46,6 +51,7 @@ func (t *table) write(w io.Writer) error {
 	var line strings.Builder
 	for _, r := range t.rows {
 		line.Reset()
+		line.WriteString(t.indent)
 		for i, c := range r {
 			if i == len(r)-1 {
 				line.WriteString(c)

@@ -40,6 +40,19 @@ func TestTable(t *testing.T) {
 	}
 }
 
+func TestTableNoHeaderIndent(t *testing.T) {
+	tb := newTable()
+	tb.indent = "  "
+	tb.row("member", "Zoë 🍩", "passphrase")
+	tb.row("auditor", "a", "-")
+	var b bytes.Buffer
+	tb.write(&b)
+	want := "  member   Zoë 🍩  passphrase\n  auditor  a       -\n"
+	if b.String() != want {
+		t.Errorf("got\n%s\nwant\n%s", b.String(), want)
+	}
+}
+
 // TestAuditTableWidth: coffer audit show lines its columns up by display
 // width when a member's name holds wide characters.
 func TestAuditTableWidth(t *testing.T) {
