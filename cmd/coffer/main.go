@@ -163,9 +163,12 @@ func mainUsage(w io.Writer) {
 	fmt.Fprintf(w, "coffer: review archived chats and email without plaintext on disk.\n\nUsage: coffer <command> [arguments] [flags]\n\nCommands:\n")
 	cs := commands()
 	sort.Slice(cs, func(i, j int) bool { return cs[i].name < cs[j].name })
+	tb := newTable()
+	tb.indent = "  "
 	for _, c := range cs {
-		fmt.Fprintf(w, "  %-11s %s\n", c.name, c.summary)
+		tb.row(c.name, c.summary)
 	}
+	tb.write(w)
 	fmt.Fprintf(w, "\nRun 'coffer help <command>' for a command's flags and examples,\n'coffer --version' for the version and revision of this binary.\n")
 }
 
