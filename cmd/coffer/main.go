@@ -156,6 +156,33 @@ func unknownCommand(name string) error {
 	return err
 }
 
+// missingArgs names the positional arguments of command name after the
+// first have, from its synopsis ("DIR FILE..."): optional ones ([...])
+// and flags (--identity AUDITOR-KEY) are left out.
+func missingArgs(name string, have int) string {
+	var spec string
+	for _, c := range commands() {
+		if c.name == name {
+			spec = c.args
+		}
+	}
+	var required []string
+	words := strings.Fields(spec)
+	for i := 0; i < len(words); i++ {
+		switch w := words[i]; {
+		case strings.HasPrefix(w, "-"):
+			i++ // and its value
+		case strings.HasPrefix(w, "["):
+		default:
+			required = append(required, w)
+		}
+	}
+	if have >= len(required) {
+		return ""
+	}
+	return strings.Join(required[have:], " ")
+}
+
 // closedPipe reports whether err is a write to a reader that went away.
 func closedPipe(err error) bool { return errors.Is(err, syscall.EPIPE) }
 
@@ -172,9 +199,13 @@ func mainUsage(w io.Writer) {
 	fmt.Fprintf(w, "\nRun 'coffer help <command>' for a command's flags and examples,\n'coffer --version' for the version and revision of this binary.\n")
 }
 
-// needArgs checks the number of positional arguments.
+// needArgs checks the number of positional arguments, and names those
+// missing from the command's synopsis.
 func needArgs(name string, args []string, min, max int) error {
 	if len(args) < min {
+		if missing := missingArgs(name, len(args)); missing != "" {
+			return usageError("%s: missing %s", name, missing)
+		}
 		return usageError("%s: missing arguments", name)
 	}
 	if max >= 0 && len(args) > max {
