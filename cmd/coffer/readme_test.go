@@ -2,7 +2,6 @@ package main
 
 import (
 	"archive/zip"
-	"bufio"
 	"bytes"
 	"crypto/ed25519"
 	"crypto/rand"
@@ -268,50 +267,85 @@ var (
 	makePassphrse = regexp.MustCompile(`^printf '([^'\\]*)\\n' > \$\(DEMO\)/passphrase\.txt$`)
 )
 
-// demoRecipe reads the demo target of the Makefile: its passphrase and
-// its coffer commands, with $(BIN) and $(DEMO) expanded.
+// demoRecipe reads the demo target of the Makefile, with the targets it
+// depends on first (make demo-vault, when the recipe is split): its
+// passphrase and its coffer commands, with $(BIN) and $(DEMO) expanded.
 func demoRecipe(t *testing.T, makefile string) demo {
 	t.Helper()
 	data, err := os.ReadFile(makefile)
 	if err != nil {
 		t.Fatal(err)
 	}
-	text := strings.ReplaceAll(string(data), "\\\n", " ")
+	d, err := parseDemoRecipe(string(data))
+	if err != nil {
+		t.Fatalf("%s: %v", makefile, err)
+	}
+	return d
+}
+
+var makeRule = regexp.MustCompile(`^([\w.-]+):([^=].*)?$`)
+
+func parseDemoRecipe(makefile string) (demo, error) {
+	text := strings.ReplaceAll(makefile, "\\\n", " ")
 	var d demo
 	for _, m := range makeVar.FindAllStringSubmatch(text, -1) {
 		if m[1] == "DEMO" {
 			d.dir = strings.TrimSpace(m[2])
 		}
 	}
-	in := false
-	sc := bufio.NewScanner(strings.NewReader(text))
-	for sc.Scan() {
-		line := sc.Text()
-		if strings.HasPrefix(line, "demo:") {
-			in = true
-			continue
-		}
-		if !in {
-			continue
-		}
-		if !strings.HasPrefix(line, "\t") {
-			break
-		}
-		cmd := strings.TrimPrefix(strings.TrimSpace(line), "@")
-		if m := makePassphrse.FindStringSubmatch(cmd); m != nil {
-			d.passphrase = m[1]
-			continue
-		}
-		if !strings.HasPrefix(cmd, "$(BIN) ") {
-			continue
-		}
-		words, err := shellWords(strings.ReplaceAll(strings.TrimPrefix(cmd, "$(BIN) "), "$(DEMO)", d.dir))
-		if err != nil {
-			t.Fatalf("Makefile: demo: %s: %v", cmd, err)
-		}
-		d.commands = append(d.commands, words)
+	// Each rule's prerequisites and recipe.
+	type rule struct {
+		prereqs []string
+		recipe  []string
 	}
-	return d
+	rules := map[string]*rule{}
+	var cur *rule
+	for _, line := range strings.Split(text, "\n") {
+		if m := makeRule.FindStringSubmatch(line); m != nil {
+			deps, _, _ := strings.Cut(m[2], "##")
+			cur = &rule{prereqs: strings.Fields(deps)}
+			rules[m[1]] = cur
+			continue
+		}
+		if cur != nil && strings.HasPrefix(line, "\t") {
+			cur.recipe = append(cur.recipe, strings.TrimPrefix(strings.TrimSpace(line), "@"))
+			continue
+		}
+		if strings.TrimSpace(line) != "" && !strings.HasPrefix(line, "#") {
+			cur = nil
+		}
+	}
+	var expand func(target string, depth int) error
+	expand = func(target string, depth int) error {
+		r, ok := rules[target]
+		if !ok || depth > 8 {
+			return nil // a file, or a loop
+		}
+		for _, p := range r.prereqs {
+			if err := expand(p, depth+1); err != nil {
+				return err
+			}
+		}
+		for _, cmd := range r.recipe {
+			if m := makePassphrse.FindStringSubmatch(cmd); m != nil {
+				d.passphrase = m[1]
+				continue
+			}
+			if !strings.HasPrefix(cmd, "$(BIN) ") {
+				continue
+			}
+			words, err := shellWords(strings.ReplaceAll(strings.TrimPrefix(cmd, "$(BIN) "), "$(DEMO)", d.dir))
+			if err != nil {
+				return fmt.Errorf("%s: %s: %v", target, cmd, err)
+			}
+			d.commands = append(d.commands, words)
+		}
+		return nil
+	}
+	if _, ok := rules["demo"]; !ok {
+		return d, fmt.Errorf("no demo target")
+	}
+	return d, expand("demo", 0)
 }
 
 // readmeCommands returns the lines of README.md's sh code blocks that
@@ -425,4 +459,39 @@ func writeTestZip(t *testing.T, path, name string, content []byte) {
 		t.Fatal(err)
 	}
 	writeFile(t, path, buf.String())
+}
+
+// TestDemoRecipe reads make demo's commands whether the recipe is one
+// target or split (demo: build demo-vault).
+func TestDemoRecipe(t *testing.T) {
+	const split = "DEMO     := demo\n" +
+		"demo: build demo-vault ## build and open\n" +
+		"\t@echo hello\n" +
+		"\t@$(BIN) review $(DEMO)/vault --demo-hint \"the passphrase is 'p q'\"\n" +
+		"\n" +
+		"# The demo vault alone.\n" +
+		"demo-vault:\n" +
+		"\t@rm -rf $(DEMO) && mkdir -p $(DEMO)\n" +
+		"\t@printf 'p q\\n' > $(DEMO)/passphrase.txt\n" +
+		"\t@$(BIN) init $(DEMO)/vault --passphrase-file $(DEMO)/passphrase.txt --name \"Demo vault\"\n" +
+		"\t@$(BIN) import $(DEMO)/vault a.txt \\\n" +
+		"\t\tb.json --timezone Europe/London\n" +
+		"\n" +
+		"clean:\n" +
+		"\trm -rf bin $(DEMO)\n"
+	d, err := parseDemoRecipe(split)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := demo{dir: "demo", passphrase: "p q", commands: [][]string{
+		{"init", "demo/vault", "--passphrase-file", "demo/passphrase.txt", "--name", "Demo vault"},
+		{"import", "demo/vault", "a.txt", "b.json", "--timezone", "Europe/London"},
+		{"review", "demo/vault", "--demo-hint", "the passphrase is 'p q'"},
+	}}
+	if fmt.Sprint(d) != fmt.Sprint(want) {
+		t.Errorf("got  %q\nwant %q", d, want)
+	}
+	if _, err := parseDemoRecipe("all:\n\ttrue\n"); err == nil {
+		t.Error("a Makefile without a demo target parses")
+	}
 }
