@@ -12,7 +12,7 @@ BENCH_N  ?= 1000000
 NOTMUCH_N ?= 100000 1000000
 DEMO     := demo
 
-.PHONY: help build test ci vet fmt staticcheck cross fuzz fuzz-short fuzz-run bench demo golden itest clean
+.PHONY: help build test ci vet fmt staticcheck cross fuzz fuzz-short fuzz-run bench demo demo-vault golden itest clean
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -23,8 +23,8 @@ build: ## build bin/coffer
 test: ## run every test: unit, golden views, CLI scripts, crash trials, tmux end-to-end
 	$(GO) test ./...
 
-itest: ## the tmux end-to-end test alone (reviewer, investigator, auditor, hostile text)
-	$(GO) test ./cmd/coffer/ -run TestE2ETmux -count=1 -v
+itest: ## the tmux end-to-end tests alone (three flows, hostile text, the newcomer's path at 80×24 and 160×50)
+	$(GO) test ./cmd/coffer/ -run "TestE2ETmux|TestE2ENewcomer" -count=1 -v
 
 golden: ## rewrite the TUI's golden views after a deliberate change (review the diff)
 	$(GO) test ./ui/ ./ui/keymap/ -update
@@ -80,13 +80,7 @@ bench: ## every benchmark; vault and index on generated corpora of BENCH_N messa
 	for n in $(NOTMUCH_N); do $(GO) test ./index/ -run '^$$' -bench 'Build|Query|Notmuch' -benchtime 1x -timeout 90m -args -bench.n=$$n || exit 1; done
 	$(GO) test ./ui/ -run '^$$' -bench . -benchtime 2000x -timeout 60m
 
-demo: build ## build, make a demo vault from testdata/demo, and open it in the TUI
-	@rm -rf $(DEMO) && mkdir -p $(DEMO)
-	@printf 'correct horse battery staple\n' > $(DEMO)/passphrase.txt
-	@$(BIN) init $(DEMO)/vault --passphrase-file $(DEMO)/passphrase.txt --auditor-key-out $(DEMO)/auditor.key --name "Demo vault" --member reviewer
-	@$(BIN) import $(DEMO)/vault testdata/demo/whatsapp-trading-desk.txt testdata/demo/telegram-result.json \
-		testdata/demo/slack testdata/demo/compliance.mbox testdata/demo/signal.jsonl testdata/demo/hostile.jsonl \
-		--passphrase-file $(DEMO)/passphrase.txt --timezone Europe/London
+demo: build demo-vault ## build, make a demo vault from testdata/demo, and open it in the TUI
 	@echo
 	@echo "Demo vault in $(DEMO)/vault. Unlock it with the passphrase in $(DEMO)/passphrase.txt"
 	@echo "(correct horse battery staple); the auditor key is $(DEMO)/auditor.key."
@@ -95,6 +89,16 @@ demo: build ## build, make a demo vault from testdata/demo, and open it in the T
 	@echo "The auditor's screen: $(BIN) audit $(DEMO)/vault --identity $(DEMO)/auditor.key"
 	@sleep 2
 	@$(BIN) review $(DEMO)/vault --demo-hint "Demo: the passphrase is 'correct horse battery staple' ($(DEMO)/passphrase.txt); the auditor key is $(DEMO)/auditor.key"
+
+# The demo vault alone, with whatever $(BIN) is: the tmux newcomer test
+# (cmd/coffer TestE2ENewcomer) builds its vault with this very recipe.
+demo-vault:
+	@rm -rf $(DEMO) && mkdir -p $(DEMO)
+	@printf 'correct horse battery staple\n' > $(DEMO)/passphrase.txt
+	@$(BIN) init $(DEMO)/vault --passphrase-file $(DEMO)/passphrase.txt --auditor-key-out $(DEMO)/auditor.key --name "Demo vault" --member reviewer
+	@$(BIN) import $(DEMO)/vault testdata/demo/whatsapp-trading-desk.txt testdata/demo/telegram-result.json \
+		testdata/demo/slack testdata/demo/compliance.mbox testdata/demo/signal.jsonl testdata/demo/hostile.jsonl \
+		--passphrase-file $(DEMO)/passphrase.txt --timezone Europe/London
 
 clean: ## remove build output and the demo vault
 	rm -rf bin $(DEMO)

@@ -103,7 +103,7 @@ Examples:
 						return err
 					}
 				}
-				prog := newProgress(e, len(files))
+				prog := newProgress(e, files)
 				for i, f := range files {
 					if err := importFile(e, im, f, formats[i], loc, lenient, prog); err != nil {
 						prog.done()
@@ -149,6 +149,7 @@ func importFile(e *env, im *access.Import, path string, f ingest.Format, loc *ti
 			fmt.Fprintf(e.stderr, "coffer: warning: skipped %s\n", oneLine(err.Error()))
 		}
 	}
+	opt.Meter = prog.meter // the second pass, if lenient: the one that stores
 	return f.Parse(path, opt, func(m *vault.Message) error {
 		m.Provenance.Skipped = skipped
 		if _, err := im.Add(m); err != nil {

@@ -238,6 +238,7 @@ func e2eExport() []byte {
 // tmux drives one private tmux server.
 type tmux struct {
 	t    *testing.T
+	w, h int // the window's size; 100×30 unless set
 	base string
 	sock string
 	n    int
@@ -246,7 +247,7 @@ type tmux struct {
 }
 
 func newTmux(t *testing.T, dir string, env []string) *tmux {
-	tm := &tmux{t: t, base: fmt.Sprintf("coffer-e2e-%d", os.Getpid()), dir: dir, env: env}
+	tm := &tmux{t: t, w: 100, h: 30, base: fmt.Sprintf("coffer-e2e-%d", os.Getpid()), dir: dir, env: env}
 	t.Cleanup(func() { exec.Command("tmux", "-L", tm.sock, "kill-server").Run() })
 	return tm
 }
@@ -274,7 +275,7 @@ func (tm *tmux) start(command string) {
 	command = fmt.Sprintf("%s; echo $? > %s", command, tm.codeFile())
 	// Options are set before the command runs: set-clipboard on makes an
 	// OSC 52 from the program show up as a paste buffer.
-	tm.run("-f", "/dev/null", "new-session", "-d", "-s", "app", "-x", "100", "-y", "30", "-c", tm.dir, command,
+	tm.run("-f", "/dev/null", "new-session", "-d", "-s", "app", "-x", fmt.Sprint(tm.w), "-y", fmt.Sprint(tm.h), "-c", tm.dir, command,
 		";", "set-option", "-g", "set-clipboard", "on", ";", "set-option", "-t", "app", "remain-on-exit", "on")
 }
 

@@ -25,7 +25,7 @@ func TestFit(t *testing.T) {
 		{"combining marks take no cell", "e\u0301e\u0301e\u0301e\u0301", 3, "e\u0301e\u0301…"},
 		{"escape neutralised", "a\x1b[2Jb", 10, "a␛[2Jb    "},
 		{"newline becomes space", "a\nb", 4, "a b "},
-		{"bidi override replaced", "a\u202eb", 4, "a\uFFFDb "},
+		{"bidi override replaced", "a\u202eb", 4, "a\u2426b "},
 		{"zero width", "", 0, ""},
 	}
 	defer common.SetWidthMethod(common.WidthMethod())

@@ -27,7 +27,7 @@ func TestLine(t *testing.T) {
 		{"subject when only it matched", "Q1 numbers", "nothing here", []access.Span{{Field: "subject", Start: 3, End: 10}}, 40, "Q1 [numbers]"},
 		{"subject when there is no body", "Q1 numbers", "", nil, 40, "Q1 numbers"},
 		{"escapes neutralised, offsets kept", "", "\x1b]0;x\x07 secret word\u202e", []access.Span{{Field: "body", Start: 14, End: 18}}, 40,
-			"␛]0;x␇ secret [word]\uFFFD"},
+			"␛]0;x␇ secret [word]\u2426"},
 		{"newlines folded", "", "a\nb\tc", nil, 40, "a b c"},
 		{"wide characters counted by cells", "", "東京タワーの夜景", []access.Span{{Field: "body", Start: 0, End: 6}}, 7, "[東京]タ…"},
 	}

@@ -11,9 +11,14 @@
 //     control pictures (ESC is shown as ␛, CR as ␍, BEL as ␇);
 //   - C1 controls (U+0080–U+009F, including the 8-bit CSI U+009B and OSC
 //     U+009D), bidirectional overrides, embeddings and isolates (the
-//     Trojan Source characters), prepended concatenation marks (which
-//     merge with the next character and break width counts) and invalid
-//     UTF-8 become U+FFFD;
+//     Trojan Source characters) and prepended concatenation marks (which
+//     merge with the next character and break width counts) become ␦
+//     (Neutralised, the picture of ASCII's SUB, "a character replaced");
+//   - invalid UTF-8 becomes U+FFFD (Replacement).
+//
+// Two placeholders, so that a reviewer (and a test) can tell text that was
+// defused from text that was garbled: � on a screen means bytes that could
+// not be decoded, ␦ a character that was valid but unsafe to show.
 //   - zero-width and invisible formatting characters are dropped, except
 //     the zero-width joiner between two emoji, which emoji sequences need.
 //
@@ -28,8 +33,12 @@ import (
 	"unicode/utf8"
 )
 
-// Replacement is shown in place of a character that cannot be shown.
+// Replacement is shown in place of bytes that are not UTF-8.
 const Replacement = '\uFFFD'
+
+// Neutralised is shown in place of a valid character that is unsafe to
+// draw: C1 controls, bidi formatting, prepended concatenation marks.
+const Neutralised = '\u2426'
 
 // Text returns s with every unsafe character neutralised. Newlines and
 // tabs are kept.
@@ -89,9 +98,9 @@ func clean(s string, oneLine bool) string {
 		case r < 0x7f:
 			b.WriteByte(byte(r))
 		case r <= 0x9f:
-			b.WriteRune(Replacement) // C1 controls
+			b.WriteRune(Neutralised) // C1 controls
 		case bidi(r), prepend(r):
-			b.WriteRune(Replacement)
+			b.WriteRune(Neutralised)
 		case r == '\u200D':
 			// Kept only inside an emoji sequence. A dangling joiner makes
 			// a terminal (tmux) merge whatever is drawn next into its

@@ -34,7 +34,7 @@ func TestWriterText(t *testing.T) {
 		want     string
 	}{
 		{"plain", false, func(w *Writer) { fmt.Fprintf(w, "%d matches\n", 3) }, "3 matches\n"},
-		{"escapes neutralised", false, func(w *Writer) { w.WriteString("a\x1b[2Jb\u009bc\n") }, "a␛[2Jb\uFFFDc\n"},
+		{"escapes neutralised", false, func(w *Writer) { w.WriteString("a\x1b[2Jb\u009bc\n") }, "a␛[2Jb\u2426c\n"},
 		{"split rune joined", false, func(w *Writer) { w.Write([]byte("é")[:1]); w.Write([]byte("é")[1:]) }, "é"},
 		{"split rune never finished", false, func(w *Writer) { w.Write([]byte("é")[:1]); w.Flush() }, "\uFFFD"},
 		{"emoji joiner across writes", false, func(w *Writer) { w.WriteString("👨"); w.WriteString("\u200D👩") }, "👨\u200D👩"},

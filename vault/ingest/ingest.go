@@ -28,6 +28,8 @@ type Options struct {
 	Skip func(err *Error)
 	// Now stamps Provenance.ImportedAt; zero means time.Now().
 	Now time.Time
+	// Meter, if set, counts the bytes read from the input files.
+	Meter *Meter
 }
 
 // Emit receives each parsed message. Returning an error stops the parse

@@ -91,7 +91,7 @@ func mailIsEML(name string) bool {
 }
 
 func parseMailArchive(p string, opt Options, emit Emit) error {
-	z, err := OpenZip(p)
+	z, err := openZip(p, opt.Meter)
 	if err != nil {
 		return err
 	}

@@ -74,7 +74,7 @@ func TestReactionsLine(t *testing.T) {
 	}{
 		{[]vault.Reaction{{Emoji: "👍", By: "Ann"}, {Emoji: "👍", By: "Bob"}, {Emoji: "🎉", Count: 3}}, "👍 Ann, Bob · 🎉 3"},
 		{[]vault.Reaction{{Emoji: "♥", By: "Me"}}, "♥ Me"},
-		{[]vault.Reaction{{Emoji: "\x1b[2J", By: "M\u202eallory"}}, "␛[2J M\uFFFDallory"},
+		{[]vault.Reaction{{Emoji: "\x1b[2J", By: "M\u202eallory"}}, "␛[2J M\u2426allory"},
 	}
 	for _, tt := range tests {
 		if got := reactionsLine(tt.in); got != tt.want {
