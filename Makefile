@@ -89,7 +89,7 @@ demo: build demo-vault ## build, make a demo vault from testdata/demo, and open 
 	@echo "Opening it now ('?' for keys, 'q' to quit). Later: $(BIN) review $(DEMO)/vault"
 	@echo "The auditor's screen: $(BIN) audit $(DEMO)/vault --identity $(DEMO)/auditor.key"
 	@sleep 2
-	@$(BIN) review $(DEMO)/vault
+	@$(BIN) review $(DEMO)/vault --demo-hint "Demo: the passphrase is 'correct horse battery staple' ($(DEMO)/passphrase.txt); the auditor key is $(DEMO)/auditor.key"
 
 # The demo vault alone, with whatever $(BIN) is: the tmux newcomer test
 # (cmd/coffer TestE2ENewcomer) builds its vault with this very recipe.

@@ -71,6 +71,9 @@ type Options struct {
 	// Key, when set, came from the command line; enter unlocks with it.
 	Key     *vault.Key
 	KeyHint string
+	// DemoHint is a line for the unlock screen, under the passphrase box
+	// (coffer review --demo-hint; make demo names its passphrase there).
+	DemoHint string
 	// IdleLock locks after this long without input; 0 never.
 	IdleLock time.Duration
 	NoColor  bool
@@ -151,6 +154,7 @@ func New(opt Options) *Model {
 	c.Width, c.Height = 80, 24
 	m := &Model{opt: opt, c: c, state: StateLocked, lastInput: opt.Now(), locking: &sync.WaitGroup{}}
 	m.unlock = unlock.New(c, opt.Dir, opt.Manifest, opt.KeyHint)
+	m.unlock.DemoHint = opt.DemoHint
 	return m
 }
 

@@ -96,6 +96,35 @@ func checkSize(t *testing.T, s string, w, h int) {
 	}
 }
 
+// TestGoldenDemoHint renders the unlock screen with the line make demo
+// passes (coffer review --demo-hint): under the passphrase box, where it
+// stays readable once the TUI has hidden the shell; a long hint wraps,
+// and stops after three lines. Text with escapes shows them harmless.
+func TestGoldenDemoHint(t *testing.T) {
+	hints := []struct{ name, hint string }{
+		{"demo-hint", "Demo: the passphrase is 'correct horse battery staple' (demo/passphrase.txt); the auditor key is demo/auditor.key"},
+		{"demo-hint-long", strings.Repeat("a long demo hint that wraps ", 20)},
+		{"demo-hint-hostile", "Demo\x1b]0;PWNED\x07 hint\x1b[2J\u202eevil"},
+	}
+	for _, size := range [][2]int{{80, 24}, {160, 50}} {
+		for _, h := range hints {
+			name := fmt.Sprintf("%s-%dx%d", h.name, size[0], size[1])
+			t.Run(name, func(t *testing.T) {
+				f := fixture.New(t, "", fixture.Messages(t))
+				man, err := vault.ReadManifest(f.Dir)
+				if err != nil {
+					t.Fatal(err)
+				}
+				d := newDriver(t, ui.New(ui.Options{Dir: f.Dir, Manifest: man, DemoHint: h.hint, NoColor: true, Location: time.UTC}), size[0], size[1])
+				got := normalise(d.screen())
+				checkSize(t, got, size[0], size[1])
+				golden(t, name, got)
+				d.send(keyMsg("ctrl+c"))
+			})
+		}
+	}
+}
+
 // TestGoldenStates renders the screens that come from failures: a wrong
 // key, a tampered vault, a broken audit trail.
 func TestGoldenStates(t *testing.T) {

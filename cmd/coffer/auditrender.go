@@ -7,9 +7,7 @@ import (
 	"io"
 	"strconv"
 	"strings"
-	"text/tabwriter"
 	"time"
-	"unicode/utf8"
 
 	"coffer/ui/sanitize"
 	"coffer/vault/audit"
@@ -24,8 +22,8 @@ const (
 	formatCSV                      // RFC 4180, with a header row
 )
 
-// maxDetail bounds the details column of the table, in runes; JSON and
-// CSV carry everything.
+// maxDetail bounds the details column of the table, in terminal cells;
+// JSON and CSV carry everything.
 const maxDetail = 120
 
 // renderEvents writes events in format f through the sanitizing writer:
@@ -54,18 +52,13 @@ func renderEvents(w *sanitize.Writer, events []audit.Event, f auditFormat, ids b
 }
 
 func renderTable(w io.Writer, events []audit.Event, ids bool) error {
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "TIME\tSESSION\tACTOR\tACTION\tDETAILS")
+	tb := newTable("TIME", "SESSION", "ACTOR", "ACTION", "DETAILS")
 	for i := range events {
 		e := &events[i]
-		d := sanitize.Line(details(e, ids))
-		if utf8.RuneCountInString(d) > maxDetail {
-			d = string([]rune(d)[:maxDetail-1]) + "…"
-		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", e.Time.UTC().Format(time.RFC3339), sanitize.Line(e.Session),
-			sanitize.Line(actorString(e.Actor)), sanitize.Line(string(e.Action)), d)
+		tb.row(e.Time.UTC().Format(time.RFC3339), e.Session, actorString(e.Actor), string(e.Action),
+			truncateWidth(sanitize.Line(details(e, ids)), maxDetail))
 	}
-	return tw.Flush()
+	return tb.write(w)
 }
 
 func actorString(a audit.Actor) string {

@@ -90,7 +90,11 @@ Examples:
 					f := audit.Filter{Actor: actor, Message: message, Session: session}
 					if action != "" {
 						if f.Action, err = audit.ParseAction(action); err != nil {
-							return usageError("audit show: --action: %v", err)
+							var names []string
+							for _, a := range audit.Actions() {
+								names = append(names, string(a))
+							}
+							return usageHint(didYouMean(action, names, quote), "audit show: --action: %v", err)
 						}
 					}
 					if err := timeFilter(&f, since, until, time.Now(), time.Local); err != nil {
@@ -118,7 +122,8 @@ Examples:
 					_, err = e.stdout.Write(cp.Marshal())
 					return err
 				}
-				return usageError("audit: unknown subcommand %q (verify, show, checkpoint)", sub)
+				return usageHint(didYouMean(sub, []string{"verify", "show", "checkpoint"}, quote),
+					"audit: unknown subcommand %q (verify, show, checkpoint)", sub)
 			}
 		},
 	}
@@ -129,10 +134,10 @@ func auditVerify(e *env, dir string, ids []age.Identity, checkpointFile string) 
 	if checkpointFile != "" {
 		data, err := os.ReadFile(checkpointFile)
 		if err != nil {
-			return err
+			return flagFile("checkpoint", checkpointFile, err, "give the file 'coffer audit checkpoint' printed")
 		}
 		if cp, err = audit.ParseCheckpoint(data); err != nil {
-			return fmt.Errorf("checkpoint %s: %v", checkpointFile, err)
+			return flagFile("checkpoint", checkpointFile, err, "give the file 'coffer audit checkpoint' printed")
 		}
 	}
 	// Against the manifest too: deleting sessions, or the whole trail,
@@ -226,13 +231,9 @@ func readAuditorIdentities(files []string) ([]age.Identity, error) {
 	}
 	var ids []age.Identity
 	for _, path := range files {
-		data, err := os.ReadFile(path)
+		parsed, err := readIdentities("identity", path, auditorKeyHint)
 		if err != nil {
 			return nil, err
-		}
-		parsed, err := vault.ParseIdentities(data)
-		if err != nil {
-			return nil, fmt.Errorf("identity %s: %v", path, err)
 		}
 		ids = append(ids, parsed...)
 	}

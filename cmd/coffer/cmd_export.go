@@ -56,8 +56,11 @@ Examples:
 					return err
 				}
 				f, err := os.OpenFile(out, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+				if errors.Is(err, os.ErrExist) {
+					return flagFile("o", out, err, "coffer does not overwrite a file: choose another name")
+				}
 				if err != nil {
-					return err
+					return flagFile("o", out, err, "")
 				}
 				n, err := s.Export(sanitize.NewWriter(f, false, false).JSON(), out)
 				if err == nil {

@@ -63,12 +63,13 @@ Examples:
 				formats := make([]ingest.Format, len(files))
 				for i, f := range files {
 					if _, err := os.Stat(f); err != nil {
-						return err
+						return &fileError{path: f, err: err}
 					}
 					if format != "" {
 						ff, ok := ingest.Lookup(format)
 						if !ok {
-							return usageError("import: unknown --format %q (known: %s)", format, formatNames())
+							return usageHint(didYouMean(format, strings.Split(formatNames(), ", "), quote),
+								"import: unknown --format %q (known: %s)", format, formatNames())
 						}
 						formats[i] = ff
 						continue
@@ -86,7 +87,7 @@ Examples:
 				if ingestKey != "" {
 					data, err := os.ReadFile(ingestKey)
 					if err != nil {
-						return err
+						return flagFile("ingest-key", ingestKey, err, "give the file 'coffer ingest-key -o FILE' wrote")
 					}
 					if im, err = access.OpenIngest(dir, data, engine(), files, e.now()); err != nil {
 						if errors.Is(err, access.ErrNotRecorded) {

@@ -1,8 +1,10 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
+	"io/fs"
 	"os"
 	"time"
 
@@ -58,7 +60,7 @@ Examples:
 				var err error
 				switch {
 				case passFile != "":
-					opt.Passphrase, err = readPassphraseFile(passFile)
+					opt.Passphrase, err = readPassphraseFile("passphrase-file", passFile)
 				case withPassphrase || (len(recipients) == 0 && identityOut == ""):
 					opt.Passphrase, err = newPassphrase(e)
 				}
@@ -66,7 +68,7 @@ Examples:
 					return err
 				}
 				if identityOut != "" {
-					r, err := writeIdentity(identityOut, "member key for vault "+dir, e.now())
+					r, err := writeIdentity("identity-out", identityOut, "member key for vault "+dir, e.now())
 					if err != nil {
 						return err
 					}
@@ -74,7 +76,7 @@ Examples:
 					opt.RecipientNames = append(opt.RecipientNames, os.Getenv("USER"))
 				}
 				if auditorOut != "" {
-					r, err := writeIdentity(auditorOut, "auditor key for vault "+dir, e.now())
+					r, err := writeIdentity("auditor-key-out", auditorOut, "auditor key for vault "+dir, e.now())
 					if err != nil {
 						return err
 					}
@@ -85,11 +87,16 @@ Examples:
 					return err
 				}
 				fmt.Fprintf(e.stdout, "Created vault %q in %s (id %s).\n", oneLine(m.Name), dir, m.VaultID)
+				tb := newTable()
+				tb.indent = "  "
 				for _, mem := range m.ActiveMembers() {
-					fmt.Fprintf(e.stdout, "  member   %-20s %-10s %s\n", oneLine(mem.Name), mem.Kind, vault.Fingerprint(mem.Recipient))
+					tb.row("member", mem.Name, mem.Kind, vault.Fingerprint(mem.Recipient))
 				}
 				for _, a := range m.Auditors {
-					fmt.Fprintf(e.stdout, "  auditor  %-20s %s\n", oneLine(a.Name), vault.Fingerprint(a.Recipient))
+					tb.row("auditor", a.Name, "-", vault.Fingerprint(a.Recipient))
+				}
+				if err := tb.write(e.stdout); err != nil {
+					return err
 				}
 				if auditorOut != "" {
 					fmt.Fprintf(e.stdout, "The auditor key in %s opens the audit trail only: give it to the auditor and keep it off this machine.\n", auditorOut)
@@ -116,16 +123,19 @@ func newPassphrase(e *env) (string, error) {
 	return p1, nil
 }
 
-// writeIdentity generates a hybrid age identity into a new file, in
-// age-keygen's format, and returns its recipient.
-func writeIdentity(path, comment string, now time.Time) (string, error) {
+// writeIdentity generates a hybrid age identity into a new file (given
+// to flag), in age-keygen's format, and returns its recipient.
+func writeIdentity(flag, path, comment string, now time.Time) (string, error) {
 	id, err := age.GenerateHybridIdentity()
 	if err != nil {
 		return "", err
 	}
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if errors.Is(err, fs.ErrExist) {
+		return "", flagFile(flag, path, err, "coffer does not overwrite a key: choose another name, or remove the file if it is no longer needed")
+	}
 	if err != nil {
-		return "", err
+		return "", flagFile(flag, path, err, "")
 	}
 	fmt.Fprintf(f, "# %s\n# created: %s\n# public key: %s\n%s\n", comment, now.UTC().Format(time.RFC3339), id.Recipient(), id)
 	if err := f.Sync(); err != nil {

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	tea "charm.land/bubbletea/v2"
-	"filippo.io/age"
 
 	"coffer/ui"
 	"coffer/vault"
@@ -32,11 +31,12 @@ Examples:
 			var u unlockFlags
 			u.register(fs)
 			idle := fs.Duration("idle-lock", ui.DefaultIdleLock, "lock after `DURATION` without input (0: never)")
+			demoHint := fs.String("demo-hint", "", "show `TEXT` under the passphrase box, for demos (the command line is visible to every user: no real secret)")
 			return func(e *env, args []string) error {
 				if err := needArgs("review", args, 1, 1); err != nil {
 					return err
 				}
-				return runReview(e, args[0], &u, *idle)
+				return runReview(e, args[0], &u, *idle, *demoHint)
 			}
 		},
 	}
@@ -49,12 +49,12 @@ func isVaultDir(arg string) bool {
 	return err == nil && st.Mode().IsRegular()
 }
 
-func runReview(e *env, dir string, u *unlockFlags, idle time.Duration) error {
+func runReview(e *env, dir string, u *unlockFlags, idle time.Duration, demoHint string) error {
 	man, err := vault.ReadManifest(dir)
 	if err != nil {
 		return err
 	}
-	opt := ui.Options{Dir: dir, Manifest: man, IdleLock: idle, NoColor: ui.NoColor()}
+	opt := ui.Options{Dir: dir, Manifest: man, IdleLock: idle, NoColor: ui.NoColor(), DemoHint: demoHint}
 	if len(u.identities) > 0 || u.passphraseFile != "" {
 		k, err := u.key(e, dir)
 		if err != nil {
@@ -88,17 +88,9 @@ func runAuditTUI(e *env, dir string, identityFiles []string) error {
 	if len(identityFiles) == 0 {
 		return usageError("audit: --identity FILE is required (the auditor's key)")
 	}
-	var ids []age.Identity
-	for _, path := range identityFiles {
-		data, err := os.ReadFile(path)
-		if err != nil {
-			return err
-		}
-		parsed, err := vault.ParseIdentities(data)
-		if err != nil {
-			return fmt.Errorf("identity %s: %v", path, err)
-		}
-		ids = append(ids, parsed...)
+	ids, err := readAuditorIdentities(identityFiles)
+	if err != nil {
+		return err
 	}
 	if _, err := os.Stat(filepath.Join(dir, vault.ManifestFile)); err != nil {
 		return fmt.Errorf("%s: %w", dir, vault.ErrNotVault)

@@ -32,7 +32,7 @@ the search runs' results are shown, and every result printed counts as
 viewed.
 
 Examples:
-  coffer search case-2291 from:marcus block sale
+  coffer search case-2291 from:marcus chunky
   coffer search case-2291 '"move this to signal"' --sort relevance
   coffer search case-2291 'source:whatsapp date:2025-03-10..2025-03-14' --facets
   coffer search case-2291 'has:attachment tag:responsive' --json --limit 500`,
@@ -63,7 +63,8 @@ Examples:
 				case "relevance":
 					req.Sort = index.Relevance
 				default:
-					return usageError("search: --sort %q: want date, oldest or relevance", sortBy)
+					return usageHint(didYouMean(sortBy, []string{"date", "oldest", "relevance"}, quote),
+						"search: --sort %q: want date, oldest or relevance", sortBy)
 				}
 				if limit < 1 {
 					return usageError("search: --limit must be at least 1")

@@ -5,7 +5,8 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"text/tabwriter"
+	"strconv"
+	"strings"
 
 	"coffer/vault"
 )
@@ -104,20 +105,22 @@ Examples:
 				member, method := s.Member()
 				fmt.Fprintf(e.stdout, "Vault %q: %d messages, %d conversations, %d imports (unlocked by %s, %s).\n",
 					oneLine(m.Name), st.Messages, len(st.Conversations), m.Imports, oneLine(member), method)
-				tw := tabwriter.NewWriter(e.stdout, 2, 4, 2, ' ', 0)
-				fmt.Fprintf(tw, "\nSOURCE\tMESSAGES\n")
+				src := newTable("SOURCE", "MESSAGES")
 				for _, s := range st.Sources {
-					fmt.Fprintf(tw, "%s\t%d\n", oneLine(s.Name), s.Count)
+					src.row(s.Name, strconv.Itoa(s.Count))
 				}
-				fmt.Fprintf(tw, "\nCONVERSATION\tSOURCE\tMESSAGES\n")
+				conv := newTable("CONVERSATION", "SOURCE", "MESSAGES")
 				for _, c := range st.Conversations {
 					title := c.Title
 					if title == "" {
 						title = c.ID
 					}
-					fmt.Fprintf(tw, "%s\t%s\t%d\n", truncateWidth(oneLine(title), 60), oneLine(c.Source), c.Count)
+					conv.row(truncateWidth(oneLine(title), 60), c.Source, strconv.Itoa(c.Count))
 				}
-				return tw.Flush()
+				fmt.Fprintln(e.stdout)
+				src.write(e.stdout)
+				fmt.Fprintln(e.stdout)
+				return conv.write(e.stdout)
 			}
 		},
 	}
@@ -209,26 +212,25 @@ Examples:
 					if err != nil {
 						return err
 					}
-					tw := tabwriter.NewWriter(e.stdout, 2, 4, 2, ' ', 0)
-					fmt.Fprintf(tw, "ROLE\tID\tNAME\tKIND\tFINGERPRINT\tSTATUS\n")
+					tb := newTable("ROLE", "ID", "NAME", "KIND", "FINGERPRINT", "STATUS")
 					for _, mem := range m.Members {
 						status := "active"
 						if mem.Removed {
 							status = "removed"
 						}
-						fmt.Fprintf(tw, "member\t%s\t%s\t%s\t%s\t%s\n", mem.ID, oneLine(mem.Name), mem.Kind, vault.Fingerprint(mem.Recipient), status)
+						tb.row("member", mem.ID, mem.Name, mem.Kind, vault.Fingerprint(mem.Recipient), status)
 					}
 					for _, a := range m.Auditors {
-						fmt.Fprintf(tw, "auditor\t-\t%s\t-\t%s\tactive\n", oneLine(a.Name), vault.Fingerprint(a.Recipient))
+						tb.row("auditor", "-", a.Name, "-", vault.Fingerprint(a.Recipient), "active")
 					}
 					for _, k := range m.IngestKeys {
 						status := "active"
 						if k.Removed {
 							status = "revoked"
 						}
-						fmt.Fprintf(tw, "ingest\t%s\t%s\ted25519\t-\t%s\n", k.ID, oneLine(k.Name), status)
+						tb.row("ingest", k.ID, k.Name, "ed25519", "-", status)
 					}
-					return tw.Flush()
+					return tb.write(e.stdout)
 				case "add":
 					if needArgs("member add", args, 2, 2) != nil {
 						return usageError("member add takes DIR and flags")
@@ -254,7 +256,7 @@ Examples:
 						}
 					}
 					if idOut != "" {
-						if recipient, err = writeIdentity(idOut, "member key for vault "+dir, e.now()); err != nil {
+						if recipient, err = writeIdentity("identity-out", idOut, "member key for vault "+dir, e.now()); err != nil {
 							return err
 						}
 					}
@@ -277,6 +279,9 @@ Examples:
 					}
 					defer s.close()
 					mem, err := s.RemoveMember(args[2])
+					if err != nil && strings.Contains(err.Error(), "no member ") {
+						return withHint(err, "'coffer member list "+dir+"' lists the members by id and name")
+					}
 					if err != nil {
 						return err
 					}
@@ -284,7 +289,8 @@ Examples:
 					fmt.Fprintf(e.stdout, "They can still read what was imported before; nothing imported from now on.\n")
 					return nil
 				}
-				return usageError("member: unknown operation %q (add, remove or list)", op)
+				return usageHint(didYouMean(op, []string{"add", "remove", "list"}, quote),
+					"member: unknown operation %q (add, remove or list)", op)
 			}
 		},
 	}
@@ -322,7 +328,9 @@ Examples:
 				}
 				defer s.close()
 				if revoke != "" {
-					if err := s.RevokeIngestKey(revoke); err != nil {
+					if err := s.RevokeIngestKey(revoke); err != nil && strings.Contains(err.Error(), "no ingest key ") {
+						return withHint(err, "'coffer member list "+args[0]+"' lists the ingest keys by id and name")
+					} else if err != nil {
 						return err
 					}
 					fmt.Fprintf(e.stdout, "Revoked ingest key %s.\n", oneLine(revoke))
@@ -331,7 +339,7 @@ Examples:
 				if out != "" {
 					// Refuse to overwrite before anything is authorised.
 					if _, err := os.Stat(out); err == nil {
-						return fmt.Errorf("%s exists", out)
+						return flagFile("o", out, os.ErrExist, "coffer does not overwrite a key: choose another name")
 					}
 				}
 				data, k, err := s.NewIngestKey(name)
@@ -343,7 +351,7 @@ Examples:
 					return err
 				}
 				if err := os.WriteFile(out, data, 0o600); err != nil {
-					return err
+					return flagFile("o", out, err, "")
 				}
 				fmt.Fprintf(e.stdout, "Wrote ingest key %s (id %s) to %s.\n", oneLine(k.Name), k.ID, out)
 				return nil

@@ -11,12 +11,14 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"sort"
 	"strings"
 	"syscall"
 	"time"
 
 	"coffer/ui/sanitize"
+	"coffer/vault"
 )
 
 // env is what a command may touch of the outside world; tests replace it.
@@ -93,6 +95,10 @@ func dispatch(e *env, args []string) int {
 		mainUsage(e.stdout)
 		return exitOK
 	}
+	if args[0] == "--version" || args[0] == "-version" || args[0] == "version" {
+		fmt.Fprintln(e.stdout, versionLine(debug.ReadBuildInfo()))
+		return exitOK
+	}
 	var cmd *command
 	for _, c := range commands() {
 		if c.name == args[0] {
@@ -103,7 +109,7 @@ func dispatch(e *env, args []string) int {
 		return dispatch(e, append([]string{"review"}, args...)) // coffer DIR
 	}
 	if cmd == nil {
-		return report(e.stderr, usageError("unknown command %q", args[0]))
+		return report(e.stderr, unknownCommand(args[0]))
 	}
 	fs := flag.NewFlagSet("coffer "+cmd.name, flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
@@ -114,15 +120,68 @@ func dispatch(e *env, args []string) int {
 		return exitOK
 	}
 	if err != nil {
-		return report(e.stderr, usageError("%s: %v", cmd.name, err))
+		return report(e.stderr, flagError(cmd, fs, err))
 	}
 	if err := do(e, pos); err != nil {
 		if closedPipe(err) || closedPipe(e.stdout.Err()) {
 			return exitOK // the reader went away: not an error (see main)
 		}
-		return report(e.stderr, err)
+		return report(e.stderr, forCommand(err, cmd, fs))
 	}
 	return exitOK
+}
+
+// unknownCommand is the error for a first argument that names no
+// command: a suggestion when one is close, and the list of commands. A
+// folder that is not a vault (coffer DIR) is said to be so.
+func unknownCommand(name string) error {
+	if st, err := os.Stat(name); err == nil && st.IsDir() {
+		return fmt.Errorf("%s: %w", name, vault.ErrNotVault)
+	}
+	var hint string
+	if flag, ok := strings.CutPrefix(name, "-"); ok {
+		// coffer --identity K stats: flags follow the command.
+		hint = didYouMean(strings.TrimPrefix(flag, "-"), []string{"version", "help"}, func(s string) string { return "'coffer --" + s + "'" })
+		if hint == "" {
+			hint = "a command comes first, then its arguments and flags: coffer <command> [arguments] [flags]"
+		}
+	} else {
+		var names []string
+		for _, c := range commands() {
+			names = append(names, c.name)
+		}
+		hint = didYouMean(name, names, func(s string) string { return "'coffer " + s + "'" })
+	}
+	err := usageHint(hint, "unknown command %q", name)
+	err.(*cliError).usage = mainUsage
+	return err
+}
+
+// missingArgs names the positional arguments of command name after the
+// first have, from its synopsis ("DIR FILE..."): optional ones ([...])
+// and flags (--identity AUDITOR-KEY) are left out.
+func missingArgs(name string, have int) string {
+	var spec string
+	for _, c := range commands() {
+		if c.name == name {
+			spec = c.args
+		}
+	}
+	var required []string
+	words := strings.Fields(spec)
+	for i := 0; i < len(words); i++ {
+		switch w := words[i]; {
+		case strings.HasPrefix(w, "-"):
+			i++ // and its value
+		case strings.HasPrefix(w, "["):
+		default:
+			required = append(required, w)
+		}
+	}
+	if have >= len(required) {
+		return ""
+	}
+	return strings.Join(required[have:], " ")
 }
 
 // closedPipe reports whether err is a write to a reader that went away.
@@ -132,16 +191,23 @@ func mainUsage(w io.Writer) {
 	fmt.Fprintf(w, "coffer: review archived chats and email without plaintext on disk.\n\nUsage: coffer <command> [arguments] [flags]\n\nCommands:\n")
 	cs := commands()
 	sort.Slice(cs, func(i, j int) bool { return cs[i].name < cs[j].name })
+	tb := newTable()
+	tb.indent = "  "
 	for _, c := range cs {
-		fmt.Fprintf(w, "  %-11s %s\n", c.name, c.summary)
+		tb.row(c.name, c.summary)
 	}
-	fmt.Fprintf(w, "\nRun 'coffer help <command>' for a command's flags and examples.\n")
+	tb.write(w)
+	fmt.Fprintf(w, "\nRun 'coffer help <command>' for a command's flags and examples,\n'coffer --version' for the version and revision of this binary.\n")
 }
 
-// needArgs checks the number of positional arguments.
+// needArgs checks the number of positional arguments, and names those
+// missing from the command's synopsis.
 func needArgs(name string, args []string, min, max int) error {
 	if len(args) < min {
-		return usageError("%s: missing arguments (see 'coffer help %s')", name, name)
+		if missing := missingArgs(name, len(args)); missing != "" {
+			return usageError("%s: missing %s", name, missing)
+		}
+		return usageError("%s: missing arguments", name)
 	}
 	if max >= 0 && len(args) > max {
 		return usageError("%s: too many arguments: %s", name, oneLine(strings.Join(args[max:], " ")))

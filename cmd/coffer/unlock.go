@@ -12,6 +12,7 @@ import (
 	"syscall"
 	"time"
 
+	"filippo.io/age"
 	"golang.org/x/term"
 
 	"coffer/index"
@@ -36,18 +37,14 @@ func (u *unlockFlags) register(fs *flag.FlagSet) {
 func (u *unlockFlags) key(e *env, dir string) (vault.Key, error) {
 	var k vault.Key
 	for _, path := range u.identities {
-		data, err := os.ReadFile(path)
+		ids, err := readIdentities("identity", path, memberKeyHint)
 		if err != nil {
 			return k, err
-		}
-		ids, err := vault.ParseIdentities(data)
-		if err != nil {
-			return k, fmt.Errorf("identity %s: %v", path, err)
 		}
 		k.Identities = append(k.Identities, ids...)
 	}
 	if u.passphraseFile != "" {
-		p, err := readPassphraseFile(u.passphraseFile)
+		p, err := readPassphraseFile("passphrase-file", u.passphraseFile)
 		if err != nil {
 			return k, err
 		}
@@ -63,21 +60,43 @@ func (u *unlockFlags) key(e *env, dir string) (vault.Key, error) {
 	return k, nil
 }
 
-func readPassphraseFile(path string) (string, error) {
+// Hints for a key file that cannot be read.
+const (
+	memberKeyHint  = "give a member's key: the file 'coffer init --identity-out' or 'coffer member add --identity-out' wrote, or an age or SSH identity"
+	auditorKeyHint = "give the auditor's key: the file 'coffer init --auditor-key-out' wrote"
+	passFileHint   = "the file's first line is the passphrase; it must exist and not be empty"
+)
+
+// readPassphraseFile reads the first line of path, given to flag.
+func readPassphraseFile(flag, path string) (string, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return "", err
+		return "", flagFile(flag, path, err, passFileHint)
 	}
 	defer f.Close()
 	line, err := bufio.NewReader(io.LimitReader(f, 64<<10)).ReadString('\n')
 	if err != nil && err != io.EOF {
-		return "", err
+		return "", flagFile(flag, path, err, passFileHint)
 	}
 	p := strings.TrimRight(line, "\r\n")
 	if p == "" {
-		return "", fmt.Errorf("passphrase file %s is empty", path)
+		return "", flagFile(flag, path, errors.New("empty first line"), passFileHint)
 	}
 	return p, nil
+}
+
+// readIdentities reads the age, hybrid or SSH identities in path, given
+// to flag; hint says which key was wanted.
+func readIdentities(flag, path, hint string) ([]age.Identity, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, flagFile(flag, path, err, hint)
+	}
+	ids, err := vault.ParseIdentities(data)
+	if err != nil {
+		return nil, flagFile(flag, path, err, hint)
+	}
+	return ids, nil
 }
 
 var errNoTerminal = errors.New("no terminal to ask for the passphrase")

@@ -44,8 +44,13 @@ type Model struct {
 	Phase   Phase
 	Err     string
 	Note    string // why we are here (locked after idle, ...)
-	prog    vault.Progress
-	start   time.Time
+	// DemoHint is a line the caller chose to show under the passphrase
+	// box: make demo names the demo's passphrase and auditor key there,
+	// where they stay readable once the TUI hides the shell. It is text
+	// from the command line, never read from the vault.
+	DemoHint string
+	prog     vault.Progress
+	start    time.Time
 }
 
 // New returns the page for the vault at dir.
@@ -107,6 +112,28 @@ func (m *Model) Update(msg tea.Msg) tea.Cmd {
 	return cmd
 }
 
+// maxHintLines bounds the demo hint, so that it cannot push the rest of
+// the screen away.
+const maxHintLines = 3
+
+// demoHint is the demo hint wrapped to w cells, under a blank line; none
+// when there is no hint.
+func (m *Model) demoHint(w int) []string {
+	if m.DemoHint == "" {
+		return nil
+	}
+	lines := common.Wrap(sanitize.Line(m.DemoHint), w)
+	if len(lines) > maxHintLines {
+		lines = lines[:maxHintLines]
+		lines[maxHintLines-1] = common.Trunc(lines[maxHintLines-1]+" …", w)
+	}
+	out := []string{""}
+	for _, l := range lines {
+		out = append(out, m.c.Styles.Warning.Render(l))
+	}
+	return out
+}
+
 // View renders the whole screen.
 func (m *Model) View() string {
 	st := m.c.Styles
@@ -135,10 +162,16 @@ func (m *Model) View() string {
 	switch m.Phase {
 	case PhaseInput:
 		if m.KeyHint != "" {
-			l = append(l, common.Trunc("Key      "+sanitize.Line(m.KeyHint), iw), "", st.Prompt.Render("enter")+" unlock · "+st.Prompt.Render("q")+" quit")
+			l = append(l, common.Trunc("Key      "+sanitize.Line(m.KeyHint), iw))
 		} else {
 			m.input.SetWidth(max(iw-14, 8))
-			l = append(l, m.input.View(), "", st.Dim.Render("enter unlock · ctrl+c quit"))
+			l = append(l, m.input.View())
+		}
+		l = append(l, m.demoHint(iw)...)
+		if m.KeyHint != "" {
+			l = append(l, "", st.Prompt.Render("enter")+" unlock · "+st.Prompt.Render("q")+" quit")
+		} else {
+			l = append(l, "", st.Dim.Render("enter unlock · ctrl+c quit"))
 		}
 	case PhaseUnlocking:
 		l = append(l, st.Dim.Render("checking the key…"))
