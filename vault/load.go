@@ -340,7 +340,7 @@ func unlistedFiles(dir string, m *Manifest) []Unlisted {
 		}
 	}
 	var out []Unlisted
-	for _, sub := range []string{"keys", "segments", "blobs", "tags", "index"} {
+	for _, sub := range []string{"keys", "segments", "blobs", "tags", "index", "saved"} {
 		ents, err := os.ReadDir(filepath.Join(dir, sub))
 		if err != nil {
 			continue
