@@ -122,6 +122,14 @@ func TestDetails(t *testing.T) {
 			`conversation="wa:desk" messages=2:a,b`},
 		{"failed passphrase", audit.Event{Action: audit.ActionUnlockFailed, Reason: audit.ReasonWrongPassphrase}, false,
 			`reason=wrong passphrase`},
+		{"saved search added", audit.Event{Action: audit.ActionSavedAdd, Target: "hot", Query: "from:bob tag:x"}, false,
+			`query="from:bob tag:x" saved="hot"`},
+		{"saved search removed", audit.Event{Action: audit.ActionSavedRemove, Target: "hot", Query: "from:bob"}, false,
+			`query="from:bob" saved="hot"`},
+		{"search from a saved search", audit.Event{Action: audit.ActionSearch, Target: "hot", Query: "from:bob", Results: 2}, false,
+			`query="from:bob" results=2 saved="hot"`},
+		{"export keeps its target", audit.Event{Action: audit.ActionExport, Target: "out.jsonl", Count: 3}, false,
+			`target=out.jsonl count=3`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

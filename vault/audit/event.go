@@ -65,13 +65,19 @@ const (
 	// ActionCompact: small search-index files merged (vault.CompactIndex);
 	// Count the messages re-indexed, Detail what was merged into what.
 	ActionCompact Action = "compact"
+	// ActionSavedAdd and ActionSavedRemove: the saved search Target added
+	// (with its Query) or removed. A search run from a saved search is an
+	// ActionSearch whose Target names it.
+	ActionSavedAdd    Action = "saved-add"
+	ActionSavedRemove Action = "saved-remove"
 )
 
 // actions is every Action, in the order of the list above.
 var actions = []Action{ActionSession, ActionUnlock, ActionUnlockFailed, ActionLock,
 	ActionViewConversationList, ActionViewConversation, ActionViewMessage, ActionViewMessages,
 	ActionSearch, ActionTagAdd, ActionTagRemove, ActionImport, ActionExport,
-	ActionMemberAdd, ActionMemberRemove, ActionIngestKey, ActionVerify, ActionCopy, ActionCompact}
+	ActionMemberAdd, ActionMemberRemove, ActionIngestKey, ActionVerify, ActionCopy, ActionCompact,
+	ActionSavedAdd, ActionSavedRemove}
 
 // Actions returns every action an event can record.
 func Actions() []Action { return slices.Clone(actions) }

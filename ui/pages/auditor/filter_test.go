@@ -74,6 +74,10 @@ func TestWhat(t *testing.T) {
 		{"old detail", audit.Event{Action: audit.ActionViewMessage, Messages: []string{"m1"}}, false, "msg m1"},
 		{"failed passphrase", audit.Event{Action: audit.ActionUnlockFailed, Reason: audit.ReasonWrongPassphrase}, false, "failed passphrase"},
 		{"old failed unlock", audit.Event{Action: audit.ActionUnlockFailed, Reason: "wrong key"}, false, "wrong key"},
+		{"saved search added", audit.Event{Action: audit.ActionSavedAdd, Target: "hot", Query: "from:bob"}, false, `saved search hot · query "from:bob"`},
+		{"saved search removed", audit.Event{Action: audit.ActionSavedRemove, Target: "hot", Query: "from:bob"}, false, `saved search hot · query "from:bob"`},
+		{"search from a saved search", audit.Event{Action: audit.ActionSearch, Target: "hot", Query: "from:bob", Results: 2}, false, `query "from:bob" → 2 · saved search hot`},
+		{"export", audit.Event{Action: audit.ActionExport, Target: "out.jsonl"}, false, "out.jsonl"},
 	}
 	m := New(common.New(true), "v", nil, time.UTC)
 	m.c.Width = 80
