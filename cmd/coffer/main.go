@@ -73,6 +73,8 @@ func commands() []*command {
 		reviewCommand(),
 		auditCommand(),
 		searchCommand(),
+		tagCommand(),
+		savedCommand(),
 	}
 }
 
@@ -107,7 +109,11 @@ func dispatch(e *env, args []string) int {
 	fs := flag.NewFlagSet("coffer "+cmd.name, flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	do := cmd.setup(fs)
-	pos, err := parse(fs, args[1:])
+	parseArgs := parse
+	if cmd.parse != nil {
+		parseArgs = cmd.parse
+	}
+	pos, err := parseArgs(fs, args[1:])
 	if errors.Is(err, flag.ErrHelp) {
 		printUsage(e.stdout, cmd, fs)
 		return exitOK
