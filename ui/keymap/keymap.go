@@ -17,6 +17,7 @@ type KeyMap struct {
 	Sort, Filter             key.Binding
 
 	Tag, Untag, TagAll, TagsPane key.Binding
+	SavedPane, SaveSearch        key.Binding
 	CopyID, CopyCitation         key.Binding
 	Thread                       key.Binding
 
@@ -60,6 +61,12 @@ func Default() KeyMap {
 		TagAll:   b([]string{"A"}, "A", "tag all results"),
 		TagsPane: b([]string{"#"}, "#", "tags pane"),
 
+		// Saved searches: S lists them (enter runs one); ctrl+s, which
+		// the search box leaves to it as it is no letter, names the
+		// search typed or shown and saves it for every member.
+		SavedPane:  b([]string{"S"}, "S", "saved searches pane"),
+		SaveSearch: b([]string{"ctrl+s"}, "ctrl+s", "save this search (type a name)"),
+
 		Thread:       b([]string{"v"}, "v", "thread view / time order"),
 		CopyID:       b([]string{"y"}, "y", "copy the message's id"),
 		CopyCitation: b([]string{"Y"}, "Y", "copy a citation (vault, conversation, date, sender, id)"),
@@ -81,7 +88,7 @@ func (k KeyMap) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
 		{k.Up, k.Down, k.Top, k.Bottom, k.HalfDown, k.HalfUp, k.PageDown, k.PageUp},
 		{k.NextPane, k.Open, k.Back, k.Quit, k.Help, k.Lock, k.Sort, k.Filter, k.Thread},
-		{k.Search, k.NextHit, k.PrevHit, k.ResultSort, k.Tag, k.Untag, k.TagAll, k.TagsPane},
+		{k.Search, k.NextHit, k.PrevHit, k.ResultSort, k.Tag, k.Untag, k.TagAll, k.TagsPane, k.SavedPane, k.SaveSearch},
 		{k.NextMsg, k.PrevMsg, k.CopyID, k.CopyCitation},
 		{k.Confirm, k.Cancel},
 	}

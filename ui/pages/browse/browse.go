@@ -44,6 +44,7 @@ type leftMode int
 const (
 	leftConvs leftMode = iota
 	leftTags
+	leftSaved
 )
 
 type rightMode int
@@ -63,6 +64,7 @@ const (
 	overlayConfirm
 	overlaySearch
 	overlayFilter
+	overlaySaveName
 )
 
 // Conversation sort orders, cycled with s.
@@ -102,6 +104,10 @@ type Model struct {
 	filter  string
 	convs   list.Model
 	tagList list.Model
+	// saved is the vault's saved searches as last read, savedList their
+	// pane.
+	saved     []vault.SavedSearch
+	savedList list.Model
 
 	conv int // the open conversation, -1 for none
 	msgs msgpane.Model
@@ -150,6 +156,12 @@ type Model struct {
 	confirmTag  string
 	confirmIDs  []string
 	filterInput textinput.Model
+	// The dialog that names a search to save: the query, what it returns
+	// to, the name typed and why it was refused.
+	saveInput  textinput.Model
+	saveQuery  string
+	saveReturn overlay
+	saveErr    string
 
 	// suspects caches lookalike.Check of each conversation's participants.
 	suspects map[int]map[string]string
@@ -177,12 +189,16 @@ func New(c common.Common, s *access.Session, dir *access.Directory, loc *time.Lo
 	m.convs.Empty = "no conversations"
 	m.tagList = list.New(c, 1, m.renderTag)
 	m.tagList.Empty = "no tags yet: t tags a message"
+	m.savedList = list.New(c, 2, m.renderSaved)
+	m.savedList.Empty = "no saved searches yet: ctrl+s saves a search"
 	m.hits = list.New(c, 2, m.renderHit)
 	m.hits.Empty = "no matches"
 	m.msgs = msgpane.New(c, m.renderMessage)
 	m.msgs.Empty = "select a conversation (enter)"
 	m.input = newInput(c, "/ ")
 	m.filterInput = newInput(c, "filter> ")
+	m.saveInput = newInput(c, "name: ")
+	m.saveInput.CharLimit = 64
 	m.recount()
 	m.applyOrder()
 	m.focusPane(paneLeft)
@@ -254,6 +270,9 @@ func (m *Model) SetSize(c common.Common) {
 	lw, rw, bh := m.layout()
 	m.convs.SetSize(c, lw, bh-1)
 	m.tagList.SetSize(c, lw, bh-1)
+	m.savedList.SetSize(c, lw, bh-1)
+	m.saveInput.SetWidth(max(min(c.Width-2, 72)-14, 10))
+	m.saveInput.SetStyles(common.InputStyles(c))
 	m.msgs.SetSize(c, rw, bh-1)
 	m.hits.SetSize(c, rw, max(bh-1-m.facetLines(), 1))
 	m.input.SetWidth(max(rw-4, 10))
@@ -404,6 +423,7 @@ func (m *Model) focusPane(p pane) {
 	m.focus = p
 	m.convs.Focused = p == paneLeft
 	m.tagList.Focused = p == paneLeft
+	m.savedList.Focused = p == paneLeft
 	m.msgs.Focused = p == paneRight
 	m.hits.Focused = p == paneRight
 }
@@ -546,6 +566,10 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 			return nil
 		}
 		m.busy = false
+		if msg.err != nil && msg.saved != "" {
+			m.setStatus("saved search "+msg.saved+" not run: "+msg.err.Error(), true)
+			return nil
+		}
 		if msg.err != nil {
 			m.qErr = msg.err
 			m.overlay = overlaySearch
@@ -565,7 +589,12 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 		m.SetSize(m.c)
 		m.focusPane(paneRight)
 		m.setStatus(fmt.Sprintf("%s for %s", plural(m.res.Total, "match"), sanitize.Line(m.res.Query)), false)
+		if msg.saved != "" {
+			m.setStatus(fmt.Sprintf("%s for the saved search %s: %s", plural(m.res.Total, "match"), sanitize.Line(msg.saved), sanitize.Line(m.res.Query)), false)
+		}
 		return nil
+	case savedListMsg, savedMsg:
+		return m.updateSaved(msg)
 	case allHitsMsg:
 		if msg.err != nil {
 			m.setStatus(msg.err.Error(), true)
@@ -634,6 +663,9 @@ func (m *Model) updateOverlayInput(msg tea.Msg) tea.Cmd {
 		m.setFilter(m.filterInput.Value())
 	case overlayPicker:
 		m.picker, cmd = m.picker.Update(msg)
+	case overlaySaveName:
+		m.saveInput, cmd = m.saveInput.Update(msg)
+		common.CleanInput(&m.saveInput)
 	}
 	return cmd
 }
