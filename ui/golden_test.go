@@ -54,7 +54,12 @@ func TestGolden(t *testing.T) {
 			d.typeText("suspicious")
 			d.keys("enter", "#")
 		}},
-		{"save-search-name", func(d *driver) { d.keys("enter", "/"); d.typeText("halden"); d.keys("ctrl+s"); d.typeText("halden-all") }},
+		{"save-search-name", func(d *driver) {
+			d.keys("enter", "/")
+			d.typeText("halden")
+			d.keys("ctrl+s")
+			d.typeText("halden-all")
+		}},
 		{"saved-pane", func(d *driver) {
 			d.keys("enter", "/")
 			d.typeText("halden")
