@@ -3,6 +3,7 @@ package vault
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -110,5 +111,35 @@ func TestTamperSavedFile(t *testing.T) {
 	_, err = w.SavedSearches()
 	if te, ok := err.(*TamperError); !ok || te.File != name {
 		t.Fatalf("list: %v, want a tamper error naming %s", err, name)
+	}
+}
+
+// TestSavedInterrupted: a saved-searches file written by a writer killed
+// before its manifest commit is a leftover: not read, reported by verify
+// as such, and removed by the next write, which succeeds.
+func TestSavedInterrupted(t *testing.T) {
+	f := newFixture(t)
+	v := f.open(t, f.passKey())
+	if err := v.AddSaved("kept", "tag:x"); err != nil {
+		t.Fatal(err)
+	}
+	// What a killed AddSaved leaves: the next record's file, unnamed.
+	orphan := filepath.Join(f.dir, "saved", fmt.Sprintf("%06d-0000.age", v.Manifest.Seq()+1))
+	if err := os.WriteFile(orphan, []byte("half-written"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	w := f.open(t, f.passKey())
+	if got := savedNames(t, w); len(got) != 1 || got["kept"] != "tag:x" {
+		t.Fatalf("after the crash: %v", got)
+	}
+	if err := w.AddSaved("next", "tag:y"); err != nil {
+		t.Fatal(err)
+	}
+	if got := savedNames(t, f.open(t, f.passKey())); len(got) != 2 {
+		t.Fatalf("after the next write: %v", got)
+	}
+	rep, err := Verify(f.dir)
+	if err != nil || !rep.OK() {
+		t.Fatalf("verify: %v %v", err, rep.Problems)
 	}
 }
