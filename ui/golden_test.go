@@ -78,6 +78,13 @@ func TestGolden(t *testing.T) {
 			d.typeText("halden-all")
 			d.keys("enter", "S", "enter")
 		}},
+		{"saved-remove-confirm", func(d *driver) {
+			d.keys("enter", "/")
+			d.typeText("halden")
+			d.keys("ctrl+s")
+			d.typeText("halden-all")
+			d.keys("enter", "S", "D")
+		}},
 		{"help", func(d *driver) { d.keys("enter", "?") }},
 		{"locked", func(d *driver) { d.keys("enter", "ctrl+l") }},
 	}

@@ -71,6 +71,16 @@ func TestSavedSearchFlow(t *testing.T) {
 	if !strings.Contains(s.screen, "halden-all") || !strings.Contains(s.screen, "  halden") {
 		t.Errorf("the second session's pane:\n%s", s.screen)
 	}
+	// D asks, n keeps it, D and y remove it.
+	g.key("D")
+	g.waitText("Remove this saved search?")
+	g.key("n")
+	g.waitText("nothing removed")
+	g.key("D")
+	g.waitText("Remove this saved search?")
+	g.key("y")
+	g.waitText("removed the saved search halden-all")
+	g.waitText("Saved searches (0)")
 	g.key("ctrl+c")
 	g.tm.WaitFinished(t, teatest.WithFinalTimeout(10*time.Second))
 
@@ -90,7 +100,7 @@ func TestSavedSearchFlow(t *testing.T) {
 	// Each session opens with two session events: the host's, then the
 	// member's.
 	want := []string{"session", "session", "unlock", "view-list", "saved-add halden-all: halden", "search halden-all: halden", "lock exit",
-		"session", "session", "unlock", "view-list", "lock exit"}
+		"session", "session", "unlock", "view-list", "saved-remove halden-all: halden", "lock exit"}
 	if !slices.Equal(got, want) {
 		t.Errorf("audit trail:\n got %q\nwant %q", got, want)
 	}

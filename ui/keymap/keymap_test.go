@@ -51,7 +51,7 @@ func TestNoClashes(t *testing.T) {
 	}{
 		{"browse", []key.Binding{k.Up, k.Down, k.Top, k.Bottom, k.HalfDown, k.HalfUp, k.PageDown, k.PageUp,
 			k.NextPane, k.Open, k.Back, k.Quit, k.Help, k.Lock, k.Search, k.NextHit, k.PrevHit, k.Sort, k.Filter,
-			k.Tag, k.Untag, k.TagAll, k.TagsPane, k.SavedPane, k.SaveSearch}},
+			k.Tag, k.Untag, k.TagAll, k.TagsPane, k.SavedPane, k.SaveSearch, k.RemoveSaved}},
 		{"dialog", []key.Binding{k.Confirm, k.Cancel}},
 	} {
 		seen := map[string]string{}

@@ -65,6 +65,7 @@ const (
 	overlaySearch
 	overlayFilter
 	overlaySaveName
+	overlayRemoveSaved
 )
 
 // Conversation sort orders, cycled with s.
@@ -162,6 +163,8 @@ type Model struct {
 	saveQuery  string
 	saveReturn overlay
 	saveErr    string
+	// removeName is the saved search the removal dialog asks about.
+	removeName string
 
 	// suspects caches lookalike.Check of each conversation's participants.
 	suspects map[int]map[string]string
@@ -593,7 +596,7 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 			m.setStatus(fmt.Sprintf("%s for the saved search %s: %s", plural(m.res.Total, "match"), sanitize.Line(msg.saved), sanitize.Line(m.res.Query)), false)
 		}
 		return nil
-	case savedListMsg, savedMsg:
+	case savedListMsg, savedMsg, removedSavedMsg:
 		return m.updateSaved(msg)
 	case allHitsMsg:
 		if msg.err != nil {

@@ -23,6 +23,8 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 		return m.searchKey(msg)
 	case overlaySaveName:
 		return m.saveNameKey(msg)
+	case overlayRemoveSaved:
+		return m.removeSavedKey(msg)
 	case overlayFilter:
 		switch msg.String() {
 		case "enter": // keep the filter
@@ -146,6 +148,11 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 		m.focusPane(paneLeft)
 	case key.Matches(msg, k.SavedPane):
 		return m.toggleSaved()
+	case key.Matches(msg, k.RemoveSaved) && m.left == leftSaved && m.focus == paneLeft:
+		if i := m.savedList.Cursor(); i >= 0 {
+			m.removeName = m.saved[i].Name
+			m.overlay = overlayRemoveSaved
+		}
 	case key.Matches(msg, k.SaveSearch):
 		if m.res == nil {
 			m.setStatus("ctrl+s saves a search: type one (/) or run one first", true)

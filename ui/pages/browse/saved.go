@@ -31,6 +31,12 @@ type (
 		name, query string
 		err         error
 	}
+	// removedSavedMsg: a saved search was removed (recorded, then
+	// written), or not.
+	removedSavedMsg struct {
+		name string
+		err  error
+	}
 )
 
 func savedListCmd(s *access.Session) tea.Cmd {
@@ -44,6 +50,48 @@ func saveCmd(s *access.Session, name, query string) tea.Cmd {
 	return func() tea.Msg {
 		return savedMsg{name: name, query: query, err: s.SaveSearch(name, query)}
 	}
+}
+
+func removeSavedCmd(s *access.Session, name string) tea.Cmd {
+	return func() tea.Msg {
+		return removedSavedMsg{name: name, err: s.RemoveSearch(name)}
+	}
+}
+
+// removeSavedKey handles the removal dialog.
+func (m *Model) removeSavedKey(msg tea.KeyPressMsg) tea.Cmd {
+	k := m.c.Keys
+	switch {
+	case key.Matches(msg, k.Confirm):
+		m.overlay = overlayNone
+		return removeSavedCmd(m.sess, m.removeName)
+	case key.Matches(msg, k.Cancel):
+		m.overlay = overlayNone
+		m.setStatus("nothing removed", false)
+	}
+	return nil
+}
+
+func (m *Model) removeSavedLines(w int) []string {
+	st := m.c.Styles
+	k := m.c.Keys
+	return []string{
+		st.Title.Render("Remove this saved search?"), "",
+		common.Trunc("Name: "+sanitize.Line(m.removeName), w),
+		common.Trunc("Query: "+sanitize.Line(m.removeQuery()), w), "",
+		common.Trunc("No member will see it; the audit trail records the removal.", w), "",
+		st.StatusKey.Render(k.Confirm.Help().Key) + " remove · " + st.StatusKey.Render(k.Cancel.Help().Key) + " cancel",
+	}
+}
+
+// removeQuery is the query of the saved search being removed.
+func (m *Model) removeQuery() string {
+	for _, s := range m.saved {
+		if s.Name == m.removeName {
+			return s.Query
+		}
+	}
+	return ""
 }
 
 func savedSearchCmd(s *access.Session, seq int, name string, sort access.Sort) tea.Cmd {
@@ -138,6 +186,13 @@ func (m *Model) updateSaved(msg tea.Msg) tea.Cmd {
 		}
 		m.setStatus(fmt.Sprintf("saved %s: %s (S lists saved searches)", sanitize.Line(msg.name), sanitize.Line(msg.query)), false)
 		return savedListCmd(m.sess)
+	case removedSavedMsg:
+		if msg.err != nil {
+			m.setStatus("not removed: "+msg.err.Error(), true)
+			return nil
+		}
+		m.setStatus("removed the saved search "+sanitize.Line(msg.name), false)
+		return savedListCmd(m.sess)
 	}
 	return nil
 }
@@ -177,6 +232,7 @@ func (m *Model) savedHints() []key.Binding {
 	k := m.c.Keys
 	return []key.Binding{
 		key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "run")),
-		k.SavedPane, k.Search, k.Help, k.Quit,
+		key.NewBinding(key.WithKeys(k.RemoveSaved.Keys()...), key.WithHelp(k.RemoveSaved.Help().Key, "remove")),
+		k.SavedPane, k.Search, k.Quit,
 	}
 }

@@ -116,7 +116,7 @@ func (m *Model) View() string {
 	header := m.header(w)
 	var body string
 	switch {
-	case m.overlay == overlayPicker || m.overlay == overlayConfirm || m.overlay == overlaySaveName:
+	case m.overlay == overlayPicker || m.overlay == overlayConfirm || m.overlay == overlaySaveName || m.overlay == overlayRemoveSaved:
 		body = m.dialogView(w, bh)
 	case m.overlay == overlayDetail || m.overlay == overlayHelp:
 		body = m.overlayView(w, bh)
@@ -160,6 +160,8 @@ func (m *Model) dialogView(w, bh int) string {
 		lines = m.picker.View(bw - 4)
 	case overlaySaveName:
 		lines = m.saveLines(bw - 4)
+	case overlayRemoveSaved:
+		lines = m.removeSavedLines(bw - 4)
 	default:
 		lines = m.confirmLines()
 	}
@@ -433,7 +435,7 @@ func (m *Model) hints() []key.Binding {
 			key.NewBinding(key.WithKeys("tab"), key.WithHelp("tab", "complete")),
 			key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "cancel")),
 		}
-	case m.overlay == overlayConfirm:
+	case m.overlay == overlayConfirm || m.overlay == overlayRemoveSaved:
 		return []key.Binding{k.Confirm, k.Cancel}
 	case m.overlay == overlayFilter:
 		return []key.Binding{
