@@ -19,7 +19,8 @@ func savedCommand() *command {
 A saved search is a named query, stored encrypted in the vault like tags
 and shared by every member. 'add' checks that the query parses and that
 no saved search has the name; names are 1 to 64 characters without
-spaces. Adding and removing one are recorded in the audit trail (with the
+spaces. A query with a word that starts with "-" goes after "--", so
+that it is not taken for a flag. Adding and removing one are recorded in the audit trail (with the
 name and the query) before the vault changes; listing them shows no
 message and records nothing beyond the unlock.
 
@@ -28,6 +29,7 @@ runs), or from 'coffer review' (S lists them).
 
 Examples:
   coffer saved case-2291 add block-sale 'from:marcus "block sale"'
+  coffer saved case-2291 add unreviewed -- -tag:reviewed has:attachment
   coffer saved case-2291 list
   coffer saved case-2291 rm block-sale`,
 		setup: func(fs *flag.FlagSet) func(*env, []string) error {
