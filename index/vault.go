@@ -61,3 +61,17 @@ func (e Engine) Open(v *vault.Vault, tags map[string][]string, progress func(acc
 
 // Segment is Sidecar.
 func (Engine) Segment(msgs []*vault.Message) ([]byte, error) { return Sidecar(msgs) }
+
+// Check reports why query does not parse (a *QueryError, with its
+// column), or nil: a query is checked before it is saved.
+func (e Engine) Check(query string) error {
+	now, loc := time.Now(), e.Location
+	if e.Now != nil {
+		now = e.Now()
+	}
+	if loc == nil {
+		loc = time.UTC
+	}
+	_, err := parseQuery(query, &dateContext{now: now, loc: loc})
+	return err
+}

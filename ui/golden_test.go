@@ -62,6 +62,37 @@ func TestGolden(t *testing.T) {
 			d.typeText("suspicious")
 			d.keys("enter", "#")
 		}},
+		{"save-search-name", func(d *driver) {
+			d.keys("enter", "/")
+			d.typeText("halden")
+			d.keys("ctrl+s")
+			d.typeText("halden-all")
+		}},
+		{"saved-pane", func(d *driver) {
+			d.keys("enter", "/")
+			d.typeText("halden")
+			d.keys("enter", "ctrl+s")
+			d.typeText("halden-all")
+			d.keys("enter", "/")
+			d.typeText("from:grace")
+			d.keys("ctrl+s")
+			d.typeText("grace")
+			d.keys("enter", "S")
+		}},
+		{"saved-run", func(d *driver) {
+			d.keys("enter", "/")
+			d.typeText("halden")
+			d.keys("ctrl+s")
+			d.typeText("halden-all")
+			d.keys("enter", "S", "enter")
+		}},
+		{"saved-remove-confirm", func(d *driver) {
+			d.keys("enter", "/")
+			d.typeText("halden")
+			d.keys("ctrl+s")
+			d.typeText("halden-all")
+			d.keys("enter", "S", "D")
+		}},
 		{"help", func(d *driver) { d.keys("enter", "?") }},
 		{"locked", func(d *driver) { d.keys("enter", "ctrl+l") }},
 	}

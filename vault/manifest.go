@@ -55,6 +55,7 @@ type record struct {
 	Import    *importBody    `json:"import,omitempty"`
 	Rotate    *rotateBody    `json:"rotate,omitempty"`
 	Tags      *importBody    `json:"tags,omitempty"`
+	Saved     *importBody    `json:"saved,omitempty"`
 	Reindex   *reindexBody   `json:"reindex,omitempty"`
 	// Production reserves production numbers (production.go).
 	Production *importBody `json:"production,omitempty"`

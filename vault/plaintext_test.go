@@ -34,6 +34,14 @@ func TestNoPlaintextOnDisk(t *testing.T) {
 	if n := len(v.Messages()); n != 20 {
 		t.Fatalf("%d messages", n)
 	}
+	// The reviewers' own words: a tag, a saved search's name and query.
+	if err := v.ApplyTag(true, "CanaryTag6620", []string{v.Messages()[0].ID}); err != nil {
+		t.Fatal(err)
+	}
+	if err := v.AddSaved("CanarySavedName", "CanarySavedQuery0417 from:x"); err != nil {
+		t.Fatal(err)
+	}
+	canaries = append(canaries, "CanaryTag6620", "CanarySavedName", "CanarySavedQuery0417")
 	v.Close()
 	for _, root := range []string{f.dir, state, tmp} {
 		filepath.Walk(root, func(p string, fi os.FileInfo, err error) error {

@@ -146,6 +146,8 @@ func (m *Manifest) applyBody(r *record) error {
 			}
 			m.files[f.Name] = &FileEntry{Name: f.Name, Kind: f.Kind, SHA256: f.SHA256, Size: f.Size, Epoch: b.Epoch, Seq: r.Seq}
 		}
+	case recSaved:
+		return m.applyJournal(r.Saved, "saved", r.Seq)
 	case recReindex:
 		return m.applyReindex(r)
 	case recProduction:
@@ -227,6 +229,30 @@ func (m *Manifest) applyReindex(r *record) error {
 	return nil
 }
 
+// applyJournal checks a journal record (saved searches): one or more
+// files of kind in the folder of that name, in a known epoch, none named
+// before.
+func (m *Manifest) applyJournal(b *importBody, kind string, seq int) error {
+	if b == nil || len(b.Files) == 0 {
+		return fmt.Errorf("%s record without files", kind)
+	}
+	if _, ok := m.recipients[b.Epoch]; !ok {
+		return fmt.Errorf("%s in unknown epoch %d", kind, b.Epoch)
+	}
+	for _, f := range b.Files {
+		if f.Kind != kind || !validFileName(f.Name) || filepath.Dir(f.Name) != kind {
+			return fmt.Errorf("bad %s file %q", kind, f.Name)
+		}
+		if _, dup := m.files[f.Name]; dup {
+			return fmt.Errorf("file %q named twice", f.Name)
+		}
+	}
+	for _, f := range b.Files {
+		m.files[f.Name] = &FileEntry{Name: f.Name, Kind: f.Kind, SHA256: f.SHA256, Size: f.Size, Epoch: b.Epoch, Seq: seq}
+	}
+	return nil
+}
+
 // importDirs is where each kind of imported file lives.
 var importDirs = map[string]string{"segment": "segments", "blob": "blobs", "index": "index"}
 
@@ -243,7 +269,7 @@ func decodePublicKey(s string) (ed25519.PublicKey, error) {
 func validFileName(name string) bool {
 	dir, base := filepath.Split(name)
 	switch dir {
-	case "segments/", "blobs/", "keys/", "tags/", "index/", "productions/":
+	case "segments/", "blobs/", "keys/", "tags/", "index/", "productions/", "saved/":
 	default:
 		return false
 	}

@@ -66,6 +66,22 @@ func TestWriteSeeds(t *testing.T) {
 	}
 	m, _ = os.ReadFile(filepath.Join(tf.dir, ManifestFile))
 	write(t, "manifest/linked.manifest", m)
+
+	// A manifest with journal records: tags and saved searches.
+	h := newFixture(t)
+	x := h.open(t, Key{Identities: h.key()})
+	importMessages(t, x, testMessages(2, "journal"))
+	if err := x.ApplyTag(true, "hot", []string{x.Messages()[0].ID}); err != nil {
+		t.Fatal(err)
+	}
+	if err := x.AddSaved("hot", "tag:hot"); err != nil {
+		t.Fatal(err)
+	}
+	if err := x.RemoveSaved("hot"); err != nil {
+		t.Fatal(err)
+	}
+	m, _ = os.ReadFile(filepath.Join(h.dir, ManifestFile))
+	write(t, "manifest/journals.manifest", m)
 }
 
 func write(t *testing.T, name string, data []byte) {

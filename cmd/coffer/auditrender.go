@@ -98,13 +98,17 @@ func details(e *audit.Event, ids bool) string {
 	case e.Action == audit.ActionSearch:
 		add("query", strconv.Quote(e.Query))
 		add("results", strconv.Itoa(e.Results))
-	case e.Query != "": // a production's
+	case e.Query != "": // a production's, a saved search's
 		add("query", strconv.Quote(e.Query))
 	}
 	if e.Tag != "" {
 		add("tag", strconv.Quote(e.Tag))
 	}
-	add("target", e.Target)
+	if savedEvent(e) && e.Target != "" {
+		add("saved", strconv.Quote(e.Target))
+	} else {
+		add("target", e.Target)
+	}
 	if e.Count != 0 {
 		add("count", strconv.Itoa(e.Count))
 	}
@@ -121,6 +125,16 @@ func details(e *audit.Event, ids bool) string {
 	}
 	add("detail", e.Detail)
 	return strings.Join(p, " ")
+}
+
+// savedEvent reports whether e's Target names a saved search: its
+// addition or removal, or a search run from it.
+func savedEvent(e *audit.Event) bool {
+	switch e.Action {
+	case audit.ActionSearch, audit.ActionSavedAdd, audit.ActionSavedRemove:
+		return true
+	}
+	return false
 }
 
 // senders lists the distinct senders of sent, quoted, in order of first

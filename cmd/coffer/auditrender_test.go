@@ -125,6 +125,14 @@ func TestDetails(t *testing.T) {
 		{"production", audit.Event{Action: audit.ActionProduce, Query: "tag:hot", Target: "PROD-001.age", Count: 2,
 			Messages: []string{"a", "b"}, Sent: []audit.Sent{{Sender: "Bob", Time: at}, {Sender: "Ann", Time: at}}, Detail: "ABC0000001-ABC0000003"}, false,
 			`query="tag:hot" target=PROD-001.age count=2 messages=2 senders="Bob","Ann" sent=2025-03-12T08:39:00Z detail=ABC0000001-ABC0000003`},
+		{"saved search added", audit.Event{Action: audit.ActionSavedAdd, Target: "hot", Query: "from:bob tag:x"}, false,
+			`query="from:bob tag:x" saved="hot"`},
+		{"saved search removed", audit.Event{Action: audit.ActionSavedRemove, Target: "hot", Query: "from:bob"}, false,
+			`query="from:bob" saved="hot"`},
+		{"search from a saved search", audit.Event{Action: audit.ActionSearch, Target: "hot", Query: "from:bob", Results: 2}, false,
+			`query="from:bob" results=2 saved="hot"`},
+		{"export keeps its target", audit.Event{Action: audit.ActionExport, Target: "out.jsonl", Count: 3}, false,
+			`target=out.jsonl count=3`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -19,7 +19,7 @@ import (
 func searchCommand() *command {
 	return &command{
 		name:    "search",
-		args:    "DIR QUERY...",
+		args:    "DIR QUERY... | DIR --saved NAME",
 		summary: "search the vault (notmuch-style queries); each result shown is audited",
 		help: `
 The query language is notmuch's, with chat fields: words (all must match),
@@ -35,13 +35,14 @@ Examples:
   coffer search case-2291 from:marcus chunky
   coffer search case-2291 '"move this to signal"' --sort relevance
   coffer search case-2291 'source:whatsapp date:2025-03-10..2025-03-14' --facets
-  coffer search case-2291 'has:attachment tag:responsive' --json --limit 500`,
+  coffer search case-2291 'has:attachment tag:responsive' --json --limit 500
+  coffer search case-2291 --saved block-sale`,
 		setup: func(fs *flag.FlagSet) func(*env, []string) error {
 			var (
 				u             unlockFlags
 				asJSON, facet bool
 				limit, offset int
-				sortBy        string
+				sortBy, saved string
 			)
 			u.register(fs)
 			fs.BoolVar(&asJSON, "json", false, "print JSON lines (id, time, conversation, sender, snippet, highlights)")
@@ -49,11 +50,12 @@ Examples:
 			fs.IntVar(&offset, "offset", 0, "skip the first `N` results")
 			fs.StringVar(&sortBy, "sort", "date", "order results by `date` (newest first) or relevance")
 			fs.BoolVar(&facet, "facets", false, "also count the hits by sender, conversation, source, tag and month")
+			fs.StringVar(&saved, "saved", "", "run the saved search `NAME` (see 'coffer saved') instead of a QUERY")
 			return func(e *env, args []string) error {
-				if err := needArgs("search", args, 2, -1); err != nil {
+				dir, query, err := searchArgs(args, saved)
+				if err != nil {
 					return err
 				}
-				dir, query := args[0], strings.Join(args[1:], " ")
 				req := index.Request{Limit: limit, Offset: offset, Facets: facet}
 				switch sortBy {
 				case "date", "newest":
@@ -83,7 +85,12 @@ Examples:
 				}
 				// The query, the total, the ids printed and whether facets
 				// were are recorded before anything is printed.
-				res, err := s.Search(ctx, query, req, true)
+				var res *access.Results
+				if saved != "" {
+					res, err = s.SearchSaved(ctx, saved, req, true)
+				} else {
+					res, err = s.Search(ctx, query, req, true)
+				}
 				if err != nil {
 					var qe *index.QueryError
 					if errors.As(err, &qe) {

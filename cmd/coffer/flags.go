@@ -19,6 +19,9 @@ type command struct {
 	summary string
 	help    string // details and examples
 	setup   func(fs *flag.FlagSet) func(env *env, args []string) error
+	// parse, when set, replaces parse (below) for this command's
+	// arguments: for a command whose arguments may look like flags.
+	parse func(fs *flag.FlagSet, args []string) ([]string, error)
 }
 
 // parse parses args with flags allowed before, between and after the

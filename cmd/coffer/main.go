@@ -76,6 +76,8 @@ func commands() []*command {
 		auditCommand(),
 		searchCommand(),
 		produceCommand(),
+		tagCommand(),
+		savedCommand(),
 	}
 }
 
@@ -114,7 +116,11 @@ func dispatch(e *env, args []string) int {
 	fs := flag.NewFlagSet("coffer "+cmd.name, flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	do := cmd.setup(fs)
-	pos, err := parse(fs, args[1:])
+	parseArgs := parse
+	if cmd.parse != nil {
+		parseArgs = cmd.parse
+	}
+	pos, err := parseArgs(fs, args[1:])
 	if errors.Is(err, flag.ErrHelp) {
 		printUsage(e.stdout, cmd, fs)
 		return exitOK

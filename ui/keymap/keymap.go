@@ -18,6 +18,8 @@ type KeyMap struct {
 
 	Tag, Untag, TagAll, TagsPane key.Binding
 	Produce                      key.Binding
+	SavedPane, SaveSearch        key.Binding
+	RemoveSaved                  key.Binding
 	CopyID, CopyCitation         key.Binding
 	Thread                       key.Binding
 
@@ -62,6 +64,14 @@ func Default() KeyMap {
 		TagsPane: b([]string{"#"}, "#", "tags pane"),
 		Produce:  b([]string{"P"}, "P", "produce results (or the tag) for another party"),
 
+		// Saved searches: S lists them (enter runs one); ctrl+s, which
+		// the search box leaves to it as it is no letter, names the
+		// search typed or shown and saves it for every member.
+		SavedPane:  b([]string{"S"}, "S", "saved searches pane"),
+		SaveSearch: b([]string{"ctrl+s"}, "ctrl+s", "save this search (type a name)"),
+		// D, as the pane's only change, cannot be typed by mistake for d.
+		RemoveSaved: b([]string{"D"}, "D", "remove the saved search (in its pane)"),
+
 		Thread:       b([]string{"v"}, "v", "thread view / time order"),
 		CopyID:       b([]string{"y"}, "y", "copy the message's id"),
 		CopyCitation: b([]string{"Y"}, "Y", "copy a citation (vault, conversation, date, sender, id)"),
@@ -83,7 +93,7 @@ func (k KeyMap) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
 		{k.Up, k.Down, k.Top, k.Bottom, k.HalfDown, k.HalfUp, k.PageDown, k.PageUp},
 		{k.NextPane, k.Open, k.Back, k.Quit, k.Help, k.Lock, k.Sort, k.Filter, k.Thread},
-		{k.Search, k.NextHit, k.PrevHit, k.ResultSort, k.Tag, k.Untag, k.TagAll, k.TagsPane, k.Produce},
+		{k.Search, k.NextHit, k.PrevHit, k.ResultSort, k.Tag, k.Untag, k.TagAll, k.TagsPane, k.Produce, k.SavedPane, k.SaveSearch, k.RemoveSaved},
 		{k.NextMsg, k.PrevMsg, k.CopyID, k.CopyCitation},
 		{k.Confirm, k.Cancel},
 	}

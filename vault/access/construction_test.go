@@ -90,6 +90,7 @@ var contentAPI = map[string]scope{
 	"(*coffer/vault/access.Session).Search":        anyone,
 	"(*coffer/vault/access.Session).Stats":         anyone,
 	"(*coffer/vault/access.Session).Copy":          anyone,
+	"(*coffer/vault/access.Session).SearchSaved":   anyone, // recorded as the search it runs
 
 	// Content that is not the vault's: what an importer reads from the
 	// user's own export on its way in, and made-up messages.

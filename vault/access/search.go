@@ -108,6 +108,8 @@ type Searcher interface {
 type Engine interface {
 	Open(v *vault.Vault, tags map[string][]string, progress func(IndexProgress)) (Searcher, error)
 	Segment(msgs []*vault.Message) ([]byte, error)
+	// Check reports why a query does not parse, or nil.
+	Check(query string) error
 }
 
 // ErrNoIndex is returned by Search before the index exists.
@@ -183,11 +185,17 @@ func (s *Session) Search(ctx context.Context, query string, req Request, show bo
 		return nil, err
 	}
 	defer done()
+	return s.search(ctx, ix, query, "", req, show)
+}
+
+// search is Search with the session held; saved names the saved search
+// the query came from, if any, for the event's Target.
+func (s *Session) search(ctx context.Context, ix Searcher, query, saved string, req Request, show bool) (*Results, error) {
 	res, err := ix.Search(ctx, query, req)
 	if err != nil {
 		return nil, err
 	}
-	ev := audit.Event{Action: audit.ActionSearch, Query: query, Results: res.Total}
+	ev := audit.Event{Action: audit.ActionSearch, Query: query, Results: res.Total, Target: saved}
 	if res.Facets != nil {
 		ev.Detail = DetailFacets
 	}

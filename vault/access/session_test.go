@@ -176,6 +176,13 @@ func TestRecordedBeforeReturned(t *testing.T) {
 			audit.Event{Action: audit.ActionExport, Target: "out.jsonl", Count: 6}},
 		{"tag", func() (any, error) { return s.Tag(true, "hot", tv.ids[:3]) },
 			audit.Event{Action: audit.ActionTagAdd, Tag: "hot", Messages: tv.ids[:3], Sent: sent(0, 3)}},
+		{"save a search", func() (any, error) { return nil, s.SaveSearch("lunches", "lunch from:ann") },
+			audit.Event{Action: audit.ActionSavedAdd, Target: "lunches", Query: "lunch from:ann"}},
+		{"run a saved search, page shown", func() (any, error) {
+			return s.SearchSaved(ctx, "lunches", access.Request{Sort: access.Oldest, Limit: 1}, true)
+		}, audit.Event{Action: audit.ActionSearch, Target: "lunches", Query: "lunch from:ann", Results: 2, Messages: tv.ids[:1], Sent: sent(0, 1)}},
+		{"remove a saved search", func() (any, error) { return nil, s.RemoveSearch("lunches") },
+			audit.Event{Action: audit.ActionSavedRemove, Target: "lunches", Query: "lunch from:ann"}},
 	}
 	for _, c := range checks {
 		t.Run(c.name, func(t *testing.T) {
@@ -211,6 +218,9 @@ func TestFailsClosed(t *testing.T) {
 	tv := newTestVault(t, messages(4))
 	s := tv.openIndexed(t)
 	ctx := context.Background()
+	if err := s.SaveSearch("kept", "lunch"); err != nil {
+		t.Fatal(err)
+	}
 	if err := s.InterruptAudit(); err != nil {
 		t.Fatal(err)
 	}
@@ -226,6 +236,9 @@ func TestFailsClosed(t *testing.T) {
 		"member add":    func() (any, error) { return s.AddMember("eve", "", tv.member.Recipient().String()) },
 		"ingest key":    func() (any, error) { _, k, err := s.NewIngestKey("gw"); return k, err },
 		"import":        func() (any, error) { return s.Import([]string{"x"}) },
+		"save search":   func() (any, error) { return nil, s.SaveSearch("x", "lunch") },
+		"saved search":  func() (any, error) { return s.SearchSaved(ctx, "kept", access.Request{}, true) },
+		"remove saved":  func() (any, error) { return nil, s.RemoveSearch("kept") },
 	}
 	for name, call := range calls {
 		v, err := call()
@@ -241,6 +254,9 @@ func TestFailsClosed(t *testing.T) {
 	}
 	if ts := s.Tags(); len(ts) != 0 {
 		t.Errorf("tags changed without a record: %v", ts)
+	}
+	if ss, err := s.SavedSearches(); err != nil || len(ss) != 1 || ss[0].Name != "kept" {
+		t.Errorf("saved searches changed without a record: %v %v", ss, err)
 	}
 	if n := len(s.Manifest().Members); n != 1 {
 		t.Errorf("%d members after an unrecorded add", n)

@@ -71,13 +71,19 @@ const (
 	// written, the same with Messages (every id released, with Sent) and
 	// Detail the number range and recipients; then committed, or failed.
 	ActionProduce Action = "produce"
+	// ActionSavedAdd and ActionSavedRemove: the saved search Target added
+	// (with its Query) or removed. A search run from a saved search is an
+	// ActionSearch whose Target names it.
+	ActionSavedAdd    Action = "saved-add"
+	ActionSavedRemove Action = "saved-remove"
 )
 
 // actions is every Action, in the order of the list above.
 var actions = []Action{ActionSession, ActionUnlock, ActionUnlockFailed, ActionLock,
 	ActionViewConversationList, ActionViewConversation, ActionViewMessage, ActionViewMessages,
 	ActionSearch, ActionTagAdd, ActionTagRemove, ActionImport, ActionExport,
-	ActionMemberAdd, ActionMemberRemove, ActionIngestKey, ActionVerify, ActionCopy, ActionCompact, ActionProduce}
+	ActionMemberAdd, ActionMemberRemove, ActionIngestKey, ActionVerify, ActionCopy, ActionCompact, ActionProduce,
+	ActionSavedAdd, ActionSavedRemove}
 
 // Actions returns every action an event can record.
 func Actions() []Action { return slices.Clone(actions) }

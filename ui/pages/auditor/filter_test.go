@@ -76,6 +76,10 @@ func TestWhat(t *testing.T) {
 		{"old failed unlock", audit.Event{Action: audit.ActionUnlockFailed, Reason: "wrong key"}, false, "wrong key"},
 		{"production", audit.Event{Action: audit.ActionProduce, Query: "tag:hot", Messages: []string{"m1"}, Sent: []audit.Sent{{Sender: "Bob", Time: at}},
 			Target: "PROD-001.age", Count: 1}, false, "query \"tag:hot\" · Bob 03-12 08:39 · PROD-001.age"},
+		{"saved search added", audit.Event{Action: audit.ActionSavedAdd, Target: "hot", Query: "from:bob"}, false, `saved search hot · query "from:bob"`},
+		{"saved search removed", audit.Event{Action: audit.ActionSavedRemove, Target: "hot", Query: "from:bob"}, false, `saved search hot · query "from:bob"`},
+		{"search from a saved search", audit.Event{Action: audit.ActionSearch, Target: "hot", Query: "from:bob", Results: 2}, false, `query "from:bob" → 2 · saved search hot`},
+		{"export", audit.Event{Action: audit.ActionExport, Target: "out.jsonl"}, false, "out.jsonl"},
 	}
 	m := New(common.New(true), "v", nil, time.UTC)
 	m.c.Width = 80

@@ -98,8 +98,16 @@ func (m *Model) what(e *audit.Event) string {
 		parts = append(parts, "tag "+e.Tag)
 	}
 	switch {
+	case e.Action == audit.ActionSavedAdd || e.Action == audit.ActionSavedRemove:
+		parts = append(parts, "saved search "+e.Target)
+		if e.Query != "" {
+			parts = append(parts, fmt.Sprintf("query %q", e.Query))
+		}
 	case e.Query != "" && e.Action == audit.ActionSearch:
 		parts = append(parts, fmt.Sprintf("query %q → %d", e.Query, e.Results))
+		if e.Target != "" {
+			parts = append(parts, "saved search "+e.Target)
+		}
 	case e.Query != "": // a production's
 		parts = append(parts, fmt.Sprintf("query %q", e.Query))
 	}
@@ -117,7 +125,7 @@ func (m *Model) what(e *audit.Event) string {
 	case n > 1:
 		parts = append(parts, count(n, "msg"))
 	}
-	if e.Target != "" {
+	if e.Target != "" && e.Action != audit.ActionSearch && e.Action != audit.ActionSavedAdd && e.Action != audit.ActionSavedRemove {
 		parts = append(parts, e.Target)
 	}
 	if e.Method != "" {
@@ -295,7 +303,12 @@ func (m *Model) detailLines(w int) []string {
 		kv("Results", fmt.Sprint(e.Results))
 	}
 	kv("Tag", e.Tag)
-	kv("Target", e.Target)
+	switch e.Action {
+	case audit.ActionSearch, audit.ActionSavedAdd, audit.ActionSavedRemove:
+		kv("Saved search", e.Target)
+	default:
+		kv("Target", e.Target)
+	}
 	if e.Count > 0 {
 		kv("Count", fmt.Sprint(e.Count))
 	}

@@ -44,6 +44,7 @@ type leftMode int
 const (
 	leftConvs leftMode = iota
 	leftTags
+	leftSaved
 )
 
 type rightMode int
@@ -64,6 +65,8 @@ const (
 	overlaySearch
 	overlayFilter
 	overlayProduce
+	overlaySaveName
+	overlayRemoveSaved
 )
 
 // Conversation sort orders, cycled with s.
@@ -103,6 +106,10 @@ type Model struct {
 	filter  string
 	convs   list.Model
 	tagList list.Model
+	// saved is the vault's saved searches as last read, savedList their
+	// pane.
+	saved     []vault.SavedSearch
+	savedList list.Model
 
 	conv int // the open conversation, -1 for none
 	msgs msgpane.Model
@@ -152,6 +159,14 @@ type Model struct {
 	confirmIDs  []string
 	filterInput textinput.Model
 	prod        *produceForm // the production dialog (produce.go)
+	// The dialog that names a search to save: the query, what it returns
+	// to, the name typed and why it was refused.
+	saveInput  textinput.Model
+	saveQuery  string
+	saveReturn overlay
+	saveErr    string
+	// removeName is the saved search the removal dialog asks about.
+	removeName string
 
 	// suspects caches lookalike.Check of each conversation's participants.
 	suspects map[int]map[string]string
@@ -179,12 +194,16 @@ func New(c common.Common, s *access.Session, dir *access.Directory, loc *time.Lo
 	m.convs.Empty = "no conversations"
 	m.tagList = list.New(c, 1, m.renderTag)
 	m.tagList.Empty = "no tags yet: t tags a message"
+	m.savedList = list.New(c, 2, m.renderSaved)
+	m.savedList.Empty = "no saved searches yet: ctrl+s saves a search"
 	m.hits = list.New(c, 2, m.renderHit)
 	m.hits.Empty = "no matches"
 	m.msgs = msgpane.New(c, m.renderMessage)
 	m.msgs.Empty = "select a conversation (enter)"
 	m.input = newInput(c, "/ ")
 	m.filterInput = newInput(c, "filter> ")
+	m.saveInput = newInput(c, "name: ")
+	m.saveInput.CharLimit = 64
 	m.recount()
 	m.applyOrder()
 	m.focusPane(paneLeft)
@@ -256,6 +275,9 @@ func (m *Model) SetSize(c common.Common) {
 	lw, rw, bh := m.layout()
 	m.convs.SetSize(c, lw, bh-1)
 	m.tagList.SetSize(c, lw, bh-1)
+	m.savedList.SetSize(c, lw, bh-1)
+	m.saveInput.SetWidth(max(min(c.Width-2, 72)-14, 10))
+	m.saveInput.SetStyles(common.InputStyles(c))
 	m.msgs.SetSize(c, rw, bh-1)
 	m.hits.SetSize(c, rw, max(bh-1-m.facetLines(), 1))
 	m.input.SetWidth(max(rw-4, 10))
@@ -406,6 +428,7 @@ func (m *Model) focusPane(p pane) {
 	m.focus = p
 	m.convs.Focused = p == paneLeft
 	m.tagList.Focused = p == paneLeft
+	m.savedList.Focused = p == paneLeft
 	m.msgs.Focused = p == paneRight
 	m.hits.Focused = p == paneRight
 }
@@ -548,6 +571,10 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 			return nil
 		}
 		m.busy = false
+		if msg.err != nil && msg.saved != "" {
+			m.setStatus("saved search "+msg.saved+" not run: "+msg.err.Error(), true)
+			return nil
+		}
 		if msg.err != nil {
 			m.qErr = msg.err
 			m.overlay = overlaySearch
@@ -567,9 +594,14 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 		m.SetSize(m.c)
 		m.focusPane(paneRight)
 		m.setStatus(fmt.Sprintf("%s for %s", plural(m.res.Total, "match"), sanitize.Line(m.res.Query)), false)
+		if msg.saved != "" {
+			m.setStatus(fmt.Sprintf("%s for the saved search %s: %s", plural(m.res.Total, "match"), sanitize.Line(msg.saved), sanitize.Line(m.res.Query)), false)
+		}
 		return nil
 	case produceCountMsg, producedMsg:
 		return m.produceUpdate(msg)
+	case savedListMsg, savedMsg, removedSavedMsg:
+		return m.updateSaved(msg)
 	case allHitsMsg:
 		if msg.err != nil {
 			m.setStatus(msg.err.Error(), true)
@@ -638,6 +670,9 @@ func (m *Model) updateOverlayInput(msg tea.Msg) tea.Cmd {
 		m.setFilter(m.filterInput.Value())
 	case overlayPicker:
 		m.picker, cmd = m.picker.Update(msg)
+	case overlaySaveName:
+		m.saveInput, cmd = m.saveInput.Update(msg)
+		common.CleanInput(&m.saveInput)
 	}
 	return cmd
 }

@@ -30,6 +30,8 @@ type (
 		seq int
 		res *access.Results
 		err error
+		// saved names the saved search that was run, if one was.
+		saved string
 	}
 	// facetsMsg: the facets of the current search, counted again after a
 	// tag change.

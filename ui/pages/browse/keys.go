@@ -21,6 +21,10 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 	switch m.overlay {
 	case overlaySearch:
 		return m.searchKey(msg)
+	case overlaySaveName:
+		return m.saveNameKey(msg)
+	case overlayRemoveSaved:
+		return m.removeSavedKey(msg)
 	case overlayFilter:
 		switch msg.String() {
 		case "enter": // keep the filter
@@ -138,12 +142,25 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(msg, k.PrevHit):
 		return m.jumpHit(-1)
 	case key.Matches(msg, k.TagsPane):
-		if m.left == leftConvs {
+		if m.left != leftTags {
 			m.left = leftTags
 		} else {
 			m.left = leftConvs
 		}
 		m.focusPane(paneLeft)
+	case key.Matches(msg, k.SavedPane):
+		return m.toggleSaved()
+	case key.Matches(msg, k.RemoveSaved) && m.left == leftSaved && m.focus == paneLeft:
+		if i := m.savedList.Cursor(); i >= 0 {
+			m.removeName = m.saved[i].Name
+			m.overlay = overlayRemoveSaved
+		}
+	case key.Matches(msg, k.SaveSearch):
+		if m.res == nil {
+			m.setStatus("ctrl+s saves a search: type one (/) or run one first", true)
+			return nil
+		}
+		return m.openSaveName(m.res.Query, overlayNone)
 	case key.Matches(msg, k.ResultSort) && m.right == rightResults && m.focus == paneRight && m.res != nil:
 		m.resSort = (m.resSort + 1) % len(resultSorts)
 		return m.runSearch(m.res.Query)
@@ -221,7 +238,7 @@ func (m *Model) back(quit bool) tea.Cmd {
 		m.SetSize(m.c)
 	case m.focus == paneRight:
 		m.focusPane(paneLeft)
-	case m.left == leftTags:
+	case m.left == leftTags || m.left == leftSaved:
 		m.left = leftConvs
 	case quit:
 		return func() tea.Msg { return QuitMsg{} }
@@ -240,6 +257,8 @@ func (m *Model) move(msg tea.KeyPressMsg) {
 	switch {
 	case m.focus == paneLeft && m.left == leftConvs:
 		l, page = &m.convs, m.convs.Page()
+	case m.focus == paneLeft && m.left == leftSaved:
+		l, page = &m.savedList, m.savedList.Page()
 	case m.focus == paneLeft:
 		l, page = &m.tagList, m.tagList.Page()
 	case m.right == rightResults:
@@ -289,6 +308,10 @@ func (m *Model) open() tea.Cmd {
 			m.openConv(m.order[i], -1)
 			m.SetSize(m.c)
 			m.focusPane(paneRight)
+		}
+	case m.focus == paneLeft && m.left == leftSaved:
+		if i := m.savedList.Cursor(); i >= 0 {
+			return m.runSaved(i)
 		}
 	case m.focus == paneLeft:
 		if i := m.tagList.Cursor(); i >= 0 {
@@ -354,6 +377,8 @@ func (m *Model) wheel(msg tea.MouseWheelMsg) tea.Cmd {
 		m.detailTop = max(m.detailTop+d, 0)
 	case msg.X < lw && m.left == leftConvs:
 		m.convs.Move(d)
+	case msg.X < lw && m.left == leftSaved:
+		m.savedList.Move(d)
 	case msg.X < lw:
 		m.tagList.Move(d)
 	case m.right == rightResults:
@@ -376,6 +401,10 @@ func (m *Model) click(msg tea.MouseClickMsg) tea.Cmd {
 			if i := m.convs.At(y); i >= 0 {
 				m.convs.Select(i)
 				return m.open()
+			}
+		} else if m.left == leftSaved {
+			if i := m.savedList.At(y); i >= 0 {
+				m.savedList.Select(i)
 			}
 		} else if i := m.tagList.At(y); i >= 0 {
 			m.tagList.Select(i)

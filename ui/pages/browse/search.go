@@ -6,6 +6,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 )
 
@@ -54,6 +55,9 @@ func (m *Model) searchKey(msg tea.KeyPressMsg) tea.Cmd {
 	if msg.String() != "tab" {
 		m.completions = nil
 	}
+	if key.Matches(msg, m.c.Keys.SaveSearch) {
+		return m.openSaveName(m.input.Value(), overlaySearch)
+	}
 	switch msg.String() {
 	case "tab":
 		m.complete()
@@ -95,6 +99,14 @@ func (m *Model) runSearch(q string) tea.Cmd {
 		m.setStatus("search starts when indexing does: a moment", true)
 		return nil
 	}
+	m.remember(q)
+	m.seq++
+	m.busy = true
+	return searchCmd(m.sess, m.seq, q, resultSorts[m.resSort].sort)
+}
+
+// remember puts q last in the (in-memory) history and in the box, closed.
+func (m *Model) remember(q string) {
 	if i := slices.Index(m.history, q); i >= 0 {
 		m.history = slices.Delete(m.history, i, i+1)
 	}
@@ -103,9 +115,6 @@ func (m *Model) runSearch(q string) tea.Cmd {
 	m.overlay = overlayNone
 	m.input.Blur()
 	m.input.SetValue(q)
-	m.seq++
-	m.busy = true
-	return searchCmd(m.sess, m.seq, q, resultSorts[m.resSort].sort)
 }
 
 // completionFields are the fields tab offers, in the order shown.

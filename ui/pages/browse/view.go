@@ -116,7 +116,7 @@ func (m *Model) View() string {
 	header := m.header(w)
 	var body string
 	switch {
-	case m.overlay == overlayPicker || m.overlay == overlayConfirm || m.overlay == overlayProduce:
+	case m.overlay == overlayPicker || m.overlay == overlayConfirm || m.overlay == overlayProduce || m.overlay == overlaySaveName || m.overlay == overlayRemoveSaved:
 		body = m.dialogView(w, bh)
 	case m.overlay == overlayDetail || m.overlay == overlayHelp:
 		body = m.overlayView(w, bh)
@@ -155,11 +155,16 @@ func (m *Model) dialogView(w, bh int) string {
 	}
 	bw := min(w-2, 72)
 	var lines []string
-	if m.overlay == overlayPicker {
+	switch m.overlay {
+	case overlayPicker:
 		lines = m.picker.View(bw - 4)
-	} else if m.overlay == overlayProduce {
+	case overlayProduce:
 		lines = m.produceLines(bw - 4)
-	} else {
+	case overlaySaveName:
+		lines = m.saveLines(bw - 4)
+	case overlayRemoveSaved:
+		lines = m.removeSavedLines(bw - 4)
+	default:
 		lines = m.confirmLines()
 	}
 	box := common.Frame(lines, bw, len(lines)+2, func(s string) string { return st.Border.Render(s) })
@@ -210,6 +215,9 @@ func (m *Model) leftView(w, h int) string {
 	focused := m.focus == paneLeft
 	if m.left == leftTags {
 		return m.paneTitle(fmt.Sprintf("Tags (%d)", len(m.tagCounts)), w, focused) + "\n" + m.tagList.View()
+	}
+	if m.left == leftSaved {
+		return m.paneTitle(fmt.Sprintf("Saved searches (%d)", len(m.saved)), w, focused) + "\n" + m.savedList.View()
 	}
 	title := fmt.Sprintf("Conversations (%d) · %s", len(m.order), sortNames[m.sortBy])
 	if m.overlay == overlayFilter {
@@ -420,9 +428,16 @@ func (m *Model) hints() []key.Binding {
 	switch {
 	case m.overlay == overlayDetail:
 		return []key.Binding{k.NextMsg, k.PrevMsg, k.Tag, k.Untag, k.Help, k.Back}
-	case m.overlay == overlayPicker:
+	case m.overlay == overlayPicker || m.overlay == overlaySaveName:
 		return nil
-	case m.overlay == overlayConfirm:
+	case m.overlay == overlaySearch:
+		return []key.Binding{
+			key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "search")),
+			key.NewBinding(key.WithKeys(k.SaveSearch.Keys()...), key.WithHelp(k.SaveSearch.Help().Key, "save it")),
+			key.NewBinding(key.WithKeys("tab"), key.WithHelp("tab", "complete")),
+			key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "cancel")),
+		}
+	case m.overlay == overlayConfirm || m.overlay == overlayRemoveSaved:
 		return []key.Binding{k.Confirm, k.Cancel}
 	case m.overlay == overlayProduce:
 		return produceHints
@@ -432,11 +447,13 @@ func (m *Model) hints() []key.Binding {
 			key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "clear it")),
 		}
 	case m.right == rightResults && m.focus == paneRight:
-		return []key.Binding{k.Open, k.Tag, k.TagAll, k.Produce, k.ResultSort, k.Search, k.Quit}
+		return []key.Binding{k.Open, k.Tag, k.TagAll, k.Produce, k.ResultSort, k.SaveSearch, k.Search, k.Quit}
 	case m.res != nil && m.hitPos >= 0 && m.focus == paneRight:
 		return []key.Binding{k.NextHit, k.PrevHit, k.Open, k.Tag, k.Quit}
 	case m.focus == paneRight && m.conv >= 0:
 		return []key.Binding{k.Open, k.Tag, k.Search, k.NextPane, k.Quit}
+	case m.focus == paneLeft && m.left == leftSaved:
+		return m.savedHints()
 	}
 	return k.ShortHelp()
 }
