@@ -173,6 +173,9 @@ func missingArgs(name string, have int) string {
 			spec = c.args
 		}
 	}
+	// Of alternatives ("DIR QUERY... | DIR --saved NAME"), the first
+	// names what is missing.
+	spec, _, _ = strings.Cut(spec, " | ")
 	var required []string
 	words := strings.Fields(spec)
 	for i := 0; i < len(words); i++ {
