@@ -71,7 +71,9 @@ func (e *Error) Unwrap() error { return e.Err }
 func formats() []Format {
 	// Containers first (a mail archive is a zip; a Slack export is a zip
 	// or folder; a WhatsApp export may be a zip), then formats with strong
-	// signatures; EML last, since many text files look like a header.
+	// signatures (iMessage's chat.db is SQLite; its exporter's text starts
+	// with an English date line, which no other format does); EML last,
+	// since many text files look like a header.
 	return []Format{
 		MailArchive,
 		Slack,
@@ -79,6 +81,7 @@ func formats() []Format {
 		JSONL,
 		Telegram,
 		Signal,
+		IMessage,
 		Mbox,
 		WhatsApp,
 		EML,
