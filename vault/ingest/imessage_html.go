@@ -39,6 +39,7 @@ func looksLikeIMessageHTML(head []byte) bool {
 
 type imHTMLParser struct {
 	opt  Options
+	loc  *time.Location // opt.location(), looked up once
 	emit Emit
 	name string
 	sum  string
@@ -69,7 +70,7 @@ func parseIMessageHTML(path string, opt Options, emit Emit) error {
 		return &Error{File: name, Line: 1, Err: fmt.Errorf("malformed HTML: %v", err)}
 	}
 	title := strings.TrimSuffix(name, filepath.Ext(name))
-	p := &imHTMLParser{opt: opt, emit: emit, name: name, sum: hex.EncodeToString(sum[:]), now: opt.now(),
+	p := &imHTMLParser{opt: opt, loc: opt.location(), emit: emit, name: name, sum: hex.EncodeToString(sum[:]), now: opt.now(),
 		conv: vault.Conversation{ID: "imessage:export:" + title, Title: title},
 		root: exportRoot{dir: filepath.Dir(path)}}
 	defer p.root.close()
@@ -113,13 +114,13 @@ func (p *imHTMLParser) walk(n *html.Node, replyTo string) error {
 func (p *imHTMLParser) newMessage() *vault.Message {
 	return &vault.Message{Source: "imessage", Conversation: p.conv,
 		Provenance: vault.Provenance{Format: "imessage", File: p.name, FileSHA256: p.sum,
-			Position: fmt.Sprintf("message %d", p.n), ImportedAt: p.now, Timezone: p.opt.location().String()}}
+			Position: fmt.Sprintf("message %d", p.n), ImportedAt: p.now, Timezone: p.loc.String()}}
 }
 
 // setTime reads a timestamp span: the exporter's date, then maybe a
 // read receipt in parentheses.
 func (p *imHTMLParser) setTime(m *vault.Message, s string) {
-	t, receipt, _, ok := imTextHeader(strings.Join(strings.Fields(s), " "), p.opt.location())
+	t, receipt, _, ok := imTextHeader(strings.Join(strings.Fields(s), " "), p.loc)
 	if ok {
 		m.Time = t
 		setHeader(m, "receipt", receipt)

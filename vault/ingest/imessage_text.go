@@ -68,6 +68,7 @@ func looksLikeIMessageText(head []byte) bool {
 
 type imTextParser struct {
 	opt     Options
+	loc     *time.Location // opt.location(), looked up once
 	emit    Emit
 	name    string
 	sum     string
@@ -91,7 +92,7 @@ func parseIMessageText(path string, opt Options, emit Emit) error {
 	}
 	defer f.Close()
 	title := strings.TrimSuffix(name, filepath.Ext(name))
-	p := &imTextParser{opt: opt, emit: emit, name: name, sum: sum, now: opt.now(),
+	p := &imTextParser{opt: opt, loc: opt.location(), emit: emit, name: name, sum: sum, now: opt.now(),
 		conv: vault.Conversation{ID: "imessage:export:" + title, Title: title},
 		root: exportRoot{dir: filepath.Dir(path)}}
 	defer p.root.close()
@@ -125,13 +126,14 @@ func parseIMessageText(path string, opt Options, emit Emit) error {
 			continue
 		}
 		if blank && !more {
-			if t, receipt, announce, ok := imTextHeader(line, opt.location()); ok {
+			if t, receipt, announce, ok := imTextHeader(line, p.loc); ok {
 				if err := p.flush(); err != nil {
 					return err
 				}
 				p.start(r.n, t, receipt)
 				if announce != "" {
-					p.m.Kind, p.m.Body = "system", announce
+					p.m.Kind = "system"
+					p.add(announce)
 					if err := p.flush(); err != nil {
 						return err
 					}
@@ -170,7 +172,7 @@ func (p *imTextParser) fail(n int, err error) error {
 func (p *imTextParser) start(n int, t time.Time, receipt string) {
 	p.m = &vault.Message{Source: "imessage", Conversation: p.conv, Time: t}
 	p.m.Provenance = vault.Provenance{Format: "imessage", File: p.name, FileSHA256: p.sum,
-		Position: fmt.Sprintf("line %d", n), ImportedAt: p.now, Timezone: p.opt.location().String()}
+		Position: fmt.Sprintf("line %d", n), ImportedAt: p.now, Timezone: p.loc.String()}
 	setHeader(p.m, "receipt", receipt)
 	p.line, p.lines, p.size = n, p.lines[:0], 0
 }
