@@ -85,7 +85,8 @@ demo: build ## build, make a demo vault from testdata/demo, and open it in the T
 	@printf 'correct horse battery staple\n' > $(DEMO)/passphrase.txt
 	@$(BIN) init $(DEMO)/vault --passphrase-file $(DEMO)/passphrase.txt --auditor-key-out $(DEMO)/auditor.key --name "Demo vault" --member reviewer
 	@$(BIN) import $(DEMO)/vault testdata/demo/whatsapp-trading-desk.txt testdata/demo/telegram-result.json \
-		testdata/demo/slack testdata/demo/compliance.mbox testdata/demo/signal.jsonl testdata/demo/hostile.jsonl \
+		testdata/demo/slack testdata/demo/compliance.mbox testdata/demo/signal.jsonl testdata/demo/imessage/chat.db \
+		testdata/demo/hostile.jsonl \
 		--passphrase-file $(DEMO)/passphrase.txt --timezone Europe/London
 	@echo
 	@echo "Demo vault in $(DEMO)/vault. Unlock it with the passphrase in $(DEMO)/passphrase.txt"

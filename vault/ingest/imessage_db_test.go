@@ -191,12 +191,12 @@ func demoChatDB() fakeChatDB {
 		},
 		messages: []fakeMessage{
 			{guid: "D1A5E0C2-0001", chat: 2, handle: sam, date: ns(7, 17, 58), itemType: 2, groupTitle: "Five-a-side ⚽", service: "SMS"},
-			{guid: "D1A5E0C2-0002", chat: 1, handle: leo, date: ns(10, 19, 2), text: "Still on for Thursday? Table at Hawksmoor, 8pm"},
-			{guid: "D1A5E0C2-0003", chat: 1, fromMe: true, date: ns(10, 19, 5), text: "Yes. Might have something fun to tell you 😉"},
-			{guid: "D1A5E0C2-0004", chat: 1, handle: leo, date: ns(10, 19, 6), assocGUID: "p:0/D1A5E0C2-0003", assocType: 2000},
+			{guid: "D1A5E0C2-0002", chat: 1, handle: leo, date: ns(6, 19, 2), text: "Still on for Friday? Table at Marlowe's Grill, 8pm"},
+			{guid: "D1A5E0C2-0003", chat: 1, fromMe: true, date: ns(6, 19, 5), text: "Yes. Might have something fun to tell you 😉"},
+			{guid: "D1A5E0C2-0004", chat: 1, handle: leo, date: ns(6, 19, 6), assocGUID: "p:0/D1A5E0C2-0003", assocType: 2000},
 			{guid: "D1A5E0C2-0005", chat: 1, fromMe: true, date: ns(11, 21, 40), retracted: ns(11, 21, 41)},
 			{guid: "D1A5E0C2-0006", chat: 1, fromMe: true, date: ns(11, 21, 42),
-				body: typedstreamBlob("Ignore that. Talk Thursday, not on here"), edited: ns(11, 21, 44)},
+				body: typedstreamBlob("Ignore that. Not on here, call me"), edited: ns(11, 21, 44)},
 			{guid: "D1A5E0C2-0007", chat: 1, handle: leo, date: ns(11, 21, 45), text: "Ha. Noted 🤐"},
 			{guid: "D1A5E0C2-0008", chat: 1, fromMe: true, date: ns(11, 21, 46), assocGUID: "p:0/D1A5E0C2-0007", assocType: 2004},
 			{guid: "D1A5E0C2-0009", chat: 1, fromMe: true, date: ns(11, 21, 47), assocGUID: "p:0/D1A5E0C2-0007", assocType: 3004},
@@ -206,11 +206,11 @@ func demoChatDB() fakeChatDB {
 			{guid: "D1A5E0C2-0013", chat: 2, handle: leo, date: ns(12, 18, 33), assocGUID: "p:0/D1A5E0C2-0012", assocType: 2001},
 			{guid: "D1A5E0C2-0014", chat: 2, handle: leo, date: ns(12, 18, 50), thread: "D1A5E0C2-0011",
 				text: "Can't Sunday, something came up at work 📉 might be a big week"},
-			{guid: "D1A5E0C2-0015", chat: 1, handle: leo, date: ns(13, 8, 15), text: "Thanks for dinner. Very… educational 😂"},
-			{guid: "D1A5E0C2-0016", chat: 1, fromMe: true, date: ns(13, 8, 16), assocGUID: "bp:D1A5E0C2-0015", assocType: 2003},
-			{guid: "D1A5E0C2-0017", chat: 1, fromMe: true, date: ns(13, 8, 20), text: "\ufffcFor my expenses 🧾",
+			{guid: "D1A5E0C2-0015", chat: 1, handle: leo, date: ns(8, 8, 15), text: "Thanks for dinner. Very… educational 😂"},
+			{guid: "D1A5E0C2-0016", chat: 1, fromMe: true, date: ns(8, 8, 16), assocGUID: "bp:D1A5E0C2-0015", assocType: 2003},
+			{guid: "D1A5E0C2-0017", chat: 1, fromMe: true, date: ns(8, 8, 20), text: "\ufffcFor my expenses 🧾",
 				attachments: []fakeAttachment{{filename: "~/Library/Messages/" + demoReceipt, mime: "image/png", transfer: "IMG_4471.png", size: int64(len(demoPNG))}}},
-			{guid: "D1A5E0C2-0018", chat: 1, handle: leo, date: ns(13, 8, 22), assocGUID: "p:0/D1A5E0C2-0017", assocType: 2006, assocEmoji: "🍷"},
+			{guid: "D1A5E0C2-0018", chat: 1, handle: leo, date: ns(8, 8, 22), assocGUID: "p:0/D1A5E0C2-0017", assocType: 2006, assocEmoji: "🍷"},
 		},
 	}
 }
@@ -298,7 +298,7 @@ func TestChatDB(t *testing.T) {
 	}
 	first := get("D1A5E0C2-0002")
 	if first.Sender != "+447700900481" || first.SenderID != "+447700900481" || first.Conversation.ID != "imessage:iMessage;-;+447700900481" ||
-		first.Conversation.Title != "+447700900481" || !first.Time.Equal(time.Date(2025, 3, 10, 19, 2, 0, 0, time.UTC)) {
+		first.Conversation.Title != "+447700900481" || !first.Time.Equal(time.Date(2025, 3, 6, 19, 2, 0, 0, time.UTC)) {
 		t.Errorf("first: %+v", first)
 	}
 	if r := get("D1A5E0C2-0003").Reactions; !slices.Equal(r, []vault.Reaction{{Emoji: "❤️", By: "+447700900481"}}) {
@@ -308,7 +308,7 @@ func TestChatDB(t *testing.T) {
 		t.Errorf("unsent: %+v", u)
 	}
 	ed := get("D1A5E0C2-0006")
-	if ed.Body != "Ignore that. Talk Thursday, not on here" || ed.Headers["text_from"] != "attributedBody" ||
+	if ed.Body != "Ignore that. Not on here, call me" || ed.Headers["text_from"] != "attributedBody" ||
 		ed.Edited == nil || !ed.Edited.Equal(time.Date(2025, 3, 11, 21, 44, 0, 0, time.UTC)) {
 		t.Errorf("edited, from attributedBody: %+v", ed)
 	}

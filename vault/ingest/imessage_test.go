@@ -162,7 +162,7 @@ func TestIMessageTextShapes(t *testing.T) {
 			[]string{"Me|see you on\nJan 6, 2024 9:00:00 AM|"}, ""},
 		{"copied attachment", "Jan 5, 2024 9:00:00 AM\nMe\nattachments/1/IMG_1.jpeg\n",
 			[]string{"Me||"}, ""},
-		{"no sender", "Jan 5, 2024 9:00:00 AM\n\nhello\n", nil, "x.txt:2: no sender line after the date line"},
+		{"no sender", "Jan 5, 2024 9:00:00 AM\n\nhello\n", nil, "x.txt:1: no sender line after the date line"},
 		{"no sender at the end", "Jan 5, 2024 9:00:00 AM\n", nil, "x.txt:1: no sender line after the date line"},
 		{"text before the first date", "hello\nJan 5, 2024 9:00:00 AM\nMe\nhi\n", nil, `x.txt:1: expected a date line like "Jan 5, 2024 9:00:00 AM"`},
 	} {

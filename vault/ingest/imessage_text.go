@@ -116,7 +116,7 @@ func parseIMessageText(path string, opt Options, emit Emit) error {
 		if wantSender {
 			wantSender = false
 			if strings.TrimSpace(line) == "" {
-				if err := p.fail(r.n, errors.New("no sender line after the date line")); err != nil {
+				if err := p.fail(p.line, errors.New("no sender line after the date line")); err != nil {
 					return err
 				}
 				blank = true
