@@ -264,6 +264,23 @@ func TestChatDB(t *testing.T) {
 		t.Fatalf("Detect: %v, %v", f.Name, err)
 	}
 	ms := collect(t, IMessage, p, Options{})
+	// The connection keeps SQLite's temporary tables (a sort that does
+	// not fit the cache) in memory, and can change nothing.
+	db, err := openChatDB(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var temp, queryOnly int
+	if err := db.QueryRow("PRAGMA temp_store").Scan(&temp); err != nil || temp != 2 {
+		t.Errorf("temp_store %d, %v; want 2 (memory)", temp, err)
+	}
+	if err := db.QueryRow("PRAGMA query_only").Scan(&queryOnly); err != nil || queryOnly != 1 {
+		t.Errorf("query_only %d, %v", queryOnly, err)
+	}
+	if _, err := db.Exec("CREATE TABLE x (y)"); err == nil {
+		t.Error("the database is writable")
+	}
+	db.Close()
 	// Importing writes nothing beside the database: no -wal, -shm or
 	// -journal, no temporary copy.
 	if after := dirListing(t, dir); !slices.Equal(before, after) {
