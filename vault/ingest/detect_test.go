@@ -62,7 +62,8 @@ func TestDetectSaysWhy(t *testing.T) {
 			"photos.zip: unknown export format: a zip archive of 2 files, holding no export coffer reads", true},
 		{"folder", folder, "", "folder: unknown export format: a folder holding no export", true},
 		{"empty", write("empty.txt", nil), "", "empty.txt: unknown export format: the file is empty", true},
-		{"binary", write("a.db", []byte("SQLite format 3\x00\x10\x00")), "", "a.db: unknown export format: binary data", true},
+		{"binary", write("a.bin", []byte("\x7fELF\x02\x01\x01\x00")), "", "a.bin: unknown export format: binary data", true},
+		{"other SQLite", write("a.db", []byte("SQLite format 3\x00\x10\x00")), "", "a.db: unknown export format: a SQLite database, but not a Messages chat.db", true},
 		{"text", write("notes.txt", []byte("shopping list\nmilk\n")), "", "notes.txt: unknown export format (use --format)", true},
 	} {
 		t.Run(c.name, func(t *testing.T) {

@@ -453,8 +453,8 @@ func TestChatDBErrors(t *testing.T) {
 		t.Fatal(err)
 	}
 	db.Close()
-	if f, err := Detect(other); err == nil {
-		t.Fatalf("detected %s", f.Name)
+	if f, err := Detect(other); err == nil || !strings.HasSuffix(err.Error(), "other.db: unknown export format: a SQLite database, but not a Messages chat.db (it lacks the message, handle, chat, chat_message_join tables)") {
+		t.Fatalf("detected %q, %v", f.Name, err)
 	}
 	err = IMessage.Parse(other, Options{}, func(*vaultMessage) error { return nil })
 	if err == nil || err.Error() != `other.db: no "handle" table: not a Messages chat.db` {
