@@ -108,6 +108,10 @@ func details(e *audit.Event, ids bool) string {
 	if e.Tag != "" {
 		add("tag", strconv.Quote(e.Tag))
 	}
+	if e.Attachment != "" {
+		add("attachment", strconv.Quote(e.Attachment))
+	}
+	add("sha256", e.SHA256)
 	add("target", e.Target)
 	if e.Count != 0 {
 		add("count", strconv.Itoa(e.Count))
@@ -177,12 +181,12 @@ func renderJSON(w io.Writer, events []audit.Event) error {
 
 func renderCSV(w io.Writer, events []audit.Event) error {
 	cw := csv.NewWriter(w)
-	// title, senders and sent came later: at the end, so that columns
-	// keep their places. senders and sent have one entry per id of
-	// messages, "; " and " " apart.
+	// title, senders and sent came later, attachment and sha256 later
+	// still: at the end, so that columns keep their places. senders and
+	// sent have one entry per id of messages, "; " and " " apart.
 	cw.Write([]string{"time", "session", "seq", "member", "fingerprint", "host_user", "host", "pid",
 		"action", "method", "reason", "conversation", "messages", "query", "results", "tag", "target", "count", "detail",
-		"title", "senders", "sent"})
+		"title", "senders", "sent", "attachment", "sha256"})
 	for i := range events {
 		e := &events[i]
 		row := []string{e.Time.UTC().Format(time.RFC3339Nano), e.Session, strconv.FormatUint(e.Seq, 10),
@@ -198,7 +202,7 @@ func renderCSV(w io.Writer, events []audit.Event) error {
 			}
 			times = append(times, t)
 		}
-		row = append(row, strings.Join(names, "; "), strings.Join(times, " "))
+		row = append(row, strings.Join(names, "; "), strings.Join(times, " "), e.Attachment, e.SHA256)
 		for j, s := range row {
 			row[j] = csvCell(s)
 		}

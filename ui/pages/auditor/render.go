@@ -114,6 +114,9 @@ func (m *Model) what(e *audit.Event) string {
 	case n > 1:
 		parts = append(parts, count(n, "msg"))
 	}
+	if e.Attachment != "" {
+		parts = append(parts, "attachment “"+e.Attachment+"”")
+	}
 	if e.Target != "" {
 		parts = append(parts, e.Target)
 	}
@@ -292,6 +295,8 @@ func (m *Model) detailLines(w int) []string {
 		kv("Results", fmt.Sprint(e.Results))
 	}
 	kv("Tag", e.Tag)
+	kv("Attachment", e.Attachment)
+	kv("SHA-256", e.SHA256)
 	kv("Target", e.Target)
 	if e.Count > 0 {
 		kv("Count", fmt.Sprint(e.Count))
