@@ -111,8 +111,12 @@ func details(e *audit.Event, ids bool) string {
 	if e.Attachment != "" {
 		add("attachment", strconv.Quote(e.Attachment))
 	}
-	add("sha256", e.SHA256)
 	add("target", e.Target)
+	if sum := e.SHA256; len(sum) > 16 && !ids {
+		add("sha256", sum[:16]+"…") // enough to tell files apart; --ids, JSON and CSV have all of it
+	} else {
+		add("sha256", sum)
+	}
 	if e.Count != 0 {
 		add("count", strconv.Itoa(e.Count))
 	}

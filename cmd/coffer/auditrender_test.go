@@ -123,8 +123,8 @@ func TestDetails(t *testing.T) {
 		{"failed passphrase", audit.Event{Action: audit.ActionUnlockFailed, Reason: audit.ReasonWrongPassphrase}, false,
 			`reason=wrong passphrase`},
 		{"saved attachment", audit.Event{Action: audit.ActionSaveAttachment, Conversation: "email:q3", Title: "Q3",
-			Messages: []string{"a"}, Sent: []audit.Sent{{Sender: "Ann", Time: at}}, Attachment: "q3.csv", SHA256: "ab12", Target: "/r/q3.csv"}, false,
-			`conversation="Q3" attachment="q3.csv" sha256=ab12 target=/r/q3.csv messages=1 senders="Ann" sent=2025-03-12T08:39:00Z`},
+			Messages: []string{"a"}, Sent: []audit.Sent{{Sender: "Ann", Time: at}}, Attachment: "q3.csv", SHA256: strings.Repeat("ab", 32), Target: "/r/q3.csv"}, false,
+			`conversation="Q3" attachment="q3.csv" target=/r/q3.csv sha256=abababababababab… messages=1 senders="Ann" sent=2025-03-12T08:39:00Z`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
