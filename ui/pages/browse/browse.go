@@ -63,6 +63,8 @@ const (
 	overlayConfirm
 	overlaySearch
 	overlayFilter
+	overlayAttach // the attachments of the message in detail
+	overlayPager  // one attachment, or a command's output
 )
 
 // Conversation sort orders, cycled with s.
@@ -150,6 +152,7 @@ type Model struct {
 	confirmTag  string
 	confirmIDs  []string
 	filterInput textinput.Model
+	att         attachState
 
 	// suspects caches lookalike.Check of each conversation's participants.
 	suspects map[int]map[string]string
@@ -211,6 +214,7 @@ func (m *Model) Close() {
 		m.cancel()
 	}
 	m.ixOpen = false
+	m.closeAttachments()
 	m.dir, m.shown, m.detail, m.res, m.tags, m.hitHL = nil, nil, nil, nil, nil, nil
 	m.msgs.Invalidate()
 }
@@ -605,6 +609,8 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 		}
 		m.setStatus("copied the "+msg.what+" (recorded)", false)
 		return tea.SetClipboard(sanitize.Line(msg.text))
+	case attachViewedMsg, attachSavedMsg, attachPipedMsg:
+		return m.attachUpdate(msg)
 	case facetsMsg:
 		if msg.seq == m.seq && m.res != nil {
 			m.res.Facets = msg.facets
@@ -634,6 +640,11 @@ func (m *Model) updateOverlayInput(msg tea.Msg) tea.Cmd {
 		m.setFilter(m.filterInput.Value())
 	case overlayPicker:
 		m.picker, cmd = m.picker.Update(msg)
+	case overlayAttach, overlayPager:
+		if m.att.prompt == promptSave || m.att.prompt == promptPipe {
+			m.att.input, cmd = m.att.input.Update(msg)
+			common.CleanInput(&m.att.input)
+		}
 	}
 	return cmd
 }
