@@ -15,6 +15,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"time"
 
 	"coffer/vault"
 	"coffer/vault/audit"
@@ -232,6 +233,9 @@ func (s *Session) PipeAttachment(ctx context.Context, id, which, cmdline string,
 	cmd := exec.CommandContext(ctx, "/bin/sh", "-c", cmdline)
 	cmd.Stdin = bytes.NewReader(a.Content)
 	cmd.Stdout, cmd.Stderr = stdout, stderr
+	// A cancelled command's children may hold its output open: stop
+	// waiting for them.
+	cmd.WaitDelay = 2 * time.Second
 	if err := cmd.Run(); err != nil {
 		var ee *exec.ExitError
 		if errors.As(err, &ee) {
