@@ -98,9 +98,9 @@ func TestE2ETmux(t *testing.T) {
 	tm.keys("Enter")
 	tm.waitFor("halden-e2e,flat")
 	tm.keys("q", "q", "q")
-	tm.waitFor("hit 1 of")
+	tm.waitFor("n next hit")
 	tm.keys("q")
-	tm.waitFor("1 match for tag:flagged")
+	tm.waitFor("Results: 1 for tag:flagged")
 
 	// Hostile text: open the demo's conversation of payloads and scroll
 	// through all of it.
