@@ -184,3 +184,32 @@ func TestAttachmentFlow(t *testing.T) {
 		t.Fatalf("view-attachment events %+v, want one of chart.png", evs)
 	}
 }
+
+// TestAttachmentPagerLarge: a text attachment of megabytes opens and
+// scrolls to its end without wrapping all of it (which took seconds),
+// and a line too long to wrap at once is cut.
+func TestAttachmentPagerLarge(t *testing.T) {
+	var b strings.Builder
+	for i := range 60000 {
+		fmt.Fprintf(&b, "row %05d,north,12345,some words here and there\n", i)
+	}
+	b.WriteString(strings.Repeat("x", 10000) + "\nthe end\n")
+	m := &vault.Message{Source: "email", Conversation: vault.Conversation{ID: "email:big", Title: "Big"}, Sender: "Ann",
+		Time: time.Date(2025, 3, 1, 9, 0, 0, 0, time.UTC), Body: "a big log",
+		Attachments: []vault.Attachment{{Name: "big.log", Type: "text/plain", Content: []byte(b.String())}}}
+	if err := vault.Validate(m); err != nil {
+		t.Fatal(err)
+	}
+	f := fixture.New(t, "", []*vault.Message{m})
+	d := unlocked(t, f, 100, 30, true)
+	start := time.Now()
+	d.keys("enter", "enter", "a", "enter")
+	wantScreen(t, d, "row 00000,north", "lines 1–")
+	d.keys("G")
+	wantScreen(t, d, "the end", "of 60011")
+	if el := time.Since(start); el > 20*time.Second {
+		t.Errorf("opening and scrolling the pager took %v", el)
+	}
+	d.keys("k", "k")
+	wantScreen(t, d, "xxxxxxxx", "lines 60008–")
+}

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"unicode/utf8"
 
 	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/textinput"
@@ -45,16 +46,18 @@ type attachState struct {
 	sel int // the attachment under the cursor, an index into detail.Attachments
 
 	// The pager: the attachment (index) it shows, or the output of a
-	// command it was piped to; head are its lines above the text
-	// (metadata, notes), sanitized; text is sanitized, lines it wrapped
-	// to wrapW.
-	shown       int
-	title, text string
-	head        []string
-	lines       []string
-	wrapW, top  int
-	waiting     string // what the pager waits for ("recording view", "running CMD"), "" when nothing
-	cancel      context.CancelFunc
+	// command it was piped to. head are its lines above the text
+	// (metadata, notes), sanitized; text is its text's lines, sanitized,
+	// and top the first shown. Lines are wrapped as they are drawn: a
+	// pager of a few megabytes opens at once (wrapping all of 4 MB took
+	// seconds), and scrolls a line of the text at a time.
+	shown   int
+	title   string
+	head    []string
+	text    []string
+	top     int
+	waiting string // what the pager waits for ("recording view", "running CMD"), "" when nothing
+	cancel  context.CancelFunc
 
 	prompt prompt
 	input  textinput.Model
@@ -171,7 +174,7 @@ func (m *Model) clearPager() {
 		m.att.cancel()
 		m.att.cancel = nil
 	}
-	m.att.title, m.att.text, m.att.head, m.att.lines, m.att.wrapW, m.att.top, m.att.waiting = "", "", nil, nil, 0, 0, ""
+	m.att.title, m.att.text, m.att.head, m.att.top, m.att.waiting = "", nil, nil, 0, ""
 }
 
 // current is the attachment s and | act on: the one in the pager, else
@@ -343,7 +346,7 @@ func (m *Model) attachUpdate(msg tea.Msg) tea.Cmd {
 				m.att.head = append(m.att.head, m.c.Styles.Dim.Render(sanitize.Line(note)))
 			}
 			m.att.head = append(m.att.head, "")
-			m.att.text = sanitize.Text(text)
+			m.att.text = pagerLines(text)
 		}
 		clear(a.Content)
 		m.setStatus("viewing "+sanitize.Line(a.Name)+" (recorded)", false)
@@ -370,10 +373,36 @@ func (m *Model) attachUpdate(msg tea.Msg) tea.Cmd {
 		if len(msg.out) == 0 && msg.err == nil {
 			m.att.head = append(m.att.head, m.c.Styles.Dim.Render("(no output)"))
 		}
-		m.att.text = sanitize.Text(string(msg.out))
+		m.att.text = pagerLines(string(msg.out))
 		m.setStatus("piped to "+sanitize.Line(msg.cmdline)+" (recorded)", msg.err != nil)
 	}
 	return nil
+}
+
+// maxPagerLine is the longest line the pager wraps at once; longer ones
+// (a minified file) are cut into lines of this size, so that drawing a
+// screen never wraps megabytes.
+const maxPagerLine = 1024
+
+// pagerLines sanitizes text and splits it into the pager's lines.
+func pagerLines(text string) []string {
+	text = strings.TrimRight(sanitize.Text(text), "\n")
+	if text == "" {
+		return nil
+	}
+	var out []string
+	for _, l := range strings.Split(text, "\n") {
+		for len(l) > maxPagerLine {
+			cut := maxPagerLine
+			for cut > 0 && !utf8.RuneStart(l[cut]) {
+				cut--
+			}
+			out = append(out, l[:cut])
+			l = l[cut:]
+		}
+		out = append(out, l)
+	}
+	return out
 }
 
 // attachLines draws the attachment list or the pager inside the overlay's
@@ -392,15 +421,28 @@ func (m *Model) attachLines(inner, h int) []string {
 		for _, l := range m.att.head {
 			out = append(out, common.Trunc(l, inner))
 		}
-		if m.att.text != "" && m.att.wrapW != inner {
-			m.att.lines, m.att.wrapW = common.Wrap(strings.TrimRight(m.att.text, "\n"), inner), inner
+		body := max(h-len(out)-1, 1) // a line for the position
+		text := m.att.text
+		wrap := func(i int) []string { return common.Wrap(text[i], inner) }
+		// The last top that still fills the pager, counted from the end.
+		last, filled := len(text), 0
+		for last > 0 {
+			n := len(wrap(last - 1))
+			if filled > 0 && filled+n > body {
+				break
+			}
+			filled += n
+			last--
 		}
-		body := h - len(out) - 1
-		m.att.top = min(m.att.top, max(len(m.att.lines)-body, 0))
-		end := min(m.att.top+max(body, 0), len(m.att.lines))
-		out = append(out, m.att.lines[m.att.top:end]...)
-		if len(m.att.lines) > body && body > 0 {
-			out = append(out, st.Dim.Render(fmt.Sprintf("lines %d–%d of %d", m.att.top+1, end, len(m.att.lines))))
+		m.att.top = min(m.att.top, last)
+		var rows []string
+		end := m.att.top
+		for ; end < len(text) && len(rows) < body; end++ {
+			rows = append(rows, wrap(end)...)
+		}
+		out = append(out, rows[:min(len(rows), body)]...)
+		if m.att.top > 0 || end < len(text) {
+			out = append(out, st.Dim.Render(fmt.Sprintf("lines %d–%d of %d", m.att.top+1, end, len(text))))
 		}
 	} else {
 		title := "Attachments of " + sanitize.Line(orDash(m.detail.Sender)) + "'s message"
