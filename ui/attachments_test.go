@@ -78,7 +78,17 @@ func TestAttachmentGolden(t *testing.T) {
 // overwrite is confirmed) and pipe, each recorded exactly once, in that
 // order; hostile text in an attachment reaches the screen defused.
 func TestAttachmentKeys(t *testing.T) {
-	f := fixture.New(t, "", attachmentMessages(t))
+	// Everything this test writes is under root: the vault, the file
+	// saved, and TMPDIR and HOME, which are scanned at the end.
+	root := t.TempDir()
+	t.Setenv("TMPDIR", filepath.Join(root, "tmp"))
+	t.Setenv("HOME", filepath.Join(root, "home"))
+	os.Mkdir(filepath.Join(root, "tmp"), 0o700)
+	os.Mkdir(filepath.Join(root, "home"), 0o700)
+	f := fixture.NewAt(t, filepath.Join(root, "vault"), "", attachmentMessages(t))
+	if !strings.HasPrefix(f.Dir, root) {
+		t.Fatalf("the vault %s is outside the scanned folder %s", f.Dir, root)
+	}
 	d := unlocked(t, f, 120, 40, true)
 	d.keys("enter", "enter", "a", "enter")
 	wantScreen(t, d, "north,12", "viewing q3.csv (recorded)")
@@ -86,7 +96,8 @@ func TestAttachmentKeys(t *testing.T) {
 		t.Fatalf("the escape in the attachment is not defused:\n%q", s)
 	}
 
-	dir := t.TempDir()
+	dir := filepath.Join(root, "saved")
+	os.Mkdir(dir, 0o700)
 	path := filepath.Join(dir, "out.csv")
 	if err := os.WriteFile(path, []byte("keep"), 0o600); err != nil {
 		t.Fatal(err)
@@ -140,6 +151,20 @@ func TestAttachmentKeys(t *testing.T) {
 	want := []string{"view-attachment ", "save-attachment " + path, "pipe-attachment wc -l"}
 	if !slices.Equal(got, want) {
 		t.Errorf("attachment events %q, want %q", got, want)
+	}
+	// The attachment's text is on disk in the file saved, nowhere else:
+	// not in the vault, TMPDIR or HOME.
+	var holders []string
+	filepath.WalkDir(root, func(p string, e os.DirEntry, err error) error {
+		if err == nil && !e.IsDir() {
+			if b, _ := os.ReadFile(p); bytes.Contains(b, []byte("south,7")) {
+				holders = append(holders, p)
+			}
+		}
+		return nil
+	})
+	if !slices.Equal(holders, []string{path}) {
+		t.Errorf("the attachment's text is in %q, want only %s", holders, path)
 	}
 }
 
