@@ -21,7 +21,7 @@ build: ## build bin/coffer
 	$(GO) build -o $(BIN) ./cmd/coffer
 
 test: ## run every test: unit, golden views, CLI scripts, crash trials, tmux end-to-end
-	$(GO) test ./...
+	$(GO) test -timeout 30m ./...
 
 itest: ## the tmux end-to-end tests alone (three flows, hostile text, the newcomer's path at 80×24 and 160×50)
 	$(GO) test ./cmd/coffer/ -run "TestE2ETmux|TestE2ENewcomer" -count=1 -v
@@ -76,6 +76,7 @@ bench: ## every benchmark; vault and index on generated corpora of BENCH_N messa
 	$(GO) test ./vault/audit/ -run '^$$' -bench 'Verify' -benchtime 1x -timeout 30m
 	$(GO) test ./index/ -run '^$$' -bench 'Build|Query|SetTags|Prebuilt|VaultSearchable' -benchtime 1x -timeout 60m -args -bench.n=$(BENCH_N)
 	$(GO) test ./index/ -run '^$$' -bench 'ImportRSS' -benchtime 1x -timeout 30m
+	COFFER_BENCH_N=100000 $(GO) test ./vault/access/ -run '^$$' -bench Produce -benchtime 1x -timeout 60m
 	command -v notmuch >/dev/null || (apt-get update -qq && apt-get install -y -qq notmuch)
 	for n in $(NOTMUCH_N); do $(GO) test ./index/ -run '^$$' -bench 'Build|Query|Notmuch' -benchtime 1x -timeout 90m -args -bench.n=$$n || exit 1; done
 	$(GO) test ./ui/ -run '^$$' -bench . -benchtime 2000x -timeout 60m
@@ -98,6 +99,7 @@ demo-vault:
 	@$(BIN) init $(DEMO)/vault --passphrase-file $(DEMO)/passphrase.txt --auditor-key-out $(DEMO)/auditor.key --name "Demo vault" --member reviewer
 	@$(BIN) import $(DEMO)/vault testdata/demo/whatsapp-trading-desk.txt testdata/demo/telegram-result.json \
 		testdata/demo/slack testdata/demo/compliance.mbox testdata/demo/signal.jsonl testdata/demo/hostile.jsonl \
+		testdata/demo/sms-marcus-phone.xml testdata/demo/discord-square-mile-traders.json \
 		--passphrase-file $(DEMO)/passphrase.txt --timezone Europe/London
 
 clean: ## remove build output and the demo vault

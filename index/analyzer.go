@@ -1,13 +1,13 @@
 package index
 
 import (
+	"bytes"
 	"sync"
 	"unicode"
 	"unicode/utf8"
 
 	"github.com/blevesearch/bleve/v2/analysis"
 	"github.com/blevesearch/bleve/v2/analysis/lang/cjk"
-	"github.com/blevesearch/bleve/v2/analysis/token/lowercase"
 	"github.com/blevesearch/bleve/v2/registry"
 	"github.com/blevesearch/segment"
 	"golang.org/x/text/unicode/norm"
@@ -21,7 +21,9 @@ import (
 //     own unicode tokenizer drops them, and reviewers search for 🎉);
 //   - CJK width folding, lower-casing, then accent folding of alphabetic
 //     words (cafe finds café) that leaves kana and hangul alone;
-//   - CJK bigrams, so 東京タワー is findable by 東京 without a dictionary;
+//   - CJK bigrams, so 東京タワー is findable by 東京 without a dictionary,
+//     and bigrams of grapheme clusters for Thai, Lao, Khmer, Myanmar and
+//     the other scripts written without spaces (spaceless.go);
 //   - bounds: it reads the first maxFieldBytes of a text (256 KiB), and
 //     keeps the first maxTermBytes (256) of a longer word.
 //
@@ -80,7 +82,7 @@ func newAnalyzer() analysis.Analyzer {
 		Tokenizer: tokenizer{},
 		TokenFilters: []analysis.TokenFilter{
 			widthFilter{cjk.NewCJKWidthFilter()},
-			lowercase.NewLowerCaseFilter(),
+			lowerFilter{},
 			foldFilter{},
 			cjk.NewCJKBigramFilter(false),
 			termCut{},
@@ -99,9 +101,14 @@ func (tokenizer) Tokenize(input []byte) analysis.TokenStream {
 	// per message, so this matters at a million messages.
 	toks := make([]analysis.Token, 0, len(input)/5+1)
 	start, pos := 0, 1
+	skip := 0 // the end of the last spaceless run: segments before it are tokenized
 	for seg.Segment() {
 		b := seg.Bytes()
 		end := start + len(b)
+		if start < skip {
+			start = end
+			continue
+		}
 		typ, keep := analysis.AlphaNumeric, true
 		switch seg.Type() {
 		case segment.Ideo, segment.Kana:
@@ -109,6 +116,13 @@ func (tokenizer) Tokenize(input []byte) analysis.TokenStream {
 		case segment.Number:
 			typ = analysis.Numeric
 		case segment.None:
+			if b[0] >= utf8.RuneSelf {
+				if r, _ := utf8.DecodeRune(b); clusterStart(r) {
+					toks, skip, pos = appendSpaceless(toks, input, start, pos)
+					start = end
+					continue
+				}
+			}
 			typ, keep = analysis.Single, isEmoji(b)
 		}
 		if keep {
@@ -143,7 +157,7 @@ type widthFilter struct{ f analysis.TokenFilter }
 func (w widthFilter) Filter(in analysis.TokenStream) analysis.TokenStream {
 	var some analysis.TokenStream
 	for _, t := range in {
-		if !isASCII(t.Term) {
+		if !isASCII(t.Term) && t.Type != analysis.Double {
 			some = append(some, t)
 		}
 	}
@@ -151,6 +165,61 @@ func (w widthFilter) Filter(in analysis.TokenStream) analysis.TokenStream {
 		w.f.Filter(some) // rewrites the tokens in place
 	}
 	return in
+}
+
+// lowerFilter lower-cases terms in place, as bleve's lowercase filter
+// does (Σ ending a word becomes ς), but moves the rest of the word when a
+// capital's lower case is shorter: bleve's filter turned "İstanbul" into
+// "i\xb0stanbu", so neither istanbul nor İstanbul found it. Spaceless
+// bigrams (type Double) have no case, and overlap in the input, so they
+// are left alone.
+type lowerFilter struct{}
+
+func (lowerFilter) Filter(in analysis.TokenStream) analysis.TokenStream {
+	for _, t := range in {
+		if t.Type != analysis.Double {
+			t.Term = toLower(t.Term)
+		}
+	}
+	return in
+}
+
+// toLower lower-cases s, in place unless a lower case is longer than its
+// capital (Ⱥ, Ⱦ), where the rest is copied.
+func toLower(s []byte) []byte {
+	j := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if 'A' <= c && c <= 'Z' {
+				c += 'a' - 'A'
+			}
+			s[j] = c
+			i++
+			j++
+			continue
+		}
+		r, wid := utf8.DecodeRune(s[i:])
+		l := unicode.ToLower(r)
+		if l == r { // lower case already, or invalid UTF-8
+			j += copy(s[j:], s[i:i+wid])
+			i += wid
+			continue
+		}
+		if l == 'σ' && i+wid == len(s) {
+			l = 'ς'
+		}
+		if utf8.RuneLen(l) > wid {
+			rest := bytes.ToLower(s[i:])
+			out := make([]byte, j+len(rest))
+			copy(out, s[:j])
+			copy(out[j:], rest)
+			return out
+		}
+		j += utf8.EncodeRune(s[j:], l)
+		i += wid
+	}
+	return s[:j]
 }
 
 // foldFilter removes accents from alphabetic tokens and emoji presentation
@@ -203,19 +272,50 @@ func isASCII[T string | []byte](s T) bool {
 	return true
 }
 
-// foldAccents decomposes, drops combining marks and recomposes, so hangul
-// syllables survive while é becomes e.
+// foldAccents decomposes, drops the combining marks readers omit
+// (foldedMark) and recomposes, so hangul syllables survive while é
+// becomes e.
 func foldAccents(term []byte) []byte {
 	d := norm.NFD.Bytes(term)
 	out := d[:0]
 	for len(d) > 0 {
 		r, n := utf8.DecodeRune(d)
-		if !unicode.Is(unicode.Mn, r) {
+		if !foldedMark(r) {
 			out = append(out, d[:n]...)
 		}
 		d = d[n:]
 	}
 	return norm.NFC.Bytes(out)
+}
+
+// foldedMark reports whether accent folding drops r: a nonspacing mark
+// that readers leave out when they type, the diacritics of the alphabets
+// (café, οδός, ёлка, phở), Hebrew points, Arabic harakat and hamza,
+// Syriac vowels, and the nukta of Indic scripts (ज़ typed as ज). Other
+// marks are spelling: Indic vowel signs and viramas (कुल is not कल),
+// Thaana vowels, and the like.
+func foldedMark(r rune) bool {
+	if r < 0x0300 || !unicode.Is(unicode.Mn, r) {
+		return false
+	}
+	switch {
+	case r <= 0x036F, // Combining Diacritical Marks
+		0x0483 <= r && r <= 0x0487,              // Cyrillic titlo
+		0x0591 <= r && r <= 0x05C7,              // Hebrew points and accents
+		0x0610 <= r && r <= 0x061A,              // Arabic honorifics
+		0x064B <= r && r <= 0x065F, r == 0x0670, // Arabic harakat, hamza, superscript alef
+		0x06D6 <= r && r <= 0x06ED,            // Quranic marks
+		0x0730 <= r && r <= 0x074A,            // Syriac points
+		0x08D3 <= r && r <= 0x08FF,            // Arabic Extended-A marks
+		r == 0x093C, r == 0x09BC, r == 0x0A3C, // nukta: Devanagari, Bengali, Gurmukhi
+		r == 0x0ABC, r == 0x0B3C, r == 0x0CBC, // Gujarati, Oriya, Kannada
+		0x1AB0 <= r && r <= 0x1AFF, // Combining Diacritical Marks Extended
+		0x1DC0 <= r && r <= 0x1DFF, // Combining Diacritical Marks Supplement
+		0x20D0 <= r && r <= 0x20FF, // for symbols
+		0xFE20 <= r && r <= 0xFE2F: // half marks
+		return true
+	}
+	return false
 }
 
 // stripEmojiModifiers keeps a lone modifier as it is, so that searching

@@ -18,6 +18,11 @@ type dateContext struct {
 const (
 	minUnix = math.MinInt64
 	maxUnix = math.MaxInt64
+	// unknownUnix stands in for the time of a message whose time is
+	// unknown: every range ends before it (ranges are half-open, so
+	// "after:2024" ends at maxUnix, exclusive), only date:unknown starts
+	// at it.
+	unknownUnix = math.MaxInt64
 )
 
 // parseRange returns the half-open range [from, to) in Unix seconds that
@@ -25,6 +30,7 @@ const (
 //
 //	date:A..B  from the start of A to the end of B (either side optional)
 //	date:A     all of A (a year, month, day, or since a relative point)
+//	           (date:unknown is parsed apart: see parsePrimary)
 //	after:A    from the start of A on (same as date:A..)
 //	before:A   up to, not including, the start of A
 func (dc *dateContext) parseRange(field, v string) (from, to int64, err error) {

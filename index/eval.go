@@ -82,6 +82,9 @@ func (e *evaluator) eval(n node) (bitset, error) {
 		b := e.ix.getBitset()
 		lo := sort.Search(len(e.ix.unix), func(i int) bool { return e.ix.unix[i] >= n.from })
 		hi := sort.Search(len(e.ix.unix), func(i int) bool { return e.ix.unix[i] >= n.to })
+		if n.unknown {
+			hi = len(e.ix.unix)
+		}
 		b.setRange(lo, hi)
 		return b, nil
 	}

@@ -65,8 +65,13 @@ func (h *highlighter) field(out []Span, name, text string, isSubject bool) []Spa
 		if l.subjectOnly && !isSubject {
 			continue
 		}
+		cluster := len(l.terms) == 1 && (l.kind == textWord || l.kind == textPhrase) && isCluster(l.terms[0])
 		for i := range toks {
 			switch {
+			case cluster:
+				if s, ok := clusterSpan(text, toks[i], l.terms[0]); ok {
+					spans = append(spans, Span{Field: name, Start: s[0], End: s[1]})
+				}
 			case len(l.terms) > 1 || l.kind == textWord || l.kind == textPhrase:
 				if i+len(l.terms) > len(toks) {
 					continue

@@ -8,6 +8,9 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
+	"runtime/debug"
+	"runtime/pprof"
 	"strings"
 	"testing"
 	"time"
@@ -117,6 +120,29 @@ var hostileInputs = []struct {
 		})(dir)
 		return dir, size, err
 	}},
+	// Ordinary exports, large: memory must not grow with the number of
+	// messages (issue 17 §6: 1M WhatsApp messages peaked at 1.74 GB).
+	{"ordinary-whatsapp-1M-messages", file("WhatsApp Chat with Desk.txt", func(w io.Writer) error {
+		words := vocabulary()
+		for i := range 1_000_000 {
+			t := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC).Add(time.Duration(i) * 7 * time.Second)
+			fmt.Fprintf(w, "%s - %s: %s\n", t.Format("1/2/06, 15:04"), []string{"Ann", "Bob", "Cleo", "Dev"}[i%4], sentence(words, i))
+		}
+		return nil
+	})},
+	{"ordinary-mbox-100k-messages", file("archive.mbox", func(w io.Writer) error {
+		words := vocabulary()
+		for i := range 100_000 {
+			t := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC).Add(time.Duration(i) * time.Minute)
+			fmt.Fprintf(w, "From ann@example.com %s\nFrom: Ann <ann%d@example.com>\nTo: bob@example.com\nDate: %s\nSubject: %s\nMessage-ID: <%d@example.com>\n\n",
+				t.Format(time.ANSIC), i%50, t.Format(time.RFC1123Z), sentence(words, i), i)
+			for l := range 12 {
+				fmt.Fprintf(w, "%s\n", sentence(words, i*13+l))
+			}
+			io.WriteString(w, "\n")
+		}
+		return nil
+	})},
 	// The largest HTML page read, of the markup that costs html.Parse most.
 	{"telegram-html-16MiB", file("messages.html", func(w io.Writer) error {
 		io.WriteString(w, `<!DOCTYPE html><html><body><div class="page_wrap"><div class="page_header"><div class="text bold">Ann</div></div><div class="history">`)
@@ -126,6 +152,38 @@ var hostileInputs = []struct {
 		_, err := io.WriteString(w, `</div></div></body></html>`)
 		return err
 	})},
+}
+
+// vocabulary is 30,000 made-up words, for ordinary text with a realistic
+// number of distinct terms.
+func vocabulary() []string {
+	const letters = "etaoinshrdlucmfwypvbgkjqxz"
+	words := make([]string, 30000)
+	for i := range words {
+		var b []byte
+		for n := i*7919 + 11; len(b) < 3 || n > 0; n /= 26 {
+			b = append(b, letters[n%26])
+		}
+		words[i] = string(b)
+	}
+	return words
+}
+
+// sentence is 6 to 20 words of words, picked skewed towards the first
+// ones (as natural language is) from seed.
+func sentence(words []string, seed int) string {
+	x := uint64(seed)*6364136223846793005 + 1442695040888963407
+	n := 6 + int(x>>60)
+	var b strings.Builder
+	for i := range n {
+		x = x*6364136223846793005 + 1442695040888963407
+		r := float64(x>>11) / (1 << 53)
+		if i > 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteString(words[int(r*r*r*float64(len(words)))])
+	}
+	return b.String()
 }
 
 // file makes an input of one file, written by write.
@@ -271,6 +329,25 @@ func TestImportChild(t *testing.T) {
 	defer v.Close()
 	if err := v.Load(nil); err != nil {
 		t.Fatal(err)
+	}
+	debug.SetMemoryLimit(vault.ImportMemoryLimit) // as coffer import does
+	// COFFER_IMPORT_HEAPPROF=FILE keeps the heap profile of the largest
+	// heap seen (sampled twice a second), to see what the peak holds.
+	if prof := os.Getenv("COFFER_IMPORT_HEAPPROF"); prof != "" {
+		go func() {
+			var best uint64
+			for {
+				time.Sleep(500 * time.Millisecond)
+				var ms runtime.MemStats
+				runtime.ReadMemStats(&ms)
+				if ms.HeapInuse > best {
+					best = ms.HeapInuse
+					f, _ := os.Create(prof)
+					pprof.WriteHeapProfile(f)
+					f.Close()
+				}
+			}
+		}()
 	}
 	added, err := importFile(v, input)
 	if err != nil {

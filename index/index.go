@@ -64,7 +64,10 @@ type Index struct {
 	conv   []uint32
 	source []uint8
 	month  []uint16
-	attach bitset // has at least one attachment
+	// firstUnknown is the ordinal of the first message of unknown time
+	// (they sort last), or -1 when every message has one.
+	firstUnknown int
+	attach       bitset // has at least one attachment
 	// attachNames lists, for messages with attachments, each file name
 	// and its words, in ordinal order.
 	attachNames []attachName
@@ -79,7 +82,7 @@ type Index struct {
 	names      []string // distinct sender names
 	convs      []convInfo
 	sources    []string
-	months     []string  // "2024-03"
+	months     []string  // "2024-03", or "unknown" for messages without a time
 	addrs      []person  // distinct To addresses
 	toPairs    []ordPair // (message, address) for every To entry
 
@@ -175,12 +178,8 @@ func (ix *Index) buildTables(in []*vault.Message) error {
 			return fmt.Errorf("index: message %d is nil", i)
 		}
 	}
-	byTime := func(a, b *vault.Message) int {
-		if c := a.Time.Compare(b.Time); c != 0 {
-			return c
-		}
-		return strings.Compare(a.ID, b.ID)
-	}
+	// The vault's order: by time, messages of unknown time last.
+	byTime := vault.CompareTime
 	msgs := slices.Clone(in)
 	// A vault's messages come in this order already (Vault.Messages):
 	// checking is one comparison a message, sorting them again cost
@@ -191,6 +190,7 @@ func (ix *Index) buildTables(in []*vault.Message) error {
 		slices.SortStableFunc(msgs, byTime)
 	}
 	ix.msgs = msgs
+	ix.firstUnknown = -1
 	ix.unix = make([]int64, n)
 	ix.sender = make([]uint32, n)
 	ix.conv = make([]uint32, n)
@@ -229,6 +229,14 @@ func (ix *Index) buildTables(in []*vault.Message) error {
 			return fmt.Errorf("index: duplicate message id %q", m.ID)
 		}
 		ix.unix[i] = m.Time.Unix()
+		if m.Time.IsZero() {
+			// Sorted last, above every range a query can name: only
+			// date:unknown reaches them.
+			ix.unix[i] = unknownUnix
+			if ix.firstUnknown < 0 {
+				ix.firstUnknown = i
+			}
+		}
 
 		sk := [2]string{m.Sender, m.SenderID}
 		s, ok := senderIdx[sk]
@@ -275,8 +283,8 @@ func (ix *Index) buildTables(in []*vault.Message) error {
 		// Messages are in time order, so months change rarely: skip the
 		// map (and the formatting) while the month stays the same.
 		t := m.Time.In(ix.opt.Location)
-		if i == 0 || t.Format("2006-01") != lastMonth {
-			lastMonth = t.Format("2006-01")
+		if month := monthOf(t, m.Time.IsZero()); i == 0 || month != lastMonth {
+			lastMonth = month
 			mv, ok := monthIdx[lastMonth]
 			if !ok {
 				mv = uint16(len(ix.months))
@@ -360,4 +368,12 @@ func (ix *Index) Close() error {
 		errs = append(errs, s.close())
 	}
 	return errors.Join(errs...)
+}
+
+// monthOf is the month facet's value of a message's time.
+func monthOf(t time.Time, unknown bool) string {
+	if unknown {
+		return "unknown"
+	}
+	return t.Format("2006-01")
 }

@@ -2,6 +2,7 @@ package index
 
 import (
 	"slices"
+	"strings"
 	"unicode"
 	"unicode/utf8"
 
@@ -25,13 +26,15 @@ import (
 // segmentation), too slow for the tens of thousands of candidates a
 // phrase with a stop word has at 1M messages. So the check works on
 // windows: the text is cut at every ASCII space followed by an ASCII
-// letter or digit. In valid UTF-8 no token, word pair or CJK bigram spans
-// such a cut, segmentation on either side does not depend on the other,
-// and every window but the first holds a token. The phrase's rarest word
-// (its anchor) can only be in a window that holds it as a substring,
-// ignoring ASCII case, or that has characters which may fold into it; in
-// ASCII text its neighbours must also be there as substrings, separated
-// by anything but letters and digits. Only the windows that pass are
+// letter or digit, or by a letter of a spaceless script (spaceless.go).
+// In valid UTF-8 no token, word pair or bigram spans such a cut,
+// segmentation on either side does not depend on the other, and every
+// window but the first holds a token. The phrase's rarest word (its
+// anchor) can only be in a window that holds it as a substring, ignoring
+// ASCII case, or that has characters which may fold into it; in ASCII
+// text its neighbours must also be there as substrings, separated by
+// anything but letters and digits. A spaceless anchor is not folded: in
+// text without format characters it is a plain substring. Only the windows that pass are
 // analysed, with the few windows around them the phrase can reach.
 // FuzzPhraseCount checks all of this against the analysis of the whole
 // text.
@@ -47,6 +50,9 @@ type phraseChecker struct {
 	// anchorASCII: the anchor word is ASCII, so a window whose non-ASCII
 	// characters are all inert must hold it as a substring.
 	anchorASCII bool
+	// anchorSpaceless: the anchor is a token of a spaceless script
+	// (spaceless.go), which no filter folds.
+	anchorSpaceless bool
 	// long: a term may be the cut start of a longer word (maxTermBytes),
 	// which chainAround's substring test does not know.
 	long   bool
@@ -60,6 +66,8 @@ type phraseChecker struct {
 func newPhraseChecker(an analysis.Analyzer, field string, terms []string, anchor int) *phraseChecker {
 	c := &phraseChecker{an: an, terms: terms, anchor: anchor, field: field, ascii: true,
 		anchorASCII: isASCII(terms[anchor])}
+	r, _ := utf8.DecodeRuneInString(terms[anchor])
+	c.anchorSpaceless = clusterStart(r)
 	for _, t := range terms {
 		c.ascii = c.ascii && isASCII(t)
 		c.long = c.long || len(t) >= maxTermBytes
@@ -94,7 +102,20 @@ func (c *phraseChecker) count(m *vault.Message) int {
 	// Windows with characters that may fold into the anchor (any
 	// non-ASCII character, when the anchor is not ASCII itself).
 	plain := true // every non-ASCII character is inert
-	if !ascii {
+	switch {
+	case !ascii && c.anchorSpaceless && !hasFormat(text):
+		// A spaceless token is its text, less format characters: the
+		// anchor is in a window that holds it as a substring.
+		anchor := c.terms[c.anchor]
+		for at := 0; ; at++ {
+			i := strings.Index(text[at:], anchor)
+			if i < 0 {
+				break
+			}
+			at += i
+			wins = append(wins, winStart(text, at))
+		}
+	case !ascii:
 		for i, r := range text {
 			if r >= utf8.RuneSelf && !inert(r) {
 				plain = false
@@ -206,18 +227,31 @@ func chainBack(text string, terms []string, at int) bool {
 // winStart returns the start of the window holding text[p] (0 for p < 0).
 func winStart(text string, p int) int {
 	for i := min(p, len(text)-1); i > 0; i-- {
-		if isSpaceASCII(text[i-1]) && isAlnumASCII(text[i]) {
+		if isCut(text, i) {
 			return i
 		}
 	}
 	return 0
 }
 
+// isCut reports whether a window starts at text[i]: after an ASCII space,
+// at an ASCII letter or digit, or at a letter of a spaceless script.
+func isCut(text string, i int) bool {
+	if !isSpaceASCII(text[i-1]) {
+		return false
+	}
+	if text[i] < utf8.RuneSelf {
+		return isAlnumASCII(text[i])
+	}
+	r, _ := utf8.DecodeRuneInString(text[i:])
+	return clusterStart(r)
+}
+
 // winEnd returns the end of the window starting at w (len(text) at the
 // end).
 func winEnd(text string, w int) int {
 	for i := w + 1; i < len(text); i++ {
-		if isSpaceASCII(text[i-1]) && isAlnumASCII(text[i]) {
+		if isCut(text, i) {
 			return i
 		}
 	}
@@ -347,6 +381,17 @@ func hasRun(toks analysis.TokenStream, terms []string, pos int) bool {
 		}
 	}
 	return true
+}
+
+// hasFormat reports whether text holds a format character (U+200B ZERO
+// WIDTH SPACE, joiners), which spaceless tokens leave out.
+func hasFormat(text string) bool {
+	for _, r := range text {
+		if r >= utf8.RuneSelf && unicode.Is(unicode.Cf, r) {
+			return true
+		}
+	}
+	return false
 }
 
 // inert reports whether the analyzer can neither turn r into, nor drop it

@@ -62,7 +62,8 @@ func TestPhraseCount(t *testing.T) {
 func FuzzPhraseCount(f *testing.F) {
 	for _, s := range []string{"the cat sat", "_foo bar", "a_ b", "3.14 is pi", "it's e.g. a:b", "x--y", "A1b2 C3",
 		"'quoted' words", "tab\tsep\nnew", "東 京 タワー x", "東 .京", "a 🏽 b", "x \u0301y z", "Café au lait, café", "ＡＢＣ ｄｅｆ",
-		"🇫🇷 🇫🇷a b", "hi 👋🏽 there", "a\u200db c", "ok👍 fine 東京", "ａｂ ok", "e\u0301 x", "a\ufe0f b", "x\u3099 y", "K to", "a.b c", "1,000.5 x", "a:b:c", "_x_ __", "it's o'clock", "3a_b.c'd", "_ a", "don’t stop", "“quoted” word", "a ❤️ b", "naïve café", "x ;1 2", "1\u037e2 a", "Ⓐ b", "İstanbul is"} {
+		"🇫🇷 🇫🇷a b", "hi 👋🏽 there", "a\u200db c", "ok👍 fine 東京", "ａｂ ok", "e\u0301 x", "a\ufe0f b", "x\u3099 y", "K to", "a.b c", "1,000.5 x", "a:b:c", "_x_ __", "it's o'clock", "3a_b.c'd", "_ a", "don’t stop", "“quoted” word", "a ❤️ b", "naïve café", "x ;1 2", "1\u037e2 a", "Ⓐ b", "İstanbul is",
+		"สวัสดีครับ วันนี้อากาศดี", "ok ไทย ok", "ไป\u200bดี x", "សួស្តី ពិភពលោក", "မင်္ဂလာပါ။ ok", "ສະບາຍດີ ດີ"} {
 		f.Add(s)
 	}
 	long := strings.Repeat("Lo", maxTermBytes/2+20)

@@ -10,11 +10,14 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/blevesearch/bleve/v2/document"
 	bindex "github.com/blevesearch/bleve_index_api"
 	segment "github.com/blevesearch/scorch_segment_api/v2"
 	zap "github.com/blevesearch/zapx/v17"
+	"golang.org/x/text/unicode/norm"
 
 	"coffer/vault"
 )
@@ -34,7 +37,14 @@ import (
 // (vault.IndexSegment); documents hold no ID (v1 segments did, at 93
 // bytes a message, and term vectors at 304: see phrase.go).
 
-const segMagic = "coffer-index-v2\n"
+const segMagic = "coffer-index-v3\n"
+
+// segMagicV2 marks segments built before the analyzer indexed the
+// spaceless scripts (spaceless.go) and lower-cased İstanbul correctly
+// (lowerFilter). They are read, but the messages whose text the analyzer
+// now indexes differently (changedSinceV2) are indexed at unlock instead:
+// all the others have the same terms in both.
+const segMagicV2 = "coffer-index-v2\n"
 
 // segMagicV1 marks segments of the first format (documents keyed by ID,
 // with term vectors). They are not read: their messages are indexed at
@@ -72,8 +82,33 @@ func BuildSegment(msgs []*vault.Message, common []string) ([]byte, error) {
 		set[w] = true
 	}
 	ix := &Index{analyzer: newAnalyzer(), pairs: newPairAnalyzer(set), msgs: msgs}
-	docs := make([]bindex.Document, len(msgs))
-	for i := range msgs {
+	var buf bytes.Buffer
+	merged, err := buildMerged(ix, &buf)
+	if err != nil {
+		return nil, err
+	}
+	if !merged {
+		sb, err := buildPart(ix, 0, len(msgs))
+		if err != nil {
+			return nil, err
+		}
+		if _, err := sb.WriteTo(&buf); err != nil {
+			return nil, fmt.Errorf("index: encode segment: %w", err)
+		}
+	}
+	words := strings.Join(common, "\n")
+	buf.WriteString(words)
+	binary.Write(&buf, binary.BigEndian, uint32(len(words)))
+	buf.WriteString(segMagic)
+	return buf.Bytes(), nil
+}
+
+// buildPart returns the zap segment of ix.msgs[lo:hi], analysed all at
+// once: its memory is ~20 KB a message (every word's positions), so
+// buildMerged calls it on parts of a few thousand.
+func buildPart(ix *Index, lo, hi int) (*zap.SegmentBase, error) {
+	docs := make([]bindex.Document, 0, hi-lo)
+	for i := lo; i < hi; i++ {
 		doc := ix.document(uint32(i))
 		// zap needs a stored _id field first; an empty one costs ~2 bytes.
 		doc.Fields = slices.Insert(doc.Fields, 0, document.Field(document.NewTextFieldWithIndexingOptions("_id", nil, nil, bindex.StoreField)))
@@ -82,7 +117,7 @@ func BuildSegment(msgs []*vault.Message, common []string) ([]byte, error) {
 				f.Analyze()
 			}
 		})
-		docs[i] = doc
+		docs = append(docs, doc)
 	}
 	seg, _, err := (&zap.ZapPlugin{}).New(docs)
 	if err != nil {
@@ -92,33 +127,26 @@ func BuildSegment(msgs []*vault.Message, common []string) ([]byte, error) {
 	if !ok {
 		return nil, fmt.Errorf("index: unexpected zap segment %T", seg)
 	}
-	var buf bytes.Buffer
-	if _, err := sb.WriteTo(&buf); err != nil {
-		return nil, fmt.Errorf("index: encode segment: %w", err)
-	}
-	words := strings.Join(common, "\n")
-	buf.WriteString(words)
-	binary.Write(&buf, binary.BigEndian, uint32(len(words)))
-	buf.WriteString(segMagic)
-	return buf.Bytes(), nil
+	return sb, nil
 }
 
 // loadSegment wraps segment bytes made by BuildSegment; data is kept, not
-// copied.
-func loadSegment(data []byte) (segment.Segment, map[string]bool, error) {
+// copied. v2 reports a segment of the second format (segMagicV2).
+func loadSegment(data []byte) (seg segment.Segment, common map[string]bool, v2 bool, err error) {
 	if bytes.HasSuffix(data, []byte(segMagicV1)) {
-		return nil, nil, errors.New("index segment of an older format (v1)")
+		return nil, nil, false, errors.New("index segment of an older format (v1)")
 	}
-	if !bytes.HasSuffix(data, []byte(segMagic)) || len(data) < len(segMagic)+4 {
-		return nil, nil, errors.New("not a coffer index segment")
+	v2 = bytes.HasSuffix(data, []byte(segMagicV2))
+	if !v2 && !bytes.HasSuffix(data, []byte(segMagic)) || len(data) < len(segMagic)+4 {
+		return nil, nil, false, errors.New("not a coffer index segment")
 	}
 	data = data[:len(data)-len(segMagic)]
 	n := int(binary.BigEndian.Uint32(data[len(data)-4:]))
 	data = data[:len(data)-4]
 	if n > len(data) {
-		return nil, nil, errors.New("truncated common words")
+		return nil, nil, false, errors.New("truncated common words")
 	}
-	common := map[string]bool{}
+	common = map[string]bool{}
 	if n > 0 {
 		for _, w := range strings.Split(string(data[len(data)-n:]), "\n") {
 			common[w] = true
@@ -130,7 +158,7 @@ func loadSegment(data []byte) (segment.Segment, map[string]bool, error) {
 	// writes them. zapx reads them only from a file it opens itself, so
 	// they are read here for bytes held in memory.
 	if len(data) < zap.FooterSize {
-		return nil, nil, errors.New("truncated zap footer")
+		return nil, nil, false, errors.New("truncated zap footer")
 	}
 	end := len(data)
 	crc := binary.BigEndian.Uint32(data[end-4:])
@@ -141,20 +169,20 @@ func loadSegment(data []byte) (segment.Segment, map[string]bool, error) {
 	numDocs := binary.BigEndian.Uint64(data[end-36:])
 	idLen := int(binary.BigEndian.Uint32(data[end-40:]))
 	if ver != zap.Version {
-		return nil, nil, fmt.Errorf("zap version %d, want %d", ver, zap.Version)
+		return nil, nil, false, fmt.Errorf("zap version %d, want %d", ver, zap.Version)
 	}
 	if zap.FooterSize+idLen > end {
-		return nil, nil, errors.New("bad zap footer")
+		return nil, nil, false, errors.New("bad zap footer")
 	}
 	mem := data[:end-zap.FooterSize-idLen]
 	if c := crc32.Update(crc32.ChecksumIEEE(mem), crc32.IEEETable, data[len(mem):end-4]); c != crc {
-		return nil, nil, errors.New("checksum mismatch")
+		return nil, nil, false, errors.New("checksum mismatch")
 	}
 	sb, err := zap.InitSegmentBase(mem, crc32.ChecksumIEEE(mem), chunkMode, numDocs, storedIndex, sectionsIndex, nil, nil)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, false, err
 	}
-	return sb, common, nil
+	return sb, common, v2, nil
 }
 
 // Open is New for a vault with prebuilt segments: the messages they cover
@@ -169,7 +197,7 @@ func Open(msgs []*vault.Message, tags map[string][]string, segs []vault.IndexSeg
 	covered := newBitset(len(ix.msgs))
 	v := &view{}
 	for _, s := range segs {
-		seg, common, err := loadSegment(s.Data)
+		seg, common, v2, err := loadSegment(s.Data)
 		if err == nil && seg.Count() != uint64(len(s.Messages)) {
 			err = fmt.Errorf("%d documents for %d messages", seg.Count(), len(s.Messages))
 		}
@@ -180,8 +208,10 @@ func Open(msgs []*vault.Message, tags map[string][]string, segs []vault.IndexSeg
 		ords := make([]uint32, len(s.Messages))
 		for local, m := range s.Messages {
 			o, ok := ix.ord(m.ID)
-			if !ok || covered.has(o) {
-				ords[local] = noOrd // unknown, or already in an earlier segment
+			if !ok || covered.has(o) || v2 && changedSinceV2(m) {
+				// Unknown, already in an earlier segment, or indexed
+				// with terms the analyzer no longer makes.
+				ords[local] = noOrd
 				continue
 			}
 			covered.set(o)
@@ -206,4 +236,48 @@ func Open(msgs []*vault.Message, tags map[string][]string, segs []vault.IndexSeg
 		}
 	}
 	return ix, nil
+}
+
+// changedSinceV2 reports whether the analyzer indexes m's text otherwise
+// than the one of v2 segments did: it holds a letter of a spaceless script
+// (which v2 dropped), a capital whose lower case is shorter (İ, K KELVIN
+// SIGN, ẞ), after which v2 garbled the word, or a nonspacing mark, alone
+// or in a character's decomposition, that v2 folded away and the analyzer
+// keeps (Indic vowel signs: foldedMark). Any other text has the same
+// terms.
+func changedSinceV2(m *vault.Message) bool {
+	return changedTextSinceV2(m.Subject) || changedTextSinceV2(m.Body)
+}
+
+func changedTextSinceV2(s string) bool {
+	for _, r := range s[:indexedLen(s)] {
+		if r < utf8.RuneSelf {
+			continue
+		}
+		if clusterStart(r) {
+			return true
+		}
+		if l := unicode.ToLower(r); l != r && utf8.RuneLen(l) < utf8.RuneLen(r) {
+			return true
+		}
+		if 0x2E80 <= r && r < 0xA000 {
+			continue // CJK and kana are never accent-folded
+		}
+		if keptMark(r) {
+			return true
+		}
+		var b [utf8.UTFMax]byte
+		for _, d := range string(norm.NFD.Properties(utf8.AppendRune(b[:0], r)).Decomposition()) {
+			if keptMark(d) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// keptMark reports whether r is a nonspacing mark that accent folding
+// keeps (v2 dropped them all).
+func keptMark(r rune) bool {
+	return r >= 0x0300 && unicode.Is(unicode.Mn, r) && !foldedMark(r)
 }

@@ -59,9 +59,11 @@ type (
 		c      int
 	}
 
-	// dateNode is the half-open instant range [from, to) in Unix seconds.
+	// dateNode is the half-open instant range [from, to) in Unix seconds,
+	// or, for date:unknown, the messages of unknown time.
 	dateNode struct {
 		from, to int64
+		unknown  bool
 		c        int
 	}
 )
@@ -457,6 +459,9 @@ func (p *parser) term(t token) (node, error) {
 		}
 		return nil, p.errAt(t.valOff, "has: knows only \"attachment\", not "+strconv.Quote(v))
 	case "date", "after", "before":
+		if t.field == "date" && strings.EqualFold(v, "unknown") {
+			return &dateNode{from: unknownUnix, unknown: true, c: col}, nil
+		}
 		from, to, err := p.opt.parseRange(t.field, v)
 		if err != nil {
 			return nil, p.errAt(t.valOff, err.Error())

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"testing"
 	"time"
@@ -93,6 +94,12 @@ func loadTestMessages(f *testing.F) []*vault.Message {
 // query may panic, and every failure is a *QueryError.
 func FuzzSearch(f *testing.F) {
 	msgs := loadTestMessages(f)
+	// Spaceless text, for the one-cluster dictionary scan.
+	for i, body := range []string{"สวัสดีครับ วันนี้อากาศดีมาก", "ខ្ញុំចង់ទៅភ្នំពេញ ดี"} {
+		m := *msgs[0]
+		m.ID, m.Body = fmt.Sprintf("sp%d", i), body
+		msgs = append(msgs, &m)
+	}
 	ix, err := New(msgs, map[string][]string{"m01": {"x"}}, Options{Shards: 2, BatchSize: 4})
 	if err != nil {
 		f.Fatal(err)
@@ -111,6 +118,9 @@ func FuzzSearch(f *testing.F) {
 	}
 	for _, q := range qs {
 		f.Add(q.Q, 0)
+	}
+	for _, q := range []string{"ดี", `"อากาศดี"`, "ខ្ញុំ* OR ပါ", "subject:ດີ -ไป", "ที่~"} {
+		f.Add(q, 0)
 	}
 	f.Fuzz(func(t *testing.T, q string, sort int) {
 		res, err := ix.Search(context.Background(), q, Request{Sort: Sort(sort & 3), Facets: true, Offset: sort >> 2 & 7})

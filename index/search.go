@@ -157,7 +157,19 @@ func (ix *Index) page(hits bitset, scores []float32, s Sort, offset, limit int) 
 		hits.each(take)
 		return out
 	case s == Newest || scores == nil:
-		hits.eachReverse(take)
+		// Newest first, then the messages of unknown time, which sort
+		// last whichever way the dated ones go.
+		more := true
+		hits.eachReverse(func(o uint32) bool {
+			if ix.firstUnknown >= 0 && int(o) >= ix.firstUnknown {
+				return true
+			}
+			more = take(o)
+			return more
+		})
+		if more && ix.firstUnknown >= 0 {
+			hits.each(func(o uint32) bool { return int(o) < ix.firstUnknown || take(o) })
+		}
 		return out
 	}
 	k := offset + limit

@@ -111,7 +111,7 @@ func (e *evaluator) customLeaf(n *textNode) (bitset, error) {
 		start := []byte(terms[0])
 		end := prefixEnd(start)
 		return e.perSegment(func(w segWork, out bitset, scores []float32) error {
-			return expand(w, field, &vellum.AlwaysMatch{}, start, end, out, scores)
+			return expand(w, field, &vellum.AlwaysMatch{}, start, end, nil, out, scores)
 		})
 	case n.kind == textFuzzy && n.fuzz > 0:
 		lbs, err := levBuilders()
@@ -123,7 +123,20 @@ func (e *evaluator) customLeaf(n *textNode) (bitset, error) {
 			return nil, err
 		}
 		return e.perSegment(func(w segWork, out bitset, scores []float32) error {
-			return expand(w, field, dfa, nil, nil, out, scores)
+			return expand(w, field, dfa, nil, nil, nil, out, scores)
+		})
+	case len(terms) == 1 && isCluster(terms[0]):
+		// One cluster of a spaceless script: the index holds it only in
+		// the bigrams of the runs it is part of.
+		c := terms[0]
+		keep := func(term string) bool { return holdsCluster(term, c) }
+		return e.perSegment(func(w segWork, out bitset, scores []float32) error {
+			for _, r := range spacelessTermRanges {
+				if err := expand(w, field, &vellum.AlwaysMatch{}, []byte(r[0]), []byte(r[1]), keep, out, scores); err != nil {
+					return err
+				}
+			}
+			return nil
 		})
 	case len(terms) == 1:
 		return e.perSegment(func(w segWork, out bitset, scores []float32) error {
@@ -192,8 +205,8 @@ func prefixEnd(p []byte) []byte {
 }
 
 // expand ORs the postings of every term of the segment's dictionary that
-// a accepts within [start, end).
-func expand(w segWork, field string, a segment.Automaton, start, end []byte, out bitset, scores []float32) error {
+// a accepts within [start, end), and keep too if it is not nil.
+func expand(w segWork, field string, a segment.Automaton, start, end []byte, keep func(string) bool, out bitset, scores []float32) error {
 	dict, err := w.seg.Dictionary(field)
 	if err != nil || dict == nil {
 		return err
@@ -230,6 +243,9 @@ func expand(w segWork, field string, a segment.Automaton, start, end []byte, out
 		}
 		if strings.Contains(de.Term, pairSep) {
 			continue // a common-word pair (pairs.go), not a word
+		}
+		if keep != nil && !keep(de.Term) {
+			continue
 		}
 		if pl, err = dict.PostingsList([]byte(de.Term), nil, pl); err != nil {
 			return err

@@ -49,6 +49,14 @@ func TestGolden(t *testing.T) {
 			d.typeText("halden-review")
 			d.keys("enter")
 		}},
+		{"produce-dialog", func(d *driver) {
+			d.keys("enter", "/")
+			d.typeText("halden")
+			d.keys("enter", "P")
+			d.typeText("age1d4y7dujlqmt9wrupyg3nwyrn5vgz53c5vpzv2dhe52z9vme3xf2q2jg029")
+			d.keys("enter")
+			d.typeText("PROD-001.age")
+		}},
 		{"tags-pane", func(d *driver) {
 			d.keys("enter", "enter", "t")
 			d.typeText("suspicious")

@@ -1,6 +1,8 @@
 package vault
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"io"
 	"os"
@@ -28,7 +30,7 @@ type Appender struct {
 	// known reports IDs the vault holds (nil when the writer cannot read
 	// it); seen holds the IDs this import added.
 	known func(id string) bool
-	seen  map[string]bool
+	seen  map[idKey]struct{}
 	now   time.Time
 
 	seq      int // number the commit record will take
@@ -47,6 +49,23 @@ type Appender struct {
 	convs    map[string]bool
 	finished bool
 	audit    *audit.Link // the import's announcement, for its record
+}
+
+// idKey is a message ID as the 16 bytes it is the hex of: the IDs an
+// import has added are held for the whole import, and 1M of them as
+// strings cost ~100 MB, as keys ~30 MB.
+type idKey [16]byte
+
+func keyOf(id string) idKey {
+	var k idKey
+	if len(id) == 2*len(k) {
+		if _, err := hex.Decode(k[:], []byte(id)); err == nil {
+			return k
+		}
+	}
+	h := sha256.Sum256([]byte(id)) // not ComputeID's form: a hash of it
+	copy(k[:], h[:])
+	return k
 }
 
 // ImportStats summarises an import.
@@ -78,7 +97,7 @@ func (v *Vault) NewAppender() (*Appender, error) {
 }
 
 func newAppender(dir string, m *Manifest, lock *writeLock, r age.Recipient, s signer, known func(string) bool, now time.Time) *Appender {
-	a := &Appender{dir: dir, m: m, lock: lock, recipient: r, epoch: m.Epoch, signer: s, known: known, seen: map[string]bool{}, now: now,
+	a := &Appender{dir: dir, m: m, lock: lock, recipient: r, epoch: m.Epoch, signer: s, known: known, seen: map[idKey]struct{}{}, now: now,
 		seq: m.Seq() + 1, convs: map[string]bool{}, seg: newSegmentBuilder()}
 	removeLeftovers(dir, m)
 	return a
@@ -134,11 +153,12 @@ func (a *Appender) Add(m *Message) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	if a.seen[m.ID] || (a.known != nil && a.known(m.ID)) {
+	k := keyOf(m.ID)
+	if _, dup := a.seen[k]; dup || (a.known != nil && a.known(m.ID)) {
 		a.stats.Duplicates++
 		return false, nil
 	}
-	a.seen[m.ID] = true
+	a.seen[k] = struct{}{}
 	for i := range m.Attachments {
 		at := &m.Attachments[i]
 		if at.Content == nil {
@@ -189,11 +209,20 @@ func (a *Appender) flush() error {
 
 // indexPendingBytes bounds the message text an import holds for its next
 // index file (and the one being built holds as much): an index file
-// covers IndexTarget messages, or fewer when they hold this much text.
-// Chat messages average a few hundred bytes, so their index files keep
-// IndexTarget messages; one 50 MiB message gets an index file of its own
-// instead of being held with the next 100,000.
-const indexPendingBytes = 32 << 20
+// covers IndexTarget messages, or fewer when they hold this much text:
+// ~50,000 chat messages of a few hundred bytes, ~10,000 mails. Messages
+// cost several times their text in memory (a mail's parsed parts,
+// headers, ids), and the import stays under ImportMemoryLimit with two
+// such batches held; compaction merges the index files later. One 50 MiB
+// message gets an index file of its own instead of being held with the
+// next ones.
+const indexPendingBytes = 12 << 20
+
+// ImportMemoryLimit is the soft memory limit `coffer import` runs under
+// (runtime/debug.SetMemoryLimit, unless GOMEMLIMIT is set): the
+// appender's batches fit in it, and without it the collector lets the
+// heap grow to twice what is live before it runs.
+const ImportMemoryLimit = 256 << 20
 
 // sidecar is an index file's content being built for segments.
 type sidecar struct {

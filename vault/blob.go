@@ -96,31 +96,55 @@ func (b *blobWriter) discard() {
 // Attachment returns the content of an attachment, after checking its
 // blob file against the manifest.
 func (v *Vault) Attachment(a *Attachment) ([]byte, error) {
+	return v.AttachmentReader().Read(a)
+}
+
+// AttachmentReader reads attachments one after another, keeping the blob
+// file it read last: reading the attachments of many messages in time
+// order (a production) reads, checks and opens each blob file once rather
+// than once per attachment.
+type AttachmentReader struct {
+	v    *Vault
+	name string // the blob file open in ra
+	ra   io.ReaderAt
+	size int64
+}
+
+// AttachmentReader returns a reader of the loaded vault's attachments.
+func (v *Vault) AttachmentReader() *AttachmentReader { return &AttachmentReader{v: v} }
+
+// Read returns the content of an attachment, after checking its blob file
+// against the manifest (when the file is not the one read last).
+func (r *AttachmentReader) Read(a *Attachment) ([]byte, error) {
+	v := r.v
 	if a.Ref.Blob == "" {
 		return nil, fmt.Errorf("vault: attachment %q was not included in the export", a.Name)
 	}
-	e := v.Manifest.files[a.Ref.Blob]
-	if e == nil || e.Kind != "blob" {
-		return nil, tamper(a.Ref.Blob, "not named by the manifest")
+	if a.Ref.Blob != r.name {
+		e := v.Manifest.files[a.Ref.Blob]
+		if e == nil || e.Kind != "blob" {
+			return nil, tamper(a.Ref.Blob, "not named by the manifest")
+		}
+		data, err := readVaultFile(v.Dir, e)
+		if err != nil {
+			return nil, err
+		}
+		k := v.epochs[e.Epoch]
+		if k == nil {
+			return nil, fmt.Errorf("vault: %s: no key for epoch %d", e.Name, e.Epoch)
+		}
+		ra, size, err := age.DecryptReaderAt(bytes.NewReader(data), int64(len(data)), k.Identity)
+		if err != nil {
+			return nil, tamper(e.Name, "cannot be decrypted: %v", err)
+		}
+		r.name, r.ra, r.size = a.Ref.Blob, ra, size
 	}
-	data, err := readVaultFile(v.Dir, e)
-	if err != nil {
-		return nil, err
-	}
-	k := v.epochs[e.Epoch]
-	if k == nil {
-		return nil, fmt.Errorf("vault: %s: no key for epoch %d", e.Name, e.Epoch)
-	}
-	ra, size, err := age.DecryptReaderAt(bytes.NewReader(data), int64(len(data)), k.Identity)
-	if err != nil {
-		return nil, tamper(e.Name, "cannot be decrypted: %v", err)
-	}
-	if a.Ref.Offset < 0 || a.Ref.Length < 0 || a.Ref.Offset+a.Ref.Length > size {
-		return nil, tamper(e.Name, "attachment %q lies outside the blob", a.Name)
+	if a.Ref.Offset < 0 || a.Ref.Length < 0 || a.Ref.Offset+a.Ref.Length > r.size {
+		return nil, tamper(r.name, "attachment %q lies outside the blob", a.Name)
 	}
 	out := make([]byte, a.Ref.Length)
-	if _, err := ra.ReadAt(out, a.Ref.Offset); err != nil && err != io.EOF {
-		return nil, tamper(e.Name, "%v", err)
+	if _, err := r.ra.ReadAt(out, a.Ref.Offset); err != nil && err != io.EOF {
+		return nil, tamper(r.name, "%v", err)
 	}
 	return out, nil
 }

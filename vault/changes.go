@@ -27,7 +27,7 @@ const (
 // write it (member add or remove, ingest key add or remove).
 func linked(r *record) bool {
 	switch r.Type {
-	case recImport, recIngestKey, recReindex:
+	case recImport, recIngestKey, recReindex, recProduction:
 		return true
 	case recMember:
 		return r.Member != nil && (r.Member.Op == "add" || r.Member.Op == "remove")
@@ -60,6 +60,8 @@ func (m *Manifest) noteChange(r *record) {
 		c.What, c.Action = "import", audit.ActionImport
 	case recReindex:
 		c.What, c.Action = "compaction", audit.ActionCompact
+	case recProduction:
+		c.What, c.Action = "production", audit.ActionProduce
 	case recIngestKey:
 		op := "add"
 		if r.IngestKey.Op == "remove" {

@@ -52,6 +52,8 @@ const (
 	tagOriginalID
 	tagSeq
 	tagReaction // emoji, by (strings), count (uvarint); repeated
+	tagTimeSource
+	tagMessageSHA256
 )
 
 func appendStr(b []byte, s string) []byte {
@@ -191,6 +193,8 @@ func (s *segmentBuilder) add(m *Message) {
 	b = binary.AppendUvarint(append(b, tagProv), uint64(s.provIndex(&m.Provenance)))
 	b = appendString(b, tagPosition, m.Provenance.Position)
 	b = appendString(b, tagOriginalID, m.Provenance.OriginalID)
+	b = appendString(b, tagTimeSource, m.Provenance.TimeSource)
+	b = appendString(b, tagMessageSHA256, m.Provenance.SHA256)
 	b = appendInt(b, tagSeq, int64(m.Seq))
 	for _, r := range m.Reactions {
 		b = appendStr(append(b, tagReaction), r.Emoji)
@@ -408,14 +412,20 @@ func (d *decoder) message(m *Message) error {
 				err = errCodec
 			}
 			if err == nil {
-				pos, orig := m.Provenance.Position, m.Provenance.OriginalID
+				// The per-message fields may come before the table entry.
+				p := m.Provenance
 				m.Provenance = d.provs[i]
-				m.Provenance.Position, m.Provenance.OriginalID = pos, orig
+				m.Provenance.Position, m.Provenance.OriginalID = p.Position, p.OriginalID
+				m.Provenance.TimeSource, m.Provenance.SHA256 = p.TimeSource, p.SHA256
 			}
 		case tagPosition:
 			m.Provenance.Position, err = d.str()
 		case tagOriginalID:
 			m.Provenance.OriginalID, err = d.str()
+		case tagTimeSource:
+			m.Provenance.TimeSource, err = d.str()
+		case tagMessageSHA256:
+			m.Provenance.SHA256, err = d.str()
 		case tagSeq:
 			var v int64
 			v, err = d.varint()

@@ -15,9 +15,10 @@
 // Every file but the manifest is an age file.
 //
 //   - Messages (segments/), attachment content (blobs/), search index files
-//     (index/, which say which words each message holds) and the tags
-//     journal (tags/) are encrypted to the vault recipient of the epoch
-//     they were written in: a post-quantum hybrid (ML-KEM-768 + X25519)
+//     (index/, which say which words each message holds), the tags
+//     journal (tags/) and the productions journal (productions/) are
+//     encrypted to the vault recipient of the epoch they were written
+//     in: a post-quantum hybrid (ML-KEM-768 + X25519)
 //     age recipient, whose identity is that epoch's vault secret.
 //   - Each member has a key file per epoch they may read,
 //     keys/<member>.e<N>.age, holding that epoch's vault secret encrypted

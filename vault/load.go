@@ -218,12 +218,7 @@ func (v *Vault) index() {
 			v.messages = append(v.messages, &s.messages[i])
 		}
 	}
-	slices.SortFunc(v.messages, func(a, b *Message) int {
-		if c := a.Time.Compare(b.Time); c != 0 {
-			return c
-		}
-		return strings.Compare(a.ID, b.ID)
-	})
+	slices.SortFunc(v.messages, CompareTime)
 	// A message imported twice (an ingest key cannot see what is stored)
 	// has one ID, one time: its copies are neighbours now. Keep one.
 	v.pos = make(map[string]uint32, n)
@@ -340,7 +335,7 @@ func unlistedFiles(dir string, m *Manifest) []Unlisted {
 		}
 	}
 	var out []Unlisted
-	for _, sub := range []string{"keys", "segments", "blobs", "tags", "index"} {
+	for _, sub := range []string{"keys", "segments", "blobs", "tags", "index", "productions"} {
 		ents, err := os.ReadDir(filepath.Join(dir, sub))
 		if err != nil {
 			continue

@@ -56,6 +56,8 @@ type record struct {
 	Rotate    *rotateBody    `json:"rotate,omitempty"`
 	Tags      *importBody    `json:"tags,omitempty"`
 	Reindex   *reindexBody   `json:"reindex,omitempty"`
+	// Production reserves production numbers (production.go).
+	Production *importBody `json:"production,omitempty"`
 
 	// Audit names the audit event that announced this change before the
 	// vault changed (FORMAT.md, "Audit links"); on the records that change

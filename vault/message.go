@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"hash"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 )
@@ -109,6 +110,41 @@ type Provenance struct {
 	ImportedAt time.Time `json:"imported_at,omitempty"`
 	Timezone   string    `json:"timezone,omitempty"` // zone assumed for exports without offsets
 	Skipped    int       `json:"skipped,omitempty"`  // records skipped by a lenient import of this file
+	// TimeSource says where Time came from when the source offers more
+	// than one place (mail: the Date header, a Received header, the mbox
+	// From line, an archiver's manifest), so a reviewer can weigh it.
+	// TimeUnknown marks a message kept without any time: its Time is zero.
+	// Empty means the export's own timestamp.
+	TimeSource string `json:"time_source,omitempty"`
+	// SHA256 is the hex SHA-256 of the message's original bytes, where
+	// the source has them per message (an email as received), so a
+	// production can prove the stored message is the one received.
+	SHA256 string `json:"sha256,omitempty"`
+}
+
+// Provenance.TimeSource values.
+const (
+	TimeFromDate     = "date"      // the message's own Date header
+	TimeFromReceived = "received"  // the newest dated Received header
+	TimeFromFromLine = "from_line" // the mbox "From " envelope line
+	TimeFromManifest = "manifest"  // the archiver's manifest
+	TimeUnknown      = "unknown"   // no time at all: Time is zero
+)
+
+// CompareTime orders messages by time, then ID; messages with an unknown
+// time (zero Time) sort after every dated one, so that they close a
+// conversation instead of opening it as if sent in year 1.
+func CompareTime(a, b *Message) int {
+	if az, bz := a.Time.IsZero(), b.Time.IsZero(); az != bz {
+		if az {
+			return 1
+		}
+		return -1
+	}
+	if c := a.Time.Compare(b.Time); c != 0 {
+		return c
+	}
+	return strings.Compare(a.ID, b.ID)
 }
 
 // ComputeID returns the content-derived ID of m: the first 16 bytes of a
@@ -223,8 +259,10 @@ func checkRequired(m *Message) error {
 		return fmt.Errorf(`%w: missing "source"`, ErrInvalidMessage)
 	case m.Conversation.ID == "":
 		return fmt.Errorf(`%w: missing "conversation.id"`, ErrInvalidMessage)
-	case m.Time.IsZero():
-		return fmt.Errorf(`%w: missing "time"`, ErrInvalidMessage)
+	case m.Time.IsZero() && m.Provenance.TimeSource != TimeUnknown:
+		return fmt.Errorf(`%w: missing "time" (provenance.time_source "unknown" keeps a message without one)`, ErrInvalidMessage)
+	case !m.Time.IsZero() && m.Provenance.TimeSource == TimeUnknown:
+		return fmt.Errorf(`%w: "time" given with provenance.time_source "unknown"`, ErrInvalidMessage)
 	}
 	return nil
 }

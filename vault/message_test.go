@@ -37,3 +37,36 @@ func TestComputeIDLongFields(t *testing.T) {
 		}
 	}
 }
+
+// TestValidateUnknownTime checks that a message is kept without a time
+// only when its provenance says the time is unknown, and that such a
+// message sorts after every dated one.
+func TestValidateUnknownTime(t *testing.T) {
+	at := time.Date(2024, 3, 1, 12, 0, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		name    string
+		t       time.Time
+		source  string
+		wantErr bool
+	}{
+		{"dated", at, "", false},
+		{"dated from Received", at, TimeFromReceived, false},
+		{"unknown", time.Time{}, TimeUnknown, false},
+		{"no time, not marked", time.Time{}, "", true},
+		{"no time, marked from Date", time.Time{}, TimeFromDate, true},
+		{"time but marked unknown", at, TimeUnknown, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			m := &Message{Source: "email", Conversation: Conversation{ID: "c"}, Time: tc.t,
+				Provenance: Provenance{TimeSource: tc.source}}
+			if err := Validate(m); (err != nil) != tc.wantErr {
+				t.Fatalf("Validate: %v, want error %v", err, tc.wantErr)
+			}
+		})
+	}
+	dated := &Message{ID: "b", Time: at}
+	unknown := &Message{ID: "a"}
+	if CompareTime(unknown, dated) <= 0 || CompareTime(dated, unknown) >= 0 || CompareTime(unknown, unknown) != 0 {
+		t.Fatal("an unknown time does not sort after a dated one")
+	}
+}

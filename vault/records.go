@@ -148,6 +148,22 @@ func (m *Manifest) applyBody(r *record) error {
 		}
 	case recReindex:
 		return m.applyReindex(r)
+	case recProduction:
+		b := r.Production
+		if b == nil || len(b.Files) != 1 {
+			return errors.New("production record without its one file")
+		}
+		if _, ok := m.recipients[b.Epoch]; !ok {
+			return fmt.Errorf("production in unknown epoch %d", b.Epoch)
+		}
+		f := b.Files[0]
+		if f.Kind != "production" || !validFileName(f.Name) || filepath.Dir(f.Name) != "productions" {
+			return fmt.Errorf("bad productions file %q", f.Name)
+		}
+		if _, dup := m.files[f.Name]; dup {
+			return fmt.Errorf("file %q named twice", f.Name)
+		}
+		m.files[f.Name] = &FileEntry{Name: f.Name, Kind: f.Kind, SHA256: f.SHA256, Size: f.Size, Epoch: b.Epoch, Seq: r.Seq}
 	case recRotate:
 		b := r.Rotate
 		if b == nil || b.Epoch != m.Epoch+1 {
@@ -227,7 +243,7 @@ func decodePublicKey(s string) (ed25519.PublicKey, error) {
 func validFileName(name string) bool {
 	dir, base := filepath.Split(name)
 	switch dir {
-	case "segments/", "blobs/", "keys/", "tags/", "index/":
+	case "segments/", "blobs/", "keys/", "tags/", "index/", "productions/":
 	default:
 		return false
 	}

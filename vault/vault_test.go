@@ -22,6 +22,11 @@ func TestRoundTripEveryUnlockMethod(t *testing.T) {
 	msgs[3].Attachments = []Attachment{{Name: "photo.jpg", Type: "image/jpeg", Content: []byte("JPEGDATA")}}
 	msgs[4].Attachments = []Attachment{{Name: "gone.jpg", Missing: true}}
 	msgs[5].Reactions = []Reaction{{Emoji: "👍", By: "Ann"}, {Emoji: ":partyparrot:", Count: 42}}
+	msgs[6].Provenance.TimeSource = TimeFromReceived
+	msgs[6].Provenance.SHA256 = strings.Repeat("ab", 32)
+	// A message without any time is kept, and read back last.
+	msgs[49].Time, msgs[49].Offset = time.Time{}, 0
+	msgs[49].Provenance.TimeSource = TimeUnknown
 	st := importMessages(t, v, msgs)
 	if st.Added != 50 || st.Conversations != 1 {
 		t.Fatalf("stats %+v", st)

@@ -101,9 +101,12 @@ func details(e *audit.Event, ids bool) string {
 	case e.Conversation != "":
 		add("conversation", strconv.Quote(e.Conversation))
 	}
-	if e.Action == audit.ActionSearch {
+	switch {
+	case e.Action == audit.ActionSearch:
 		add("query", strconv.Quote(e.Query))
 		add("results", strconv.Itoa(e.Results))
+	case e.Query != "": // a production's
+		add("query", strconv.Quote(e.Query))
 	}
 	if e.Tag != "" {
 		add("tag", strconv.Quote(e.Tag))

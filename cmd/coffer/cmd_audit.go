@@ -28,7 +28,7 @@ auditor's identity; none shows message content.
   verify      check every session of the trail: exit 0 when intact, 1
               naming the first bad entry and why (edited, missing,
               reordered, truncated, bad MAC), or the first vault change
-              (import, member or ingest key change, compaction) that the
+              (import, member or ingest key change, compaction, production) that the
               signed manifest records and the trail does not. With
               --checkpoint FILE, also prove that the trail still extends
               that checkpoint.

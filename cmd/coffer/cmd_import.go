@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"time"
 
@@ -18,7 +19,7 @@ func importCommand() *command {
 	return &command{
 		name:    "import",
 		args:    "DIR FILE...",
-		summary: "encrypt exports into the vault (email, WhatsApp, Telegram, Signal, Slack, JSONL)",
+		summary: "encrypt exports into the vault (email, WhatsApp, Telegram, Signal, Slack, SMS, Discord, JSONL)",
 		help: `
 The format of each FILE (a file, a zip or a folder) is detected from its
 content; --format forces one. An import is atomic: all of its messages
@@ -49,6 +50,9 @@ Examples:
 					return err
 				}
 				dir, files := args[0], args[1:]
+				if _, set := os.LookupEnv("GOMEMLIMIT"); !set {
+					debug.SetMemoryLimit(vault.ImportMemoryLimit)
+				}
 				var err error
 				loc := ingest.LocalZone() // its IANA name, for provenance
 				if tz != "Local" {
@@ -102,9 +106,10 @@ Examples:
 						return err
 					}
 				}
-				prog := newProgress(e, len(files))
+				prog := newProgress(e, files)
+				undated := 0
 				for i, f := range files {
-					if err := importFile(e, im, f, formats[i], loc, lenient, prog); err != nil {
+					if err := importFile(e, im, f, formats[i], loc, lenient, prog, &undated); err != nil {
 						prog.done()
 						return errors.Join(err, im.Abort(oneLine(err.Error())))
 					}
@@ -117,6 +122,9 @@ Examples:
 				}
 				fmt.Fprintf(e.stdout, "Imported %s in %s from %s (%d already in the vault).\n",
 					plural(st.Added, "new message"), plural(st.Conversations, "conversation"), plural(len(files), "file"), st.Duplicates)
+				if undated > 0 {
+					fmt.Fprintf(e.stdout, "%s with no date (kept, findable with date:unknown).\n", plural(undated, "message"))
+				}
 				if s != nil {
 					// A member can read the vault: keep its search indexes few.
 					cst, err := s.Compact(vault.AutoCompactUnits)
@@ -133,7 +141,9 @@ Examples:
 	}
 }
 
-func importFile(e *env, im *access.Import, path string, f ingest.Format, loc *time.Location, lenient bool, prog *progress) error {
+// importFile adds the messages of one file, counting in undated those
+// added without any time, which the summary names.
+func importFile(e *env, im *access.Import, path string, f ingest.Format, loc *time.Location, lenient bool, prog *progress, undated *int) error {
 	opt := ingest.Options{Location: loc, Lenient: lenient, Now: e.now()}
 	skipped := 0
 	if lenient {
@@ -148,13 +158,18 @@ func importFile(e *env, im *access.Import, path string, f ingest.Format, loc *ti
 			fmt.Fprintf(e.stderr, "coffer: warning: skipped %s\n", oneLine(err.Error()))
 		}
 	}
+	opt.Meter = prog.meter // the second pass, if lenient: the one that stores
 	return f.Parse(path, opt, func(m *vault.Message) error {
 		m.Provenance.Skipped = skipped
-		if _, err := im.Add(m); err != nil {
+		added, err := im.Add(m)
+		if err != nil {
 			if errors.Is(err, vault.ErrInvalidMessage) {
 				return &ingest.Error{File: filepath.Base(path), Pos: m.Provenance.Position, Err: err}
 			}
 			return err
+		}
+		if added && m.Provenance.TimeSource == vault.TimeUnknown {
+			*undated++
 		}
 		prog.message()
 		return nil

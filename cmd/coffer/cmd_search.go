@@ -25,7 +25,7 @@ func searchCommand() *command {
 The query language is notmuch's, with chat fields: words (all must match),
 "phrases", prefix*, fuzzy~, -exclude, OR, parentheses, from:, to:/with:,
 in:, source:, tag:, subject:, has:attachment, attachment:, date:A..B,
-date:7d.., after:, before:, id:. README.md documents it in full.
+date:7d.., date:unknown, after:, before:, id:. README.md documents it in full.
 
 The query and the number of hits are recorded in the audit trail before
 the search runs' results are shown, and every result printed counts as
@@ -109,8 +109,12 @@ type jsonSpan struct {
 }
 
 type jsonHit struct {
-	ID           string     `json:"id"`
-	Time         time.Time  `json:"time"`
+	ID   string    `json:"id"`
+	Time time.Time `json:"time"`
+	// TimeSource is where the time came from when the source had a
+	// choice (mail: date, received, from_line, manifest); "unknown"
+	// marks the zero time of mail kept without any date.
+	TimeSource   string     `json:"time_source,omitempty"`
 	Conversation string     `json:"conversation"`
 	Title        string     `json:"conversation_title,omitempty"`
 	Source       string     `json:"source"`
@@ -129,7 +133,7 @@ func printHitsJSON(e *env, res *access.Results) error {
 		for j, sp := range h.Highlights {
 			spans[j] = jsonSpan{Field: sp.Field, Start: sp.Start, End: sp.End}
 		}
-		err := out.Encode(jsonHit{ID: m.ID, Time: m.Time, Conversation: m.Conversation.ID, Title: m.Conversation.Title,
+		err := out.Encode(jsonHit{ID: m.ID, Time: m.Time, TimeSource: m.Provenance.TimeSource, Conversation: m.Conversation.ID, Title: m.Conversation.Title,
 			Source: m.Source, Sender: m.Sender, Subject: m.Subject, Snippet: rawSnippet(m.Body, h.Highlights, 480),
 			Highlights: spans, Score: h.Score})
 		if err != nil {
@@ -167,7 +171,7 @@ func printHits(e *env, res *access.Results, offset int) {
 		if title == "" {
 			title = m.Conversation.ID
 		}
-		fmt.Fprintf(w, "%s  %s %s  %s  %s\n", m.ID[:12], m.Time.Local().Format("2006-01-02 15:04"),
+		fmt.Fprintf(w, "%s  %s %s  %s  %s\n", m.ID[:12], fitWidth(common.When(m.Time, time.Local, "2006-01-02 15:04"), 16),
 			fitWidth(oneLine(m.Source), 8), truncateWidth(oneLine(title), 28), truncateWidth(oneLine(m.Sender), 24))
 		if m.Subject != "" {
 			fmt.Fprintf(w, "    %s\n", truncateWidth(oneLine(m.Subject), 100))

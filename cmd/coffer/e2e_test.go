@@ -102,6 +102,16 @@ func TestE2ETmux(t *testing.T) {
 	tm.keys("q")
 	tm.waitFor("Results: 1 for tag:flagged")
 
+	// Production: the tagged set, encrypted to another party.
+	tm.keys("P")
+	tm.waitFor("Produce for another party?")
+	tm.waitFor("1 message matching tag:flagged")
+	tm.literal("age1d4y7dujlqmt9wrupyg3nwyrn5vgz53c5vpzv2dhe52z9vme3xf2q2jg029")
+	tm.keys("Enter")
+	tm.literal("PROD-001.age")
+	tm.keys("Enter")
+	tm.waitFor("produced 1 message and 1 attachment as PROD0000001-PROD0000001")
+
 	// Hostile text: open the demo's conversation of payloads and scroll
 	// through all of it.
 	tm.keys("q", "q", "f")
@@ -203,7 +213,7 @@ func TestE2ETmux(t *testing.T) {
 	for _, e := range events {
 		a := string(e.Action)
 		switch e.Action {
-		case audit.ActionSearch:
+		case audit.ActionSearch, audit.ActionProduce:
 			a += " " + e.Query
 		case audit.ActionTagAdd:
 			a += " " + e.Tag
@@ -212,7 +222,11 @@ func TestE2ETmux(t *testing.T) {
 		}
 		actions = append(actions, a)
 	}
-	for _, want := range []string{"unlock", "view-list", "view-conversation", "search halden", "view-messages", "tag-add flagged", "search tag:flagged", "view-attachment", "lock exit"} {
+	if _, err := os.Stat(filepath.Join(work, "PROD-001.age")); err != nil {
+		t.Errorf("the production: %v", err)
+	}
+	for _, want := range []string{"unlock", "view-list", "view-conversation", "search halden", "view-messages", "tag-add flagged", "search tag:flagged",
+		"produce tag:flagged", "view-attachment", "lock exit"} {
 		if !slices.Contains(actions, want) {
 			t.Errorf("audit trail lacks %q: %q", want, actions)
 		}

@@ -73,6 +73,7 @@ func commands() []*command {
 		reviewCommand(),
 		auditCommand(),
 		searchCommand(),
+		produceCommand(),
 		attachmentCommand(),
 	}
 }

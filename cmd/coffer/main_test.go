@@ -29,6 +29,7 @@ func TestScripts(t *testing.T) {
 			return nil
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
+			"prodtamper": prodTamper, // produce_test.go
 			// flipbyte FILE OFFSET flips one bit of the byte at OFFSET
 			// (negative: from the end).
 			"flipbyte": func(ts *testscript.TestScript, neg bool, args []string) {

@@ -17,6 +17,7 @@ type KeyMap struct {
 	Sort, Filter             key.Binding
 
 	Tag, Untag, TagAll, TagsPane key.Binding
+	Produce                      key.Binding
 	CopyID, CopyCitation         key.Binding
 	Thread                       key.Binding
 	// In message detail and its attachments.
@@ -61,6 +62,7 @@ func Default() KeyMap {
 		Untag:    b([]string{"T"}, "T", "remove tag"),
 		TagAll:   b([]string{"A"}, "A", "tag all results"),
 		TagsPane: b([]string{"#"}, "#", "tags pane"),
+		Produce:  b([]string{"P"}, "P", "produce results (or the tag) for another party"),
 
 		Thread:       b([]string{"v"}, "v", "thread view / time order"),
 		CopyID:       b([]string{"y"}, "y", "copy the message's id"),
@@ -88,7 +90,7 @@ func (k KeyMap) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
 		{k.Up, k.Down, k.Top, k.Bottom, k.HalfDown, k.HalfUp, k.PageDown, k.PageUp},
 		{k.NextPane, k.Open, k.Back, k.Quit, k.Help, k.Lock, k.Sort, k.Filter, k.Thread},
-		{k.Search, k.NextHit, k.PrevHit, k.ResultSort, k.Tag, k.Untag, k.TagAll, k.TagsPane},
+		{k.Search, k.NextHit, k.PrevHit, k.ResultSort, k.Tag, k.Untag, k.TagAll, k.TagsPane, k.Produce},
 		{k.NextMsg, k.PrevMsg, k.CopyID, k.CopyCitation},
 		{k.Attachments, k.AttachOpen, k.AttachSave, k.AttachPipe},
 		{k.Confirm, k.Cancel},

@@ -42,6 +42,7 @@ var contentRoots = []string{
 // bytes or strings, which no type says: they count as handing out content.
 var plaintextBytes = []string{
 	"(*coffer/vault.Vault).Attachment",
+	"(*coffer/vault.AttachmentReader).Read",
 	"(*coffer/vault/access.Session).Copy",
 	"(*coffer/vault/access.Session).SaveAttachment", // to the file the member named
 	"(*coffer/vault/access.Session).PipeAttachment", // to the command the member named
@@ -72,6 +73,7 @@ var contentAPI = map[string]scope{
 	"(*coffer/vault.Vault).NewAppender":     coreOnly,
 	"(*coffer/vault.Vault).IndexSegments":   coreOnly, // the stored index says which words each message holds
 	"(*coffer/vault.Vault).Attachment":      coreOnly,
+	"(*coffer/vault.AttachmentReader).Read": coreOnly, // Attachment, for many in turn (productions)
 	"coffer/index.New":                      coreOnly,
 	"coffer/index.Open":                     coreOnly,
 	"coffer/index.OpenVault":                coreOnly,

@@ -30,7 +30,7 @@ type testVault struct {
 	ids     []string // the messages' ids, in the order given
 }
 
-func newTestVault(t *testing.T, msgs []*vault.Message) *testVault {
+func newTestVault(t testing.TB, msgs []*vault.Message) *testVault {
 	t.Helper()
 	t.Setenv("COFFER_STATE_DIR", t.TempDir())
 	member, _ := age.GenerateX25519Identity()
@@ -62,7 +62,7 @@ func newTestVault(t *testing.T, msgs []*vault.Message) *testVault {
 }
 
 // open unlocks and loads the vault as its member.
-func (tv *testVault) open(t *testing.T) *access.Session {
+func (tv *testVault) open(t testing.TB) *access.Session {
 	t.Helper()
 	m, err := vault.ReadManifest(tv.dir)
 	if err != nil {
@@ -84,7 +84,7 @@ func (tv *testVault) open(t *testing.T) *access.Session {
 }
 
 // openIndexed is open with the search index built.
-func (tv *testVault) openIndexed(t *testing.T) *access.Session {
+func (tv *testVault) openIndexed(t testing.TB) *access.Session {
 	t.Helper()
 	s := tv.open(t)
 	if err := s.OpenIndex(nil); err != nil {

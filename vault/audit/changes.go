@@ -78,6 +78,7 @@ func (e *MismatchError) Error() string {
 // changeActions are the actions that announce vault changes.
 var changeActions = map[Action]bool{
 	ActionImport: true, ActionMemberAdd: true, ActionMemberRemove: true, ActionIngestKey: true, ActionCompact: true,
+	ActionProduce: true,
 }
 
 // VerifyChanges is Verify, and checks the trail against changes, the

@@ -65,7 +65,8 @@
 // as tampering.
 //
 // Against the vault: a change to the vault (an import, by a member or an
-// ingest key; a member or ingest key added or removed; a compaction) is
+// ingest key; a member or ingest key added or removed; a compaction; the
+// production numbers a production reserves) is
 // announced first, with Log.Announce, and the signed manifest record the
 // change writes carries the announcement's Link (session and entry).
 // VerifyChanges checks every such record against the trail: its

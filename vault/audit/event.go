@@ -65,6 +65,12 @@ const (
 	// ActionCompact: small search-index files merged (vault.CompactIndex);
 	// Count the messages re-indexed, Detail what was merged into what.
 	ActionCompact Action = "compact"
+	// ActionProduce: a production (vault/production), announced before
+	// its numbers are reserved, with Query, Count (messages), Target (the
+	// file written) and Detail (the recipients); then, before the file is
+	// written, the same with Messages (every id released, with Sent) and
+	// Detail the number range and recipients; then committed, or failed.
+	ActionProduce Action = "produce"
 	// ActionViewAttachment: attachment Attachment (its SHA256) of message
 	// Messages[0], in Conversation titled Title, shown in a pager.
 	ActionViewAttachment Action = "view-attachment"
@@ -80,7 +86,7 @@ const (
 var actions = []Action{ActionSession, ActionUnlock, ActionUnlockFailed, ActionLock,
 	ActionViewConversationList, ActionViewConversation, ActionViewMessage, ActionViewMessages,
 	ActionSearch, ActionTagAdd, ActionTagRemove, ActionImport, ActionExport,
-	ActionMemberAdd, ActionMemberRemove, ActionIngestKey, ActionVerify, ActionCopy, ActionCompact,
+	ActionMemberAdd, ActionMemberRemove, ActionIngestKey, ActionVerify, ActionCopy, ActionCompact, ActionProduce,
 	ActionViewAttachment, ActionSaveAttachment, ActionPipeAttachment}
 
 // Actions returns every action an event can record.

@@ -3,3 +3,5 @@ package ingest
 import "coffer/vault"
 
 type vaultMessage = vault.Message
+
+type vaultAttachment = vault.Attachment

@@ -63,6 +63,10 @@ func TestDetectSaysWhy(t *testing.T) {
 		{"folder", folder, "", "folder: unknown export format: a folder holding no export", true},
 		{"empty", write("empty.txt", nil), "", "empty.txt: unknown export format: the file is empty", true},
 		{"binary", write("a.db", []byte("SQLite format 3\x00\x10\x00")), "", "a.db: unknown export format: binary data", true},
+		{"SMS backup", "testdata/sms/group.xml", "sms", "", false},
+		{"SMS call log, to be refused by the sms format", "testdata/sms/calls.xml", "sms", "", false},
+		{"other XML", write("feed.xml", []byte(`<?xml version="1.0"?><rss><channel/></rss>`)), "", "feed.xml: unknown export format (use --format)", true},
+		{"Discord export", "testdata/discord/guild.json", "discord", "", false},
 		{"text", write("notes.txt", []byte("shopping list\nmilk\n")), "", "notes.txt: unknown export format (use --format)", true},
 	} {
 		t.Run(c.name, func(t *testing.T) {

@@ -2,6 +2,8 @@ package ingest
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"net/mail"
@@ -51,6 +53,9 @@ var mailKeptHeaders = []string{
 	"Message-ID", "In-Reply-To", "References", "From", "Sender", "Reply-To",
 	"To", "Cc", "Bcc", "Date", "Return-Path", "Delivered-To", "List-Id",
 	"User-Agent", "X-Mailer", "X-Folder", "X-Original-To",
+	// Enron-style exports and Lotus Notes gateways keep the names (and
+	// IMCEANOTES- addresses) as the sender's client showed them here.
+	"X-From", "X-To", "X-cc", "X-bcc",
 }
 
 // mailMIMEParser keeps the text that survives a corrupt base64 text part
@@ -122,9 +127,12 @@ type emailSource struct {
 	format, file, fileSHA256, position string
 	// extra headers the container knows (maildir flags, folder).
 	extra map[string]string
-	// envelope is the mbox "From " line, whose date is the last resort
+	// envelope is the mbox "From " line, whose date is a late resort
 	// for the message's time.
 	envelope string
+	// manifestTime is when an archiver's manifest says it made the drop
+	// (zero when it does not): the last resort for the message's time.
+	manifestTime time.Time
 	// line is the 1-based line the message starts on, for formats
 	// whose errors are best located by line (mbox), else 0.
 	line int
@@ -138,7 +146,17 @@ type emailSource struct {
 // the file and position.
 func parseEmail(raw []byte, src emailSource, now time.Time, loc *time.Location) (*vault.Message, error) {
 	raw = bytes.TrimPrefix(raw, []byte("\xef\xbb\xbf"))
+	// The hash of the bytes as received (without an mbox envelope line,
+	// which the mailbox added): a production can show the stored message
+	// is that one. Of a truncated message, it covers what was kept.
+	sum := sha256.Sum256(raw)
 	var warn []string
+	if !mailStartsWithHeader(raw) {
+		// A lone MIME body saved without any header (the user named
+		// the file, or it sits in a mailbox): one message, all body.
+		raw = append([]byte("\n"), raw...)
+		warn = append(warn, "no header block: the whole file is the body")
+	}
 	env, note, err := mailReadEnvelope(raw)
 	if errors.Is(err, errMIMEDepth) {
 		return nil, err // as plain text, it would be the raw MIME source
@@ -148,7 +166,7 @@ func parseEmail(raw []byte, src emailSource, now time.Time, loc *time.Location) 
 		// boundary): keep the headers and show the body as plain text.
 		env, note, err = mailReadEnvelope(mailAsPlainText(raw))
 		if err != nil {
-			return nil, fmt.Errorf("unreadable message: %v", err)
+			return nil, fmt.Errorf("unreadable message: %s", mailText(err.Error()))
 		}
 		warn = append(warn, "unreadable MIME structure: body kept as plain text")
 	}
@@ -168,6 +186,7 @@ func parseEmail(raw []byte, src emailSource, now time.Time, loc *time.Location) 
 			FileSHA256: src.fileSHA256,
 			Position:   src.position,
 			ImportedAt: now,
+			SHA256:     hex.EncodeToString(sum[:]),
 		},
 	}
 	for _, k := range mailKeptHeaders {
@@ -188,9 +207,9 @@ func parseEmail(raw []byte, src emailSource, now time.Time, loc *time.Location) 
 
 	from, w := mailAddresses(env, "From")
 	warn = append(warn, w...)
-	if len(from) == 0 {
-		if s, _ := mailAddresses(env, "Sender"); len(s) > 0 {
-			from = s
+	for _, k := range []string{"Sender", "X-From"} {
+		if len(from) == 0 {
+			from, _ = mailAddresses(env, k)
 		}
 	}
 	if len(from) > 0 {
@@ -222,10 +241,8 @@ func parseEmail(raw []byte, src emailSource, now time.Time, loc *time.Location) 
 		}
 	}
 
-	t, zoneless, how, err := mailTime(env, src.envelope, loc)
-	if err != nil {
-		return nil, err
-	}
+	t, zoneless, tsrc, how := mailTime(env, src, loc)
+	m.Provenance.TimeSource = tsrc
 	if zoneless {
 		m.Provenance.Timezone = loc.String()
 		warn = append(warn, "date without a zone: read in "+loc.String())
@@ -269,7 +286,10 @@ func parseEmail(raw []byte, src emailSource, now time.Time, loc *time.Location) 
 		if len(warn) > 20 {
 			warn = append(warn[:20], fmt.Sprintf("and %d more", len(warn)-20))
 		}
-		m.Headers[mailWarningsHeader] = strings.Join(warn, "; ")
+		// Warnings quote the input (enmime's errors echo raw header
+		// bytes): decoded here, like the text they come from, rather
+		// than left for validate to blot out.
+		m.Headers[mailWarningsHeader] = mailText(strings.Join(warn, "; "))
 	}
 	if len(m.Headers) == 0 {
 		m.Headers = nil
@@ -297,13 +317,6 @@ func mailHeaderValues(env *enmime.Envelope, key string) []string {
 		out[i] = mailDecodeHeader(v)
 	}
 	return out
-}
-
-// mailDecodeHeader decodes RFC 2047 encoded words and makes the result
-// valid UTF-8 (raw 8-bit header bytes are read as Windows-1252, raw UTF-8
-// per RFC 6532 is kept).
-func mailDecodeHeader(raw string) string {
-	return mailText(enmime.DecodeRFC2047(mailFix8bitWords(raw)))
 }
 
 // mailFix8bitWords escapes raw 8-bit bytes inside Q-encoded words
@@ -372,8 +385,19 @@ func mailAddresses(env *enmime.Envelope, key string) ([]*mail.Address, []string)
 	}
 	out := list[:0]
 	for _, a := range list {
-		a.Address = strings.ToLower(mailText(strings.TrimSpace(a.Address)))
+		addr := mailText(strings.TrimSpace(a.Address))
+		a.Address = strings.ToLower(addr)
 		a.Name = strings.TrimSpace(mailText(a.Name))
+		if name, inner, ok := mailNotesAddress(addr); ok {
+			// A gateway's wrapping: the person behind it is who sent
+			// or received; an Internet address inside replaces it.
+			if a.Name == "" || a.Name == a.Address {
+				a.Name = name
+			}
+			if inner != "" {
+				a.Address = inner
+			}
+		}
 		if a.Address == "" && a.Name == "" {
 			continue
 		}
@@ -424,6 +448,26 @@ func mailText(s string) string {
 		return strings.ToValidUTF8(s, "\uFFFD")
 	}
 	return out
+}
+
+// mailStartsWithHeader reports whether raw begins with a header field
+// ("Name: value", RFC 5322 2.2) or with the blank line that ends an
+// empty header block.
+func mailStartsWithHeader(raw []byte) bool {
+	line := bytes.TrimRight(mailFirstLine(raw), "\r\n")
+	if len(line) == 0 {
+		return true
+	}
+	i := bytes.IndexByte(line, ':')
+	if i <= 0 {
+		return false
+	}
+	for _, c := range line[:i] {
+		if c <= ' ' || c > '~' {
+			return false
+		}
+	}
+	return true
 }
 
 // mailAsPlainText rewrites the top-level Content-Type of raw to

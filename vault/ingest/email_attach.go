@@ -83,7 +83,7 @@ func mailAttachments(env *enmime.Envelope, body *strings.Builder, depth int, war
 					warn = append(warn, note)
 				}
 				if err != nil {
-					warn = append(warn, fmt.Sprintf("attached message %s unreadable: %v", p.PartID, err))
+					warn = append(warn, fmt.Sprintf("attached message %s unreadable: %s", p.PartID, mailText(err.Error())))
 				} else {
 					subj := strings.TrimSpace(mailHeader(nested, "Subject"))
 					if a.Name == "" {

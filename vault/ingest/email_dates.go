@@ -3,43 +3,53 @@ package ingest
 import (
 	"fmt"
 	"net/mail"
+	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/jhillyerd/enmime/v2"
+
+	"coffer/vault"
 )
 
 // When a mail was sent: Date, Received and envelope lines, as found in the
 // wild.
 
-// mailTime returns the Date header's time; when it is missing or
-// unparseable, the time of the earliest Received hop (the last Received
-// header), with a note saying so.
-func mailTime(env *enmime.Envelope, envelope string, loc *time.Location) (t time.Time, zoneless bool, how string, err error) {
+// mailTime returns when the mail was sent and where that came from
+// (vault.Provenance.TimeSource), in the order the sources deserve trust:
+// the Date header; the newest dated Received header (the topmost, added
+// by the last server, whose clock is the receiving side's); the mbox
+// From line; the archiver manifest's time of the drop. A message with none of them is kept with an unknown (zero)
+// time: drafts, bounces and Outlook exports lack a Date all the time,
+// and refusing them would hide them from review. how is a note for
+// X-Coffer-Warnings when the Date header was not used.
+func mailTime(env *enmime.Envelope, src emailSource, loc *time.Location) (t time.Time, zoneless bool, source, how string) {
 	date := strings.TrimSpace(mailHeader(env, "Date"))
 	if t, zl, err := parseMailDate(date, loc); err == nil {
-		return t, zl, "", nil
+		return t, zl, vault.TimeFromDate, ""
 	}
-	rcv := mailHeaderValues(env, "Received")
-	for i := len(rcv) - 1; i >= 0; i-- {
-		j := strings.LastIndexByte(rcv[i], ';')
+	why := "no Date header"
+	if date != "" {
+		why = fmt.Sprintf("unparseable Date %q", mailClip(date, 80))
+	}
+	for _, r := range mailHeaderValues(env, "Received") {
+		j := strings.LastIndexByte(r, ';')
 		if j < 0 {
 			continue
 		}
-		if t, zl, err := parseMailDate(rcv[i][j+1:], loc); err == nil {
-			if date == "" {
-				return t, zl, "no Date header: time taken from the Received header", nil
-			}
-			return t, zl, fmt.Sprintf("unparseable Date %q: time taken from the Received header", mailClip(date, 80)), nil
+		if t, zl, err := parseMailDate(r[j+1:], loc); err == nil {
+			return t, zl, vault.TimeFromReceived, why + ": time taken from the Received header"
 		}
 	}
-	if t, zl, ok := mailEnvelopeTime(envelope, loc); ok {
-		return t, zl, "no usable Date or Received header: time taken from the mbox From line", nil
+	if t, zl, ok := mailEnvelopeTime(src.envelope, loc); ok {
+		return t, zl, vault.TimeFromFromLine, why + " and no dated Received header: time taken from the mbox From line"
 	}
-	if date == "" {
-		return time.Time{}, false, "", fmt.Errorf("no Date header and no dated Received header")
+	if !src.manifestTime.IsZero() {
+		return src.manifestTime, false, vault.TimeFromManifest,
+			why + " and no dated Received header: time taken from the archive manifest (when the drop was made, not when the mail was sent)"
 	}
-	return time.Time{}, false, "", fmt.Errorf("unparseable Date header %q and no dated Received header", mailClip(date, 80))
+	return time.Time{}, false, vault.TimeUnknown, why + " and no dated Received header: date unknown"
 }
 
 // mailEnvelopeTime reads the asctime date of an mbox "From " line
@@ -113,10 +123,13 @@ func parseMailDate(s string, loc *time.Location) (t time.Time, zoneless bool, er
 	}
 	// The form nearly every mailer writes, before net/mail's loop over
 	// a dozen layouts (each failure allocates an error).
-	if t, err := time.Parse("Mon, 2 Jan 2006 15:04:05 -0700", s); err == nil {
+	if t, err := time.Parse("Mon, 2 Jan 2006 15:04:05 -0700", s); err == nil && t.Year() >= 1900 {
 		return t, false, nil
 	}
-	if t, err := mail.ParseDate(s); err == nil {
+	if t, zl, ok := parseMailDateFields(s, loc); ok {
+		return t, zl, nil
+	}
+	if t, err := mail.ParseDate(s); err == nil && t.Year() >= 1900 {
 		return t, false, nil
 	}
 	// Drop comments such as "(PDT)".
@@ -153,11 +166,13 @@ func parseMailDate(s string, loc *time.Location) (t time.Time, zoneless bool, er
 			if t.Year() < 100 {
 				t = t.AddDate(1900, 0, 0)
 			}
-			return t, false, nil
+			if t.Year() >= 1900 {
+				return t, false, nil
+			}
 		}
 	}
 	for _, l := range mailZonelessLayouts {
-		if t, err := time.ParseInLocation(l, norm, loc); err == nil {
+		if t, err := time.ParseInLocation(l, norm, loc); err == nil && t.Year() >= 1900 {
 			return t, true, nil
 		}
 	}
@@ -166,4 +181,185 @@ func parseMailDate(s string, loc *time.Location) (t time.Time, zoneless bool, er
 
 func mailNumericZone(s string) bool {
 	return len(s) == 5 && (s[0] == '+' || s[0] == '-') && strings.Trim(s[1:], "0123456789") == ""
+}
+
+// parseMailDateFields reads a date field by field, in any order mailers
+// wrote them: RFC 5322 ("Fri, 21 Nov 1997 09:55:06 -0600") and its
+// obsolete forms (RFC 5322 section 4.3: two- and three-digit years,
+// named and military zones, comments), asctime ("Fri Nov 21 09:55:06
+// 1997"), missing seconds, full day and month names, AM/PM. It wants a
+// day, a month name, a year and a clock time, and refuses a field it
+// cannot place, so that text that is not a date stays unparsed.
+//
+// zoneless reports that s had no zone and was read in loc.
+func parseMailDateFields(s string, loc *time.Location) (t time.Time, zoneless bool, ok bool) {
+	var b strings.Builder
+	depth := 0
+	for _, r := range s {
+		switch {
+		case r == '(':
+			depth++
+		case r == ')' && depth > 0:
+			depth--
+		case depth > 0:
+		case r == ',':
+			b.WriteByte(' ')
+		default:
+			b.WriteRune(r)
+		}
+	}
+	var (
+		day, year, yearDigits = -1, -1, 0
+		month                 time.Month
+		hour, min, sec        = -1, 0, 0
+		zone                  *time.Location
+		pm, am                bool
+	)
+	// Obsolete syntax allows white space (and comments, gone above)
+	// around the colons of the time: "09 :   55  :  06".
+	for _, f := range strings.Fields(mailClockSpace.ReplaceAllString(b.String(), ":")) {
+		lf := strings.ToLower(strings.TrimSuffix(f, "."))
+		switch {
+		case mailDigits(f) && len(f) <= 2 && day < 0:
+			day, _ = strconv.Atoi(f)
+		case mailDigits(f) && len(f) <= 4 && year < 0:
+			year, _ = strconv.Atoi(f)
+			yearDigits = len(f)
+		case strings.Contains(f, ":") && hour < 0:
+			h, m, sc, ok := mailClockFields(f)
+			if !ok {
+				return time.Time{}, false, false
+			}
+			hour, min, sec = h, m, sc
+		case (f[0] == '+' || f[0] == '-') && zone == nil:
+			z, ok := mailNumericOffset(f[1:])
+			if !ok {
+				return time.Time{}, false, false
+			}
+			if f[0] == '-' {
+				z = -z
+			}
+			zone = time.FixedZone("", z)
+		case lf == "am" || lf == "pm":
+			am, pm = lf == "am", lf == "pm"
+		case len(lf) >= 3 && month == 0 && mailMonth(lf) != 0:
+			month = mailMonth(lf)
+		case len(lf) >= 3 && mailWeekday(lf):
+			// The weekday adds nothing (and is often wrong).
+		case zone == nil && mailObsZones[strings.ToUpper(f)] != "":
+			z, _ := mailNumericOffset(mailObsZones[strings.ToUpper(f)][1:])
+			if mailObsZones[strings.ToUpper(f)][0] == '-' {
+				z = -z
+			}
+			zone = time.FixedZone(strings.ToUpper(f), z)
+		case zone == nil && len(f) == 1 && mailLetter(f[0]):
+			// RFC 5322 4.3: military zones were used inconsistently and
+			// mean -0000, a UTC time with no zone information.
+			zone = time.UTC
+		case zone == nil && (strings.HasPrefix(lf, "gmt") || strings.HasPrefix(lf, "utc")) && len(lf) > 3:
+			// "GMT+0100", "UTC-05:00"
+			z, ok := mailNumericOffset(lf[4:])
+			if !ok || (lf[3] != '+' && lf[3] != '-') {
+				return time.Time{}, false, false
+			}
+			if lf[3] == '-' {
+				z = -z
+			}
+			zone = time.FixedZone("", z)
+		default:
+			return time.Time{}, false, false
+		}
+	}
+	if day < 1 || month == 0 || year < 0 || hour < 0 {
+		return time.Time{}, false, false
+	}
+	switch yearDigits {
+	case 1, 2:
+		if year < 50 {
+			year += 2000
+		} else {
+			year += 1900
+		}
+	case 3:
+		year += 1900
+	}
+	if pm && hour < 12 {
+		hour += 12
+	} else if am && hour == 12 {
+		hour = 0
+	}
+	if sec == 60 {
+		sec = 59 // a leap second
+	}
+	if year < 1900 || hour > 23 || min > 59 || sec > 59 {
+		return time.Time{}, false, false
+	}
+	in := zone
+	if in == nil {
+		in = loc
+	}
+	t = time.Date(year, month, day, hour, min, sec, 0, in)
+	if t.Day() != day {
+		return time.Time{}, false, false // 31 Feb
+	}
+	return t, zone == nil, true
+}
+
+var mailClockSpace = regexp.MustCompile(`\s*:\s*`)
+
+func mailDigits(s string) bool { return s != "" && strings.Trim(s, "0123456789") == "" }
+
+func mailLetter(c byte) bool { return c|0x20 >= 'a' && c|0x20 <= 'z' }
+
+// mailClockFields reads h:mm, hh:mm:ss and hh:mm:ss.fff.
+func mailClockFields(f string) (h, m, s int, ok bool) {
+	p := strings.Split(f, ":")
+	if len(p) < 2 || len(p) > 3 {
+		return 0, 0, 0, false
+	}
+	if len(p) == 3 {
+		p[2], _, _ = strings.Cut(p[2], ".")
+	}
+	var v [3]int
+	for i, x := range p {
+		if !mailDigits(x) || len(x) > 2 || (i > 0 && len(x) != 2) {
+			return 0, 0, 0, false
+		}
+		v[i], _ = strconv.Atoi(x)
+	}
+	return v[0], v[1], v[2], true
+}
+
+// mailNumericOffset reads hhmm or hh:mm (after the sign) as seconds.
+func mailNumericOffset(s string) (int, bool) {
+	s = strings.Replace(s, ":", "", 1)
+	if len(s) != 4 || !mailDigits(s) {
+		return 0, false
+	}
+	h, _ := strconv.Atoi(s[:2])
+	m, _ := strconv.Atoi(s[2:])
+	if h > 14 || m > 59 {
+		return 0, false
+	}
+	return h*3600 + m*60, true
+}
+
+// mailMonth reads a month name or its abbreviation (three letters or
+// more: "Sept").
+func mailMonth(lf string) time.Month {
+	for m := time.January; m <= time.December; m++ {
+		if n := strings.ToLower(m.String()); strings.HasPrefix(n, lf) {
+			return m
+		}
+	}
+	return 0
+}
+
+func mailWeekday(lf string) bool {
+	for d := time.Sunday; d <= time.Saturday; d++ {
+		if strings.HasPrefix(strings.ToLower(d.String()), lf) {
+			return true // "Thu", "Thurs", "Thursday"
+		}
+	}
+	return false
 }

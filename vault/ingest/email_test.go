@@ -4,13 +4,14 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
-	"errors"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"coffer/vault"
 )
 
 // mailWant is what a test expects of one message: sender, time (RFC
@@ -27,8 +28,8 @@ type mailCase struct {
 	count       int
 	first, last mailWant
 	// noDate marks samples with no Date, Received or envelope date: a
-	// strict import must fail naming the file; the remaining facts are
-	// checked on a copy with a Date header added.
+	// strict import must keep every message with an unknown time; the
+	// remaining facts are checked on a copy with a Date header added.
 	noDate bool
 	check  func(t *testing.T, ms []*vaultMessage)
 }
@@ -272,9 +273,12 @@ var mailCases = []mailCase{
 			}
 		}},
 	{file: "mail__bad_date_header.eml", format: EML, count: 1,
-		first: mailWant{"Grants-Notification", "2010-12-11T06:08:27Z", "You may_be Eligible for Legitimate_Cash from_GovAgencies!", ""},
+		// The newest (topmost) Received header's date; the one below it
+		// is 3 h later by a skewed clock.
+		first: mailWant{"Grants-Notification", "2010-12-11T03:20:19Z", "You may_be Eligible for Legitimate_Cash from_GovAgencies!", ""},
 		check: func(t *testing.T, ms []*vaultMessage) {
 			warned(t, ms[0], "time taken from the Received header")
+			timeFrom(t, ms[0], vault.TimeFromReceived)
 			// In-Reply-To without angle brackets still threads.
 			convIs(t, ms[0], "<someone@yahoo.com>")
 		}},
@@ -440,6 +444,7 @@ var mailCases = []mailCase{
 		check: func(t *testing.T, ms []*vaultMessage) {
 			bodyHas(t, ms[0], "From time to time")
 			warned(t, ms[0], "time taken from the mbox From line")
+			timeFrom(t, ms[0], vault.TimeFromFromLine)
 			if ms[0].Provenance.Timezone != "UTC" {
 				t.Errorf("zoneless envelope date: timezone %q not recorded", ms[0].Provenance.Timezone)
 			}
@@ -478,10 +483,15 @@ func TestEmailSamples(t *testing.T) {
 				t.Errorf("%s.Detect = false", c.format.Name)
 			}
 			if c.noDate {
-				err := c.format.Parse(p, Options{}, func(*vaultMessage) error { return nil })
-				var ie *Error
-				if !errors.As(err, &ie) || !strings.Contains(err.Error(), c.file) || !strings.Contains(err.Error(), "no Date header") {
-					t.Fatalf("strict import of a dateless sample: err = %v, want an *Error naming the file", err)
+				ms := collect(t, c.format, p, Options{})
+				if len(ms) != c.count {
+					t.Fatalf("dateless sample: got %d messages, want %d", len(ms), c.count)
+				}
+				for _, m := range ms {
+					if !m.Time.IsZero() || m.Provenance.TimeSource != vault.TimeUnknown {
+						t.Fatalf("dateless sample: time %v from %q, want unknown", m.Time, m.Provenance.TimeSource)
+					}
+					warned(t, m, "date unknown")
 				}
 				p = withDate(t, p, c.format.Name == "mbox")
 			}
@@ -514,9 +524,21 @@ func checkMail(t *testing.T, which string, m *vaultMessage, w mailWant) {
 	}
 }
 
+func timeFrom(t *testing.T, m *vaultMessage, source string) {
+	t.Helper()
+	if m.Provenance.TimeSource != source {
+		t.Errorf("time from %q, want %q", m.Provenance.TimeSource, source)
+	}
+}
+
 func checkProvenance(t *testing.T, m *vaultMessage, format, file string) {
 	t.Helper()
 	p := m.Provenance
+	switch p.TimeSource {
+	case vault.TimeFromDate, vault.TimeFromReceived, vault.TimeFromFromLine:
+	default:
+		t.Errorf("time source %q", p.TimeSource)
+	}
 	if m.Source != "email" || p.Format != format || p.File != file || len(p.FileSHA256) != 64 ||
 		p.Position == "" || m.ID == "" || m.Conversation.ID == "" || m.Time.Location() != time.UTC {
 		t.Errorf("incomplete message: source %q conv %q provenance %+v", m.Source, m.Conversation.ID, p)
@@ -594,18 +616,27 @@ func TestEmailThreadAcrossImports(t *testing.T) {
 	}
 }
 
-func TestMboxLenientSkipsDatelessMessages(t *testing.T) {
+// TestMboxKeepsDatelessMessages: mail without any date used to be
+// refused (issue 17 §1); it is kept, with an unknown time, and nothing is
+// skipped.
+func TestMboxKeepsDatelessMessages(t *testing.T) {
 	var skipped []string
-	var n int
+	var got []*vaultMessage
 	err := Mbox.Parse(filepath.Join("testdata", "email", "MimeKit__unmunged.mbox.txt"),
 		Options{Lenient: true, Skip: func(e *Error) { skipped = append(skipped, e.Error()) }},
-		func(*vaultMessage) error { n++; return nil })
-	want := []string{
-		"MimeKit__unmunged.mbox.txt:1: no Date header and no dated Received header",
-		"MimeKit__unmunged.mbox.txt:13: no Date header and no dated Received header",
+		func(m *vaultMessage) error { got = append(got, m); return nil })
+	if err != nil || len(got) != 2 || len(skipped) != 0 {
+		t.Fatalf("err %v, %d emitted, skipped %q; want 2 emitted", err, len(got), skipped)
 	}
-	if err != nil || n != 0 || !slices.Equal(skipped, want) {
-		t.Fatalf("err %v, %d emitted, skipped %q; want %q", err, n, skipped, want)
+	var pos []string
+	for _, m := range got {
+		pos = append(pos, m.Provenance.Position)
+		if !m.Time.IsZero() || m.Provenance.TimeSource != vault.TimeUnknown {
+			t.Errorf("%s: time %v from %q, want unknown", m.Provenance.Position, m.Time, m.Provenance.TimeSource)
+		}
+	}
+	if !slices.Equal(pos, []string{"line 1", "line 13"}) {
+		t.Errorf("positions %q", pos)
 	}
 }
 

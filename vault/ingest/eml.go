@@ -98,7 +98,7 @@ func mailFirstLine(b []byte) []byte {
 }
 
 func parseEMLFile(path string, opt Options, emit Emit) error {
-	f, name, sum, err := openHashed(path)
+	f, name, sum, err := openHashed(path, opt)
 	if err != nil {
 		return err
 	}

@@ -12,6 +12,7 @@ package ingest
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"coffer/vault"
@@ -28,6 +29,8 @@ type Options struct {
 	Skip func(err *Error)
 	// Now stamps Provenance.ImportedAt; zero means time.Now().
 	Now time.Time
+	// Meter, if set, counts the bytes read from the input files.
+	Meter *Meter
 }
 
 // Emit receives each parsed message. Returning an error stops the parse
@@ -54,14 +57,20 @@ type Error struct {
 	Err  error
 }
 
+// Error is valid UTF-8 whatever the input held: a file name or a
+// parser's message may quote any bytes, and the error is printed and
+// recorded in the audit trail.
 func (e *Error) Error() string {
+	var s string
 	switch {
 	case e.Line > 0:
-		return fmt.Sprintf("%s:%d: %v", e.File, e.Line, e.Err)
+		s = fmt.Sprintf("%s:%d: %v", e.File, e.Line, e.Err)
 	case e.Pos != "":
-		return fmt.Sprintf("%s: %s: %v", e.File, e.Pos, e.Err)
+		s = fmt.Sprintf("%s: %s: %v", e.File, e.Pos, e.Err)
+	default:
+		s = fmt.Sprintf("%s: %v", e.File, e.Err)
 	}
-	return fmt.Sprintf("%s: %v", e.File, e.Err)
+	return strings.ToValidUTF8(s, "\uFFFD")
 }
 
 func (e *Error) Unwrap() error { return e.Err }
@@ -71,14 +80,18 @@ func (e *Error) Unwrap() error { return e.Err }
 func formats() []Format {
 	// Containers first (a mail archive is a zip; a Slack export is a zip
 	// or folder; a WhatsApp export may be a zip), then formats with strong
-	// signatures; EML last, since many text files look like a header.
+	// signatures (Discord before Telegram: both are a JSON object with
+	// "messages"; an SMS backup is XML rooted at <smses>); EML last,
+	// since many text files look like a header.
 	return []Format{
 		MailArchive,
 		Slack,
 		Maildir,
 		JSONL,
+		Discord,
 		Telegram,
 		Signal,
+		SMS,
 		Mbox,
 		WhatsApp,
 		EML,

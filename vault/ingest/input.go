@@ -59,14 +59,15 @@ func HashFile(path string) (string, error) {
 	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
-// openHashed opens the input file at path and returns it with its base
-// name and SHA-256 (for provenance), read in a first pass.
-func openHashed(path string) (f *os.File, name, sum string, err error) {
+// openHashed opens the input file at path (counted by opt.Meter) and
+// returns it with its base name and SHA-256 (for provenance), read in a
+// first pass.
+func openHashed(path string, opt Options) (f io.ReadCloser, name, sum string, err error) {
 	name = filepath.Base(path)
 	if sum, err = HashFile(path); err != nil {
 		return nil, name, "", fmt.Errorf("%s: %w", name, err)
 	}
-	if f, err = os.Open(path); err != nil {
+	if f, err = opt.open(path); err != nil {
 		return nil, name, "", fmt.Errorf("%s: %w", name, err)
 	}
 	return f, name, sum, nil

@@ -33,6 +33,15 @@ func TestRecordBounds(t *testing.T) {
 	slackDay := func(text string) string {
 		return `[{"ts":"1.0","user":"U1","text":"hi"},` + "\n" + `{"ts":"2.0","user":"U1","text":"` + text + `"}]`
 	}
+	smsMsg := func(text string) string {
+		return "<smses>\n<sms date=\"1710230400000\" address=\"1\" type=\"1\" body=\"hi\"/>\n" +
+			"<sms date=\"1710230460000\" address=\"1\" type=\"1\" body=\"" + text + "\"/>\n</smses>\n"
+	}
+	dcMsg := func(text string) string {
+		return `{"guild":{"id":"1"},"channel":{"id":"2"},"messages":[` + "\n" +
+			`{"id":"3","timestamp":"2025-01-01T00:00:00Z","content":"hi"},` + "\n" +
+			`{"id":"4","timestamp":"2025-01-01T00:01:00Z","content":"` + text + `"}]}`
+	}
 	write("slack/users.json", `[{"id":"U1","name":"ann"}]`)
 	write("slack/channels.json", `[{"id":"C1","name":"general"}]`)
 	for _, c := range []struct {
@@ -45,6 +54,10 @@ func TestRecordBounds(t *testing.T) {
 		{"telegram under the bound", Telegram, write("tg2/result.json", tgMsg(under)), ""},
 		{"slack record", Slack, filepath.Dir(filepath.Dir(write("slack/general/2024-01-02.json", slackDay(over)))), "slack/general/2024-01-02.json:2: record larger than 64.0 MiB"},
 		{"slack day file alone", Slack, write("day/2024-01-03.json", slackDay(under)), ""},
+		{"sms record", SMS, write("sms1/sms.xml", smsMsg(over)), "sms.xml:3: record larger than 64.0 MiB"},
+		{"sms under the bound", SMS, write("sms2/sms.xml", smsMsg(under)), ""},
+		{"discord record", Discord, write("dc1/export.json", dcMsg(over)), "export.json:3: record larger than 64.0 MiB"},
+		{"discord under the bound", Discord, write("dc2/export.json", dcMsg(under)), ""},
 		{"telegram page", Telegram, write("tg3/messages.html", `<!DOCTYPE html><div class="page_wrap"><div class="page_header">`+strings.Repeat(" ", maxHTMLPage)), "messages.html:1: page larger than 16.0 MiB"},
 	} {
 		t.Run(c.name, func(t *testing.T) {

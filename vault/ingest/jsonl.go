@@ -88,7 +88,7 @@ func jsonlKeysFirst(start []byte) bool {
 func parseJSONL(path string, opt Options, emit Emit) error {
 	// The file is hashed in a first pass: provenance carries the hash on
 	// every message, and a second pass costs less than holding the file.
-	f, name, sum, err := openHashed(path)
+	f, name, sum, err := openHashed(path, opt)
 	if err != nil {
 		return err
 	}

@@ -12,6 +12,7 @@ import (
 	"path"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // MailArchive is a compliance archiver's SFTP drop: a ZIP of .eml files
@@ -91,7 +92,7 @@ func mailIsEML(name string) bool {
 }
 
 func parseMailArchive(p string, opt Options, emit Emit) error {
-	z, err := OpenZip(p)
+	z, err := openZip(p, opt.Meter)
 	if err != nil {
 		return err
 	}
@@ -134,13 +135,14 @@ func parseMailArchive(p string, opt Options, emit Emit) error {
 		return &Error{File: mfName, Line: line, Err: fmt.Errorf("%w: manifest says Count: %d but the archive holds %d EML files",
 			ErrManifestCount, count, len(emls))}
 	}
+	created := mailManifestCreated(data)
 	for i, f := range emls {
 		raw, size, err := mailReadZipMember(z, f)
 		if err != nil {
 			return err
 		}
 		src := emailSource{format: "mailarchive", file: z.Name + "!" + f.Name, fileSHA256: sum,
-			position: fmt.Sprintf("message %d", i+1)}
+			position: fmt.Sprintf("message %d", i+1), manifestTime: created}
 		if size > int64(len(raw)) {
 			src.size = size
 		}
@@ -170,6 +172,23 @@ func mailManifestCount(data []byte) (int, int, error) {
 		return 0, 0, err
 	}
 	return 0, 0, errors.New("manifest has no Count: line")
+}
+
+// mailManifestCreated returns the time of the manifest's "Created:" line
+// (RFC 3339), or the zero time. The archiver wrote the drop then, so it
+// bounds when its mail was sent: the last resort for a message's time.
+func mailManifestCreated(data []byte) time.Time {
+	sc := bufio.NewScanner(bytes.NewReader(bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))))
+	for sc.Scan() {
+		k, v, ok := strings.Cut(sc.Text(), ":")
+		if ok && strings.EqualFold(strings.TrimSpace(k), "created") {
+			if t, err := time.Parse(time.RFC3339, strings.TrimSpace(v)); err == nil && t.Year() >= 1900 {
+				return t
+			}
+			return time.Time{}
+		}
+	}
+	return time.Time{}
 }
 
 // mailReadZipMember reads one member, keeping at most MaxEmailBytes of it.

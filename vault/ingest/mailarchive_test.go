@@ -8,6 +8,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"coffer/vault"
 )
 
 // zipEntry is one member of a test archive; store keeps it uncompressed.
@@ -120,5 +123,32 @@ func TestMailArchiveDetectPlainZip(t *testing.T) {
 	p := writeZip(t, []zipEntry{{"_chat.txt", "x", false}, {"a.eml", "From: a\n", false}})
 	if MailArchive.Detect(p) {
 		t.Fatal("a zip without a manifest is not an archiver drop")
+	}
+}
+
+// TestMailArchiveManifestTime: a message of a drop without any date of
+// its own takes the manifest's Created: time, and says so (issue 17 §1);
+// one with a Date keeps it; without Created: the time is unknown.
+func TestMailArchiveManifestTime(t *testing.T) {
+	dated := sampleText(t, "talon__gmail.eml")
+	undated := "From: a@x.org\r\nSubject: draft\r\n\r\nno date anywhere\r\n"
+	for _, tc := range []struct {
+		manifest, wantTime, wantSource string
+	}{
+		{"Created: 2026-11-27T12:00:00Z\nCount: 2\n", "2026-11-27T12:00:00Z", vault.TimeFromManifest},
+		{"Count: 2\n", "0001-01-01T00:00:00Z", vault.TimeUnknown},
+		{"Created: yesterday\nCount: 2\n", "0001-01-01T00:00:00Z", vault.TimeUnknown},
+	} {
+		p := writeZip(t, []zipEntry{{"drop.mf", tc.manifest, false}, {"1.eml", dated, false}, {"2.eml", undated, false}})
+		ms := collect(t, MailArchive, p, Options{})
+		if len(ms) != 2 {
+			t.Fatalf("%q: %d messages", tc.manifest, len(ms))
+		}
+		if ms[0].Provenance.TimeSource != vault.TimeFromDate {
+			t.Errorf("%q: dated message's time from %q", tc.manifest, ms[0].Provenance.TimeSource)
+		}
+		if got := ms[1].Time.UTC().Format(time.RFC3339); got != tc.wantTime || ms[1].Provenance.TimeSource != tc.wantSource {
+			t.Errorf("%q: undated message at %s from %q, want %s from %q", tc.manifest, got, ms[1].Provenance.TimeSource, tc.wantTime, tc.wantSource)
+		}
 	}
 }

@@ -71,7 +71,7 @@ func mailMaildirMessage(path, rel, folder string, n int, opt Options, emit Emit)
 	if err != nil {
 		return fmt.Errorf("%s: %w", rel, err)
 	}
-	f, err := os.Open(path)
+	f, err := opt.open(path)
 	if err != nil {
 		return fmt.Errorf("%s: %w", rel, err)
 	}

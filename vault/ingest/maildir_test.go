@@ -61,12 +61,14 @@ func TestMaildir(t *testing.T) {
 }
 
 func TestMaildirBadMessage(t *testing.T) {
-	root := makeMaildir(t, map[string]string{
-		"cur/1:2,S": "talon__gmail.eml",
-		"cur/2:2,S": "talon__outlook.eml", // no Date anywhere
-	})
+	root := makeMaildir(t, map[string]string{"cur/1:2,S": "talon__gmail.eml"})
+	// A message without any date is kept (issue 17 §1); one nested
+	// past mailMaxDepth is not.
+	if err := os.WriteFile(filepath.Join(root, "cur", "2:2,S"), nestedMail(200, "multipart/mixed"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	err := Maildir.Parse(root, Options{}, func(*vaultMessage) error { return nil })
-	if err == nil || err.Error() != "Mail/cur/2:2,S: message 2: no Date header and no dated Received header" {
+	if err == nil || err.Error() != "Mail/cur/2:2,S: message 2: MIME nesting deeper than 100 levels" {
 		t.Fatalf("err = %v", err)
 	}
 	var skipped int

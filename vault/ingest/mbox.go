@@ -77,7 +77,7 @@ func mboxClock(w string) bool {
 }
 
 func parseMboxFile(path string, opt Options, emit Emit) error {
-	f, name, sum, err := openHashed(path)
+	f, name, sum, err := openHashed(path, opt)
 	if err != nil {
 		return err
 	}

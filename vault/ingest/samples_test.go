@@ -8,7 +8,8 @@ import (
 
 // sharedSamples returns ../shared/samples/<format> beside the repository
 // (where the team's real export samples live, some under licences we do
-// not redistribute), or skips the test when that folder is absent.
+// not redistribute). It fails the test when that folder is absent rather
+// than skipping: CI has it, and a skipped sample test proves nothing.
 func sharedSamples(t testing.TB, format string) string {
 	t.Helper()
 	dir, err := os.Getwd()
@@ -21,13 +22,13 @@ func sharedSamples(t testing.TB, format string) string {
 		}
 		parent := filepath.Dir(dir)
 		if parent == dir {
-			t.Skip("go.mod not found above the test's folder")
+			t.Fatal("go.mod not found above the test's folder")
 		}
 		dir = parent
 	}
 	p := filepath.Join(filepath.Dir(dir), "shared", "samples", format)
 	if _, err := os.Stat(p); err != nil {
-		t.Skipf("shared samples not found at %s: these tests need the team's ../shared/samples folder", p)
+		t.Fatalf("shared samples not found at %s: these tests need the team's ../shared/samples folder", p)
 	}
 	return p
 }

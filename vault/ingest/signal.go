@@ -191,7 +191,7 @@ func parseSignalFile(path, name string, opt Options, emit Emit) error {
 	if kind == signalKindSigtop {
 		return parseSigtop(path, name, sum, opt, emit)
 	}
-	f, err := os.Open(path)
+	f, err := opt.open(path)
 	if err != nil {
 		return err
 	}
@@ -199,7 +199,7 @@ func parseSignalFile(path, name string, opt Options, emit Emit) error {
 	sp := &signalExport{
 		name: name, sum: sum, opt: opt, emit: emit, now: opt.now(),
 		conv: signalConversation(path),
-		root: exportRoot{dir: filepath.Dir(path)},
+		root: exportRoot{dir: filepath.Dir(path), meter: opt.Meter},
 	}
 	defer sp.root.close()
 	if kind == signalKindDataJSON {

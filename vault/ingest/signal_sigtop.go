@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -86,7 +85,7 @@ type sigtopConv struct {
 }
 
 func parseSigtop(path, name, sum string, opt Options, emit Emit) error {
-	f, err := os.Open(path)
+	f, err := opt.open(path)
 	if err != nil {
 		return err
 	}

@@ -93,11 +93,14 @@ type slackSource struct {
 	root  string               // folder, or folder inside the zip ("" or "name/")
 	files map[string]*zip.File // zip members by name relative to root
 	dirs  map[string][]string  // conversation folder -> day files, sorted
+	meter *Meter               // counts a folder's reads (a zip counts its own)
 }
 
 // open returns a reader of the export's file name (relative to its
-// root); a zip member that inflates past its declared size fails.
-func (s *slackSource) open(name string) (io.ReadCloser, error) {
+// root); a zip member that inflates past its declared size fails. A
+// folder's file is counted by the meter unless it is a first pass (a
+// zip counts its own reads, compressed).
+func (s *slackSource) open(name string, firstPass bool) (io.ReadCloser, error) {
 	if s.zip != nil {
 		f := s.files[name]
 		if f == nil {
@@ -115,13 +118,16 @@ func (s *slackSource) open(name string) (io.ReadCloser, error) {
 	} else if !st.Mode().IsRegular() {
 		return nil, errors.New("not a regular file")
 	}
-	return os.Open(p)
+	if firstPass {
+		return os.Open(p)
+	}
+	return Options{Meter: s.meter}.open(p)
 }
 
-func openSlack(p string) (*slackSource, error) {
+func openSlack(p string, m *Meter) (*slackSource, error) {
 	base := filepath.Base(p)
 	if st, err := os.Stat(p); err == nil && st.IsDir() {
-		s := &slackSource{label: base + "/", root: p, dirs: map[string][]string{}}
+		s := &slackSource{label: base + "/", root: p, dirs: map[string][]string{}, meter: m}
 		ents, err := os.ReadDir(p)
 		if err != nil {
 			return nil, err
@@ -142,7 +148,7 @@ func openSlack(p string) (*slackSource, error) {
 		}
 		return s, nil
 	}
-	z, err := OpenZip(p)
+	z, err := openZip(p, m)
 	if err != nil {
 		return nil, err
 	}
@@ -204,7 +210,7 @@ func parseSlack(p string, opt Options, emit Emit) error {
 	if st, err := os.Stat(p); err == nil && !st.IsDir() && !IsZip(p) {
 		return sp.dayFileAlone(p)
 	}
-	src, err := openSlack(p)
+	src, err := openSlack(p, opt.Meter)
 	if err != nil {
 		return err
 	}
@@ -254,7 +260,7 @@ func parseSlack(p string, opt Options, emit Emit) error {
 		sort.Strings(days)
 		cv := &slackConv{conv: sp.conversation(l.ch, l.kind)}
 		for _, day := range days {
-			if err := sp.dayFile(cv, src.label+day, func() (io.ReadCloser, error) { return src.open(day) }); err != nil {
+			if err := sp.dayFile(cv, src.label+day, func(first bool) (io.ReadCloser, error) { return src.open(day, first) }); err != nil {
 				return err
 			}
 		}
@@ -283,7 +289,7 @@ func (sp *slackParser) users(src *slackSource) error {
 // (users.json, channels.json, ...), if there is one, an element at a
 // time.
 func slackList[T any](src *slackSource, name, what string, each func(T)) error {
-	open := func() (io.ReadCloser, error) { return src.open(name) }
+	open := func() (io.ReadCloser, error) { return src.open(name, false) }
 	rc, err := open()
 	if errors.Is(err, os.ErrNotExist) {
 		return nil
@@ -354,13 +360,21 @@ func (sp *slackParser) dayFileAlone(p string) error {
 		name = filepath.Base(filepath.Dir(p))
 	}
 	cv := &slackConv{conv: vault.Conversation{ID: "slack:" + name, Title: name}}
-	return sp.dayFile(cv, filepath.Base(p), func() (io.ReadCloser, error) { return os.Open(p) })
+	return sp.dayFile(cv, filepath.Base(p), func(first bool) (io.ReadCloser, error) {
+		if first {
+			return os.Open(p)
+		}
+		return sp.opt.open(p)
+	})
 }
 
 // dayFile streams the messages of one per-day file, which open reads
 // (twice: the first pass hashes it for provenance).
-func (sp *slackParser) dayFile(cv *slackConv, file string, open func() (io.ReadCloser, error)) error {
-	rc, err := open()
+//
+// open(true) opens the file for its first pass (its hash), which progress
+// does not count.
+func (sp *slackParser) dayFile(cv *slackConv, file string, open func(firstPass bool) (io.ReadCloser, error)) error {
+	rc, err := open(true)
 	if err != nil {
 		return fmt.Errorf("%s: %w", file, err)
 	}
@@ -371,7 +385,7 @@ func (sp *slackParser) dayFile(cv *slackConv, file string, open func() (io.ReadC
 		return fmt.Errorf("%s: %w", file, err)
 	}
 	fileSum := hex.EncodeToString(h.Sum(nil))
-	return jsonArray(file, "messages", open, func(decode func(any) error, n int, line func() int) error {
+	return jsonArray(file, "messages", func() (io.ReadCloser, error) { return open(false) }, func(decode func(any) error, n int, line func() int) error {
 		sm := &sp.msg
 		*sm = slackMsg{}
 		if err := decode(sm); err != nil {

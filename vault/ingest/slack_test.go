@@ -357,7 +357,7 @@ func FuzzSlack(f *testing.F) {
 			zones: map[string]*time.Location{}, offsets: map[string]int{}, chans: map[string]string{},
 			emit: func(m *vaultMessage) error { checkEmitted(t, m); return nil }}
 		cv := &slackConv{conv: vault.Conversation{ID: "slack:C1"}}
-		_ = sp.dayFile(cv, "f.json", func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(b)), nil })
+		_ = sp.dayFile(cv, "f.json", func(bool) (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(b)), nil })
 	})
 }
 

@@ -129,7 +129,7 @@ func parseTelegram(path string, opt Options, emit Emit) error {
 	if err != nil {
 		return fmt.Errorf("%s: %w", name, err)
 	}
-	f, err := os.Open(path)
+	f, err := opt.open(path)
 	if err != nil {
 		return err
 	}
@@ -144,7 +144,7 @@ func readTelegram(r io.Reader, path, sum string, opt Options, emit Emit) error {
 		path: path, name: filepath.Base(path), sum: sum,
 		opt: opt, emit: emit, now: opt.now(),
 		lines: fileLines(path),
-		root:  exportRoot{dir: filepath.Dir(path)},
+		root:  exportRoot{dir: filepath.Dir(path), meter: opt.Meter},
 	}
 	defer p.lines.close()
 	defer p.root.close()

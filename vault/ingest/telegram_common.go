@@ -246,9 +246,10 @@ func (c *lineCounter) close() {
 // its folder, and to nothing outside it: paths come from untrusted JSON,
 // so "../../home/x/.ssh/id_ed25519" or a symlink out must not be read.
 type exportRoot struct {
-	dir  string
-	root *os.Root
-	err  error
+	dir   string
+	root  *os.Root
+	err   error
+	meter *Meter // counts what is read
 }
 
 func (e *exportRoot) close() {
@@ -290,6 +291,7 @@ func (e *exportRoot) read(rel string) ([]byte, string) {
 		return nil, fmt.Sprintf("larger than %d bytes, not imported", MaxAttachmentBytes)
 	}
 	b, err := io.ReadAll(io.LimitReader(f, MaxAttachmentBytes+1))
+	e.meter.add(len(b))
 	if err != nil || int64(len(b)) > MaxAttachmentBytes {
 		return nil, "unreadable"
 	}

@@ -87,7 +87,7 @@ func parseTelegramHTML(pages []string, opt Options, emit Emit) error {
 	if len(pages) == 0 {
 		return errors.New("no messages.html in this folder")
 	}
-	p := &tgHTMLParser{opt: opt, emit: emit, now: opt.now(), root: exportRoot{dir: filepath.Dir(pages[0])}}
+	p := &tgHTMLParser{opt: opt, emit: emit, now: opt.now(), root: exportRoot{dir: filepath.Dir(pages[0]), meter: opt.Meter}}
 	defer p.root.close()
 	for _, page := range pages {
 		if err := p.page(page); err != nil {
@@ -99,7 +99,7 @@ func parseTelegramHTML(pages []string, opt Options, emit Emit) error {
 
 func (p *tgHTMLParser) page(path string) error {
 	p.file = filepath.Base(path)
-	f, err := os.Open(path)
+	f, err := p.opt.open(path)
 	if err != nil {
 		return err
 	}

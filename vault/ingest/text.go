@@ -38,7 +38,7 @@ func eachText(m *vault.Message, f func(string) string) {
 	for _, p := range []*string{&m.ID, &m.Source, &m.Kind, &m.Conversation.ID, &m.Conversation.Title,
 		&m.Sender, &m.SenderID, &m.Subject, &m.Body, &m.ReplyTo, &m.ForwardedFrom,
 		&m.Provenance.Format, &m.Provenance.File, &m.Provenance.FileSHA256, &m.Provenance.Position,
-		&m.Provenance.OriginalID, &m.Provenance.Timezone} {
+		&m.Provenance.OriginalID, &m.Provenance.Timezone, &m.Provenance.TimeSource, &m.Provenance.SHA256} {
 		*p = f(*p)
 	}
 	m.Conversation.Participants = eachInSlice(m.Conversation.Participants, f)

@@ -43,7 +43,7 @@ func detectWhatsApp(p string) bool {
 			return false
 		}
 		defer z.Close()
-		f := waChatMember(&z.Reader)
+		f := waChatMember(z.Reader)
 		if f == nil {
 			return false
 		}
@@ -92,7 +92,16 @@ func parseWhatsApp(p string, opt Options, emit Emit) error {
 		return parseWhatsAppZip(p, opt, emit)
 	}
 	name := filepath.Base(p)
-	open := func() (io.ReadCloser, error) { return os.Open(p) }
+	// The file is read twice (a survey decides the date order); only the
+	// second pass, the one that stores, counts as progress.
+	surveyed := false
+	open := func() (io.ReadCloser, error) {
+		if !surveyed {
+			surveyed = true
+			return os.Open(p)
+		}
+		return opt.open(p)
+	}
 	w := newWAReader(name, opt)
 	chat, _ := waChatFromFileName(name)
 	if err := w.run(open, true, chat, strings.TrimSuffix(name, path.Ext(name)), emit); err != nil {
@@ -102,12 +111,12 @@ func parseWhatsApp(p string, opt Options, emit Emit) error {
 }
 
 func parseWhatsAppZip(p string, opt Options, emit Emit) error {
-	z, err := OpenZip(p)
+	z, err := openZip(p, opt.Meter)
 	if err != nil {
 		return err
 	}
 	defer z.Close()
-	f := waChatMember(&z.Reader)
+	f := waChatMember(z.Reader)
 	if f == nil {
 		return fmt.Errorf("%s: no WhatsApp chat .txt in the archive", z.Name)
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
 )
 
@@ -23,24 +24,46 @@ var ErrZipBomb = errors.New("refusing archive: looks like a zip bomb")
 
 // Zip is an export archive opened with the limits above checked.
 type Zip struct {
-	*zip.ReadCloser
+	*zip.Reader
 	Name string // base name of the archive
+	f    *os.File
 }
+
+// Close closes the archive's file.
+func (z *Zip) Close() error { return z.f.Close() }
 
 // OpenZip opens path and checks every entry's declared sizes against the
 // limits. Entries are still read through (*Zip).Open, which enforces the
 // declared size while decompressing (the declared size can lie).
-func OpenZip(path string) (*Zip, error) {
+func OpenZip(path string) (*Zip, error) { return openZip(path, nil) }
+
+// openZip is OpenZip with the archive's reads (compressed bytes, which its
+// size counts) counted by m.
+func openZip(path string, m *Meter) (*Zip, error) {
 	name := filepath.Base(path)
-	zr, err := zip.OpenReader(path)
+	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
+	st, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	var ra io.ReaderAt = f
+	if m != nil {
+		ra = meteredReaderAt{ra: f, m: m}
+	}
+	zr, err := zip.NewReader(ra, st.Size())
+	if err != nil {
+		f.Close()
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
 	if why := zipBomb(zr.File); why != "" {
-		zr.Close()
+		f.Close()
 		return nil, fmt.Errorf("%s: %w (%s)", name, ErrZipBomb, why)
 	}
-	return &Zip{ReadCloser: zr, Name: name}, nil
+	return &Zip{Reader: zr, Name: name, f: f}, nil
 }
 
 // zipBomb says which limit the archive's declared sizes break, or "".

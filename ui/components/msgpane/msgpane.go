@@ -325,7 +325,7 @@ func (m Model) View() string {
 
 // dayRule is the separator line naming item i's day.
 func (m Model) dayRule(i int) string {
-	day := time.Unix(m.times[i], 0).In(m.loc).Format("Mon 2 Jan 2006")
+	day := common.WhenUnix(m.times[i], m.loc, "Mon 2 Jan 2006")
 	rule := "── " + day + " "
 	return m.common.Styles.DaySep.Render(rule + strings.Repeat("─", max(m.Width-len([]rune(rule)), 0)))
 }

@@ -76,6 +76,8 @@ func TestWhat(t *testing.T) {
 		{"piped attachment", audit.Event{Action: audit.ActionPipeAttachment, Conversation: "email:q3", Title: "Q3", Messages: []string{"m1"},
 			Sent: []audit.Sent{{Sender: "Ann", Time: at}}, Attachment: "q3.csv", SHA256: "ab", Target: "wc -l"}, false, "“Q3” · Ann 03-12 08:39 · attachment “q3.csv” · wc -l"},
 		{"old failed unlock", audit.Event{Action: audit.ActionUnlockFailed, Reason: "wrong key"}, false, "wrong key"},
+		{"production", audit.Event{Action: audit.ActionProduce, Query: "tag:hot", Messages: []string{"m1"}, Sent: []audit.Sent{{Sender: "Bob", Time: at}},
+			Target: "PROD-001.age", Count: 1}, false, "query \"tag:hot\" · Bob 03-12 08:39 · PROD-001.age"},
 	}
 	m := New(common.New(true), "v", nil, time.UTC)
 	m.c.Width = 80

@@ -97,8 +97,11 @@ func (m *Model) what(e *audit.Event) string {
 	if e.Tag != "" {
 		parts = append(parts, "tag "+e.Tag)
 	}
-	if e.Query != "" {
+	switch {
+	case e.Query != "" && e.Action == audit.ActionSearch:
 		parts = append(parts, fmt.Sprintf("query %q → %d", e.Query, e.Results))
+	case e.Query != "": // a production's
+		parts = append(parts, fmt.Sprintf("query %q", e.Query))
 	}
 	switch n := len(e.Messages); {
 	case n == 1 && len(e.Sent) == 1:

@@ -63,6 +63,7 @@ const (
 	overlayConfirm
 	overlaySearch
 	overlayFilter
+	overlayProduce
 	overlayAttach // the attachments of the message in detail
 	overlayPager  // one attachment, or a command's output
 )
@@ -152,6 +153,7 @@ type Model struct {
 	confirmTag  string
 	confirmIDs  []string
 	filterInput textinput.Model
+	prod        *produceForm // the production dialog (produce.go)
 	att         attachState
 
 	// suspects caches lookalike.Check of each conversation's participants.
@@ -570,6 +572,8 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 		m.focusPane(paneRight)
 		m.setStatus(fmt.Sprintf("%s for %s", plural(m.res.Total, "match"), sanitize.Line(m.res.Query)), false)
 		return nil
+	case produceCountMsg, producedMsg:
+		return m.produceUpdate(msg)
 	case allHitsMsg:
 		if msg.err != nil {
 			m.setStatus(msg.err.Error(), true)

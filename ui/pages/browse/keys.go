@@ -115,6 +115,8 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 	case overlayHelp:
 		m.overlay, m.helpReturn = m.helpReturn, overlayNone
 		return nil
+	case overlayProduce:
+		return m.produceKey(msg)
 	}
 
 	switch {
@@ -163,6 +165,8 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 		return m.openPicker(true)
 	case key.Matches(msg, k.Untag):
 		return m.openPicker(false)
+	case key.Matches(msg, k.Produce):
+		return m.startProduce()
 	case key.Matches(msg, k.TagAll):
 		if m.res == nil || m.res.Total == 0 {
 			m.setStatus("tag all works on search results: search first (/)", true)

@@ -55,12 +55,12 @@ func chips(st styles.Styles, tags []string) string {
 // not.
 func messageBlock(st styles.Styles, m *vault.Message, tags []string, reply *vault.Message, hl []access.Span, loc *time.Location, width int, senderNote string) []string {
 	var out []string
-	t := m.Time.In(loc)
+	clock := common.When(m.Time, loc, "15:04")
 	head := st.Sender.Render(common.Trunc(sanitize.Line(orDash(m.Sender)), max(width/2, 8)))
 	if senderNote != "" {
 		head += " " + st.Error.Render("⚠ "+senderNote)
 	}
-	head += "  " + st.Time.Render(t.Format("15:04"))
+	head += "  " + st.Time.Render(clock)
 	if m.Edited != nil {
 		head += " " + st.Edited.Render("(edited "+m.Edited.In(loc).Format("15:04")+")")
 	}
@@ -74,7 +74,7 @@ func messageBlock(st styles.Styles, m *vault.Message, tags []string, reply *vaul
 			text = sanitize.Line(m.Sender) + " · " + text
 		}
 		body := st.Dim.Render(common.Trunc(text, width-8))
-		return []string{st.Time.Render(t.Format("15:04")) + "  " + body}
+		return []string{st.Time.Render(clock) + "  " + body}
 	}
 	out = append(out, common.Trunc(head, width))
 	if m.ReplyTo != "" {
@@ -163,7 +163,7 @@ func detailLines(st styles.Styles, m *vault.Message, tags []string, loc *time.Lo
 		out = append(out, common.Trunc(strings.Repeat(" ", 14)+st.Error.Render("⚠ this name "+senderNote), width))
 	}
 	kv("To", strings.Join(m.To, ", "))
-	kv("Date", m.Time.In(loc).Format("Mon 2 Jan 2006 15:04:05 MST"))
+	kv("Date", common.When(m.Time, loc, "Mon 2 Jan 2006 15:04:05 MST"))
 	if m.Edited != nil {
 		kv("Edited", m.Edited.In(loc).Format("2006-01-02 15:04:05"))
 	}
@@ -211,6 +211,8 @@ func detailLines(st styles.Styles, m *vault.Message, tags []string, loc *time.Lo
 		kv("Imported", p.ImportedAt.In(loc).Format("2006-01-02 15:04"))
 	}
 	kv("Timezone", p.Timezone)
+	kv("Time from", timeSourceText(p.TimeSource))
+	kv("Bytes sha256", p.SHA256) // of the message as received
 	kv("Message id", m.ID)
 	if len(m.Headers) > 0 {
 		out = append(out, "", st.Title.Render("Headers"))
@@ -224,6 +226,24 @@ func detailLines(st styles.Styles, m *vault.Message, tags []string, loc *time.Lo
 		}
 	}
 	return out
+}
+
+// timeSourceText says where a message's time came from
+// (vault.Provenance.TimeSource), "" for the export's own timestamp.
+func timeSourceText(s string) string {
+	switch s {
+	case vault.TimeFromDate:
+		return "Date header"
+	case vault.TimeFromReceived:
+		return "Received header (no usable Date)"
+	case vault.TimeFromFromLine:
+		return "mbox From line (no usable Date or Received)"
+	case vault.TimeFromManifest:
+		return "archive manifest: when the drop was made (no usable Date, Received or From line)"
+	case vault.TimeUnknown:
+		return "unknown: no Date, Received or From line (find such mail with date:unknown)"
+	}
+	return s
 }
 
 func angle(s string) string {

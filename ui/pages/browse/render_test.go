@@ -105,3 +105,31 @@ func TestSystemMessageWithSender(t *testing.T) {
 		t.Errorf("a notice with a sender lost it: %q", got)
 	}
 }
+
+// TestTimeProvenanceShown: the message view says where a message's time
+// came from (issue 17 §1), keeps the hash of its original bytes, and
+// shows a message of unknown time as such, not as year 1.
+func TestTimeProvenanceShown(t *testing.T) {
+	st := styles.New(true, true)
+	m := &vault.Message{ID: "m", Source: "email", Sender: "Ann", Time: time.Date(2010, 12, 11, 3, 20, 19, 0, time.UTC),
+		Body: "hi", Provenance: vault.Provenance{Format: "eml", TimeSource: vault.TimeFromReceived, SHA256: strings.Repeat("ab", 32)}}
+	got := ansi.Strip(strings.Join(detailLines(st, m, nil, time.UTC, 120, ""), "\n"))
+	for _, want := range []string{"Time from     Received header", "Bytes sha256  " + strings.Repeat("ab", 32), "Date          Sat 11 Dec 2010 03:20:19 UTC"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("detail lacks %q:\n%s", want, got)
+		}
+	}
+	m.Time, m.Provenance.TimeSource = time.Time{}, vault.TimeUnknown
+	got = ansi.Strip(strings.Join(detailLines(st, m, nil, time.UTC, 120, ""), "\n"))
+	for _, want := range []string{"Date          date unknown", "Time from     unknown: no Date, Received or From line"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("detail lacks %q:\n%s", want, got)
+		}
+	}
+	if strings.Contains(got, "0001") {
+		t.Errorf("the zero time is shown:\n%s", got)
+	}
+	if got := ansi.Strip(strings.Join(messageBlock(st, m, nil, nil, nil, time.UTC, 60, ""), "\n")); !strings.Contains(got, "Ann  --:--") {
+		t.Errorf("message block: %q", got)
+	}
+}

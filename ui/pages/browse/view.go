@@ -23,7 +23,7 @@ func (m *Model) renderConv(i, w int, sel bool) []string {
 	if !sel || !m.convs.Focused {
 		title = st.Sender.Render(common.Trunc(title, w))
 	}
-	sub := fmt.Sprintf("%s · %d · %s", sanitize.Line(c.Source), len(c.IDs), c.Last.In(m.loc).Format("2006-01-02"))
+	sub := fmt.Sprintf("%s · %d · %s", sanitize.Line(c.Source), len(c.IDs), common.When(c.Last, m.loc, "2006-01-02"))
 	if len(c.Participants) > 0 {
 		sub += " · " + sanitize.Line(strings.Join(c.Participants, ", "))
 	}
@@ -68,7 +68,7 @@ func (m *Model) messageLines(p, w int) []string {
 	msg := m.shown[id]
 	st := m.c.Styles
 	if msg == nil {
-		t := time.Unix(c.Times[p], 0).In(m.loc).Format("15:04")
+		t := common.WhenUnix(c.Times[p], m.loc, "15:04")
 		if m.viewErr != nil {
 			return []string{st.Error.Render(common.Trunc(t+"  not shown: "+sanitize.Line(m.viewErr.Error()), w))}
 		}
@@ -88,7 +88,7 @@ func (m *Model) renderHit(i, w int, sel bool) []string {
 	meta := ""
 	if ok {
 		c := &m.dir.Convs[p.Conv]
-		meta = sanitize.Line(c.Title) + " · " + time.Unix(c.Times[p.Pos], 0).In(m.loc).Format("2006-01-02 15:04")
+		meta = sanitize.Line(c.Title) + " · " + common.WhenUnix(c.Times[p.Pos], m.loc, "2006-01-02 15:04")
 	}
 	msg := m.shown[h.ID]
 	if msg == nil {
@@ -116,7 +116,7 @@ func (m *Model) View() string {
 	header := m.header(w)
 	var body string
 	switch {
-	case m.overlay == overlayPicker || m.overlay == overlayConfirm:
+	case m.overlay == overlayPicker || m.overlay == overlayConfirm || m.overlay == overlayProduce:
 		body = m.dialogView(w, bh)
 	case m.overlay == overlayDetail || m.overlay == overlayHelp || m.overlay == overlayAttach || m.overlay == overlayPager:
 		body = m.overlayView(w, bh)
@@ -157,6 +157,8 @@ func (m *Model) dialogView(w, bh int) string {
 	var lines []string
 	if m.overlay == overlayPicker {
 		lines = m.picker.View(bw - 4)
+	} else if m.overlay == overlayProduce {
+		lines = m.produceLines(bw - 4)
 	} else {
 		lines = m.confirmLines()
 	}
@@ -431,13 +433,15 @@ func (m *Model) hints() []key.Binding {
 		return nil
 	case m.overlay == overlayConfirm:
 		return []key.Binding{k.Confirm, k.Cancel}
+	case m.overlay == overlayProduce:
+		return produceHints
 	case m.overlay == overlayFilter:
 		return []key.Binding{
 			key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "keep the filter")),
 			key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "clear it")),
 		}
 	case m.right == rightResults && m.focus == paneRight:
-		return []key.Binding{k.Open, k.Tag, k.TagAll, k.ResultSort, k.Search, k.Quit}
+		return []key.Binding{k.Open, k.Tag, k.TagAll, k.Produce, k.ResultSort, k.Search, k.Quit}
 	case m.res != nil && m.hitPos >= 0 && m.focus == paneRight:
 		return []key.Binding{k.NextHit, k.PrevHit, k.Open, k.Tag, k.Quit}
 	case m.focus == paneRight && m.conv >= 0:
