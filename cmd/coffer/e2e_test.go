@@ -110,7 +110,7 @@ func TestE2ETmux(t *testing.T) {
 	tm.keys("Enter")
 	tm.literal("PROD-001.age")
 	tm.keys("Enter")
-	tm.waitFor("produced 1 message and 1 attachment as PROD0000001-PROD0000001")
+	tm.waitFor("produced 1 message and 1 attachment as PROD0000001-PROD0000002")
 
 	// Hostile text: open the demo's conversation of payloads and scroll
 	// through all of it.
