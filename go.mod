@@ -16,6 +16,7 @@ require (
 	github.com/blevesearch/zapx/v17 v17.2.5
 	github.com/charmbracelet/x/ansi v0.11.9
 	github.com/gogs/chardet v0.0.0-20211120154057-b7413eaefb8f
+	github.com/inbucket/html2text v1.0.0
 	github.com/jhillyerd/enmime/v2 v2.3.0
 	github.com/kyokomi/emoji/v2 v2.2.14
 	github.com/mtibben/confusables v0.0.0-20210201002637-9d1b0723b659
@@ -70,7 +71,6 @@ require (
 	github.com/fatih/color v1.18.0 // indirect
 	github.com/golang/snappy v1.0.0 // indirect
 	github.com/google/uuid v1.6.0 // indirect
-	github.com/inbucket/html2text v1.0.0 // indirect
 	github.com/json-iterator/go v0.0.0-20171115153421-f7279a603ede // indirect
 	github.com/lucasb-eyer/go-colorful v1.4.1 // indirect
 	github.com/mattn/go-colorable v0.1.14 // indirect
