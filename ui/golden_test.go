@@ -97,7 +97,7 @@ func TestGolden(t *testing.T) {
 		{"locked", func(d *driver) { d.keys("enter", "ctrl+l") }},
 		// Issue 12's reading: the next message in detail (J), results
 		// oldest first (s, from newest).
-		{"detail-next", func(d *driver) { d.keys("enter", "enter", "k", "k", "enter", "J") }},
+		{"detail-next", func(d *driver) { d.keys("enter", "j", "enter", "k", "k", "enter", "J") }},
 		{"search-results-oldest", func(d *driver) { d.keys("enter", "/"); d.typeText("halden"); d.keys("enter", "s") }},
 	}
 	for _, size := range [][2]int{{80, 24}, {160, 50}} {
