@@ -27,6 +27,9 @@ func TestMeterCountsTheInput(t *testing.T) {
 		{"eml", shared("eml", "mail__raw_email_with_nested_attachment.eml"), 0},
 		{"telegram", shared("telegram", "chat-history-manager-rust__telegram_2020-01_result.json"), 0},
 		{"slack folder", "../../testdata/demo/slack", 0},
+		// SQLite reads chat.db itself: counted a message at a time, in
+		// proportion to the rows (tapbacks fold into their message).
+		{"imessage chat.db", shared("imessage", "macos-ts__chat.db"), 0.35},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
