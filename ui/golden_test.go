@@ -121,21 +121,8 @@ func TestGolden(t *testing.T) {
 // TestGoldenThread renders an email conversation as it reads (each reply
 // quoting its parent) and as a reply tree (v), at 80×24 and 160×50.
 func TestGoldenThread(t *testing.T) {
-	conv := vault.Conversation{ID: "email:<a@x>", Title: "Budget"}
-	mk := func(min int, who, oid, replyTo, body string) *vault.Message {
-		m := &vault.Message{Source: "email", Conversation: conv, Sender: who, Subject: "Budget", Body: body, ReplyTo: replyTo,
-			Time: time.Date(2025, 3, 3, 9, min, 0, 0, time.UTC), Provenance: vault.Provenance{OriginalID: oid}}
-		if err := vault.Validate(m); err != nil {
-			t.Fatal(err)
-		}
-		return m
-	}
-	msgs := []*vault.Message{
-		mk(0, "Ann", "<a@x>", "", "Can we cut the Q3 budget by a tenth?"),
-		mk(1, "Bob", "<b@x>", "email:<a@x>", "Not without dropping the audit."),
-		mk(2, "Cy", "<c@x>", "email:<a@x>", "Travel can go."),
-		mk(3, "Ann", "<d@x>", "email:<b@x>", "Then the audit moves to Q4."),
-	}
+	msgs := budgetThread(t, "Can we cut the Q3 budget by a tenth?", "Not without dropping the audit.",
+		"Travel can go.", "Then the audit moves to Q4.")
 	for _, size := range [][2]int{{80, 24}, {160, 50}} {
 		for _, sc := range []struct {
 			name string

@@ -344,7 +344,11 @@ func TestCopyIDAndCitation(t *testing.T) {
 
 // TestThreadView: v shows an email conversation as a reply tree (each
 // reply under what it answers), and back in time order.
-func TestThreadView(t *testing.T) {
+// budgetThread is an email conversation of four messages: Ann's root,
+// Bob's and Cy's replies to it, and Ann's reply to Bob, with the bodies
+// given in that order.
+func budgetThread(t *testing.T, root, bob, cy, ann string) []*vault.Message {
+	t.Helper()
 	conv := vault.Conversation{ID: "email:<a@x>", Title: "Budget"}
 	mk := func(min int, who, oid, replyTo, body string) *vault.Message {
 		m := &vault.Message{Source: "email", Conversation: conv, Sender: who, Subject: "Budget", Body: body, ReplyTo: replyTo,
@@ -354,12 +358,16 @@ func TestThreadView(t *testing.T) {
 		}
 		return m
 	}
-	msgs := []*vault.Message{
-		mk(0, "Ann", "<a@x>", "", "root message"),
-		mk(1, "Bob", "<b@x>", "email:<a@x>", "first reply"),
-		mk(2, "Cy", "<c@x>", "email:<a@x>", "second reply"),
-		mk(3, "Ann", "<d@x>", "email:<b@x>", "reply to the first reply"),
+	return []*vault.Message{
+		mk(0, "Ann", "<a@x>", "", root),
+		mk(1, "Bob", "<b@x>", "email:<a@x>", bob),
+		mk(2, "Cy", "<c@x>", "email:<a@x>", cy),
+		mk(3, "Ann", "<d@x>", "email:<b@x>", ann),
 	}
+}
+
+func TestThreadView(t *testing.T) {
+	msgs := budgetThread(t, "root message", "first reply", "second reply", "reply to the first reply")
 	f := fixture.New(t, "", msgs)
 	d := unlocked(t, f, 100, 40, true)
 	d.keys("enter", "v")
