@@ -180,6 +180,7 @@ func parseSignal(path string, opt Options, emit Emit) error {
 // parseSignalFile parses one export file; name is what provenance and
 // errors call it.
 func parseSignalFile(path, name string, opt Options, emit Emit) error {
+	opt = opt.resolved()
 	kind := signalKindOf(path)
 	if kind == signalKindNone {
 		return &Error{File: name, Line: 1, Err: errors.New("not a Signal export (expected signal-export's chat.md or data.json, or sigtop's JSON; a Signal Desktop database must be exported with one of them first)")}
