@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
@@ -256,7 +257,7 @@ func (sp *signalExport) newMessage(line int) *vault.Message {
 		Conversation: sp.conv,
 		Provenance: vault.Provenance{
 			Format: "signal", File: sp.name, FileSHA256: sp.sum,
-			Position: fmt.Sprintf("line %d", line), ImportedAt: sp.now,
+			Position: "line " + strconv.Itoa(line), ImportedAt: sp.now,
 		},
 	}
 }
