@@ -99,7 +99,7 @@ demo-vault:
 	@$(BIN) init $(DEMO)/vault --passphrase-file $(DEMO)/passphrase.txt --auditor-key-out $(DEMO)/auditor.key --name "Demo vault" --member reviewer
 	@$(BIN) import $(DEMO)/vault testdata/demo/whatsapp-trading-desk.txt testdata/demo/telegram-result.json \
 		testdata/demo/slack testdata/demo/compliance.mbox testdata/demo/signal.jsonl testdata/demo/hostile.jsonl \
-		testdata/demo/sms-marcus-phone.xml testdata/demo/discord-square-mile-traders.json \
+		testdata/demo/sms-marcus-phone.xml testdata/demo/discord-square-mile-traders.json testdata/demo/imessage/chat.db \
 		--passphrase-file $(DEMO)/passphrase.txt --timezone Europe/London
 
 clean: ## remove build output and the demo vault

@@ -95,6 +95,10 @@ func TestGolden(t *testing.T) {
 		}},
 		{"help", func(d *driver) { d.keys("enter", "?") }},
 		{"locked", func(d *driver) { d.keys("enter", "ctrl+l") }},
+		// Issue 12's reading: the next message in detail (J), results
+		// oldest first (s, from newest).
+		{"detail-next", func(d *driver) { d.keys("enter", "j", "enter", "k", "k", "enter", "J") }},
+		{"search-results-oldest", func(d *driver) { d.keys("enter", "/"); d.typeText("halden"); d.keys("enter", "s") }},
 	}
 	for _, size := range [][2]int{{80, 24}, {160, 50}} {
 		for _, sc := range screens {
@@ -105,6 +109,46 @@ func TestGolden(t *testing.T) {
 				f := fixture.New(t, "", fixture.Messages(t))
 				d := reviewer(t, f, size[0], size[1])
 				sc.do(d)
+				got := normalise(d.screen())
+				checkSize(t, got, size[0], size[1])
+				golden(t, name, got)
+				d.send(keyMsg("ctrl+c"))
+			})
+		}
+	}
+}
+
+// TestGoldenThread renders an email conversation as it reads (each reply
+// quoting its parent) and as a reply tree (v), at 80×24 and 160×50.
+func TestGoldenThread(t *testing.T) {
+	conv := vault.Conversation{ID: "email:<a@x>", Title: "Budget"}
+	mk := func(min int, who, oid, replyTo, body string) *vault.Message {
+		m := &vault.Message{Source: "email", Conversation: conv, Sender: who, Subject: "Budget", Body: body, ReplyTo: replyTo,
+			Time: time.Date(2025, 3, 3, 9, min, 0, 0, time.UTC), Provenance: vault.Provenance{OriginalID: oid}}
+		if err := vault.Validate(m); err != nil {
+			t.Fatal(err)
+		}
+		return m
+	}
+	msgs := []*vault.Message{
+		mk(0, "Ann", "<a@x>", "", "Can we cut the Q3 budget by a tenth?"),
+		mk(1, "Bob", "<b@x>", "email:<a@x>", "Not without dropping the audit."),
+		mk(2, "Cy", "<c@x>", "email:<a@x>", "Travel can go."),
+		mk(3, "Ann", "<d@x>", "email:<b@x>", "Then the audit moves to Q4."),
+	}
+	for _, size := range [][2]int{{80, 24}, {160, 50}} {
+		for _, sc := range []struct {
+			name string
+			keys []string
+		}{
+			{"thread-replies", []string{"enter", "enter"}},
+			{"thread-tree", []string{"enter", "enter", "v"}},
+		} {
+			name := fmt.Sprintf("%s-%dx%d", sc.name, size[0], size[1])
+			t.Run(name, func(t *testing.T) {
+				f := fixture.New(t, "", msgs)
+				d := reviewer(t, f, size[0], size[1])
+				d.keys(sc.keys...)
 				got := normalise(d.screen())
 				checkSize(t, got, size[0], size[1])
 				golden(t, name, got)

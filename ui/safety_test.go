@@ -73,6 +73,19 @@ func TestHostileText(t *testing.T) {
 		check("hostile conversation, scrolled")
 		d.keys("enter")
 		check("detail")
+		d.keys("a")
+		check("attachments")
+		if !strings.Contains(d.screen(), "1. ▸ file") {
+			t.Fatalf("the hostile message's attachments are not listed:\n%s", d.screen())
+		}
+		d.keys("enter")
+		check("attachment pager")
+		d.keys("|")
+		d.send(tea.PasteMsg{Content: "printf '\033]0;pwned\007\033[2J'"})
+		check("pipe prompt")
+		d.keys("enter")
+		check("pipe output")
+		d.keys("esc", "esc")
 		for range 10 {
 			d.keys("ctrl+d")
 		}

@@ -104,10 +104,18 @@ func details(e *audit.Event, ids bool) string {
 	if e.Tag != "" {
 		add("tag", strconv.Quote(e.Tag))
 	}
+	if e.Attachment != "" {
+		add("attachment", strconv.Quote(e.Attachment))
+	}
 	if savedEvent(e) && e.Target != "" {
 		add("saved", strconv.Quote(e.Target))
 	} else {
 		add("target", e.Target)
+	}
+	if sum := e.SHA256; len(sum) > 16 && !ids {
+		add("sha256", sum[:16]+"…") // enough to tell files apart; --ids, JSON and CSV have all of it
+	} else {
+		add("sha256", sum)
 	}
 	if e.Count != 0 {
 		add("count", strconv.Itoa(e.Count))
@@ -187,12 +195,12 @@ func renderJSON(w io.Writer, events []audit.Event) error {
 
 func renderCSV(w io.Writer, events []audit.Event) error {
 	cw := csv.NewWriter(w)
-	// title, senders and sent came later: at the end, so that columns
-	// keep their places. senders and sent have one entry per id of
-	// messages, "; " and " " apart.
+	// title, senders and sent came later, attachment and sha256 later
+	// still: at the end, so that columns keep their places. senders and
+	// sent have one entry per id of messages, "; " and " " apart.
 	cw.Write([]string{"time", "session", "seq", "member", "fingerprint", "host_user", "host", "pid",
 		"action", "method", "reason", "conversation", "messages", "query", "results", "tag", "target", "count", "detail",
-		"title", "senders", "sent"})
+		"title", "senders", "sent", "attachment", "sha256"})
 	for i := range events {
 		e := &events[i]
 		row := []string{e.Time.UTC().Format(time.RFC3339Nano), e.Session, strconv.FormatUint(e.Seq, 10),
@@ -208,7 +216,7 @@ func renderCSV(w io.Writer, events []audit.Event) error {
 			}
 			times = append(times, t)
 		}
-		row = append(row, strings.Join(names, "; "), strings.Join(times, " "))
+		row = append(row, strings.Join(names, "; "), strings.Join(times, " "), e.Attachment, e.SHA256)
 		for j, s := range row {
 			row[j] = csvCell(s)
 		}

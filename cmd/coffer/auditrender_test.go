@@ -91,7 +91,7 @@ func TestRender(t *testing.T) {
 			if tag := rows[2][15]; !strings.HasPrefix(tag, "'=") {
 				t.Errorf("formula not defused: %q", tag)
 			}
-			if got, want := rows[3][len(rows[3])-1], "2025-03-01T09:00:00Z "; got != want {
+			if got, want := rows[3][21], "2025-03-01T09:00:00Z "; got != want {
 				t.Errorf("sent column %q, want %q (one time per id, the unknown one empty)", got, want)
 			}
 		}
@@ -133,6 +133,9 @@ func TestDetails(t *testing.T) {
 			`query="from:bob" results=2 saved="hot"`},
 		{"export keeps its target", audit.Event{Action: audit.ActionExport, Target: "out.jsonl", Count: 3}, false,
 			`target=out.jsonl count=3`},
+		{"saved attachment", audit.Event{Action: audit.ActionSaveAttachment, Conversation: "email:q3", Title: "Q3",
+			Messages: []string{"a"}, Sent: []audit.Sent{{Sender: "Ann", Time: at}}, Attachment: "q3.csv", SHA256: strings.Repeat("ab", 32), Target: "/r/q3.csv"}, false,
+			`conversation="Q3" attachment="q3.csv" target=/r/q3.csv sha256=abababababababab… messages=1 senders="Ann" sent=2025-03-12T08:39:00Z`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

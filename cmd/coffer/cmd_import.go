@@ -19,7 +19,7 @@ func importCommand() *command {
 	return &command{
 		name:    "import",
 		args:    "DIR FILE...",
-		summary: "encrypt exports into the vault (email, WhatsApp, Telegram, Signal, Slack, SMS, Discord, JSONL)",
+		summary: "encrypt exports into the vault (email, WhatsApp, Telegram, Signal, Slack, SMS, Discord, iMessage, JSONL)",
 		help: `
 The format of each FILE (a file, a zip or a folder) is detected from its
 content; --format forces one. An import is atomic: all of its messages
@@ -32,6 +32,7 @@ append to a vault it cannot read.
 Examples:
   coffer import case-2291 "WhatsApp Chat with Ann.zip" inbox.mbox
   coffer import case-2291 result.json --identity me.key
+  coffer import case-2291 ~/Library/Messages/chat.db
   coffer import case-2291 chat.txt --format whatsapp --timezone Europe/Berlin
   coffer import case-2291 messages.jsonl --ingest-key capture.key`,
 		setup: func(fs *flag.FlagSet) func(*env, []string) error {

@@ -87,6 +87,21 @@ func TestE2ETmux(t *testing.T) {
 	tm.keys("Enter")
 	tm.waitFor("1 match for tag:flagged")
 
+	// Its attachment: the message in detail, its list, the pager; then
+	// back out to the results.
+	tm.keys("Enter")
+	tm.waitFor("hit 1 of")
+	tm.keys("Enter")
+	tm.waitFor("a: view, save or pipe an attachment")
+	tm.keys("a")
+	tm.waitFor("1. ▸ positions.csv")
+	tm.keys("Enter")
+	tm.waitFor("halden-e2e,flat")
+	tm.keys("q", "q", "q")
+	tm.waitFor("n next hit")
+	tm.keys("q")
+	tm.waitFor("Results: 1 for tag:flagged")
+
 	// Production: the tagged set, encrypted to another party.
 	tm.keys("P")
 	tm.waitFor("Produce for another party?")
@@ -95,7 +110,7 @@ func TestE2ETmux(t *testing.T) {
 	tm.keys("Enter")
 	tm.literal("PROD-001.age")
 	tm.keys("Enter")
-	tm.waitFor("produced 1 message and 0 attachments as PROD0000001-PROD0000001")
+	tm.waitFor("produced 1 message and 1 attachment as PROD0000001-PROD0000002")
 
 	// Hostile text: open the demo's conversation of payloads and scroll
 	// through all of it.
@@ -211,7 +226,7 @@ func TestE2ETmux(t *testing.T) {
 		t.Errorf("the production: %v", err)
 	}
 	for _, want := range []string{"unlock", "view-list", "view-conversation", "search halden", "view-messages", "tag-add flagged", "search tag:flagged",
-		"produce tag:flagged", "lock exit"} {
+		"produce tag:flagged", "view-attachment", "lock exit"} {
 		if !slices.Contains(actions, want) {
 			t.Errorf("audit trail lacks %q: %q", want, actions)
 		}
@@ -234,8 +249,12 @@ func e2eExport() []byte {
 	base := time.Date(2025, 3, 25, 9, 0, 0, 0, time.UTC) // newest: the first row
 	conv := map[string]any{"id": "wa:desk", "title": "Trading desk", "participants": []string{"Alice", "Bob"}}
 	for i, body := range []string{"Did anyone see the Halden block trade?", "Not here.", "Halden is handled."} {
-		enc.Encode(map[string]any{"source": "whatsapp", "conversation": conv, "sender": []string{"Alice", "Bob"}[i%2],
-			"time": base.Add(time.Duration(i) * time.Minute), "body": body})
+		m := map[string]any{"source": "whatsapp", "conversation": conv, "sender": []string{"Alice", "Bob"}[i%2],
+			"time": base.Add(time.Duration(i) * time.Minute), "body": body}
+		if i == 2 {
+			m["attachments"] = []map[string]any{{"name": "positions.csv", "type": "text/csv", "content": []byte("desk,position\nhalden-e2e,flat\n")}}
+		}
+		enc.Encode(m)
 	}
 	hostile := map[string]any{"id": "wa:hostile", "title": "Hostile", "participants": []string{"Mallory"}}
 	payloads := []string{"\x1b]0;pwned\x07", "\x1b]2;pwned\x1b\\", "\x1b]52;c;cHduZWQ=\x07", "\x1b]52;;cHduZWQ=\x1b\\", "\x1b[2J\x1b[H",

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -135,6 +136,34 @@ func TestHostileOutput(t *testing.T) {
 			}
 		}
 	}
+	// Attachments: the list names them, a command's output and an error
+	// quoting a NAME are neutralised like everything else.
+	var found bytes.Buffer
+	run(&env{stdout: sanitize.NewWriter(&found, false, false), stderr: sanitize.NewWriter(io.Discard, false, false), now: time.Now},
+		append([]string{"search", v, "clipboardtest", "--json"}, key...))
+	id := regexp.MustCompile(`"id":"([0-9a-f]{32})"`).FindStringSubmatch(found.String())
+	if id == nil {
+		t.Fatalf("no message id in %q", found.String())
+	}
+	for _, terminal := range []bool{false, true} {
+		for _, args := range [][]string{
+			{"attachment", v, id[1]},
+			{"attachment", v, id[1], "#1", "--pipe", `cat; printf '\033]0;pwned\007\233\n'; printf '\033[2J' >&2`},
+			{"attachment", v, id[1], "nope" + payload, "-o", at("nope")},
+			{"attachment", v, id[1], "#1", "-o", at("saved" + payload)},
+		} {
+			var out, errb bytes.Buffer
+			e := &env{stdout: sanitize.NewWriter(&out, terminal, true), stderr: sanitize.NewWriter(&errb, terminal, true), now: time.Now}
+			code := run(e, append(args, key...))
+			what := fmt.Sprintf("%s (terminal %v, exit %d)", strings.Join(args[:min(len(args), 4)], " "), terminal, code)
+			checkOutput(t, what+" stdout", out.Bytes(), terminal)
+			checkOutput(t, what+" stderr", errb.Bytes(), terminal)
+			if len(args) == 3 && !strings.Contains(out.String(), "att") {
+				t.Errorf("%s: no attachment listed: %q", what, out.String())
+			}
+		}
+	}
+
 	// The export kept every byte of the original (as \u escapes).
 	b, err := os.ReadFile(at("out" + payload + ".jsonl"))
 	if err != nil {

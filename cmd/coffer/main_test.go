@@ -2,6 +2,7 @@ package main
 
 import (
 	"os"
+	"path/filepath"
 	"strconv"
 	"testing"
 
@@ -26,6 +27,13 @@ func TestScripts(t *testing.T) {
 		Setup: func(env *testscript.Env) error {
 			env.Setenv("COFFER_STATE_DIR", env.WorkDir+"/.state")
 			env.Setenv("USER", "tester")
+			// The demo's data set, for scripts that import its binary
+			// files (the iMessage chat.db) where they are.
+			demo, err := filepath.Abs(filepath.Join("..", "..", "testdata", "demo"))
+			if err != nil {
+				return err
+			}
+			env.Setenv("DEMO", demo)
 			return nil
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){

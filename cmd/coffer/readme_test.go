@@ -27,7 +27,8 @@ import (
 // demo vault (init, which creates a vault, runs in a folder of its own);
 // the passphrase prompt is answered with the demo's passphrase; me.key
 // is a member key added to the demo vault, auditor.key the demo's
-// auditor key; age1... and the SSH key are generated; the export files
+// auditor key; age1... (whose identity is opposing.key, a production's
+// receiving party) and the SSH key are generated; the export files
 // an import names are the demo's own exports. Commands that open the
 // terminal interface (review, coffer DIR, audit without a subcommand)
 // are parsed, not run: with --help appended, their flags and vault must
@@ -102,7 +103,11 @@ func TestReadmeExamples(t *testing.T) {
 		`"$(cat ~/.ssh/id_ed25519.pub)"`, `"`+strings.TrimSpace(string(ssh.MarshalAuthorizedKey(sshPub)))+`"`,
 		"age1pq1...", hybrid.Recipient().String(),
 		"age1...", x25519.Recipient().String(),
+		// The receiving party of a production verifies with the key the
+		// producer printed; --vault names the same signer here.
+		"--vault-key 6kpsY+KcU…=", "--vault case-2291",
 	)
+	writeFile(t, "opposing.key", x25519.String()+"\n") // the receiving party's identity, for age1...
 
 	readme, err := os.ReadFile(filepath.Join(root, "README.md"))
 	if err != nil {
@@ -353,13 +358,20 @@ func parseDemoRecipe(makefile string) (demo, error) {
 func readmeCommands(md string) []string {
 	var out []string
 	in := false
-	for _, l := range strings.Split(md, "\n") {
+	lines := strings.Split(md, "\n")
+	for i := 0; i < len(lines); i++ {
+		l := lines[i]
 		switch {
 		case strings.HasPrefix(l, "```sh"):
 			in = true
 		case strings.HasPrefix(l, "```"):
 			in = false
 		case in && strings.HasPrefix(l, "coffer "):
+			// A line ending in a backslash goes on on the next.
+			for strings.HasSuffix(l, "\\") && i+1 < len(lines) {
+				i++
+				l = strings.TrimSuffix(l, "\\") + " " + strings.TrimSpace(lines[i])
+			}
 			out = append(out, l)
 		}
 	}

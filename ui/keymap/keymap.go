@@ -22,6 +22,8 @@ type KeyMap struct {
 	RemoveSaved                  key.Binding
 	CopyID, CopyCitation         key.Binding
 	Thread                       key.Binding
+	// In message detail and its attachments.
+	Attachments, AttachOpen, AttachSave, AttachPipe key.Binding
 
 	Confirm, Cancel key.Binding
 }
@@ -76,6 +78,11 @@ func Default() KeyMap {
 		CopyID:       b([]string{"y"}, "y", "copy the message's id"),
 		CopyCitation: b([]string{"Y"}, "Y", "copy a citation (vault, conversation, date, sender, id)"),
 
+		Attachments: b([]string{"a"}, "a", "attachments"),
+		AttachOpen:  b([]string{"enter", "o"}, "enter/o", "view attachment"),
+		AttachSave:  b([]string{"s"}, "s", "save to a file"),
+		AttachPipe:  b([]string{"|"}, "|", "pipe to a command"),
+
 		// In the tag dialog, a text field, letters are the tag's: there
 		// only enter and esc confirm and cancel.
 		Confirm: b([]string{"y", "Y", "enter"}, "y/enter", "confirm"),
@@ -95,6 +102,7 @@ func (k KeyMap) FullHelp() [][]key.Binding {
 		{k.NextPane, k.Open, k.Back, k.Quit, k.Help, k.Lock, k.Sort, k.Filter, k.Thread},
 		{k.Search, k.NextHit, k.PrevHit, k.ResultSort, k.Tag, k.Untag, k.TagAll, k.TagsPane, k.Produce, k.SavedPane, k.SaveSearch, k.RemoveSaved},
 		{k.NextMsg, k.PrevMsg, k.CopyID, k.CopyCitation},
+		{k.Attachments, k.AttachOpen, k.AttachSave, k.AttachPipe},
 		{k.Confirm, k.Cancel},
 	}
 }
@@ -103,9 +111,21 @@ func (k KeyMap) FullHelp() [][]key.Binding {
 func (k KeyMap) DetailHelp() [][]key.Binding {
 	return [][]key.Binding{
 		{k.Down, k.Up, k.Top, k.HalfDown, k.HalfUp, k.PageDown, k.PageUp},
-		{k.NextMsg, k.PrevMsg, k.Tag, k.Untag, k.CopyID, k.CopyCitation, k.Back, k.Help, k.Lock},
+		{k.NextMsg, k.PrevMsg, k.Tag, k.Untag, k.CopyID, k.CopyCitation, k.Attachments, k.Back, k.Help, k.Lock},
 	}
 }
+
+// AttachHelp is the help of the attachment list and the pager: every
+// attachment leaves through these keys, each recorded first.
+func (k KeyMap) AttachHelp() [][]key.Binding {
+	return [][]key.Binding{
+		{k.Down, k.Up, k.Top, k.Bottom, k.HalfDown, k.HalfUp, k.PageDown, k.PageUp},
+		{k.AttachOpen, k.AttachSave, k.AttachPipe, k.Back, k.Help, k.Lock},
+	}
+}
+
+// AttachCheatsheet is Cheatsheet for the attachment list and the pager.
+func (k KeyMap) AttachCheatsheet() []string { return cheatsheet(k.AttachHelp()) }
 
 // DetailCheatsheet is Cheatsheet for the message detail view.
 func (k KeyMap) DetailCheatsheet() []string { return cheatsheet(k.DetailHelp()) }

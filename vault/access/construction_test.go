@@ -44,6 +44,8 @@ var plaintextBytes = []string{
 	"(*coffer/vault.Vault).Attachment",
 	"(*coffer/vault.AttachmentReader).Read",
 	"(*coffer/vault/access.Session).Copy",
+	"(*coffer/vault/access.Session).SaveAttachment", // to the file the member named
+	"(*coffer/vault/access.Session).PipeAttachment", // to the command the member named
 }
 
 // core packages may read content freely: they are what the guarantees are
@@ -82,15 +84,18 @@ var contentAPI = map[string]scope{
 
 	// Session's recorded methods: each writes its audit event first
 	// (session_test.go asserts each one).
-	"coffer/vault/access.Open":                     anyone, // a Gate: nothing until Unlock
-	"(*coffer/vault/access.Gate).Unlock":           anyone, // a Session: nothing until a recorded call
-	"(*coffer/vault/access.Session).Conversations": anyone,
-	"(*coffer/vault/access.Session).View":          anyone,
-	"(*coffer/vault/access.Session).Detail":        anyone,
-	"(*coffer/vault/access.Session).Search":        anyone,
-	"(*coffer/vault/access.Session).Stats":         anyone,
-	"(*coffer/vault/access.Session).Copy":          anyone,
-	"(*coffer/vault/access.Session).SearchSaved":   anyone, // recorded as the search it runs
+	"coffer/vault/access.Open":                      anyone, // a Gate: nothing until Unlock
+	"(*coffer/vault/access.Gate).Unlock":            anyone, // a Session: nothing until a recorded call
+	"(*coffer/vault/access.Session).Conversations":  anyone,
+	"(*coffer/vault/access.Session).View":           anyone,
+	"(*coffer/vault/access.Session).Detail":         anyone,
+	"(*coffer/vault/access.Session).Search":         anyone,
+	"(*coffer/vault/access.Session).Stats":          anyone,
+	"(*coffer/vault/access.Session).Copy":           anyone,
+	"(*coffer/vault/access.Session).SearchSaved":    anyone, // recorded as the search it runs
+	"(*coffer/vault/access.Session).Attachment":     anyone,
+	"(*coffer/vault/access.Session).SaveAttachment": anyone,
+	"(*coffer/vault/access.Session).PipeAttachment": anyone,
 
 	// Content that is not the vault's: what an importer reads from the
 	// user's own export on its way in, and made-up messages.

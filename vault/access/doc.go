@@ -13,7 +13,9 @@
 // content is returned, and whether facets, which name senders and
 // conversations, were returned), statistics, exports, productions (every
 // id released, before the package is written; Produce writes only
-// ciphertext, to a new file). Every method that changes the vault
+// ciphertext, to a new file), and each attachment shown, saved to a file
+// or piped to a command (with its name, its SHA-256 and the path or
+// command line). Every method that changes the vault
 // (imports, tags, members, ingest keys, compaction, production numbers)
 // records what it is about to do before it does it, and that it was done
 // afterwards.

@@ -76,6 +76,15 @@ const (
 	// ActionSearch whose Target names it.
 	ActionSavedAdd    Action = "saved-add"
 	ActionSavedRemove Action = "saved-remove"
+	// ActionViewAttachment: attachment Attachment (its SHA256) of message
+	// Messages[0], in Conversation titled Title, shown in a pager.
+	ActionViewAttachment Action = "view-attachment"
+	// ActionSaveAttachment: the same written as plaintext to the file
+	// Target (an absolute path) the member named.
+	ActionSaveAttachment Action = "save-attachment"
+	// ActionPipeAttachment: the same handed on standard input to the
+	// command line Target (run by the shell), recorded before it starts.
+	ActionPipeAttachment Action = "pipe-attachment"
 )
 
 // actions is every Action, in the order of the list above.
@@ -83,7 +92,7 @@ var actions = []Action{ActionSession, ActionUnlock, ActionUnlockFailed, ActionLo
 	ActionViewConversationList, ActionViewConversation, ActionViewMessage, ActionViewMessages,
 	ActionSearch, ActionTagAdd, ActionTagRemove, ActionImport, ActionExport,
 	ActionMemberAdd, ActionMemberRemove, ActionIngestKey, ActionVerify, ActionCopy, ActionCompact, ActionProduce,
-	ActionSavedAdd, ActionSavedRemove}
+	ActionSavedAdd, ActionSavedRemove, ActionViewAttachment, ActionSaveAttachment, ActionPipeAttachment}
 
 // Actions returns every action an event can record.
 func Actions() []Action { return slices.Clone(actions) }
@@ -162,6 +171,11 @@ type Event struct {
 	Target  string `json:"target,omitempty"`
 	Count   int    `json:"count,omitempty"`
 	Detail  string `json:"detail,omitempty"`
+	// Attachment is the name of the attachment an attachment event
+	// released and SHA256 the hex hash of its content: what an auditor
+	// needs to tell which file left, and to recognise it later.
+	Attachment string `json:"attachment,omitempty"`
+	SHA256     string `json:"sha256,omitempty"`
 	// Intent marks the announcement of a vault change, written before the
 	// vault changes by Log.Announce; the manifest record the change
 	// writes carries its Link (see VerifyChanges).
@@ -194,6 +208,8 @@ type wireEvent struct {
 	Count        int      `json:"k,omitempty"`
 	Detail       string   `json:"d,omitempty"`
 	Intent       bool     `json:"i,omitempty"`
+	Attachment   string   `json:"att,omitempty"`
+	SHA256       string   `json:"sha,omitempty"`
 }
 
 // maxEventSize keeps one event well inside a record.
@@ -212,6 +228,7 @@ func encodeEvent(e *Event) ([]byte, error) {
 		Time: e.Time.UnixNano(), Action: e.Action, Method: e.Method, Reason: e.Reason,
 		Conversation: e.Conversation, Title: e.Title, Messages: e.Messages, Query: e.Query, Results: e.Results,
 		Tag: e.Tag, Target: e.Target, Count: e.Count, Detail: e.Detail, Intent: e.Intent,
+		Attachment: e.Attachment, SHA256: e.SHA256,
 	}
 	if len(e.Sent) > 0 {
 		if len(e.Sent) != len(e.Messages) {
@@ -251,6 +268,7 @@ func decodeEvent(b []byte) (*Event, error) {
 		Time: time.Unix(0, w.Time).UTC(), Action: w.Action, Method: w.Method, Reason: w.Reason,
 		Conversation: w.Conversation, Title: w.Title, Messages: w.Messages, Query: w.Query, Results: w.Results,
 		Tag: w.Tag, Target: w.Target, Count: w.Count, Detail: w.Detail, Intent: w.Intent,
+		Attachment: w.Attachment, SHA256: w.SHA256,
 	}
 	if len(w.Senders) > 0 || len(w.SentAt) > 0 {
 		if len(w.Senders) != len(w.Messages) || len(w.SentAt) != len(w.Messages) {

@@ -64,6 +64,8 @@ func TestEventSent(t *testing.T) {
 			Messages: []string{"a", "b"}, Sent: []Sent{{"Bob Chen", at}, {"Алиса", at.Add(time.Minute)}}}, false},
 		{"unknown time", Event{Action: ActionTagAdd, Tag: "hot", Messages: []string{"a"}, Sent: []Sent{{"", time.Time{}}}}, false},
 		{"ids only", Event{Action: ActionExport, Messages: []string{"a", "b"}}, false},
+		{"attachment", Event{Action: ActionSaveAttachment, Conversation: "email:x", Title: "Q3", Messages: []string{"a"},
+			Sent: []Sent{{"Bob", at}}, Attachment: "report.csv", SHA256: "ab12", Target: "/home/r/report.csv"}, false},
 		{"fewer senders than ids", Event{Action: ActionViewMessages, Messages: []string{"a", "b"}, Sent: []Sent{{"Bob", at}}}, true},
 	}
 	for _, tc := range tests {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 )
 
 // ErrUnknownFormat is returned by Detect when no format recognises a
@@ -63,7 +64,12 @@ func undetected(path string) error {
 		return fmt.Errorf("%s: %w: line 1 is %s long, and its start is no export coffer knows (use --format)",
 			path, ErrUnknownFormat, sizeText(uint64(n)))
 	}
-	if head := readHead(path, detectBytes); bytes.IndexByte(head, 0) >= 0 {
+	head := readHead(path, detectBytes)
+	if bytes.HasPrefix(head, []byte(sqliteMagic)) {
+		return fmt.Errorf("%s: %w: a SQLite database, but not a Messages chat.db (it lacks the %s tables)",
+			path, ErrUnknownFormat, strings.Join(chatDBTables, ", "))
+	}
+	if bytes.IndexByte(head, 0) >= 0 {
 		return fmt.Errorf("%s: %w: binary data, not a text export", path, ErrUnknownFormat)
 	}
 	return fmt.Errorf("%s: %w (use --format)", path, ErrUnknownFormat)

@@ -644,7 +644,7 @@ func TestMboxKeepsDatelessMessages(t *testing.T) {
 // format's samples: none may claim them, and none may fail on them.
 func TestEmailDetectOthers(t *testing.T) {
 	var files []string
-	for _, dir := range []string{"whatsapp", "telegram", "signal", "slack", "other"} {
+	for _, dir := range []string{"whatsapp", "telegram", "signal", "slack", "imessage", "other"} {
 		m, _ := filepath.Glob(filepath.Join(sharedSamples(t, dir), "*"))
 		files = append(files, m...)
 	}

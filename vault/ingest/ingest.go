@@ -81,7 +81,9 @@ func formats() []Format {
 	// Containers first (a mail archive is a zip; a Slack export is a zip
 	// or folder; a WhatsApp export may be a zip), then formats with strong
 	// signatures (Discord before Telegram: both are a JSON object with
-	// "messages"; an SMS backup is XML rooted at <smses>); EML last,
+	// "messages"; an SMS backup is XML rooted at <smses>; iMessage's
+	// chat.db is SQLite, its exporter's text starts with an English date
+	// line, which no other format does); EML last,
 	// since many text files look like a header.
 	return []Format{
 		MailArchive,
@@ -92,6 +94,7 @@ func formats() []Format {
 		Telegram,
 		Signal,
 		SMS,
+		IMessage,
 		Mbox,
 		WhatsApp,
 		EML,

@@ -1,8 +1,8 @@
 package ingest
 
-// Helpers shared by the chat importers (Telegram, Signal, Slack). They
-// live beside Telegram only because that importer came first; nothing in
-// them is Telegram-specific.
+// Helpers shared by the chat importers (Telegram, Signal, Slack,
+// iMessage). They live beside Telegram only because that importer came
+// first; nothing in them is Telegram-specific.
 
 import (
 	"bufio"

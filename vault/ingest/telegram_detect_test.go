@@ -7,7 +7,7 @@ import (
 	"testing"
 )
 
-// TestChatDetectOthers runs the Telegram, Signal and Slack detectors on
+// TestChatDetectOthers runs the Telegram, Signal, Slack and iMessage detectors on
 // every sample of every format: each must claim exactly its own exports
 // and never the others' (nor a folder, nor a missing file).
 func TestChatDetectOthers(t *testing.T) {
@@ -24,7 +24,7 @@ func TestChatDetectOthers(t *testing.T) {
 		}
 		rel, _ := filepath.Rel(root, p)
 		folder := strings.Split(filepath.ToSlash(rel), "/")[0]
-		for _, f := range []Format{Telegram, Signal, Slack} {
+		for _, f := range []Format{Telegram, Signal, Slack, IMessage} {
 			want := f.Name == folder && !notExports[d.Name()]
 			if got := f.Detect(p); got != want {
 				t.Errorf("%s.Detect(%s) = %v, want %v", f.Name, rel, got, want)
@@ -40,7 +40,7 @@ func TestChatDetectOthers(t *testing.T) {
 		t.Fatalf("only %d sample files found under %s", n, root)
 	}
 	for _, p := range []string{t.TempDir(), filepath.Join(t.TempDir(), "missing.json"), filepath.Join("testdata", "jsonl")} {
-		for _, f := range []Format{Telegram, Signal, Slack} {
+		for _, f := range []Format{Telegram, Signal, Slack, IMessage} {
 			if f.Detect(p) {
 				t.Errorf("%s.Detect(%s) = true", f.Name, p)
 			}

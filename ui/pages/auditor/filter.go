@@ -102,7 +102,7 @@ func (c *criteria) match(e *audit.Event) bool {
 		return false
 	}
 	if len(c.words) > 0 {
-		hay := []string{e.Actor.Member, string(e.Action), e.Query, e.Tag, e.Target, e.Conversation, e.Title, e.Reason, e.Method, e.Detail}
+		hay := []string{e.Actor.Member, string(e.Action), e.Query, e.Tag, e.Target, e.Conversation, e.Title, e.Reason, e.Method, e.Detail, e.Attachment}
 		for _, s := range e.Sent {
 			hay = append(hay, s.Sender)
 		}

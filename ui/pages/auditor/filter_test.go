@@ -73,6 +73,8 @@ func TestWhat(t *testing.T) {
 		{"old conversation", audit.Event{Action: audit.ActionViewConversation, Conversation: "wa:desk", Messages: []string{"m1", "m2"}}, false, "conv wa:desk · 2 msgs"},
 		{"old detail", audit.Event{Action: audit.ActionViewMessage, Messages: []string{"m1"}}, false, "msg m1"},
 		{"failed passphrase", audit.Event{Action: audit.ActionUnlockFailed, Reason: audit.ReasonWrongPassphrase}, false, "failed passphrase"},
+		{"piped attachment", audit.Event{Action: audit.ActionPipeAttachment, Conversation: "email:q3", Title: "Q3", Messages: []string{"m1"},
+			Sent: []audit.Sent{{Sender: "Ann", Time: at}}, Attachment: "q3.csv", SHA256: "ab", Target: "wc -l"}, false, "“Q3” · Ann 03-12 08:39 · attachment “q3.csv” · wc -l"},
 		{"old failed unlock", audit.Event{Action: audit.ActionUnlockFailed, Reason: "wrong key"}, false, "wrong key"},
 		{"production", audit.Event{Action: audit.ActionProduce, Query: "tag:hot", Messages: []string{"m1"}, Sent: []audit.Sent{{Sender: "Bob", Time: at}},
 			Target: "PROD-001.age", Count: 1}, false, "query \"tag:hot\" · Bob 03-12 08:39 · PROD-001.age"},

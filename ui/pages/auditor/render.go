@@ -125,6 +125,9 @@ func (m *Model) what(e *audit.Event) string {
 	case n > 1:
 		parts = append(parts, count(n, "msg"))
 	}
+	if e.Attachment != "" {
+		parts = append(parts, "attachment “"+e.Attachment+"”")
+	}
 	if e.Target != "" && e.Action != audit.ActionSearch && e.Action != audit.ActionSavedAdd && e.Action != audit.ActionSavedRemove {
 		parts = append(parts, e.Target)
 	}
@@ -303,6 +306,8 @@ func (m *Model) detailLines(w int) []string {
 		kv("Results", fmt.Sprint(e.Results))
 	}
 	kv("Tag", e.Tag)
+	kv("Attachment", e.Attachment)
+	kv("SHA-256", e.SHA256)
 	switch e.Action {
 	case audit.ActionSearch, audit.ActionSavedAdd, audit.ActionSavedRemove:
 		kv("Saved search", e.Target)

@@ -67,6 +67,8 @@ const (
 	overlayProduce
 	overlaySaveName
 	overlayRemoveSaved
+	overlayAttach // the attachments of the message in detail
+	overlayPager  // one attachment, or a command's output
 )
 
 // Conversation sort orders, cycled with s.
@@ -167,6 +169,7 @@ type Model struct {
 	saveErr    string
 	// removeName is the saved search the removal dialog asks about.
 	removeName string
+	att        attachState
 
 	// suspects caches lookalike.Check of each conversation's participants.
 	suspects map[int]map[string]string
@@ -232,6 +235,7 @@ func (m *Model) Close() {
 		m.cancel()
 	}
 	m.ixOpen = false
+	m.closeAttachments()
 	m.dir, m.shown, m.detail, m.res, m.tags, m.hitHL = nil, nil, nil, nil, nil, nil
 	m.msgs.Invalidate()
 }
@@ -641,6 +645,8 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 		}
 		m.setStatus("copied the "+msg.what+" (recorded)", false)
 		return tea.SetClipboard(sanitize.Line(msg.text))
+	case attachViewedMsg, attachSavedMsg, attachPipedMsg:
+		return m.attachUpdate(msg)
 	case facetsMsg:
 		if msg.seq == m.seq && m.res != nil {
 			m.res.Facets = msg.facets
@@ -673,6 +679,11 @@ func (m *Model) updateOverlayInput(msg tea.Msg) tea.Cmd {
 	case overlaySaveName:
 		m.saveInput, cmd = m.saveInput.Update(msg)
 		common.CleanInput(&m.saveInput)
+	case overlayAttach, overlayPager:
+		if m.att.prompt == promptSave || m.att.prompt == promptPipe {
+			m.att.input, cmd = m.att.input.Update(msg)
+			common.CleanInput(&m.att.input)
+		}
 	}
 	return cmd
 }

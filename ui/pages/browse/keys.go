@@ -93,6 +93,8 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 			return copyCmd(m.sess, m.detailID, "id")
 		case key.Matches(msg, k.CopyCitation):
 			return copyCmd(m.sess, m.detailID, "citation")
+		case key.Matches(msg, k.Attachments):
+			return m.openAttachments()
 		case key.Matches(msg, k.NextMsg, k.PrevMsg):
 			// The next (previous) message of the conversation, in detail.
 			d := 1
@@ -109,8 +111,11 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 		case key.Matches(msg, k.Back, k.Quit, k.Open):
 			m.overlay = overlayNone
 			m.detail, m.detailErr = nil, nil
+			m.closeAttachments()
 		}
 		return nil
+	case overlayAttach, overlayPager:
+		return m.attachKey(msg)
 	case overlayHelp:
 		m.overlay, m.helpReturn = m.helpReturn, overlayNone
 		return nil
@@ -335,6 +340,7 @@ func (m *Model) openDetail() tea.Cmd {
 	}
 	m.overlay = overlayDetail
 	m.detailID, m.detail, m.detailErr, m.detailTop = id, nil, nil, 0
+	m.closeAttachments()
 	return detailCmd(m.sess, id)
 }
 
@@ -375,6 +381,8 @@ func (m *Model) wheel(msg tea.MouseWheelMsg) tea.Cmd {
 	switch {
 	case m.overlay == overlayDetail:
 		m.detailTop = max(m.detailTop+d, 0)
+	case m.overlay == overlayPager:
+		m.att.top = max(m.att.top+d, 0)
 	case msg.X < lw && m.left == leftConvs:
 		m.convs.Move(d)
 	case msg.X < lw && m.left == leftSaved:

@@ -2,6 +2,7 @@ package browse
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -194,6 +195,9 @@ func detailLines(st styles.Styles, m *vault.Message, tags []string, loc *time.Lo
 				s += " (not in the export)"
 			}
 			out = append(out, st.Attachment.Render(common.Trunc(s, width)))
+		}
+		if slices.ContainsFunc(m.Attachments, func(a vault.Attachment) bool { return !a.Missing }) {
+			out = append(out, st.Dim.Render(common.Trunc("a: view, save or pipe an attachment (recorded)", width)))
 		}
 	}
 	out = append(out, "", st.Title.Render("Provenance"))

@@ -118,7 +118,7 @@ func (m *Model) View() string {
 	switch {
 	case m.overlay == overlayPicker || m.overlay == overlayConfirm || m.overlay == overlayProduce || m.overlay == overlaySaveName || m.overlay == overlayRemoveSaved:
 		body = m.dialogView(w, bh)
-	case m.overlay == overlayDetail || m.overlay == overlayHelp:
+	case m.overlay == overlayDetail || m.overlay == overlayHelp || m.overlay == overlayAttach || m.overlay == overlayPager:
 		body = m.overlayView(w, bh)
 	default:
 		body = m.columns(lw, rw, bh)
@@ -371,6 +371,8 @@ func (m *Model) overlayView(w, h int) string {
 	switch m.overlay {
 	case overlayHelp:
 		lines = m.helpLines(inner, h-2)
+	case overlayAttach, overlayPager:
+		lines = m.attachLines(inner, h-2)
 	case overlayDetail, overlayPicker:
 		switch {
 		case m.detailErr != nil:
@@ -400,8 +402,11 @@ func (m *Model) overlayView(w, h int) string {
 func (m *Model) helpLines(w, h int) []string {
 	st := m.c.Styles
 	sheet := m.c.Keys.Cheatsheet()
-	if m.helpReturn == overlayDetail {
+	switch m.helpReturn {
+	case overlayDetail:
 		sheet = m.c.Keys.DetailCheatsheet()
+	case overlayAttach, overlayPager:
+		sheet = m.c.Keys.AttachCheatsheet()
 	}
 	rows := max(h-4, 1)
 	cols := (len(sheet) + rows - 1) / rows
@@ -426,8 +431,12 @@ func (m *Model) helpLines(w, h int) []string {
 func (m *Model) hints() []key.Binding {
 	k := m.c.Keys
 	switch {
+	case m.overlay == overlayDetail && m.detail != nil && len(m.detail.Attachments) > 0:
+		return []key.Binding{k.NextMsg, k.PrevMsg, k.Attachments, k.Tag, k.Help, k.Back}
 	case m.overlay == overlayDetail:
 		return []key.Binding{k.NextMsg, k.PrevMsg, k.Tag, k.Untag, k.Help, k.Back}
+	case m.overlay == overlayAttach || m.overlay == overlayPager:
+		return m.attachHints()
 	case m.overlay == overlayPicker || m.overlay == overlaySaveName:
 		return nil
 	case m.overlay == overlaySearch:

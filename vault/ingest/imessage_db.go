@@ -1,0 +1,625 @@
+package ingest
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"math"
+	"net/url"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"coffer/vault"
+
+	// modernc.org/sqlite is SQLite compiled to pure Go: reading chat.db
+	// needs a real SQLite, and this one keeps the build static and
+	// cgo-free (make cross builds macOS and FreeBSD from Linux).
+	_ "modernc.org/sqlite"
+)
+
+// The macOS Messages database: message rows joined to their chat
+// (chat_message_join) and sender (handle), attachments through
+// message_attachment_join, tapbacks as message rows of their own that
+// point at their target by associated_message_guid. The schema has grown
+// with macOS (attributedBody, thread_originator_guid, date_edited,
+// date_retracted...): columns a database lacks read as NULL.
+
+// chatDBTables must all exist for a SQLite file to be a chat.db.
+var chatDBTables = []string{"message", "handle", "chat", "chat_message_join"}
+
+// chatDBURI opens path read-only and immutable: SQLite then takes no
+// lock and writes no -wal or -shm beside the user's database, and keeps
+// its temporary tables in memory, so no message text reaches disk.
+func chatDBURI(path string) (string, error) {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return "", err
+	}
+	u := url.URL{Scheme: "file", Path: filepath.ToSlash(abs), RawQuery: "mode=ro&immutable=1&_pragma=temp_store(memory)&_pragma=query_only(1)"}
+	return u.String(), nil
+}
+
+func openChatDB(path string) (*sql.DB, error) {
+	uri, err := chatDBURI(path)
+	if err != nil {
+		return nil, err
+	}
+	db, err := sql.Open("sqlite", uri)
+	if err != nil {
+		return nil, err
+	}
+	db.SetMaxOpenConns(1)
+	return db, nil
+}
+
+// isChatDB reports whether the SQLite database at path has Messages'
+// tables.
+func isChatDB(path string) bool {
+	db, err := openChatDB(path)
+	if err != nil {
+		return false
+	}
+	defer db.Close()
+	tables, err := chatDBTableNames(db)
+	if err != nil {
+		return false
+	}
+	for _, t := range chatDBTables {
+		if !tables[t] {
+			return false
+		}
+	}
+	return true
+}
+
+// chatDBTableNames returns the names of the database's tables.
+func chatDBTableNames(db *sql.DB) (map[string]bool, error) {
+	return chatDBNames(db, "SELECT name FROM sqlite_master WHERE type = 'table'")
+}
+
+// chatDBColumns returns the names of table's columns.
+func chatDBColumns(db *sql.DB, table string) (map[string]bool, error) {
+	return chatDBNames(db, "SELECT name FROM pragma_table_info(?)", table)
+}
+
+// chatDBNames returns the names query selects, lower-cased.
+func chatDBNames(db *sql.DB, query string, args ...any) (map[string]bool, error) {
+	rows, err := db.Query(query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	cols := map[string]bool{}
+	for rows.Next() {
+		var name string
+		if err := rows.Scan(&name); err != nil {
+			return nil, err
+		}
+		cols[strings.ToLower(name)] = true
+	}
+	return cols, rows.Err()
+}
+
+// chatDB holds what a chat.db import reads before the messages.
+type chatDB struct {
+	db      *sql.DB
+	name    string // the database file's base name, for errors and provenance
+	sum     string
+	opt     Options
+	now     time.Time
+	root    exportRoot // the folder holding chat.db, where Attachments/ lives
+	cols    map[string]map[string]bool
+	handles map[int64]string
+	chats   map[int64]vault.Conversation
+	atts    map[int64][]chatDBAttachment
+	// tapbacks maps a message GUID to the reactions on it; orphans are
+	// the tapbacks on no message in the database, oldest first.
+	tapbacks map[string][]chatDBTapback
+	orphans  []chatDBTapback
+	replies  replyIndex[string]
+}
+
+type chatDBAttachment struct {
+	filename, mime, transfer string
+	size                     int64
+}
+
+// chatDBTapback is one tapback row: a reaction added or removed.
+type chatDBTapback struct {
+	row     int64
+	guid    string
+	target  string
+	kind    int64 // associated_message_type
+	emoji   string
+	by      string
+	byID    string
+	handle  int64
+	chat    int64
+	date    int64
+	removed bool // taken back by a later row
+}
+
+// parseChatDB imports a macOS Messages database.
+func parseChatDB(path string, opt Options, emit Emit) error {
+	name := filepath.Base(path)
+	sum, err := HashFile(path)
+	if err != nil {
+		return fmt.Errorf("%s: %w", name, err)
+	}
+	// immutable=1 reads chat.db alone: changes Messages still holds in
+	// its write-ahead log would be silently left out.
+	if st, err := os.Stat(path + "-wal"); err == nil && st.Size() > 0 {
+		e := &Error{File: name, Err: fmt.Errorf("%s-wal beside it holds %s of changes not yet in the database; "+
+			"quit Messages so it writes them back, or copy the database while Messages is closed (--lenient imports what %s holds)",
+			name, sizeText(uint64(st.Size())), name)}
+		if err := opt.skip(e); err != nil {
+			return err
+		}
+	}
+	db, err := openChatDB(path)
+	if err != nil {
+		return &Error{File: name, Err: err}
+	}
+	defer db.Close()
+	c := &chatDB{db: db, name: name, sum: sum, opt: opt, now: opt.now(),
+		root: exportRoot{dir: filepath.Dir(path)}}
+	defer c.root.close()
+	if err := c.load(); err != nil {
+		return &Error{File: name, Err: err}
+	}
+	if err := c.messages(emit); err != nil {
+		return err
+	}
+	return c.emitOrphans(math.MaxInt64, math.MaxInt64, emit)
+}
+
+// col returns table.column when the database has it, else NULL, so one
+// query serves every schema version.
+func (c *chatDB) col(table, alias, column string) string {
+	if c.cols[table][column] {
+		return alias + "." + column
+	}
+	return "NULL"
+}
+
+// load reads the schema, handles, chats, attachments and tapbacks.
+func (c *chatDB) load() error {
+	tables, err := chatDBTableNames(c.db)
+	if err != nil {
+		return fmt.Errorf("not a readable SQLite database: %w", err)
+	}
+	for _, t := range chatDBTables {
+		if !tables[t] {
+			return fmt.Errorf("no %q table: not a Messages chat.db", t)
+		}
+	}
+	c.cols = map[string]map[string]bool{}
+	for _, t := range []string{"message", "chat", "handle", "attachment", "chat_handle_join", "message_attachment_join"} {
+		if !tables[t] {
+			continue
+		}
+		if c.cols[t], err = chatDBColumns(c.db, t); err != nil {
+			return fmt.Errorf("table %s: %w", t, err)
+		}
+	}
+	if err := c.loadHandles(); err != nil {
+		return fmt.Errorf("table handle: %w", err)
+	}
+	if err := c.loadChats(); err != nil {
+		return fmt.Errorf("table chat: %w", err)
+	}
+	if err := c.loadAttachments(); err != nil {
+		return fmt.Errorf("table attachment: %w", err)
+	}
+	if err := c.loadTapbacks(); err != nil {
+		return fmt.Errorf("tapbacks: %w", err)
+	}
+	return nil
+}
+
+func (c *chatDB) loadHandles() error {
+	c.handles = map[int64]string{}
+	rows, err := c.db.Query("SELECT ROWID, id FROM handle")
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var h sql.NullString
+		if err := rows.Scan(&id, &h); err != nil {
+			return err
+		}
+		c.handles[id] = h.String
+	}
+	return rows.Err()
+}
+
+func (c *chatDB) loadChats() error {
+	c.chats = map[int64]vault.Conversation{}
+	members := map[int64][]string{}
+	if c.cols["chat_handle_join"] != nil {
+		rows, err := c.db.Query("SELECT chat_id, handle_id FROM chat_handle_join ORDER BY chat_id, handle_id")
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var chat, h sql.NullInt64
+			if err := rows.Scan(&chat, &h); err != nil {
+				return err
+			}
+			if id := c.handles[h.Int64]; id != "" && !slices.Contains(members[chat.Int64], id) {
+				members[chat.Int64] = append(members[chat.Int64], id)
+			}
+		}
+		if err := rows.Err(); err != nil {
+			return err
+		}
+	}
+	rows, err := c.db.Query("SELECT ROWID, guid, " + c.col("chat", "chat", "chat_identifier") + ", " +
+		c.col("chat", "chat", "display_name") + ", " + c.col("chat", "chat", "service_name") + " FROM chat")
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var guid, ident, display, service sql.NullString
+		if err := rows.Scan(&id, &guid, &ident, &display, &service); err != nil {
+			return err
+		}
+		conv := vault.Conversation{ID: "imessage:" + firstNonEmpty(guid.String, "chat "+strconv.FormatInt(id, 10)),
+			Title: display.String, Participants: members[id]}
+		if conv.Title == "" {
+			// An unnamed group is known by its members; a 1:1 chat by the
+			// other side's number or address.
+			conv.Title = ident.String
+			if len(conv.Participants) > 1 {
+				conv.Title = strings.Join(conv.Participants, ", ")
+			}
+		}
+		c.chats[id] = conv
+	}
+	return rows.Err()
+}
+
+func (c *chatDB) loadAttachments() error {
+	c.atts = map[int64][]chatDBAttachment{}
+	if c.cols["attachment"] == nil || c.cols["message_attachment_join"] == nil {
+		return nil
+	}
+	rows, err := c.db.Query("SELECT j.message_id, " + c.col("attachment", "a", "filename") + ", " +
+		c.col("attachment", "a", "mime_type") + ", " + c.col("attachment", "a", "transfer_name") + ", " +
+		c.col("attachment", "a", "total_bytes") +
+		" FROM message_attachment_join j JOIN attachment a ON a.ROWID = j.attachment_id ORDER BY j.message_id, a.ROWID")
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var msg, size sql.NullInt64
+		var filename, mime, transfer sql.NullString
+		if err := rows.Scan(&msg, &filename, &mime, &transfer, &size); err != nil {
+			return err
+		}
+		c.atts[msg.Int64] = append(c.atts[msg.Int64], chatDBAttachment{filename: filename.String, mime: mime.String,
+			transfer: transfer.String, size: size.Int64})
+	}
+	return rows.Err()
+}
+
+// isTapbackSQL selects the rows that are tapbacks: 2000-2007 add one
+// (love, like, dislike, laugh, emphasis, question, emoji, sticker),
+// 3000-3007 take it back.
+const isTapbackSQL = "COALESCE(m.associated_message_type, 0) BETWEEN 2000 AND 3999"
+
+// tapbackEmoji is the emoji of each classic tapback, by type - 2000.
+var tapbackEmoji = []string{"❤️", "👍", "👎", "😂", "‼️", "❓"}
+
+func (c *chatDB) loadTapbacks() error {
+	c.tapbacks = map[string][]chatDBTapback{}
+	if !c.cols["message"]["associated_message_type"] || !c.cols["message"]["associated_message_guid"] {
+		return nil
+	}
+	// The target's GUID, as tapbackTarget reads it, to find tapbacks on
+	// no message (guid is indexed: UNIQUE).
+	target := "CASE WHEN m.associated_message_guid LIKE 'p:%/%' THEN substr(m.associated_message_guid, instr(m.associated_message_guid, '/') + 1)" +
+		" WHEN m.associated_message_guid LIKE 'bp:%' THEN substr(m.associated_message_guid, 4) ELSE m.associated_message_guid END"
+	rows, err := c.db.Query("SELECT m.ROWID, m.guid, m.associated_message_guid, m.associated_message_type, " +
+		c.col("message", "m", "associated_message_emoji") + ", m.handle_id, m.is_from_me, m.date, j.chat_id," +
+		" EXISTS (SELECT 1 FROM message t WHERE t.guid = " + target + " AND NOT COALESCE(t.associated_message_type, 0) BETWEEN 2000 AND 3999)" +
+		" FROM message m LEFT JOIN (SELECT message_id, MIN(chat_id) AS chat_id FROM chat_message_join GROUP BY message_id) j" +
+		" ON j.message_id = m.ROWID WHERE " + isTapbackSQL + " ORDER BY m.date, m.ROWID")
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var t chatDBTapback
+		var guid, target, emoji sql.NullString
+		var handle, fromMe, date, chat sql.NullInt64
+		var exists bool
+		if err := rows.Scan(&t.row, &guid, &target, &t.kind, &emoji, &handle, &fromMe, &date, &chat, &exists); err != nil {
+			return err
+		}
+		t.guid, t.target, t.date, t.chat = guid.String, tapbackTarget(target.String), date.Int64, chat.Int64
+		t.handle = handle.Int64
+		t.by, t.byID = c.sender(fromMe.Int64 != 0, handle.Int64)
+		base := t.kind % 1000
+		switch {
+		case base < int64(len(tapbackEmoji)):
+			t.emoji = tapbackEmoji[base]
+		case base == 6 && emoji.String != "":
+			t.emoji = emoji.String
+		case base == 7:
+			t.emoji = "sticker"
+		default:
+			t.emoji = "tapback " + strconv.FormatInt(base, 10)
+		}
+		if !exists {
+			c.orphans = append(c.orphans, t)
+			continue
+		}
+		list := c.tapbacks[t.target]
+		if t.kind >= 3000 {
+			// A removal takes back the same person's last tapback of
+			// that kind; it stays in the list only if there is none.
+			for i := len(list) - 1; i >= 0; i-- {
+				p := &list[i]
+				if !p.removed && p.kind < 3000 && p.by == t.by && p.byID == t.byID && p.kind%1000 == base && p.emoji == t.emoji {
+					p.removed, t.removed = true, true
+					break
+				}
+			}
+		}
+		c.tapbacks[t.target] = append(list, t)
+	}
+	return rows.Err()
+}
+
+// tapbackTarget returns the message GUID in associated_message_guid:
+// "p:0/GUID" (part 0 of the message) or "bp:GUID".
+func tapbackTarget(s string) string {
+	if i := strings.IndexByte(s, '/'); i >= 0 && strings.HasPrefix(s, "p:") {
+		return s[i+1:]
+	}
+	return strings.TrimPrefix(s, "bp:")
+}
+
+// sender names who sent a row: "Me", or the handle's number or address.
+func (c *chatDB) sender(fromMe bool, handle int64) (name, id string) {
+	if fromMe {
+		return "Me", ""
+	}
+	id = c.handles[handle]
+	return id, id
+}
+
+// chatDBRow is one message row as the query reads it.
+type chatDBRow struct {
+	row                             int64
+	guid, text, subject, service    sql.NullString
+	body                            []byte // attributedBody
+	handle, fromMe, date            sql.NullInt64
+	edited, retracted, itemType     sql.NullInt64
+	groupAction, otherHandle        sql.NullInt64
+	thread, groupTitle, app, effect sql.NullString
+	chat                            sql.NullInt64
+	audio                           sql.NullInt64
+}
+
+// messages emits every row that is not a tapback, oldest first.
+func (c *chatDB) messages(emit Emit) error {
+	q := "SELECT m.ROWID, m.guid, m.text, " + c.col("message", "m", "attributedbody") + ", m.handle_id, m.is_from_me, m.date, " +
+		c.col("message", "m", "subject") + ", " + c.col("message", "m", "service") + ", " +
+		c.col("message", "m", "date_edited") + ", " + c.col("message", "m", "date_retracted") + ", " +
+		c.col("message", "m", "item_type") + ", " + c.col("message", "m", "group_action_type") + ", " +
+		c.col("message", "m", "other_handle") + ", " + c.col("message", "m", "thread_originator_guid") + ", " +
+		c.col("message", "m", "group_title") + ", " + c.col("message", "m", "balloon_bundle_id") + ", " +
+		c.col("message", "m", "expressive_send_style_id") + ", " + c.col("message", "m", "is_audio_message") + ", j.chat_id" +
+		" FROM message m LEFT JOIN (SELECT message_id, MIN(chat_id) AS chat_id FROM chat_message_join GROUP BY message_id) j" +
+		" ON j.message_id = m.ROWID"
+	if c.cols["message"]["associated_message_type"] {
+		q += " WHERE NOT " + isTapbackSQL
+	}
+	q += " ORDER BY m.date, m.ROWID"
+	rows, err := c.db.QueryContext(context.Background(), q)
+	if err != nil {
+		return &Error{File: c.name, Err: err}
+	}
+	defer rows.Close()
+	var r chatDBRow
+	for rows.Next() {
+		r = chatDBRow{}
+		if err := rows.Scan(&r.row, &r.guid, &r.text, &r.body, &r.handle, &r.fromMe, &r.date, &r.subject, &r.service,
+			&r.edited, &r.retracted, &r.itemType, &r.groupAction, &r.otherHandle, &r.thread, &r.groupTitle,
+			&r.app, &r.effect, &r.audio, &r.chat); err != nil {
+			if err := c.opt.skip(&Error{File: c.name, Pos: fmt.Sprintf("message row %d", r.row), Err: err}); err != nil {
+				return err
+			}
+			continue
+		}
+		if err := c.emitOrphans(r.date.Int64, r.row, emit); err != nil {
+			return err
+		}
+		m, err := c.message(&r)
+		if err == nil {
+			err = validate(m)
+		}
+		if err != nil {
+			if err := c.opt.skip(&Error{File: c.name, Pos: fmt.Sprintf("message row %d", r.row), Err: err}); err != nil {
+				return err
+			}
+			continue
+		}
+		c.replies.put(r.guid.String, m.ID)
+		if err := emit(m); err != nil {
+			return err
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return &Error{File: c.name, Err: err}
+	}
+	return nil
+}
+
+// conversation returns the chat a row belongs to; a row in no chat is
+// filed under its handle.
+func (c *chatDB) conversation(chat sql.NullInt64, handle int64) vault.Conversation {
+	if conv, ok := c.chats[chat.Int64]; ok && chat.Valid {
+		return conv
+	}
+	if h := c.handles[handle]; h != "" {
+		return vault.Conversation{ID: "imessage:handle:" + h, Title: h, Participants: []string{h}}
+	}
+	return vault.Conversation{ID: "imessage:no chat", Title: "Messages in no chat"}
+}
+
+// message builds the message of row r.
+func (c *chatDB) message(r *chatDBRow) (*vault.Message, error) {
+	if !r.date.Valid || r.date.Int64 == 0 {
+		return nil, errors.New("no date")
+	}
+	m := &vault.Message{Source: "imessage", Conversation: c.conversation(r.chat, r.handle.Int64),
+		Time: appleTime(r.date.Int64), Subject: r.subject.String}
+	m.Sender, m.SenderID = c.sender(r.fromMe.Int64 != 0, r.handle.Int64)
+	m.Provenance = vault.Provenance{Format: "imessage", File: c.name, FileSHA256: c.sum,
+		Position: fmt.Sprintf("message row %d", r.row), OriginalID: r.guid.String, ImportedAt: c.now}
+	text := r.text.String
+	if text == "" && len(r.body) > 0 {
+		s, err := typedstreamText(r.body)
+		if err != nil {
+			return nil, fmt.Errorf("attributedBody: %w", err)
+		}
+		text = s
+		setHeader(m, "text_from", "attributedBody")
+	}
+	// U+FFFC marks where each attachment sat in the text.
+	m.Body = strings.TrimSpace(strings.ReplaceAll(text, "\ufffc", ""))
+	if r.itemType.Int64 != 0 {
+		m.Kind = "system"
+		if m.Body == "" {
+			m.Body = c.event(r)
+		}
+	}
+	setHeader(m, "service", r.service.String)
+	setHeader(m, "app", r.app.String)
+	setHeader(m, "effect", r.effect.String)
+	if r.audio.Int64 != 0 {
+		setHeader(m, "audio_message", "true")
+	}
+	if r.edited.Int64 != 0 {
+		t := appleTime(r.edited.Int64)
+		m.Edited = &t
+	}
+	if r.retracted.Int64 != 0 {
+		setHeader(m, "unsent", appleTime(r.retracted.Int64).Format(time.RFC3339))
+	}
+	if g := r.thread.String; g != "" {
+		if id, ok := c.replies.get(g); ok {
+			m.ReplyTo = id
+		} else {
+			m.ReplyTo = "imessage:" + g
+		}
+	}
+	for _, a := range c.atts[r.row] {
+		m.Attachments = append(m.Attachments, c.attachment(m, a))
+	}
+	for _, t := range c.tapbacks[r.guid.String] {
+		if !t.removed && t.kind < 3000 {
+			m.Reactions = append(m.Reactions, vault.Reaction{Emoji: t.emoji, By: t.by})
+		}
+	}
+	truncateBody(m)
+	return m, nil
+}
+
+// event describes a row that records a change to the chat rather than
+// words (item_type not 0).
+func (c *chatDB) event(r *chatDBRow) string {
+	other := c.handles[r.otherHandle.Int64]
+	switch r.itemType.Int64 {
+	case 1:
+		if r.groupAction.Int64 == 1 {
+			return strings.TrimSpace("removed " + other + " from the conversation")
+		}
+		return strings.TrimSpace("added " + other + " to the conversation")
+	case 2:
+		return "named the conversation " + strconv.Quote(r.groupTitle.String)
+	case 3:
+		if r.groupAction.Int64 == 0 {
+			return "left the conversation"
+		}
+		return "changed the group photo"
+	case 4:
+		return "shared their location"
+	}
+	return "conversation event (item type " + strconv.FormatInt(r.itemType.Int64, 10) + ")"
+}
+
+// attachment reads an attachment where Messages keeps it: filename is
+// "~/Library/Messages/Attachments/..." (or the absolute form), which
+// maps to Attachments/ beside chat.db. A file not there is recorded as
+// missing, with the path the database gives.
+func (c *chatDB) attachment(m *vault.Message, a chatDBAttachment) vault.Attachment {
+	att := vault.Attachment{Name: firstNonEmpty(a.transfer, filepath.Base(a.filename)), Type: a.mime, Size: a.size}
+	if att.Name == "" || att.Name == "." {
+		att.Name = "attachment"
+	}
+	rel, why := "", "the database names no file"
+	if a.filename != "" {
+		why = "not beside the database"
+		if _, after, ok := strings.Cut(a.filename, "Library/Messages/"); ok {
+			rel = after
+		}
+	}
+	if rel != "" {
+		var content []byte
+		if content, why = c.root.read(rel); why == "" {
+			att.Content = content
+			return att
+		}
+	}
+	att.Missing = true
+	setHeader(m, "missing_"+att.Name, strings.TrimSpace(a.filename+": "+why))
+	return att
+}
+
+// emitOrphans emits, as messages of their own, the tapbacks whose target
+// is not in the database (deleted, or never synced) and that are older
+// than (date, row), so that no row is lost and the order holds.
+func (c *chatDB) emitOrphans(date, row int64, emit Emit) error {
+	for len(c.orphans) > 0 {
+		t := c.orphans[0]
+		if t.date > date || t.date == date && t.row > row {
+			return nil
+		}
+		c.orphans = c.orphans[1:]
+		m := &vault.Message{Source: "imessage", Kind: "system", Conversation: c.conversation(sql.NullInt64{Int64: t.chat, Valid: t.chat != 0}, t.handle),
+			Sender: t.by, SenderID: t.byID, Time: appleTime(t.date)}
+		verb := "reacted " + t.emoji + " to"
+		if t.kind >= 3000 {
+			verb = "took back " + t.emoji + " from"
+		}
+		m.Body = verb + " a message not in this database"
+		setHeader(m, "tapback_target", t.target)
+		m.Provenance = vault.Provenance{Format: "imessage", File: c.name, FileSHA256: c.sum,
+			Position: fmt.Sprintf("message row %d", t.row), OriginalID: t.guid, ImportedAt: c.now}
+		if err := validate(m); err != nil {
+			if err := c.opt.skip(&Error{File: c.name, Pos: m.Provenance.Position, Err: err}); err != nil {
+				return err
+			}
+			continue
+		}
+		if err := emit(m); err != nil {
+			return err
+		}
+	}
+	return nil
+}
