@@ -1,6 +1,7 @@
 package ingest
 
 import (
+	"bufio"
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
@@ -8,6 +9,7 @@ import (
 	"fmt"
 	"net/mail"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -90,15 +92,33 @@ func mailReadEnvelope(raw []byte) (*enmime.Envelope, string, error) {
 	if err := mailCheckDepth(raw); err != nil {
 		return nil, "", err
 	}
-	env, err := mailFastParser.ReadEnvelope(bytes.NewReader(raw))
+	env, err := mailRead(mailFastParser, raw)
 	if err == nil && !mailNeedsDetection(env.Root) {
 		return env, "", nil
 	}
 	if err == nil && len(raw) > mailMaxDetectBytes {
 		return env, "message too large for charset detection: declared charsets trusted", nil
 	}
-	env, err = mailMIMEParser.ReadEnvelope(bytes.NewReader(raw))
+	env, err = mailRead(mailMIMEParser, raw)
 	return env, "", err
+}
+
+// mailReaders holds the bufio.Readers enmime reads messages through.
+// Parser.ReadParts wraps its input in a new 4 KiB bufio.Reader, unless it
+// is one already: reusing them saves an allocation larger than the
+// average message (issue 17). Their size is bufio's default, so enmime
+// reads exactly as it would through its own.
+var mailReaders = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, mailReaderSize) }}
+
+const mailReaderSize = 4096
+
+func mailRead(p *enmime.Parser, raw []byte) (*enmime.Envelope, error) {
+	br := mailReaders.Get().(*bufio.Reader)
+	br.Reset(bytes.NewReader(raw))
+	env, err := p.ReadEnvelope(br)
+	br.Reset(nil)
+	mailReaders.Put(br)
+	return env, err
 }
 
 const mailMaxDetectBytes = 4 << 20

@@ -133,6 +133,17 @@ func (o Options) now() time.Time {
 	return o.Now.UTC()
 }
 
+// resolved returns o with Location filled in. LocalZone follows
+// /etc/localtime's link and loads the zone from disk: a format that needs
+// the zone per message resolves it once per file, as it was a quarter of
+// an mbox import's time when asked per message (issue 17).
+func (o Options) resolved() Options {
+	if o.Location == nil {
+		o.Location = LocalZone()
+	}
+	return o
+}
+
 func (o Options) location() *time.Location {
 	if o.Location == nil {
 		return LocalZone()

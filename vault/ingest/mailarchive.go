@@ -92,6 +92,7 @@ func mailIsEML(name string) bool {
 }
 
 func parseMailArchive(p string, opt Options, emit Emit) error {
+	opt = opt.resolved()
 	z, err := openZip(p, opt.Meter)
 	if err != nil {
 		return err

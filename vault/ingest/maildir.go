@@ -29,6 +29,7 @@ func mailIsMaildir(path string) bool {
 }
 
 func parseMaildir(path string, opt Options, emit Emit) error {
+	opt = opt.resolved()
 	root := filepath.Base(filepath.Clean(path))
 	folders := []string{""}
 	entries, err := os.ReadDir(path)

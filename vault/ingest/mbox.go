@@ -157,6 +157,7 @@ func ReadMbox(r io.Reader, name, fileSum string, opt Options, emit Emit) error {
 }
 
 func readMbox(r io.Reader, name, fileSum string, opt Options, emit Emit, workers int) error {
+	opt = opt.resolved()
 	mr := &mboxReader{br: bufio.NewReaderSize(r, 64<<10), line: 1, atStart: true}
 	if b, _ := mr.br.Peek(3); bytes.Equal(b, []byte("\xef\xbb\xbf")) {
 		mr.br.Discard(3)

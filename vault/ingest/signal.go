@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
@@ -180,6 +181,7 @@ func parseSignal(path string, opt Options, emit Emit) error {
 // parseSignalFile parses one export file; name is what provenance and
 // errors call it.
 func parseSignalFile(path, name string, opt Options, emit Emit) error {
+	opt = opt.resolved()
 	kind := signalKindOf(path)
 	if kind == signalKindNone {
 		return &Error{File: name, Line: 1, Err: errors.New("not a Signal export (expected signal-export's chat.md or data.json, or sigtop's JSON; a Signal Desktop database must be exported with one of them first)")}
@@ -255,7 +257,7 @@ func (sp *signalExport) newMessage(line int) *vault.Message {
 		Conversation: sp.conv,
 		Provenance: vault.Provenance{
 			Format: "signal", File: sp.name, FileSHA256: sp.sum,
-			Position: fmt.Sprintf("line %d", line), ImportedAt: sp.now,
+			Position: "line " + strconv.Itoa(line), ImportedAt: sp.now,
 		},
 	}
 }

@@ -140,6 +140,7 @@ func parseTelegram(path string, opt Options, emit Emit) error {
 // readTelegram parses a result.json from r; path names it (for
 // provenance, error lines and the folder media paths are relative to).
 func readTelegram(r io.Reader, path, sum string, opt Options, emit Emit) error {
+	opt = opt.resolved()
 	p := &tgParser{
 		path: path, name: filepath.Base(path), sum: sum,
 		opt: opt, emit: emit, now: opt.now(),

@@ -165,18 +165,25 @@ func (r *replyIndex[K]) get(k K) (string, bool) {
 // flat however long the chat is.
 type seqCounter struct {
 	last  time.Time
-	count map[string]int
+	count map[seqKey]int
+}
+
+// seqKey is what makes two messages copies of each other. The fields are
+// kept as they are rather than joined into one string, which copied every
+// message's text (issue 17).
+type seqKey struct {
+	conv, sender, senderID, originalID, body string
 }
 
 func (s *seqCounter) next(m *vault.Message) int {
 	if s.count == nil {
-		s.count = make(map[string]int)
+		s.count = make(map[seqKey]int)
 	}
 	if !m.Time.Equal(s.last) {
 		s.last = m.Time
 		clear(s.count)
 	}
-	k := m.Conversation.ID + "\x00" + m.Sender + "\x00" + m.SenderID + "\x00" + m.Provenance.OriginalID + "\x00" + m.Body
+	k := seqKey{m.Conversation.ID, m.Sender, m.SenderID, m.Provenance.OriginalID, m.Body}
 	n := s.count[k]
 	s.count[k] = n + 1
 	return n

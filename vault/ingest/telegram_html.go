@@ -84,6 +84,7 @@ type tgHTMLParser struct {
 }
 
 func parseTelegramHTML(pages []string, opt Options, emit Emit) error {
+	opt = opt.resolved()
 	if len(pages) == 0 {
 		return errors.New("no messages.html in this folder")
 	}

@@ -22,13 +22,56 @@ import (
 // validate makes every string of m valid UTF-8, then checks it and fills
 // in its ID (vault.Validate). Formats call it last, once m is complete.
 func validate(m *vault.Message) error {
-	eachText(m, func(s string) string {
-		if utf8.ValidString(s) {
-			return s
-		}
-		return strings.ToValidUTF8(s, "\uFFFD")
-	})
+	if !validUTF8(m) {
+		eachText(m, func(s string) string {
+			if utf8.ValidString(s) {
+				return s
+			}
+			return strings.ToValidUTF8(s, "\uFFFD")
+		})
+	}
 	return vault.Validate(m)
+}
+
+// validUTF8 reports whether every string eachText visits is valid UTF-8
+// already, as it nearly always is: checking the fields directly, without
+// eachText's closure calls and comparisons, is a tenth of a chat
+// importer's time less (issue 17).
+func validUTF8(m *vault.Message) bool {
+	ok := utf8.ValidString(m.ID) && utf8.ValidString(m.Source) && utf8.ValidString(m.Kind) &&
+		utf8.ValidString(m.Conversation.ID) && utf8.ValidString(m.Conversation.Title) &&
+		utf8.ValidString(m.Sender) && utf8.ValidString(m.SenderID) && utf8.ValidString(m.Subject) &&
+		utf8.ValidString(m.Body) && utf8.ValidString(m.ReplyTo) && utf8.ValidString(m.ForwardedFrom) &&
+		utf8.ValidString(m.Provenance.Format) && utf8.ValidString(m.Provenance.File) &&
+		utf8.ValidString(m.Provenance.FileSHA256) && utf8.ValidString(m.Provenance.Position) &&
+		utf8.ValidString(m.Provenance.OriginalID) && utf8.ValidString(m.Provenance.Timezone) &&
+		utf8.ValidString(m.Provenance.TimeSource) && utf8.ValidString(m.Provenance.SHA256)
+	if !ok {
+		return false
+	}
+	for _, ss := range [][]string{m.Conversation.Participants, m.To} {
+		for _, s := range ss {
+			if !utf8.ValidString(s) {
+				return false
+			}
+		}
+	}
+	for _, a := range m.Attachments {
+		if !utf8.ValidString(a.Name) || !utf8.ValidString(a.Type) || !utf8.ValidString(a.SHA256) {
+			return false
+		}
+	}
+	for _, r := range m.Reactions {
+		if !utf8.ValidString(r.Emoji) || !utf8.ValidString(r.By) {
+			return false
+		}
+	}
+	for k, v := range m.Headers {
+		if !utf8.ValidString(k) || !utf8.ValidString(v) {
+			return false
+		}
+	}
+	return true
 }
 
 // eachText replaces every string s held by m with f(s). Slices and maps

@@ -123,3 +123,64 @@ func TestEachTextCoversEveryString(t *testing.T) {
 	}
 	check("Message", reflect.ValueOf(m))
 }
+
+// TestValidUTF8CoversEveryString makes each string of a vault.Message
+// (found by reflection, as in TestEachTextCoversEveryString) in turn the
+// only invalid one, and checks that validUTF8, validate's shortcut past
+// eachText, notices it.
+func TestValidUTF8CoversEveryString(t *testing.T) {
+	var n, bad int
+	var fill func(v reflect.Value)
+	fill = func(v reflect.Value) {
+		switch v.Kind() {
+		case reflect.String:
+			if n == bad {
+				v.SetString("bad\xff")
+			} else {
+				v.SetString("good")
+			}
+			n++
+		case reflect.Struct:
+			for i := range v.NumField() {
+				if f := v.Type().Field(i); f.IsExported() && f.Tag.Get("json") != "-" {
+					fill(v.Field(i))
+				}
+			}
+		case reflect.Slice:
+			if v.Type().Elem().Kind() == reflect.Uint8 {
+				return
+			}
+			v.Set(reflect.MakeSlice(v.Type(), 2, 2))
+			for i := range v.Len() {
+				fill(v.Index(i))
+			}
+		case reflect.Map:
+			m := reflect.MakeMap(v.Type())
+			k, e := reflect.New(v.Type().Key()).Elem(), reflect.New(v.Type().Elem()).Elem()
+			fill(k)
+			fill(e)
+			m.SetMapIndex(k, e)
+			v.Set(m)
+		case reflect.Pointer:
+			if v.Type().Elem().Kind() == reflect.Struct && v.Type().Elem() != reflect.TypeFor[time.Time]() {
+				v.Set(reflect.New(v.Type().Elem()))
+				fill(v.Elem())
+			}
+		}
+	}
+	var m vaultMessage
+	bad = -1
+	fill(reflect.ValueOf(&m).Elem())
+	if !validUTF8(&m) {
+		t.Fatal("validUTF8 rejects a message of valid strings")
+	}
+	total := n
+	for bad = range total {
+		n = 0
+		m = vaultMessage{}
+		fill(reflect.ValueOf(&m).Elem())
+		if validUTF8(&m) {
+			t.Errorf("validUTF8 misses invalid string %d of %d", bad, total)
+		}
+	}
+}
