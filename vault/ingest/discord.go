@@ -1,7 +1,6 @@
 package ingest
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/json"
 	"errors"
@@ -126,20 +125,18 @@ var dcNotices = map[string]string{
 }
 
 type dcParser struct {
-	name, sum string
-	opt       Options
-	emit      Emit
-	now       time.Time
-	dec       *json.Decoder
-	lim       *limitReader
-	lines     *lineCounter
-	guild     dcGuild
-	channel   *dcChannel
-	conv      vault.Conversation
-	ready     bool
-	seen      replyIndex[string] // message id -> vault ID, for replies and repeats
-	n         int
-	dm        dcMessage
+	jsonStream
+	sum     string
+	opt     Options
+	emit    Emit
+	now     time.Time
+	guild   dcGuild
+	channel *dcChannel
+	conv    vault.Conversation
+	ready   bool
+	seen    replyIndex[string] // message id -> vault ID, for replies and repeats
+	n       int
+	dm      dcMessage
 }
 
 func parseDiscord(path string, opt Options, emit Emit) error {
@@ -148,10 +145,8 @@ func parseDiscord(path string, opt Options, emit Emit) error {
 		return err
 	}
 	defer f.Close()
-	p := &dcParser{name: name, sum: sum, opt: opt, emit: emit, now: opt.now(), lines: fileLines(path)}
+	p := &dcParser{jsonStream: newJSONStream(f, name, fileLines(path)), sum: sum, opt: opt, emit: emit, now: opt.now()}
 	defer p.lines.close()
-	p.lim = newLimitReader(bufio.NewReaderSize(f, 256<<10))
-	p.dec = json.NewDecoder(p.lim)
 	if err := p.expectDelim('{'); err != nil {
 		return err
 	}
@@ -362,80 +357,6 @@ func nonEmpty(s ...string) []string {
 		}
 	}
 	return out
-}
-
-// The token helpers below mirror Telegram's: structural errors stop the
-// import even in lenient mode, since the decoder cannot resynchronise.
-
-func (p *dcParser) syntax(err error) error {
-	var ie *Error
-	if errors.As(err, &ie) {
-		return err
-	}
-	off := p.dec.InputOffset()
-	var se *json.SyntaxError
-	switch {
-	case errors.As(err, &se):
-		off = se.Offset
-		err = fmt.Errorf("malformed JSON: %v", se)
-	case errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF):
-		off = p.lim.n
-		err = errors.New("malformed JSON: unexpected end of file")
-	case errors.Is(err, errRecordTooLarge):
-		return &Error{File: p.name, Line: p.lines.valueAt(off), Err: err}
-	}
-	return &Error{File: p.name, Line: p.lines.at(off), Err: err}
-}
-
-func (p *dcParser) token() (json.Token, error) {
-	p.lim.mark(p.dec.InputOffset())
-	t, err := p.dec.Token()
-	if err != nil {
-		return nil, p.syntax(err)
-	}
-	return t, nil
-}
-
-func (p *dcParser) expectDelim(d json.Delim) error {
-	t, err := p.token()
-	if err != nil {
-		return err
-	}
-	if t != d {
-		return p.syntax(fmt.Errorf("expected %q, found %v", d, tokenText(t)))
-	}
-	return nil
-}
-
-func (p *dcParser) skip() error {
-	depth := 0
-	for {
-		t, err := p.token()
-		if err != nil {
-			return err
-		}
-		switch t {
-		case json.Delim('{'), json.Delim('['):
-			depth++
-		case json.Delim('}'), json.Delim(']'):
-			depth--
-		}
-		if depth == 0 {
-			return nil
-		}
-	}
-}
-
-func (p *dcParser) decode(v any) error {
-	p.lim.mark(p.dec.InputOffset())
-	if err := p.dec.Decode(v); err != nil {
-		var te *json.UnmarshalTypeError
-		if errors.As(err, &te) {
-			return &Error{File: p.name, Line: p.lines.at(p.dec.InputOffset()), Err: fmt.Errorf("unexpected %s for %q", te.Value, te.Field)}
-		}
-		return p.syntax(err)
-	}
-	return nil
 }
 
 func (p *dcParser) bad(off int64, err error) error {

@@ -1,7 +1,6 @@
 package ingest
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/json"
 	"errors"
@@ -107,16 +106,14 @@ func (c *tgChat) conversation() vault.Conversation {
 }
 
 type tgParser struct {
-	path, name, sum string
-	opt             Options
-	emit            Emit
-	now             time.Time
-	dec             *json.Decoder
-	lim             *limitReader
-	lines           *lineCounter
-	root            exportRoot
-	n               int // messages read so far, for positions
-	tm              tgMessage
+	jsonStream
+	path, sum string
+	opt       Options
+	emit      Emit
+	now       time.Time
+	root      exportRoot
+	n         int // messages read so far, for positions
+	tm        tgMessage
 }
 
 func parseTelegram(path string, opt Options, emit Emit) error {
@@ -142,15 +139,13 @@ func parseTelegram(path string, opt Options, emit Emit) error {
 func readTelegram(r io.Reader, path, sum string, opt Options, emit Emit) error {
 	opt = opt.resolved()
 	p := &tgParser{
-		path: path, name: filepath.Base(path), sum: sum,
+		jsonStream: newJSONStream(r, filepath.Base(path), fileLines(path)),
+		path:       path, sum: sum,
 		opt: opt, emit: emit, now: opt.now(),
-		lines: fileLines(path),
-		root:  exportRoot{dir: filepath.Dir(path), meter: opt.Meter},
+		root: exportRoot{dir: filepath.Dir(path), meter: opt.Meter},
 	}
 	defer p.lines.close()
 	defer p.root.close()
-	p.lim = newLimitReader(bufio.NewReaderSize(r, 256<<10))
-	p.dec = json.NewDecoder(p.lim)
 	p.dec.UseNumber()
 	if err := p.expectDelim('{'); err != nil {
 		if bytes.HasPrefix(readHead(path, 64), []byte("<")) {
@@ -166,79 +161,6 @@ func readTelegram(r io.Reader, path, sum string, opt Options, emit Emit) error {
 		return p.syntax(errors.New("data after the top-level object"))
 	}
 	return nil
-}
-
-// syntax wraps a structural error: the stream cannot be resynchronised,
-// so it stops the import even in lenient mode.
-func (p *tgParser) syntax(err error) error {
-	var ie *Error
-	if errors.As(err, &ie) {
-		return err
-	}
-	off := p.dec.InputOffset()
-	var se *json.SyntaxError
-	if errors.As(err, &se) {
-		off = se.Offset
-		err = fmt.Errorf("malformed JSON: %v", se)
-	} else if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
-		off = p.lim.n
-		err = errors.New("malformed JSON: unexpected end of file")
-	} else if errors.Is(err, errRecordTooLarge) {
-		return &Error{File: p.name, Line: p.lines.valueAt(off), Err: err} // the value after off
-	}
-	return &Error{File: p.name, Line: p.lines.at(off), Pos: fmt.Sprintf("byte %d", off), Err: err}
-}
-
-func (p *tgParser) token() (json.Token, error) {
-	p.lim.mark(p.dec.InputOffset())
-	t, err := p.dec.Token()
-	if err != nil {
-		return nil, p.syntax(err)
-	}
-	return t, nil
-}
-
-func (p *tgParser) expectDelim(d json.Delim) error {
-	t, err := p.token()
-	if err != nil {
-		return err
-	}
-	if t != d {
-		return p.syntax(fmt.Errorf("expected %q, found %v", d, tokenText(t)))
-	}
-	return nil
-}
-
-func tokenText(t json.Token) string {
-	switch v := t.(type) {
-	case json.Delim:
-		return strconv.Quote(v.String())
-	case string:
-		return "string"
-	case nil:
-		return "null"
-	}
-	return fmt.Sprintf("%v", t)
-}
-
-// skip consumes one value of any shape.
-func (p *tgParser) skip() error {
-	depth := 0
-	for {
-		t, err := p.token()
-		if err != nil {
-			return err
-		}
-		switch t {
-		case json.Delim('{'), json.Delim('['):
-			depth++
-		case json.Delim('}'), json.Delim(']'):
-			depth--
-		}
-		if depth == 0 {
-			return nil
-		}
-	}
 }
 
 // object reads the members of a chat object whose '{' was consumed. The
@@ -277,18 +199,6 @@ func (p *tgParser) object(c *tgChat, top bool) error {
 }
 
 // decode reads one small value; a type mismatch there is structural.
-func (p *tgParser) decode(v any) error {
-	p.lim.mark(p.dec.InputOffset())
-	if err := p.dec.Decode(v); err != nil {
-		var te *json.UnmarshalTypeError
-		if errors.As(err, &te) {
-			return &Error{File: p.name, Line: p.lines.at(p.dec.InputOffset()), Err: fmt.Errorf("unexpected %s for %q", te.Value, te.Field)}
-		}
-		return p.syntax(err)
-	}
-	return nil
-}
-
 // chatList reads {"about": ..., "list": [chat, ...]} (or a bare array).
 func (p *tgParser) chatList() error {
 	t, err := p.token()
