@@ -58,20 +58,7 @@ type savedFile struct {
 // ValidSavedName reports why name cannot name a saved search, or nil: 1 to
 // 64 characters, without spaces or control characters (it is typed on a
 // command line and shown in a one-line pane).
-func ValidSavedName(name string) error {
-	switch {
-	case name == "":
-		return errors.New("empty saved-search name")
-	case len([]rune(name)) > 64:
-		return errors.New("saved-search name longer than 64 characters")
-	}
-	for _, r := range name {
-		if unicode.IsSpace(r) || unicode.IsControl(r) || !unicode.IsPrint(r) {
-			return fmt.Errorf("saved-search name %q has a space or control character", name)
-		}
-	}
-	return nil
-}
+func ValidSavedName(name string) error { return validName("saved-search name", name) }
 
 // ErrSavedExists and ErrNoSaved are what AddSaved and RemoveSaved return
 // when the name is taken, or unknown.

@@ -3,7 +3,6 @@ package vault
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"sort"
@@ -42,16 +41,21 @@ type tagsFile struct {
 
 // ValidTag reports why tag cannot be used, or nil: tags are non-empty, at
 // most 64 characters, without spaces or control characters.
-func ValidTag(tag string) error {
+func ValidTag(tag string) error { return validName("tag", tag) }
+
+// validName is the rule for what members name and type on a command line
+// and see in a one-line pane (tags, saved searches): 1 to 64 characters,
+// no spaces or control characters. what names it in the error.
+func validName(what, name string) error {
 	switch {
-	case tag == "":
-		return errors.New("empty tag")
-	case len([]rune(tag)) > 64:
-		return errors.New("tag longer than 64 characters")
+	case name == "":
+		return fmt.Errorf("empty %s", what)
+	case len([]rune(name)) > 64:
+		return fmt.Errorf("%s longer than 64 characters", what)
 	}
-	for _, r := range tag {
+	for _, r := range name {
 		if unicode.IsSpace(r) || unicode.IsControl(r) || !unicode.IsPrint(r) {
-			return fmt.Errorf("tag %q has a space or control character", tag)
+			return fmt.Errorf("%s %q has a space or control character", what, name)
 		}
 	}
 	return nil
