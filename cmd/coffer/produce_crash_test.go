@@ -6,11 +6,9 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -56,31 +54,17 @@ func TestProduceSurvivesSIGKILL(t *testing.T) {
 	var killed, landed int
 	for trial := range trials {
 		out := filepath.Join(outDir, fmt.Sprintf("p%02d.age", trial))
-		cmd := exec.Command(os.Args[0], "produce", vdir, "--query", "*", "--recipient", receiver.Recipient().String(),
-			"-o", out, "--prefix", "K", "--identity", key)
-		cmd.Env = append(os.Environ(), "COFFER_TEST_AS_COFFER=1", "COFFER_STATE_DIR="+state)
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		done := make(chan error, 1)
-		go func() { done <- cmd.Wait() }()
-		start := time.Now()
 		delay := time.Duration(float64(full) * (0.3 + rng.Float64()))
 		if trial%4 == 0 {
-			delay = time.Hour
+			delay = 0 // run to the end: how long a production takes
 		}
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Fatalf("trial %d: produce failed without being killed: %v", trial, err)
-			}
-			full = time.Since(start)
-		case <-time.After(delay):
-			cmd.Process.Signal(syscall.SIGKILL)
-			var ee *exec.ExitError
-			if err := <-done; errors.As(err, &ee) {
-				killed++
-			}
+		ok, wasKilled, took := killTrial(t, state, delay, "produce", vdir, "--query", "*", "--recipient", receiver.Recipient().String(),
+			"-o", out, "--prefix", "K", "--identity", key)
+		if ok && (delay == 0 || took < delay) {
+			full = took // it ran to its end
+		}
+		if wasKilled {
+			killed++
 		}
 		if rep, err := vault.Verify(vdir); err != nil || !rep.OK() {
 			t.Fatalf("trial %d: verify after kill: %v %v", trial, err, rep.Problems)
