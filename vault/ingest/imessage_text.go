@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"io"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
@@ -42,6 +44,11 @@ const (
 // imTextHeader parses a date line: the time, a receipt ("Read by you
 // after 4 seconds") and an announcement's words.
 func imTextHeader(line string, loc *time.Location) (t time.Time, receipt, announce string, ok bool) {
+	// Most lines are text: rule them out before the regexp, which is
+	// most of the parser's time otherwise. A date line starts "Mmm ".
+	if len(line) < 20 || line[0] < 'A' || line[0] > 'Z' || line[3] != ' ' {
+		return t, "", "", false
+	}
 	g := imTextDate.FindStringSubmatch(line)
 	if g == nil {
 		return t, "", "", false
@@ -76,7 +83,8 @@ type imTextParser struct {
 	conv    vault.Conversation
 	root    exportRoot
 	seq     seqCounter
-	replies replyIndex[string] // by body text, for "responded to" quotes
+	replies replyIndex[uint64] // by a hash of the body text, for "responded to" quotes
+	seed    maphash.Seed
 
 	// The message being read.
 	m     *vault.Message
@@ -92,7 +100,7 @@ func parseIMessageText(path string, opt Options, emit Emit) error {
 	}
 	defer f.Close()
 	title := strings.TrimSuffix(name, filepath.Ext(name))
-	p := &imTextParser{opt: opt, loc: opt.location(), emit: emit, name: name, sum: sum, now: opt.now(),
+	p := &imTextParser{seed: maphash.MakeSeed(), opt: opt, loc: opt.location(), emit: emit, name: name, sum: sum, now: opt.now(),
 		conv: vault.Conversation{ID: "imessage:export:" + title, Title: title},
 		root: exportRoot{dir: filepath.Dir(path)}}
 	defer p.root.close()
@@ -172,7 +180,7 @@ func (p *imTextParser) fail(n int, err error) error {
 func (p *imTextParser) start(n int, t time.Time, receipt string) {
 	p.m = &vault.Message{Source: "imessage", Conversation: p.conv, Time: t}
 	p.m.Provenance = vault.Provenance{Format: "imessage", File: p.name, FileSHA256: p.sum,
-		Position: fmt.Sprintf("line %d", n), ImportedAt: p.now, Timezone: p.loc.String()}
+		Position: "line " + strconv.Itoa(n), ImportedAt: p.now, Timezone: p.loc.String()}
 	setHeader(p.m, "receipt", receipt)
 	p.line, p.lines, p.size = n, p.lines[:0], 0
 }
@@ -208,7 +216,7 @@ func (p *imTextParser) flush() error {
 			}
 			q := strings.Join(quote, "\n")
 			setHeader(m, "quote", q)
-			if id, ok := p.replies.get(q); ok {
+			if id, ok := p.replies.get(maphash.String(p.seed, q)); ok {
 				m.ReplyTo = id
 			}
 		case strings.HasPrefix(l, "Tapbacks:"):
@@ -238,7 +246,7 @@ func (p *imTextParser) flush() error {
 	if err := validate(m); err != nil {
 		return p.opt.skip(&Error{File: p.name, Line: p.line, Err: err})
 	}
-	p.replies.put(m.Body, m.ID)
+	p.replies.put(maphash.String(p.seed, m.Body), m.ID) // 64 bits: a body's own copy is not kept
 	return p.emit(m)
 }
 
