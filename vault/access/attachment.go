@@ -162,9 +162,17 @@ func (s *Session) SaveAttachment(id, which, path string, overwrite bool) (int64,
 // writeFileAtomic writes data to path through a temporary file in the
 // same folder, so that path holds either nothing (or its old content) or
 // all of data, even after a crash. Without overwrite, an existing path is
-// left alone (fs.ErrExist).
+// left alone (fs.ErrExist). On Linux the temporary file has no name
+// (writeUnnamed), so a crash leaves no copy; elsewhere a crash can leave
+// a hidden .coffer-save-* beside path (SECURITY.md).
 func writeFileAtomic(path string, data []byte, overwrite bool) (err error) {
 	dir := filepath.Dir(path)
+	if ok, err := writeUnnamed(dir, path, data, overwrite); ok {
+		if err == nil {
+			err = syncDir(dir)
+		}
+		return err
+	}
 	f, err := os.CreateTemp(dir, ".coffer-save-*")
 	if err != nil {
 		return err
@@ -192,6 +200,11 @@ func writeFileAtomic(path string, data []byte, overwrite bool) (err error) {
 	if err != nil {
 		return err
 	}
+	return syncDir(dir)
+}
+
+// syncDir makes a new name in dir durable.
+func syncDir(dir string) error {
 	if d, derr := os.Open(dir); derr == nil {
 		derr = d.Sync()
 		d.Close()
