@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestE2ENewcomer walks the path a newcomer takes after `make demo`, in a
@@ -25,7 +26,21 @@ func TestE2ENewcomer(t *testing.T) {
 			t.Skipf("%s not installed", tool)
 		}
 	}
-	work := t.TempDir()
+	// Not t.TempDir: a coffer killed with its tmux server may still be
+	// writing its lock record while the directory is removed; retry.
+	work, err := os.MkdirTemp("", "coffer-newcomer-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		for range 50 {
+			if os.RemoveAll(work) == nil {
+				return
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+		t.Errorf("could not remove %s", work)
+	})
 	home, tmp := filepath.Join(work, "home"), filepath.Join(work, "tmp")
 	os.Mkdir(home, 0o700)
 	os.Mkdir(tmp, 0o700)
