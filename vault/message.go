@@ -182,7 +182,7 @@ func ComputeID(m *Message) string {
 	put(m.SenderID)
 	// The time as RFC 3339 with nanoseconds, length-prefixed like the rest.
 	var tb [64]byte
-	ts := m.Time.UTC().AppendFormat(tb[:0], time.RFC3339Nano)
+	ts := appendRFC3339Nano(tb[:0], m.Time)
 	b = binary.AppendUvarint(b, uint64(len(ts)))
 	b = append(b, ts...)
 	put(m.Subject)
@@ -211,6 +211,38 @@ func ComputeID(m *Message) string {
 	var out [32]byte
 	hex.Encode(out[:], sum[:16])
 	return string(out[:])
+}
+
+// appendRFC3339Nano appends t in UTC as time.RFC3339Nano formats it,
+// without the general formatter's layout parsing, which was a tenth of
+// ComputeID (issue 17). Years outside 0-9999 take the general path.
+func appendRFC3339Nano(b []byte, t time.Time) []byte {
+	t = t.UTC()
+	y, mo, d := t.Date()
+	if y < 0 || y > 9999 {
+		return t.AppendFormat(b, time.RFC3339Nano)
+	}
+	hh, mm, ss := t.Clock()
+	two := func(b []byte, n int) []byte { return append(b, byte('0'+n/10), byte('0'+n%10)) }
+	b = two(two(b, y/100), y%100)
+	b = two(append(b, '-'), int(mo))
+	b = two(append(b, '-'), d)
+	b = two(append(b, 'T'), hh)
+	b = two(append(b, ':'), mm)
+	b = two(append(b, ':'), ss)
+	if ns := t.Nanosecond(); ns != 0 {
+		var frac [9]byte
+		for i := 8; i >= 0; i-- {
+			frac[i] = byte('0' + ns%10)
+			ns /= 10
+		}
+		n := 9
+		for frac[n-1] == '0' {
+			n--
+		}
+		b = append(append(b, '.'), frac[:n]...)
+	}
+	return append(b, 'Z')
 }
 
 // idInlineField is the longest field ComputeID copies into its buffer.

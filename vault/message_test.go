@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
+	"math/rand/v2"
 	"strconv"
 	"strings"
 	"testing"
@@ -68,5 +69,32 @@ func TestValidateUnknownTime(t *testing.T) {
 	unknown := &Message{ID: "a"}
 	if CompareTime(unknown, dated) <= 0 || CompareTime(dated, unknown) >= 0 || CompareTime(unknown, unknown) != 0 {
 		t.Fatal("an unknown time does not sort after a dated one")
+	}
+}
+
+// TestAppendRFC3339Nano checks ComputeID's timestamp formatter against
+// the standard library's over edge and random instants: a difference
+// would change every message's ID.
+func TestAppendRFC3339Nano(t *testing.T) {
+	times := []time.Time{
+		{},
+		time.Date(1, 1, 1, 0, 0, 0, 0, time.UTC),
+		time.Date(1969, 12, 31, 23, 59, 59, 999999999, time.UTC),
+		time.Date(2024, 2, 29, 12, 0, 0, 100, time.FixedZone("", 5*3600+1800)),
+		time.Date(2024, 2, 29, 12, 0, 0, 120000000, time.FixedZone("", -7*3600)),
+		time.Date(9999, 12, 31, 23, 59, 59, 1, time.UTC),
+		time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC),
+		time.Date(-1, 1, 1, 0, 0, 0, 0, time.UTC),
+		time.Unix(1<<40, 5),
+	}
+	r := rand.New(rand.NewPCG(1, 2))
+	for range 10000 {
+		times = append(times, time.Unix(r.Int64N(1<<36)-1<<35, r.Int64N(1e9)).In(time.FixedZone("", (r.IntN(49)-24)*1800)))
+	}
+	for _, tm := range times {
+		want := tm.UTC().Format(time.RFC3339Nano)
+		if got := string(appendRFC3339Nano(nil, tm)); got != want {
+			t.Fatalf("appendRFC3339Nano(%v) = %q, want %q", tm, got, want)
+		}
 	}
 }

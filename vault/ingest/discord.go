@@ -125,6 +125,7 @@ var dcNotices = map[string]string{
 }
 
 type dcParser struct {
+	check textCheck // validate with memory of the file's shared strings
 	jsonStream
 	sum     string
 	opt     Options
@@ -239,7 +240,7 @@ func (p *dcParser) messages() error {
 				Format: "discord", File: p.name, FileSHA256: p.sum, ImportedAt: p.now,
 				Position: fmt.Sprintf("message %d", p.n), OriginalID: dm.ID,
 			}
-			err = validate(m)
+			err = p.check.validate(m)
 		}
 		if err != nil {
 			if err := p.bad(start, err); err != nil {

@@ -222,6 +222,7 @@ func signalConversation(path string) vault.Conversation {
 
 // signalExport parses signal-export's chat.md and data.json.
 type signalExport struct {
+	check     textCheck // validate with memory of the file's shared strings
 	name, sum string
 	opt       Options
 	emit      Emit
@@ -266,7 +267,7 @@ func (sp *signalExport) newMessage(line int) *vault.Message {
 func (sp *signalExport) finish(m *vault.Message, line int) error {
 	truncateBody(m)
 	m.Seq = sp.seq.next(m)
-	if err := validate(m); err != nil {
+	if err := sp.check.validate(m); err != nil {
 		return sp.opt.skip(&Error{File: sp.name, Line: line, Err: err})
 	}
 	return sp.emit(m)

@@ -192,6 +192,7 @@ type slackChannel struct {
 }
 
 type slackParser struct {
+	check   textCheck // validate with memory of the file's shared strings
 	opt     Options
 	emit    Emit
 	now     time.Time
@@ -401,7 +402,7 @@ func (sp *slackParser) dayFile(cv *slackConv, file string, open func(firstPass b
 				Format: "slack", File: file, FileSHA256: fileSum,
 				Position: fmt.Sprintf("message %d", n), OriginalID: sm.TS, ImportedAt: sp.now,
 			}
-			err = validate(m)
+			err = sp.check.validate(m)
 		}
 		if err != nil {
 			return sp.opt.skip(&Error{File: file, Line: line(), Err: fmt.Errorf("message %d: %w", n, err)})

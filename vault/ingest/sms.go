@@ -80,6 +80,7 @@ func detectSMS(p string) bool {
 }
 
 type smsParser struct {
+	check     textCheck // validate with memory of the file's shared strings
 	name, sum string
 	opt       Options
 	emit      Emit
@@ -302,7 +303,7 @@ func (p *smsParser) message(start xml.StartElement, line int) error {
 			Position: fmt.Sprintf("line %d (%s %d)", line, rec.kind, p.n),
 		}
 		m.Seq = p.seq.next(m)
-		err = validate(m)
+		err = p.check.validate(m)
 	}
 	if err != nil {
 		return p.opt.skip(&Error{File: p.name, Line: line, Err: fmt.Errorf("%s %d: %w", rec.kind, p.n, err)})

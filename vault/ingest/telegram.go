@@ -106,6 +106,7 @@ func (c *tgChat) conversation() vault.Conversation {
 }
 
 type tgParser struct {
+	check textCheck // validate with memory of the file's shared strings
 	jsonStream
 	path, sum string
 	opt       Options

@@ -70,6 +70,7 @@ func telegramHTMLPages(path string) []string {
 }
 
 type tgHTMLParser struct {
+	check    textCheck // validate with memory of the file's shared strings
 	opt      Options
 	emit     Emit
 	now      time.Time
@@ -151,7 +152,7 @@ func (p *tgHTMLParser) page(path string) error {
 		}
 		m.Provenance.Position = fmt.Sprintf("message %d", n)
 		m.Seq = p.seq.next(m)
-		if err := validate(m); err != nil {
+		if err := p.check.validate(m); err != nil {
 			if err := p.opt.skip(&Error{File: p.file, Pos: fmt.Sprintf("message %d", n), Err: err}); err != nil {
 				return err
 			}

@@ -316,7 +316,7 @@ func (p *tgParser) message(c *tgChat, tm *tgMessage) (*vault.Message, error) {
 		m.Provenance.OriginalID = "" // absent, not message 0
 		m.Seq = c.seq.next(m)
 	}
-	if err := validate(m); err != nil {
+	if err := p.check.validate(m); err != nil {
 		return nil, err
 	}
 	c.replies.put(tm.ID, m.ID)

@@ -126,8 +126,9 @@ func TestEachTextCoversEveryString(t *testing.T) {
 
 // TestValidUTF8CoversEveryString makes each string of a vault.Message
 // (found by reflection, as in TestEachTextCoversEveryString) in turn the
-// only invalid one, and checks that validUTF8, validate's shortcut past
-// eachText, notices it.
+// only invalid one, and checks that textCheck.validUTF8, validate's
+// shortcut past eachText, notices it, also when the message before had
+// the valid string where this one has the bad one (its cache).
 func TestValidUTF8CoversEveryString(t *testing.T) {
 	var n, bad int
 	var fill func(v reflect.Value)
@@ -169,17 +170,31 @@ func TestValidUTF8CoversEveryString(t *testing.T) {
 		}
 	}
 	var m vaultMessage
+	var c textCheck
 	bad = -1
 	fill(reflect.ValueOf(&m).Elem())
-	if !validUTF8(&m) {
+	if !c.validUTF8(&m) {
 		t.Fatal("validUTF8 rejects a message of valid strings")
 	}
 	total := n
-	for bad = range total {
-		n = 0
+	for i := range total {
+		n, bad = 0, i
 		m = vaultMessage{}
 		fill(reflect.ValueOf(&m).Elem())
-		if validUTF8(&m) {
+		if (&textCheck{}).validUTF8(&m) {
+			t.Errorf("validUTF8 misses invalid string %d of %d", bad, total)
+		}
+		// The message before, all valid, fills the cache.
+		m = vaultMessage{}
+		n, bad = 0, -1
+		fill(reflect.ValueOf(&m).Elem())
+		if !c.validUTF8(&m) {
+			t.Fatal("validUTF8 rejects a message of valid strings")
+		}
+		n, bad = 0, i
+		m = vaultMessage{}
+		fill(reflect.ValueOf(&m).Elem())
+		if c.validUTF8(&m) {
 			t.Errorf("validUTF8 misses invalid string %d of %d", bad, total)
 		}
 	}

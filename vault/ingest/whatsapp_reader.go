@@ -40,6 +40,7 @@ type waReader struct {
 	seqLimit int
 	lines    *lineReader
 	body     textBuf
+	check    textCheck
 }
 
 // waName is a sender as written (the key of waReader.names) made into a
@@ -377,7 +378,7 @@ func (w *waReader) flush(cur *waMessage, emit Emit) error {
 		m.Body = string(body)
 	}
 	m.Seq = w.nextSeq(m)
-	if err := validate(m); err != nil {
+	if err := w.check.validate(m); err != nil {
 		if e := w.opt.skip(&Error{File: w.file, Line: cur.line, Err: err}); e != nil {
 			return e
 		}
