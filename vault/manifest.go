@@ -56,6 +56,7 @@ type record struct {
 	Rotate    *rotateBody    `json:"rotate,omitempty"`
 	Tags      *importBody    `json:"tags,omitempty"`
 	Saved     *importBody    `json:"saved,omitempty"`
+	Policy    *importBody    `json:"policy,omitempty"`
 	Reindex   *reindexBody   `json:"reindex,omitempty"`
 	// Production reserves production numbers (production.go).
 	Production *importBody `json:"production,omitempty"`

@@ -148,6 +148,8 @@ func (m *Manifest) applyBody(r *record) error {
 		}
 	case recSaved:
 		return m.applyJournal(r.Saved, "saved", r.Seq)
+	case recPolicy:
+		return m.applyJournal(r.Policy, "policies", r.Seq)
 	case recReindex:
 		return m.applyReindex(r)
 	case recProduction:
@@ -269,7 +271,7 @@ func decodePublicKey(s string) (ed25519.PublicKey, error) {
 func validFileName(name string) bool {
 	dir, base := filepath.Split(name)
 	switch dir {
-	case "segments/", "blobs/", "keys/", "tags/", "index/", "productions/", "saved/":
+	case "segments/", "blobs/", "keys/", "tags/", "index/", "productions/", "saved/", "policies/":
 	default:
 		return false
 	}

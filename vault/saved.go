@@ -2,17 +2,11 @@ package vault
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"os"
-	"path/filepath"
 	"sort"
 	"time"
 	"unicode"
-
-	"filippo.io/age"
 )
 
 // Saved searches are named queries the members share. A query says what
@@ -47,12 +41,6 @@ type SavedOp struct {
 	Add   bool      `json:"add"`
 	Name  string    `json:"name"`
 	Query string    `json:"query,omitempty"`
-}
-
-type savedFile struct {
-	VaultID string    `json:"vault_id"`
-	Name    string    `json:"name"`
-	Ops     []SavedOp `json:"ops"`
 }
 
 // ValidSavedName reports why name cannot name a saved search, or nil: 1 to
@@ -138,95 +126,40 @@ func (v *Vault) SavedQuery(name string) (string, error) {
 	return "", fmt.Errorf("%w: %q", ErrNoSaved, name)
 }
 
+// savedJournal is where saved searches are kept (journal.go).
+var savedJournal = journal{rec: recSaved, dir: "saved", magic: savedMagic, what: "saved-searches journal"}
+
 func (v *Vault) writeSaved(op SavedOp) error {
-	if v.epochs == nil {
-		return errors.New("vault: locked")
-	}
-	lock, err := v.beginWrite()
-	if err != nil {
-		return err
-	}
-	defer lock.unlock()
-	cur, err := v.replaySaved()
-	if err != nil {
-		return err
-	}
-	_, exists := cur[op.Name]
-	switch {
-	case op.Add && exists:
-		return fmt.Errorf("vault: %w: %q", ErrSavedExists, op.Name)
-	case !op.Add && !exists:
-		return fmt.Errorf("vault: %w: %q", ErrNoSaved, op.Name)
-	}
-	m := v.Manifest
-	r, err := age.ParseHybridRecipient(m.Recipient())
-	if err != nil {
-		return tamper(ManifestFile, "bad vault recipient: %v", err)
-	}
-	// Vaults made before saved searches have no saved/ folder.
-	if err := os.MkdirAll(filepath.Join(v.Dir, "saved"), 0o700); err != nil {
-		return fmt.Errorf("vault: %w", err)
-	}
-	seq := m.Seq() + 1
-	name := fmt.Sprintf("saved/%06d-0000.age", seq)
-	op.Time, op.Actor = v.now().UTC(), v.Member.Name
-	plain, err := json.Marshal(savedFile{VaultID: m.VaultID, Name: name, Ops: []SavedOp{op}})
-	if err != nil {
-		return err
-	}
-	ct, err := wrap(append([]byte(savedMagic), plain...), r)
-	clear(plain)
-	if err != nil {
-		return err
-	}
-	ref, err := writeKeyFile(v.Dir, name, ct)
-	if err != nil {
-		return err
-	}
-	rec := &record{Type: recSaved, Saved: &importBody{Epoch: m.Epoch, Files: []importRef{{Kind: "saved", fileRef: *ref}}}}
-	if err := m.appendRecords(v.Dir, v.now(), signedRecord{rec, v.signer()}); err != nil {
-		return err
-	}
-	return checkPin(m)
+	return appendJournal(v, savedJournal, func() (SavedOp, error) {
+		cur, err := v.replaySaved()
+		if err != nil {
+			return op, err
+		}
+		_, exists := cur[op.Name]
+		switch {
+		case op.Add && exists:
+			return op, fmt.Errorf("vault: %w: %q", ErrSavedExists, op.Name)
+		case !op.Add && !exists:
+			return op, fmt.Errorf("vault: %w: %q", ErrNoSaved, op.Name)
+		}
+		op.Time, op.Actor = v.now().UTC(), v.Member.Name
+		return op, nil
+	})
 }
 
 // replaySaved reads the saved-searches journal named by the manifest.
 func (v *Vault) replaySaved() (map[string]SavedSearch, error) {
 	out := map[string]SavedSearch{}
-	for _, e := range v.Manifest.Files("saved") {
-		data, err := readVaultFile(v.Dir, e)
-		if err != nil {
-			return nil, err
+	err := readJournal(v, savedJournal, func(op SavedOp) error {
+		if ValidSavedName(op.Name) != nil || (op.Add && validQuery(op.Query) != nil) {
+			return errors.New("holds an invalid saved search")
 		}
-		k := v.epochs[e.Epoch]
-		if k == nil {
-			return nil, fmt.Errorf("vault: %s: no key for epoch %d", e.Name, e.Epoch)
+		if op.Add {
+			out[op.Name] = SavedSearch{Name: op.Name, Query: op.Query, Actor: op.Actor, Time: op.Time}
+		} else {
+			delete(out, op.Name)
 		}
-		plain, err := unwrap(data, k.Identity)
-		if err != nil || !bytes.HasPrefix(plain, []byte(savedMagic)) {
-			return nil, tamper(e.Name, "cannot be decrypted as a saved-searches journal")
-		}
-		var sf savedFile
-		dec := json.NewDecoder(bytes.NewReader(plain[len(savedMagic):]))
-		dec.DisallowUnknownFields()
-		err = dec.Decode(&sf)
-		clear(plain)
-		if err != nil && err != io.EOF {
-			return nil, tamper(e.Name, "malformed saved-searches journal: %v", err)
-		}
-		if sf.VaultID != v.Manifest.VaultID || sf.Name != e.Name {
-			return nil, tamper(e.Name, "belongs to another vault or file")
-		}
-		for _, op := range sf.Ops {
-			if ValidSavedName(op.Name) != nil || (op.Add && validQuery(op.Query) != nil) {
-				return nil, tamper(e.Name, "holds an invalid saved search")
-			}
-			if op.Add {
-				out[op.Name] = SavedSearch{Name: op.Name, Query: op.Query, Actor: op.Actor, Time: op.Time}
-			} else {
-				delete(out, op.Name)
-			}
-		}
-	}
-	return out, nil
+		return nil
+	})
+	return out, err
 }

@@ -107,9 +107,13 @@ func details(e *audit.Event, ids bool) string {
 	if e.Attachment != "" {
 		add("attachment", strconv.Quote(e.Attachment))
 	}
-	if savedEvent(e) && e.Target != "" {
+	switch {
+	case savedEvent(e) && e.Target != "":
 		add("saved", strconv.Quote(e.Target))
-	} else {
+	case policyEvent(e):
+		add("policy", strconv.Quote(e.Target))
+		add("version", strconv.Itoa(e.Count))
+	default:
 		add("target", e.Target)
 	}
 	if sum := e.SHA256; len(sum) > 16 && !ids {
@@ -117,7 +121,7 @@ func details(e *audit.Event, ids bool) string {
 	} else {
 		add("sha256", sum)
 	}
-	if e.Count != 0 {
+	if e.Count != 0 && !policyEvent(e) {
 		add("count", strconv.Itoa(e.Count))
 	}
 	switch {
@@ -140,6 +144,16 @@ func details(e *audit.Event, ids bool) string {
 func savedEvent(e *audit.Event) bool {
 	switch e.Action {
 	case audit.ActionSearch, audit.ActionSavedAdd, audit.ActionSavedRemove:
+		return true
+	}
+	return false
+}
+
+// policyEvent reports whether e changed a supervision policy: Target
+// names it and Count is the version written.
+func policyEvent(e *audit.Event) bool {
+	switch e.Action {
+	case audit.ActionPolicyAdd, audit.ActionPolicyEdit, audit.ActionPolicyRemove:
 		return true
 	}
 	return false

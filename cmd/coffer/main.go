@@ -78,6 +78,7 @@ func commands() []*command {
 		produceCommand(),
 		tagCommand(),
 		savedCommand(),
+		policyCommand(),
 		attachmentCommand(),
 	}
 }

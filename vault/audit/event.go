@@ -85,6 +85,13 @@ const (
 	// ActionPipeAttachment: the same handed on standard input to the
 	// command line Target (run by the shell), recorded before it starts.
 	ActionPipeAttachment Action = "pipe-attachment"
+	// ActionPolicyAdd, ActionPolicyEdit and ActionPolicyRemove: version
+	// Count of the supervision policy Target written (vault/policy.go);
+	// Detail is the change, a line per rule added, removed or changed
+	// ("+ rule: query", "- rule: query") and the description's.
+	ActionPolicyAdd    Action = "policy-add"
+	ActionPolicyEdit   Action = "policy-edit"
+	ActionPolicyRemove Action = "policy-remove"
 )
 
 // actions is every Action, in the order of the list above.
@@ -92,7 +99,8 @@ var actions = []Action{ActionSession, ActionUnlock, ActionUnlockFailed, ActionLo
 	ActionViewConversationList, ActionViewConversation, ActionViewMessage, ActionViewMessages,
 	ActionSearch, ActionTagAdd, ActionTagRemove, ActionImport, ActionExport,
 	ActionMemberAdd, ActionMemberRemove, ActionIngestKey, ActionVerify, ActionCopy, ActionCompact, ActionProduce,
-	ActionSavedAdd, ActionSavedRemove, ActionViewAttachment, ActionSaveAttachment, ActionPipeAttachment}
+	ActionSavedAdd, ActionSavedRemove, ActionViewAttachment, ActionSaveAttachment, ActionPipeAttachment,
+	ActionPolicyAdd, ActionPolicyEdit, ActionPolicyRemove}
 
 // Actions returns every action an event can record.
 func Actions() []Action { return slices.Clone(actions) }

@@ -1,0 +1,151 @@
+package access
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"coffer/vault"
+	"coffer/vault/audit"
+)
+
+// Supervision policies (vault/policy.go) are the firm's own words, as
+// saved searches are, not the archive's content: reading them records
+// nothing. Every change is recorded before the vault changes, with the
+// version it makes and its diff, so that an auditor can tell which rules
+// were in force when, and who changed them (issue 13).
+
+// Policies lists the current version of every policy.
+func (s *Session) Policies() ([]vault.Policy, error) {
+	done, err := s.reading()
+	if err != nil {
+		return nil, err
+	}
+	defer done()
+	return s.v.Policies()
+}
+
+// PolicyVersions lists every version of the policy name, oldest first.
+func (s *Session) PolicyVersions(name string) ([]vault.Policy, error) {
+	done, err := s.reading()
+	if err != nil {
+		return nil, err
+	}
+	defer done()
+	return s.v.PolicyVersions(name)
+}
+
+// PutPolicy writes p as the next version of its policy; base is the
+// version the change starts from (0 for a new policy), as
+// vault.PutPolicy has it. Every rule's query must parse; the change is
+// recorded (policy-add or policy-edit, with the diff), then written.
+func (s *Session) PutPolicy(p vault.Policy, base int) (vault.Policy, error) {
+	if err := vault.CheckPolicy(&p); err != nil {
+		return vault.Policy{}, err
+	}
+	if err := s.CheckRules(p.Rules); err != nil {
+		return vault.Policy{}, fmt.Errorf("policy %s: %w", p.Name, err)
+	}
+	done, err := s.writing()
+	if err != nil {
+		return vault.Policy{}, err
+	}
+	defer done()
+	var old vault.Policy
+	action := audit.ActionPolicyAdd
+	if base != 0 {
+		if old, err = s.v.Policy(p.Name); err != nil {
+			return vault.Policy{}, err
+		}
+		action = audit.ActionPolicyEdit
+	}
+	ev := audit.Event{Action: action, Target: p.Name, Count: base + 1, Detail: PolicyDiff(&old, &p)}
+	if base == 0 {
+		// A policy added again after a removal continues its numbering.
+		if vs, err := s.v.PolicyVersions(p.Name); err == nil {
+			ev.Count = vs[len(vs)-1].Version + 1
+		}
+	}
+	var out vault.Policy
+	err = s.change(ev, func() error {
+		var err error
+		out, err = s.v.PutPolicy(p, base)
+		return err
+	})
+	return out, err
+}
+
+// RemovePolicy withdraws the policy name at version base: recorded, with
+// the rules it held, then written.
+func (s *Session) RemovePolicy(name string, base int) error {
+	done, err := s.writing()
+	if err != nil {
+		return err
+	}
+	defer done()
+	old, err := s.v.Policy(name)
+	if err != nil {
+		return err
+	}
+	ev := audit.Event{Action: audit.ActionPolicyRemove, Target: name, Count: base + 1, Detail: PolicyDiff(&old, &vault.Policy{Name: name})}
+	return s.change(ev, func() error {
+		_, err := s.v.RemovePolicy(name, base)
+		return err
+	})
+}
+
+// CheckRules reports the first rule whose query does not parse, naming it.
+func (s *Session) CheckRules(rules []vault.Rule) error {
+	if s.engine == nil {
+		return errors.New("access: no search engine")
+	}
+	for _, r := range rules {
+		if err := s.engine.Check(r.Query); err != nil {
+			return fmt.Errorf("rule %s: %w", r.Name, err)
+		}
+	}
+	return nil
+}
+
+// PolicyDiff describes the change from old to new, a line per rule
+// added ("+ name: query"), removed ("- name: query") or changed (both),
+// and one for the description, in new's rule order then old's.
+func PolicyDiff(old, new *vault.Policy) string {
+	var b strings.Builder
+	line := func(sign byte, what, text string) {
+		if b.Len() > 0 {
+			b.WriteByte('\n')
+		}
+		fmt.Fprintf(&b, "%c %s: %s", sign, what, text)
+	}
+	if old.Description != new.Description {
+		if old.Description != "" {
+			line('-', "description", old.Description)
+		}
+		if new.Description != "" {
+			line('+', "description", new.Description)
+		}
+	}
+	was := make(map[string]string, len(old.Rules))
+	for _, r := range old.Rules {
+		was[r.Name] = r.Query
+	}
+	kept := make(map[string]bool, len(new.Rules))
+	for _, r := range new.Rules {
+		kept[r.Name] = true
+		q, ok := was[r.Name]
+		switch {
+		case !ok:
+			line('+', r.Name, r.Query)
+		case q != r.Query:
+			line('-', r.Name, q)
+			line('+', r.Name, r.Query)
+		}
+	}
+	for _, r := range old.Rules {
+		if !kept[r.Name] {
+			line('-', r.Name, r.Query)
+		}
+	}
+	return b.String()
+}

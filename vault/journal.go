@@ -1,0 +1,130 @@
+package vault
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	"filippo.io/age"
+)
+
+// A journal is what the members keep together beside the messages and
+// change one small step at a time: saved searches (saved.go), supervision
+// policies (policy.go). Each change is one file under the journal's
+// folder, age-encrypted to the vault recipient, named with its hash by a
+// signed manifest record of the journal's type; replaying the files in
+// manifest order gives the current state. The files are as secret as the
+// messages (a query says what investigators look for).
+type journal struct {
+	rec   string // manifest record type
+	dir   string // the folder the files live in, and their kind
+	magic string // first line of every file's plaintext
+	what  string // for errors: "saved-searches journal"
+}
+
+// journalFile is a journal file's plaintext after its magic line.
+type journalFile[T any] struct {
+	VaultID string `json:"vault_id"`
+	Name    string `json:"name"`
+	Ops     []T    `json:"ops"`
+}
+
+// appendJournal writes one operation to j. prepare runs under the vault's
+// write lock, so it sees every change written before (by any process) and
+// can refuse the operation; what it returns is written as is.
+func appendJournal[T any](v *Vault, j journal, prepare func() (T, error)) error {
+	if v.epochs == nil {
+		return errors.New("vault: locked")
+	}
+	lock, err := v.beginWrite()
+	if err != nil {
+		return err
+	}
+	defer lock.unlock()
+	op, err := prepare()
+	if err != nil {
+		return err
+	}
+	m := v.Manifest
+	r, err := age.ParseHybridRecipient(m.Recipient())
+	if err != nil {
+		return tamper(ManifestFile, "bad vault recipient: %v", err)
+	}
+	// Vaults made before the journal existed have no folder for it.
+	if err := os.MkdirAll(filepath.Join(v.Dir, j.dir), 0o700); err != nil {
+		return fmt.Errorf("vault: %w", err)
+	}
+	name := fmt.Sprintf("%s/%06d-0000.age", j.dir, m.Seq()+1)
+	plain, err := json.Marshal(journalFile[T]{VaultID: m.VaultID, Name: name, Ops: []T{op}})
+	if err != nil {
+		return err
+	}
+	ct, err := wrap(append([]byte(j.magic), plain...), r)
+	clear(plain)
+	if err != nil {
+		return err
+	}
+	ref, err := writeKeyFile(v.Dir, name, ct)
+	if err != nil {
+		return err
+	}
+	body := &importBody{Epoch: m.Epoch, Files: []importRef{{Kind: j.dir, fileRef: *ref}}}
+	rec := &record{Type: j.rec}
+	switch j.rec {
+	case recSaved:
+		rec.Saved = body
+	case recPolicy:
+		rec.Policy = body
+	default:
+		return fmt.Errorf("vault: journal %q has no record", j.rec)
+	}
+	if err := m.appendRecords(v.Dir, v.now(), signedRecord{rec, v.signer()}); err != nil {
+		return err
+	}
+	return checkPin(m)
+}
+
+// readJournal replays j as the manifest this process last read names it,
+// calling apply for every operation in order. A file that does not
+// decrypt, parse or belong here, or an operation apply refuses, is
+// reported as tampering with that file.
+func readJournal[T any](v *Vault, j journal, apply func(op T) error) error {
+	if v.epochs == nil {
+		return errors.New("vault: locked")
+	}
+	for _, e := range v.Manifest.Files(j.dir) {
+		data, err := readVaultFile(v.Dir, e)
+		if err != nil {
+			return err
+		}
+		k := v.epochs[e.Epoch]
+		if k == nil {
+			return fmt.Errorf("vault: %s: no key for epoch %d", e.Name, e.Epoch)
+		}
+		plain, err := unwrap(data, k.Identity)
+		if err != nil || !bytes.HasPrefix(plain, []byte(j.magic)) {
+			return tamper(e.Name, "cannot be decrypted as a %s", j.what)
+		}
+		var f journalFile[T]
+		dec := json.NewDecoder(bytes.NewReader(plain[len(j.magic):]))
+		dec.DisallowUnknownFields()
+		err = dec.Decode(&f)
+		clear(plain)
+		if err != nil && err != io.EOF {
+			return tamper(e.Name, "malformed %s: %v", j.what, err)
+		}
+		if f.VaultID != v.Manifest.VaultID || f.Name != e.Name {
+			return tamper(e.Name, "belongs to another vault or file")
+		}
+		for _, op := range f.Ops {
+			if err := apply(op); err != nil {
+				return tamper(e.Name, "%v", err)
+			}
+		}
+	}
+	return nil
+}
