@@ -87,6 +87,9 @@ func zipBomb(files []*zip.File) string {
 	return ""
 }
 
+// readEntryPrealloc is the most ReadEntry allocates before reading.
+const readEntryPrealloc = 16 << 20
+
 // ReadEntry reads a whole entry, failing if it decompresses to more than
 // it declared.
 func (z *Zip) ReadEntry(f *zip.File) ([]byte, error) {
@@ -95,7 +98,11 @@ func (z *Zip) ReadEntry(f *zip.File) ([]byte, error) {
 		return nil, fmt.Errorf("%s: %s: %w", z.Name, f.Name, err)
 	}
 	defer rc.Close()
-	buf := make([]byte, 0, f.UncompressedSize64)
+	// The declared size is the archive's word, not a fact: a few bytes
+	// of zip can declare gigabytes (FuzzMailArchive found such entries,
+	// each taking seconds to allocate). Trust it only up to
+	// readEntryPrealloc; past that the buffer grows with what arrives.
+	buf := make([]byte, 0, min(f.UncompressedSize64, readEntryPrealloc))
 	lr := &io.LimitedReader{R: rc, N: int64(f.UncompressedSize64) + 1}
 	for {
 		if len(buf) == cap(buf) {
