@@ -231,3 +231,36 @@ func TestGoldenStates(t *testing.T) {
 		})
 	}
 }
+
+// TestGoldenPolicies renders the policies pane (L) at 80×24 and 160×50,
+// one rule's query holding a bidi override, which must show defused.
+func TestGoldenPolicies(t *testing.T) {
+	for _, size := range [][2]int{{80, 24}, {160, 50}} {
+		name := fmt.Sprintf("policies-pane-%dx%d", size[0], size[1])
+		t.Run(name, func(t *testing.T) {
+			f := fixture.New(t, "", fixture.Messages(t))
+			v, err := vault.Unlock(f.Dir, f.Key())
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, p := range []vault.Policy{
+				{Name: "mnpi", Description: "Insider dealing", Rules: []vault.Rule{
+					{Name: "tip", Query: `"inside information" OR "before the announcement"`},
+					{Name: "trade", Query: "(buy OR sell) NEAR/5 (shares OR stock)"},
+				}},
+				{Name: "gifts", Rules: []vault.Rule{{Name: "r1", Query: "\"gift card\" \u202egnirts"}}},
+			} {
+				if _, err := v.PutPolicy(p, 0); err != nil {
+					t.Fatal(err)
+				}
+			}
+			v.Close()
+			d := reviewer(t, f, size[0], size[1])
+			d.keys("enter", "L")
+			got := normalise(d.screen())
+			checkSize(t, got, size[0], size[1])
+			golden(t, name, got)
+			d.send(keyMsg("ctrl+c"))
+		})
+	}
+}

@@ -20,6 +20,7 @@ type KeyMap struct {
 	Produce                      key.Binding
 	SavedPane, SaveSearch        key.Binding
 	RemoveSaved                  key.Binding
+	PoliciesPane                 key.Binding
 	CopyID, CopyCitation         key.Binding
 	Thread                       key.Binding
 	// In message detail and its attachments.
@@ -73,6 +74,8 @@ func Default() KeyMap {
 		SaveSearch: b([]string{"ctrl+s"}, "ctrl+s", "save this search (type a name)"),
 		// D, as the pane's only change, cannot be typed by mistake for d.
 		RemoveSaved: b([]string{"D"}, "D", "remove the saved search (in its pane)"),
+		// L, for lexicon: the supervision policies' rules (enter searches one).
+		PoliciesPane: b([]string{"L"}, "L", "policies pane (their rules)"),
 
 		Thread:       b([]string{"v"}, "v", "thread view / time order"),
 		CopyID:       b([]string{"y"}, "y", "copy the message's id"),
@@ -100,7 +103,7 @@ func (k KeyMap) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
 		{k.Up, k.Down, k.Top, k.Bottom, k.HalfDown, k.HalfUp, k.PageDown, k.PageUp},
 		{k.NextPane, k.Open, k.Back, k.Quit, k.Help, k.Lock, k.Sort, k.Filter, k.Thread},
-		{k.Search, k.NextHit, k.PrevHit, k.ResultSort, k.Tag, k.Untag, k.TagAll, k.TagsPane, k.Produce, k.SavedPane, k.SaveSearch, k.RemoveSaved},
+		{k.Search, k.NextHit, k.PrevHit, k.ResultSort, k.Tag, k.Untag, k.TagAll, k.TagsPane, k.Produce, k.SavedPane, k.SaveSearch, k.RemoveSaved, k.PoliciesPane},
 		{k.NextMsg, k.PrevMsg, k.CopyID, k.CopyCitation},
 		{k.Attachments, k.AttachOpen, k.AttachSave, k.AttachPipe},
 		{k.Confirm, k.Cancel},

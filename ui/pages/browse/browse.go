@@ -45,6 +45,7 @@ const (
 	leftConvs leftMode = iota
 	leftTags
 	leftSaved
+	leftPolicies
 )
 
 type rightMode int
@@ -112,6 +113,11 @@ type Model struct {
 	// pane.
 	saved     []vault.SavedSearch
 	savedList list.Model
+	// rules are the policies' rules as last read, ruleList their pane;
+	// ruleRun names the rule whose search is running, for the status.
+	rules    []policyRule
+	ruleList list.Model
+	ruleRun  string
 
 	conv int // the open conversation, -1 for none
 	msgs msgpane.Model
@@ -199,6 +205,8 @@ func New(c common.Common, s *access.Session, dir *access.Directory, loc *time.Lo
 	m.tagList.Empty = "no tags yet: t tags a message"
 	m.savedList = list.New(c, 2, m.renderSaved)
 	m.savedList.Empty = "no saved searches yet: ctrl+s saves a search"
+	m.ruleList = list.New(c, 2, m.renderRule)
+	m.ruleList.Empty = "no policies yet: coffer policy add or import makes them"
 	m.hits = list.New(c, 2, m.renderHit)
 	m.hits.Empty = "no matches"
 	m.msgs = msgpane.New(c, m.renderMessage)
@@ -280,6 +288,7 @@ func (m *Model) SetSize(c common.Common) {
 	m.convs.SetSize(c, lw, bh-1)
 	m.tagList.SetSize(c, lw, bh-1)
 	m.savedList.SetSize(c, lw, bh-1)
+	m.ruleList.SetSize(c, lw, bh-1)
 	m.saveInput.SetWidth(max(min(c.Width-2, 72)-14, 10))
 	m.saveInput.SetStyles(common.InputStyles(c))
 	m.msgs.SetSize(c, rw, bh-1)
@@ -433,6 +442,7 @@ func (m *Model) focusPane(p pane) {
 	m.convs.Focused = p == paneLeft
 	m.tagList.Focused = p == paneLeft
 	m.savedList.Focused = p == paneLeft
+	m.ruleList.Focused = p == paneLeft
 	m.msgs.Focused = p == paneRight
 	m.hits.Focused = p == paneRight
 }
@@ -601,11 +611,18 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 		if msg.saved != "" {
 			m.setStatus(fmt.Sprintf("%s for the saved search %s: %s", plural(m.res.Total, "match"), sanitize.Line(msg.saved), sanitize.Line(m.res.Query)), false)
 		}
+		if m.ruleRun != "" {
+			m.setStatus(fmt.Sprintf("%s for the rule %s: %s", plural(m.res.Total, "match"), sanitize.Line(m.ruleRun), sanitize.Line(m.res.Query)), false)
+			m.ruleRun = ""
+		}
 		return nil
 	case produceCountMsg, producedMsg:
 		return m.produceUpdate(msg)
 	case savedListMsg, savedMsg, removedSavedMsg:
 		return m.updateSaved(msg)
+	case policiesMsg:
+		m.updatePolicies(msg)
+		return nil
 	case allHitsMsg:
 		if msg.err != nil {
 			m.setStatus(msg.err.Error(), true)

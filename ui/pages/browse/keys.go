@@ -155,6 +155,8 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 		m.focusPane(paneLeft)
 	case key.Matches(msg, k.SavedPane):
 		return m.toggleSaved()
+	case key.Matches(msg, k.PoliciesPane):
+		return m.togglePolicies()
 	case key.Matches(msg, k.RemoveSaved) && m.left == leftSaved && m.focus == paneLeft:
 		if i := m.savedList.Cursor(); i >= 0 {
 			m.removeName = m.saved[i].Name
@@ -243,7 +245,7 @@ func (m *Model) back(quit bool) tea.Cmd {
 		m.SetSize(m.c)
 	case m.focus == paneRight:
 		m.focusPane(paneLeft)
-	case m.left == leftTags || m.left == leftSaved:
+	case m.left == leftTags || m.left == leftSaved || m.left == leftPolicies:
 		m.left = leftConvs
 	case quit:
 		return func() tea.Msg { return QuitMsg{} }
@@ -264,6 +266,8 @@ func (m *Model) move(msg tea.KeyPressMsg) {
 		l, page = &m.convs, m.convs.Page()
 	case m.focus == paneLeft && m.left == leftSaved:
 		l, page = &m.savedList, m.savedList.Page()
+	case m.focus == paneLeft && m.left == leftPolicies:
+		l, page = &m.ruleList, m.ruleList.Page()
 	case m.focus == paneLeft:
 		l, page = &m.tagList, m.tagList.Page()
 	case m.right == rightResults:
@@ -317,6 +321,10 @@ func (m *Model) open() tea.Cmd {
 	case m.focus == paneLeft && m.left == leftSaved:
 		if i := m.savedList.Cursor(); i >= 0 {
 			return m.runSaved(i)
+		}
+	case m.focus == paneLeft && m.left == leftPolicies:
+		if i := m.ruleList.Cursor(); i >= 0 {
+			return m.runRule(i)
 		}
 	case m.focus == paneLeft:
 		if i := m.tagList.Cursor(); i >= 0 {
@@ -387,6 +395,8 @@ func (m *Model) wheel(msg tea.MouseWheelMsg) tea.Cmd {
 		m.convs.Move(d)
 	case msg.X < lw && m.left == leftSaved:
 		m.savedList.Move(d)
+	case msg.X < lw && m.left == leftPolicies:
+		m.ruleList.Move(d)
 	case msg.X < lw:
 		m.tagList.Move(d)
 	case m.right == rightResults:
@@ -413,6 +423,10 @@ func (m *Model) click(msg tea.MouseClickMsg) tea.Cmd {
 		} else if m.left == leftSaved {
 			if i := m.savedList.At(y); i >= 0 {
 				m.savedList.Select(i)
+			}
+		} else if m.left == leftPolicies {
+			if i := m.ruleList.At(y); i >= 0 {
+				m.ruleList.Select(i)
 			}
 		} else if i := m.tagList.At(y); i >= 0 {
 			m.tagList.Select(i)

@@ -219,6 +219,9 @@ func (m *Model) leftView(w, h int) string {
 	if m.left == leftSaved {
 		return m.paneTitle(fmt.Sprintf("Saved searches (%d)", len(m.saved)), w, focused) + "\n" + m.savedList.View()
 	}
+	if m.left == leftPolicies {
+		return m.paneTitle(m.policyTitle(), w, focused) + "\n" + m.ruleList.View()
+	}
 	title := fmt.Sprintf("Conversations (%d) · %s", len(m.order), sortNames[m.sortBy])
 	if m.overlay == overlayFilter {
 		return common.Pad(common.Trunc(m.filterInput.View(), w), w) + "\n" + m.convs.View()
@@ -463,6 +466,8 @@ func (m *Model) hints() []key.Binding {
 		return []key.Binding{k.Open, k.Tag, k.Search, k.NextPane, k.Quit}
 	case m.focus == paneLeft && m.left == leftSaved:
 		return m.savedHints()
+	case m.focus == paneLeft && m.left == leftPolicies:
+		return m.policyHints()
 	}
 	return k.ShortHelp()
 }
