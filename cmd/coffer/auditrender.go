@@ -98,6 +98,11 @@ func details(e *audit.Event, ids bool) string {
 	case e.Action == audit.ActionSearch:
 		add("query", strconv.Quote(e.Query))
 		add("results", strconv.Itoa(e.Results))
+	case e.Action == audit.ActionPolicyRun:
+		if e.Query != "" {
+			add("within", strconv.Quote(e.Query))
+		}
+		add("flagged", strconv.Itoa(e.Results))
 	case e.Query != "": // a production's, a saved search's
 		add("query", strconv.Quote(e.Query))
 	}
@@ -153,7 +158,7 @@ func savedEvent(e *audit.Event) bool {
 // names it and Count is the version written.
 func policyEvent(e *audit.Event) bool {
 	switch e.Action {
-	case audit.ActionPolicyAdd, audit.ActionPolicyEdit, audit.ActionPolicyRemove:
+	case audit.ActionPolicyAdd, audit.ActionPolicyEdit, audit.ActionPolicyRemove, audit.ActionPolicyRun:
 		return true
 	}
 	return false

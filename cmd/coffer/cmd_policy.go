@@ -1,6 +1,8 @@
 package main
 
 import (
+	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -18,7 +20,7 @@ import (
 func policyCommand() *command {
 	return &command{
 		name:    "policy",
-		args:    "list|show|history|add|edit|rm|import|export DIR ...",
+		args:    "list|show|history|add|edit|rm|import|export|run DIR ...",
 		summary: "keep the vault's supervision policies: named, versioned sets of lexicon rules",
 		help: `
 A supervision policy is a named set of rules, each a query in coffer's
@@ -36,6 +38,11 @@ diff before the vault changes; reading them records nothing.
   rm DIR NAME                    withdraw a policy (its history stays)
   export DIR [NAME...]           policies as text, to standard output
   import DIR FILE                add or change the policies FILE holds ("-": stdin)
+  run DIR [NAME...] [--within QUERY] [--json]
+                                 apply policies to the vault (or to what QUERY
+                                 finds): how many messages each rule matches
+                                 and how many any rule flags; recorded per
+                                 policy (policy-run); no message is shown
 
 The text format, one fact a line ("#" starts a comment):
 
@@ -55,7 +62,8 @@ Examples:
   coffer policy edit case-2291 gifts --rule 'dinner NEAR/2 paid' --remove-rule r1
   coffer policy export case-2291 > lexicon.txt
   coffer policy import case-2291 lexicon.txt
-  coffer policy history case-2291 gifts`,
+  coffer policy history case-2291 gifts
+  coffer policy run case-2291 --within 'date:2025-01..2025-03'`,
 		setup: func(fs *flag.FlagSet) func(*env, []string) error {
 			var u unlockFlags
 			u.register(fs)
@@ -64,15 +72,23 @@ Examples:
 			fs.Var(&drop, "remove-rule", "remove the rule named `RULE` (repeatable; edit)")
 			desc := fs.String("description", "", "the policy's description `TEXT` (add and edit)")
 			version := fs.Int("version", 0, "show version `N` instead of the current one")
+			within := fs.String("within", "", "run: apply the policies to the messages `QUERY` finds")
+			asJSON := fs.Bool("json", false, "run: print the counts as JSON")
 			return func(e *env, args []string) error {
 				if len(args) < 2 {
-					return usageError("policy: missing arguments: want list|show|history|add|edit|rm|import|export DIR ...")
+					return usageError("policy: missing arguments: want list|show|history|add|edit|rm|import|export|run DIR ...")
 				}
 				verb, dir, rest := args[0], args[1], args[2:]
 				descSet := false
 				fs.Visit(func(f *flag.Flag) { descSet = descSet || f.Name == "description" })
 				if err := checkPolicyArgs(verb, rest, len(rules), len(drop), descSet); err != nil {
 					return err
+				}
+				if verb == "run" {
+					return runPolicies(e, &u, dir, rest, *within, *asJSON)
+				}
+				if *within != "" || *asJSON {
+					return usageError("policy %s: --within and --json are for run", verb)
 				}
 				s, err := u.unlock(e, dir)
 				if err != nil {
@@ -106,11 +122,11 @@ Examples:
 // checkPolicyArgs refuses a malformed command line before the vault is
 // unlocked (and the passphrase asked for).
 func checkPolicyArgs(verb string, rest []string, rules, drops int, desc bool) error {
-	want := map[string]int{"list": 0, "ls": 0, "show": 1, "history": 1, "add": 1, "edit": 1, "rm": 1, "remove": 1, "import": 1, "export": -1}
+	want := map[string]int{"list": 0, "ls": 0, "show": 1, "history": 1, "add": 1, "edit": 1, "rm": 1, "remove": 1, "import": 1, "export": -1, "run": -1}
 	n, ok := want[verb]
 	switch {
 	case !ok:
-		return usageError("policy: %q: want list, show, history, add, edit, rm, import or export", oneLine(verb))
+		return usageError("policy: %q: want list, show, history, add, edit, rm, import, export or run", oneLine(verb))
 	case n >= 0 && len(rest) != n:
 		return usageError("policy %s: want %d argument(s) after DIR, got %d", verb, n, len(rest))
 	case verb == "add" && rules == 0:
@@ -122,12 +138,60 @@ func checkPolicyArgs(verb string, rest []string, rules, drops int, desc bool) er
 	case verb == "add" && drops > 0:
 		return usageError("policy add: --remove-rule is for edit")
 	}
-	if n == 1 && verb != "import" {
-		if err := vault.ValidPolicyName(rest[0]); err != nil {
+	if verb == "import" {
+		return nil
+	}
+	for _, name := range rest { // policy names: export's, run's, the one of the others
+		if err := vault.ValidPolicyName(name); err != nil {
 			return usageError("policy %s: NAME: %v", verb, err)
 		}
 	}
 	return nil
+}
+
+// runPolicies applies policies to the vault, loaded and indexed as for
+// a search, and prints what each rule matched.
+func runPolicies(e *env, u *unlockFlags, dir string, names []string, within string, asJSON bool) error {
+	s, err := u.open(e, dir)
+	if err != nil {
+		return err
+	}
+	defer s.close()
+	ctx := context.Background()
+	if err := s.OpenIndex(nil); err != nil {
+		return err
+	}
+	if err := s.WaitIndex(ctx); err != nil {
+		return err
+	}
+	runs, err := s.RunPolicies(ctx, names, within)
+	if err != nil {
+		if errors.Is(err, vault.ErrNoPolicy) {
+			return withHint(err, fmt.Sprintf("'coffer policy list %s' lists them", oneLine(dir)))
+		}
+		return queryError(err, within)
+	}
+	if asJSON {
+		enc := json.NewEncoder(e.stdout.JSON())
+		for _, r := range runs {
+			if err := enc.Encode(r); err != nil {
+				return err
+			}
+		}
+		return e.stdout.Err()
+	}
+	if len(runs) == 0 {
+		fmt.Fprintf(e.stdout, "No policies: add one with 'coffer policy add %s NAME --rule QUERY', or import a file.\n", oneLine(dir))
+		return e.stdout.Err()
+	}
+	t := newTable("POLICY", "VERSION", "RULE", "MATCHES")
+	for _, r := range runs {
+		for _, h := range r.Rules {
+			t.row(r.Policy, strconv.Itoa(r.Version), h.Rule, strconv.Itoa(h.Hits))
+		}
+		t.row(r.Policy, strconv.Itoa(r.Version), "(any rule)", strconv.Itoa(r.Flagged)+" flagged")
+	}
+	return t.write(e.stdout)
 }
 
 // policyRun is one policy command against an unlocked vault.
@@ -323,6 +387,9 @@ func (p policyRun) importFile(file string) error {
 	for _, x := range ps {
 		i := slices.IndexFunc(cur, func(c vault.Policy) bool { return c.Name == x.Name })
 		switch {
+		case i < 0 && x.Base != 0:
+			return withHint(fmt.Errorf("%s:%d: policy %s is not in the vault, and the file was written from its version %d", oneLine(name), x.Line, oneLine(x.Name), x.Base),
+				"to add it as a new policy, delete its version line")
 		case i >= 0 && x.Base == 0:
 			return withHint(fmt.Errorf("%s:%d: policy %s exists (version %d) and the file gives no version", oneLine(name), x.Line, oneLine(x.Name), cur[i].Version),
 				fmt.Sprintf("export it ('coffer policy export %s %s'), change that text and import it", oneLine(p.dir), oneLine(x.Name)))

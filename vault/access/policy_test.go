@@ -1,11 +1,14 @@
 package access_test
 
 import (
+	"context"
 	"errors"
+	"reflect"
 	"testing"
 
 	"coffer/index"
 	"coffer/vault"
+	"coffer/vault/access"
 	"coffer/vault/audit"
 )
 
@@ -78,5 +81,46 @@ func TestPolicyChangesAudited(t *testing.T) {
 	}
 	if ps, err := s.Policies(); err != nil || len(ps) != 0 {
 		t.Fatalf("after removal: %+v %v", ps, err)
+	}
+}
+
+// TestRunPoliciesAudited: applying policies counts each rule's matches
+// and the messages any rule flags, and records one policy-run event per
+// policy before returning; no message is shown.
+func TestRunPoliciesAudited(t *testing.T) {
+	tv := newTestVault(t, messages(6)) // "message N about lunch", Ann/Bob/Cy
+	s := tv.openIndexed(t)
+	defer s.Lock("exit")
+	p := vault.Policy{Name: "meals", Rules: []vault.Rule{{Name: "lunch", Query: "lunch"}, {Name: "ann", Query: "from:ann"}, {Name: "none", Query: "dinner"}}}
+	if _, err := s.PutPolicy(p, 0); err != nil {
+		t.Fatal(err)
+	}
+	runs, err := s.RunPolicies(context.Background(), nil, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := access.PolicyRun{Policy: "meals", Version: 1, Flagged: 6, Rules: []access.RuleHits{{Rule: "lunch", Hits: 6}, {Rule: "ann", Hits: 2}, {Rule: "none", Hits: 0}}}
+	if len(runs) != 1 || !reflect.DeepEqual(runs[0], want) {
+		t.Fatalf("runs = %+v, want %+v", runs, want)
+	}
+	runs, err = s.RunPolicies(context.Background(), []string{"meals"}, "from:bob")
+	if err != nil || runs[0].Flagged != 2 || runs[0].Rules[1].Hits != 0 {
+		t.Fatalf("within from:bob: %+v %v", runs, err)
+	}
+	if _, err := s.RunPolicies(context.Background(), []string{"nope"}, ""); !errors.Is(err, vault.ErrNoPolicy) {
+		t.Fatalf("unknown policy: %v", err)
+	}
+	var got []audit.Event
+	for _, e := range tv.last(t) {
+		if e.Action == audit.ActionPolicyRun {
+			got = append(got, e)
+		}
+		if e.Action == audit.ActionViewMessages || e.Action == audit.ActionViewMessage {
+			t.Errorf("running policies showed messages: %+v", e)
+		}
+	}
+	if len(got) != 2 || got[0].Target != "meals" || got[0].Count != 1 || got[0].Results != 6 || got[0].Detail != "lunch 6 · ann 2 · none 0" ||
+		got[1].Query != "from:bob" || got[1].Results != 2 {
+		t.Fatalf("events: %+v", got)
 	}
 }

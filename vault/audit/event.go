@@ -92,6 +92,10 @@ const (
 	ActionPolicyAdd    Action = "policy-add"
 	ActionPolicyEdit   Action = "policy-edit"
 	ActionPolicyRemove Action = "policy-remove"
+	// ActionPolicyRun: version Count of policy Target applied to the
+	// vault (or to the messages matching Query); Results the messages any
+	// rule matched, Detail each rule's count. Counts only: nothing shown.
+	ActionPolicyRun Action = "policy-run"
 )
 
 // actions is every Action, in the order of the list above.
@@ -100,7 +104,7 @@ var actions = []Action{ActionSession, ActionUnlock, ActionUnlockFailed, ActionLo
 	ActionSearch, ActionTagAdd, ActionTagRemove, ActionImport, ActionExport,
 	ActionMemberAdd, ActionMemberRemove, ActionIngestKey, ActionVerify, ActionCopy, ActionCompact, ActionProduce,
 	ActionSavedAdd, ActionSavedRemove, ActionViewAttachment, ActionSaveAttachment, ActionPipeAttachment,
-	ActionPolicyAdd, ActionPolicyEdit, ActionPolicyRemove}
+	ActionPolicyAdd, ActionPolicyEdit, ActionPolicyRemove, ActionPolicyRun}
 
 // Actions returns every action an event can record.
 func Actions() []Action { return slices.Clone(actions) }
