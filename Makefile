@@ -76,7 +76,7 @@ bench: ## every benchmark; vault and index on generated corpora of BENCH_N messa
 	$(GO) test ./vault/ingest/ -run '^$$' -bench . -benchtime 1x -benchmem -timeout 30m
 	$(GO) test ./vault/audit/ -run '^$$' -bench 'Append$$|FsyncFloor|AppendCPU|Open' -benchtime 2000x -timeout 30m
 	$(GO) test ./vault/audit/ -run '^$$' -bench 'Verify' -benchtime 1x -timeout 30m
-	$(GO) test ./index/ -run '^$$' -bench 'Build|Query|SetTags|Prebuilt|VaultSearchable' -benchtime 1x -timeout 60m -args -bench.n=$(BENCH_N)
+	$(GO) test ./index/ -run '^$$' -bench 'Build|Query|SetTags|Prebuilt|VaultSearchable|Policies' -benchtime 1x -timeout 60m -args -bench.n=$(BENCH_N)
 	$(GO) test ./index/ -run '^$$' -bench 'ImportRSS' -benchtime 1x -timeout 30m
 	COFFER_BENCH_N=100000 $(GO) test ./vault/access/ -run '^$$' -bench Produce -benchtime 1x -timeout 60m
 	command -v notmuch >/dev/null || (apt-get update -qq && apt-get install -y -qq notmuch)
