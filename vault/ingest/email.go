@@ -89,6 +89,11 @@ var mailFastParser = enmime.NewParser(
 // A message nesting multipart parts deeper than mailMaxDepth is refused
 // (errMIMEDepth) before enmime reads it.
 func mailReadEnvelope(raw []byte) (*enmime.Envelope, string, error) {
+	if mailFastPath {
+		if env, ok := mailFastEnvelope(raw); ok {
+			return env, "", nil
+		}
+	}
 	if err := mailCheckDepth(raw); err != nil {
 		return nil, "", err
 	}

@@ -1,0 +1,405 @@
+package ingest
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/base64"
+	"net/textproto"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/jhillyerd/enmime/v2"
+	"github.com/jhillyerd/enmime/v2/mediatype"
+)
+
+// A fast path for the message as current mailers write it: a text/plain
+// body, or multipart parts (text, HTML, base64 files) with line feeds
+// and a clean structure. It builds the envelope enmime would build,
+// without enmime's readers: enmime reads multipart bodies a byte at a
+// time and parses every media type several times, which cost three
+// quarters of an mbox import (issue 17).
+//
+// The fast path only takes what it can prove it reads as enmime does;
+// anything else (a header enmime warns about, quoted-printable, a
+// charset other than UTF-8 or ASCII, a part without Content-Type, CRLF
+// or a boundary string inside a part, ...) returns ok false and goes
+// the full way. Headers are still read by enmime.ReadHeader and media
+// types by enmime's mediatype, so the values coffer keeps are enmime's
+// own. TestMailFastPathMatchesEnmime and FuzzMailFastPath compare both
+// ways over every sample.
+//
+// The envelope holds what coffer reads (see mailAttachments and
+// parseEmail): the part tree with headers, types, dispositions, file
+// names, charsets, content and part ids, and Text and HTML. Its
+// unexported header field is unset, so Envelope.GetHeader must not be
+// used on it; Root.Header is.
+
+// mailFastPath is a test hook: the equivalence tests turn it off to get
+// enmime's envelope for the same bytes.
+var mailFastPath = true
+
+// mailFastMaxDepth bounds the multipart nesting the fast path follows
+// (well under mailMaxDepth: deeper mail goes the full way).
+const mailFastMaxDepth = 8
+
+// mailFastMaxBoundary bounds boundary lengths (RFC 2046 allows 70):
+// enmime's reader peeks the boundary within a 4 KiB buffer.
+const mailFastMaxBoundary = 200
+
+// enmime's reader checks every byte of a part's first read for a
+// boundary (not only line starts); this is that read's size.
+const mailFastFirstRead = mailReaderSize
+
+// mailFastEnvelope returns enmime's envelope for raw when raw is a
+// message the fast path reads exactly as enmime does; ok is false
+// otherwise.
+func mailFastEnvelope(raw []byte) (env *enmime.Envelope, ok bool) {
+	hdr, n, ok := mailFastHeader(raw)
+	if !ok {
+		return nil, false
+	}
+	root := &enmime.Part{PartID: "0", Header: hdr}
+	ctype := hdr.Get("Content-Type")
+	if ctype == "" {
+		ctype = `text/plain; charset="us-ascii"` // enmime's default for the root
+	}
+	params, ok := mailFastSetup(root, ctype)
+	if !ok {
+		return nil, false
+	}
+	env = &enmime.Envelope{Root: root}
+	if !strings.HasPrefix(root.ContentType, "multipart/") {
+		// A single part: the fast path takes a text/plain body only
+		// (enmime keeps other types as an attachment).
+		if root.ContentType != "text/plain" || root.Disposition == "attachment" {
+			return nil, false
+		}
+		if !mailFastContent(root, raw[n:]) {
+			return nil, false
+		}
+		env.Text = string(root.Content)
+		return env, true
+	}
+	if bytes.IndexByte(raw, '\r') >= 0 {
+		return nil, false
+	}
+	s := mailFastScan{data: raw}
+	if !s.level(root, params["boundary"], n, len(raw), 1) {
+		return nil, false
+	}
+	// enmime's parseMultiPartBody.
+	if root.ContentType == "multipart/alternative" {
+		if p := root.BreadthMatchFirst(func(p *enmime.Part) bool {
+			return p.ContentType == "text/plain" && p.Disposition != "attachment"
+		}); p != nil {
+			env.Text = string(p.Content)
+		}
+	} else {
+		var b strings.Builder
+		for i, p := range root.DepthMatchAll(func(p *enmime.Part) bool {
+			return p.ContentType == "text/plain" && p.Disposition != "attachment"
+		}) {
+			if i > 0 {
+				b.WriteString("\n--\n")
+			}
+			b.Write(p.Content)
+		}
+		env.Text = b.String()
+	}
+	if p := root.DepthMatchFirst(func(p *enmime.Part) bool {
+		return p.ContentType == "text/html" && p.Disposition != "attachment"
+	}); p != nil {
+		env.HTML = string(p.Content)
+	}
+	if env.Text == "" && env.HTML != "" {
+		return nil, false // enmime renders the HTML to text, with a warning
+	}
+	env.Attachments = root.BreadthMatchAll(func(p *enmime.Part) bool {
+		return p.Disposition == "attachment" || p.ContentType == "application/octet-stream"
+	})
+	env.Inlines = root.BreadthMatchAll(func(p *enmime.Part) bool {
+		return p.Disposition == "inline" && !strings.HasPrefix(p.ContentType, "multipart/")
+	})
+	env.OtherParts = root.BreadthMatchAll(func(p *enmime.Part) bool {
+		if strings.HasPrefix(p.ContentType, "multipart/") || p.Disposition != "" ||
+			p.ContentType == "application/octet-stream" {
+			return false
+		}
+		return p.ContentType != "text/plain" && p.ContentType != "text/html"
+	})
+	return env, true
+}
+
+// mailFastNotes is an enmime.ErrorCollector remembering whether enmime
+// had anything to say: a header it notes goes the full way, whose
+// warnings coffer keeps.
+type mailFastNotes struct{ noted bool }
+
+func (n *mailFastNotes) AddError(string, string, ...any)   { n.noted = true }
+func (n *mailFastNotes) AddWarning(string, string, ...any) { n.noted = true }
+
+// mailFastHeader reads the header block at the start of b with enmime's
+// reader, and returns it with its length in b.
+func mailFastHeader(b []byte) (textproto.MIMEHeader, int, bool) {
+	var notes mailFastNotes
+	r := bytes.NewReader(b)
+	br := mailReaders.Get().(*bufio.Reader)
+	br.Reset(r)
+	h, err := enmime.ReadHeader(br, &notes)
+	n := len(b) - r.Len() - br.Buffered()
+	br.Reset(nil)
+	mailReaders.Put(br)
+	if err != nil || notes.noted {
+		return nil, 0, false
+	}
+	return h, n, true
+}
+
+// mailFastSetup fills in p's type, disposition, file name and charset
+// from its header as enmime's setupHeaders does, and returns the media
+// type's parameters.
+func mailFastSetup(p *enmime.Part, ctype string) (map[string]string, bool) {
+	mtype, params, invalid, err := mediatype.ParseWithOptions(ctype, mediatype.ParseOptions{})
+	if err != nil || len(invalid) > 0 || mtype == "" {
+		return nil, false
+	}
+	p.ContentType = mtype
+	if cd := p.Header.Get("Content-Disposition"); cd != "" {
+		disp, dparams, dinvalid, err := mediatype.ParseWithOptions(cd, mediatype.ParseOptions{})
+		if err != nil || len(dinvalid) > 0 {
+			return nil, false
+		}
+		p.Disposition = disp
+		p.FileName = dparams["filename"]
+	}
+	if p.FileName == "" {
+		p.FileName = params["name"]
+	}
+	if p.FileName == "" {
+		p.FileName = params["file"]
+	}
+	if strings.Contains(p.FileName, "=?") {
+		return nil, false // enmime decodes RFC 2047 names
+	}
+	p.Charset = params["charset"]
+	if d := params["modification-date"]; d != "" {
+		p.FileModDate, _ = time.Parse(time.RFC822, d)
+	}
+	p.Boundary = params["boundary"]
+	// enmime's coding.FromIDHeader.
+	if id := p.Header.Get("Content-ID"); id != "" {
+		id = strings.TrimRight(strings.TrimLeft(id, "<"), ">")
+		if u, err := url.QueryUnescape(id); err == nil {
+			id = u
+		}
+		p.ContentID = id
+	}
+	return params, true
+}
+
+// mailFastContent decodes body into p.Content as enmime's decodeContent
+// does, for the encodings and charsets that leave the bytes as they are
+// (and need no charset detection: see mailNeedsDetection).
+func mailFastContent(p *enmime.Part, body []byte) bool {
+	var content []byte
+	switch strings.ToLower(p.Header.Get("Content-Transfer-Encoding")) {
+	case "", "7bit", "8bit", "binary":
+		content = bytes.Clone(body)
+		if content == nil {
+			content = []byte{}
+		}
+	case "base64":
+		var ok bool
+		if content, ok = mailFastBase64(body); !ok || len(content) == 0 {
+			return false // an empty one may be a body glued to its headers
+		}
+	default:
+		return false
+	}
+	if strings.HasPrefix(p.ContentType, "text/") {
+		switch strings.ToLower(p.Charset) {
+		case "utf-8", "utf8":
+			if !utf8.Valid(content) {
+				return false
+			}
+		case "us-ascii", "ascii":
+			// enmime decodes these as Windows-1252, which leaves
+			// ASCII as it is.
+			if !mailIsASCII(content) {
+				return false
+			}
+		default:
+			return false
+		}
+	}
+	p.Content = content
+	return true
+}
+
+// mailFastB64 marks the bytes of the base64 alphabet.
+var mailFastB64 = func() (t [256]bool) {
+	for _, c := range []byte("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/") {
+		t[c] = true
+	}
+	return t
+}()
+
+// mailFastBase64 decodes body as enmime does (its Base64Cleaner drops
+// white space and '=' everywhere, then the rest is decoded unpadded),
+// when body holds nothing the cleaner would warn about.
+func mailFastBase64(body []byte) ([]byte, bool) {
+	clean := make([]byte, 0, len(body))
+	for len(body) > 0 {
+		i := 0
+		for i < len(body) && mailFastB64[body[i]] {
+			i++
+		}
+		clean = append(clean, body[:i]...)
+		if i == len(body) {
+			break
+		}
+		switch body[i] {
+		case '\t', '\n', '\r', ' ', '=':
+		default:
+			return nil, false
+		}
+		body = body[i+1:]
+	}
+	out := make([]byte, base64.RawStdEncoding.DecodedLen(len(clean)))
+	n, err := base64.RawStdEncoding.Decode(out, clean)
+	if err != nil {
+		return nil, false
+	}
+	return out[:n], true
+}
+
+// mailFastScan reads the multipart levels of one message.
+type mailFastScan struct {
+	data []byte
+}
+
+// level reads the parts of parent, a multipart level with boundary b
+// whose reader sees data[pos:end) (end is where the enclosing level's
+// reader stops), at depth d, as enmime's parseParts and boundaryReader
+// do; it accepts only the plain structure (whole delimiter lines, no
+// boundary string inside a part) and returns false on anything else.
+func (s *mailFastScan) level(parent *enmime.Part, b string, pos, end, d int) bool {
+	if b == "" || len(b) > mailFastMaxBoundary || d > mailFastMaxDepth {
+		return false
+	}
+	delim := "--" + b
+	// The preamble: lines up to the first delimiter line.
+	q := pos
+	for {
+		e := bytes.IndexByte(s.data[q:end], '\n')
+		if e < 0 {
+			return false // no part: enmime ends the level at EOF
+		}
+		line := s.data[q : q+e+1]
+		q += e + 1
+		if string(line) == delim+"\n" {
+			break
+		}
+		if bytes.Contains(line, []byte(delim)) {
+			return false
+		}
+	}
+	for index := 1; ; index++ {
+		// q starts a part. Its reader stops at the newline before
+		// the next "--b", which must be a delimiter or terminator line.
+		i := bytes.Index(s.data[q:end], []byte(delim))
+		if i < 1 || s.data[q+i-1] != '\n' {
+			return false
+		}
+		stop := q + i - 1
+		// enmime peeks len(delim)+3 bytes at a newline: short of that,
+		// it reads to the end and warns the level is unbounded.
+		if stop+len(delim)+3 > end {
+			return false
+		}
+		p := &enmime.Part{}
+		if parent.Parent == nil {
+			p.PartID = strconv.Itoa(index)
+		} else {
+			p.PartID = parent.PartID + "." + strconv.Itoa(index)
+		}
+		if !s.part(parent, p, q, stop, d) {
+			return false
+		}
+		// enmime's boundaryReader.Next: the newline, then the line.
+		q = stop + 1
+		e := bytes.IndexByte(s.data[q:end], '\n')
+		lineEnd := end
+		if e >= 0 {
+			lineEnd = q + e + 1
+		}
+		line := s.data[q:lineEnd]
+		if bytes.HasPrefix(line, []byte(delim+"--")) {
+			parent.Epilogue = bytes.Clone(s.data[lineEnd:end])
+			if parent.Epilogue == nil {
+				parent.Epilogue = []byte{}
+			}
+			if parent.Parent != nil {
+				parent.PartID += ".0"
+			}
+			return true
+		}
+		if string(line) != delim+"\n" {
+			return false
+		}
+		q = lineEnd
+	}
+}
+
+// part reads one part of parent from data[q:stop) into p and adds it to
+// parent.
+func (s *mailFastScan) part(parent, p *enmime.Part, q, stop, d int) bool {
+	// Every byte of the part's first read is checked for a boundary:
+	// a line starting with a delimiter inside that much of the part
+	// would end it. bytes.Index above found none before stop.
+	hdr, n, ok := mailFastHeader(s.data[q:stop])
+	if !ok {
+		return false
+	}
+	p.Header = hdr
+	ctype := hdr.Get("Content-Type")
+	if ctype == "" {
+		return false // enmime warns
+	}
+	if _, ok := mailFastSetup(p, ctype); !ok {
+		return false
+	}
+	if p.Boundary != "" {
+		if !strings.HasPrefix(p.ContentType, "multipart/") {
+			return false
+		}
+		mailFastAddChild(parent, p)
+		return s.level(p, p.Boundary, q+n, stop, d+1)
+	}
+	if strings.HasPrefix(p.ContentType, "multipart/") {
+		return false // a multipart without boundary: enmime reads it as a leaf
+	}
+	if !mailFastContent(p, s.data[q+n:stop]) {
+		return false
+	}
+	mailFastAddChild(parent, p)
+	return true
+}
+
+// mailFastAddChild appends child to parent's children (enmime's
+// Part.AddChild for a new part).
+func mailFastAddChild(parent, child *enmime.Part) {
+	child.Parent = parent
+	if parent.FirstChild == nil {
+		parent.FirstChild = child
+		return
+	}
+	c := parent.FirstChild
+	for c.NextSibling != nil {
+		c = c.NextSibling
+	}
+	c.NextSibling = child
+}
