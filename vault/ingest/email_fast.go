@@ -144,6 +144,9 @@ func (n *mailFastNotes) AddWarning(string, string, ...any) { n.noted = true }
 // mailFastHeader reads the header block at the start of b with enmime's
 // reader, and returns it with its length in b.
 func mailFastHeader(b []byte) (textproto.MIMEHeader, int, bool) {
+	if h, n, ok := mailFastPlainHeader(b); ok {
+		return h, n, true
+	}
 	var notes mailFastNotes
 	r := bytes.NewReader(b)
 	br := mailReaders.Get().(*bufio.Reader)
@@ -156,6 +159,64 @@ func mailFastHeader(b []byte) (textproto.MIMEHeader, int, bool) {
 		return nil, 0, false
 	}
 	return h, n, true
+}
+
+// mailFastPlainHeader reads a header block of plain lines as
+// enmime.ReadHeader does, without its second pass (it writes the block
+// out again and parses that with a textproto reader): "Name: value"
+// lines whose names are letters, digits and dashes, continuation lines
+// starting with a space or tab, LF line ends. ok is false for anything
+// else.
+//
+// enmime's value is the line trimmed of white space, each continuation
+// trimmed and appended after a space, and the result trimmed of spaces
+// and tabs after the colon.
+func mailFastPlainHeader(b []byte) (_ textproto.MIMEHeader, n int, ok bool) {
+	h := textproto.MIMEHeader{}
+	var key string
+	var val []byte
+	flush := func() {
+		if key != "" {
+			h[key] = append(h[key], string(bytes.Trim(val, " \t")))
+		}
+	}
+	for pos := 0; ; {
+		if pos == len(b) {
+			flush()
+			return h, pos, true
+		}
+		line, next := b[pos:], len(b)
+		if e := bytes.IndexByte(line, '\n'); e >= 0 {
+			line, next = line[:e], pos+e+1
+		}
+		if bytes.IndexByte(line, '\r') >= 0 {
+			return nil, 0, false
+		}
+		switch {
+		case len(line) == 0:
+			flush()
+			return h, next, true
+		case line[0] == ' ' || line[0] == '\t':
+			if key == "" {
+				return nil, 0, false // enmime fails a first line that continues
+			}
+			val = append(append(val, ' '), bytes.Trim(line, " \t\r\n")...)
+		default:
+			flush()
+			colon := bytes.IndexByte(line, ':')
+			if colon <= 0 {
+				return nil, 0, false
+			}
+			for _, c := range line[:colon] {
+				if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-') {
+					return nil, 0, false
+				}
+			}
+			key = textproto.CanonicalMIMEHeaderKey(string(line[:colon]))
+			val = append(val[:0], bytes.TrimRight(line[colon+1:], " \t\r\n")...)
+		}
+		pos = next
+	}
 }
 
 // mailFastSetup fills in p's type, disposition, file name and charset
