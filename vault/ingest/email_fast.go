@@ -212,24 +212,88 @@ func mailFastPlainHeader(b []byte) (_ textproto.MIMEHeader, n int, ok bool) {
 					return nil, 0, false
 				}
 			}
-			key = textproto.CanonicalMIMEHeaderKey(string(line[:colon]))
+			if key = mailFastKeys[string(line[:colon])]; key == "" {
+				key = textproto.CanonicalMIMEHeaderKey(string(line[:colon]))
+			}
 			val = append(val[:0], bytes.TrimRight(line[colon+1:], " \t\r\n")...)
 		}
 		pos = next
 	}
 }
 
+// mailFastKeys maps the header names most mail carries, as mailers
+// spell them, to their canonical form, saving an allocation per line.
+var mailFastKeys = func() map[string]string {
+	m := map[string]string{}
+	for _, k := range append([]string{"Subject", "Received", "MIME-Version", "Mime-Version",
+		"Content-Type", "Content-Transfer-Encoding", "Content-Disposition", "Content-ID", "Content-Id",
+		"Message-Id", "X-Cc", "X-Bcc", "DKIM-Signature", "Authentication-Results", "X-Received",
+		"Received-SPF", "ARC-Seal", "ARC-Message-Signature", "ARC-Authentication-Results",
+		"Thread-Topic", "Thread-Index", "Content-Language", "X-Originating-IP", "Importance",
+		"Precedence", "List-Unsubscribe", "Auto-Submitted", "X-Spam-Status", "X-Priority",
+	}, mailKeptHeaders...) {
+		m[k] = textproto.CanonicalMIMEHeaderKey(k)
+	}
+	return m
+}()
+
+// mailFastMediaTypes are mediatype.ParseWithOptions's results for the
+// Content-Type and Content-Disposition values most mail carries,
+// computed by it once. Their parameter maps are shared: read only.
+var mailFastMediaTypes = func() map[string]mailFastMediaType {
+	m := map[string]mailFastMediaType{}
+	for _, t := range []string{"text/plain", "text/html"} {
+		for _, cs := range []string{"", "utf-8", "UTF-8", `"utf-8"`, `"UTF-8"`, "us-ascii", "US-ASCII", `"us-ascii"`, `"US-ASCII"`} {
+			for _, more := range []string{"", "; format=flowed", "; format=flowed; delsp=yes", `; format="flowed"`} {
+				v := t
+				if cs != "" {
+					v += "; charset=" + cs
+				}
+				v += more
+				m[v] = mailParseMediaType(v)
+			}
+		}
+	}
+	for _, v := range []string{"application/octet-stream", "application/pdf", "image/jpeg", "image/png",
+		"message/rfc822", "attachment", "inline"} {
+		m[v] = mailParseMediaType(v)
+	}
+	return m
+}()
+
+type mailFastMediaType struct {
+	mtype   string
+	params  map[string]string
+	invalid []string
+	err     error
+}
+
+func mailParseMediaType(v string) mailFastMediaType {
+	mtype, params, invalid, err := mediatype.ParseWithOptions(v, mediatype.ParseOptions{})
+	return mailFastMediaType{mtype, params, invalid, err}
+}
+
+// mailFastParseMediaType is mediatype.ParseWithOptions (with enmime's
+// options), from mailFastMediaTypes when it holds v.
+func mailFastParseMediaType(v string) (string, map[string]string, []string, error) {
+	r, ok := mailFastMediaTypes[v]
+	if !ok {
+		r = mailParseMediaType(v)
+	}
+	return r.mtype, r.params, r.invalid, r.err
+}
+
 // mailFastSetup fills in p's type, disposition, file name and charset
 // from its header as enmime's setupHeaders does, and returns the media
 // type's parameters.
 func mailFastSetup(p *enmime.Part, ctype string) (map[string]string, bool) {
-	mtype, params, invalid, err := mediatype.ParseWithOptions(ctype, mediatype.ParseOptions{})
+	mtype, params, invalid, err := mailFastParseMediaType(ctype)
 	if err != nil || len(invalid) > 0 || mtype == "" {
 		return nil, false
 	}
 	p.ContentType = mtype
 	if cd := p.Header.Get("Content-Disposition"); cd != "" {
-		disp, dparams, dinvalid, err := mediatype.ParseWithOptions(cd, mediatype.ParseOptions{})
+		disp, dparams, dinvalid, err := mailFastParseMediaType(cd)
 		if err != nil || len(dinvalid) > 0 {
 			return nil, false
 		}
