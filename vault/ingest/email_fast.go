@@ -4,6 +4,8 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/base64"
+	"io"
+	"mime/quotedprintable"
 	"net/textproto"
 	"net/url"
 	"strconv"
@@ -16,16 +18,17 @@ import (
 )
 
 // A fast path for the message as current mailers write it: a text/plain
-// body, or multipart parts (text, HTML, base64 files) with line feeds
-// and a clean structure. It builds the envelope enmime would build,
+// body, or multipart parts (text, HTML, files in base64) in a clean
+// structure. It builds the envelope enmime would build,
 // without enmime's readers: enmime reads multipart bodies a byte at a
 // time and parses every media type several times, which cost three
 // quarters of an mbox import (issue 17).
 //
 // The fast path only takes what it can prove it reads as enmime does;
-// anything else (a header enmime warns about, quoted-printable, a
-// charset other than UTF-8 or ASCII, a part without Content-Type, CRLF
-// or a boundary string inside a part, ...) returns ok false and goes
+// anything else (a header enmime warns about, a charset other than
+// UTF-8 or ASCII, a part without Content-Type, a boundary string inside
+// a part, QP text enmime's cleaner would rewrite, ...) returns ok false
+// and goes
 // the full way. Headers are still read by enmime.ReadHeader and media
 // types by enmime's mediatype, so the values coffer keeps are enmime's
 // own. TestMailFastPathMatchesEnmime and FuzzMailFastPath compare both
@@ -82,9 +85,6 @@ func mailFastEnvelope(raw []byte) (env *enmime.Envelope, ok bool) {
 		}
 		env.Text = string(root.Content)
 		return env, true
-	}
-	if bytes.IndexByte(raw, '\r') >= 0 {
-		return nil, false
 	}
 	s := mailFastScan{data: raw}
 	if !s.level(root, params["boundary"], n, len(raw), 1) {
@@ -189,6 +189,9 @@ func mailFastPlainHeader(b []byte) (_ textproto.MIMEHeader, n int, ok bool) {
 		if e := bytes.IndexByte(line, '\n'); e >= 0 {
 			line, next = line[:e], pos+e+1
 		}
+		// bufio.Reader.ReadLine drops the CR of a CRLF; a CR
+		// anywhere else is left to enmime.
+		line = bytes.TrimSuffix(line, []byte("\r"))
 		if bytes.IndexByte(line, '\r') >= 0 {
 			return nil, 0, false
 		}
@@ -336,6 +339,16 @@ func mailFastContent(p *enmime.Part, body []byte) bool {
 		if content == nil {
 			content = []byte{}
 		}
+	case "quoted-printable":
+		// enmime's QPCleaner passes clean text through unchanged,
+		// then the standard decoder reads it.
+		if !mailFastCleanQP(body) {
+			return false
+		}
+		var err error
+		if content, err = io.ReadAll(quotedprintable.NewReader(bytes.NewReader(body))); err != nil {
+			return false
+		}
 	case "base64":
 		var ok bool
 		if content, ok = mailFastBase64(body); !ok || len(content) == 0 {
@@ -361,6 +374,35 @@ func mailFastContent(p *enmime.Part, body []byte) bool {
 		}
 	}
 	p.Content = content
+	return true
+}
+
+// mailFastCleanQP reports whether enmime's QPCleaner leaves body as it
+// is: printable ASCII, tabs and line ends only, every "=" followed by two
+// hex digits or a line end, and lines well short of its 1024-byte limit
+// (where it inserts soft line breaks).
+func mailFastCleanQP(body []byte) bool {
+	line := 0
+	for i := 0; i < len(body); i++ {
+		c := body[i]
+		switch {
+		case c == '\r' || c == '\n':
+			line = 0
+			continue
+		case c == '=':
+			rest := body[i+1:]
+			if !(len(rest) > 0 && rest[0] == '\n' || len(rest) > 1 && rest[0] == '\r' && rest[1] == '\n' ||
+				len(rest) > 1 && mailHex(rest[0]) && mailHex(rest[1])) {
+				return false
+			}
+		case c == '\t':
+		case c < ' ' || c > '~':
+			return false
+		}
+		if line++; line >= 1000 {
+			return false
+		}
+	}
 	return true
 }
 
@@ -425,7 +467,7 @@ func (s *mailFastScan) level(parent *enmime.Part, b string, pos, end, d int) boo
 		}
 		line := s.data[q : q+e+1]
 		q += e + 1
-		if string(line) == delim+"\n" {
+		if mailFastDelimLine(line, delim) {
 			break
 		}
 		if bytes.Contains(line, []byte(delim)) {
@@ -439,10 +481,19 @@ func (s *mailFastScan) level(parent *enmime.Part, b string, pos, end, d int) boo
 		if i < 1 || s.data[q+i-1] != '\n' {
 			return false
 		}
-		stop := q + i - 1
-		// enmime peeks len(delim)+3 bytes at a newline: short of that,
-		// it reads to the end and warns the level is unbounded.
-		if stop+len(delim)+3 > end {
+		// enmime peeks len(delim)+3 bytes at a LF, one more at a CR:
+		// short of that, it reads to the end and warns the level is
+		// unbounded.
+		stop, peek := q+i-1, len(delim)+3
+		if i >= 2 && s.data[q+i-2] == '\r' {
+			// CRLF: the part stops at the CR. A CR before it would
+			// stop it there ("\r\r\n--b"): enmime checks two bytes on.
+			if i >= 3 && s.data[q+i-3] == '\r' {
+				return false
+			}
+			stop, peek = q+i-2, len(delim)+4
+		}
+		if stop+peek > end {
 			return false
 		}
 		p := &enmime.Part{}
@@ -454,8 +505,11 @@ func (s *mailFastScan) level(parent *enmime.Part, b string, pos, end, d int) boo
 		if !s.part(parent, p, q, stop, d) {
 			return false
 		}
-		// enmime's boundaryReader.Next: the newline, then the line.
+		// enmime's boundaryReader.Next: the line end, then the line.
 		q = stop + 1
+		if s.data[stop] == '\r' {
+			q++
+		}
 		e := bytes.IndexByte(s.data[q:end], '\n')
 		lineEnd := end
 		if e >= 0 {
@@ -472,11 +526,17 @@ func (s *mailFastScan) level(parent *enmime.Part, b string, pos, end, d int) boo
 			}
 			return true
 		}
-		if string(line) != delim+"\n" {
+		if !mailFastDelimLine(line, delim) {
 			return false
 		}
 		q = lineEnd
 	}
+}
+
+// mailFastDelimLine reports whether line is exactly a delimiter line.
+func mailFastDelimLine(line []byte, delim string) bool {
+	l := bytes.TrimSuffix(bytes.TrimSuffix(line, []byte("\n")), []byte("\r"))
+	return len(l) < len(line) && string(l) == delim
 }
 
 // part reads one part of parent from data[q:stop) into p and adds it to

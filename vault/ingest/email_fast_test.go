@@ -52,6 +52,10 @@ func mailFastInputs(t *testing.T) map[string][]byte {
 			}
 		}
 	}
+	for name, m := range mailFastSynthetic {
+		in[name] = []byte(m)
+		in[name+" crlf"] = []byte(strings.ReplaceAll(m, "\n", "\r\n"))
+	}
 	mbox := filepath.Join(t.TempDir(), "bench.mbox")
 	writeBenchMbox(t, mbox, 300)
 	b, err := os.ReadFile(mbox)
@@ -60,6 +64,24 @@ func mailFastInputs(t *testing.T) map[string][]byte {
 	}
 	in["bench.mbox"] = b
 	return in
+}
+
+// mailFastSynthetic are messages of the shapes the fast path takes
+// that the samples have few of; each is also tried with CRLF line ends.
+var mailFastSynthetic = map[string]string{
+	"qp": "From: a@example.com\nSubject: qp\nContent-Type: text/plain; charset=utf-8\n" +
+		"Content-Transfer-Encoding: quoted-printable\n\nZ=C3=BCrich =3D soft=\nbreak, trailing  \n=E6=9D=B1=E4=BA=AC\n",
+	"qp bad escape": "From: a@example.com\nContent-Type: text/plain; charset=utf-8\n" +
+		"Content-Transfer-Encoding: quoted-printable\n\n100% =ZZ off=\n",
+	"alternative qp": "From: a@example.com\nContent-Type: multipart/alternative; boundary=\"x\"\n\npreamble\n--x\n" +
+		"Content-Type: text/plain; charset=UTF-8\nContent-Transfer-Encoding: quoted-printable\n\nhell=C3=B6 =\nworld\n\n--x\n" +
+		"Content-Type: text/html; charset=UTF-8\nContent-Transfer-Encoding: quoted-printable\n\n<p>hell=C3=B6</p>\n--x--\nepilogue\n",
+	"nested": "From: a@example.com\nContent-Type: multipart/mixed; boundary=m\n\n--m\n" +
+		"Content-Type: multipart/alternative; boundary=a\n\n--a\nContent-Type: text/plain; charset=us-ascii\n\nhi\n--a\n" +
+		"Content-Type: text/html; charset=us-ascii\n\n<b>hi</b>\n--a--\n\n--m\nContent-Type: image/png; name=\"p.png\"\n" +
+		"Content-Disposition: inline; filename=\"p.png\"\nContent-ID: <p%40x>\nContent-Transfer-Encoding: base64\n\niVBORw0KGgo=\n" +
+		"--m\nContent-Type: text/plain; charset=utf-8\nContent-Disposition: attachment; filename=notes.txt\n\nnotes\n--m--\n",
+	"cr before crlf": "Content-Type: multipart/mixed; boundary=b\n\n--b\nContent-Type: text/plain; charset=utf-8\n\nx\r\n--b--\n",
 }
 
 // readFuzzCorpusBytes returns the []byte values of a "go test fuzz v1"
@@ -232,6 +254,9 @@ func mailFastPartDiff(a, b *enmime.Part) string {
 // enmime does.
 func FuzzMailFastPath(f *testing.F) {
 	mailSeeds(f, "*.eml", "*.raw", "*.mbox*")
+	for _, m := range mailFastSynthetic {
+		f.Add([]byte(m))
+	}
 	f.Add([]byte("Subject: x\nContent-Type: multipart/mixed; boundary=b\n\n--b\nContent-Type: text/plain; charset=utf-8\n\nhi\n--b\nContent-Type: text/html; charset=utf-8\n\n<p>hi</p>\n--b\nContent-Type: application/octet-stream\nContent-Disposition: attachment; filename=\"a.bin\"\nContent-Transfer-Encoding: base64\n\nAAEC\n--b--\n"))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		fast, ok := mailFastEnvelope(b)
