@@ -80,7 +80,9 @@ var mailFastParser = enmime.NewParser(
 // mailReadEnvelope parses raw trusting its declared charsets, and again
 // with charset detection when a text part is not plainly what it
 // declares (legacy charsets, 8-bit bytes labelled us-ascii, invalid
-// UTF-8): mail from current clients is parsed once, cheaply.
+// UTF-8): mail from current clients is parsed once, cheaply. Most of
+// that mail does not reach enmime's parser at all: mailFastEnvelope
+// builds the same envelope for it (email_fast.go).
 //
 // Detection reads whole parts (about 5 MB/s), so it is skipped for
 // messages over mailMaxDetectBytes, with a warning: a 50 MB message
