@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"net/mail"
+	"net/textproto"
 	"strings"
 	"sync"
 	"time"
@@ -338,12 +339,22 @@ func mailHeader(env *enmime.Envelope, key string) string {
 
 // mailHeaderValues returns every value of header key, decoded.
 func mailHeaderValues(env *enmime.Envelope, key string) []string {
-	vs := env.Root.Header.Values(key)
+	vs := env.Root.Header[mailHeaderKey(key)]
 	out := make([]string, len(vs))
 	for i, v := range vs {
 		out[i] = mailDecodeHeader(v)
 	}
 	return out
+}
+
+// mailHeaderKey is textproto.CanonicalMIMEHeaderKey(key), looked up for
+// the names coffer asks for (MIMEHeader.Values allocates anew for each
+// name not already canonical, such as "Message-ID").
+func mailHeaderKey(key string) string {
+	if k, ok := mailFastKeys[key]; ok {
+		return k
+	}
+	return textproto.CanonicalMIMEHeaderKey(key)
 }
 
 // mailFix8bitWords escapes raw 8-bit bytes inside Q-encoded words
@@ -400,7 +411,7 @@ func mailIsASCII[T string | []byte](s T) bool {
 // the same person is one participant however their mailer capitalised
 // them. A header enmime cannot parse is salvaged token by token.
 func mailAddresses(env *enmime.Envelope, key string) ([]*mail.Address, []string) {
-	raw := strings.Join(env.Root.Header.Values(key), ", ")
+	raw := strings.Join(env.Root.Header[mailHeaderKey(key)], ", ")
 	if strings.TrimSpace(raw) == "" {
 		return nil, nil
 	}

@@ -172,12 +172,27 @@ func mailFastHeader(b []byte) (textproto.MIMEHeader, int, bool) {
 // trimmed and appended after a space, and the result trimmed of spaces
 // and tabs after the colon.
 func mailFastPlainHeader(b []byte) (_ textproto.MIMEHeader, n int, ok bool) {
-	h := textproto.MIMEHeader{}
+	// Sized for the block's lines, as enmime sizes it: one map and one
+	// backing array of values rather than one per header.
+	lines := len(b)
+	if end := bytes.Index(b, []byte("\n\n")); end >= 0 {
+		lines = end
+	}
+	lines = bytes.Count(b[:lines], []byte("\n")) + 1
+	h := make(textproto.MIMEHeader, lines)
+	strs := make([]string, lines)
 	var key string
 	var val []byte
 	flush := func() {
-		if key != "" {
-			h[key] = append(h[key], string(bytes.Trim(val, " \t")))
+		if key == "" {
+			return
+		}
+		v := string(bytes.Trim(val, " \t"))
+		if vv := h[key]; vv != nil || len(strs) == 0 {
+			h[key] = append(vv, v)
+		} else {
+			strs[0] = v
+			h[key], strs = strs[:1:1], strs[1:]
 		}
 	}
 	for pos := 0; ; {
@@ -225,7 +240,8 @@ func mailFastPlainHeader(b []byte) (_ textproto.MIMEHeader, n int, ok bool) {
 }
 
 // mailFastKeys maps the header names most mail carries, as mailers
-// spell them, to their canonical form, saving an allocation per line.
+// spell them, to their canonical form, saving an allocation per line
+// read and per header looked up (mailHeaderKey).
 var mailFastKeys = func() map[string]string {
 	m := map[string]string{}
 	for _, k := range append([]string{"Subject", "Received", "MIME-Version", "Mime-Version",
