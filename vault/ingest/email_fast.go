@@ -52,10 +52,6 @@ const mailFastMaxDepth = 8
 // enmime's reader peeks the boundary within a 4 KiB buffer.
 const mailFastMaxBoundary = 200
 
-// enmime's reader checks every byte of a part's first read for a
-// boundary (not only line starts); this is that read's size.
-const mailFastFirstRead = mailReaderSize
-
 // mailFastEnvelope returns enmime's envelope for raw when raw is a
 // message the fast path reads exactly as enmime does; ok is false
 // otherwise.
@@ -491,8 +487,12 @@ func (s *mailFastScan) level(parent *enmime.Part, b string, pos, end, d int) boo
 		}
 	}
 	for index := 1; ; index++ {
-		// q starts a part. Its reader stops at the newline before
+		// q starts a part. Its reader stops at the line end before
 		// the next "--b", which must be a delimiter or terminator line.
+		// enmime looks for the boundary after every line end, and at
+		// every byte of the part's first 4 KiB read (not only at line
+		// starts): taking the first "--b" in the part, wherever it is,
+		// is what makes both agree.
 		i := bytes.Index(s.data[q:end], []byte(delim))
 		if i < 1 || s.data[q+i-1] != '\n' {
 			return false
@@ -558,9 +558,6 @@ func mailFastDelimLine(line []byte, delim string) bool {
 // part reads one part of parent from data[q:stop) into p and adds it to
 // parent.
 func (s *mailFastScan) part(parent, p *enmime.Part, q, stop, d int) bool {
-	// Every byte of the part's first read is checked for a boundary:
-	// a line starting with a delimiter inside that much of the part
-	// would end it. bytes.Index above found none before stop.
 	hdr, n, ok := mailFastHeader(s.data[q:stop])
 	if !ok {
 		return false
