@@ -415,7 +415,15 @@ func mailAddresses(env *enmime.Envelope, key string) ([]*mail.Address, []string)
 	if strings.TrimSpace(raw) == "" {
 		return nil, nil
 	}
-	list, err := enmime.ParseAddressList(mailFix8bitWords(raw))
+	var list []*mail.Address
+	var err error
+	fast := false
+	if mailFastPath {
+		list, fast = mailFastAddressList(raw)
+	}
+	if !fast {
+		list, err = enmime.ParseAddressList(mailFix8bitWords(raw))
+	}
 	var warn []string
 	if err != nil || len(list) == 0 {
 		warn = append(warn, fmt.Sprintf("malformed %s header", key))

@@ -272,3 +272,25 @@ func FuzzMailFastPath(f *testing.F) {
 		}
 	})
 }
+
+// FuzzMailFastAddressList checks that whatever list the fast reader
+// takes, it reads as enmime does.
+func FuzzMailFastAddressList(f *testing.F) {
+	for _, s := range []string{"User 5 <user5@example.com>", "desk3@example.com, Team <team@example.com>",
+		"<a.b@c-d.example>", "a@b, c@d", "x-y+z@host", "A  B <a@b>", "a@b.", "a@-b", "Ann <a@b>, , b@c"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		fast, ok := mailFastAddressList(s)
+		if !ok {
+			return
+		}
+		slow, err := enmime.ParseAddressList(s)
+		if err != nil {
+			t.Fatalf("%q: fast path took what enmime fails: %v", s, err)
+		}
+		if !reflect.DeepEqual(fast, slow) {
+			t.Fatalf("%q: fast %v, enmime %v", s, fast, slow)
+		}
+	})
+}
