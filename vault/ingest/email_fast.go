@@ -41,7 +41,8 @@ import (
 // used on it; Root.Header is.
 
 // mailFastPath is a test hook: the equivalence tests turn it off to get
-// enmime's envelope for the same bytes.
+// enmime's envelope (and its address lists: mailFastAddressList) for the
+// same bytes.
 var mailFastPath = true
 
 // mailFastMaxDepth bounds the multipart nesting the fast path follows
