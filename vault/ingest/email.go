@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"net/mail"
+	"net/textproto"
 	"strings"
 	"sync"
 	"time"
@@ -80,7 +81,9 @@ var mailFastParser = enmime.NewParser(
 // mailReadEnvelope parses raw trusting its declared charsets, and again
 // with charset detection when a text part is not plainly what it
 // declares (legacy charsets, 8-bit bytes labelled us-ascii, invalid
-// UTF-8): mail from current clients is parsed once, cheaply.
+// UTF-8): mail from current clients is parsed once, cheaply. Most of
+// that mail does not reach enmime's parser at all: mailFastEnvelope
+// builds the same envelope for it (email_fast.go).
 //
 // Detection reads whole parts (about 5 MB/s), so it is skipped for
 // messages over mailMaxDetectBytes, with a warning: a 50 MB message
@@ -89,6 +92,11 @@ var mailFastParser = enmime.NewParser(
 // A message nesting multipart parts deeper than mailMaxDepth is refused
 // (errMIMEDepth) before enmime reads it.
 func mailReadEnvelope(raw []byte) (*enmime.Envelope, string, error) {
+	if mailFastPath {
+		if env, ok := mailFastEnvelope(raw); ok {
+			return env, "", nil
+		}
+	}
 	if err := mailCheckDepth(raw); err != nil {
 		return nil, "", err
 	}
@@ -331,12 +339,22 @@ func mailHeader(env *enmime.Envelope, key string) string {
 
 // mailHeaderValues returns every value of header key, decoded.
 func mailHeaderValues(env *enmime.Envelope, key string) []string {
-	vs := env.Root.Header.Values(key)
+	vs := env.Root.Header[mailHeaderKey(key)]
 	out := make([]string, len(vs))
 	for i, v := range vs {
 		out[i] = mailDecodeHeader(v)
 	}
 	return out
+}
+
+// mailHeaderKey is textproto.CanonicalMIMEHeaderKey(key), looked up for
+// the names coffer asks for (MIMEHeader.Values allocates anew for each
+// name not already canonical, such as "Message-ID").
+func mailHeaderKey(key string) string {
+	if k, ok := mailFastKeys[key]; ok {
+		return k
+	}
+	return textproto.CanonicalMIMEHeaderKey(key)
 }
 
 // mailFix8bitWords escapes raw 8-bit bytes inside Q-encoded words
@@ -393,11 +411,19 @@ func mailIsASCII[T string | []byte](s T) bool {
 // the same person is one participant however their mailer capitalised
 // them. A header enmime cannot parse is salvaged token by token.
 func mailAddresses(env *enmime.Envelope, key string) ([]*mail.Address, []string) {
-	raw := strings.Join(env.Root.Header.Values(key), ", ")
+	raw := strings.Join(env.Root.Header[mailHeaderKey(key)], ", ")
 	if strings.TrimSpace(raw) == "" {
 		return nil, nil
 	}
-	list, err := enmime.ParseAddressList(mailFix8bitWords(raw))
+	var list []*mail.Address
+	var err error
+	fast := false
+	if mailFastPath {
+		list, fast = mailFastAddressList(raw)
+	}
+	if !fast {
+		list, err = enmime.ParseAddressList(mailFix8bitWords(raw))
+	}
 	var warn []string
 	if err != nil || len(list) == 0 {
 		warn = append(warn, fmt.Sprintf("malformed %s header", key))

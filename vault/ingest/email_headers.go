@@ -34,7 +34,9 @@ const mailMaxRedecode = 2
 // bytes are, not left encoded or blotted out with U+FFFD.
 func mailDecodeHeader(raw string) string {
 	s := mailDecodeWords(raw)
-	for i := 0; i < mailMaxRedecode && mailEncodedWord.MatchString(s); i++ {
+	// An encoded word starts "=?": most values are not run through
+	// the regexp at all.
+	for i := 0; i < mailMaxRedecode && strings.Contains(s, "=?") && mailEncodedWord.MatchString(s); i++ {
 		t := mailDecodeWords(s)
 		if t == s {
 			break

@@ -290,7 +290,10 @@ func (r *mboxReader) message(raw []byte) (_ []byte, next *mboxFragment, size int
 			}
 			if mboxIsFromLine(fr.b) {
 				if b < 0 || b >= cl {
-					next = &fr
+					// A copy: taking fr's address would move every
+					// line's fragment to the heap.
+					env := fr
+					next = &env
 					break
 				}
 				cands = append(cands, candidate{len(raw), fr.off, fr.line})
