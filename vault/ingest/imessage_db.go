@@ -116,6 +116,9 @@ type chatDB struct {
 	cols    map[string]map[string]bool
 	handles map[int64]string
 	chats   map[int64]vault.Conversation
+	// msgChat maps a message row to its chat: the lowest chat_id that
+	// chat_message_join gives it, as a message in two chats is filed once.
+	msgChat map[int64]int64
 	atts    map[int64][]chatDBAttachment
 	// tapbacks maps a message GUID to the reactions on it; orphans are
 	// the tapbacks on no message in the database, oldest first.
@@ -236,6 +239,9 @@ func (c *chatDB) load() error {
 	if err := c.loadAttachments(); err != nil {
 		return fmt.Errorf("table attachment: %w", err)
 	}
+	if err := c.loadMessageChats(); err != nil {
+		return fmt.Errorf("table chat_message_join: %w", err)
+	}
 	if err := c.loadTapbacks(); err != nil {
 		return fmt.Errorf("tapbacks: %w", err)
 	}
@@ -309,6 +315,31 @@ func (c *chatDB) loadChats() error {
 	return rows.Err()
 }
 
+// loadMessageChats reads chat_message_join into c.msgChat. Joining it in
+// the message queries made SQLite group and index the whole table again
+// for each (the schema has no index on message_id alone), the largest
+// part of an import's time; one pass here costs a map entry a message.
+// A chat_id that is not an integer (Messages writes none) is ignored.
+func (c *chatDB) loadMessageChats() error {
+	c.msgChat = map[int64]int64{}
+	rows, err := c.db.Query("SELECT message_id, chat_id FROM chat_message_join" +
+		" WHERE typeof(message_id) = 'integer' AND typeof(chat_id) = 'integer'")
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var msg, chat int64
+		if err := rows.Scan(&msg, &chat); err != nil {
+			return err
+		}
+		if old, ok := c.msgChat[msg]; !ok || chat < old {
+			c.msgChat[msg] = chat
+		}
+	}
+	return rows.Err()
+}
+
 func (c *chatDB) loadAttachments() error {
 	c.atts = map[int64][]chatDBAttachment{}
 	if c.cols["attachment"] == nil || c.cols["message_attachment_join"] == nil {
@@ -352,10 +383,9 @@ func (c *chatDB) loadTapbacks() error {
 	target := "CASE WHEN m.associated_message_guid LIKE 'p:%/%' THEN substr(m.associated_message_guid, instr(m.associated_message_guid, '/') + 1)" +
 		" WHEN m.associated_message_guid LIKE 'bp:%' THEN substr(m.associated_message_guid, 4) ELSE m.associated_message_guid END"
 	rows, err := c.db.Query("SELECT m.ROWID, m.guid, m.associated_message_guid, m.associated_message_type, " +
-		c.col("message", "m", "associated_message_emoji") + ", m.handle_id, m.is_from_me, m.date, j.chat_id," +
+		c.col("message", "m", "associated_message_emoji") + ", m.handle_id, m.is_from_me, m.date," +
 		" EXISTS (SELECT 1 FROM message t WHERE t.guid = " + target + " AND NOT COALESCE(t.associated_message_type, 0) BETWEEN 2000 AND 3999)" +
-		" FROM message m LEFT JOIN (SELECT message_id, MIN(chat_id) AS chat_id FROM chat_message_join GROUP BY message_id) j" +
-		" ON j.message_id = m.ROWID WHERE " + isTapbackSQL + " ORDER BY m.date, m.ROWID")
+		" FROM message m WHERE " + isTapbackSQL + " ORDER BY m.date, m.ROWID")
 	if err != nil {
 		return err
 	}
@@ -363,12 +393,12 @@ func (c *chatDB) loadTapbacks() error {
 	for rows.Next() {
 		var t chatDBTapback
 		var guid, target, emoji sql.NullString
-		var handle, fromMe, date, chat sql.NullInt64
+		var handle, fromMe, date sql.NullInt64
 		var exists bool
-		if err := rows.Scan(&t.row, &guid, &target, &t.kind, &emoji, &handle, &fromMe, &date, &chat, &exists); err != nil {
+		if err := rows.Scan(&t.row, &guid, &target, &t.kind, &emoji, &handle, &fromMe, &date, &exists); err != nil {
 			return err
 		}
-		t.guid, t.target, t.date, t.chat = guid.String, tapbackTarget(target.String), date.Int64, chat.Int64
+		t.guid, t.target, t.date, t.chat = guid.String, tapbackTarget(target.String), date.Int64, c.msgChat[t.row]
 		t.handle = handle.Int64
 		t.by, t.byID = c.sender(fromMe.Int64 != 0, handle.Int64)
 		base := t.kind % 1000
@@ -442,9 +472,8 @@ func (c *chatDB) messages(emit Emit) error {
 		c.col("message", "m", "item_type") + ", " + c.col("message", "m", "group_action_type") + ", " +
 		c.col("message", "m", "other_handle") + ", " + c.col("message", "m", "thread_originator_guid") + ", " +
 		c.col("message", "m", "group_title") + ", " + c.col("message", "m", "balloon_bundle_id") + ", " +
-		c.col("message", "m", "expressive_send_style_id") + ", " + c.col("message", "m", "is_audio_message") + ", j.chat_id" +
-		" FROM message m LEFT JOIN (SELECT message_id, MIN(chat_id) AS chat_id FROM chat_message_join GROUP BY message_id) j" +
-		" ON j.message_id = m.ROWID"
+		c.col("message", "m", "expressive_send_style_id") + ", " + c.col("message", "m", "is_audio_message") +
+		" FROM message m"
 	if c.cols["message"]["associated_message_type"] {
 		q += " WHERE NOT " + isTapbackSQL
 	}
@@ -459,12 +488,13 @@ func (c *chatDB) messages(emit Emit) error {
 		r = chatDBRow{}
 		if err := rows.Scan(&r.row, &r.guid, &r.text, &r.body, &r.handle, &r.fromMe, &r.date, &r.subject, &r.service,
 			&r.edited, &r.retracted, &r.itemType, &r.groupAction, &r.otherHandle, &r.thread, &r.groupTitle,
-			&r.app, &r.effect, &r.audio, &r.chat); err != nil {
+			&r.app, &r.effect, &r.audio); err != nil {
 			if err := c.opt.skip(&Error{File: c.name, Pos: fmt.Sprintf("message row %d", r.row), Err: err}); err != nil {
 				return err
 			}
 			continue
 		}
+		r.chat.Int64, r.chat.Valid = c.msgChat[r.row]
 		if err := c.emitOrphans(r.date.Int64, r.row, emit); err != nil {
 			return err
 		}
