@@ -40,7 +40,7 @@ func chatDBURI(path string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	u := url.URL{Scheme: "file", Path: filepath.ToSlash(abs), RawQuery: "mode=ro&immutable=1&_pragma=temp_store(memory)&_pragma=query_only(1)"}
+	u := url.URL{Scheme: "file", Path: filepath.ToSlash(abs), RawQuery: "mode=ro&immutable=1&_pragma=temp_store(memory)&_pragma=query_only(1)&_pragma=mmap_size(1099511627776)"}
 	return u.String(), nil
 }
 
@@ -116,15 +116,13 @@ type chatDB struct {
 	cols    map[string]map[string]bool
 	handles map[int64]string
 	chats   map[int64]vault.Conversation
-	// msgChat maps a message row to its chat: the lowest chat_id that
-	// chat_message_join gives it, as a message in two chats is filed once.
-	msgChat map[int64]int64
+	msgChat messageChats
 	atts    map[int64][]chatDBAttachment
-	// tapbacks maps a message GUID to the reactions on it; orphans are
+	// tapbacks maps a message row to the reactions on it; orphans are
 	// the tapbacks on no message in the database, oldest first.
-	tapbacks map[string][]chatDBTapback
+	tapbacks map[int64][]chatDBTapback
 	orphans  []chatDBTapback
-	replies  replyIndex[string]
+	replies  threadIndex
 }
 
 type chatDBAttachment struct {
@@ -245,6 +243,9 @@ func (c *chatDB) load() error {
 	if err := c.loadTapbacks(); err != nil {
 		return fmt.Errorf("tapbacks: %w", err)
 	}
+	if err := c.loadThreads(); err != nil {
+		return fmt.Errorf("threads: %w", err)
+	}
 	return nil
 }
 
@@ -318,10 +319,9 @@ func (c *chatDB) loadChats() error {
 // loadMessageChats reads chat_message_join into c.msgChat. Joining it in
 // the message queries made SQLite group and index the whole table again
 // for each (the schema has no index on message_id alone), the largest
-// part of an import's time; one pass here costs a map entry a message.
-// A chat_id that is not an integer (Messages writes none) is ignored.
+// part of an import's time. A chat_id that is not an integer (Messages
+// writes none) is ignored.
 func (c *chatDB) loadMessageChats() error {
-	c.msgChat = map[int64]int64{}
 	rows, err := c.db.Query("SELECT message_id, chat_id FROM chat_message_join" +
 		" WHERE typeof(message_id) = 'integer' AND typeof(chat_id) = 'integer'")
 	if err != nil {
@@ -333,9 +333,7 @@ func (c *chatDB) loadMessageChats() error {
 		if err := rows.Scan(&msg, &chat); err != nil {
 			return err
 		}
-		if old, ok := c.msgChat[msg]; !ok || chat < old {
-			c.msgChat[msg] = chat
-		}
+		c.msgChat.add(msg, chat)
 	}
 	return rows.Err()
 }
@@ -374,17 +372,17 @@ const isTapbackSQL = "COALESCE(m.associated_message_type, 0) BETWEEN 2000 AND 39
 var tapbackEmoji = []string{"❤️", "👍", "👎", "😂", "‼️", "❓"}
 
 func (c *chatDB) loadTapbacks() error {
-	c.tapbacks = map[string][]chatDBTapback{}
+	c.tapbacks = map[int64][]chatDBTapback{}
 	if !c.cols["message"]["associated_message_type"] || !c.cols["message"]["associated_message_guid"] {
 		return nil
 	}
-	// The target's GUID, as tapbackTarget reads it, to find tapbacks on
-	// no message (guid is indexed: UNIQUE).
+	// The target's GUID, as tapbackTarget reads it, to find the row the
+	// tapback is on (guid is indexed: UNIQUE), or none.
 	target := "CASE WHEN m.associated_message_guid LIKE 'p:%/%' THEN substr(m.associated_message_guid, instr(m.associated_message_guid, '/') + 1)" +
 		" WHEN m.associated_message_guid LIKE 'bp:%' THEN substr(m.associated_message_guid, 4) ELSE m.associated_message_guid END"
 	rows, err := c.db.Query("SELECT m.ROWID, m.guid, m.associated_message_guid, m.associated_message_type, " +
-		c.col("message", "m", "associated_message_emoji") + ", m.handle_id, m.is_from_me, m.date," +
-		" EXISTS (SELECT 1 FROM message t WHERE t.guid = " + target + " AND NOT COALESCE(t.associated_message_type, 0) BETWEEN 2000 AND 3999)" +
+		c.col("message", "m", "associated_message_emoji") + ", m.handle_id, m.is_from_me, m.date, " + target + "," +
+		" (SELECT t.ROWID FROM message t WHERE t.guid = " + target + " AND NOT COALESCE(t.associated_message_type, 0) BETWEEN 2000 AND 3999)" +
 		" FROM message m WHERE " + isTapbackSQL + " ORDER BY m.date, m.ROWID")
 	if err != nil {
 		return err
@@ -392,13 +390,12 @@ func (c *chatDB) loadTapbacks() error {
 	defer rows.Close()
 	for rows.Next() {
 		var t chatDBTapback
-		var guid, target, emoji sql.NullString
-		var handle, fromMe, date sql.NullInt64
-		var exists bool
-		if err := rows.Scan(&t.row, &guid, &target, &t.kind, &emoji, &handle, &fromMe, &date, &exists); err != nil {
+		var guid, target, emoji, sqlTarget sql.NullString
+		var handle, fromMe, date, on sql.NullInt64
+		if err := rows.Scan(&t.row, &guid, &target, &t.kind, &emoji, &handle, &fromMe, &date, &sqlTarget, &on); err != nil {
 			return err
 		}
-		t.guid, t.target, t.date, t.chat = guid.String, tapbackTarget(target.String), date.Int64, c.msgChat[t.row]
+		t.guid, t.target, t.date, t.chat = guid.String, tapbackTarget(target.String), date.Int64, c.chatOf(t.row)
 		t.handle = handle.Int64
 		t.by, t.byID = c.sender(fromMe.Int64 != 0, handle.Int64)
 		base := t.kind % 1000
@@ -412,11 +409,17 @@ func (c *chatDB) loadTapbacks() error {
 		default:
 			t.emoji = "tapback " + strconv.FormatInt(base, 10)
 		}
-		if !exists {
+		if !on.Valid {
 			c.orphans = append(c.orphans, t)
 			continue
 		}
-		list := c.tapbacks[t.target]
+		if t.target != sqlTarget.String {
+			// LIKE ignores case, tapbackTarget does not: a "P:0/GUID"
+			// names a message in SQL but none in Go, and its reaction was
+			// always left out. It still is.
+			continue
+		}
+		list := c.tapbacks[on.Int64]
 		if t.kind >= 3000 {
 			// A removal takes back the same person's last tapback of
 			// that kind; it stays in the list only if there is none.
@@ -428,7 +431,34 @@ func (c *chatDB) loadTapbacks() error {
 				}
 			}
 		}
-		c.tapbacks[t.target] = append(list, t)
+		c.tapbacks[on.Int64] = append(list, t)
+	}
+	return rows.Err()
+}
+
+// chatOf returns message row's chat, 0 for none.
+func (c *chatDB) chatOf(row int64) int64 {
+	chat, _ := c.msgChat.get(row)
+	return chat
+}
+
+// loadThreads reads which messages start a thread, the only ones replies
+// name.
+func (c *chatDB) loadThreads() error {
+	if !c.cols["message"]["thread_originator_guid"] {
+		return nil
+	}
+	rows, err := c.db.Query("SELECT DISTINCT thread_originator_guid FROM message WHERE thread_originator_guid IS NOT NULL")
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var g string
+		if err := rows.Scan(&g); err != nil {
+			return err
+		}
+		c.replies.want(g)
 	}
 	return rows.Err()
 }
@@ -494,7 +524,7 @@ func (c *chatDB) messages(emit Emit) error {
 			}
 			continue
 		}
-		r.chat.Int64, r.chat.Valid = c.msgChat[r.row]
+		r.chat.Int64, r.chat.Valid = c.msgChat.get(r.row)
 		if err := c.emitOrphans(r.date.Int64, r.row, emit); err != nil {
 			return err
 		}
@@ -581,7 +611,7 @@ func (c *chatDB) message(r *chatDBRow) (*vault.Message, error) {
 	for _, a := range c.atts[r.row] {
 		m.Attachments = append(m.Attachments, c.attachment(m, a))
 	}
-	for _, t := range c.tapbacks[r.guid.String] {
+	for _, t := range c.tapbacks[r.row] {
 		if !t.removed && t.kind < 3000 {
 			m.Reactions = append(m.Reactions, vault.Reaction{Emoji: t.emoji, By: t.by})
 		}
