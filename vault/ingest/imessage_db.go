@@ -40,7 +40,7 @@ func chatDBURI(path string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	u := url.URL{Scheme: "file", Path: filepath.ToSlash(abs), RawQuery: "mode=ro&immutable=1&_pragma=temp_store(memory)&_pragma=query_only(1)&_pragma=mmap_size(1099511627776)"}
+	u := url.URL{Scheme: "file", Path: filepath.ToSlash(abs), RawQuery: "mode=ro&immutable=1&_pragma=temp_store(memory)&_pragma=query_only(1)"}
 	return u.String(), nil
 }
 
@@ -319,21 +319,32 @@ func (c *chatDB) loadChats() error {
 // loadMessageChats reads chat_message_join into c.msgChat. Joining it in
 // the message queries made SQLite group and index the whole table again
 // for each (the schema has no index on message_id alone), the largest
-// part of an import's time. A chat_id that is not an integer (Messages
-// writes none) is ignored.
+// part of an import's time. A row a message costs more to scan than to
+// use, so SQLite lists each chat's messages in one string (the table's
+// key is chat_id, message_id: no sort). A chat_id that is not an integer
+// (Messages writes none) is ignored.
 func (c *chatDB) loadMessageChats() error {
-	rows, err := c.db.Query("SELECT message_id, chat_id FROM chat_message_join" +
-		" WHERE typeof(message_id) = 'integer' AND typeof(chat_id) = 'integer'")
+	rows, err := c.db.Query("SELECT chat_id, group_concat(message_id) FROM chat_message_join" +
+		" WHERE typeof(message_id) = 'integer' AND typeof(chat_id) = 'integer' GROUP BY chat_id")
 	if err != nil {
 		return err
 	}
 	defer rows.Close()
 	for rows.Next() {
-		var msg, chat int64
-		if err := rows.Scan(&msg, &chat); err != nil {
+		var chat int64
+		var list string
+		if err := rows.Scan(&chat, &list); err != nil {
 			return err
 		}
-		c.msgChat.add(msg, chat)
+		for list != "" {
+			var id string
+			id, list, _ = strings.Cut(list, ",")
+			msg, err := strconv.ParseInt(id, 10, 64)
+			if err != nil {
+				return fmt.Errorf("chat %d: message_id %q: %w", chat, id, err)
+			}
+			c.msgChat.add(msg, chat)
+		}
 	}
 	return rows.Err()
 }
@@ -570,7 +581,7 @@ func (c *chatDB) message(r *chatDBRow) (*vault.Message, error) {
 		Time: appleTime(r.date.Int64), Subject: r.subject.String}
 	m.Sender, m.SenderID = c.sender(r.fromMe.Int64 != 0, r.handle.Int64)
 	m.Provenance = vault.Provenance{Format: "imessage", File: c.name, FileSHA256: c.sum,
-		Position: fmt.Sprintf("message row %d", r.row), OriginalID: r.guid.String, ImportedAt: c.now}
+		Position: "message row " + strconv.FormatInt(r.row, 10), OriginalID: r.guid.String, ImportedAt: c.now}
 	text := r.text.String
 	if text == "" && len(r.body) > 0 {
 		s, err := typedstreamText(r.body)
