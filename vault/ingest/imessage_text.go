@@ -33,7 +33,9 @@ import (
 // writes times in the Mac's zone without saying which: Options.Location.
 
 // imTextDate matches a date line: the exporter writes "%b %d, %Y %l:%M:%S %p",
-// so hours and days may be padded with a space or a zero.
+// so hours and days may be padded with a space or a zero. Detection uses
+// it; the parser reads date lines with imTextDateLine, which accepts the
+// same lines faster.
 var imTextDate = regexp.MustCompile(`^([A-Z][a-z]{2}) {1,2}(\d{1,2}), (\d{4}) {1,2}(\d{1,2}:\d{2}:\d{2} [AP]M)(?: (.*))?$`)
 
 const (
@@ -44,20 +46,16 @@ const (
 // imTextHeader parses a date line: the time, a receipt ("Read by you
 // after 4 seconds") and an announcement's words.
 func imTextHeader(line string, loc *time.Location) (t time.Time, receipt, announce string, ok bool) {
-	// Most lines are text: rule them out before the regexp, which is
-	// most of the parser's time otherwise. A date line starts "Mmm ".
+	// Most lines are text: rule them out before parsing. A date line
+	// starts "Mmm ".
 	if len(line) < 20 || line[0] < 'A' || line[0] > 'Z' || line[3] != ' ' {
 		return t, "", "", false
 	}
-	g := imTextDate.FindStringSubmatch(line)
-	if g == nil {
+	t, rest, ok := imTextDateLine(line, loc)
+	if !ok {
 		return t, "", "", false
 	}
-	t, err := time.ParseInLocation(imTextDateLayout, g[1]+" "+g[2]+", "+g[3]+" "+g[4], loc)
-	if err != nil {
-		return t, "", "", false
-	}
-	rest := strings.TrimSpace(g[5])
+	rest = strings.TrimSpace(rest)
 	if strings.HasPrefix(rest, "(") && strings.HasSuffix(rest, ")") {
 		return t, rest[1 : len(rest)-1], "", true
 	}
