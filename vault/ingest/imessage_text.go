@@ -83,6 +83,10 @@ type imTextParser struct {
 	seq     seqCounter
 	replies replyIndex[uint64] // by a hash of the body text, for "responded to" quotes
 	seed    maphash.Seed
+	// quotes, when known (imTextQuotes), are the only bodies replies
+	// need to hold.
+	quotes map[uint64]struct{}
+	quoted bool
 
 	// The message being read.
 	m     *vault.Message
@@ -102,6 +106,7 @@ func parseIMessageText(path string, opt Options, emit Emit) error {
 		conv: vault.Conversation{ID: "imessage:export:" + title, Title: title},
 		root: exportRoot{dir: filepath.Dir(path)}}
 	defer p.root.close()
+	p.quotes, p.quoted = imTextQuotes(path, name, p.seed)
 	r := newLineReader(f, name)
 	blank := true // before the first line, as after a blank one
 	wantSender := false
@@ -244,7 +249,12 @@ func (p *imTextParser) flush() error {
 	if err := validate(m); err != nil {
 		return p.opt.skip(&Error{File: p.name, Line: p.line, Err: err})
 	}
-	p.replies.put(maphash.String(p.seed, m.Body), m.ID) // 64 bits: a body's own copy is not kept
+	if !p.quoted || len(p.quotes) > 0 {
+		h := maphash.String(p.seed, m.Body) // 64 bits: a body's own copy is not kept
+		if _, ok := p.quotes[h]; ok || !p.quoted {
+			p.replies.put(h, m.ID)
+		}
+	}
 	return p.emit(m)
 }
 
