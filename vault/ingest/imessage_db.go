@@ -243,9 +243,6 @@ func (c *chatDB) load() error {
 	if err := c.loadTapbacks(); err != nil {
 		return fmt.Errorf("tapbacks: %w", err)
 	}
-	if err := c.loadThreads(); err != nil {
-		return fmt.Errorf("threads: %w", err)
-	}
 	return nil
 }
 
@@ -382,30 +379,63 @@ const isTapbackSQL = "COALESCE(m.associated_message_type, 0) BETWEEN 2000 AND 39
 // tapbackEmoji is the emoji of each classic tapback, by type - 2000.
 var tapbackEmoji = []string{"❤️", "👍", "👎", "😂", "‼️", "❓"}
 
+// loadTapbacks reads the tapback rows, and the thread_originator_guid of
+// every row that has one (c.replies): both need a pass over all of
+// message, and one pass does for both.
 func (c *chatDB) loadTapbacks() error {
 	c.tapbacks = map[int64][]chatDBTapback{}
-	if !c.cols["message"]["associated_message_type"] || !c.cols["message"]["associated_message_guid"] {
+	tapbacks := c.cols["message"]["associated_message_type"] && c.cols["message"]["associated_message_guid"]
+	threads := c.cols["message"]["thread_originator_guid"]
+	if !tapbacks && !threads {
 		return nil
 	}
 	// The target's GUID, as tapbackTarget reads it, to find the row the
 	// tapback is on (guid is indexed: UNIQUE), or none.
 	target := "CASE WHEN m.associated_message_guid LIKE 'p:%/%' THEN substr(m.associated_message_guid, instr(m.associated_message_guid, '/') + 1)" +
 		" WHEN m.associated_message_guid LIKE 'bp:%' THEN substr(m.associated_message_guid, 4) ELSE m.associated_message_guid END"
-	rows, err := c.db.Query("SELECT m.ROWID, m.guid, m.associated_message_guid, m.associated_message_type, " +
-		c.col("message", "m", "associated_message_emoji") + ", m.handle_id, m.is_from_me, m.date, " + target + "," +
-		" (SELECT t.ROWID FROM message t WHERE t.guid = " + target + " AND NOT COALESCE(t.associated_message_type, 0) BETWEEN 2000 AND 3999)" +
-		" FROM message m WHERE " + isTapbackSQL + " ORDER BY m.date, m.ROWID")
+	isTapback, thread, where := "0", "NULL", []string{}
+	if tapbacks {
+		isTapback = isTapbackSQL
+		where = append(where, isTapbackSQL)
+	}
+	if threads {
+		thread = "m.thread_originator_guid"
+		where = append(where, "m.thread_originator_guid IS NOT NULL")
+	}
+	// A row read only for its thread gives NULL for the rest, so that
+	// nothing in it can fail the scan.
+	only := func(expr string) string { return "CASE WHEN " + isTapback + " THEN " + expr + " END" }
+	q := "SELECT m.ROWID, " + isTapback + ", " + thread
+	if tapbacks {
+		q += ", " + only("m.guid") + ", " + only("m.associated_message_guid") + ", " + only("m.associated_message_type") + ", " +
+			only(c.col("message", "m", "associated_message_emoji")) + ", " + only("m.handle_id") + ", " + only("m.is_from_me") + ", " +
+			only("m.date") + ", " + only(target) + ", " +
+			only("(SELECT t.ROWID FROM message t WHERE t.guid = "+target+" AND NOT COALESCE(t.associated_message_type, 0) BETWEEN 2000 AND 3999)")
+	}
+	rows, err := c.db.Query(q + " FROM message m WHERE " + strings.Join(where, " OR ") + " ORDER BY m.date, m.ROWID")
 	if err != nil {
 		return err
 	}
 	defer rows.Close()
 	for rows.Next() {
 		var t chatDBTapback
-		var guid, target, emoji, sqlTarget sql.NullString
-		var handle, fromMe, date, on sql.NullInt64
-		if err := rows.Scan(&t.row, &guid, &target, &t.kind, &emoji, &handle, &fromMe, &date, &sqlTarget, &on); err != nil {
+		var isTapback bool
+		var thread, guid, target, emoji, sqlTarget sql.NullString
+		var kind, handle, fromMe, date, on sql.NullInt64
+		dest := []any{&t.row, &isTapback, &thread, &guid, &target, &kind, &emoji, &handle, &fromMe, &date, &sqlTarget, &on}
+		if !tapbacks {
+			dest = dest[:3]
+		}
+		if err := rows.Scan(dest...); err != nil {
 			return err
 		}
+		if thread.Valid {
+			c.replies.want(thread.String)
+		}
+		if !isTapback {
+			continue
+		}
+		t.kind = kind.Int64
 		t.guid, t.target, t.date, t.chat = guid.String, tapbackTarget(target.String), date.Int64, c.chatOf(t.row)
 		t.handle = handle.Int64
 		t.by, t.byID = c.sender(fromMe.Int64 != 0, handle.Int64)
@@ -451,27 +481,6 @@ func (c *chatDB) loadTapbacks() error {
 func (c *chatDB) chatOf(row int64) int64 {
 	chat, _ := c.msgChat.get(row)
 	return chat
-}
-
-// loadThreads reads which messages start a thread, the only ones replies
-// name.
-func (c *chatDB) loadThreads() error {
-	if !c.cols["message"]["thread_originator_guid"] {
-		return nil
-	}
-	rows, err := c.db.Query("SELECT DISTINCT thread_originator_guid FROM message WHERE thread_originator_guid IS NOT NULL")
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var g string
-		if err := rows.Scan(&g); err != nil {
-			return err
-		}
-		c.replies.want(g)
-	}
-	return rows.Err()
 }
 
 // tapbackTarget returns the message GUID in associated_message_guid:
