@@ -503,9 +503,12 @@ func (c *chatDB) sender(fromMe bool, handle int64) (name, id string) {
 
 // chatDBRow is one message row as the query reads it.
 type chatDBRow struct {
-	row                             int64
-	guid, text, subject, service    sql.NullString
-	body                            []byte // attributedBody
+	row                          int64
+	guid, text, subject, service sql.NullString
+	// body is attributedBody, read in place (valid until the next row):
+	// Messages writes one for nearly every message since Ventura, and
+	// only a message without text reads it.
+	body                            sql.RawBytes
 	handle, fromMe, date            sql.NullInt64
 	edited, retracted, itemType     sql.NullInt64
 	groupAction, otherHandle        sql.NullInt64
