@@ -116,12 +116,13 @@ type chatDB struct {
 	cols    map[string]map[string]bool
 	handles map[int64]string
 	chats   map[int64]vault.Conversation
+	msgChat messageChats
 	atts    map[int64][]chatDBAttachment
-	// tapbacks maps a message GUID to the reactions on it; orphans are
+	// tapbacks maps a message row to the reactions on it; orphans are
 	// the tapbacks on no message in the database, oldest first.
-	tapbacks map[string][]chatDBTapback
+	tapbacks map[int64][]chatDBTapback
 	orphans  []chatDBTapback
-	replies  replyIndex[string]
+	replies  threadIndex
 }
 
 type chatDBAttachment struct {
@@ -236,6 +237,9 @@ func (c *chatDB) load() error {
 	if err := c.loadAttachments(); err != nil {
 		return fmt.Errorf("table attachment: %w", err)
 	}
+	if err := c.loadMessageChats(); err != nil {
+		return fmt.Errorf("table chat_message_join: %w", err)
+	}
 	if err := c.loadTapbacks(); err != nil {
 		return fmt.Errorf("tapbacks: %w", err)
 	}
@@ -309,6 +313,39 @@ func (c *chatDB) loadChats() error {
 	return rows.Err()
 }
 
+// loadMessageChats reads chat_message_join into c.msgChat. Joining it in
+// the message queries made SQLite group and index the whole table again
+// for each (the schema has no index on message_id alone), the largest
+// part of an import's time. A row a message costs more to scan than to
+// use, so SQLite lists each chat's messages in one string (the table's
+// key is chat_id, message_id: no sort). A chat_id that is not an integer
+// (Messages writes none) is ignored.
+func (c *chatDB) loadMessageChats() error {
+	rows, err := c.db.Query("SELECT chat_id, group_concat(message_id) FROM chat_message_join" +
+		" WHERE typeof(message_id) = 'integer' AND typeof(chat_id) = 'integer' GROUP BY chat_id")
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var chat int64
+		var list string
+		if err := rows.Scan(&chat, &list); err != nil {
+			return err
+		}
+		for list != "" {
+			var id string
+			id, list, _ = strings.Cut(list, ",")
+			msg, err := strconv.ParseInt(id, 10, 64)
+			if err != nil {
+				return fmt.Errorf("chat %d: message_id %q: %w", chat, id, err)
+			}
+			c.msgChat.add(msg, chat)
+		}
+	}
+	return rows.Err()
+}
+
 func (c *chatDB) loadAttachments() error {
 	c.atts = map[int64][]chatDBAttachment{}
 	if c.cols["attachment"] == nil || c.cols["message_attachment_join"] == nil {
@@ -342,33 +379,64 @@ const isTapbackSQL = "COALESCE(m.associated_message_type, 0) BETWEEN 2000 AND 39
 // tapbackEmoji is the emoji of each classic tapback, by type - 2000.
 var tapbackEmoji = []string{"❤️", "👍", "👎", "😂", "‼️", "❓"}
 
+// loadTapbacks reads the tapback rows, and the thread_originator_guid of
+// every row that has one (c.replies): both need a pass over all of
+// message, and one pass does for both.
 func (c *chatDB) loadTapbacks() error {
-	c.tapbacks = map[string][]chatDBTapback{}
-	if !c.cols["message"]["associated_message_type"] || !c.cols["message"]["associated_message_guid"] {
+	c.tapbacks = map[int64][]chatDBTapback{}
+	tapbacks := c.cols["message"]["associated_message_type"] && c.cols["message"]["associated_message_guid"]
+	threads := c.cols["message"]["thread_originator_guid"]
+	if !tapbacks && !threads {
 		return nil
 	}
-	// The target's GUID, as tapbackTarget reads it, to find tapbacks on
-	// no message (guid is indexed: UNIQUE).
+	// The target's GUID, as tapbackTarget reads it, to find the row the
+	// tapback is on (guid is indexed: UNIQUE), or none.
 	target := "CASE WHEN m.associated_message_guid LIKE 'p:%/%' THEN substr(m.associated_message_guid, instr(m.associated_message_guid, '/') + 1)" +
 		" WHEN m.associated_message_guid LIKE 'bp:%' THEN substr(m.associated_message_guid, 4) ELSE m.associated_message_guid END"
-	rows, err := c.db.Query("SELECT m.ROWID, m.guid, m.associated_message_guid, m.associated_message_type, " +
-		c.col("message", "m", "associated_message_emoji") + ", m.handle_id, m.is_from_me, m.date, j.chat_id," +
-		" EXISTS (SELECT 1 FROM message t WHERE t.guid = " + target + " AND NOT COALESCE(t.associated_message_type, 0) BETWEEN 2000 AND 3999)" +
-		" FROM message m LEFT JOIN (SELECT message_id, MIN(chat_id) AS chat_id FROM chat_message_join GROUP BY message_id) j" +
-		" ON j.message_id = m.ROWID WHERE " + isTapbackSQL + " ORDER BY m.date, m.ROWID")
+	isTapback, thread, where := "0", "NULL", []string{}
+	if tapbacks {
+		isTapback = isTapbackSQL
+		where = append(where, isTapbackSQL)
+	}
+	if threads {
+		thread = "m.thread_originator_guid"
+		where = append(where, "m.thread_originator_guid IS NOT NULL")
+	}
+	// A row read only for its thread gives NULL for the rest, so that
+	// nothing in it can fail the scan.
+	only := func(expr string) string { return "CASE WHEN " + isTapback + " THEN " + expr + " END" }
+	q := "SELECT m.ROWID, " + isTapback + ", " + thread
+	if tapbacks {
+		q += ", " + only("m.guid") + ", " + only("m.associated_message_guid") + ", " + only("m.associated_message_type") + ", " +
+			only(c.col("message", "m", "associated_message_emoji")) + ", " + only("m.handle_id") + ", " + only("m.is_from_me") + ", " +
+			only("m.date") + ", " + only(target) + ", " +
+			only("(SELECT t.ROWID FROM message t WHERE t.guid = "+target+" AND NOT COALESCE(t.associated_message_type, 0) BETWEEN 2000 AND 3999)")
+	}
+	rows, err := c.db.Query(q + " FROM message m WHERE " + strings.Join(where, " OR ") + " ORDER BY m.date, m.ROWID")
 	if err != nil {
 		return err
 	}
 	defer rows.Close()
 	for rows.Next() {
 		var t chatDBTapback
-		var guid, target, emoji sql.NullString
-		var handle, fromMe, date, chat sql.NullInt64
-		var exists bool
-		if err := rows.Scan(&t.row, &guid, &target, &t.kind, &emoji, &handle, &fromMe, &date, &chat, &exists); err != nil {
+		var isTapback bool
+		var thread, guid, target, emoji, sqlTarget sql.NullString
+		var kind, handle, fromMe, date, on sql.NullInt64
+		dest := []any{&t.row, &isTapback, &thread, &guid, &target, &kind, &emoji, &handle, &fromMe, &date, &sqlTarget, &on}
+		if !tapbacks {
+			dest = dest[:3]
+		}
+		if err := rows.Scan(dest...); err != nil {
 			return err
 		}
-		t.guid, t.target, t.date, t.chat = guid.String, tapbackTarget(target.String), date.Int64, chat.Int64
+		if thread.Valid {
+			c.replies.want(thread.String)
+		}
+		if !isTapback {
+			continue
+		}
+		t.kind = kind.Int64
+		t.guid, t.target, t.date, t.chat = guid.String, tapbackTarget(target.String), date.Int64, c.chatOf(t.row)
 		t.handle = handle.Int64
 		t.by, t.byID = c.sender(fromMe.Int64 != 0, handle.Int64)
 		base := t.kind % 1000
@@ -382,11 +450,17 @@ func (c *chatDB) loadTapbacks() error {
 		default:
 			t.emoji = "tapback " + strconv.FormatInt(base, 10)
 		}
-		if !exists {
+		if !on.Valid {
 			c.orphans = append(c.orphans, t)
 			continue
 		}
-		list := c.tapbacks[t.target]
+		if t.target != sqlTarget.String {
+			// LIKE ignores case, tapbackTarget does not: a "P:0/GUID"
+			// names a message in SQL but none in Go, and its reaction was
+			// always left out. It still is.
+			continue
+		}
+		list := c.tapbacks[on.Int64]
 		if t.kind >= 3000 {
 			// A removal takes back the same person's last tapback of
 			// that kind; it stays in the list only if there is none.
@@ -398,9 +472,15 @@ func (c *chatDB) loadTapbacks() error {
 				}
 			}
 		}
-		c.tapbacks[t.target] = append(list, t)
+		c.tapbacks[on.Int64] = append(list, t)
 	}
 	return rows.Err()
+}
+
+// chatOf returns message row's chat, 0 for none.
+func (c *chatDB) chatOf(row int64) int64 {
+	chat, _ := c.msgChat.get(row)
+	return chat
 }
 
 // tapbackTarget returns the message GUID in associated_message_guid:
@@ -423,9 +503,12 @@ func (c *chatDB) sender(fromMe bool, handle int64) (name, id string) {
 
 // chatDBRow is one message row as the query reads it.
 type chatDBRow struct {
-	row                             int64
-	guid, text, subject, service    sql.NullString
-	body                            []byte // attributedBody
+	row                          int64
+	guid, text, subject, service sql.NullString
+	// body is attributedBody, read in place (valid until the next row):
+	// Messages writes one for nearly every message since Ventura, and
+	// only a message without text reads it.
+	body                            sql.RawBytes
 	handle, fromMe, date            sql.NullInt64
 	edited, retracted, itemType     sql.NullInt64
 	groupAction, otherHandle        sql.NullInt64
@@ -442,9 +525,8 @@ func (c *chatDB) messages(emit Emit) error {
 		c.col("message", "m", "item_type") + ", " + c.col("message", "m", "group_action_type") + ", " +
 		c.col("message", "m", "other_handle") + ", " + c.col("message", "m", "thread_originator_guid") + ", " +
 		c.col("message", "m", "group_title") + ", " + c.col("message", "m", "balloon_bundle_id") + ", " +
-		c.col("message", "m", "expressive_send_style_id") + ", " + c.col("message", "m", "is_audio_message") + ", j.chat_id" +
-		" FROM message m LEFT JOIN (SELECT message_id, MIN(chat_id) AS chat_id FROM chat_message_join GROUP BY message_id) j" +
-		" ON j.message_id = m.ROWID"
+		c.col("message", "m", "expressive_send_style_id") + ", " + c.col("message", "m", "is_audio_message") +
+		" FROM message m"
 	if c.cols["message"]["associated_message_type"] {
 		q += " WHERE NOT " + isTapbackSQL
 	}
@@ -459,12 +541,13 @@ func (c *chatDB) messages(emit Emit) error {
 		r = chatDBRow{}
 		if err := rows.Scan(&r.row, &r.guid, &r.text, &r.body, &r.handle, &r.fromMe, &r.date, &r.subject, &r.service,
 			&r.edited, &r.retracted, &r.itemType, &r.groupAction, &r.otherHandle, &r.thread, &r.groupTitle,
-			&r.app, &r.effect, &r.audio, &r.chat); err != nil {
+			&r.app, &r.effect, &r.audio); err != nil {
 			if err := c.opt.skip(&Error{File: c.name, Pos: fmt.Sprintf("message row %d", r.row), Err: err}); err != nil {
 				return err
 			}
 			continue
 		}
+		r.chat.Int64, r.chat.Valid = c.msgChat.get(r.row)
 		if err := c.emitOrphans(r.date.Int64, r.row, emit); err != nil {
 			return err
 		}
@@ -510,7 +593,7 @@ func (c *chatDB) message(r *chatDBRow) (*vault.Message, error) {
 		Time: appleTime(r.date.Int64), Subject: r.subject.String}
 	m.Sender, m.SenderID = c.sender(r.fromMe.Int64 != 0, r.handle.Int64)
 	m.Provenance = vault.Provenance{Format: "imessage", File: c.name, FileSHA256: c.sum,
-		Position: fmt.Sprintf("message row %d", r.row), OriginalID: r.guid.String, ImportedAt: c.now}
+		Position: "message row " + strconv.FormatInt(r.row, 10), OriginalID: r.guid.String, ImportedAt: c.now}
 	text := r.text.String
 	if text == "" && len(r.body) > 0 {
 		s, err := typedstreamText(r.body)
@@ -551,7 +634,7 @@ func (c *chatDB) message(r *chatDBRow) (*vault.Message, error) {
 	for _, a := range c.atts[r.row] {
 		m.Attachments = append(m.Attachments, c.attachment(m, a))
 	}
-	for _, t := range c.tapbacks[r.guid.String] {
+	for _, t := range c.tapbacks[r.row] {
 		if !t.removed && t.kind < 3000 {
 			m.Reactions = append(m.Reactions, vault.Reaction{Emoji: t.emoji, By: t.by})
 		}

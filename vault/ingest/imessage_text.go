@@ -33,7 +33,9 @@ import (
 // writes times in the Mac's zone without saying which: Options.Location.
 
 // imTextDate matches a date line: the exporter writes "%b %d, %Y %l:%M:%S %p",
-// so hours and days may be padded with a space or a zero.
+// so hours and days may be padded with a space or a zero. Detection uses
+// it; the parser reads date lines with imTextDateLine, which accepts the
+// same lines faster.
 var imTextDate = regexp.MustCompile(`^([A-Z][a-z]{2}) {1,2}(\d{1,2}), (\d{4}) {1,2}(\d{1,2}:\d{2}:\d{2} [AP]M)(?: (.*))?$`)
 
 const (
@@ -44,20 +46,16 @@ const (
 // imTextHeader parses a date line: the time, a receipt ("Read by you
 // after 4 seconds") and an announcement's words.
 func imTextHeader(line string, loc *time.Location) (t time.Time, receipt, announce string, ok bool) {
-	// Most lines are text: rule them out before the regexp, which is
-	// most of the parser's time otherwise. A date line starts "Mmm ".
+	// Most lines are text: rule them out before parsing. A date line
+	// starts "Mmm ".
 	if len(line) < 20 || line[0] < 'A' || line[0] > 'Z' || line[3] != ' ' {
 		return t, "", "", false
 	}
-	g := imTextDate.FindStringSubmatch(line)
-	if g == nil {
+	t, rest, ok := imTextDateLine(line, loc)
+	if !ok {
 		return t, "", "", false
 	}
-	t, err := time.ParseInLocation(imTextDateLayout, g[1]+" "+g[2]+", "+g[3]+" "+g[4], loc)
-	if err != nil {
-		return t, "", "", false
-	}
-	rest := strings.TrimSpace(g[5])
+	rest = strings.TrimSpace(rest)
 	if strings.HasPrefix(rest, "(") && strings.HasSuffix(rest, ")") {
 		return t, rest[1 : len(rest)-1], "", true
 	}
@@ -85,6 +83,10 @@ type imTextParser struct {
 	seq     seqCounter
 	replies replyIndex[uint64] // by a hash of the body text, for "responded to" quotes
 	seed    maphash.Seed
+	// quotes, when known (imTextQuotes), are the only bodies replies
+	// need to hold.
+	quotes map[uint64]struct{}
+	quoted bool
 
 	// The message being read.
 	m     *vault.Message
@@ -104,6 +106,7 @@ func parseIMessageText(path string, opt Options, emit Emit) error {
 		conv: vault.Conversation{ID: "imessage:export:" + title, Title: title},
 		root: exportRoot{dir: filepath.Dir(path)}}
 	defer p.root.close()
+	p.quotes, p.quoted = imTextQuotes(path, name, p.seed)
 	r := newLineReader(f, name)
 	blank := true // before the first line, as after a blank one
 	wantSender := false
@@ -246,7 +249,12 @@ func (p *imTextParser) flush() error {
 	if err := validate(m); err != nil {
 		return p.opt.skip(&Error{File: p.name, Line: p.line, Err: err})
 	}
-	p.replies.put(maphash.String(p.seed, m.Body), m.ID) // 64 bits: a body's own copy is not kept
+	if !p.quoted || len(p.quotes) > 0 {
+		h := maphash.String(p.seed, m.Body) // 64 bits: a body's own copy is not kept
+		if _, ok := p.quotes[h]; ok || !p.quoted {
+			p.replies.put(h, m.ID)
+		}
+	}
 	return p.emit(m)
 }
 
