@@ -403,3 +403,70 @@ func TestNearCorpus(t *testing.T) {
 		}
 	}
 }
+
+// FuzzNearCheck checks the proximity checker (its ASCII shortcut, its
+// chain and window logic) against the plain rules applied to the
+// analyzer's tokens of the whole text: NEAR/n when two occurrences at
+// different positions have at most n positions between them, ~n when
+// distinct tokens holding the words span at most n+k positions.
+func FuzzNearCheck(f *testing.F) {
+	for _, s := range []string{"alpha one two three beta", "beta x alpha", "a a b a", "x y x y x", "Café in Zürich",
+		"東京 と 大阪", "ok สวัสดี x y z ok", "it's e.g. a:b c", "_foo bar_ baz", "3.14 is pi, 2,000 not",
+		"non-public information, buy", "a\u0301 b c", "ＡＢＣ def abc"} {
+		f.Add(s, uint8(0), uint8(1), uint8(2))
+	}
+	an := newAnalyzer()
+	f.Fuzz(func(t *testing.T, s string, i, j, n uint8) {
+		toks := an.Analyze([]byte(s[:indexedLen(s)]))
+		if len(toks) == 0 {
+			return
+		}
+		a, b := string(toks[int(i)%len(toks)].Term), string(toks[int(j)%len(toks)].Term)
+		d := int(n % 6)
+		var pa, pb []int
+		for _, tk := range toks {
+			if string(tk.Term) == a {
+				pa = append(pa, tk.Position)
+			}
+			if string(tk.Term) == b {
+				pb = append(pb, tk.Position)
+			}
+		}
+		near := false
+		for _, p := range pa {
+			for _, q := range pb {
+				near = near || p != q && max(p-q, q-p)-1 <= d
+			}
+		}
+		m := &vault.Message{Body: s}
+		q := &proximity{field: bleveText, dists: []int{d},
+			ops: [][]nearAlt{{{kind: textPhrase, terms: []string{a}}}, {{kind: textPhrase, terms: []string{b}}}}}
+		if got := newProxChecker(an, q).match(m); got != near {
+			t.Fatalf("%q NEAR/%d %q in %q: %v, the analysis says %v", a, d, b, s, got, near)
+		}
+		// Sloppy phrase of the two words and a third: distinct tokens.
+		c := string(toks[int(n)%len(toks)].Term)
+		words := []string{a, b, c}
+		sloppy := false
+		for x := range toks {
+			for y := range toks {
+				for z := range toks {
+					if x == y || y == z || x == z {
+						continue
+					}
+					tx, ty, tz := toks[x], toks[y], toks[z]
+					if string(tx.Term) != a || string(ty.Term) != b || string(tz.Term) != c {
+						continue
+					}
+					lo := min(tx.Position, ty.Position, tz.Position)
+					hi := max(tx.Position, ty.Position, tz.Position)
+					sloppy = sloppy || hi-lo-2 <= d
+				}
+			}
+		}
+		sq := &proximity{field: bleveText, terms: words, slop: d}
+		if got := newProxChecker(an, sq).match(m); got != sloppy {
+			t.Fatalf("%q~%d in %q: %v, the analysis says %v", words, d, s, got, sloppy)
+		}
+	})
+}
