@@ -412,7 +412,8 @@ func TestNearCorpus(t *testing.T) {
 func FuzzNearCheck(f *testing.F) {
 	for _, s := range []string{"alpha one two three beta", "beta x alpha", "a a b a", "x y x y x", "Café in Zürich",
 		"東京 と 大阪", "ok สวัสดี x y z ok", "it's e.g. a:b c", "_foo bar_ baz", "3.14 is pi, 2,000 not",
-		"non-public information, buy", "a\u0301 b c", "ＡＢＣ def abc"} {
+		"non-public information, buy", "a\u0301 b c", "ＡＢＣ def abc", "to the café, to be 東京 or not to be",
+		"x 👍🏽 x y naïve x", "e\u0301 e e\u0301", "1.5 ١٢ x", "ok ไทย ok\xff ok ok"} {
 		f.Add(s, uint8(0), uint8(1), uint8(2))
 	}
 	an := newAnalyzer()
