@@ -316,7 +316,19 @@ const (
 	wbMidNum       // , ;
 )
 
-func wbClass(c byte) int {
+// wbClasses is wbClass by byte, so that asciiWords, which looks up four
+// classes per byte of every ASCII candidate of a proximity query, reads a
+// table instead of running a switch.
+var wbClasses = func() (t [utf8.RuneSelf]uint8) {
+	for c := range t {
+		t[c] = uint8(wbClassOf(byte(c)))
+	}
+	return t
+}()
+
+func wbClass(c byte) int { return int(wbClasses[c&(utf8.RuneSelf-1)]) }
+
+func wbClassOf(c byte) int {
 	switch {
 	case 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z':
 		return wbLetter
@@ -340,6 +352,14 @@ func wbClass(c byte) int {
 // and s[i].
 func wordBreak(s string, i int) bool {
 	a, b := wbClass(s[i-1]), wbClass(s[i])
+	// The common cases first: inside a word or a number, and between
+	// spaces or symbols.
+	switch {
+	case a == b && (a == wbLetter || a == wbNumeric):
+		return false
+	case a == wbOther && b == wbOther:
+		return true
+	}
 	next, prev := wbOther, wbOther
 	if i+1 < len(s) {
 		next = wbClass(s[i+1])
