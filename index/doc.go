@@ -57,7 +57,8 @@
 // "w1 w2 … wk"~n (n from 0 to 100, the ~ right after the quote) matches
 // where the phrase's terms (as the analyzer makes them) occur in any
 // order at distinct positions p1 … pk with max(p) - min(p) - (k-1) ≤ n:
-// at most n other words among them. For two words "a b"~n is a NEAR/n b.
+// at most n other words among them. For two words and n ≥ 1, "a b"~n is
+// a NEAR/n b.
 // n = 0 is the exact phrase, in order, as in Lucene, rather than the
 // rule's "adjacent in any order" (that is a NEAR/0 b). A phrase of one
 // term is that term, whatever n. Unlike Lucene's slop, which counts the
