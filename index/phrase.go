@@ -291,16 +291,24 @@ func countASCII(text string, terms []string, anchor, lo, hi int) int {
 // letter, digit or underscore. FuzzPhraseCount checks it against the analyzer.
 func asciiWords(s string, out [][2]int) [][2]int {
 	start, alnum := 0, false
+	prev := wbOther // the class of s[i-1]
 	for i := 0; i <= len(s); i++ {
-		if i == len(s) || i > 0 && wordBreak(s, i) {
+		cur := wbOther
+		if i < len(s) {
+			cur = wbClass(s[i])
+		}
+		// Inside a word or a number nothing breaks (WB5, WB8): settled
+		// here, without wordBreak's look at the neighbours.
+		if i == len(s) || i > 0 && !(cur == prev && (cur == wbLetter || cur == wbNumeric)) && wordBreak(s, i) {
 			if alnum {
 				out = append(out, [2]int{start, i})
 			}
 			start, alnum = i, false
 		}
-		if i < len(s) && (isAlnumASCII(s[i]) || s[i] == '_') {
+		if cur == wbLetter || cur == wbNumeric || cur == wbExtendNumLet {
 			alnum = true
 		}
+		prev = cur
 	}
 	return out
 }
