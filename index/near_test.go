@@ -206,6 +206,9 @@ func TestNearSearch(t *testing.T) {
 		{`"non-public" NEAR/3 buy`, "n8"},
 		{`non-public NEAR/2 buy`, ""},
 		{`"public information" NEAR/0 non`, "n8"},
+		{`(alpha OR "alpha one two") NEAR/0 three`, "n1 n14 n4"}, // n14: "three alpha"
+		{`("alpha one two" OR alpha) NEAR/0 three`, "n1 n14 n4"},
+		{`(alpha OR "alpha one") NEAR/0 three`, "n14"},
 		{"trad* NEAR/0 desk", "n9"},
 		{"trad* NEAR/2 return", ""},
 		{"trad* NEAR/3 return", "n9"},

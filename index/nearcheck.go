@@ -268,13 +268,16 @@ func (c *proxChecker) gap(a, b span) int {
 	return maxSlop + 1
 }
 
-// occurrences appends the occurrences of an operand's alternatives.
+// occurrences appends the occurrences of an operand's alternatives, in
+// token order. Alternatives that start at one token and end at different
+// ones are different occurrences: in (a OR "a b") NEAR/0 c, "a b" is the
+// one next to c.
 func (c *proxChecker) occurrences(out []span, alts []nearAlt) []span {
 	for i, t := range c.toks {
+		from := len(out)
 		for _, a := range alts {
-			if last, ok := c.altAt(a, i, t); ok {
+			if last, ok := c.altAt(a, i, t); ok && !slices.Contains(out[from:], span{i, last}) {
 				out = append(out, span{i, last})
-				break
 			}
 		}
 	}
