@@ -41,7 +41,11 @@ func newHighlighter(ix *Index, root node) *highlighter {
 				}
 				h.prox = append(h.prox, newProxChecker(ix.analyzer, q))
 			} else if len(terms) > 0 {
-				h.leaves = append(h.leaves, hlLeaf{subjectOnly: n.field == fieldSubject, kind: n.kind, terms: terms, fuzz: n.fuzz})
+				kind := n.kind
+				if kind == textSloppy {
+					kind = textPhrase // one term: the word itself
+				}
+				h.leaves = append(h.leaves, hlLeaf{subjectOnly: n.field == fieldSubject, kind: kind, terms: terms, fuzz: n.fuzz})
 			}
 		case *andNode:
 			for _, k := range n.kids {

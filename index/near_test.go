@@ -283,6 +283,9 @@ func TestNearHighlights(t *testing.T) {
 		{"a1 NEAR/1 b1 NEAR/2 c1", "n10", "body[0:2] body[5:7] body[12:14]"},
 		{`"non-public" NEAR/3 buy`, "n8", "body[0:10] body[34:37]"},
 		{"alpha NEAR/3 beta OR nice", "n5", "body[22:26]"},
+		{`"alpha"~3`, "n2", "body[7:12]"},
+		{`"東京 大阪"~1`, "n11", "body[0:6] body[11:17]"},
+		{`subject:"tip insider"~0 OR "tip insider"~1`, "n6", "subject[0:7] subject[8:11]"},
 	} {
 		res, err := ix.Search(context.Background(), tc.q, Request{Limit: 100})
 		if err != nil {
