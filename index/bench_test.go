@@ -14,6 +14,7 @@ import (
 	"syscall"
 	"testing"
 	"time"
+	"unicode"
 
 	"coffer/index"
 	"coffer/vault"
@@ -191,6 +192,7 @@ func BenchmarkBuild(b *testing.B) {
 // so that they have hits at every size.
 func queryClasses(msgs []*vault.Message) map[string][]queryReq {
 	r := rand.New(rand.NewPCG(1, 2))
+	rp := rand.New(rand.NewPCG(3, 4))
 	freq := map[string]int{}
 	for _, m := range msgs[:min(len(msgs), 20000)] {
 		for _, w := range strings.Fields(m.Body) {
@@ -223,6 +225,18 @@ func queryClasses(msgs []*vault.Message) map[string][]queryReq {
 		if len(f) > 1 {
 			add("phrase", fmt.Sprintf("%q", f[k]+" "+f[k+1]), index.Request{})
 		}
+		// Proximity: words of one message (so there are hits), quoted
+		// so that punctuation stays inside the operand, and two of the
+		// commonest mid words, whose candidates are many. They draw from
+		// their own source, so the other classes' queries stay those of
+		// earlier measurements.
+		if words := lettered(f); len(words) > 1 {
+			k := rp.IntN(len(words) - 1)
+			far := min(k+1+rp.IntN(4), len(words)-1)
+			add("near", fmt.Sprintf("%q NEAR/5 %q", words[k], words[far]), index.Request{})
+			add("sloppy", fmt.Sprintf("%q~2", words[k+1]+" "+words[k]), index.Request{})
+		}
+		add("near common", fmt.Sprintf("%s NEAR/5 %s", mid[rp.IntN(100)], mid[rp.IntN(100)]), index.Request{})
 		w := pick()
 		add("prefix", w[:3]+"*", index.Request{})
 		add("fuzzy", w+"~", index.Request{})
@@ -236,6 +250,17 @@ func queryClasses(msgs []*vault.Message) map[string][]queryReq {
 		add("common term", mid[0], index.Request{})
 	}
 	return cls
+}
+
+// lettered returns the fields that hold a letter and no quote.
+func lettered(fields []string) []string {
+	var out []string
+	for _, f := range fields {
+		if strings.IndexFunc(f, unicode.IsLetter) >= 0 && !strings.Contains(f, `"`) {
+			out = append(out, f)
+		}
+	}
+	return out
 }
 
 type queryReq struct {

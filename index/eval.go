@@ -47,7 +47,12 @@ func (e *evaluator) universe() bitset {
 func (e *evaluator) eval(n node) (bitset, error) {
 	switch n := n.(type) {
 	case *textNode:
+		if n.kind == textSloppy {
+			return e.evalSloppy(n)
+		}
 		return e.customLeaf(n)
+	case *nearNode:
+		return e.evalNear(n)
 	case *allNode:
 		return e.universe(), nil
 	case *notNode:
@@ -158,11 +163,14 @@ func (e *evaluator) evalAnd(n *andNode) (bitset, error) {
 	return out, nil
 }
 
-// isPhrase reports whether n is a text leaf the index answers by checking
-// candidates: a phrase, or a word the analyzer splits.
+// isPhrase reports whether n is answered by checking candidates: a
+// phrase, a word the analyzer splits, or a proximity query.
 func (e *evaluator) isPhrase(n node) bool {
+	if _, ok := n.(*nearNode); ok {
+		return true
+	}
 	t, ok := n.(*textNode)
-	return ok && (t.kind == textPhrase || t.kind == textWord) && len(e.ix.analyze(t.value)) > 1
+	return ok && (t.kind == textSloppy || (t.kind == textPhrase || t.kind == textWord) && len(e.ix.analyze(t.value)) > 1)
 }
 
 // analyze returns the terms of s as the index sees them.

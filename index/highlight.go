@@ -13,6 +13,7 @@ import (
 type highlighter struct {
 	ix     *Index
 	leaves []hlLeaf
+	prox   []*proxChecker // proximity queries, highlighted where they match
 }
 
 type hlLeaf struct {
@@ -27,10 +28,24 @@ func newHighlighter(ix *Index, root node) *highlighter {
 	var walk func(node)
 	walk = func(n node) {
 		switch n := n.(type) {
+		case *nearNode:
+			if q, err := ix.compileNear(n); err == nil {
+				h.prox = append(h.prox, newProxChecker(ix.analyzer, q))
+			}
 		case *textNode:
 			terms := ix.analyze(n.value)
-			if len(terms) > 0 {
-				h.leaves = append(h.leaves, hlLeaf{subjectOnly: n.field == fieldSubject, kind: n.kind, terms: terms, fuzz: n.fuzz})
+			if n.kind == textSloppy && len(terms) > 1 {
+				q := &proximity{field: bleveText, terms: terms, slop: n.slop}
+				if n.field == fieldSubject {
+					q.field = bleveSubject
+				}
+				h.prox = append(h.prox, newProxChecker(ix.analyzer, q))
+			} else if len(terms) > 0 {
+				kind := n.kind
+				if kind == textSloppy {
+					kind = textPhrase // one term: the word itself
+				}
+				h.leaves = append(h.leaves, hlLeaf{subjectOnly: n.field == fieldSubject, kind: kind, terms: terms, fuzz: n.fuzz})
 			}
 		case *andNode:
 			for _, k := range n.kids {
@@ -48,19 +63,54 @@ func newHighlighter(ix *Index, root node) *highlighter {
 }
 
 func (h *highlighter) spans(m *vault.Message) []Span {
-	if len(h.leaves) == 0 {
+	if len(h.leaves) == 0 && len(h.prox) == 0 {
 		return nil
 	}
+	subj, body := h.proxSpans(m)
 	var out []Span
 	if m.Subject != "" {
-		out = h.field(out, "subject", m.Subject, true)
+		out = h.field(out, "subject", m.Subject, true, subj)
 	}
-	return h.field(out, "body", m.Body, false)
+	return h.field(out, "body", m.Body, false, body)
 }
 
-func (h *highlighter) field(out []Span, name, text string, isSubject bool) []Span {
+// proxSpans returns the words of the proximity matches in the subject and
+// in the body. A proximity query over the text spans the subject and the
+// body, analysed together as indexed (appendText): the subject, a line
+// break, the body.
+func (h *highlighter) proxSpans(m *vault.Message) (subj, body []Span) {
+	for _, c := range h.prox {
+		var hl [][2]int
+		if c.q.field == bleveSubject {
+			c.tokenize(m.Subject[:indexedLen(m.Subject)])
+			c.check(&hl)
+			for _, s := range hl {
+				subj = append(subj, Span{Field: "subject", Start: s[0], End: s[1]})
+			}
+			continue
+		}
+		text := m.Body
+		if m.Subject != "" {
+			text = string(appendText(nil, m, bleveText))
+		}
+		c.tokenize(text[:indexedLen(text)])
+		c.check(&hl)
+		for _, s := range hl {
+			switch {
+			case m.Subject == "":
+				body = append(body, Span{Field: "body", Start: s[0], End: s[1]})
+			case s[1] <= len(m.Subject):
+				subj = append(subj, Span{Field: "subject", Start: s[0], End: s[1]})
+			case s[0] > len(m.Subject):
+				body = append(body, Span{Field: "body", Start: s[0] - len(m.Subject) - 1, End: s[1] - len(m.Subject) - 1})
+			}
+		}
+	}
+	return subj, body
+}
+
+func (h *highlighter) field(out []Span, name, text string, isSubject bool, spans []Span) []Span {
 	toks := h.ix.analyzer.Analyze([]byte(text[:indexedLen(text)]))
-	var spans []Span
 	for _, l := range h.leaves {
 		if l.subjectOnly && !isSubject {
 			continue

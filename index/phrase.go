@@ -291,16 +291,24 @@ func countASCII(text string, terms []string, anchor, lo, hi int) int {
 // letter, digit or underscore. FuzzPhraseCount checks it against the analyzer.
 func asciiWords(s string, out [][2]int) [][2]int {
 	start, alnum := 0, false
+	prev := wbOther // the class of s[i-1]
 	for i := 0; i <= len(s); i++ {
-		if i == len(s) || i > 0 && wordBreak(s, i) {
+		cur := wbOther
+		if i < len(s) {
+			cur = wbClass(s[i])
+		}
+		// Inside a word or a number nothing breaks (WB5, WB8): settled
+		// here, without wordBreak's look at the neighbours.
+		if i == len(s) || i > 0 && !(cur == prev && (cur == wbLetter || cur == wbNumeric)) && wordBreak(s, i) {
 			if alnum {
 				out = append(out, [2]int{start, i})
 			}
 			start, alnum = i, false
 		}
-		if i < len(s) && (isAlnumASCII(s[i]) || s[i] == '_') {
+		if cur == wbLetter || cur == wbNumeric || cur == wbExtendNumLet {
 			alnum = true
 		}
+		prev = cur
 	}
 	return out
 }
@@ -316,7 +324,19 @@ const (
 	wbMidNum       // , ;
 )
 
-func wbClass(c byte) int {
+// wbClasses is wbClass by byte, so that asciiWords, which looks up four
+// classes per byte of every ASCII candidate of a proximity query, reads a
+// table instead of running a switch.
+var wbClasses = func() (t [utf8.RuneSelf]uint8) {
+	for c := range t {
+		t[c] = uint8(wbClassOf(byte(c)))
+	}
+	return t
+}()
+
+func wbClass(c byte) int { return int(wbClasses[c&(utf8.RuneSelf-1)]) }
+
+func wbClassOf(c byte) int {
 	switch {
 	case 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z':
 		return wbLetter
@@ -340,6 +360,14 @@ func wbClass(c byte) int {
 // and s[i].
 func wordBreak(s string, i int) bool {
 	a, b := wbClass(s[i-1]), wbClass(s[i])
+	// The common cases first: inside a word or a number, and between
+	// spaces or symbols.
+	switch {
+	case a == b && (a == wbLetter || a == wbNumeric):
+		return false
+	case a == wbOther && b == wbOther:
+		return true
+	}
 	next, prev := wbOther, wbOther
 	if i+1 < len(s) {
 		next = wbClass(s[i+1])

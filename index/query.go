@@ -47,6 +47,7 @@ type (
 		value  string
 		kind   textKind
 		fuzz   int
+		slop   int // the n of "a b"~n (textSloppy)
 		c, end int // byte span of the value in the query, for errors
 	}
 
@@ -75,6 +76,7 @@ const (
 	textPhrase
 	textPrefix
 	textFuzzy
+	textSloppy // "a b"~n with n > 0 (near.go)
 )
 
 func (n *andNode) col() int   { return n.c }
@@ -109,6 +111,7 @@ const (
 	tNot   // NOT or a leading -
 	tTerm  // word, possibly field:value
 	tQuote // "phrase", possibly field:"phrase"
+	tNear  // NEAR or NEAR/n
 )
 
 type token struct {
@@ -117,6 +120,10 @@ type token struct {
 	text   string
 	off    int // byte offset of the token
 	valOff int // byte offset of the value (after field:)
+	// slop is the n of a sloppy phrase ("a b"~n, when sloppy) or of
+	// NEAR/n.
+	slop   int
+	sloppy bool
 }
 
 type parser struct {
@@ -188,8 +195,11 @@ func (p *parser) lex() error {
 			if err != nil {
 				return err
 			}
-			p.toks = append(p.toks, token{kind: tQuote, text: s[i+1 : end-1], off: i, valOff: i + 1})
-			i = end
+			t := token{kind: tQuote, text: s[i+1 : end-1], off: i, valOff: i + 1}
+			if i, err = p.slop(&t, end); err != nil {
+				return err
+			}
+			p.toks = append(p.toks, t)
 		default:
 			start := i
 			for i < len(s) {
@@ -211,8 +221,11 @@ func (p *parser) lex() error {
 							if err != nil {
 								return err
 							}
-							p.toks = append(p.toks, token{kind: tQuote, field: f, text: s[i+1 : end-1], off: start, valOff: i + 1})
-							i = end
+							t := token{kind: tQuote, field: f, text: s[i+1 : end-1], off: start, valOff: i + 1}
+							if i, err = p.slop(&t, end); err != nil {
+								return err
+							}
+							p.toks = append(p.toks, t)
 							continue
 						}
 						return p.errAt(start, "missing value after "+strconv.Quote(word))
@@ -230,7 +243,13 @@ func (p *parser) lex() error {
 			case "NOT":
 				kind = tNot
 			}
-			p.toks = append(p.toks, token{kind: kind, text: word, off: start, valOff: start})
+			t := token{kind: kind, text: word, off: start, valOff: start}
+			if word == "NEAR" || strings.HasPrefix(word, "NEAR/") {
+				if err := p.nearToken(&t); err != nil {
+					return err
+				}
+			}
+			p.toks = append(p.toks, t)
 		}
 	}
 	p.toks = append(p.toks, token{kind: tEOF, off: len(s)})
@@ -365,6 +384,8 @@ func (p *parser) parseAnd() (node, error) {
 				return nil, p.errAt(t.off, "AND needs a term after it")
 			}
 			continue
+		case tNear:
+			return nil, p.errAt(t.off, t.text+" needs a term before it")
 		}
 		n, err := p.parseUnary()
 		if err != nil {
@@ -379,7 +400,7 @@ func (p *parser) parseUnary() (node, error) {
 	if t.kind == tNot {
 		p.next()
 		switch nt := p.peek(); nt.kind {
-		case tEOF, tRParen, tOr, tAnd:
+		case tEOF, tRParen, tOr, tAnd, tNear:
 			return nil, p.errAt(t.off, "nothing to exclude after "+strconv.Quote(t.text))
 		}
 		kid, err := p.parseUnary()
@@ -388,7 +409,7 @@ func (p *parser) parseUnary() (node, error) {
 		}
 		return &notNode{kid: kid, c: t.off}, nil
 	}
-	return p.parsePrimary()
+	return p.parseNear()
 }
 
 func (p *parser) parsePrimary() (node, error) {
@@ -429,6 +450,9 @@ func (p *parser) term(t token) (node, error) {
 			n.kind = textPhrase
 			if strings.TrimSpace(v) == "" {
 				return nil, p.errAt(t.off, "empty phrase")
+			}
+			if t.sloppy && t.slop > 0 { // ~0 is the phrase itself
+				n.kind, n.slop = textSloppy, t.slop
 			}
 		case v == "*" && t.field == "":
 			return &allNode{c: col}, nil

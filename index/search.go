@@ -115,7 +115,7 @@ func (ix *Index) IDs(ctx context.Context, q string) ([]string, error) {
 
 func hasText(n node) bool {
 	switch n := n.(type) {
-	case *textNode:
+	case *textNode, *nearNode:
 		return true
 	case *notNode:
 		return hasText(n.kid)

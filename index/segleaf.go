@@ -125,23 +125,8 @@ func (e *evaluator) customLeaf(n *textNode) (bitset, error) {
 		return e.perSegment(func(w segWork, out bitset, scores []float32) error {
 			return expand(w, field, dfa, nil, nil, nil, out, scores)
 		})
-	case len(terms) == 1 && isCluster(terms[0]):
-		// One cluster of a spaceless script: the index holds it only in
-		// the bigrams of the runs it is part of.
-		c := terms[0]
-		keep := func(term string) bool { return holdsCluster(term, c) }
-		return e.perSegment(func(w segWork, out bitset, scores []float32) error {
-			for _, r := range spacelessTermRanges {
-				if err := expand(w, field, &vellum.AlwaysMatch{}, []byte(r[0]), []byte(r[1]), keep, out, scores); err != nil {
-					return err
-				}
-			}
-			return nil
-		})
 	case len(terms) == 1:
-		return e.perSegment(func(w segWork, out bitset, scores []float32) error {
-			return postingsInto(w, field, []byte(terms[0]), out, scores)
-		})
+		return e.termPostings(field, terms[0])
 	}
 	return e.perSegment(func(w segWork, out bitset, scores []float32) error {
 		var pairs []string
@@ -166,6 +151,26 @@ func (e *evaluator) customLeaf(n *textNode) (bitset, error) {
 			}
 		}
 		return phraseSeg(w, e.ix.analyzer, field, terms, e.ix.msgs, mask, e.within, out, scores)
+	})
+}
+
+// termPostings returns the messages whose field holds an analysed term.
+func (e *evaluator) termPostings(field, term string) (bitset, error) {
+	if isCluster(term) {
+		// One cluster of a spaceless script: the index holds it only in
+		// the bigrams of the runs it is part of.
+		keep := func(t string) bool { return holdsCluster(t, term) }
+		return e.perSegment(func(w segWork, out bitset, scores []float32) error {
+			for _, r := range spacelessTermRanges {
+				if err := expand(w, field, &vellum.AlwaysMatch{}, []byte(r[0]), []byte(r[1]), keep, out, scores); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+	}
+	return e.perSegment(func(w segWork, out bitset, scores []float32) error {
+		return postingsInto(w, field, []byte(term), out, scores)
 	})
 }
 
