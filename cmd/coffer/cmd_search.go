@@ -23,7 +23,8 @@ func searchCommand() *command {
 		summary: "search the vault (notmuch-style queries); each result shown is audited",
 		help: `
 The query language is notmuch's, with chat fields: words (all must match),
-"phrases", prefix*, fuzzy~, -exclude, OR, parentheses, from:, to:/with:,
+"phrases", prefix*, fuzzy~, -exclude, OR, parentheses, a NEAR/n b,
+"sloppy phrases"~n, from:, to:/with:,
 in:, source:, tag:, subject:, has:attachment, attachment:, date:A..B,
 date:7d.., date:unknown, after:, before:, id:. README.md documents it in full.
 
