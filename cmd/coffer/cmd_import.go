@@ -54,6 +54,9 @@ Examples:
 				if _, set := os.LookupEnv("GOMEMLIMIT"); !set {
 					debug.SetMemoryLimit(vault.ImportMemoryLimit)
 				}
+				if _, set := os.LookupEnv("GOGC"); !set {
+					debug.SetGCPercent(vault.ImportGCPercent)
+				}
 				var err error
 				loc := ingest.LocalZone() // its IANA name, for provenance
 				if tz != "Local" {

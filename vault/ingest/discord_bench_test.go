@@ -57,6 +57,7 @@ func writeBigDiscord(tb testing.TB, n int) (string, int64) {
 }
 
 func BenchmarkDiscord(b *testing.B) {
+	importGC(b)
 	const n = 50000
 	p, size := writeBigDiscord(b, n)
 	b.SetBytes(size)

@@ -91,6 +91,7 @@ func writeBenchMbox(tb testing.TB, path string, n int) int64 {
 // largest live heap (after a forced GC, every 5000 messages), which must
 // stay flat whatever the file's size.
 func BenchmarkMbox(b *testing.B) {
+	importGC(b)
 	n := 100_000
 	if testing.Short() {
 		n = 10_000

@@ -53,6 +53,7 @@ func writeBigChatDB(tb testing.TB, n int) (string, int64, int) {
 }
 
 func BenchmarkIMessageChatDB(b *testing.B) {
+	importGC(b)
 	p, size, want := writeBigChatDB(b, 200000)
 	b.SetBytes(size)
 	b.ReportAllocs()
@@ -99,6 +100,7 @@ func writeBigIMessageText(tb testing.TB, n int) (string, int64) {
 }
 
 func BenchmarkIMessageText(b *testing.B) {
+	importGC(b)
 	p, size := writeBigIMessageText(b, 200000)
 	b.SetBytes(size)
 	b.ReportAllocs()

@@ -38,6 +38,7 @@ func writeBigSignalText(tb testing.TB, n int) (string, int64) {
 }
 
 func BenchmarkSignal(b *testing.B) {
+	importGC(b)
 	p, size := writeBigSignalText(b, 200000)
 	b.SetBytes(size)
 	b.ReportAllocs()

@@ -71,6 +71,7 @@ func writeBigSlack(tb testing.TB, days, perDay int) (string, int64) {
 }
 
 func BenchmarkSlack(b *testing.B) {
+	importGC(b)
 	dir, size := writeBigSlack(b, 60, 300)
 	b.SetBytes(size)
 	b.ReportAllocs()

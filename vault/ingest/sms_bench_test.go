@@ -57,6 +57,7 @@ func writeBigSMS(tb testing.TB, n int) (string, int64) {
 }
 
 func BenchmarkSMS(b *testing.B) {
+	importGC(b)
 	const n = 50000
 	p, size := writeBigSMS(b, n)
 	b.SetBytes(size)

@@ -99,6 +99,7 @@ func writeBigTelegram(tb testing.TB, n int) (string, int64) {
 }
 
 func BenchmarkTelegram(b *testing.B) {
+	importGC(b)
 	p, size := writeBigTelegram(b, 25000)
 	b.SetBytes(size)
 	b.ReportAllocs()

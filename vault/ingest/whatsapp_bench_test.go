@@ -79,6 +79,7 @@ func waBenchFile(b *testing.B, lines int) (string, int64) {
 // whole process (cpu-MB/s, GC included), which a loaded machine does not
 // distort the way it does wall-clock MB/s.
 func BenchmarkWhatsApp(b *testing.B) {
+	importGC(b)
 	p, size := waBenchFile(b, 1_000_000)
 	b.SetBytes(size)
 	b.ReportAllocs()
