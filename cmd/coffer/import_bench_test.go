@@ -22,7 +22,7 @@ import (
 
 // BenchmarkImportFormats measures `coffer import` end to end, per format,
 // as a user runs it: the real binary (built once), a fresh vault, an
-// export of COFFER_IMPORT_BENCH_MB megabytes (default 1024) written by
+// export of COFFER_IMPORT_BENCH_MB MiB (default 1024) written by
 // vault/corpus, and then `notmuch new` on the same mail as a maildir, the
 // peer we compare with (issue 17). Each row checks that every message the
 // writer wrote was stored (a benchmark that imports less measures
@@ -311,7 +311,7 @@ func treeSize(path string) (int64, error) {
 // records, with the machine it was measured on.
 func printImportTable(w io.Writer, mb int64, rows []importRow) {
 	host, _ := os.Hostname()
-	fmt.Fprintf(w, "\nEnd-to-end import, %d MB of input per format (%s, %s/%s, %d CPUs, %s, host %s):\n\n",
+	fmt.Fprintf(w, "\nEnd-to-end import, %d MiB of input per format (%s, %s/%s, %d CPUs, %s, host %s):\n\n",
 		mb, time.Now().UTC().Format("2006-01-02"), runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), cpuModel(), host)
 	fmt.Fprintln(w, "| format | input MB | messages | wall s | MB/s | messages/s | CPU s | MB/CPU-s | peak RSS MB |")
 	fmt.Fprintln(w, "|---|--:|--:|--:|--:|--:|--:|--:|--:|")

@@ -13,7 +13,7 @@ const ChatDBName = "chat.db"
 
 // ChatDBRowBytes is about how many bytes of WriteChatDB's file a row
 // takes (tables and indexes), to pick the rows for a target size.
-const ChatDBRowBytes = 350
+const ChatDBRowBytes = 225
 
 // chatDBSchema is the part of macOS's chat.db schema the importer reads
 // (the same tables as vault/ingest's test databases, the post-2017
