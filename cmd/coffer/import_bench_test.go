@@ -208,10 +208,8 @@ type importRow struct {
 	peakRSS int64 // bytes
 }
 
-func (r importRow) mbPerSec() float64 { return float64(r.bytes) / 1e6 / r.wall.Seconds() }
-func (r importRow) msgsPerSec() float64 {
-	return float64(r.stored) / r.wall.Seconds()
-}
+func (r importRow) mbPerSec() float64    { return float64(r.bytes) / 1e6 / r.wall.Seconds() }
+func (r importRow) msgsPerSec() float64  { return float64(r.stored) / r.wall.Seconds() }
 func (r importRow) mbPerCPUSec() float64 { return float64(r.bytes) / 1e6 / r.cpu.Seconds() }
 
 // imported is the count in coffer import's summary.

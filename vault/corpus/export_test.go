@@ -1,6 +1,7 @@
 package corpus_test
 
 import (
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -15,33 +16,34 @@ import (
 // exportCases write each format's export into a folder and return its
 // path and the messages they promise.
 var exportCases = []struct {
+	name   string
 	format string // the ingest format that must detect it
 	write  func(dir string, lim corpus.Limit) (string, int, error)
 }{
-	{"whatsapp", stream(corpus.WhatsAppName, corpus.WriteWhatsApp)},
-	{"telegram", stream(corpus.TelegramName, func(w io.Writer, lim corpus.Limit) (int, error) { return corpus.WriteTelegram(w, 500, lim) })},
-	{"signal", stream(filepath.Join("Team", corpus.SignalName), corpus.WriteSignal)},
-	{"slack", func(dir string, lim corpus.Limit) (string, int, error) {
+	{"whatsapp", "whatsapp", stream(corpus.WhatsAppName, corpus.WriteWhatsApp)},
+	{"telegram", "telegram", stream(corpus.TelegramName, func(w io.Writer, lim corpus.Limit) (int, error) { return corpus.WriteTelegram(w, 500, lim) })},
+	{"signal", "signal", stream(filepath.Join("Team", corpus.SignalName), corpus.WriteSignal)},
+	{"slack", "slack", func(dir string, lim corpus.Limit) (string, int, error) {
 		p := filepath.Join(dir, "export")
 		n, _, err := corpus.WriteSlack(p, 40, lim)
 		return p, n, err
 	}},
-	{"discord", stream(corpus.DiscordName, corpus.WriteDiscord)},
-	{"sms", stream(corpus.SMSName, corpus.WriteSMS)},
-	{"imessage", func(dir string, lim corpus.Limit) (string, int, error) {
+	{"discord", "discord", stream(corpus.DiscordName, corpus.WriteDiscord)},
+	{"sms", "sms", stream(corpus.SMSName, corpus.WriteSMS)},
+	{"imessage-chatdb", "imessage", func(dir string, lim corpus.Limit) (string, int, error) {
 		p := filepath.Join(dir, corpus.ChatDBName)
 		rows := max(lim.Messages+lim.Messages/9+1, int(lim.Bytes/corpus.ChatDBRowBytes)) // a tenth are tapbacks
 		n, err := corpus.WriteChatDB(p, rows)
 		return p, n, err
 	}},
-	{"imessage", stream(corpus.IMessageTextName, corpus.WriteIMessageText)},
-	{"mbox", stream(corpus.MboxName, corpus.WriteMbox)},
-	{"maildir", func(dir string, lim corpus.Limit) (string, int, error) {
+	{"imessage-text", "imessage", stream(corpus.IMessageTextName, corpus.WriteIMessageText)},
+	{"mbox", "mbox", stream(corpus.MboxName, corpus.WriteMbox)},
+	{"maildir", "maildir", func(dir string, lim corpus.Limit) (string, int, error) {
 		p := filepath.Join(dir, "Mail")
 		n, _, err := corpus.WriteMaildir(p, lim)
 		return p, n, err
 	}},
-	{"jsonl", stream(corpus.JSONLName, corpus.WriteJSONL)},
+	{"jsonl", "jsonl", stream(corpus.JSONLName, corpus.WriteJSONL)},
 }
 
 // stream adapts a writer of one file.
@@ -71,7 +73,7 @@ func stream(name string, write func(io.Writer, corpus.Limit) (int, error)) func(
 func TestExportsImport(t *testing.T) {
 	for _, c := range exportCases {
 		for _, lim := range []corpus.Limit{{Bytes: 300 << 10}, {Messages: 1000}} {
-			t.Run(c.format, func(t *testing.T) {
+			t.Run(fmt.Sprintf("%s/%dB-%dmsgs", c.name, lim.Bytes, lim.Messages), func(t *testing.T) {
 				p, want, err := c.write(t.TempDir(), lim)
 				if err != nil {
 					t.Fatal(err)
