@@ -88,7 +88,7 @@ bench: ## every benchmark; vault and index on generated corpora of BENCH_N messa
 
 bench-import: ## coffer import end to end per format at IMPORT_BENCH_MB MiB (default 1024), next to notmuch new: a Markdown table
 	command -v notmuch >/dev/null || (apt-get update -qq && apt-get install -y -qq notmuch)
-	COFFER_IMPORT_BENCH_MB=$(IMPORT_BENCH_MB) $(GO) test ./cmd/coffer/ -run '^$$' -bench ImportFormats -benchtime 1x -timeout 6h
+	COFFER_IMPORT_BENCH_MB=$(IMPORT_BENCH_MB) $(GO) test ./cmd/coffer/ -run '^$$' -bench ImportFormats -benchtime 1x -timeout 12h
 
 demo: build demo-vault ## build, make a demo vault from testdata/demo, and open it in the TUI
 	@echo

@@ -30,7 +30,7 @@ import (
 // of all rows is printed at the end for README.md. Each format's files
 // (1 GB of export and its vault) are deleted before the next.
 //
-//	COFFER_IMPORT_BENCH_MB=1024 go test ./cmd/coffer -run '^$' -bench ImportFormats -benchtime 1x -timeout 6h
+//	COFFER_IMPORT_BENCH_MB=1024 go test ./cmd/coffer -run '^$' -bench ImportFormats -benchtime 1x -timeout 12h
 //
 // The exports are synthetic, written to a temporary folder: coffer's
 // rule of no plaintext on disk is about real messages.
