@@ -10,7 +10,8 @@ BENCH_N  ?= 1000000
 # Sizes run side by side with notmuch (the peer), which indexes ~1,600
 # msgs/s here: the 1M run adds ~15 minutes.
 NOTMUCH_N ?= 100000 1000000
-# MiB of export per format for the end-to-end import table (bench-import).
+# MiB of export per format for the end-to-end import table (bench-import):
+# at 1024, about 2 CPU-hours on 2 cores (3 h idle, 7 h on a loaded machine).
 IMPORT_BENCH_MB ?= 1024
 DEMO     := demo
 
