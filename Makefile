@@ -10,9 +10,12 @@ BENCH_N  ?= 1000000
 # Sizes run side by side with notmuch (the peer), which indexes ~1,600
 # msgs/s here: the 1M run adds ~15 minutes.
 NOTMUCH_N ?= 100000 1000000
+# MiB of export per format for the end-to-end import table (bench-import):
+# at 1024, about 2 CPU-hours on 2 cores (3 h idle, 7 h on a loaded machine).
+IMPORT_BENCH_MB ?= 1024
 DEMO     := demo
 
-.PHONY: help build test ci vet fmt staticcheck cross fuzz fuzz-short fuzz-run bench demo demo-vault golden itest clean
+.PHONY: help build test ci vet fmt staticcheck cross fuzz fuzz-short fuzz-run bench bench-import demo demo-vault golden itest clean
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -82,6 +85,11 @@ bench: ## every benchmark; vault and index on generated corpora of BENCH_N messa
 	command -v notmuch >/dev/null || (apt-get update -qq && apt-get install -y -qq notmuch)
 	for n in $(NOTMUCH_N); do $(GO) test ./index/ -run '^$$' -bench 'Build|Query|Notmuch' -benchtime 1x -timeout 90m -args -bench.n=$$n || exit 1; done
 	$(GO) test ./ui/ -run '^$$' -bench . -benchtime 2000x -timeout 60m
+	@$(MAKE) --no-print-directory bench-import
+
+bench-import: ## coffer import end to end per format at IMPORT_BENCH_MB MiB (default 1024), next to notmuch new: a Markdown table
+	command -v notmuch >/dev/null || (apt-get update -qq && apt-get install -y -qq notmuch)
+	COFFER_IMPORT_BENCH_MB=$(IMPORT_BENCH_MB) $(GO) test ./cmd/coffer/ -run '^$$' -bench ImportFormats -benchtime 1x -timeout 12h
 
 demo: build demo-vault ## build, make a demo vault from testdata/demo, and open it in the TUI
 	@echo

@@ -7,6 +7,13 @@
 // characters drawn from a 20,000-word Zipf vocabulary, some URLs, emoji,
 // accented and CJK words, a few hundred senders and conversations over five
 // sources, timestamps spread over three years. The same (n, seed) always yields the same messages, IDs included.
+//
+// The Write* functions write exports in the formats coffer imports
+// (WhatsApp, Telegram, Signal, Slack, Discord, SMS, iMessage, mbox,
+// maildir, JSONL), streamed and sized by a Limit, for the parser
+// benchmarks of vault/ingest and the end-to-end import benchmark of
+// cmd/coffer: each returns the number of messages a correct importer
+// stores.
 package corpus
 
 import (

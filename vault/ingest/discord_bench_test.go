@@ -1,59 +1,17 @@
 package ingest
 
 import (
-	"bufio"
-	"fmt"
-	"os"
+	"io"
 	"path/filepath"
 	"testing"
-	"time"
+
+	"coffer/vault/corpus"
 )
 
-// writeBigDiscord writes a deterministic channel export of n messages,
-// indented as DiscordChatExporter writes it, with replies, reactions,
-// attachments, embeds and joins mixed in.
+// writeBigDiscord writes vault/corpus's channel export of n messages.
 func writeBigDiscord(tb testing.TB, n int) (string, int64) {
-	tb.Helper()
-	p := filepath.Join(tb.TempDir(), "Guild - general [1].json")
-	f, err := os.Create(p)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	w := bufio.NewWriterSize(f, 1<<20)
-	fmt.Fprint(w, "{\n  \"guild\": {\n    \"id\": \"1\",\n    \"name\": \"Guild\",\n    \"iconUrl\": \"\"\n  },\n  \"channel\": {\n    \"id\": \"2\",\n    \"type\": \"GuildTextChat\",\n    \"categoryId\": \"3\",\n    \"category\": \"Text\",\n    \"name\": \"general\",\n    \"topic\": null\n  },\n  \"dateRange\": {\n    \"after\": null,\n    \"before\": null\n  },\n  \"messages\": [\n")
-	start := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
-	for i := 0; i < n; i++ {
-		if i > 0 {
-			fmt.Fprint(w, ",\n")
-		}
-		typ, extra := "Default", ""
-		switch {
-		case i%50 == 0:
-			typ = "GuildMemberJoin"
-		case i%5 == 1:
-			typ = "Reply"
-			extra = fmt.Sprintf(",\n      \"reference\": {\n        \"messageId\": \"%d\",\n        \"channelId\": \"2\",\n        \"guildId\": \"1\"\n      }", 1000000+i-1)
-		}
-		reactions, attachments, embeds := "[]", "[]", "[]"
-		if i%7 == 3 {
-			reactions = "[\n        {\n          \"emoji\": {\n            \"id\": \"\",\n            \"name\": \"\\uD83D\\uDC4D\",\n            \"isAnimated\": false,\n            \"imageUrl\": \"\"\n          },\n          \"count\": 3\n        }\n      ]"
-		}
-		if i%11 == 4 {
-			attachments = fmt.Sprintf("[\n        {\n          \"id\": \"%d\",\n          \"url\": \"https://cdn.example.invalid/%d.png\",\n          \"fileName\": \"image%d.png\",\n          \"fileSizeBytes\": 12345\n        }\n      ]", 5000000+i, i, i)
-		}
-		if i%13 == 5 {
-			embeds = "[\n        {\n          \"title\": \"A page\",\n          \"url\": \"https://example.invalid/page\",\n          \"timestamp\": null,\n          \"description\": \"what the page says\",\n          \"fields\": []\n        }\n      ]"
-		}
-		fmt.Fprintf(w, "    {\n      \"id\": \"%d\",\n      \"type\": \"%s\",\n      \"timestamp\": \"%s\",\n      \"timestampEdited\": null,\n      \"callEndedTimestamp\": null,\n      \"isPinned\": false,\n      \"content\": \"message %d: the quick brown fox jumps over the lazy dog and keeps running\",\n      \"author\": {\n        \"id\": \"%d\",\n        \"name\": \"user%d\",\n        \"discriminator\": \"0000\",\n        \"nickname\": \"User %d\",\n        \"color\": null,\n        \"isBot\": false,\n        \"roles\": [],\n        \"avatarUrl\": \"https://cdn.example.invalid/avatar.png\"\n      },\n      \"attachments\": %s,\n      \"embeds\": %s,\n      \"stickers\": [],\n      \"reactions\": %s,\n      \"mentions\": []%s\n    }",
-			1000000+i, typ, start.Add(time.Duration(i)*37*time.Second).Format("2006-01-02T15:04:05.000-07:00"), i, 7000+i%20, i%20, i%20, attachments, embeds, reactions, extra)
-	}
-	fmt.Fprintf(w, "\n  ],\n  \"messageCount\": %d\n}\n", n)
-	if err := w.Flush(); err != nil {
-		tb.Fatal(err)
-	}
-	st, _ := f.Stat()
-	f.Close()
-	return p, st.Size()
+	p := filepath.Join(tb.TempDir(), corpus.DiscordName)
+	return p, writeExport(tb, p, func(w io.Writer) (int, error) { return corpus.WriteDiscord(w, corpus.Limit{Messages: n}) })
 }
 
 func BenchmarkDiscord(b *testing.B) {

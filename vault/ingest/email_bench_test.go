@@ -1,87 +1,20 @@
 package ingest
 
 import (
-	"bufio"
-	"encoding/base64"
 	"fmt"
-	"math/rand/v2"
+	"io"
 	"os"
 	"path/filepath"
 	"runtime"
-	"strings"
 	"testing"
-	"time"
+
+	"coffer/vault/corpus"
 )
 
-// writeBenchMbox writes a deterministic mbox of n messages: plain
-// replies in threads, some with escaped ">From " lines, and one in ten a
-// multipart with an HTML part and a small attachment. It returns the
-// file's size.
+// writeBenchMbox writes vault/corpus's mbox of n messages at path and
+// returns its size.
 func writeBenchMbox(tb testing.TB, path string, n int) int64 {
-	tb.Helper()
-	f, err := os.Create(path)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	w := bufio.NewWriterSize(f, 1<<20)
-	rng := rand.New(rand.NewPCG(3, 11))
-	words := strings.Fields("the quarterly numbers look fine but please check the forecast before " +
-		"friday meeting contract gas power desk trading schedule review approve send update " +
-		"Zürich naïve façade 東京 résumé")
-	attach := make([]byte, 2048)
-	for i := range attach {
-		attach[i] = byte(rng.IntN(256))
-	}
-	att64 := base64.StdEncoding.EncodeToString(attach)
-	t0 := time.Date(2001, 5, 14, 9, 0, 0, 0, time.FixedZone("", -7*3600))
-	for i := range n {
-		t := t0.Add(time.Duration(i) * 97 * time.Second)
-		thread := i / 5 * 5
-		fmt.Fprintf(w, "From user%d@example.com %s\n", i%97, t.UTC().Format("Mon Jan _2 15:04:05 2006"))
-		fmt.Fprintf(w, "Message-ID: <%d.bench@example.com>\n", i)
-		fmt.Fprintf(w, "Date: %s\n", t.Format(time.RFC1123Z))
-		fmt.Fprintf(w, "From: User %d <user%d@example.com>\n", i%97, i%97)
-		fmt.Fprintf(w, "To: desk%d@example.com, Team <team@example.com>\n", i%13)
-		subject := fmt.Sprintf("Forecast %d", thread)
-		if i != thread {
-			subject = "Re: " + subject
-			fmt.Fprintf(w, "In-Reply-To: <%d.bench@example.com>\nReferences: <%d.bench@example.com> <%d.bench@example.com>\n", i-1, thread, i-1)
-		}
-		fmt.Fprintf(w, "Subject: %s\nMIME-Version: 1.0\n", subject)
-		var body strings.Builder
-		for l := range 5 + rng.IntN(25) {
-			for range 6 + rng.IntN(8) {
-				body.WriteString(words[rng.IntN(len(words))])
-				body.WriteByte(' ')
-			}
-			if l == 3 && i%20 == 0 {
-				body.WriteString("\n>From the desk")
-			}
-			body.WriteByte('\n')
-		}
-		if i%10 == 9 {
-			fmt.Fprintf(w, "Content-Type: multipart/mixed; boundary=\"b%d\"\n\n", i)
-			fmt.Fprintf(w, "--b%d\nContent-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: 8bit\n\n%s\n", i, body.String())
-			fmt.Fprintf(w, "--b%d\nContent-Type: text/html; charset=utf-8\n\n<p>%s</p>\n", i, body.String())
-			fmt.Fprintf(w, "--b%d\nContent-Type: application/octet-stream\nContent-Disposition: attachment; filename=\"data%d.bin\"\nContent-Transfer-Encoding: base64\n\n", i, i)
-			for j := 0; j < len(att64); j += 76 {
-				w.WriteString(att64[j:min(j+76, len(att64))])
-				w.WriteByte('\n')
-			}
-			fmt.Fprintf(w, "--b%d--\n\n", i)
-		} else {
-			fmt.Fprintf(w, "Content-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: 8bit\n\n%s\n", body.String())
-		}
-	}
-	if err := w.Flush(); err != nil {
-		tb.Fatal(err)
-	}
-	st, err := f.Stat()
-	if err != nil {
-		tb.Fatal(err)
-	}
-	f.Close()
-	return st.Size()
+	return writeExport(tb, path, func(w io.Writer) (int, error) { return corpus.WriteMbox(w, corpus.Limit{Messages: n}) })
 }
 
 // BenchmarkMbox imports a generated 100k-message mbox (about 190 MB),

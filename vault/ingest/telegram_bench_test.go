@@ -1,15 +1,15 @@
 package ingest
 
 import (
-	"bufio"
-	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"runtime"
-	"strings"
 	"syscall"
 	"testing"
 	"time"
+
+	"coffer/vault/corpus"
 )
 
 func FuzzTelegram(f *testing.F) {
@@ -39,63 +39,11 @@ func FuzzTelegram(f *testing.F) {
 	})
 }
 
-// writeBigTelegram writes a deterministic full-account export of n
-// messages per chat in 4 chats, mixing the shapes real exports have.
+// writeBigTelegram writes vault/corpus's full-account export of n
+// messages per chat in 4 chats.
 func writeBigTelegram(tb testing.TB, n int) (string, int64) {
-	tb.Helper()
-	p := filepath.Join(tb.TempDir(), "result.json")
-	f, err := os.Create(p)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	w := bufio.NewWriterSize(f, 1<<20)
-	fmt.Fprint(w, "{\n \"about\": \"Here is the data you requested.\",\n \"personal_information\": {\"user_id\": 1, \"first_name\": \"Me\"},\n \"chats\": {\n  \"about\": \"This page lists all chats from this export.\",\n  \"list\": [\n")
-	words := strings.Fields("the quick brown fox jumps over the lazy dog and keeps running through the quiet night под дождём 🦊")
-	for c := 0; c < 4; c++ {
-		if c > 0 {
-			fmt.Fprint(w, ",\n")
-		}
-		fmt.Fprintf(w, "   {\n    \"name\": \"Chat %d\",\n    \"type\": \"private_group\",\n    \"id\": %d,\n    \"messages\": [\n", c, 4000000000+c)
-		for i := 0; i < n; i++ {
-			if i > 0 {
-				fmt.Fprint(w, ",\n")
-			}
-			id := 1000 + i
-			sec := 1600000000 + c*10000000 + i*37
-			fmt.Fprintf(w, "     {\n      \"id\": %d,\n      \"type\": \"message\",\n      \"date\": \"2020-09-13T%02d:%02d:%02d\",\n      \"date_unixtime\": \"%d\",\n      \"from\": \"User %d\",\n      \"from_id\": \"user%d\",\n", id, (sec/3600)%24, (sec/60)%60, sec%60, sec, i%7, 100+i%7)
-			switch {
-			case i%10 == 3:
-				fmt.Fprintf(w, "      \"reply_to_message_id\": %d,\n", id-2)
-			case i%10 == 5:
-				fmt.Fprint(w, "      \"forwarded_from\": \"Some Channel\",\n      \"photo\": \"(File not included. Change data exporting settings to download.)\",\n      \"width\": 1280,\n      \"height\": 720,\n")
-			}
-			var sb strings.Builder
-			for k := 0; k < 8+i%17; k++ {
-				sb.WriteString(words[(i+k)%len(words)])
-				sb.WriteByte(' ')
-			}
-			text := strings.TrimSpace(sb.String())
-			if i%4 == 1 {
-				fmt.Fprintf(w, "      \"text\": [\n       \"%s \",\n       {\n        \"type\": \"link\",\n        \"text\": \"https://example.com/%d\"\n       },\n       \"\"\n      ],\n", text, i)
-				fmt.Fprintf(w, "      \"text_entities\": [\n       {\n        \"type\": \"plain\",\n        \"text\": \"%s \"\n       },\n       {\n        \"type\": \"link\",\n        \"text\": \"https://example.com/%d\"\n       }\n      ]\n     }", text, i)
-			} else {
-				fmt.Fprintf(w, "      \"text\": \"%s\",\n      \"text_entities\": [\n       {\n        \"type\": \"plain\",\n        \"text\": \"%s\"\n       }\n      ]\n     }", text, text)
-			}
-		}
-		fmt.Fprint(w, "\n    ]\n   }")
-	}
-	fmt.Fprint(w, "\n  ]\n }\n}\n")
-	if err := w.Flush(); err != nil {
-		tb.Fatal(err)
-	}
-	if err := f.Close(); err != nil {
-		tb.Fatal(err)
-	}
-	st, err := os.Stat(p)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return p, st.Size()
+	p := filepath.Join(tb.TempDir(), corpus.TelegramName)
+	return p, writeExport(tb, p, func(w io.Writer) (int, error) { return corpus.WriteTelegram(w, n, corpus.Limit{Messages: 4 * n}) })
 }
 
 func BenchmarkTelegram(b *testing.B) {
