@@ -152,18 +152,12 @@ func checkPolicyArgs(verb string, rest []string, rules, drops int, desc bool) er
 // runPolicies applies policies to the vault, loaded and indexed as for
 // a search, and prints what each rule matched.
 func runPolicies(e *env, u *unlockFlags, dir string, names []string, within string, asJSON bool) error {
-	s, err := u.open(e, dir)
+	s, err := u.openIndexed(e, dir)
 	if err != nil {
 		return err
 	}
 	defer s.close()
 	ctx := context.Background()
-	if err := s.OpenIndex(nil); err != nil {
-		return err
-	}
-	if err := s.WaitIndex(ctx); err != nil {
-		return err
-	}
 	runs, err := s.RunPolicies(ctx, names, within)
 	if err != nil {
 		if errors.Is(err, vault.ErrNoPolicy) {

@@ -95,18 +95,12 @@ Examples:
 				if len(recipients) == 0 {
 					return usageError("produce: --recipient or --recipients-file is required: the package is encrypted to the receiving party")
 				}
-				s, err := u.open(e, args[0])
+				s, err := u.openIndexed(e, args[0])
 				if err != nil {
 					return err
 				}
 				defer s.close()
 				ctx := context.Background()
-				if err := s.OpenIndex(nil); err != nil {
-					return err
-				}
-				if err := s.WaitIndex(ctx); err != nil {
-					return err
-				}
 				res, err := s.Produce(ctx, access.ProduceRequest{Query: query, Recipients: recipients, Prefix: prefix, Digits: digits,
 					Custodian: custodian, Out: out})
 				if err != nil {

@@ -72,18 +72,12 @@ Examples:
 				if limit < 1 {
 					return usageError("search: --limit must be at least 1")
 				}
-				s, err := u.open(e, dir)
+				s, err := u.openIndexed(e, dir)
 				if err != nil {
 					return err
 				}
 				defer s.close()
 				ctx := context.Background()
-				if err := s.OpenIndex(nil); err != nil {
-					return err
-				}
-				if err := s.WaitIndex(ctx); err != nil {
-					return err
-				}
 				// The query, the total, the ids printed and whether facets
 				// were are recorded before anything is printed.
 				var res *access.Results

@@ -48,18 +48,12 @@ Examples:
 				if err != nil {
 					return err
 				}
-				s, err := u.open(e, dir)
+				s, err := u.openIndexed(e, dir)
 				if err != nil {
 					return err
 				}
 				defer s.close()
 				ctx := context.Background()
-				if err := s.OpenIndex(nil); err != nil {
-					return err
-				}
-				if err := s.WaitIndex(ctx); err != nil {
-					return err
-				}
 				// The query and its count are recorded before anything is
 				// printed or changed, as the search a reviewer runs before
 				// tagging all its results.

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"errors"
 	"flag"
 	"fmt"
@@ -218,4 +219,22 @@ func readPassword(tty *os.File) ([]byte, error) {
 		}
 	}()
 	return term.ReadPassword(fd)
+}
+
+// openIndexed opens the vault as open does and waits until its search
+// index is complete: what search, tag, produce and policy run need
+// before they run a query.
+func (u *unlockFlags) openIndexed(e *env, dir string) (*session, error) {
+	s, err := u.open(e, dir)
+	if err != nil {
+		return nil, err
+	}
+	if err = s.OpenIndex(nil); err == nil {
+		err = s.WaitIndex(context.Background())
+	}
+	if err != nil {
+		s.close()
+		return nil, err
+	}
+	return s, nil
 }
