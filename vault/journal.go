@@ -13,8 +13,8 @@ import (
 )
 
 // A journal is what the members keep together beside the messages and
-// change one small step at a time: saved searches (saved.go), supervision
-// policies (policy.go). Each change is one file under the journal's
+// change one small step at a time: tags (tags.go), saved searches
+// (saved.go), supervision policies (policy.go). Each change is one file under the journal's
 // folder, age-encrypted to the vault recipient, named with its hash by a
 // signed manifest record of the journal's type; replaying the files in
 // manifest order gives the current state. The files are as secret as the
@@ -75,6 +75,8 @@ func appendJournal[T any](v *Vault, j journal, prepare func() (T, error)) error 
 	body := &importBody{Epoch: m.Epoch, Files: []importRef{{Kind: j.dir, fileRef: *ref}}}
 	rec := &record{Type: j.rec}
 	switch j.rec {
+	case recTags:
+		rec.Tags = body
 	case recSaved:
 		rec.Saved = body
 	case recPolicy:

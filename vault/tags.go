@@ -1,15 +1,11 @@
 package vault
 
 import (
-	"bytes"
-	"encoding/json"
+	"errors"
 	"fmt"
-	"io"
 	"sort"
 	"time"
 	"unicode"
-
-	"filippo.io/age"
 )
 
 // Tags are the investigators' labels on messages. They are as sensitive as
@@ -31,12 +27,6 @@ type TagOp struct {
 	Add   bool      `json:"add"`
 	Tag   string    `json:"tag"`
 	IDs   []string  `json:"ids"`
-}
-
-type tagsFile struct {
-	VaultID string  `json:"vault_id"`
-	Name    string  `json:"name"`
-	Ops     []TagOp `json:"ops"`
 }
 
 // ValidTag reports why tag cannot be used, or nil: tags are non-empty, at
@@ -75,39 +65,20 @@ func (v *Vault) ApplyTag(add bool, tag string, ids []string) error {
 			return fmt.Errorf("vault: no message %q", id)
 		}
 	}
-	lock, err := v.beginWrite()
+	var written TagOp
+	err := appendJournal(v, tagsJournal, func() (TagOp, error) {
+		written = TagOp{Time: v.now().UTC(), Actor: v.Member.Name, Add: add, Tag: tag, IDs: ids}
+		return written, nil
+	})
 	if err != nil {
 		return err
 	}
-	defer lock.unlock()
-	m := v.Manifest
-	r, err := age.ParseHybridRecipient(m.Recipient())
-	if err != nil {
-		return tamper(ManifestFile, "bad vault recipient: %v", err)
-	}
-	seq := m.Seq() + 1
-	name := fmt.Sprintf("tags/%06d-0000.age", seq)
-	op := TagOp{Time: v.now().UTC(), Actor: v.Member.Name, Add: add, Tag: tag, IDs: ids}
-	plain, err := json.Marshal(tagsFile{VaultID: m.VaultID, Name: name, Ops: []TagOp{op}})
-	if err != nil {
-		return err
-	}
-	ct, err := wrap(append([]byte(tagsMagic), plain...), r)
-	clear(plain)
-	if err != nil {
-		return err
-	}
-	ref, err := writeKeyFile(v.Dir, name, ct)
-	if err != nil {
-		return err
-	}
-	rec := &record{Type: recTags, Tags: &importBody{Epoch: m.Epoch, Files: []importRef{{Kind: "tags", fileRef: *ref}}}}
-	if err := m.appendRecords(v.Dir, v.now(), signedRecord{rec, v.signer()}); err != nil {
-		return err
-	}
-	v.applyTagOp(op)
-	return checkPin(m)
+	v.applyTagOp(written)
+	return nil
 }
+
+// tagsJournal is where tags are kept (journal.go).
+var tagsJournal = journal{rec: recTags, dir: "tags", magic: tagsMagic, what: "tags journal"}
 
 func (v *Vault) applyTagOp(op TagOp) {
 	if v.tags == nil {
@@ -136,37 +107,13 @@ func (v *Vault) applyTagOp(op TagOp) {
 // loadTags replays the tags journal.
 func (v *Vault) loadTags() error {
 	v.tags = map[string][]string{}
-	for _, e := range v.Manifest.Files("tags") {
-		data, err := readVaultFile(v.Dir, e)
-		if err != nil {
-			return err
+	return readJournal(v, tagsJournal, func(op TagOp) error {
+		if ValidTag(op.Tag) != nil {
+			return errors.New("holds an invalid tag")
 		}
-		k := v.epochs[e.Epoch]
-		if k == nil {
-			return fmt.Errorf("vault: %s: no key for epoch %d", e.Name, e.Epoch)
-		}
-		plain, err := unwrap(data, k.Identity)
-		if err != nil || !bytes.HasPrefix(plain, []byte(tagsMagic)) {
-			return tamper(e.Name, "cannot be decrypted as a tags journal")
-		}
-		var tf tagsFile
-		dec := json.NewDecoder(bytes.NewReader(plain[len(tagsMagic):]))
-		dec.DisallowUnknownFields()
-		if err := dec.Decode(&tf); err != nil && err != io.EOF {
-			return tamper(e.Name, "malformed tags journal: %v", err)
-		}
-		clear(plain)
-		if tf.VaultID != v.Manifest.VaultID || tf.Name != e.Name {
-			return tamper(e.Name, "belongs to another vault or file")
-		}
-		for _, op := range tf.Ops {
-			if ValidTag(op.Tag) != nil {
-				return tamper(e.Name, "holds an invalid tag")
-			}
-			v.applyTagOp(op)
-		}
-	}
-	return nil
+		v.applyTagOp(op)
+		return nil
+	})
 }
 
 // Tags returns every tagged message's tags (sorted), by message id. The
