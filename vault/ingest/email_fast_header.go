@@ -85,11 +85,11 @@ func mailFastPlainHeader(b []byte) (_ textproto.MIMEHeader, n int, ok bool) {
 		}
 		line, next := b[pos:], len(b)
 		if e := bytes.IndexByte(line, '\n'); e >= 0 {
-			line, next = line[:e], pos+e+1
+			// bufio.Reader.ReadLine drops the CR of a CRLF, not a CR
+			// that ends the input (FuzzMailFastPath found "\r"); a CR
+			// anywhere else is left to enmime.
+			line, next = bytes.TrimSuffix(line[:e], []byte("\r")), pos+e+1
 		}
-		// bufio.Reader.ReadLine drops the CR of a CRLF; a CR
-		// anywhere else is left to enmime.
-		line = bytes.TrimSuffix(line, []byte("\r"))
 		if bytes.IndexByte(line, '\r') >= 0 {
 			return nil, 0, false
 		}
