@@ -1,6 +1,8 @@
 package ingest
 
 import (
+	"bytes"
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
@@ -526,50 +528,158 @@ func (c *chatDB) messages(emit Emit) error {
 		c.col("message", "m", "other_handle") + ", " + c.col("message", "m", "thread_originator_guid") + ", " +
 		c.col("message", "m", "group_title") + ", " + c.col("message", "m", "balloon_bundle_id") + ", " +
 		c.col("message", "m", "expressive_send_style_id") + ", " + c.col("message", "m", "is_audio_message") +
-		" FROM message m"
-	if c.cols["message"]["associated_message_type"] {
-		q += " WHERE NOT " + isTapbackSQL
-	}
-	q += " ORDER BY m.date, m.ROWID"
-	rows, err := c.db.QueryContext(context.Background(), q)
+		" FROM message m WHERE m.ROWID"
+	ids, err := c.messageOrder()
 	if err != nil {
 		return &Error{File: c.name, Err: err}
 	}
-	defer rows.Close()
-	var r chatDBRow
-	for rows.Next() {
-		r = chatDBRow{}
-		if err := rows.Scan(&r.row, &r.guid, &r.text, &r.body, &r.handle, &r.fromMe, &r.date, &r.subject, &r.service,
-			&r.edited, &r.retracted, &r.itemType, &r.groupAction, &r.otherHandle, &r.thread, &r.groupTitle,
-			&r.app, &r.effect, &r.audio); err != nil {
-			if err := c.opt.skip(&Error{File: c.name, Pos: fmt.Sprintf("message row %d", r.row), Err: err}); err != nil {
-				return err
+	// Rows are read by ROWID, chatDBBatch at a time: one query a row cost
+	// twice the CPU of the import's sorted scan.
+	var stmt *sql.Stmt
+	for len(ids) > 0 {
+		n := min(len(ids), chatDBBatch)
+		if stmt == nil || n < chatDBBatch {
+			if stmt != nil {
+				stmt.Close()
 			}
-			continue
+			in := strings.Repeat("?, ", n-1) + "?"
+			if stmt, err = c.db.PrepareContext(context.Background(), q+" IN ("+in+")"); err != nil {
+				return &Error{File: c.name, Err: err}
+			}
 		}
-		r.chat.Int64, r.chat.Valid = c.msgChat.get(r.row)
-		if err := c.emitOrphans(r.date.Int64, r.row, emit); err != nil {
-			return err
-		}
-		m, err := c.message(&r)
-		if err == nil {
-			err = validate(m)
-		}
+		err := c.messageBatch(stmt, ids[:n], emit)
 		if err != nil {
-			if err := c.opt.skip(&Error{File: c.name, Pos: fmt.Sprintf("message row %d", r.row), Err: err}); err != nil {
-				return err
-			}
-			continue
-		}
-		c.replies.put(r.guid.String, m.ID)
-		if err := emit(m); err != nil {
+			stmt.Close()
 			return err
 		}
+		ids = ids[n:]
 	}
-	if err := rows.Err(); err != nil {
-		return &Error{File: c.name, Err: err}
+	if stmt != nil {
+		stmt.Close()
 	}
 	return nil
+}
+
+// chatDBBatch is how many message rows one query reads.
+const chatDBBatch = 256
+
+// messageBatch reads the rows ids with stmt and emits their messages in
+// the order of ids.
+func (c *chatDB) messageBatch(stmt *sql.Stmt, ids []int64, emit Emit) error {
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = id
+	}
+	rows, err := stmt.Query(args...)
+	if err != nil {
+		return &Error{File: c.name, Err: err}
+	}
+	got := make(map[int64]*chatDBRow, len(ids))
+	bad := map[int64]error{}
+	for rows.Next() {
+		r := &chatDBRow{}
+		var body sql.RawBytes
+		if err := rows.Scan(&r.row, &r.guid, &r.text, &body, &r.handle, &r.fromMe, &r.date, &r.subject, &r.service,
+			&r.edited, &r.retracted, &r.itemType, &r.groupAction, &r.otherHandle, &r.thread, &r.groupTitle,
+			&r.app, &r.effect, &r.audio); err != nil {
+			bad[r.row] = err
+			continue
+		}
+		// RawBytes is valid until the next row; a message without text
+		// needs it later.
+		if !r.text.Valid || r.text.String == "" {
+			r.body = bytes.Clone(body)
+		}
+		got[r.row] = r
+	}
+	err = rows.Err()
+	rows.Close()
+	if err != nil {
+		return &Error{File: c.name, Err: err}
+	}
+	for _, id := range ids {
+		if err, ok := bad[id]; ok {
+			if err := c.opt.skip(&Error{File: c.name, Pos: fmt.Sprintf("message row %d", id), Err: err}); err != nil {
+				return err
+			}
+			continue
+		}
+		r, ok := got[id]
+		if !ok {
+			continue
+		}
+		if err := c.messageRow(r, emit); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// messageOrder returns the ROWIDs of the rows that are not tapbacks,
+// oldest first: by date (NULL first, then numbers, then anything else,
+// as SQLite orders them), then ROWID. SQLite sorted the whole rows
+// before, in memory as it must (temp_store=memory keeps message text off
+// the disk): 2 GB for 4.3M rows. These keys cost ~24 bytes a row.
+func (c *chatDB) messageOrder() ([]int64, error) {
+	q := "SELECT m.ROWID, m.date FROM message m"
+	if c.cols["message"]["associated_message_type"] {
+		q += " WHERE NOT " + isTapbackSQL
+	}
+	rows, err := c.db.QueryContext(context.Background(), q)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	type key struct {
+		class     int // 0 NULL, 1 a number, 2 text or a blob
+		date, row int64
+	}
+	var keys []key
+	for rows.Next() {
+		var k key
+		var date any
+		if err := rows.Scan(&k.row, &date); err != nil {
+			return nil, err
+		}
+		switch d := date.(type) {
+		case nil:
+		case int64:
+			k.class, k.date = 1, d
+		case float64:
+			k.class, k.date = 1, int64(d)
+		default:
+			k.class = 2
+		}
+		keys = append(keys, k)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	slices.SortFunc(keys, func(a, b key) int {
+		return cmp.Or(cmp.Compare(a.class, b.class), cmp.Compare(a.date, b.date), cmp.Compare(a.row, b.row))
+	})
+	ids := make([]int64, len(keys))
+	for i, k := range keys {
+		ids[i] = k.row
+	}
+	return ids, nil
+}
+
+// messageRow emits the message of row r.
+func (c *chatDB) messageRow(r *chatDBRow, emit Emit) error {
+	r.chat.Int64, r.chat.Valid = c.msgChat.get(r.row)
+	if err := c.emitOrphans(r.date.Int64, r.row, emit); err != nil {
+		return err
+	}
+	m, err := c.message(r)
+	if err == nil {
+		err = validate(m)
+	}
+	if err != nil {
+		return c.opt.skip(&Error{File: c.name, Pos: fmt.Sprintf("message row %d", r.row), Err: err})
+	}
+	c.replies.put(r.guid.String, m.ID)
+	return emit(m)
 }
 
 // conversation returns the chat a row belongs to; a row in no chat is
