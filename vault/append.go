@@ -30,7 +30,7 @@ type Appender struct {
 	// known reports IDs the vault holds (nil when the writer cannot read
 	// it); seen holds the IDs this import added.
 	known func(id string) bool
-	seen  map[idKey]struct{}
+	seen  *idSet
 	now   time.Time
 
 	seq      int // number the commit record will take
@@ -97,7 +97,7 @@ func (v *Vault) NewAppender() (*Appender, error) {
 }
 
 func newAppender(dir string, m *Manifest, lock *writeLock, r age.Recipient, s signer, known func(string) bool, now time.Time) *Appender {
-	a := &Appender{dir: dir, m: m, lock: lock, recipient: r, epoch: m.Epoch, signer: s, known: known, seen: map[idKey]struct{}{}, now: now,
+	a := &Appender{dir: dir, m: m, lock: lock, recipient: r, epoch: m.Epoch, signer: s, known: known, seen: newIDSet(), now: now,
 		seq: m.Seq() + 1, convs: map[string]bool{}, seg: newSegmentBuilder()}
 	removeLeftovers(dir, m)
 	return a
@@ -154,11 +154,11 @@ func (a *Appender) Add(m *Message) (bool, error) {
 		return false, err
 	}
 	k := keyOf(m.ID)
-	if _, dup := a.seen[k]; dup || (a.known != nil && a.known(m.ID)) {
+	if a.seen.has(k) || (a.known != nil && a.known(m.ID)) {
 		a.stats.Duplicates++
 		return false, nil
 	}
-	a.seen[k] = struct{}{}
+	a.seen.add(k)
 	for i := range m.Attachments {
 		at := &m.Attachments[i]
 		if at.Content == nil {
