@@ -77,7 +77,7 @@ func benchIndex(b *testing.B) (*index.Index, []*vault.Message) {
 func importSegments(msgs []*vault.Message) ([]vault.IndexSegment, error) {
 	chunk := *index.BenchSegSize
 	start, cpu0 := time.Now(), cpuTime()
-	common := index.CommonWords(msgs)
+	common := index.CommonWords(vault.TextsOf(msgs))
 	segs := make([]vault.IndexSegment, (len(msgs)+chunk-1)/chunk)
 	errs := make([]error, len(segs))
 	var wg sync.WaitGroup
@@ -89,7 +89,7 @@ func importSegments(msgs []*vault.Message) ([]vault.IndexSegment, error) {
 			defer func() { <-sem; wg.Done() }()
 			part := msgs[i*chunk : min((i+1)*chunk, len(msgs))]
 			segs[i] = vault.IndexSegment{Name: fmt.Sprint(i), Messages: part}
-			segs[i].Data, errs[i] = index.BuildSegment(part, common)
+			segs[i].Data, errs[i] = index.BuildSegment(vault.TextsOf(part), common)
 		}()
 	}
 	wg.Wait()

@@ -96,7 +96,7 @@ func openBounded(t *testing.T, msgs []*vault.Message, mode string) *index.Index 
 	t.Helper()
 	var segs []vault.IndexSegment
 	if mode == "prebuilt" {
-		seg, err := index.Sidecar(msgs)
+		seg, err := index.Sidecar(vault.TextsOf(msgs))
 		if err != nil {
 			t.Fatal(err)
 		}

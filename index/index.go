@@ -57,6 +57,10 @@ type Index struct {
 	common   map[string]bool   // see pairs.go
 	pairs    analysis.Analyzer // common-word pairs of the text
 
+	// texts, set only by BuildSegment, is the text to index instead of
+	// msgs'.
+	texts *vault.Texts
+
 	// Per message, by ordinal (time order, ties by ID).
 	msgs   []*vault.Message
 	unix   []int64

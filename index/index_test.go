@@ -88,14 +88,14 @@ func buildCaseMode(t testing.TB, name, mode string) (*index.Index, []*vault.Mess
 	opt := index.Options{Shards: 2, BatchSize: 4, Now: func() time.Time { return testNow }}
 	var segs []vault.IndexSegment
 	if mode != "build" {
-		common := index.CommonWords(msgs)
+		common := index.CommonWords(vault.TextsOf(msgs))
 		half := len(msgs) / 2
 		parts := [][]*vault.Message{msgs[:half+1]}
 		if mode == "prebuilt" {
 			parts = append(parts, msgs[half:])
 		}
 		for _, p := range parts {
-			seg, err := index.BuildSegment(p, common)
+			seg, err := index.BuildSegment(vault.TextsOf(p), common)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -31,7 +31,7 @@ const (
 // commonWords returns the terms of the sample that occur in at least
 // pairMinPercent of its messages, most frequent first.
 func (ix *Index) commonWords() map[string]bool {
-	n := len(ix.msgs)
+	n := ix.numTexts()
 	if n == 0 {
 		return nil
 	}
@@ -41,7 +41,7 @@ func (ix *Index) commonWords() map[string]bool {
 	seen := map[string]bool{}
 	var text []byte // the analyzer rewrites it in place
 	for o := 0; o < n; o += step {
-		text = appendText(text[:0], ix.msgs[o], bleveText)
+		text = ix.appendTextOf(text[:0], uint32(o), bleveText)
 		clear(seen)
 		for _, t := range ix.analyzer.Analyze(text) {
 			seen[string(t.Term)] = true

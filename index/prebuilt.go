@@ -54,11 +54,11 @@ const segMagicV1 = "coffer-index-v1\n"
 // noOrd marks a segment document whose message is not in the index.
 const noOrd = math.MaxUint32
 
-// CommonWords returns the common words of msgs (see pairs.go), to be fixed
-// once per vault and given to every BuildSegment, so that all segments
-// index the same word pairs.
-func CommonWords(msgs []*vault.Message) []string {
-	ix := &Index{analyzer: newAnalyzer(), msgs: msgs}
+// CommonWords returns the common words of texts (see pairs.go), to be
+// fixed once per vault and given to every BuildSegment, so that all
+// segments index the same word pairs.
+func CommonWords(texts *vault.Texts) []string {
+	ix := &Index{analyzer: newAnalyzer(), texts: texts}
 	words := make([]string, 0, pairMaxCommon)
 	for w := range ix.commonWords() {
 		words = append(words, w)
@@ -67,11 +67,11 @@ func CommonWords(msgs []*vault.Message) []string {
 	return words
 }
 
-// BuildSegment returns the text index of msgs as bytes for the vault to
+// BuildSegment returns the text index of texts as bytes for the vault to
 // store encrypted: it holds their words and positions, so it is as
 // secret as the messages.
-func BuildSegment(msgs []*vault.Message, common []string) ([]byte, error) {
-	if len(msgs) == 0 {
+func BuildSegment(texts *vault.Texts, common []string) ([]byte, error) {
+	if texts.Len() == 0 {
 		return nil, errors.New("index: no messages to build a segment of")
 	}
 	set := make(map[string]bool, len(common))
@@ -81,14 +81,14 @@ func BuildSegment(msgs []*vault.Message, common []string) ([]byte, error) {
 		}
 		set[w] = true
 	}
-	ix := &Index{analyzer: newAnalyzer(), pairs: newPairAnalyzer(set), msgs: msgs}
+	ix := &Index{analyzer: newAnalyzer(), pairs: newPairAnalyzer(set), texts: texts}
 	var buf bytes.Buffer
 	merged, err := buildMerged(ix, &buf)
 	if err != nil {
 		return nil, err
 	}
 	if !merged {
-		sb, err := buildPart(ix, 0, len(msgs))
+		sb, err := buildPart(ix, 0, texts.Len())
 		if err != nil {
 			return nil, err
 		}
@@ -103,7 +103,7 @@ func BuildSegment(msgs []*vault.Message, common []string) ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
-// buildPart returns the zap segment of ix.msgs[lo:hi], analysed all at
+// buildPart returns the zap segment of messages lo to hi, analysed all at
 // once: its memory is ~20 KB a message (every word's positions), so
 // buildMerged calls it on parts of a few thousand.
 func buildPart(ix *Index, lo, hi int) (*zap.SegmentBase, error) {

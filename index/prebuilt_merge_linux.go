@@ -20,7 +20,7 @@ const (
 	partText = 2 << 20
 )
 
-// buildMerged writes to buf the zap segment of ix.msgs built a part at a
+// buildMerged writes to buf the zap segment of ix.texts built a part at a
 // time and merged, and reports whether it did: analysing 100,000 mails at
 // once held 1.5 GB of word positions, a part of 4,096 holds ~80 MB, and
 // the parts' segments, compact, are merged by zap's streaming merge.
@@ -30,7 +30,7 @@ const (
 // system, gone when closed. Elsewhere than Linux (no memfd), and for
 // batches of one part, the caller builds in one go.
 func buildMerged(ix *Index, buf *bytes.Buffer) (bool, error) {
-	n := len(ix.msgs)
+	n := ix.numTexts()
 	if n <= partSize {
 		return false, nil
 	}
@@ -44,7 +44,8 @@ func buildMerged(ix *Index, buf *bytes.Buffer) (bool, error) {
 	for lo := 0; lo < n; {
 		hi, text := lo, 0
 		for hi < n && hi-lo < partSize && text < partText {
-			text += len(ix.msgs[hi].Subject) + len(ix.msgs[hi].Body)
+			_, size := ix.textSize(uint32(hi))
+			text += size
 			hi++
 		}
 		sb, err := buildPart(ix, lo, hi)

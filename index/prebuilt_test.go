@@ -16,16 +16,16 @@ import (
 func TestOpenPrebuilt(t *testing.T) {
 	ctx := context.Background()
 	msgs := loadMessages(t, "testdata/basic/messages.jsonl")
-	common := index.CommonWords(msgs)
+	common := index.CommonWords(vault.TextsOf(msgs))
 	// One segment with every message, one with a message the index does
 	// not have (a message deleted since the import).
-	seg, err := index.BuildSegment(msgs, common)
+	seg, err := index.BuildSegment(vault.TextsOf(msgs), common)
 	if err != nil {
 		t.Fatal(err)
 	}
 	other := corpus.Generate(1, 5)
 	other[0].Body = "lunch"
-	extra, err := index.BuildSegment(other, common)
+	extra, err := index.BuildSegment(vault.TextsOf(other), common)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -90,7 +90,7 @@ func TestOpenV2Segment(t *testing.T) {
 		m.Conversation = vault.Conversation{ID: "t:c"}
 		m.Time = time.Date(2024, 1, 1, 0, i, 0, 0, time.UTC)
 	}
-	seg, err := index.BuildSegment(msgs, nil)
+	seg, err := index.BuildSegment(vault.TextsOf(msgs), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -142,7 +142,7 @@ func searchIDs(t *testing.T, ix *index.Index, q string) []string {
 func TestPrebuiltInParts(t *testing.T) {
 	ctx := context.Background()
 	msgs := corpus.Generate(10_000, 3)
-	seg, err := index.BuildSegment(msgs, index.CommonWords(msgs))
+	seg, err := index.BuildSegment(vault.TextsOf(msgs), index.CommonWords(vault.TextsOf(msgs)))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -60,7 +60,7 @@ func FuzzParseQuery(f *testing.F) {
 // panic. The vault authenticates what it decrypts, so this guards against
 // bugs rather than attackers. Seeded from a segment of the test messages.
 func FuzzLoadSegment(f *testing.F) {
-	seg, err := BuildSegment(loadTestMessages(f), []string{"the", "at"})
+	seg, err := BuildSegment(vault.TextsOf(loadTestMessages(f)), []string{"the", "at"})
 	if err != nil {
 		f.Fatal(err)
 	}

@@ -150,7 +150,7 @@ func openScripts(t *testing.T, msgs []*vault.Message, mode string) *index.Index 
 	t.Helper()
 	var segs []vault.IndexSegment
 	if mode == "prebuilt" {
-		seg, err := index.BuildSegment(msgs, index.CommonWords(msgs))
+		seg, err := index.BuildSegment(vault.TextsOf(msgs), index.CommonWords(vault.TextsOf(msgs)))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -246,16 +246,47 @@ func (ix *Index) buildText(ctx context.Context) error {
 // document is the bleve document of one message: text, and subject on its
 // own for subject:.
 func (ix *Index) document(o uint32) *document.Document {
-	m := ix.msgs[o]
 	doc := document.NewDocument(strconv.FormatUint(uint64(o), 36))
-	text := appendText(make([]byte, 0, min(len(m.Subject)+1+len(m.Body), maxFieldBytes+1)), m, bleveText)
+	subject, size := ix.textSize(o)
+	text := ix.appendTextOf(make([]byte, 0, min(size+1, maxFieldBytes+1)), o, bleveText)
 	// The text field also gets common-word pairs (pairs.go), so its
 	// analyzer is per index; the mapping names the base analyzer.
 	doc.AddField(document.NewTextFieldCustom(bleveText, nil, text, textOptions, ix.pairs))
-	if m.Subject != "" {
-		doc.AddField(document.NewTextFieldCustom(bleveSubject, nil, appendText(nil, m, bleveSubject), textOptions, ix.analyzer))
+	if subject > 0 {
+		doc.AddField(document.NewTextFieldCustom(bleveSubject, nil, ix.appendTextOf(nil, o, bleveSubject), textOptions, ix.analyzer))
 	}
 	return doc
+}
+
+// numTexts is the number of messages to index: BuildSegment's texts, or
+// the index's messages.
+func (ix *Index) numTexts() int {
+	if ix.texts != nil {
+		return ix.texts.Len()
+	}
+	return len(ix.msgs)
+}
+
+// textSize returns the bytes of message o's subject, and of its subject
+// and body.
+func (ix *Index) textSize(o uint32) (subject, total int) {
+	if ix.texts != nil {
+		s, b := ix.texts.At(int(o))
+		return len(s), len(s) + len(b)
+	}
+	m := ix.msgs[o]
+	return len(m.Subject), len(m.Subject) + len(m.Body)
+}
+
+// appendTextOf appends to b the text of message o that field indexes
+// (appendText).
+func (ix *Index) appendTextOf(b []byte, o uint32, field string) []byte {
+	if ix.texts != nil {
+		s, body := ix.texts.At(int(o))
+		return appendFields(b, s, body, field)
+	}
+	m := ix.msgs[o]
+	return appendFields(b, m.Subject, m.Body, field)
 }
 
 // appendText appends to b the text of m that field indexes: for the text
@@ -263,15 +294,20 @@ func (ix *Index) document(o uint32) *document.Document {
 // that, what the analyzer reads (indexedLen), so a huge message is not
 // copied whole to be cut.
 func appendText(b []byte, m *vault.Message, field string) []byte {
+	return appendFields(b, m.Subject, m.Body, field)
+}
+
+// appendFields is appendText of a subject and body held as strings (a
+// message) or as bytes (vault.Texts).
+func appendFields[T string | []byte](b []byte, subject, body T, field string) []byte {
 	start := len(b)
 	room := func() int { return maxFieldBytes + 1 - (len(b) - start) }
-	subject := m.Subject[:min(len(m.Subject), room())]
-	b = append(b, subject...)
+	b = append(b, subject[:min(len(subject), room())]...)
 	if field != bleveSubject {
-		if m.Subject != "" {
+		if len(subject) > 0 {
 			b = append(b, '\n')
 		}
-		b = append(b, m.Body[:min(len(m.Body), max(room(), 0))]...)
+		b = append(b, body[:min(len(body), max(room(), 0))]...)
 	}
 	return b[:start+indexedLen(b[start:])]
 }

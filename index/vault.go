@@ -8,12 +8,11 @@ import (
 )
 
 // Sidecar is the vault.Indexer that importers use: it builds the text
-// index of one vault segment's messages (BuildSegment, with that
-// segment's own common words), which the vault stores encrypted beside
-// the segment. It moves the cost of indexing from every unlock to the
-// one import.
-func Sidecar(msgs []*vault.Message) ([]byte, error) {
-	return BuildSegment(msgs, CommonWords(msgs))
+// index of a run of messages (BuildSegment, with the run's own common
+// words), which the vault stores encrypted beside their segments. It
+// moves the cost of indexing from every unlock to the one import.
+func Sidecar(texts *vault.Texts) ([]byte, error) {
+	return BuildSegment(texts, CommonWords(texts))
 }
 
 // OpenVault makes the loaded vault v searchable: it opens the prebuilt
@@ -60,7 +59,7 @@ func (e Engine) Open(v *vault.Vault, tags map[string][]string, progress func(acc
 }
 
 // Segment is Sidecar.
-func (Engine) Segment(msgs []*vault.Message) ([]byte, error) { return Sidecar(msgs) }
+func (Engine) Segment(texts *vault.Texts) ([]byte, error) { return Sidecar(texts) }
 
 // Check reports why query does not parse (a *QueryError, with its
 // column), or nil: a query is checked before it is saved.

@@ -38,8 +38,7 @@ type Appender struct {
 	created  []string
 	seg      *segmentBuilder
 	indexer  Indexer
-	pending  []*Message   // messages of pendSegs, for the indexer
-	pendText int          // bytes of subject and body in pending
+	pending  *Texts       // text of pendSegs' messages, for the indexer
 	pendSegs []string     // segments written and not yet indexed
 	building chan sidecar // the index being built in the background, if any
 	target   int          // messages an index file aims at (IndexTarget)
@@ -116,15 +115,18 @@ func removeLeftovers(dir string, m *Manifest) {
 	}
 }
 
-// Indexer builds an opaque sidecar for a segment's messages: the search
-// index's prebuilt text index (coffer/index.BuildSegment). The vault
-// stores it encrypted beside the segment, in the same commit, and hands it
-// back at unlock (Vault.IndexSegments). It is as secret as the messages.
-type Indexer func(msgs []*Message) ([]byte, error)
+// Indexer builds an opaque sidecar for the text of a run of messages: the
+// search index's prebuilt text index (coffer/index.BuildSegment). The
+// vault stores it encrypted beside the segments, in the same commit, and
+// hands it back at unlock (Vault.IndexSegments). It is as secret as the
+// messages.
+type Indexer func(t *Texts) ([]byte, error)
 
 // SetIndexer makes the appender build a sidecar for every segment it
 // writes. Set it before the first Add.
-func (a *Appender) SetIndexer(f Indexer) { a.indexer, a.target = f, IndexTarget }
+func (a *Appender) SetIndexer(f Indexer) {
+	a.indexer, a.target, a.pending = f, IndexTarget, &Texts{}
+}
 
 // SetAnnouncement names the audit event that recorded this import before
 // it began (audit.Log.Announce); the import record links it, so that
@@ -137,9 +139,8 @@ func (a *Appender) SetAnnouncement(l audit.Link) { a.audit = announced(l) }
 // message (and its attachments) a second time; it checks only the fields
 // every message must have. A message without an ID is validated here.
 // Attachment contents are written at once and dropped from m (Content
-// becomes nil, Ref locates the stored copy): the appender keeps a
-// message until its index file is built, and would otherwise keep its
-// files too.
+// becomes nil, Ref locates the stored copy). The appender keeps only the
+// text the index needs (Texts), not m.
 func (a *Appender) Add(m *Message) (bool, error) {
 	if a.finished {
 		return false, fmt.Errorf("vault: appender already finished")
@@ -172,8 +173,7 @@ func (a *Appender) Add(m *Message) (bool, error) {
 	}
 	a.seg.add(m)
 	if a.indexer != nil {
-		a.pending = append(a.pending, m)
-		a.pendText += len(m.Subject) + len(m.Body)
+		a.pending.Add(m.Subject, m.Body)
 	}
 	a.stats.Added++
 	a.convs[m.Conversation.ID] = true
@@ -200,7 +200,7 @@ func (a *Appender) flush() error {
 	a.seg.reset() // the staging buffers are reused: wipe them
 	if a.indexer != nil {
 		a.pendSegs = append(a.pendSegs, name)
-		if len(a.pending) >= a.target || a.pendText >= indexPendingBytes {
+		if a.pending.Len() >= a.target || a.pending.Size() >= indexPendingBytes {
 			return a.startSidecar()
 		}
 	}
@@ -210,12 +210,11 @@ func (a *Appender) flush() error {
 // indexPendingBytes bounds the message text an import holds for its next
 // index file (and the one being built holds as much): an index file
 // covers IndexTarget messages, or fewer when they hold this much text:
-// ~50,000 chat messages of a few hundred bytes, ~10,000 mails. Messages
-// cost several times their text in memory (a mail's parsed parts,
-// headers, ids), and the import stays under ImportMemoryLimit with two
-// such batches held; compaction merges the index files later. One 50 MiB
-// message gets an index file of its own instead of being held with the
-// next ones.
+// ~50,000 chat messages of a few hundred bytes, ~10,000 mails. The import
+// stays under ImportMemoryLimit with two such batches held beside the
+// index build's working set; compaction merges the index files later.
+// One 50 MiB message gets an index file of its own instead of being held
+// with the next ones.
 const indexPendingBytes = 12 << 20
 
 // ImportMemoryLimit is the soft memory limit `coffer import` runs under
@@ -252,14 +251,15 @@ func (a *Appender) startSidecar() error {
 	if len(a.pendSegs) == 0 {
 		return nil
 	}
-	msgs, segs := a.pending, a.pendSegs
-	a.pending, a.pendSegs, a.pendText = nil, nil, 0
+	texts, segs := a.pending, a.pendSegs
+	a.pending, a.pendSegs = &Texts{}, nil
 	ch := make(chan sidecar, 1)
 	a.building = ch
 	go func() {
-		data, err := a.indexer(msgs)
-		clear(msgs)
-		ch <- sidecar{segs: segs, count: len(msgs), data: data, err: err}
+		data, err := a.indexer(texts)
+		n := texts.Len()
+		texts.Wipe()
+		ch <- sidecar{segs: segs, count: n, data: data, err: err}
 	}()
 	return nil
 }
@@ -376,8 +376,10 @@ func (a *Appender) abort() {
 func (a *Appender) finish() {
 	a.finished = true
 	a.seg.reset()
-	clear(a.pending)
-	a.pending, a.pendSegs, a.pendText = nil, nil, 0
+	if a.pending != nil {
+		a.pending.Wipe()
+	}
+	a.pending, a.pendSegs = nil, nil
 	if a.lock != nil {
 		a.lock.unlock()
 		a.lock = nil

@@ -144,7 +144,7 @@ func TestVerifyTrailAgainstManifest(t *testing.T) {
 			if err := tf.v.RemoveIngestKey("capture", tf.announce(audit.ActionIngestKey)); err != nil {
 				t.Fatal(err)
 			}
-			st, err := tf.v.CompactIndex(idsIndexer, 5000, 2, func() (audit.Link, error) { return tf.log.Announce(audit.Event{Action: audit.ActionCompact}) })
+			st, err := tf.v.CompactIndex(textIndexer, 5000, 2, func() (audit.Link, error) { return tf.log.Announce(audit.Event{Action: audit.ActionCompact}) })
 			if err != nil || st.Written == 0 {
 				t.Fatalf("compaction: %+v, %v", st, err)
 			}

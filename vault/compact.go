@@ -142,7 +142,9 @@ func (v *Vault) CompactIndex(build Indexer, small, minUnits int, announce func()
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				batch[i].data, batch[i].err = build(batch[i].msgs)
+				t := TextsOf(batch[i].msgs)
+				batch[i].data, batch[i].err = build(t)
+				t.Wipe()
 			}()
 		}
 		wg.Wait()

@@ -10,13 +10,15 @@ import (
 	"coffer/vault/audit"
 )
 
-// idsIndexer stands for the search index: its "index" of a segment is
-// the list of message IDs it was given, so a test can check which
-// messages, in which order, an index file covers.
-func idsIndexer(msgs []*Message) ([]byte, error) {
+// textIndexer stands for the search index: its "index" of a run of
+// messages is their subjects and bodies, quoted, a line each (the test
+// messages' bodies differ), so a test can check which messages, in which
+// order, an index file covers.
+func textIndexer(t *Texts) ([]byte, error) {
 	var b bytes.Buffer
-	for _, m := range msgs {
-		b.WriteString(m.ID + "\n")
+	for i := range t.Len() {
+		s, body := t.At(i)
+		fmt.Fprintf(&b, "%q %q\n", s, body)
 	}
 	return b.Bytes(), nil
 }
@@ -50,7 +52,7 @@ func checkIndexFiles(t *testing.T, v *Vault) (files, msgs int) {
 		t.Fatal(err)
 	}
 	for _, s := range segs {
-		want, _ := idsIndexer(s.Messages)
+		want, _ := textIndexer(TextsOf(s.Messages))
 		if !bytes.Equal(s.Data, want) {
 			t.Fatalf("%s: holds %q, covers %d messages %q", s.Name, s.Data, len(s.Messages), want)
 		}
@@ -65,10 +67,10 @@ func TestCompactIndex(t *testing.T) {
 	defer v.Close()
 	// Five small imports with index files, one without, one more with.
 	for i := range 5 {
-		importIndexed(t, v, testMessages(20, fmt.Sprintf("chat-%d", i)), idsIndexer)
+		importIndexed(t, v, testMessages(20, fmt.Sprintf("chat-%d", i)), textIndexer)
 	}
 	importIndexed(t, v, testMessages(20, "plain"), nil)
-	importIndexed(t, v, testMessages(20, "late"), idsIndexer)
+	importIndexed(t, v, testMessages(20, "late"), textIndexer)
 	if err := reload(v); err != nil {
 		t.Fatal(err)
 	}
@@ -77,17 +79,17 @@ func TestCompactIndex(t *testing.T) {
 	}
 
 	// Seven small units are fewer than an import waits for.
-	if st, err := v.CompactIndex(idsIndexer, 5000, AutoCompactUnits, nil); err != nil || st != (CompactStats{}) {
+	if st, err := v.CompactIndex(textIndexer, 5000, AutoCompactUnits, nil); err != nil || st != (CompactStats{}) {
 		t.Fatalf("automatic compaction of 7 units: %+v, %v", st, err)
 	}
 	// When the audit trail cannot record it, nothing is written.
-	if _, err := v.CompactIndex(idsIndexer, 5000, 2, func() (audit.Link, error) { return audit.Link{}, errors.New("no trail") }); err == nil || err.Error() != "no trail" {
+	if _, err := v.CompactIndex(textIndexer, 5000, 2, func() (audit.Link, error) { return audit.Link{}, errors.New("no trail") }); err == nil || err.Error() != "no trail" {
 		t.Fatalf("compaction went on without its audit record: %v", err)
 	}
 	if rep, err := Verify(f.dir); err != nil || !rep.OK() || len(rep.Notes) != 0 {
 		t.Fatalf("after a refused compaction: %+v, %v", rep, err)
 	}
-	st, err := v.CompactIndex(idsIndexer, 5000, 2, nil)
+	st, err := v.CompactIndex(textIndexer, 5000, 2, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -107,13 +109,13 @@ func TestCompactIndex(t *testing.T) {
 		t.Fatalf("verify after compaction: %+v, %v", rep, err)
 	}
 	// Nothing left worth merging.
-	if st, err := v2.CompactIndex(idsIndexer, 5000, 2, nil); err != nil || st != (CompactStats{}) {
+	if st, err := v2.CompactIndex(textIndexer, 5000, 2, nil); err != nil || st != (CompactStats{}) {
 		t.Errorf("second compaction: %+v, %v", st, err)
 	}
 	// A later import gets its own file, and the next compaction folds it
 	// in, replacing the compacted file too.
-	importIndexed(t, v2, testMessages(20, "later"), idsIndexer)
-	if st, err := v2.CompactIndex(idsIndexer, 5000, 2, nil); err != nil || st.Replaced != 2 || st.Written != 1 {
+	importIndexed(t, v2, testMessages(20, "later"), textIndexer)
+	if st, err := v2.CompactIndex(textIndexer, 5000, 2, nil); err != nil || st.Replaced != 2 || st.Written != 1 {
 		t.Errorf("third compaction: %+v, %v", st, err)
 	}
 	if files, _ := checkIndexFiles(t, v2); files != 0 {
@@ -131,7 +133,7 @@ func TestReindexRecordChecks(t *testing.T) {
 	f := newFixture(t)
 	v := f.open(t, Key{Identities: f.key()})
 	defer v.Close()
-	importIndexed(t, v, testMessages(5, "a"), idsIndexer)
+	importIndexed(t, v, testMessages(5, "a"), textIndexer)
 	if err := reload(v); err != nil {
 		t.Fatal(err)
 	}
@@ -187,7 +189,7 @@ func TestImportIndexFilesSpanSegments(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	a.SetIndexer(idsIndexer)
+	a.SetIndexer(textIndexer)
 	a.target = 300
 	for _, m := range msgs {
 		if _, err := a.Add(m); err != nil {
@@ -213,7 +215,7 @@ func TestImportIndexFilesSpanSegments(t *testing.T) {
 // TestImportHoldsBoundedText checks that an import does not hold large
 // messages for the index of the next IndexTarget: past indexPendingBytes
 // of text, the messages so far get their index file. Attachments are
-// written at once and not held either.
+// written at once (the appender keeps only the text, vault.Texts).
 func TestImportHoldsBoundedText(t *testing.T) {
 	f := newFixture(t)
 	v := f.open(t, Key{Identities: f.key()})
@@ -230,16 +232,9 @@ func TestImportHoldsBoundedText(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	a.SetIndexer(func(ms []*Message) ([]byte, error) {
-		n := 0
-		for _, m := range ms {
-			n += len(m.Body)
-			if len(m.Attachments) > 0 && m.Attachments[0].Content != nil {
-				return nil, fmt.Errorf("message %s still holds its attachment", m.ID)
-			}
-		}
-		held = max(held, n)
-		return idsIndexer(ms)
+	a.SetIndexer(func(t *Texts) ([]byte, error) {
+		held = max(held, t.Size())
+		return textIndexer(t)
 	})
 	for _, m := range msgs {
 		if _, err := a.Add(m); err != nil {
@@ -269,7 +264,7 @@ func TestIndexerFailures(t *testing.T) {
 	f := newFixture(t)
 	v := f.open(t, Key{Identities: f.key()})
 	defer v.Close()
-	broken := func([]*Message) ([]byte, error) { return nil, errors.New("indexer broke") }
+	broken := func(*Texts) ([]byte, error) { return nil, errors.New("indexer broke") }
 
 	a, err := v.NewAppender()
 	if err != nil {
@@ -294,8 +289,8 @@ func TestIndexerFailures(t *testing.T) {
 		t.Fatalf("after the failed import: %+v, %v", rep, err)
 	}
 
-	importIndexed(t, v, testMessages(5, "b"), idsIndexer)
-	importIndexed(t, v, testMessages(5, "c"), idsIndexer)
+	importIndexed(t, v, testMessages(5, "b"), textIndexer)
+	importIndexed(t, v, testMessages(5, "c"), textIndexer)
 	if err := reload(v); err != nil {
 		t.Fatal(err)
 	}

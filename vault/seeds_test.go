@@ -43,12 +43,12 @@ func TestWriteSeeds(t *testing.T) {
 	// A manifest with a reindex record (two indexed imports compacted).
 	g := newFixture(t)
 	w := g.open(t, Key{Identities: g.key()})
-	importIndexed(t, w, testMessages(2, "one"), idsIndexer)
-	importIndexed(t, w, testMessages(2, "two"), idsIndexer)
+	importIndexed(t, w, testMessages(2, "one"), textIndexer)
+	importIndexed(t, w, testMessages(2, "two"), textIndexer)
 	if err := reload(w); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := w.CompactIndex(idsIndexer, 100, 2, nil); err != nil {
+	if _, err := w.CompactIndex(textIndexer, 100, 2, nil); err != nil {
 		t.Fatal(err)
 	}
 	m, _ = os.ReadFile(filepath.Join(g.dir, ManifestFile))

@@ -32,6 +32,7 @@ var contentRoots = []string{
 	"coffer/vault.Message",
 	"coffer/vault.Conversation",
 	"coffer/vault.Attachment",
+	"coffer/vault.Texts",             // subjects and bodies, for the index
 	"coffer/vault.ConversationCount", // a title and a count
 	"coffer/vault.Vault",
 	"coffer/vault/access.Conversation", // titles and participants
@@ -43,6 +44,7 @@ var contentRoots = []string{
 var plaintextBytes = []string{
 	"(*coffer/vault.Vault).Attachment",
 	"(*coffer/vault.AttachmentReader).Read",
+	"(*coffer/vault.Texts).At",
 	"(*coffer/vault/access.Session).Copy",
 	"(*coffer/vault/access.Session).SaveAttachment", // to the file the member named
 	"(*coffer/vault/access.Session).PipeAttachment", // to the command the member named
@@ -68,7 +70,9 @@ var contentAPI = map[string]scope{
 	"(*coffer/vault.Vault).Message":         coreOnly,
 	"(*coffer/vault.Vault).Stats":           coreOnly,
 	"(*coffer/vault.Vault).CompactIndex":    coreOnly, // hands messages to the indexer
-	"(*coffer/vault.Appender).SetIndexer":   coreOnly, // hands staged messages to the indexer
+	"(*coffer/vault.Appender).SetIndexer":   coreOnly, // hands staged messages' text to the indexer
+	"coffer/vault.TextsOf":                  coreOnly, // messages' text, for the indexer
+	"(*coffer/vault.Texts).At":              coreOnly,
 	"coffer/vault.OpenIngest":               coreOnly, // an Appender, which can take an indexer
 	"(*coffer/vault.Vault).NewAppender":     coreOnly,
 	"(*coffer/vault.Vault).IndexSegments":   coreOnly, // the stored index says which words each message holds

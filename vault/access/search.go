@@ -107,7 +107,7 @@ type Searcher interface {
 // is index.Engine; the session is its only caller.
 type Engine interface {
 	Open(v *vault.Vault, tags map[string][]string, progress func(IndexProgress)) (Searcher, error)
-	Segment(msgs []*vault.Message) ([]byte, error)
+	Segment(texts *vault.Texts) ([]byte, error)
 	// Check reports why a query does not parse, or nil.
 	Check(query string) error
 }
