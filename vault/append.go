@@ -96,7 +96,7 @@ func (v *Vault) NewAppender() (*Appender, error) {
 }
 
 func newAppender(dir string, m *Manifest, lock *writeLock, r age.Recipient, s signer, known func(string) bool, now time.Time) *Appender {
-	a := &Appender{dir: dir, m: m, lock: lock, recipient: r, epoch: m.Epoch, signer: s, known: known, seen: newIDSet(), now: now,
+	a := &Appender{dir: dir, m: m, lock: lock, recipient: r, epoch: m.Epoch, signer: s, known: known, seen: newIDSet(dir), now: now,
 		seq: m.Seq() + 1, convs: map[string]bool{}, seg: newSegmentBuilder()}
 	removeLeftovers(dir, m)
 	return a
@@ -155,11 +155,19 @@ func (a *Appender) Add(m *Message) (bool, error) {
 		return false, err
 	}
 	k := keyOf(m.ID)
-	if a.seen.has(k) || (a.known != nil && a.known(m.ID)) {
+	if a.known != nil && a.known(m.ID) {
 		a.stats.Duplicates++
 		return false, nil
 	}
-	a.seen.add(k)
+	if seen, err := a.seen.has(k); err != nil {
+		return false, err
+	} else if seen {
+		a.stats.Duplicates++
+		return false, nil
+	}
+	if err := a.seen.add(k); err != nil {
+		return false, err
+	}
 	for i := range m.Attachments {
 		at := &m.Attachments[i]
 		if at.Content == nil {
@@ -375,6 +383,7 @@ func (a *Appender) abort() {
 
 func (a *Appender) finish() {
 	a.finished = true
+	a.seen.close()
 	a.seg.reset()
 	if a.pending != nil {
 		a.pending.Wipe()

@@ -11,37 +11,50 @@ import (
 // (303 MB at 10M, measured), more than the rest of a large import; here
 // ids are kept as sorted runs of keys, 16 bytes an id, after a small map
 // of the newest. Runs of equal size are merged up to idSetMaxRun keys,
-// so a lookup searches a few dozen runs at most, and a merge never holds
-// more than idSetMaxRun keys twice.
+// so a lookup searches a few runs, and a merge never holds more than
+// idSetMaxRun keys twice. Past memKeys keys in memory, the runs are
+// merged into one and spilled, encrypted, to a file (idSpill), so that
+// the set's memory stays flat.
 type idSet struct {
-	recent map[idKey]struct{}
-	runs   [][]idKey // each sorted
+	recent  map[idKey]struct{}
+	runs    [][]idKey // each sorted
+	held    int       // keys in runs
+	memKeys int       // keys held in memory before a spill
+	dir     string    // where a spill goes
+	spill   *idSpill  // nil until the first spill
 }
 
 const (
-	idSetRecent = 1 << 14 // keys in the map before they become a run
-	idSetMaxRun = 1 << 20 // keys (16 MiB) past which runs are not merged
+	idSetRecent  = 1 << 14 // keys in the map before they become a run
+	idSetMaxRun  = 1 << 20 // keys (16 MiB) past which runs are not merged
+	idSetMemKeys = 1 << 21 // keys (32 MiB) in memory before they spill
 )
 
-func newIDSet() *idSet { return &idSet{recent: make(map[idKey]struct{}, idSetRecent)} }
+// newIDSet returns an empty set that spills to dir.
+func newIDSet(dir string) *idSet {
+	return &idSet{recent: make(map[idKey]struct{}, idSetRecent), memKeys: idSetMemKeys, dir: dir}
+}
 
-func (s *idSet) has(k idKey) bool {
+func (s *idSet) has(k idKey) (bool, error) {
 	if _, ok := s.recent[k]; ok {
-		return true
+		return true, nil
 	}
 	for _, r := range s.runs {
 		if _, ok := slices.BinarySearchFunc(r, k, compareKeys); ok {
-			return true
+			return true, nil
 		}
 	}
-	return false
+	if s.spill != nil {
+		return s.spill.has(k)
+	}
+	return false, nil
 }
 
 // add puts k in the set; k must not be in it.
-func (s *idSet) add(k idKey) {
+func (s *idSet) add(k idKey) error {
 	s.recent[k] = struct{}{}
 	if len(s.recent) < idSetRecent {
-		return
+		return nil
 	}
 	run := make([]idKey, 0, len(s.recent))
 	for k := range s.recent {
@@ -50,12 +63,36 @@ func (s *idSet) add(k idKey) {
 	slices.SortFunc(run, compareKeys)
 	clear(s.recent)
 	s.runs = append(s.runs, run)
+	s.held += len(run)
 	for n := len(s.runs); n >= 2; n = len(s.runs) {
 		a, b := s.runs[n-2], s.runs[n-1]
 		if len(a) > len(b) || len(a)+len(b) > idSetMaxRun {
 			break
 		}
 		s.runs = append(s.runs[:n-2], mergeKeys(a, b))
+	}
+	if s.held < s.memKeys {
+		return nil
+	}
+	if s.spill == nil {
+		var err error
+		if s.spill, err = newIDSpill(s.dir); err != nil {
+			return err
+		}
+	}
+	all := s.runs[0]
+	for _, r := range s.runs[1:] {
+		all = mergeKeys(all, r)
+	}
+	s.runs, s.held = nil, 0
+	return s.spill.add(all)
+}
+
+// close removes the spill, if any.
+func (s *idSet) close() {
+	if s.spill != nil {
+		s.spill.close()
+		s.spill = nil
 	}
 }
 
