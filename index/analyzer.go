@@ -11,6 +11,8 @@ import (
 	"github.com/blevesearch/bleve/v2/registry"
 	"github.com/blevesearch/segment"
 	"golang.org/x/text/unicode/norm"
+
+	"coffer/vault"
 )
 
 // analyzerName is the analyzer of every full-text field. It is language
@@ -50,8 +52,10 @@ const (
 	// character boundary; words past it are not found. The message is
 	// stored and shown whole. Chat messages hold a few KiB at most. At
 	// 1 MiB, importing three 50 MiB messages of two-letter words peaked
-	// at 657 MB, at 256 KiB at 417 MB (BenchmarkImportRSS).
-	maxFieldBytes = 256 << 10
+	// at 657 MB, at 256 KiB at 417 MB (BenchmarkImportRSS). The vault
+	// keeps no more of a message for the index it builds at import
+	// (vault.Texts).
+	maxFieldBytes = vault.MaxIndexedText
 )
 
 // indexedLen is how much of a field's text the analyzer reads (see

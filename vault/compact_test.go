@@ -213,18 +213,17 @@ func TestImportIndexFilesSpanSegments(t *testing.T) {
 }
 
 // TestImportHoldsBoundedText checks that an import does not hold large
-// messages for the index of the next IndexTarget: past indexPendingBytes
-// of text, the messages so far get their index file. Attachments are
-// written at once (the appender keeps only the text, vault.Texts).
+// messages for the index of the next IndexTarget: it keeps only what the
+// index reads of each (MaxIndexedText), and past indexPendingBytes of
+// that the messages so far get their index file. Attachments are written
+// at once (the appender keeps only the text, vault.Texts).
 func TestImportHoldsBoundedText(t *testing.T) {
 	f := newFixture(t)
 	v := f.open(t, Key{Identities: f.key()})
 	defer v.Close()
-	msgs := testMessages(9, "big")
-	for i, m := range msgs {
-		if i%3 == 0 {
-			m.Body += strings.Repeat("x", indexPendingBytes/2) // two of them fill the budget
-		}
+	msgs := testMessages(2*indexPendingBytes/MaxIndexedText, "big")
+	for _, m := range msgs {
+		m.Body += strings.Repeat("x", 2*MaxIndexedText)
 	}
 	msgs[1].Attachments = []Attachment{{Name: "a.bin", Content: bytes.Repeat([]byte("y"), 1<<20)}}
 	var held int // the most text the indexer was handed at once
@@ -234,6 +233,11 @@ func TestImportHoldsBoundedText(t *testing.T) {
 	}
 	a.SetIndexer(func(t *Texts) ([]byte, error) {
 		held = max(held, t.Size())
+		for i := range t.Len() {
+			if s, b := t.At(i); len(s)+len(b) > MaxIndexedText+1 {
+				return nil, fmt.Errorf("message %d held as %d bytes for the index", i, len(s)+len(b))
+			}
+		}
 		return textIndexer(t)
 	})
 	for _, m := range msgs {
@@ -250,6 +254,9 @@ func TestImportHoldsBoundedText(t *testing.T) {
 	files, n := checkIndexFiles(t, v)
 	if files < 2 || n != len(msgs) || held > indexPendingBytes+segmentTargetBytes {
 		t.Fatalf("%d index files for %d messages; the indexer was handed %d bytes at once", files, n, held)
+	}
+	if got := v.Messages()[0].Body; got != msgs[0].Body {
+		t.Fatalf("a message of %d bytes stored as %d", len(msgs[0].Body), len(got))
 	}
 	att := v.Messages()[1].Attachments[0]
 	if data, err := v.Attachment(&att); err != nil || len(data) != 1<<20 {

@@ -22,8 +22,18 @@ func TextsOf(msgs []*Message) *Texts {
 	return t
 }
 
-// Add appends a message's subject and body.
+// MaxIndexedText is how much of a message's text the search index reads:
+// its first MaxIndexedText bytes of subject, newline and body (cut on a
+// character boundary; words past it are not found). Texts keeps no more
+// than that, plus a byte, of a message: a 50 MiB message is held as
+// 256 KiB for its index.
+const MaxIndexedText = 256 << 10
+
+// Add appends a message's subject and body, or as much of them as the
+// index reads (MaxIndexedText).
 func (t *Texts) Add(subject, body string) {
+	subject = subject[:min(len(subject), MaxIndexedText+1)]
+	body = body[:min(len(body), MaxIndexedText+1-len(subject))]
 	if need := len(t.buf) + len(subject) + len(body); need > cap(t.buf) {
 		// Grown by hand so that the old buffer's text is wiped, not
 		// left to the collector.
