@@ -14,7 +14,8 @@ import (
 
 // A journal is what the members keep together beside the messages and
 // change one small step at a time: tags (tags.go), saved searches
-// (saved.go), supervision policies (policy.go). Each change is one file under the journal's
+// (saved.go), supervision policies (policy.go), review queues and
+// decisions (supervision.go). Each change is one file under the journal's
 // folder, age-encrypted to the vault recipient, named with its hash by a
 // signed manifest record of the journal's type; replaying the files in
 // manifest order gives the current state. The files are as secret as the
@@ -81,6 +82,8 @@ func appendJournal[T any](v *Vault, j journal, prepare func() (T, error)) error 
 		rec.Saved = body
 	case recPolicy:
 		rec.Policy = body
+	case recSupervision:
+		rec.Supervision = body
 	default:
 		return fmt.Errorf("vault: journal %q has no record", j.rec)
 	}

@@ -335,7 +335,7 @@ func unlistedFiles(dir string, m *Manifest) []Unlisted {
 		}
 	}
 	var out []Unlisted
-	for _, sub := range []string{"keys", "segments", "blobs", "tags", "index", "productions", "saved", "policies"} {
+	for _, sub := range []string{"keys", "segments", "blobs", "tags", "index", "productions", "saved", "policies", "supervision"} {
 		ents, err := os.ReadDir(filepath.Join(dir, sub))
 		if err != nil {
 			continue

@@ -57,7 +57,9 @@ type record struct {
 	Tags      *importBody    `json:"tags,omitempty"`
 	Saved     *importBody    `json:"saved,omitempty"`
 	Policy    *importBody    `json:"policy,omitempty"`
-	Reindex   *reindexBody   `json:"reindex,omitempty"`
+	// Supervision is a review queue or decision (supervision.go).
+	Supervision *importBody  `json:"supervision,omitempty"`
+	Reindex     *reindexBody `json:"reindex,omitempty"`
 	// Production reserves production numbers (production.go).
 	Production *importBody `json:"production,omitempty"`
 

@@ -150,6 +150,8 @@ func (m *Manifest) applyBody(r *record) error {
 		return m.applyJournal(r.Saved, "saved", r.Seq)
 	case recPolicy:
 		return m.applyJournal(r.Policy, "policies", r.Seq)
+	case recSupervision:
+		return m.applyJournal(r.Supervision, "supervision", r.Seq)
 	case recReindex:
 		return m.applyReindex(r)
 	case recProduction:
@@ -271,7 +273,7 @@ func decodePublicKey(s string) (ed25519.PublicKey, error) {
 func validFileName(name string) bool {
 	dir, base := filepath.Split(name)
 	switch dir {
-	case "segments/", "blobs/", "keys/", "tags/", "index/", "productions/", "saved/", "policies/":
+	case "segments/", "blobs/", "keys/", "tags/", "index/", "productions/", "saved/", "policies/", "supervision/":
 	default:
 		return false
 	}

@@ -16,7 +16,7 @@ import (
 )
 
 // Folders inside a vault.
-var vaultDirs = []string{"keys", "segments", "blobs", "tags", "index", "productions", "saved", "policies", "audit"}
+var vaultDirs = []string{"keys", "segments", "blobs", "tags", "index", "productions", "saved", "policies", "supervision", "audit"}
 
 // InitOptions configures a new vault.
 type InitOptions struct {

@@ -1,0 +1,138 @@
+package vault
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestSampled: the sample is a function of seed, rate and id alone, draws
+// about rate of the ids, and a different seed draws a different one.
+func TestSampled(t *testing.T) {
+	const n = 20000
+	count := func(seed uint64, rate float64) (int, []bool) {
+		in := make([]bool, n)
+		c := 0
+		for i := range n {
+			if in[i] = Sampled(seed, rate, fmt.Sprintf("%032x", i)); in[i] {
+				c++
+			}
+		}
+		return c, in
+	}
+	c1, a := count(7, 0.05)
+	_, again := count(7, 0.05)
+	c2, b := count(8, 0.05)
+	if c1 < n*4/100 || c1 > n*6/100 || c2 < n*4/100 || c2 > n*6/100 {
+		t.Errorf("at 5%% of %d: %d and %d sampled", n, c1, c2)
+	}
+	same := 0
+	for i := range n {
+		if a[i] != again[i] {
+			t.Fatalf("id %d drawn differently with the same seed", i)
+		}
+		if a[i] && b[i] {
+			same++
+		}
+	}
+	if same > c1/5 {
+		t.Errorf("seeds 7 and 8 share %d of %d sampled ids", same, c1)
+	}
+	if c, _ := count(7, 0); c != 0 {
+		t.Errorf("rate 0 sampled %d", c)
+	}
+	if c, _ := count(7, 1); c != n {
+		t.Errorf("rate 1 sampled %d of %d", c, n)
+	}
+}
+
+func TestQueuesAndDecisions(t *testing.T) {
+	f := newFixture(t)
+	v := f.open(t, f.passKey())
+	os.Remove(filepath.Join(f.dir, "supervision")) // vaults from before supervision
+	q := Queue{Policy: "gifts", Version: 2, Period: "2025-Q1",
+		From: time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC), To: time.Date(2025, 4, 1, 0, 0, 0, 0, time.UTC),
+		Rate: 0.01, Seed: 42, Items: []QueueItem{{ID: "a", Rules: []string{"card"}}, {ID: "b"}, {ID: "c", Rules: []string{"card", "tickets"}}}}
+	made, err := v.AddQueue(q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if made.Name != "gifts/2025-Q1" || made.Actor == "" || made.Time.IsZero() {
+		t.Fatalf("queue %+v", made)
+	}
+	if _, err := v.AddQueue(q); !errors.Is(err, ErrQueueExists) {
+		t.Fatalf("the same queue again: %v", err)
+	}
+	bad := q
+	bad.Period, bad.Items = "2025-Q2", []QueueItem{{ID: "a"}, {ID: "a"}}
+	if _, err := v.AddQueue(bad); err == nil {
+		t.Fatal("a queue listing an item twice was stored")
+	}
+
+	// Two members decide at once, each through its own handle on the
+	// vault (as two processes would): nothing is lost.
+	w := f.open(t, Key{Identities: f.key()})
+	decide := func(v *Vault, item, kind, comment string) error {
+		_, err := v.Decide(Decision{Queue: made.Name, Item: item, Kind: kind, Comment: comment})
+		return err
+	}
+	for _, step := range []struct {
+		v                   *Vault
+		item, kind, comment string
+		wantErr             string
+	}{
+		{v, "a", DecisionNoIssue, "a birthday card", ""},
+		{w, "b", DecisionEscalated, "ask compliance-canary-comment", ""},
+		{v, "a", DecisionEscalated, "second look", ""},
+		{w, "a", DecisionUndone, "", ""},
+		{v, "c", DecisionUndone, "", "has no decision"},
+		{v, "z", DecisionNoIssue, "", "no such review queue"},
+		{v, "a", "maybe", "", "unknown decision"},
+		{v, "a", DecisionClosed, "bell\a", "control character"},
+	} {
+		err := decide(step.v, step.item, step.kind, step.comment)
+		if step.wantErr == "" && err != nil || step.wantErr != "" && (err == nil || !strings.Contains(err.Error(), step.wantErr)) {
+			t.Fatalf("%s on %s: %v, want %q", step.kind, step.item, err, step.wantErr)
+		}
+	}
+	if _, err := w.Decide(Decision{Queue: "gifts/2024", Item: "a", Kind: DecisionNoIssue}); !errors.Is(err, ErrNoQueue) {
+		t.Fatalf("a decision in an unknown queue: %v", err)
+	}
+	for _, h := range []*Vault{v, w} {
+		if err := reload(h); err != nil {
+			t.Fatal(err)
+		}
+		s, err := h.Supervision()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, ok := s.Verdict(made.Name, "a"); !ok || got.Kind != DecisionNoIssue || got.Comment != "a birthday card" {
+			t.Errorf("a: %+v %v, want the first decision back after the undo", got, ok)
+		}
+		if got, ok := s.Verdict(made.Name, "b"); !ok || got.Kind != DecisionEscalated {
+			t.Errorf("b: %+v %v", got, ok)
+		}
+		if _, ok := s.Verdict(made.Name, "c"); ok {
+			t.Error("c decided")
+		}
+		if len(s.History) != 4 || len(s.Queues) != 1 || len(s.Queues[0].Items) != 3 {
+			t.Errorf("%d decisions in the history, %d queues", len(s.History), len(s.Queues))
+		}
+	}
+	// Nothing of a queue or a decision is on disk in the clear.
+	for _, canary := range []string{"compliance-canary-comment", "tickets", "gifts/2025"} {
+		filepath.Walk(f.dir, func(p string, fi os.FileInfo, err error) error {
+			if err == nil && fi.Mode().IsRegular() {
+				if data, _ := os.ReadFile(p); bytes.Contains(data, []byte(canary)) {
+					t.Errorf("%s holds %q", p, canary)
+				}
+			}
+			return nil
+		})
+	}
+}
