@@ -185,6 +185,25 @@ func (s *Supervision) Verdict(queue, item string) (Decision, bool) {
 	return ds[len(ds)-1], true
 }
 
+// Check reports why d cannot follow the state, or nil: an unknown queue
+// or item, a bad kind or comment, an undo with nothing to undo.
+func (s *Supervision) Check(d *Decision) error {
+	if err := checkDecision(d); err != nil {
+		return fmt.Errorf("decision on %s in %s: %w", d.Item, d.Queue, err)
+	}
+	q, ok := s.Queue(d.Queue)
+	if !ok {
+		return fmt.Errorf("%w: %q", ErrNoQueue, d.Queue)
+	}
+	if !slices.ContainsFunc(q.Items, func(it QueueItem) bool { return it.ID == d.Item }) {
+		return fmt.Errorf("%w: queue %s has no item %s", ErrNoQueue, d.Queue, d.Item)
+	}
+	if d.Kind == DecisionUndone && len(s.Decisions[d.Queue][d.Item]) == 0 {
+		return fmt.Errorf("item %s of queue %s has no decision to undo", d.Item, d.Queue)
+	}
+	return nil
+}
+
 // apply adds one operation, refusing what cannot follow the state.
 func (s *Supervision) apply(op supervisionOp) error {
 	switch {
@@ -202,12 +221,8 @@ func (s *Supervision) apply(op supervisionOp) error {
 		return nil
 	}
 	d := op.Decision
-	if err := checkDecision(d); err != nil {
-		return fmt.Errorf("decision on %s in %s: %w", d.Item, d.Queue, err)
-	}
-	q, ok := s.Queue(d.Queue)
-	if !ok || !slices.ContainsFunc(q.Items, func(it QueueItem) bool { return it.ID == d.Item }) {
-		return fmt.Errorf("%w: decision on item %s of queue %s", ErrNoQueue, d.Item, d.Queue)
+	if err := s.Check(d); err != nil {
+		return err
 	}
 	if s.Decisions == nil {
 		s.Decisions = map[string]map[string][]Decision{}
@@ -219,9 +234,6 @@ func (s *Supervision) apply(op supervisionOp) error {
 	}
 	ds := items[d.Item]
 	if d.Kind == DecisionUndone {
-		if len(ds) == 0 {
-			return fmt.Errorf("undo on item %s of queue %s, which has no decision", d.Item, d.Queue)
-		}
 		items[d.Item] = ds[:len(ds)-1]
 	} else {
 		items[d.Item] = append(ds, *d)

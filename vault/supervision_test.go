@@ -90,7 +90,7 @@ func TestQueuesAndDecisions(t *testing.T) {
 		{w, "b", DecisionEscalated, "ask compliance-canary-comment", ""},
 		{v, "a", DecisionEscalated, "second look", ""},
 		{w, "a", DecisionUndone, "", ""},
-		{v, "c", DecisionUndone, "", "has no decision"},
+		{v, "c", DecisionUndone, "", "no decision to undo"},
 		{v, "z", DecisionNoIssue, "", "no such review queue"},
 		{v, "a", "maybe", "", "unknown decision"},
 		{v, "a", DecisionClosed, "bell\a", "control character"},

@@ -96,6 +96,18 @@ const (
 	// vault (or to the messages matching Query); Results the messages any
 	// rule matched, Detail each rule's count. Counts only: nothing shown.
 	ActionPolicyRun Action = "policy-run"
+	// ActionQueueCreate: review queue Target made from version Count of
+	// its policy, with Results items; Detail says how many were flagged
+	// and sampled, at what rate and seed, over which period.
+	ActionQueueCreate Action = "queue-create"
+	// ActionReviewDecide: the decision Detail ("no-issue", "escalated",
+	// "closed" or "undone", then the comment) on message Messages[0] of
+	// review queue Target.
+	ActionReviewDecide Action = "review-decide"
+	// ActionSupervisionReport: the coverage report of the queues of
+	// period Target (all when empty), Results queues counted. Counts
+	// only: nothing shown.
+	ActionSupervisionReport Action = "supervision-report"
 )
 
 // actions is every Action, in the order of the list above.
@@ -104,7 +116,8 @@ var actions = []Action{ActionSession, ActionUnlock, ActionUnlockFailed, ActionLo
 	ActionSearch, ActionTagAdd, ActionTagRemove, ActionImport, ActionExport,
 	ActionMemberAdd, ActionMemberRemove, ActionIngestKey, ActionVerify, ActionCopy, ActionCompact, ActionProduce,
 	ActionSavedAdd, ActionSavedRemove, ActionViewAttachment, ActionSaveAttachment, ActionPipeAttachment,
-	ActionPolicyAdd, ActionPolicyEdit, ActionPolicyRemove, ActionPolicyRun}
+	ActionPolicyAdd, ActionPolicyEdit, ActionPolicyRemove, ActionPolicyRun,
+	ActionQueueCreate, ActionReviewDecide, ActionSupervisionReport}
 
 // Actions returns every action an event can record.
 func Actions() []Action { return slices.Clone(actions) }

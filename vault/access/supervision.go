@@ -1,0 +1,267 @@
+package access
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/binary"
+	"fmt"
+	"slices"
+	"sort"
+	"time"
+
+	"coffer/vault"
+	"coffer/vault/audit"
+)
+
+// Supervision (issue 13): a review queue is made from a policy and a
+// period, its items are decided one at a time, and a report counts
+// coverage. None of it shows a message: reviewers read an item through
+// View or Detail, recorded as any view is. Making a queue and deciding are
+// recorded before the vault changes; a report is recorded before it is
+// returned.
+
+// QueueRequest says which queue to make.
+type QueueRequest struct {
+	Policy string
+	// Period names the queue ("2025-Q1"); From and To are the span
+	// [From, To) of message times it covers (a zero end is open).
+	Period   string
+	From, To time.Time
+	// Rate is the fraction of the period's unflagged messages to sample
+	// (0 to 1); Seed draws them, random when 0.
+	Rate float64
+	Seed uint64
+}
+
+// CreateQueue makes the review queue of the current version of a policy
+// for a period: the messages of the period any rule matches, with the
+// rules that fired, and the sample of the others; in vault order. It
+// waits for the search index to be complete, records queue-create, then
+// stores the queue.
+func (s *Session) CreateQueue(ctx context.Context, req QueueRequest) (vault.Queue, error) {
+	if !(req.Rate >= 0 && req.Rate <= 1) {
+		return vault.Queue{}, fmt.Errorf("sample rate %v not within 0 and 1", req.Rate)
+	}
+	if req.Seed == 0 {
+		var b [8]byte
+		rand.Read(b[:])
+		req.Seed = binary.BigEndian.Uint64(b[:]) | 1
+	}
+	exists := func() error {
+		sup, err := s.v.Supervision()
+		if err != nil {
+			return err
+		}
+		if _, ok := sup.Queue(vault.QueueName(req.Policy, req.Period)); ok {
+			return fmt.Errorf("%w: %s", vault.ErrQueueExists, vault.QueueName(req.Policy, req.Period))
+		}
+		return nil
+	}
+	q, flagged, err := s.queueItems(ctx, req, exists)
+	if err != nil {
+		return vault.Queue{}, err
+	}
+	done, err := s.writing()
+	if err != nil {
+		return vault.Queue{}, err
+	}
+	defer done()
+	if err := exists(); err != nil { // made meanwhile
+		return vault.Queue{}, err
+	}
+	ev := audit.Event{Action: audit.ActionQueueCreate, Target: vault.QueueName(q.Policy, q.Period), Count: q.Version,
+		Results: len(q.Items), Detail: fmt.Sprintf("%d flagged, %d sampled at %g (seed %d), %s",
+			flagged, len(q.Items)-flagged, q.Rate, q.Seed, spanText(q.From, q.To))}
+	var made vault.Queue
+	err = s.change(ev, func() error {
+		var err error
+		made, err = s.v.AddQueue(q)
+		return err
+	})
+	return made, err
+}
+
+// queueItems finds a queue's items, reading the vault and its index,
+// once check (that the queue is not made yet) passes.
+func (s *Session) queueItems(ctx context.Context, req QueueRequest, check func() error) (vault.Queue, int, error) {
+	ix, done, err := s.readingIndex()
+	if err != nil {
+		return vault.Queue{}, 0, err
+	}
+	defer done()
+	if err := check(); err != nil {
+		return vault.Queue{}, 0, err
+	}
+	if err := ix.Wait(ctx); err != nil {
+		return vault.Queue{}, 0, err
+	}
+	p, err := s.v.Policy(req.Policy)
+	if err != nil {
+		return vault.Queue{}, 0, err
+	}
+	q := vault.Queue{Policy: p.Name, Version: p.Version, Period: req.Period, From: req.From, To: req.To, Rate: req.Rate, Seed: req.Seed}
+	fired := map[string][]string{}
+	for _, r := range p.Rules {
+		ids, err := ix.IDs(ctx, r.Query)
+		if err != nil {
+			return vault.Queue{}, 0, fmt.Errorf("policy %s: rule %s: %w", p.Name, r.Name, err)
+		}
+		for _, id := range ids {
+			fired[id] = append(fired[id], r.Name)
+		}
+	}
+	in := func(t time.Time) bool {
+		return !t.IsZero() && (req.From.IsZero() || !t.Before(req.From)) && (req.To.IsZero() || t.Before(req.To))
+	}
+	flagged := 0
+	for _, m := range s.v.Messages() {
+		if !in(m.Time) {
+			continue
+		}
+		switch rules, ok := fired[m.ID]; {
+		case ok:
+			q.Items = append(q.Items, vault.QueueItem{ID: m.ID, Rules: rules})
+			flagged++
+		case vault.Sampled(q.Seed, q.Rate, m.ID):
+			q.Items = append(q.Items, vault.QueueItem{ID: m.ID})
+		}
+	}
+	return q, flagged, nil
+}
+
+// spanText says what [from, to) covers, for an event.
+func spanText(from, to time.Time) string {
+	f, t := "the start", "now"
+	if !from.IsZero() {
+		f = from.UTC().Format(time.RFC3339)
+	}
+	if !to.IsZero() {
+		t = to.UTC().Format(time.RFC3339)
+	}
+	return "messages from " + f + " to " + t
+}
+
+// Supervision returns the review queues and decisions.
+func (s *Session) Supervision() (*vault.Supervision, error) {
+	done, err := s.reading()
+	if err != nil {
+		return nil, err
+	}
+	defer done()
+	return s.v.Supervision()
+}
+
+// Decide records a reviewer's decision on one item (vault.Decision: the
+// queue, the item's message ID, the kind and a comment): checked, recorded
+// (review-decide), then written.
+func (s *Session) Decide(d vault.Decision) (vault.Decision, error) {
+	done, err := s.writing()
+	if err != nil {
+		return vault.Decision{}, err
+	}
+	defer done()
+	sup, err := s.v.Supervision()
+	if err != nil {
+		return vault.Decision{}, err
+	}
+	if err := sup.Check(&d); err != nil {
+		return vault.Decision{}, err
+	}
+	detail := d.Kind
+	if d.Comment != "" {
+		detail += ": " + d.Comment
+	}
+	ev := audit.Event{Action: audit.ActionReviewDecide, Target: d.Queue, Messages: []string{d.Item}, Detail: detail}
+	var out vault.Decision
+	err = s.change(ev, func() error {
+		var err error
+		out, err = s.v.Decide(d)
+		return err
+	})
+	return out, err
+}
+
+// QueueReport is the coverage of one queue.
+type QueueReport struct {
+	Queue   string `json:"queue"`
+	Policy  string `json:"policy"`
+	Version int    `json:"version"`
+	Period  string `json:"period"`
+	Flagged int    `json:"flagged"`
+	Sampled int    `json:"sampled"`
+	// Reviewed items have a decision in force; Pending ones none.
+	Reviewed  int `json:"reviewed"`
+	Pending   int `json:"pending"`
+	NoIssue   int `json:"no_issue"`
+	Escalated int `json:"escalated"`
+	Closed    int `json:"closed"`
+	// Reviewers are the members whose decisions are in force, by name.
+	Reviewers []string `json:"reviewers"`
+	// MedianReview is the median time from the queue's making to each
+	// decision in force (0 when none).
+	MedianReview time.Duration `json:"median_review_ns"`
+	Made         time.Time     `json:"made"`
+	MadeBy       string        `json:"made_by"`
+}
+
+// SupervisionReport counts the coverage of the queues of one period (every
+// queue when period is empty), in the order they were made, and records
+// supervision-report before returning it. Counts and names only.
+func (s *Session) SupervisionReport(period string) ([]QueueReport, error) {
+	done, err := s.reading()
+	if err != nil {
+		return nil, err
+	}
+	defer done()
+	sup, err := s.v.Supervision()
+	if err != nil {
+		return nil, err
+	}
+	var out []QueueReport
+	for _, q := range sup.Queues {
+		if period != "" && q.Period != period {
+			continue
+		}
+		r := QueueReport{Queue: q.Name, Policy: q.Policy, Version: q.Version, Period: q.Period, Made: q.Time, MadeBy: q.Actor}
+		var waits []time.Duration
+		for _, it := range q.Items {
+			if len(it.Rules) > 0 {
+				r.Flagged++
+			} else {
+				r.Sampled++
+			}
+			d, ok := sup.Verdict(q.Name, it.ID)
+			if !ok {
+				r.Pending++
+				continue
+			}
+			r.Reviewed++
+			switch d.Kind {
+			case vault.DecisionNoIssue:
+				r.NoIssue++
+			case vault.DecisionEscalated:
+				r.Escalated++
+			case vault.DecisionClosed:
+				r.Closed++
+			}
+			if !slices.Contains(r.Reviewers, d.Actor) {
+				r.Reviewers = append(r.Reviewers, d.Actor)
+			}
+			waits = append(waits, d.Time.Sub(q.Time))
+		}
+		sort.Strings(r.Reviewers)
+		if len(waits) > 0 {
+			slices.Sort(waits)
+			r.MedianReview = waits[len(waits)/2]
+			if len(waits)%2 == 0 {
+				r.MedianReview = (waits[len(waits)/2-1] + waits[len(waits)/2]) / 2
+			}
+		}
+		out = append(out, r)
+	}
+	ev := audit.Event{Action: audit.ActionSupervisionReport, Target: period, Results: len(out)}
+	if err := s.record(ev); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
