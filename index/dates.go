@@ -106,6 +106,13 @@ func (dc *dateContext) span(v string) (from, to int64, relative bool, err error)
 			return t.Unix(), now.Unix() + 1, true, nil
 		}
 	}
+	// A quarter, as reviews are scheduled: 2025-Q1 is January to March.
+	if len(v) == 7 && v[4] == '-' && (v[5] == 'Q' || v[5] == 'q') && v[6] >= '1' && v[6] <= '4' {
+		if y, err := strconv.Atoi(v[:4]); err == nil && y > 0 {
+			t := time.Date(y, time.Month(3*int(v[6]-'1')+1), 1, 0, 0, 0, 0, dc.loc)
+			return t.Unix(), t.AddDate(0, 3, 0).Unix(), false, nil
+		}
+	}
 	for _, f := range []struct {
 		layout string
 		next   func(time.Time) time.Time
@@ -123,7 +130,7 @@ func (dc *dateContext) span(v string) (from, to int64, relative bool, err error)
 		}
 		return t.Unix(), f.next(t).Unix(), false, nil
 	}
-	return 0, 0, false, errors.New("bad date " + strconv.Quote(v) + ` (want 2024, 2024-03, 2024-03-31, today, yesterday or 7d, 2w, 3m, 1y)`)
+	return 0, 0, false, errors.New("bad date " + strconv.Quote(v) + ` (want 2024, 2024-Q1, 2024-03, 2024-03-31, today, yesterday or 7d, 2w, 3m, 1y)`)
 }
 
 // Period parses a date value of the query language (a year, month or

@@ -28,6 +28,10 @@ func TestPeriod(t *testing.T) {
 		{in: "2025", from: day(2025, 1, 1), to: day(2026, 1, 1)},
 		{in: "2025-03", from: day(2025, 3, 1), to: day(2025, 4, 1)},
 		{in: "2025-03-01", from: day(2025, 3, 1), to: day(2025, 3, 2)},
+		{in: "2025-Q1", from: day(2025, 1, 1), to: day(2025, 4, 1)},
+		{in: "2024-q4", from: day(2024, 10, 1), to: day(2025, 1, 1)},
+		{in: "2025-Q2..2025-Q3", from: day(2025, 4, 1), to: day(2025, 10, 1)},
+		{in: "2025-Q5", wantErr: "bad date"},
 		{in: "today", from: day(2025, 3, 14), to: day(2025, 3, 15)},
 		{in: "Yesterday", from: day(2025, 3, 13), to: day(2025, 3, 14)},
 		// A relative value is a point: since 7d is from then, until 7d up
