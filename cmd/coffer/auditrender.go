@@ -118,6 +118,15 @@ func details(e *audit.Event, ids bool) string {
 	case policyEvent(e):
 		add("policy", strconv.Quote(e.Target))
 		add("version", strconv.Itoa(e.Count))
+	case e.Action == audit.ActionQueueCreate:
+		add("queue", strconv.Quote(e.Target))
+		add("version", strconv.Itoa(e.Count))
+		add("items", strconv.Itoa(e.Results))
+	case e.Action == audit.ActionReviewDecide:
+		add("queue", strconv.Quote(e.Target))
+	case e.Action == audit.ActionSupervisionReport:
+		add("period", e.Target)
+		add("queues", strconv.Itoa(e.Results))
 	default:
 		add("target", e.Target)
 	}
@@ -126,7 +135,7 @@ func details(e *audit.Event, ids bool) string {
 	} else {
 		add("sha256", sum)
 	}
-	if e.Count != 0 && !policyEvent(e) {
+	if e.Count != 0 && !policyEvent(e) && e.Action != audit.ActionQueueCreate {
 		add("count", strconv.Itoa(e.Count))
 	}
 	switch {

@@ -79,6 +79,7 @@ func commands() []*command {
 		tagCommand(),
 		savedCommand(),
 		policyCommand(),
+		supervisionCommand(),
 		attachmentCommand(),
 	}
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"testing"
 
@@ -38,6 +39,19 @@ func TestScripts(t *testing.T) {
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
 			"prodtamper": prodTamper, // produce_test.go
+			// setfromstdout NAME REGEXP sets NAME to the first group of
+			// REGEXP's first match in the last command's standard output
+			// (an id printed by one command, for the next).
+			"setfromstdout": func(ts *testscript.TestScript, neg bool, args []string) {
+				if len(args) != 2 {
+					ts.Fatalf("usage: setfromstdout NAME REGEXP")
+				}
+				m := regexp.MustCompile(args[1]).FindStringSubmatch(ts.ReadFile("stdout"))
+				if len(m) < 2 {
+					ts.Fatalf("setfromstdout: %q does not match standard output", args[1])
+				}
+				ts.Setenv(args[0], m[1])
+			},
 			// flipbyte FILE OFFSET flips one bit of the byte at OFFSET
 			// (negative: from the end).
 			"flipbyte": func(ts *testscript.TestScript, neg bool, args []string) {

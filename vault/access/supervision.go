@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"strconv"
 	"time"
 
 	"coffer/vault"
@@ -70,8 +71,8 @@ func (s *Session) CreateQueue(ctx context.Context, req QueueRequest) (vault.Queu
 		return vault.Queue{}, err
 	}
 	ev := audit.Event{Action: audit.ActionQueueCreate, Target: vault.QueueName(q.Policy, q.Period), Count: q.Version,
-		Results: len(q.Items), Detail: fmt.Sprintf("%d flagged, %d sampled at %g (seed %d), %s",
-			flagged, len(q.Items)-flagged, q.Rate, q.Seed, spanText(q.From, q.To))}
+		Results: len(q.Items), Detail: fmt.Sprintf("%d flagged, %d sampled at %s%% (seed %d), %s",
+			flagged, len(q.Items)-flagged, strconv.FormatFloat(100*q.Rate, 'g', -1, 64), q.Seed, spanText(q.From, q.To))}
 	var made vault.Queue
 	err = s.change(ev, func() error {
 		var err error

@@ -109,7 +109,7 @@ func TestQueueDecideReport(t *testing.T) {
 		}
 	}
 	want := []string{
-		"queue-create meals/first-ten 4 flagged, " + strconv.Itoa(sampled) + " sampled at 0.5 (seed 99), messages from 2025-03-01T09:00:00Z to 2025-03-01T09:10:00Z ",
+		"queue-create meals/first-ten 4 flagged, " + strconv.Itoa(sampled) + " sampled at 50% (seed 99), messages from 2025-03-01T09:00:00Z to 2025-03-01T09:10:00Z ",
 		"review-decide meals/first-ten no-issue: fine ",
 		"review-decide meals/first-ten escalated: ask legal ",
 		"review-decide meals/first-ten closed ",
