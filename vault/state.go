@@ -47,6 +47,37 @@ func checkPin(m *Manifest) error {
 	return recordPin(m, p)
 }
 
+// readManifestPinned reads dir's manifest and compares it with this
+// machine's pin (comparePin). A writer appends to the manifest before it
+// moves the pin on, so a manifest read just before another process's
+// write and a pin read just after it look like a rollback: two reviewers
+// deciding at once saw "rolled back" (TestReviewersInTwoProcessesLoseNothing).
+// The manifest is read again, and only one still behind the pin is
+// refused.
+func readManifestPinned(dir string) (*Manifest, *pin, error) {
+	for try := 0; ; try++ {
+		m, err := ReadManifest(dir)
+		if err != nil {
+			return nil, nil, err
+		}
+		p, err := comparePin(m)
+		if err == nil || !errors.Is(err, errBehindPin) || try == 2 {
+			return m, p, err
+		}
+	}
+}
+
+// errBehindPin marks the TamperError of a manifest with fewer records
+// than the pin.
+var errBehindPin = errors.New("behind the pin")
+
+// behindPinError is a rollback: the TamperError users see, which
+// errors.Is also finds as errBehindPin.
+type behindPinError struct{ *TamperError }
+
+func (e behindPinError) Is(target error) bool { return target == errBehindPin }
+func (e behindPinError) Unwrap() error        { return e.TamperError }
+
 // comparePin compares m with the pin of its vault, if this machine holds
 // one, and returns the pin (nil for none: the first time this machine
 // sees the vault, or no state folder). It writes nothing, so that a caller
@@ -72,7 +103,7 @@ func comparePin(m *Manifest) (*pin, error) {
 		return nil, &TamperError{File: ManifestFile, Reason: fmt.Sprintf("signed by a different key than the vault with this id seen before (a forged vault?); pin: %s", path)}
 	}
 	if m.Seq() < p.Seq {
-		return nil, &TamperError{File: ManifestFile, Reason: fmt.Sprintf("rolled back: has %d records, %d were seen before (an older manifest was put back)", m.Seq()+1, p.Seq+1)}
+		return nil, behindPinError{&TamperError{File: ManifestFile, Reason: fmt.Sprintf("rolled back: has %d records, %d were seen before (an older manifest was put back)", m.Seq()+1, p.Seq+1)}}
 	}
 	if lineHash(m.lines[p.Seq]) != p.Head {
 		return nil, &TamperError{File: ManifestFile, Line: p.Seq + 1, Reason: "differs from the record seen before here (history rewritten)"}
@@ -92,6 +123,12 @@ func recordPin(m *Manifest, p *pin) error {
 	}
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return fmt.Errorf("vault: %w", err)
+	}
+	// Another process may have moved the pin on since p was read: never
+	// move it back.
+	var now pin
+	if data, err := os.ReadFile(path); err == nil && json.Unmarshal(data, &now) == nil && now.Seq >= m.Seq() {
+		return nil
 	}
 	b, _ := json.Marshal(pin{GenesisKey: base64.StdEncoding.EncodeToString(m.GenesisKey()), Seq: m.Seq(), Head: m.Head()})
 	return writeAtomic(path, func(w io.Writer) error { _, err := w.Write(b); return err })

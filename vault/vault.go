@@ -157,11 +157,7 @@ type Vault struct {
 // opens, and checks that the vault secrets in it are the ones the
 // manifest's signing keys were derived from. It decrypts no messages.
 func Unlock(dir string, key Key) (*Vault, error) {
-	m, err := ReadManifest(dir)
-	if err != nil {
-		return nil, err
-	}
-	p, err := comparePin(m)
+	m, p, err := readManifestPinned(dir)
 	if err != nil {
 		return nil, err
 	}

@@ -28,11 +28,7 @@ func (r *Report) OK() bool { return len(r.Problems) == 0 && len(r.Unknown) == 0 
 // name. It decrypts nothing and reads no content. The error is non-nil
 // only when the manifest itself cannot be trusted (then nothing else can).
 func Verify(dir string) (*Report, error) {
-	m, err := ReadManifest(dir)
-	if err != nil {
-		return nil, err
-	}
-	p, err := comparePin(m)
+	m, p, err := readManifestPinned(dir)
 	if err != nil {
 		return nil, err
 	}
