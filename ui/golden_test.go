@@ -264,3 +264,40 @@ func TestGoldenPolicies(t *testing.T) {
 		})
 	}
 }
+
+// TestGoldenReview is the review pane on a queue's items: the rules that
+// flagged each or "sample", and the decision in force.
+func TestGoldenReview(t *testing.T) {
+	for _, size := range [][2]int{{80, 24}, {160, 50}} {
+		name := fmt.Sprintf("review-pane-%dx%d", size[0], size[1])
+		t.Run(name, func(t *testing.T) {
+			f := fixture.New(t, "", fixture.Messages(t))
+			v, err := vault.Unlock(f.Dir, f.Key())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := v.Load(nil); err != nil {
+				t.Fatal(err)
+			}
+			msgs := v.Messages()
+			q := vault.Queue{Policy: "mnpi", Version: 3, Period: "2025-Q1", Rate: 0.01, Seed: 7, Items: []vault.QueueItem{
+				{ID: strings.Clone(msgs[0].ID), Rules: []string{"tip", "trade"}},
+				{ID: strings.Clone(msgs[1].ID)},
+				{ID: strings.Clone(msgs[2].ID), Rules: []string{"trade"}},
+			}}
+			if _, err := v.AddQueue(q); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := v.Decide(vault.Decision{Queue: "mnpi/2025-Q1", Item: q.Items[1].ID, Kind: vault.DecisionEscalated}); err != nil {
+				t.Fatal(err)
+			}
+			v.Close()
+			d := reviewer(t, f, size[0], size[1])
+			d.keys("enter", "R", "enter")
+			got := normalise(d.screen())
+			checkSize(t, got, size[0], size[1])
+			golden(t, name, got)
+			d.send(keyMsg("ctrl+c"))
+		})
+	}
+}

@@ -21,8 +21,12 @@ type KeyMap struct {
 	SavedPane, SaveSearch        key.Binding
 	RemoveSaved                  key.Binding
 	PoliciesPane                 key.Binding
-	CopyID, CopyCitation         key.Binding
-	Thread                       key.Binding
+	// The review pane: queues of supervision, decided an item at a time.
+	ReviewPane                                 key.Binding
+	DecideNoIssue, DecideEscalate, DecideClose key.Binding
+	Comment, UndoDecision                      key.Binding
+	CopyID, CopyCitation                       key.Binding
+	Thread                                     key.Binding
 	// In message detail and its attachments.
 	Attachments, AttachOpen, AttachSave, AttachPipe key.Binding
 
@@ -76,6 +80,14 @@ func Default() KeyMap {
 		RemoveSaved: b([]string{"D"}, "D", "remove the saved search (in its pane)"),
 		// L, for lexicon: the supervision policies' rules (enter searches one).
 		PoliciesPane: b([]string{"L"}, "L", "policies pane (their rules)"),
+		// R, for review: the supervision queues; in a queue's items one
+		// key decides (1 no issue, 2 escalated and tagged, 3 closed).
+		ReviewPane:     b([]string{"R"}, "R", "review queues pane"),
+		DecideNoIssue:  b([]string{"1"}, "1", "queue item: no issue"),
+		DecideEscalate: b([]string{"2"}, "2", "queue item: escalate, tag it"),
+		DecideClose:    b([]string{"3"}, "3", "queue item: closed with action"),
+		Comment:        b([]string{"c"}, "c", "queue item: comment"),
+		UndoDecision:   b([]string{"u"}, "u", "queue item: undo decision"),
 
 		Thread:       b([]string{"v"}, "v", "thread view / time order"),
 		CopyID:       b([]string{"y"}, "y", "copy the message's id"),
@@ -105,6 +117,7 @@ func (k KeyMap) FullHelp() [][]key.Binding {
 		{k.NextPane, k.Open, k.Back, k.Quit, k.Help, k.Lock, k.Sort, k.Filter, k.Thread},
 		{k.Search, k.NextHit, k.PrevHit, k.ResultSort, k.Tag, k.Untag, k.TagAll, k.TagsPane, k.Produce, k.SavedPane, k.SaveSearch, k.RemoveSaved, k.PoliciesPane},
 		{k.NextMsg, k.PrevMsg, k.CopyID, k.CopyCitation},
+		{k.ReviewPane, k.DecideNoIssue, k.DecideEscalate, k.DecideClose, k.Comment, k.UndoDecision},
 		{k.Attachments, k.AttachOpen, k.AttachSave, k.AttachPipe},
 		{k.Confirm, k.Cancel},
 	}

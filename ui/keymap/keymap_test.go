@@ -19,7 +19,7 @@ var update = flag.Bool("update", false, "rewrite KEYS.md")
 func TestKeysDoc(t *testing.T) {
 	var b strings.Builder
 	b.WriteString("# coffer review: keys\n\nGenerated from ui/keymap by `go test ./ui/keymap -update`; do not edit.\n\n")
-	titles := []string{"Moving", "Panes and screens", "Search, tags and saved searches", "Message detail", "Attachments", "Dialogs"}
+	titles := []string{"Moving", "Panes and screens", "Search, tags and saved searches", "Message detail", "Review queues", "Attachments", "Dialogs"}
 	for i, group := range keymap.Default().FullHelp() {
 		b.WriteString("## " + titles[i] + "\n\n| key | does |\n|---|---|\n")
 		for _, k := range group {
@@ -51,7 +51,8 @@ func TestNoClashes(t *testing.T) {
 	}{
 		{"browse", []key.Binding{k.Up, k.Down, k.Top, k.Bottom, k.HalfDown, k.HalfUp, k.PageDown, k.PageUp,
 			k.NextPane, k.Open, k.Back, k.Quit, k.Help, k.Lock, k.Search, k.NextHit, k.PrevHit, k.Sort, k.Filter,
-			k.Tag, k.Untag, k.TagAll, k.TagsPane, k.SavedPane, k.SaveSearch, k.RemoveSaved}},
+			k.Tag, k.Untag, k.TagAll, k.TagsPane, k.SavedPane, k.SaveSearch, k.RemoveSaved, k.PoliciesPane, k.ReviewPane,
+			k.DecideNoIssue, k.DecideEscalate, k.DecideClose, k.Comment, k.UndoDecision}},
 		{"dialog", []key.Binding{k.Confirm, k.Cancel}},
 		{"detail", []key.Binding{k.Down, k.Up, k.Top, k.HalfDown, k.HalfUp, k.PageDown, k.PageUp,
 			k.NextMsg, k.PrevMsg, k.Tag, k.Untag, k.CopyID, k.CopyCitation, k.Attachments, k.Back, k.Quit, k.Open, k.Help, k.Lock}},

@@ -46,6 +46,7 @@ const (
 	leftTags
 	leftSaved
 	leftPolicies
+	leftReview
 )
 
 type rightMode int
@@ -68,8 +69,9 @@ const (
 	overlayProduce
 	overlaySaveName
 	overlayRemoveSaved
-	overlayAttach // the attachments of the message in detail
-	overlayPager  // one attachment, or a command's output
+	overlayAttach  // the attachments of the message in detail
+	overlayPager   // one attachment, or a command's output
+	overlayComment // a comment for a review decision
 )
 
 // Conversation sort orders, cycled with s.
@@ -118,6 +120,8 @@ type Model struct {
 	rules    []policyRule
 	ruleList list.Model
 	ruleRun  string
+	// rv is the review pane (queues.go).
+	rv reviewState
 
 	conv int // the open conversation, -1 for none
 	msgs msgpane.Model
@@ -207,6 +211,7 @@ func New(c common.Common, s *access.Session, dir *access.Directory, loc *time.Lo
 	m.savedList.Empty = "no saved searches yet: ctrl+s saves a search"
 	m.ruleList = list.New(c, 2, m.renderRule)
 	m.ruleList.Empty = "no policies yet: coffer policy add or import makes them"
+	m.initReview(c)
 	m.hits = list.New(c, 2, m.renderHit)
 	m.hits.Empty = "no matches"
 	m.msgs = msgpane.New(c, m.renderMessage)
@@ -289,6 +294,10 @@ func (m *Model) SetSize(c common.Common) {
 	m.tagList.SetSize(c, lw, bh-1)
 	m.savedList.SetSize(c, lw, bh-1)
 	m.ruleList.SetSize(c, lw, bh-1)
+	m.rv.queues.SetSize(c, lw, bh-1)
+	m.rv.items.SetSize(c, lw, bh-1)
+	m.rv.input.SetWidth(max(min(c.Width-2, 72)-14, 10))
+	m.rv.input.SetStyles(common.InputStyles(c))
 	m.saveInput.SetWidth(max(min(c.Width-2, 72)-14, 10))
 	m.saveInput.SetStyles(common.InputStyles(c))
 	m.msgs.SetSize(c, rw, bh-1)
@@ -443,6 +452,8 @@ func (m *Model) focusPane(p pane) {
 	m.tagList.Focused = p == paneLeft
 	m.savedList.Focused = p == paneLeft
 	m.ruleList.Focused = p == paneLeft
+	m.rv.queues.Focused = p == paneLeft
+	m.rv.items.Focused = p == paneLeft
 	m.msgs.Focused = p == paneRight
 	m.hits.Focused = p == paneRight
 }
@@ -623,6 +634,8 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 	case policiesMsg:
 		m.updatePolicies(msg)
 		return nil
+	case supervisionMsg, decidedMsg:
+		return m.updateReview(msg)
 	case allHitsMsg:
 		if msg.err != nil {
 			m.setStatus(msg.err.Error(), true)
@@ -696,6 +709,9 @@ func (m *Model) updateOverlayInput(msg tea.Msg) tea.Cmd {
 	case overlaySaveName:
 		m.saveInput, cmd = m.saveInput.Update(msg)
 		common.CleanInput(&m.saveInput)
+	case overlayComment:
+		m.rv.input, cmd = m.rv.input.Update(msg)
+		common.CleanInput(&m.rv.input)
 	case overlayAttach, overlayPager:
 		if m.att.prompt == promptSave || m.att.prompt == promptPipe {
 			m.att.input, cmd = m.att.input.Update(msg)

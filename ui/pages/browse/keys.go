@@ -25,6 +25,8 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 		return m.saveNameKey(msg)
 	case overlayRemoveSaved:
 		return m.removeSavedKey(msg)
+	case overlayComment:
+		return m.commentKey(msg)
 	case overlayFilter:
 		switch msg.String() {
 		case "enter": // keep the filter
@@ -123,6 +125,11 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 		return m.produceKey(msg)
 	}
 
+	if m.focus == paneLeft && m.left == leftReview {
+		if cmd, ok := m.reviewKey(msg); ok {
+			return cmd
+		}
+	}
 	switch {
 	case key.Matches(msg, k.Quit), key.Matches(msg, k.Back):
 		return m.back(key.Matches(msg, k.Quit))
@@ -157,6 +164,8 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 		return m.toggleSaved()
 	case key.Matches(msg, k.PoliciesPane):
 		return m.togglePolicies()
+	case key.Matches(msg, k.ReviewPane):
+		return m.toggleReview()
 	case key.Matches(msg, k.RemoveSaved) && m.left == leftSaved && m.focus == paneLeft:
 		if i := m.savedList.Cursor(); i >= 0 {
 			m.removeName = m.saved[i].Name
@@ -245,7 +254,9 @@ func (m *Model) back(quit bool) tea.Cmd {
 		m.SetSize(m.c)
 	case m.focus == paneRight:
 		m.focusPane(paneLeft)
-	case m.left == leftTags || m.left == leftSaved || m.left == leftPolicies:
+	case m.focus == paneLeft && m.reviewBack():
+		// Back from a queue's items to the queues.
+	case m.left == leftTags || m.left == leftSaved || m.left == leftPolicies || m.left == leftReview:
 		m.left = leftConvs
 	case quit:
 		return func() tea.Msg { return QuitMsg{} }
@@ -268,6 +279,10 @@ func (m *Model) move(msg tea.KeyPressMsg) {
 		l, page = &m.savedList, m.savedList.Page()
 	case m.focus == paneLeft && m.left == leftPolicies:
 		l, page = &m.ruleList, m.ruleList.Page()
+	case m.focus == paneLeft && m.left == leftReview && m.openQueue() != nil:
+		l, page = &m.rv.items, m.rv.items.Page()
+	case m.focus == paneLeft && m.left == leftReview:
+		l, page = &m.rv.queues, m.rv.queues.Page()
 	case m.focus == paneLeft:
 		l, page = &m.tagList, m.tagList.Page()
 	case m.right == rightResults:
@@ -326,6 +341,8 @@ func (m *Model) open() tea.Cmd {
 		if i := m.ruleList.Cursor(); i >= 0 {
 			return m.runRule(i)
 		}
+	case m.focus == paneLeft && m.left == leftReview:
+		return m.reviewOpen()
 	case m.focus == paneLeft:
 		if i := m.tagList.Cursor(); i >= 0 {
 			return m.runSearch(tagQuery(m.tagCounts[i].Name))

@@ -116,7 +116,7 @@ func (m *Model) View() string {
 	header := m.header(w)
 	var body string
 	switch {
-	case m.overlay == overlayPicker || m.overlay == overlayConfirm || m.overlay == overlayProduce || m.overlay == overlaySaveName || m.overlay == overlayRemoveSaved:
+	case m.overlay == overlayPicker || m.overlay == overlayConfirm || m.overlay == overlayProduce || m.overlay == overlaySaveName || m.overlay == overlayRemoveSaved || m.overlay == overlayComment:
 		body = m.dialogView(w, bh)
 	case m.overlay == overlayDetail || m.overlay == overlayHelp || m.overlay == overlayAttach || m.overlay == overlayPager:
 		body = m.overlayView(w, bh)
@@ -164,6 +164,8 @@ func (m *Model) dialogView(w, bh int) string {
 		lines = m.saveLines(bw - 4)
 	case overlayRemoveSaved:
 		lines = m.removeSavedLines(bw - 4)
+	case overlayComment:
+		lines = m.commentLines(bw - 4)
 	default:
 		lines = m.confirmLines()
 	}
@@ -221,6 +223,12 @@ func (m *Model) leftView(w, h int) string {
 	}
 	if m.left == leftPolicies {
 		return m.paneTitle(m.policyTitle(), w, focused) + "\n" + m.ruleList.View()
+	}
+	if m.left == leftReview && m.openQueue() != nil {
+		return m.paneTitle(m.reviewTitle(), w, focused) + "\n" + m.rv.items.View()
+	}
+	if m.left == leftReview {
+		return m.paneTitle(m.reviewTitle(), w, focused) + "\n" + m.rv.queues.View()
 	}
 	title := fmt.Sprintf("Conversations (%d) · %s", len(m.order), sortNames[m.sortBy])
 	if m.overlay == overlayFilter {
@@ -440,7 +448,7 @@ func (m *Model) hints() []key.Binding {
 		return []key.Binding{k.NextMsg, k.PrevMsg, k.Tag, k.Untag, k.Help, k.Back}
 	case m.overlay == overlayAttach || m.overlay == overlayPager:
 		return m.attachHints()
-	case m.overlay == overlayPicker || m.overlay == overlaySaveName:
+	case m.overlay == overlayPicker || m.overlay == overlaySaveName || m.overlay == overlayComment:
 		return nil
 	case m.overlay == overlaySearch:
 		return []key.Binding{
@@ -468,6 +476,8 @@ func (m *Model) hints() []key.Binding {
 		return m.savedHints()
 	case m.focus == paneLeft && m.left == leftPolicies:
 		return m.policyHints()
+	case m.focus == paneLeft && m.left == leftReview:
+		return m.reviewHints()
 	}
 	return k.ShortHelp()
 }

@@ -1,0 +1,113 @@
+package ui_test
+
+import (
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/charmbracelet/x/exp/teatest/v2"
+
+	"coffer/ui"
+	"coffer/ui/internal/fixture"
+	"coffer/vault"
+	"coffer/vault/audit"
+)
+
+// TestReviewPane drives the real program through a review queue: R lists
+// the queues, enter opens one and then an item's conversation (recorded
+// as shown), c keeps a comment for the next decision, 1 and 2 decide
+// (2 also tags the message escalated) and move to the next pending item,
+// u undoes; every decision is in the journal and the trail.
+func TestReviewPane(t *testing.T) {
+	fx := fixture.New(t, "", fixture.Messages(t))
+	k := fx.Key()
+	v, err := vault.Unlock(fx.Dir, k)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := v.Load(nil); err != nil {
+		t.Fatal(err)
+	}
+	var items []vault.QueueItem
+	for _, m := range v.Messages() {
+		if strings.Contains(strings.ToLower(m.Body), "halden") {
+			items = append(items, vault.QueueItem{ID: strings.Clone(m.ID), Rules: []string{"halden"}}) // Close wipes m
+		}
+	}
+	if len(items) < 3 {
+		t.Fatalf("the fixture has %d messages about Halden", len(items))
+	}
+	if _, err := v.AddQueue(vault.Queue{Policy: "handling", Version: 1, Period: "2024", Items: items}); err != nil {
+		t.Fatal(err)
+	}
+	v.Close()
+	man, err := vault.ReadManifest(fx.Dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := startFlow(t, ui.Options{Dir: fx.Dir, Manifest: man, Key: &k, KeyHint: "identity rita.key", NoColor: true, Location: time.UTC}, 100, 30)
+	f.key("enter")
+	f.waitText("search ready")
+	f.key("R")
+	f.waitText("Review queues (1)")
+	f.waitText("handling/2024 · v1")
+	f.key("enter")
+	f.waitText("handling/2024 · " + itoa(len(items)) + " pending")
+	f.key("enter") // the first item, in its conversation
+	f.key("c")
+	f.waitText("Comment on this item")
+	f.typeText("seen before")
+	f.key("enter")
+	f.waitText("comment kept for the next decision")
+	f.key("1")
+	f.waitText(items[0].ID[:12] + ": no-issue")
+	f.key("2") // the next pending item
+	f.waitText(items[1].ID[:12] + ": escalated, tagged escalated")
+	f.key("k")
+	f.key("u")
+	f.waitText(items[1].ID[:12] + ": latest decision undone")
+	f.waitText("handling/2024 · " + itoa(len(items)-1) + " pending")
+	f.key("esc")
+	f.waitText("Review queues (1)")
+	f.key("ctrl+c")
+	f.tm.WaitFinished(t, teatest.WithFinalTimeout(10*time.Second))
+
+	var got []string
+	shown := false
+	for _, e := range fx.Events(t, audit.Filter{}) {
+		switch e.Action {
+		case audit.ActionReviewDecide:
+			got = append(got, e.Detail+" "+e.Messages[0][:12])
+		case audit.ActionTagAdd:
+			got = append(got, "tag "+e.Tag+" "+e.Messages[0][:12])
+		case audit.ActionViewConversation, audit.ActionViewMessages:
+			shown = shown || slices.Contains(e.Messages, items[0].ID)
+		}
+	}
+	want := []string{"no-issue: seen before " + items[0].ID[:12], "escalated " + items[1].ID[:12], "tag escalated " + items[1].ID[:12], "undone " + items[1].ID[:12]}
+	if !slices.Equal(got, want) {
+		t.Errorf("audit trail: got %q, want %q", got, want)
+	}
+	if !shown {
+		t.Error("opening the first item recorded no view of it")
+	}
+	v, err = vault.Unlock(fx.Dir, k)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer v.Close()
+	sup, err := v.Supervision()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d, ok := sup.Verdict("handling/2024", items[0].ID); !ok || d.Kind != vault.DecisionNoIssue || d.Comment != "seen before" {
+		t.Errorf("first item: %+v %v", d, ok)
+	}
+	if _, ok := sup.Verdict("handling/2024", items[1].ID); ok {
+		t.Error("the undone decision is still in force")
+	}
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }
