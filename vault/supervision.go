@@ -63,10 +63,12 @@ type Queue struct {
 }
 
 // QueueItem is one message to review: flagged by the rules named, or
-// sampled when Rules is empty.
+// sampled when Rules is empty; Assignee is the member (by name) it is
+// assigned to, if any.
 type QueueItem struct {
-	ID    string   `json:"id"`
-	Rules []string `json:"rules,omitempty"`
+	ID       string   `json:"id"`
+	Rules    []string `json:"rules,omitempty"`
+	Assignee string   `json:"assignee,omitempty"`
 }
 
 // Decision is a reviewer's verdict on one item of a queue.
@@ -251,12 +253,18 @@ func (v *Vault) Supervision() (*Supervision, error) {
 }
 
 // AddQueue stores q as a new queue, made now by this member. A queue of
-// the same policy and period exists already: ErrQueueExists.
+// the same policy and period exists already: ErrQueueExists. Items may
+// be assigned to current members only.
 func (v *Vault) AddQueue(q Queue) (Queue, error) {
 	q.Name = QueueName(q.Policy, q.Period)
 	q.Actor, q.Time = v.Member.Name, v.now().UTC()
 	if err := checkQueue(&q); err != nil {
 		return Queue{}, fmt.Errorf("vault: %w", err)
+	}
+	for _, it := range q.Items {
+		if it.Assignee != "" && !slices.ContainsFunc(v.Manifest.ActiveMembers(), func(m *Member) bool { return m.Name == it.Assignee }) {
+			return Queue{}, fmt.Errorf("vault: queue %s: %q is not a member", q.Name, it.Assignee)
+		}
 	}
 	err := appendJournal(v, supervisionJournal, func() (supervisionOp, error) {
 		s, err := v.Supervision()

@@ -73,6 +73,14 @@ func TestQueuesAndDecisions(t *testing.T) {
 	if _, err := v.AddQueue(bad); err == nil {
 		t.Fatal("a queue listing an item twice was stored")
 	}
+	bad.Items = []QueueItem{{ID: "a", Assignee: v.Member.Name}, {ID: "b", Assignee: "nobody"}}
+	if _, err := v.AddQueue(bad); err == nil || !strings.Contains(err.Error(), `"nobody" is not a member`) {
+		t.Fatalf("an item assigned to no member: %v", err)
+	}
+	bad.Items = bad.Items[:1]
+	if got, err := v.AddQueue(bad); err != nil || got.Items[0].Assignee != v.Member.Name {
+		t.Fatalf("an item assigned to a member: %+v %v", got, err)
+	}
 
 	// Two members decide at once, each through its own handle on the
 	// vault (as two processes would): nothing is lost.
@@ -120,7 +128,7 @@ func TestQueuesAndDecisions(t *testing.T) {
 		if _, ok := s.Verdict(made.Name, "c"); ok {
 			t.Error("c decided")
 		}
-		if len(s.History) != 4 || len(s.Queues) != 1 || len(s.Queues[0].Items) != 3 {
+		if len(s.History) != 4 || len(s.Queues) != 2 || len(s.Queues[0].Items) != 3 {
 			t.Errorf("%d decisions in the history, %d queues", len(s.History), len(s.Queues))
 		}
 	}

@@ -32,17 +32,20 @@ queue, decision and report is recorded in the audit trail before it
 lands; none of these commands shows a message (read an item with
 'coffer search DIR id:ID', recorded as any search, or in coffer review).
 
-  queue DIR POLICY --period P [--sample RATE] [--seed N]
+  queue DIR POLICY --period P [--sample RATE] [--seed N] [--assign NAMES]
                      make the queue POLICY/P from the policy's current
                      version: P is a date of the query language (2025-Q1,
                      2025-03, 2025-01..2025-06); RATE of the period's
                      unflagged messages is sampled (1%, 0.5%, 0.01; none
                      by default) with the seed N (random if not given;
-                     recorded, so the sample can be drawn again)
+                     recorded, so the sample can be drawn again); the
+                     items are dealt in turn to the members NAMES (a
+                     comma-separated list), if given
   queues DIR         every queue, with its counts
-  items DIR QUEUE [--pending]
+  items DIR QUEUE [--pending] [--mine]
                      a queue's items: message id, the rules that flagged
-                     it (or "sample"), the decision in force
+                     it (or "sample"), who it is assigned to, the decision
+                     in force; --mine: those assigned to you
   decide DIR QUEUE ID no-issue|escalated|closed [--comment TEXT]
                      decide an item (ID: its message id, or a prefix of
                      it unique in the queue)
@@ -63,6 +66,8 @@ Examples:
 			period := fs.String("period", "", "queue and report: the period `P` (2025-Q1, 2025-03, ...)")
 			sample := fs.String("sample", "", "queue: sample `RATE` of the unflagged messages (1%, 0.01)")
 			seed := fs.Uint64("seed", 0, "queue: draw the sample with seed `N` (random if 0)")
+			assign := fs.String("assign", "", "queue: deal the items to the members `NAMES` (comma-separated)")
+			mine := fs.Bool("mine", false, "items: only the items assigned to you")
 			comment := fs.String("comment", "", "decide: the decision's comment `TEXT`")
 			pending := fs.Bool("pending", false, "items: only items without a decision")
 			asJSON := fs.Bool("json", false, "report: print JSON, a line per queue")
@@ -83,7 +88,13 @@ Examples:
 					if err != nil {
 						return usageError("supervision queue: --sample: %v", err)
 					}
-					return r.queue(&u, rest[0], *period, rate, *seed)
+					var names []string
+					for _, n := range strings.Split(*assign, ",") {
+						if n = strings.TrimSpace(n); n != "" {
+							names = append(names, n)
+						}
+					}
+					return r.queue(&u, rest[0], *period, rate, *seed, names)
 				}
 				s, err := u.unlock(e, dir)
 				if err != nil {
@@ -95,7 +106,7 @@ Examples:
 				case "queues":
 					return r.queues()
 				case "items":
-					return r.items(rest[0], *pending)
+					return r.items(rest[0], *pending, *mine)
 				case "decide":
 					return r.decide(rest[0], rest[1], rest[2], *comment)
 				case "undo":
@@ -112,7 +123,7 @@ Examples:
 // is unlocked.
 func checkSupervisionArgs(verb string, rest []string, set map[string]bool) error {
 	want := map[string]int{"queue": 1, "queues": 0, "items": 1, "decide": 3, "undo": 2, "report": 0}
-	flags := map[string][]string{"queue": {"period", "sample", "seed"}, "items": {"pending"}, "decide": {"comment"}, "report": {"period", "json", "csv"}}
+	flags := map[string][]string{"queue": {"period", "sample", "seed", "assign"}, "items": {"pending", "mine"}, "decide": {"comment"}, "report": {"period", "json", "csv"}}
 	n, ok := want[verb]
 	if !ok {
 		return usageHint(didYouMean(verb, slices.Sorted(maps.Keys(want)), quote),
@@ -121,7 +132,7 @@ func checkSupervisionArgs(verb string, rest []string, set map[string]bool) error
 	if len(rest) != n {
 		return usageError("supervision %s: want %d argument(s) after DIR, got %d", verb, n, len(rest))
 	}
-	for _, name := range []string{"period", "sample", "seed", "comment", "pending", "json", "csv"} {
+	for _, name := range []string{"period", "sample", "seed", "assign", "comment", "pending", "mine", "json", "csv"} {
 		if set[name] && !slices.Contains(flags[verb], name) {
 			return usageError("supervision %s: --%s is not one of its flags", verb, name)
 		}
@@ -168,7 +179,7 @@ type supervisionRun struct {
 	dir string
 }
 
-func (r supervisionRun) queue(u *unlockFlags, policy, period string, rate float64, seed uint64) error {
+func (r supervisionRun) queue(u *unlockFlags, policy, period string, rate float64, seed uint64, assign []string) error {
 	from, to, err := index.Period(period, r.e.now(), time.Local)
 	if err != nil {
 		return usageError("supervision queue: --period %s: %v", oneLine(period), err)
@@ -184,7 +195,7 @@ func (r supervisionRun) queue(u *unlockFlags, policy, period string, rate float6
 		return err
 	}
 	defer s.close()
-	q, err := s.CreateQueue(context.Background(), access.QueueRequest{Policy: policy, Period: period, From: from, To: to, Rate: rate, Seed: seed})
+	q, err := s.CreateQueue(context.Background(), access.QueueRequest{Policy: policy, Period: period, From: from, To: to, Rate: rate, Seed: seed, Assign: assign})
 	switch {
 	case errors.Is(err, vault.ErrNoPolicy):
 		return withHint(err, fmt.Sprintf("'coffer policy list %s' lists them", oneLine(r.dir)))
@@ -233,7 +244,7 @@ func (r supervisionRun) queues() error {
 	return t.write(r.e.stdout)
 }
 
-func (r supervisionRun) items(name string, pending bool) error {
+func (r supervisionRun) items(name string, pending, mine bool) error {
 	sup, err := r.s.Supervision()
 	if err != nil {
 		return err
@@ -242,11 +253,12 @@ func (r supervisionRun) items(name string, pending bool) error {
 	if err != nil {
 		return err
 	}
-	t := newTable("ID", "FLAGGED BY", "DECISION", "BY", "COMMENT")
+	me, _ := r.s.Member()
+	t := newTable("ID", "FLAGGED BY", "ASSIGNED", "DECISION", "BY", "COMMENT")
 	n := 0
 	for _, it := range q.Items {
 		d, decided := sup.Verdict(q.Name, it.ID)
-		if pending && decided {
+		if pending && decided || mine && it.Assignee != me {
 			continue
 		}
 		why := strings.Join(it.Rules, ",")
@@ -257,11 +269,11 @@ func (r supervisionRun) items(name string, pending bool) error {
 		if decided {
 			kind, by = d.Kind, d.Actor
 		}
-		t.row(it.ID, why, kind, truncateWidth(by, 24), truncateWidth(strings.ReplaceAll(d.Comment, "\n", " "), 60))
+		t.row(it.ID, why, truncateWidth(it.Assignee, 24), kind, truncateWidth(by, 24), truncateWidth(strings.ReplaceAll(d.Comment, "\n", " "), 60))
 		n++
 	}
 	if n == 0 {
-		fmt.Fprintf(r.e.stdout, "Queue %s has no pending items.\n", q.Name)
+		fmt.Fprintf(r.e.stdout, "Queue %s has no items to show.\n", q.Name)
 		return r.e.stdout.Err()
 	}
 	return t.write(r.e.stdout)
@@ -340,13 +352,17 @@ func (r supervisionRun) report(period string, asJSON, asCSV bool) error {
 			return usageError("supervision report: --period %s: %v", oneLine(period), err)
 		}
 	}
-	reps, err := r.s.SupervisionReport(period)
+	cov, err := r.s.SupervisionReport(period)
 	if err != nil {
 		return err
 	}
+	reps := cov.Queues
 	switch {
 	case asJSON:
-		return writeReportJSON(r.e, period, reps)
+		if err := json.NewEncoder(r.e.stdout.JSON()).Encode(cov); err != nil {
+			return err
+		}
+		return r.e.stdout.Err()
 	case asCSV:
 		return writeReportCSV(r.e, reps)
 	}
@@ -373,27 +389,6 @@ func medianText(q access.QueueReport) string {
 		return "-"
 	}
 	return q.MedianReview.Round(time.Minute).String()
-}
-
-// writeReportJSON prints one JSON object: the period, the flagged count
-// per policy, and the queues.
-func writeReportJSON(e *env, period string, reps []access.QueueReport) error {
-	flagged := map[string]int{}
-	for _, q := range reps {
-		flagged[q.Policy] += q.Flagged
-	}
-	if reps == nil {
-		reps = []access.QueueReport{}
-	}
-	out := struct {
-		Period  string               `json:"period,omitempty"`
-		Flagged map[string]int       `json:"flagged"`
-		Queues  []access.QueueReport `json:"queues"`
-	}{period, flagged, reps}
-	if err := json.NewEncoder(e.stdout.JSON()).Encode(out); err != nil {
-		return err
-	}
-	return e.stdout.Err()
 }
 
 func writeReportCSV(e *env, reps []access.QueueReport) error {

@@ -32,6 +32,9 @@ type QueueRequest struct {
 	// (0 to 1); Seed draws them, random when 0.
 	Rate float64
 	Seed uint64
+	// Assign lists the members (by name) the items are dealt to, in
+	// turn, in vault order; none leaves them unassigned.
+	Assign []string
 }
 
 // CreateQueue makes the review queue of the current version of a policy
@@ -42,6 +45,11 @@ type QueueRequest struct {
 func (s *Session) CreateQueue(ctx context.Context, req QueueRequest) (vault.Queue, error) {
 	if !(req.Rate >= 0 && req.Rate <= 1) {
 		return vault.Queue{}, fmt.Errorf("sample rate %v not within 0 and 1", req.Rate)
+	}
+	for _, name := range req.Assign {
+		if err := s.checkMember(name); err != nil {
+			return vault.Queue{}, err
+		}
 	}
 	if req.Seed == 0 {
 		var b [8]byte
@@ -80,6 +88,21 @@ func (s *Session) CreateQueue(ctx context.Context, req QueueRequest) (vault.Queu
 		return err
 	})
 	return made, err
+}
+
+// checkMember reports whether name is no current member's.
+func (s *Session) checkMember(name string) error {
+	done, err := s.reading()
+	if err != nil {
+		return err
+	}
+	defer done()
+	for _, m := range s.v.Manifest.ActiveMembers() {
+		if m.Name == name {
+			return nil
+		}
+	}
+	return fmt.Errorf("%q is not a member of the vault", name)
 }
 
 // queueItems finds a queue's items, reading the vault and its index,
@@ -125,6 +148,11 @@ func (s *Session) queueItems(ctx context.Context, req QueueRequest, check func()
 			flagged++
 		case vault.Sampled(q.Seed, q.Rate, m.ID):
 			q.Items = append(q.Items, vault.QueueItem{ID: m.ID})
+		}
+	}
+	for i := range q.Items {
+		if len(req.Assign) > 0 {
+			q.Items[i].Assignee = req.Assign[i%len(req.Assign)]
 		}
 	}
 	return q, flagged, nil
@@ -205,10 +233,19 @@ type QueueReport struct {
 	MadeBy       string        `json:"made_by"`
 }
 
+// Coverage is a supervision report: each queue's counts, and per policy
+// the distinct messages its queues flagged (queues of overlapping
+// periods share messages).
+type Coverage struct {
+	Period  string         `json:"period,omitempty"`
+	Flagged map[string]int `json:"flagged"`
+	Queues  []QueueReport  `json:"queues"`
+}
+
 // SupervisionReport counts the coverage of the queues of one period (every
 // queue when period is empty), in the order they were made, and records
 // supervision-report before returning it. Counts and names only.
-func (s *Session) SupervisionReport(period string) ([]QueueReport, error) {
+func (s *Session) SupervisionReport(period string) (*Coverage, error) {
 	done, err := s.reading()
 	if err != nil {
 		return nil, err
@@ -218,16 +255,21 @@ func (s *Session) SupervisionReport(period string) ([]QueueReport, error) {
 	if err != nil {
 		return nil, err
 	}
-	var out []QueueReport
+	out := &Coverage{Period: period, Flagged: map[string]int{}, Queues: []QueueReport{}}
+	flagged := map[string]map[string]bool{}
 	for _, q := range sup.Queues {
 		if period != "" && q.Period != period {
 			continue
 		}
-		r := QueueReport{Queue: q.Name, Policy: q.Policy, Version: q.Version, Period: q.Period, Made: q.Time, MadeBy: q.Actor}
+		r := QueueReport{Queue: q.Name, Policy: q.Policy, Version: q.Version, Period: q.Period, Made: q.Time, MadeBy: q.Actor, Reviewers: []string{}}
+		if flagged[q.Policy] == nil {
+			flagged[q.Policy] = map[string]bool{}
+		}
 		var waits []time.Duration
 		for _, it := range q.Items {
 			if len(it.Rules) > 0 {
 				r.Flagged++
+				flagged[q.Policy][it.ID] = true
 			} else {
 				r.Sampled++
 			}
@@ -258,9 +300,12 @@ func (s *Session) SupervisionReport(period string) ([]QueueReport, error) {
 				r.MedianReview = (waits[len(waits)/2-1] + waits[len(waits)/2]) / 2
 			}
 		}
-		out = append(out, r)
+		out.Queues = append(out.Queues, r)
 	}
-	ev := audit.Event{Action: audit.ActionSupervisionReport, Target: period, Results: len(out)}
+	for p, ids := range flagged {
+		out.Flagged[p] = len(ids)
+	}
+	ev := audit.Event{Action: audit.ActionSupervisionReport, Target: period, Results: len(out.Queues)}
 	if err := s.record(ev); err != nil {
 		return nil, err
 	}

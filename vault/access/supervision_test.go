@@ -83,20 +83,20 @@ func TestQueueDecideReport(t *testing.T) {
 	if err := decide(msgs[11].ID, vault.DecisionNoIssue, ""); !errors.Is(err, vault.ErrNoQueue) {
 		t.Fatalf("a decision on a message outside the queue: %v", err)
 	}
-	reps, err := s.SupervisionReport("first-ten")
+	cov, err := s.SupervisionReport("first-ten")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(reps) != 1 {
-		t.Fatalf("%d queues reported", len(reps))
+	if len(cov.Queues) != 1 || cov.Flagged["meals"] != 4 {
+		t.Fatalf("%d queues reported, flagged %v", len(cov.Queues), cov.Flagged)
 	}
-	r := reps[0]
+	r := cov.Queues[0]
 	if r.Flagged != 4 || r.Sampled != sampled || r.Reviewed != 2 || r.Pending != 2+sampled || r.NoIssue != 1 || r.Escalated != 1 ||
 		r.Closed != 0 || len(r.Reviewers) != 1 || r.Version != 1 || r.Policy != "meals" {
 		t.Fatalf("report %+v (sampled %d)", r, sampled)
 	}
-	if reps, err := s.SupervisionReport("2024-Q1"); err != nil || len(reps) != 0 {
-		t.Fatalf("another period: %+v %v", reps, err)
+	if cov, err := s.SupervisionReport("2024-Q1"); err != nil || len(cov.Queues) != 0 {
+		t.Fatalf("another period: %+v %v", cov, err)
 	}
 
 	var got []string

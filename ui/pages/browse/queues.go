@@ -314,7 +314,11 @@ func (m *Model) renderItem(i, w int, sel bool) []string {
 		state = d.Kind
 	}
 	head := common.Trunc(state+" · "+sanitize.Line(why), w)
-	id := common.Trunc("  "+shortID(it.ID), w)
+	id := "  " + shortID(it.ID)
+	if it.Assignee != "" {
+		id += " → " + sanitize.Line(it.Assignee)
+	}
+	id = common.Trunc(id, w)
 	if !sel || !m.rv.items.Focused {
 		st := m.c.Styles
 		if decided {
