@@ -94,7 +94,7 @@ Examples:
 							names = append(names, n)
 						}
 					}
-					return r.queue(&u, rest[0], *period, rate, *seed, names)
+					return r.makeQueue(&u, rest[0], *period, rate, *seed, names)
 				}
 				s, err := u.unlock(e, dir)
 				if err != nil {
@@ -179,7 +179,7 @@ type supervisionRun struct {
 	dir string
 }
 
-func (r supervisionRun) queue(u *unlockFlags, policy, period string, rate float64, seed uint64, assign []string) error {
+func (r supervisionRun) makeQueue(u *unlockFlags, policy, period string, rate float64, seed uint64, assign []string) error {
 	from, to, err := index.Period(period, r.e.now(), time.Local)
 	if err != nil {
 		return usageError("supervision queue: --period %s: %v", oneLine(period), err)
@@ -245,11 +245,7 @@ func (r supervisionRun) queues() error {
 }
 
 func (r supervisionRun) items(name string, pending, mine bool) error {
-	sup, err := r.s.Supervision()
-	if err != nil {
-		return err
-	}
-	q, err := r.findQueue(sup, name)
+	sup, q, err := r.queue(name)
 	if err != nil {
 		return err
 	}
@@ -279,24 +275,25 @@ func (r supervisionRun) items(name string, pending, mine bool) error {
 	return t.write(r.e.stdout)
 }
 
-// findQueue returns the queue named name, or an error naming the queues.
-func (r supervisionRun) findQueue(sup *vault.Supervision, name string) (*vault.Queue, error) {
+// queue reads the supervision journal and returns it with the queue
+// named name, or an error naming the queues.
+func (r supervisionRun) queue(name string) (*vault.Supervision, *vault.Queue, error) {
+	sup, err := r.s.Supervision()
+	if err != nil {
+		return nil, nil, err
+	}
 	if q, ok := sup.Queue(name); ok {
-		return q, nil
+		return sup, q, nil
 	}
 	var names []string
 	for _, q := range sup.Queues {
 		names = append(names, q.Name)
 	}
-	return nil, usageHint(didYouMean(name, names, quote), "supervision: no review queue %q ('coffer supervision queues %s' lists them)", oneLine(name), oneLine(r.dir))
+	return nil, nil, usageHint(didYouMean(name, names, quote), "supervision: no review queue %q ('coffer supervision queues %s' lists them)", oneLine(name), oneLine(r.dir))
 }
 
 func (r supervisionRun) decide(name, id, kind, comment string) error {
-	sup, err := r.s.Supervision()
-	if err != nil {
-		return err
-	}
-	q, err := r.findQueue(sup, name)
+	_, q, err := r.queue(name)
 	if err != nil {
 		return err
 	}
