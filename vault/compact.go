@@ -46,12 +46,22 @@ type CompactStats struct {
 	Messages int // messages they index
 }
 
+// compactGroupBytes bounds the segments (in bytes of ciphertext, about
+// their plaintext) one compacted index file is built from, as
+// indexPendingBytes bounds an import's: a compaction builds two at once,
+// holding their text. Without it, merging the index files of a 1 GB mbox
+// into files of IndexTarget mails held every mail of the import at once:
+// 2.3 GB peak RSS. Chat messages reach IndexTarget well within it; mail
+// gets index files of ~30,000 messages.
+const compactGroupBytes = 64 << 20
+
 // compactUnit is what a compacted file is built from: an index file in use
 // with the segments it covers, or a segment no index file covers.
 type compactUnit struct {
 	index    string // "" for a segment without an index file
 	segments []string
 	messages int
+	bytes    int64 // of its segments
 }
 
 // CompactIndex merges runs of consecutive index units (index files in
@@ -100,31 +110,16 @@ func (v *Vault) CompactIndex(build Indexer, small, minUnits int, announce func()
 			os.Remove(p)
 		}
 	}()
-	var extra []*segment // segments imported since Load, read for this only
-	defer func() { wipe(extra) }()
 	type job struct {
-		msgs   []*Message
 		covers []string
+		count  int
 		data   []byte
 		err    error
 	}
 	jobs := make([]job, len(groups))
 	for n, g := range groups {
 		for _, u := range g {
-			for _, name := range u.segments {
-				s := v.segment(name)
-				if s == nil {
-					var err error
-					if s, _, err = v.loadSegment(m.files[name], nil); err != nil {
-						return st, err
-					}
-					extra = append(extra, s)
-				}
-				for i := range s.messages {
-					jobs[n].msgs = append(jobs[n].msgs, &s.messages[i])
-				}
-				jobs[n].covers = append(jobs[n].covers, name)
-			}
+			jobs[n].covers = append(jobs[n].covers, u.segments...)
 			if u.index != "" {
 				body.Replaces = append(body.Replaces, u.index)
 				st.Replaced++
@@ -132,6 +127,30 @@ func (v *Vault) CompactIndex(build Indexer, small, minUnits int, announce func()
 				st.Indexed++
 			}
 		}
+	}
+	// texts reads the text of a job's segments: those loaded already, and
+	// the others (imported since Load) decrypted for this and wiped at
+	// once, so that a compaction holds only the text of what it builds.
+	texts := func(j *job) (*Texts, error) {
+		t := &Texts{}
+		for _, name := range j.covers {
+			s := v.segment(name)
+			loaded := s != nil
+			if !loaded {
+				var err error
+				if s, _, err = v.loadSegment(m.files[name], nil); err != nil {
+					t.Wipe()
+					return nil, err
+				}
+			}
+			for i := range s.messages {
+				t.Add(s.messages[i].Subject, s.messages[i].Body)
+			}
+			if !loaded {
+				wipe([]*segment{s})
+			}
+		}
+		return t, nil
 	}
 	// Build on every core, a batch at a time, and write in order.
 	par := runtime.GOMAXPROCS(0)
@@ -142,7 +161,12 @@ func (v *Vault) CompactIndex(build Indexer, small, minUnits int, announce func()
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				t := TextsOf(batch[i].msgs)
+				t, err := texts(&batch[i])
+				if err != nil {
+					batch[i].err = err
+					return
+				}
+				batch[i].count = t.Len()
 				batch[i].data, batch[i].err = build(t)
 				t.Wipe()
 			}()
@@ -178,9 +202,9 @@ func (v *Vault) CompactIndex(build Indexer, small, minUnits int, announce func()
 				return st, fmt.Errorf("vault: write %s: %w", name, err)
 			}
 			created = append(created, path)
-			body.Files = append(body.Files, reindexRef{Kind: "index", fileRef: fileRef{Name: name, SHA256: h.sum(), Size: h.n}, Messages: len(j.msgs), Covers: j.covers})
+			body.Files = append(body.Files, reindexRef{Kind: "index", fileRef: fileRef{Name: name, SHA256: h.sum(), Size: h.n}, Messages: j.count, Covers: j.covers})
 			st.Written++
-			st.Messages += len(j.msgs)
+			st.Messages += j.count
 		}
 	}
 	rec := &record{Type: recReindex, Reindex: body, Audit: announced(link)}
@@ -196,14 +220,18 @@ func compactUnits(m *Manifest) []compactUnit {
 	var units []compactUnit
 	indexed := map[string]bool{}
 	for _, f := range m.IndexFiles() {
-		units = append(units, compactUnit{index: f.Name, segments: f.Covers, messages: f.Messages})
+		u := compactUnit{index: f.Name, segments: f.Covers, messages: f.Messages}
 		for _, s := range f.Covers {
 			indexed[s] = true
+			if e := m.files[s]; e != nil {
+				u.bytes += e.Size
+			}
 		}
+		units = append(units, u)
 	}
 	for _, f := range m.Files("segment") {
 		if !indexed[f.Name] {
-			units = append(units, compactUnit{segments: []string{f.Name}, messages: f.Messages})
+			units = append(units, compactUnit{segments: []string{f.Name}, messages: f.Messages, bytes: f.Size})
 		}
 	}
 	// Manifest order of their first segment, so merged files keep the
@@ -224,27 +252,30 @@ func compactUnits(m *Manifest) []compactUnit {
 }
 
 // compactGroups splits runs of small units into groups of about
-// IndexTarget messages, keeping those of at least minUnits units.
+// IndexTarget messages or compactGroupBytes of segments, keeping those of
+// at least minUnits units. A unit of half that many bytes is not small:
+// merging it would make files no larger.
 func compactGroups(units []compactUnit, small, minUnits int) [][]compactUnit {
 	var groups [][]compactUnit
 	var cur []compactUnit
-	size := 0
+	size, bytes := 0, int64(0)
 	flush := func() {
 		if len(cur) >= minUnits {
 			groups = append(groups, cur)
 		}
-		cur, size = nil, 0
+		cur, size, bytes = nil, 0, 0
 	}
 	for _, u := range units {
-		if u.messages >= small {
+		if u.messages >= small || u.bytes >= compactGroupBytes/2 {
 			flush()
 			continue
 		}
-		if size > 0 && size+u.messages > IndexTarget {
+		if size > 0 && (size+u.messages > IndexTarget || bytes+u.bytes > compactGroupBytes) {
 			flush()
 		}
 		cur = append(cur, u)
 		size += u.messages
+		bytes += u.bytes
 	}
 	flush()
 	return groups

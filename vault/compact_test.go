@@ -311,3 +311,32 @@ func TestIndexerFailures(t *testing.T) {
 		t.Fatalf("after the failed compaction: %+v, %v", rep, err)
 	}
 }
+
+// TestCompactGroupsBoundBytes: a group of units to merge stops at
+// compactGroupBytes of segments as well as at IndexTarget messages (mail
+// index files of 100,000 messages held a whole import), and a unit of
+// half that many bytes is left as it is.
+func TestCompactGroupsBoundBytes(t *testing.T) {
+	var units []compactUnit
+	for range 7 {
+		units = append(units, compactUnit{messages: 1000, bytes: 20 << 20})
+	}
+	units = append(units, compactUnit{messages: 1000, bytes: compactGroupBytes / 2})
+	units = append(units, compactUnit{messages: 1000, bytes: 1 << 20}, compactUnit{messages: 1000, bytes: 1 << 20})
+	var sizes []string
+	for _, g := range compactGroups(units, IndexTarget/2, 2) {
+		var b int64
+		for _, u := range g {
+			b += u.bytes
+		}
+		if b > compactGroupBytes {
+			t.Errorf("a group of %d bytes", b)
+		}
+		sizes = append(sizes, fmt.Sprint(len(g)))
+	}
+	// 3 + 3 of the 20 MiB units; the seventh alone is not merged; the
+	// 32 MiB unit stays; the two small ones after it merge.
+	if got := strings.Join(sizes, " "); got != "3 3 2" {
+		t.Errorf("groups of %s units, want 3 3 2", got)
+	}
+}
