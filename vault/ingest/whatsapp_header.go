@@ -176,11 +176,18 @@ func digitZeroAt(line []byte, i int) (int, int, rune) {
 	return 0, 0, 0
 }
 
-// skipMarks skips directional marks at i.
+// skipMarks skips directional marks at i. It is small enough to inline:
+// the header scanner calls it between every two tokens, and nearly always
+// finds ASCII there.
 func skipMarks(line []byte, i int) int {
-	if i < len(line) && line[i] < 0x80 {
+	if i >= len(line) || line[i] < 0x80 {
 		return i
 	}
+	return skipMarksAt(line, i)
+}
+
+// skipMarksAt is skipMarks past its ASCII test.
+func skipMarksAt(line []byte, i int) int {
 	for {
 		n := markLen(line, i)
 		if n == 0 {
@@ -219,6 +226,12 @@ func number(line []byte, i, max int) (val, digits, next int) {
 // numberZero is number that also returns the zero of the digits' script.
 func numberZero(line []byte, i, max int) (val, digits, next int, zero rune) {
 	i = skipMarks(line, i)
+	for digits < max && i < len(line) && line[i]-'0' <= 9 { // ASCII digits, the usual case
+		val = val*10 + int(line[i]-'0')
+		zero = '0'
+		digits++
+		i++
+	}
 	for digits < max {
 		v, n, z := digitZeroAt(line, i)
 		if n == 0 {

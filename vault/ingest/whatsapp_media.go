@@ -2,6 +2,7 @@ package ingest
 
 import (
 	"bytes"
+	"encoding/binary"
 	"path"
 	"strings"
 	"unicode/utf8"
@@ -20,17 +21,12 @@ var lrm, rlm = []byte("\u200e"), []byte("\u200f")
 // stripMarks returns b without directional marks; b itself when it has
 // none.
 func stripMarks(b []byte) []byte {
-	i := 0
-	for ; i < len(b); i++ {
-		if markLen(b, i) > 0 {
-			break
-		}
-	}
-	if i == len(b) {
+	i := firstMark(b)
+	if i < 0 {
 		return b
 	}
-	out := make([]byte, 0, len(b))
-	for i := 0; i < len(b); {
+	out := append(make([]byte, 0, len(b)), b[:i]...)
+	for i < len(b) {
 		if n := markLen(b, i); n > 0 {
 			i += n
 			continue
@@ -39,6 +35,39 @@ func stripMarks(b []byte) []byte {
 		i++
 	}
 	return out
+}
+
+// firstMark returns the offset of the first directional mark in b, or
+// -1. Every mark starts with 0xD8, 0xE2 or 0xEF (see markLen), so ASCII
+// runs are skipped eight bytes at a time: it runs on every message's
+// first line and sender, in both passes.
+func firstMark(b []byte) int {
+	for i := 0; i < len(b); {
+		if i+8 <= len(b) && binary.LittleEndian.Uint64(b[i:])&0x8080808080808080 == 0 {
+			i += 8
+			continue
+		}
+		if c := b[i]; (c == 0xE2 || c == 0xD8 || c == 0xEF) && markLen(b, i) > 0 {
+			return i
+		}
+		i++
+	}
+	return -1
+}
+
+// hasLRMOrRLM reports whether b holds U+200E or U+200F, in one pass.
+func hasLRMOrRLM(b []byte) bool {
+	for i := 0; ; {
+		j := bytes.IndexByte(b[i:], 0xE2)
+		if j < 0 {
+			return false
+		}
+		j += i
+		if j+2 < len(b) && b[j+1] == 0x80 && (b[j+2] == 0x8E || b[j+2] == 0x8F) {
+			return true
+		}
+		i = j + 1
+	}
 }
 
 // trimFinalDots drops the final punctuation of a notice.
@@ -67,7 +96,11 @@ func waE2ELine(text []byte) bool {
 	if len(text) < waPrefixKey {
 		return false
 	}
-	for _, p := range waLang().encrypted[string(text[:waPrefixKey])] {
+	t := waLang()
+	if !t.encryptedStart.has(uint32(text[0])<<8 | uint32(text[1])) {
+		return false
+	}
+	for _, p := range t.encrypted[string(text[:waPrefixKey])] {
 		if bytes.HasPrefix(text, p) {
 			return true
 		}
@@ -130,7 +163,7 @@ func waFirstLine(body []byte) (raw, line []byte, hasMark, marked bool) {
 		raw = raw[:i]
 	}
 	line = bytes.TrimRight(raw, "\r")
-	hasMark = bytes.Contains(line, lrm) || bytes.Contains(line, rlm)
+	hasMark = hasLRMOrRLM(line)
 	if hasMark {
 		k := 0
 		for k < len(line) && line[k] == ' ' {
@@ -161,7 +194,7 @@ func classifyBody(body, sender []byte) (r waBody) {
 		return r
 	}
 	t := waLang()
-	if k := trimFinalDots(line); len(k) <= t.maxPhrase && t.phraseLen[len(k)] {
+	if k := trimFinalDots(line); len(k) > 0 && len(k) <= t.maxPhrase && t.phraseHints.has(phraseHint(k)) {
 		if p, ok := t.phrases[string(k)]; ok {
 			switch p.kind {
 			case phraseDeleted:

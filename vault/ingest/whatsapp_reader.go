@@ -159,6 +159,13 @@ func (w *waReader) survey(r io.Reader) error {
 		if h, ok := parseWAHeader(line, w.known); ok {
 			w.orders.add(&h)
 			switch {
+			case !h.system && w.known(line[h.senderStart:h.senderEnd]):
+				// addSender would change nothing: only the notifier is
+				// left to find, and that needs the encryption notice.
+				if w.notifier == "" && waE2ENotice(line[h.textStart:]) &&
+					waAttributedSystem(line[h.textStart:], line[h.senderStart:h.senderEnd]) {
+					w.notifier = w.name(line[h.senderStart:h.senderEnd]).name
+				}
 			case h.system:
 				if w.subject == "" {
 					w.subject = waGroupSubject(line[h.textStart:])
@@ -287,7 +294,7 @@ func (w *waReader) flush(cur *waMessage, emit Emit) error {
 			Format:     "whatsapp",
 			File:       w.file,
 			FileSHA256: w.sum,
-			Position:   string(strconv.AppendInt(append(make([]byte, 0, 16), "line "...), int64(cur.line), 10)),
+			Position:   waPosition(cur.line),
 			ImportedAt: w.now,
 			Timezone:   w.loc.String(),
 		},
@@ -385,6 +392,12 @@ func (w *waReader) flush(cur *waMessage, emit Emit) error {
 		return nil
 	}
 	return emit(m)
+}
+
+// waPosition returns "line n" in one allocation.
+func waPosition(n int) string {
+	var b [32]byte
+	return string(strconv.AppendInt(append(b[:0], "line "...), int64(n), 10))
 }
 
 // attachment links a file named by the export to the archive's copy.
