@@ -41,6 +41,7 @@ type waReader struct {
 	lines    *lineReader
 	body     textBuf
 	check    textCheck
+	arena    waArena
 }
 
 // waName is a sender as written (the key of waReader.names) made into a
@@ -286,7 +287,8 @@ func (w *waReader) flush(cur *waMessage, emit Emit) error {
 	for len(body) > 0 && (body[len(body)-1] == '\n' || body[len(body)-1] == '\r') {
 		body = body[:len(body)-1]
 	}
-	m := &vault.Message{
+	m := w.arena.message()
+	*m = vault.Message{
 		Source:       "whatsapp",
 		Conversation: w.conv,
 		Time:         cur.t,
@@ -294,7 +296,7 @@ func (w *waReader) flush(cur *waMessage, emit Emit) error {
 			Format:     "whatsapp",
 			File:       w.file,
 			FileSHA256: w.sum,
-			Position:   waPosition(cur.line),
+			Position:   w.position(cur.line),
 			ImportedAt: w.now,
 			Timezone:   w.loc.String(),
 		},
@@ -382,7 +384,7 @@ func (w *waReader) flush(cur *waMessage, emit Emit) error {
 		set("original_size", strconv.FormatInt(w.body.size, 10))
 		m.Body = string(body) + fmt.Sprintf("\n[coffer: message truncated: %d of %d bytes kept]", len(body), w.body.size)
 	} else {
-		m.Body = string(body)
+		m.Body = w.arena.string(body)
 	}
 	m.Seq = w.nextSeq(m)
 	if err := w.check.validate(m); err != nil {
@@ -394,10 +396,10 @@ func (w *waReader) flush(cur *waMessage, emit Emit) error {
 	return emit(m)
 }
 
-// waPosition returns "line n" in one allocation.
-func waPosition(n int) string {
+// position returns "line n".
+func (w *waReader) position(n int) string {
 	var b [32]byte
-	return string(strconv.AppendInt(append(b[:0], "line "...), int64(n), 10))
+	return w.arena.string(strconv.AppendInt(append(b[:0], "line "...), int64(n), 10))
 }
 
 // attachment links a file named by the export to the archive's copy.
