@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"path"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -88,7 +89,39 @@ func trimFinalDots(b []byte) []byte {
 // waE2ENotice reports whether text opens with the end-to-end encryption
 // notice that starts a chat, in any language.
 func waE2ENotice(text []byte) bool {
+	// The first two bytes of what is left once marks and spaces go
+	// decide nearly every line without a copy, when they are ASCII.
+	if i := skipMarksAndSpaces(text); i+1 >= len(text) ||
+		text[i+1] < 0x80 && !waLang().encryptedStart.has(uint32(text[i])<<8|uint32(text[i+1])) {
+		return false
+	}
 	return waE2ELine(bytes.TrimSpace(stripMarks(text)))
+}
+
+// skipMarksAndSpaces returns where text starts once stripMarks and
+// bytes.TrimSpace are done with it.
+func skipMarksAndSpaces(text []byte) int {
+	i := 0
+	for i < len(text) {
+		if n := markLen(text, i); n > 0 {
+			i += n
+			continue
+		}
+		c := text[i]
+		if c < utf8.RuneSelf {
+			if c != ' ' && (c < '\t' || c > '\r') {
+				return i
+			}
+			i++
+			continue
+		}
+		r, n := utf8.DecodeRune(text[i:])
+		if !unicode.IsSpace(r) {
+			return i
+		}
+		i += n
+	}
+	return i
 }
 
 // waE2ELine is waE2ENotice for a line without marks and outer spaces.
@@ -118,8 +151,10 @@ const waMaxNotice = 1024
 // when iOS marked it as its own text with a leading mark, or when it
 // names the one it is attributed to (Android's "X: X updated the message
 // timer."). A person's message is never taken for a notice just because
-// its words match one.
-func waNotice(line, sender []byte, marked bool) bool {
+// its words match one. bare is the sender without marks and outer
+// spaces (waName.bare), which the reader keeps rather than strip the
+// sender of every message again.
+func waNotice(line, sender, bare []byte, marked bool) bool {
 	if waE2ELine(line) {
 		return true
 	}
@@ -130,8 +165,7 @@ func waNotice(line, sender []byte, marked bool) bool {
 		if len(sender) == 0 || len(line) <= len(sender) {
 			return false
 		}
-		sender = bytes.TrimSpace(stripMarks(sender))
-		if len(sender) == 0 || len(line) <= len(sender) || line[len(sender)] != ' ' || !bytes.HasPrefix(line, sender) {
+		if len(bare) == 0 || len(line) <= len(bare) || line[len(bare)] != ' ' || !bytes.HasPrefix(line, bare) {
 			return false
 		}
 	}
@@ -176,14 +210,15 @@ func waFirstLine(body []byte) (raw, line []byte, hasMark, marked bool) {
 }
 
 // classifyBody looks at the first line of a message's text; sender is
-// the name it is attributed to, as written.
-func classifyBody(body, sender []byte) (r waBody) {
+// the name it is attributed to, as written, and bare that name without
+// marks and outer spaces.
+func classifyBody(body, sender, bare []byte) (r waBody) {
 	r.cut = -1
 	raw, line, hasMark, marked := waFirstLine(body)
 	if len(line) == 0 {
 		return r // a line of nothing but marks is empty once they go
 	}
-	if waNotice(line, sender, marked) {
+	if waNotice(line, sender, bare, marked) {
 		r.system = true
 		return r
 	}
@@ -399,9 +434,10 @@ func waGroupSubject(text []byte) string {
 
 // waAttributedSystem reports a service notice written as if a person sent
 // it; such lines are system messages and their "sender" no participant.
-func waAttributedSystem(text, sender []byte) bool {
+// bare is as for waNotice.
+func waAttributedSystem(text, sender, bare []byte) bool {
 	_, line, _, marked := waFirstLine(text)
-	return len(line) > 0 && waNotice(line, sender, marked)
+	return len(line) > 0 && waNotice(line, sender, bare, marked)
 }
 
 // waPhone returns the sender as "+digits" when the name is a phone number

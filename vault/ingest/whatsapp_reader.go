@@ -50,7 +50,10 @@ type waReader struct {
 // the last pass that saw the sender.
 type waName struct {
 	name, id string
-	seen     int
+	// bare is the name as written without marks and outer spaces, as
+	// waNotice compares it with a message's text.
+	bare []byte
+	seen int
 }
 
 // waSeqCount counts the copies of one message (sender, minute, text,
@@ -121,7 +124,7 @@ func (w *waReader) name(raw []byte) *waName {
 	if n, ok := w.names[string(raw)]; ok {
 		return n
 	}
-	n := &waName{name: cleanName(raw)}
+	n := &waName{name: cleanName(raw), bare: bytes.Clone(bytes.TrimSpace(stripMarks(raw)))}
 	n.id = waPhone(n.name)
 	if len(w.names) < waMaxParticipants {
 		w.names[string(raw)] = n
@@ -132,7 +135,11 @@ func (w *waReader) name(raw []byte) *waName {
 // addSender records a sender and returns it; the first pass lists it
 // among the participants.
 func (w *waReader) addSender(raw []byte) *waName {
-	n := w.name(raw)
+	return w.add(w.name(raw))
+}
+
+// add is addSender for a sender already looked up.
+func (w *waReader) add(n *waName) *waName {
 	if n.seen != w.pass {
 		n.seen = w.pass
 		if w.pass == 1 && !w.listed[n.name] && len(w.participants) < waMaxParticipants {
@@ -160,26 +167,40 @@ func (w *waReader) survey(r io.Reader) error {
 		if h, ok := parseWAHeader(line, w.known); ok {
 			w.orders.add(&h)
 			switch {
-			case !h.system && w.known(line[h.senderStart:h.senderEnd]):
-				// addSender would change nothing: only the notifier is
-				// left to find, and that needs the encryption notice.
-				if w.notifier == "" && waE2ENotice(line[h.textStart:]) &&
-					waAttributedSystem(line[h.textStart:], line[h.senderStart:h.senderEnd]) {
-					w.notifier = w.name(line[h.senderStart:h.senderEnd]).name
-				}
 			case h.system:
 				if w.subject == "" {
 					w.subject = waGroupSubject(line[h.textStart:])
 				}
-			case !waAttributedSystem(line[h.textStart:], line[h.senderStart:h.senderEnd]):
-				w.addSender(line[h.senderStart:h.senderEnd])
-			case w.notifier == "" && waE2ENotice(line[h.textStart:]):
-				w.notifier = w.name(line[h.senderStart:h.senderEnd]).name
+			default:
+				w.surveySender(line[h.textStart:], line[h.senderStart:h.senderEnd])
 			}
 		}
 		if err := w.lines.skip(more); err != nil {
 			return err
 		}
+	}
+}
+
+// surveySender lists the sender of a message line with text, unless the
+// line is a service notice attributed to it; the encryption notice's
+// sender names the chat (notifier).
+func (w *waReader) surveySender(text, raw []byte) {
+	// Only a sender this pass has seen is looked up without being
+	// added: the first-seen one is added as before, so that the names
+	// kept (at most waMaxParticipants) are the same.
+	if n, ok := w.names[string(raw)]; ok && n.seen == w.pass {
+		// add would change nothing: only the notifier is left to
+		// find, and that needs the encryption notice.
+		if w.notifier == "" && waE2ENotice(text) && waAttributedSystem(text, raw, n.bare) {
+			w.notifier = n.name
+		}
+		return
+	}
+	switch {
+	case !waAttributedSystem(text, raw, bytes.TrimSpace(stripMarks(raw))):
+		w.addSender(raw)
+	case w.notifier == "" && waE2ENotice(text):
+		w.notifier = w.name(raw).name
 	}
 }
 
@@ -231,11 +252,13 @@ func (w *waReader) parse(r io.Reader, emit Emit) error {
 				cur = waMessage{active: true, h: h, line: w.lines.n, order: w.orders.order[s], guessed: w.orders.guessed[s],
 					t: time.Date(y, time.Month(mo), d, hh, mm, ss, 0, w.loc)}
 				if !h.system {
-					cur.info = classifyBody(line[h.textStart:], line[h.senderStart:h.senderEnd])
+					raw := line[h.senderStart:h.senderEnd]
+					n := w.name(raw)
+					cur.info = classifyBody(line[h.textStart:], raw, n.bare)
 					if cur.info.system {
-						cur.sender = w.name(line[h.senderStart:h.senderEnd])
+						cur.sender = n
 					} else {
-						cur.sender = w.addSender(line[h.senderStart:h.senderEnd])
+						cur.sender = w.add(n)
 					}
 				}
 				w.body.reset()
