@@ -186,7 +186,10 @@ func skipMarks(line []byte, i int) int {
 	return skipMarksAt(line, i)
 }
 
-// skipMarksAt is skipMarks past its ASCII test.
+// skipMarksAt is skipMarks past its ASCII test, kept out of line so
+// that skipMarks stays small enough to inline.
+//
+//go:noinline
 func skipMarksAt(line []byte, i int) int {
 	for {
 		n := markLen(line, i)
@@ -197,8 +200,22 @@ func skipMarksAt(line []byte, i int) int {
 	}
 }
 
-// skipBlank skips spaces and marks at i.
+// skipBlank skips spaces and marks at i. Like skipMarks it inlines its
+// common case, a single ASCII space or none.
 func skipBlank(line []byte, i int) int {
+	if i < len(line) && line[i] == ' ' {
+		i++
+	}
+	if i >= len(line) || line[i] < 0x80 && line[i] != ' ' {
+		return i
+	}
+	return skipBlankAt(line, i)
+}
+
+// skipBlankAt is skipBlank past its common case.
+//
+//go:noinline
+func skipBlankAt(line []byte, i int) int {
 	for i < len(line) && line[i] == ' ' {
 		i++
 	}
@@ -231,6 +248,9 @@ func numberZero(line []byte, i, max int) (val, digits, next int, zero rune) {
 		zero = '0'
 		digits++
 		i++
+	}
+	if i >= len(line) || line[i] < 0x80 { // no digit of another script follows
+		return val, digits, i, zero
 	}
 	for digits < max {
 		v, n, z := digitZeroAt(line, i)
@@ -621,6 +641,10 @@ func isLetter(line []byte, i int) bool {
 // long system message with a colon late in it is not split.
 const maxSenderBytes = 256
 
+// waSenderStop marks the bytes splitSender stops at: the rest of a name
+// is skipped a byte at a time without its switch.
+var waSenderStop = [256]bool{'"': true, 0xE2: true, 0xC2: true, ':': true}
+
 // splitSender finds "Name: text" after senderStart. A colon ends the name
 // when a space or the line end follows it, or when the name is a sender
 // already seen ("John Doe:." in the chat-miner samples). Names never hold
@@ -631,6 +655,9 @@ func (h *waHeader) splitSender(line []byte, known func([]byte) bool) bool {
 		rest = rest[:maxSenderBytes]
 	}
 	for k := 0; k < len(rest); k++ {
+		if !waSenderStop[rest[k]] {
+			continue
+		}
 		switch rest[k] {
 		case '"':
 			return false
