@@ -32,16 +32,15 @@ type waReader struct {
 	// notice: the contact in a one-to-one chat, the group in a group.
 	notifier string
 
-	conv     vault.Conversation
-	now      time.Time
-	loc      *time.Location
-	seqSeed  maphash.Seed
-	seq      map[uint64]waSeqCount
-	seqLimit int
-	lines    *lineReader
-	body     textBuf
-	check    textCheck
-	arena    waArena
+	conv    vault.Conversation
+	now     time.Time
+	loc     *time.Location
+	seqSeed maphash.Seed
+	seq     waSeqTable
+	lines   *lineReader
+	body    textBuf
+	check   textCheck
+	arena   waArena
 }
 
 // waName is a sender as written (the key of waReader.names) made into a
@@ -54,13 +53,6 @@ type waName struct {
 	// waNotice compares it with a message's text.
 	bare []byte
 	seen int
-}
-
-// waSeqCount counts the copies of one message (sender, minute, text,
-// hashed into the table's key) seen so far.
-type waSeqCount struct {
-	minute int64
-	n      int
 }
 
 func newWAReader(file string, opt Options) *waReader {
@@ -221,7 +213,7 @@ type waMessage struct {
 func (w *waReader) parse(r io.Reader, emit Emit) error {
 	w.lines = newLineReader(r, w.file)
 	w.pass = 2
-	w.seq, w.seqLimit = map[uint64]waSeqCount{}, 1<<12
+	w.seq.reset()
 	var cur waMessage
 	skipping := false // inside a record skipped in lenient mode
 	for {
@@ -465,22 +457,5 @@ func (w *waReader) nextSeq(m *vault.Message) int {
 	minute /= 60
 	// A 64-bit hash of sender, text and minute as the key: two different
 	// messages sharing one would need 2^32 messages in a file to be likely.
-	k := (h ^ uint64(minute)) * 0xBF58476D1CE4E5B9
-	c := w.seq[k]
-	w.seq[k] = waSeqCount{minute: minute, n: c.n + 1}
-	n := c.n
-	if len(w.seq) > w.seqLimit {
-		for old, c := range w.seq {
-			if c.minute < minute-60 {
-				delete(w.seq, old)
-			}
-		}
-		switch {
-		case len(w.seq) > waMaxSeqEntries:
-			clear(w.seq)
-		case len(w.seq) > w.seqLimit/2:
-			w.seqLimit *= 2
-		}
-	}
-	return n
+	return w.seq.count((h^uint64(minute))*0xBF58476D1CE4E5B9, minute)
 }
