@@ -41,6 +41,7 @@ type waReader struct {
 	body    textBuf
 	check   textCheck
 	arena   waArena
+	layouts waHeaderLayouts
 }
 
 // waName is a sender as written (the key of waReader.names) made into a
@@ -156,7 +157,7 @@ func (w *waReader) survey(r io.Reader) error {
 		if err != nil {
 			return err
 		}
-		if h, ok := parseWAHeader(line, w.known); ok {
+		if h, ok := w.layouts.header(line, w.known); ok {
 			w.orders.add(&h)
 			switch {
 			case h.system:
@@ -224,7 +225,7 @@ func (w *waReader) parse(r io.Reader, emit Emit) error {
 		if err != nil {
 			return err
 		}
-		if h, ok := parseWAHeader(line, w.known); ok {
+		if h, ok := w.layouts.header(line, w.known); ok {
 			if err := w.flush(&cur, emit); err != nil {
 				return err
 			}

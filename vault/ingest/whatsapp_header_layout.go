@@ -1,0 +1,195 @@
+package ingest
+
+// The lines of an export share a layout: "02/01/2021, 08:05 - " starts
+// every message of an Android export, with other digits. Scanning it
+// token by token (marks, digit scripts, AM/PM words, connectors) was a
+// sixth of an import, twice per line. A waHeaderLayout remembers the
+// header of a line that parsed, as bytes with its ASCII digits as
+// wildcards; a line whose start matches it has the same header with
+// the new digits, which is all a match has to read.
+//
+// A match is the parse's result exactly, because everything the scanner
+// decides before the sender is decided by bytes inside the header (the
+// sender's first byte aside, which a match checks): the scanner only
+// compares bytes there with fixed words or byte classes. The digits'
+// values are the exception, and are checked as the scanner checks them
+// (a clock past 23:59 is no header; a year past 2400 another calendar).
+// Only layouts where that reasoning is simple are learnt: ASCII, ended
+// by "]" or " - " (not by the sender, whose name an iOS layout without
+// either scans for an AM/PM word), no era or calendar marker.
+
+// waMaxLayouts is how many layouts a reader keeps: an unpadded layout
+// ("1/2/21, 8:05 PM") has a few spellings, a file with appended exports
+// a few more.
+const waMaxLayouts = 8
+
+// waHeaderLayout is the header of one line up to its sender.
+type waHeaderLayout struct {
+	skel [waMaxLayoutBytes]byte // line[:n], digits included
+	n    int
+	runs int      // digit runs in skel: the date's three, the clock's two or three
+	h    waHeader // the header of the line it was learnt from
+}
+
+// waMaxLayoutBytes bounds the header a layout holds.
+const waMaxLayoutBytes = 48
+
+// waHeaderLayouts is the layouts a reader has learnt.
+type waHeaderLayouts struct {
+	l    [waMaxLayouts]waHeaderLayout
+	n    int // learnt
+	next int // the one to replace when all are taken
+	last int // the last one matched, tried first
+}
+
+// header is parseWAHeader(line, known), through the layouts learnt.
+func (ls *waHeaderLayouts) header(line []byte, known func([]byte) bool) (waHeader, bool) {
+	if ls.n > 0 {
+		if h, ok := ls.l[ls.last].match(line, known); ok {
+			return h, true
+		}
+		for i := 0; i < ls.n; i++ {
+			if i == ls.last {
+				continue
+			}
+			if h, ok := ls.l[i].match(line, known); ok {
+				ls.last = i
+				return h, true
+			}
+		}
+	}
+	h, ok := parseWAHeader(line, known)
+	if ok {
+		ls.learn(line, &h)
+	}
+	return h, ok
+}
+
+// learn keeps the layout of line, whose header is h, if it is one a
+// match can stand in for (see the comment at the top of this file).
+func (ls *waHeaderLayouts) learn(line []byte, h *waHeader) {
+	n := h.senderStart
+	if n == 0 || n > waMaxLayoutBytes || n >= len(line) || !waLayoutEnd(line[n]) ||
+		h.cal != calGregorian || h.eraAt != 0 {
+		return
+	}
+	end := n - 1
+	for end > 0 && line[end] == ' ' {
+		end--
+	}
+	if h.bracket && line[end] != ']' || !h.bracket && line[end] != '-' {
+		return
+	}
+	var l waHeaderLayout
+	in := false
+	var v [6]int
+	for _, c := range line[:n] {
+		if c >= 0x80 {
+			return
+		}
+		if c-'0' <= 9 {
+			if !in {
+				if l.runs == len(v) {
+					return
+				}
+				l.runs++
+			}
+			v[l.runs-1] = v[l.runs-1]*10 + int(c-'0')
+			in = true
+			continue
+		}
+		in = false
+	}
+	copy(l.skel[:], line[:n])
+	l.n = n
+	l.h = *h
+	l.h.system, l.h.senderEnd, l.h.textStart = false, 0, 0
+	// The digits must be the fields, in the order the scanner read them.
+	if got, ok := l.fields(v); !ok || got.d != h.d || got.hour != h.hour || got.min != h.min || got.sec != h.sec {
+		return
+	}
+	i := ls.n
+	if i < waMaxLayouts {
+		ls.n++
+	} else {
+		i = ls.next
+		ls.next = (ls.next + 1) % waMaxLayouts
+	}
+	ls.l[i], ls.last = l, i
+}
+
+// waLayoutEnd reports whether c, the byte after a learnt header, ends
+// it: the scanner skips spaces and marks before the sender, so a match
+// needs one that is neither.
+func waLayoutEnd(c byte) bool { return c < 0x80 && c != ' ' && c != '\t' }
+
+// fields returns the layout's header with the digit runs v as its
+// date and clock, and whether the scanner would accept them.
+func (l *waHeaderLayout) fields(v [6]int) (waHeader, bool) {
+	h := l.h
+	want := 5
+	if h.seconds {
+		want = 6
+	}
+	if l.runs != want {
+		return h, false
+	}
+	k := 0
+	if h.timeFirst {
+		k = want - 3
+	}
+	copy(h.d[:], v[k:k+3])
+	c := 3
+	if h.timeFirst {
+		c = 0
+	}
+	h.hour, h.min = v[c], v[c+1]
+	if h.seconds {
+		h.sec = v[c+2]
+	}
+	if h.hour > 23 || h.min > 59 || h.sec > 59 || h.ampm != 0 && h.hour > 12 {
+		return h, false
+	}
+	h.cal = calGregorian
+	h.cal = h.calendar()
+	return h, true
+}
+
+// match returns the header of line if its start has the layout.
+func (l *waHeaderLayout) match(line []byte, known func([]byte) bool) (waHeader, bool) {
+	n := l.n
+	if len(line) <= n || !waLayoutEnd(line[n]) {
+		return waHeader{}, false
+	}
+	var v [6]int
+	f := 0
+	in := false
+	for i, s := range l.skel[:n] {
+		c := line[i]
+		if s-'0' <= 9 {
+			if c-'0' > 9 {
+				return waHeader{}, false
+			}
+			if !in {
+				in = true
+				f++
+			}
+			v[f-1] = v[f-1]*10 + int(c-'0')
+			continue
+		}
+		if c != s {
+			return waHeader{}, false
+		}
+		in = false
+	}
+	h, ok := l.fields(v)
+	if !ok {
+		return h, false
+	}
+	h.senderStart = n
+	if !h.splitSender(line, known) {
+		h.system = true
+		h.textStart = n
+	}
+	return h, true
+}
