@@ -1,41 +1,26 @@
 package ingest
 
-import (
-	"unsafe"
+import "unsafe"
 
-	"coffer/vault"
-)
-
-// waArena hands out the messages a chat file emits and their short
-// strings in blocks, not one allocation each: allocation was a tenth of
-// a WhatsApp import (a 488-byte message, its text and its position, for
-// a line of 60 bytes), and the collections it caused more.
+// waArena hands out the short strings of the messages a chat file emits
+// (their text and position) in blocks, not one allocation each:
+// allocating them was a twentieth of a WhatsApp import, for lines of 60
+// bytes. (Messages themselves are allocated one by one: in blocks, the
+// write barriers of filling them in a shared block cost what was saved.)
 //
-// Every message and string is handed out once and never written again,
-// so callers of Emit may keep them; one they keep holds its block (at
-// most waArenaMessages messages, waArenaText bytes) in memory.
+// Every string is handed out once and its bytes never written again, so
+// callers of Emit may keep the messages; a string they keep holds its
+// block (waArenaText bytes) in memory.
 type waArena struct {
-	msgs []vault.Message
 	text []byte
 }
 
 const (
-	waArenaMessages = 32
-	waArenaText     = 8 << 10
+	waArenaText = 8 << 10
 	// waArenaMaxString is the longest string made in a block: longer
 	// ones get their own allocation, so a block is not mostly one text.
 	waArenaMaxString = 512
 )
-
-// message returns a new, zero message.
-func (a *waArena) message() *vault.Message {
-	if len(a.msgs) == 0 {
-		a.msgs = make([]vault.Message, waArenaMessages)
-	}
-	m := &a.msgs[0]
-	a.msgs = a.msgs[1:]
-	return m
-}
 
 // string returns b as a string. The bytes are copied into the current
 // block, past what earlier strings took, and never changed afterwards,

@@ -42,27 +42,26 @@ type waHeaderLayouts struct {
 	last int // the last one matched, tried first
 }
 
-// header is parseWAHeader(line, known), through the layouts learnt.
-func (ls *waHeaderLayouts) header(line []byte, known func([]byte) bool) (waHeader, bool) {
+// header is parseWAHeader(line, known), through the layouts learnt. It
+// fills in *h, which is set only when it returns true; a header is
+// passed by pointer because it is copied at every step otherwise.
+func (ls *waHeaderLayouts) header(line []byte, known func([]byte) bool, h *waHeader) bool {
 	if ls.n > 0 {
-		if h, ok := ls.l[ls.last].match(line, known); ok {
-			return h, true
+		if ls.l[ls.last].match(line, known, h) {
+			return true
 		}
 		for i := 0; i < ls.n; i++ {
-			if i == ls.last {
-				continue
-			}
-			if h, ok := ls.l[i].match(line, known); ok {
+			if i != ls.last && ls.l[i].match(line, known, h) {
 				ls.last = i
-				return h, true
+				return true
 			}
 		}
 	}
-	h, ok := parseWAHeader(line, known)
-	if ok {
-		ls.learn(line, &h)
+	var ok bool
+	if *h, ok = parseWAHeader(line, known); ok {
+		ls.learn(line, h)
 	}
-	return h, ok
+	return ok
 }
 
 // learn keeps the layout of line, whose header is h, if it is one a
@@ -105,7 +104,8 @@ func (ls *waHeaderLayouts) learn(line []byte, h *waHeader) {
 	l.h = *h
 	l.h.system, l.h.senderEnd, l.h.textStart = false, 0, 0
 	// The digits must be the fields, in the order the scanner read them.
-	if got, ok := l.fields(v); !ok || got.d != h.d || got.hour != h.hour || got.min != h.min || got.sec != h.sec {
+	var got waHeader
+	if !l.fields(v, &got) || got.d != h.d || got.hour != h.hour || got.min != h.min || got.sec != h.sec {
 		return
 	}
 	i := ls.n
@@ -123,16 +123,16 @@ func (ls *waHeaderLayouts) learn(line []byte, h *waHeader) {
 // needs one that is neither.
 func waLayoutEnd(c byte) bool { return c < 0x80 && c != ' ' && c != '\t' }
 
-// fields returns the layout's header with the digit runs v as its
-// date and clock, and whether the scanner would accept them.
-func (l *waHeaderLayout) fields(v [6]int) (waHeader, bool) {
-	h := l.h
+// fields sets *h to the layout's header with the digit runs v as its
+// date and clock, and reports whether the scanner would accept them.
+func (l *waHeaderLayout) fields(v [6]int, h *waHeader) bool {
+	*h = l.h
 	want := 5
 	if h.seconds {
 		want = 6
 	}
 	if l.runs != want {
-		return h, false
+		return false
 	}
 	k := 0
 	if h.timeFirst {
@@ -148,18 +148,18 @@ func (l *waHeaderLayout) fields(v [6]int) (waHeader, bool) {
 		h.sec = v[c+2]
 	}
 	if h.hour > 23 || h.min > 59 || h.sec > 59 || h.ampm != 0 && h.hour > 12 {
-		return h, false
+		return false
 	}
 	h.cal = calGregorian
 	h.cal = h.calendar()
-	return h, true
+	return true
 }
 
-// match returns the header of line if its start has the layout.
-func (l *waHeaderLayout) match(line []byte, known func([]byte) bool) (waHeader, bool) {
+// match sets *h to the header of line if its start has the layout.
+func (l *waHeaderLayout) match(line []byte, known func([]byte) bool, h *waHeader) bool {
 	n := l.n
 	if len(line) <= n || !waLayoutEnd(line[n]) {
-		return waHeader{}, false
+		return false
 	}
 	var v [6]int
 	f := 0
@@ -168,7 +168,7 @@ func (l *waHeaderLayout) match(line []byte, known func([]byte) bool) (waHeader, 
 		c := line[i]
 		if s-'0' <= 9 {
 			if c-'0' > 9 {
-				return waHeader{}, false
+				return false
 			}
 			if !in {
 				in = true
@@ -178,18 +178,17 @@ func (l *waHeaderLayout) match(line []byte, known func([]byte) bool) (waHeader, 
 			continue
 		}
 		if c != s {
-			return waHeader{}, false
+			return false
 		}
 		in = false
 	}
-	h, ok := l.fields(v)
-	if !ok {
-		return h, false
+	if !l.fields(v, h) {
+		return false
 	}
 	h.senderStart = n
 	if !h.splitSender(line, known) {
 		h.system = true
 		h.textStart = n
 	}
-	return h, true
+	return true
 }

@@ -77,7 +77,7 @@ func trimFinalDots(b []byte) []byte {
 		switch {
 		case b[len(b)-1] == '.' || b[len(b)-1] == ' ':
 			b = b[:len(b)-1]
-		case bytes.HasSuffix(b, []byte("。")):
+		case b[len(b)-1] == 0x82 && bytes.HasSuffix(b, []byte("。")): // E3 80 82
 			b = b[:len(b)-len("。")]
 		default:
 			return b
@@ -303,7 +303,9 @@ func classifyBody(body, sender, bare []byte) (r waBody) {
 		}
 	}
 	// "location: https://maps.google.com/?q=...": the link is the text.
-	if i := bytes.Index(raw, []byte(": http")); i > 0 && i < 64 {
+	// Only the label's colon within 64 bytes counts: the rest of a long
+	// line is not searched.
+	if i := bytes.Index(raw[:min(len(raw), 63+len(": http"))], []byte(": http")); i > 0 && i < 64 {
 		if label := bytes.TrimSpace(stripMarks(raw[:i])); t.location[string(label)] {
 			r.media = "location"
 			r.placeholder = string(label)
@@ -317,7 +319,10 @@ func classifyBody(body, sender, bare []byte) (r waBody) {
 // waEdited returns body without the "<This message was edited>" marker
 // newer exports put at its end, and whether it had one.
 func waEdited(body []byte) ([]byte, bool) {
-	b := bytes.TrimRight(body, " \r\n")
+	b := body
+	for len(b) > 0 && (b[len(b)-1] == ' ' || b[len(b)-1] == '\r' || b[len(b)-1] == '\n') {
+		b = b[:len(b)-1] // bytes.TrimRight(body, " \r\n"), without building its set each message
+	}
 	if len(b) == 0 || b[len(b)-1] != '>' {
 		return body, false
 	}

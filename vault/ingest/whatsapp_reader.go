@@ -36,12 +36,14 @@ type waReader struct {
 	now     time.Time
 	loc     *time.Location
 	seqSeed maphash.Seed
-	seq     waSeqTable
-	lines   *lineReader
-	body    textBuf
-	check   textCheck
-	arena   waArena
-	layouts waHeaderLayouts
+	// noSenderHash is nextSeq's hash of a message without a sender.
+	noSenderHash uint64
+	seq          waSeqTable
+	lines        *lineReader
+	body         textBuf
+	check        textCheck
+	arena        waArena
+	layouts      waHeaderLayouts
 }
 
 // waName is a sender as written (the key of waReader.names) made into a
@@ -53,11 +55,15 @@ type waName struct {
 	// bare is the name as written without marks and outer spaces, as
 	// waNotice compares it with a message's text.
 	bare []byte
-	seen int
+	// seqHash is the name's hash for nextSeq, made once.
+	seqHash uint64
+	seen    int
 }
 
 func newWAReader(file string, opt Options) *waReader {
-	return &waReader{opt: opt, file: file, now: opt.now(), loc: opt.location(), seqSeed: maphash.MakeSeed()}
+	w := &waReader{opt: opt, file: file, now: opt.now(), loc: opt.location(), seqSeed: maphash.MakeSeed()}
+	w.noSenderHash = maphash.String(w.seqSeed, "")
+	return w
 }
 
 // run makes both passes over the chat text that open returns. hash says
@@ -118,6 +124,7 @@ func (w *waReader) name(raw []byte) *waName {
 		return n
 	}
 	n := &waName{name: cleanName(raw), bare: bytes.Clone(bytes.TrimSpace(stripMarks(raw)))}
+	n.seqHash = maphash.String(w.seqSeed, n.name)
 	n.id = waPhone(n.name)
 	if len(w.names) < waMaxParticipants {
 		w.names[string(raw)] = n
@@ -149,6 +156,7 @@ func (w *waReader) survey(r io.Reader) error {
 	w.pass = 1
 	w.names = map[string]*waName{}
 	w.listed = map[string]bool{}
+	var h waHeader
 	for {
 		line, more, err := w.lines.next()
 		if err == io.EOF {
@@ -157,7 +165,7 @@ func (w *waReader) survey(r io.Reader) error {
 		if err != nil {
 			return err
 		}
-		if h, ok := w.layouts.header(line, w.known); ok {
+		if w.layouts.header(line, w.known, &h) {
 			w.orders.add(&h)
 			switch {
 			case h.system:
@@ -216,6 +224,7 @@ func (w *waReader) parse(r io.Reader, emit Emit) error {
 	w.pass = 2
 	w.seq.reset()
 	var cur waMessage
+	var h waHeader
 	skipping := false // inside a record skipped in lenient mode
 	for {
 		line, more, err := w.lines.next()
@@ -225,7 +234,7 @@ func (w *waReader) parse(r io.Reader, emit Emit) error {
 		if err != nil {
 			return err
 		}
-		if h, ok := w.layouts.header(line, w.known); ok {
+		if w.layouts.header(line, w.known, &h) {
 			if err := w.flush(&cur, emit); err != nil {
 				return err
 			}
@@ -303,8 +312,7 @@ func (w *waReader) flush(cur *waMessage, emit Emit) error {
 	for len(body) > 0 && (body[len(body)-1] == '\n' || body[len(body)-1] == '\r') {
 		body = body[:len(body)-1]
 	}
-	m := w.arena.message()
-	*m = vault.Message{
+	m := &vault.Message{
 		Source:       "whatsapp",
 		Conversation: w.conv,
 		Time:         cur.t,
@@ -402,7 +410,11 @@ func (w *waReader) flush(cur *waMessage, emit Emit) error {
 	} else {
 		m.Body = w.arena.string(body)
 	}
-	m.Seq = w.nextSeq(m)
+	senderHash := w.noSenderHash
+	if m.Sender != "" {
+		senderHash = cur.sender.seqHash // m.Sender is cur.sender.name
+	}
+	m.Seq = w.nextSeq(m, senderHash)
 	if err := w.check.validate(m); err != nil {
 		if e := w.opt.skip(&Error{File: w.file, Line: cur.line, Err: err}); e != nil {
 			return e
@@ -445,9 +457,11 @@ func (w *waReader) attachment(info waBody) (vault.Attachment, error) {
 // of the chat is imported. Counts for minutes an hour behind the current
 // message are dropped when the table grows, which bounds memory; only a
 // flood of over a million distinct messages within one hour empties it.
-func (w *waReader) nextSeq(m *vault.Message) int {
+// senderHash is maphash.String(w.seqSeed, m.Sender), which the reader
+// keeps per sender.
+func (w *waReader) nextSeq(m *vault.Message, senderHash uint64) int {
 	h := maphash.String(w.seqSeed, m.Body)
-	h = h*0x9E3779B97F4A7C15 ^ maphash.String(w.seqSeed, m.Sender)
+	h = h*0x9E3779B97F4A7C15 ^ senderHash
 	if m.Kind != "" {
 		h = ^h
 	}
