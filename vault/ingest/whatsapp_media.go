@@ -103,16 +103,16 @@ func waE2ENotice(text []byte) bool {
 func skipMarksAndSpaces(text []byte) int {
 	i := 0
 	for i < len(text) {
-		if n := markLen(text, i); n > 0 {
-			i += n
-			continue
-		}
 		c := text[i]
-		if c < utf8.RuneSelf {
+		if c < utf8.RuneSelf { // no mark is ASCII
 			if c != ' ' && (c < '\t' || c > '\r') {
 				return i
 			}
 			i++
+			continue
+		}
+		if n := markLen(text, i); n > 0 {
+			i += n
 			continue
 		}
 		r, n := utf8.DecodeRune(text[i:])
