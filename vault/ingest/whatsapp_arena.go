@@ -1,22 +1,40 @@
 package ingest
 
-import "unsafe"
+import (
+	"unsafe"
 
-// waArena hands out the short strings of the messages a chat file emits
-// (their text and position) in blocks, not one allocation each:
-// allocating them was a twentieth of a WhatsApp import, for lines of 60
-// bytes. (Messages themselves are allocated one by one: in blocks, the
-// write barriers of filling them in a shared block cost what was saved.)
+	"coffer/vault"
+)
+
+// waArena hands out the messages a chat file emits, and their short
+// strings (text and position), in blocks rather than one allocation
+// each: allocating them was a tenth of a WhatsApp import, for lines of
+// 60 bytes. A message is filled in field by field where it lies (see
+// waReader.flush): copying a whole one into a block goes through the
+// collector's bulk write barrier, which cost what the block saved.
 //
-// Every string is handed out once and its bytes never written again, so
-// callers of Emit may keep the messages; a string they keep holds its
-// block (waArenaText bytes) in memory.
+// Every message and string is handed out once and never written again
+// after it is emitted, so callers of Emit may keep them; one they keep
+// holds its block (waArenaMessages messages, waArenaText bytes) in
+// memory.
 type waArena struct {
+	msgs []vault.Message
 	text []byte
 }
 
+// message returns a new, zero message.
+func (a *waArena) message() *vault.Message {
+	if len(a.msgs) == 0 {
+		a.msgs = make([]vault.Message, waArenaMessages)
+	}
+	m := &a.msgs[0]
+	a.msgs = a.msgs[1:]
+	return m
+}
+
 const (
-	waArenaText = 8 << 10
+	waArenaMessages = 16
+	waArenaText     = 8 << 10
 	// waArenaMaxString is the longest string made in a block: longer
 	// ones get their own allocation, so a block is not mostly one text.
 	waArenaMaxString = 512

@@ -312,19 +312,17 @@ func (w *waReader) flush(cur *waMessage, emit Emit) error {
 	for len(body) > 0 && (body[len(body)-1] == '\n' || body[len(body)-1] == '\r') {
 		body = body[:len(body)-1]
 	}
-	m := &vault.Message{
-		Source:       "whatsapp",
-		Conversation: w.conv,
-		Time:         cur.t,
-		Provenance: vault.Provenance{
-			Format:     "whatsapp",
-			File:       w.file,
-			FileSHA256: w.sum,
-			Position:   w.position(cur.line),
-			ImportedAt: w.now,
-			Timezone:   w.loc.String(),
-		},
-	}
+	// Field by field: the message is zero, and copying a whole one in
+	// would go through the collector's bulk write barrier.
+	m := w.arena.message()
+	m.Source = "whatsapp"
+	m.Conversation = w.conv
+	m.Time = cur.t
+	p := &m.Provenance
+	p.Format, p.File, p.FileSHA256 = "whatsapp", w.file, w.sum
+	p.Position = w.position(cur.line)
+	p.ImportedAt = w.now
+	p.Timezone = w.loc.String()
 	_, m.Offset = cur.t.Zone()
 	set := func(k, v string) {
 		if m.Headers == nil {
