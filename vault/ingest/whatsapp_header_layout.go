@@ -68,7 +68,7 @@ func (ls *waHeaderLayouts) header(line []byte, known func([]byte) bool, h *waHea
 // match can stand in for (see the comment at the top of this file).
 func (ls *waHeaderLayouts) learn(line []byte, h *waHeader) {
 	n := h.senderStart
-	if n == 0 || n > waMaxLayoutBytes || n >= len(line) || !waLayoutEnd(line[n]) ||
+	if n == 0 || n > waMaxLayoutBytes || n >= len(line) || !waLayoutEnd(line, n) ||
 		h.cal != calGregorian || h.eraAt != 0 {
 		return
 	}
@@ -118,10 +118,15 @@ func (ls *waHeaderLayouts) learn(line []byte, h *waHeader) {
 	ls.l[i], ls.last = l, i
 }
 
-// waLayoutEnd reports whether c, the byte after a learnt header, ends
-// it: the scanner skips spaces and marks before the sender, so a match
-// needs one that is neither.
-func waLayoutEnd(c byte) bool { return c < 0x80 && c != ' ' && c != '\t' }
+// waLayoutEnd reports whether a learnt header's n bytes end at line[n]:
+// the scanner skips spaces and marks before the sender, so a match needs
+// what is neither there (a sender may start with any other character,
+// "李雷" too). A tab is no space to skipBlank but is one to " - "
+// (spaceLen), which would make the dash's test look past the header: it
+// ends no layout either.
+func waLayoutEnd(line []byte, n int) bool {
+	return skipBlank(line, n) == n && spaceLen(line, n) == 0
+}
 
 // fields sets *h to the layout's header with the digit runs v as its
 // date and clock, and reports whether the scanner would accept them.
@@ -158,7 +163,7 @@ func (l *waHeaderLayout) fields(v [6]int, h *waHeader) bool {
 // match sets *h to the header of line if its start has the layout.
 func (l *waHeaderLayout) match(line []byte, known func([]byte) bool, h *waHeader) bool {
 	n := l.n
-	if len(line) <= n || !waLayoutEnd(line[n]) {
+	if len(line) <= n || !waLayoutEnd(line, n) {
 		return false
 	}
 	var v [6]int
