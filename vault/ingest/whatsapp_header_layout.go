@@ -125,7 +125,10 @@ func (ls *waHeaderLayouts) learn(line []byte, h *waHeader) {
 // (spaceLen), which would make the dash's test look past the header: it
 // ends no layout either.
 func waLayoutEnd(line []byte, n int) bool {
-	return skipBlank(line, n) == n && spaceLen(line, n) == 0
+	if c := line[n]; c < 0x80 {
+		return c != ' ' && c != '\t'
+	}
+	return markLen(line, n) == 0 && spaceLen(line, n) == 0
 }
 
 // fields sets *h to the layout's header with the digit runs v as its
@@ -166,26 +169,26 @@ func (l *waHeaderLayout) match(line []byte, known func([]byte) bool, h *waHeader
 	if len(line) <= n || !waLayoutEnd(line, n) {
 		return false
 	}
+	// The digits of a run add up in acc, stored in v when it ends (the
+	// header always ends with a byte that is not a digit).
 	var v [6]int
-	f := 0
-	in := false
+	f, acc := 0, 0
 	for i, s := range l.skel[:n] {
 		c := line[i]
 		if s-'0' <= 9 {
 			if c-'0' > 9 {
 				return false
 			}
-			if !in {
-				in = true
-				f++
-			}
-			v[f-1] = v[f-1]*10 + int(c-'0')
+			acc = acc*10 + int(c-'0')
 			continue
 		}
 		if c != s {
 			return false
 		}
-		in = false
+		if i > 0 && l.skel[i-1]-'0' <= 9 {
+			v[f] = acc
+			f, acc = f+1, 0
+		}
 	}
 	if !l.fields(v, h) {
 		return false
