@@ -303,9 +303,7 @@ func classifyBody(body, sender, bare []byte) (r waBody) {
 		}
 	}
 	// "location: https://maps.google.com/?q=...": the link is the text.
-	// Only the label's colon within 64 bytes counts: the rest of a long
-	// line is not searched.
-	if i := bytes.Index(raw[:min(len(raw), 63+len(": http"))], []byte(": http")); i > 0 && i < 64 {
+	if i := waLinkColon(raw); i > 0 && i < 64 {
 		if label := bytes.TrimSpace(stripMarks(raw[:i])); t.location[string(label)] {
 			r.media = "location"
 			r.placeholder = string(label)
@@ -314,6 +312,24 @@ func classifyBody(body, sender, bare []byte) (r waBody) {
 		}
 	}
 	return r
+}
+
+// waLinkColon returns where ": http" first starts in the first 64 bytes
+// of line, or -1. Most lines have no colon there, which one IndexByte
+// finds without bytes.Index's setup.
+func waLinkColon(line []byte) int {
+	line = line[:min(len(line), 63+len(": http"))]
+	for i := 0; ; {
+		k := bytes.IndexByte(line[i:], ':')
+		if k < 0 {
+			return -1
+		}
+		i += k
+		if bytes.HasPrefix(line[i:], []byte(": http")) {
+			return i
+		}
+		i++
+	}
 }
 
 // waEdited returns body without the "<This message was edited>" marker
