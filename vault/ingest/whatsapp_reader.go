@@ -23,9 +23,10 @@ type waReader struct {
 	files map[string]*zip.File // the archive's other members, by base name
 
 	orders       dateOrders
-	names        map[string]*waName // senders by their bytes as written
-	pass         int                // 1 for survey, 2 for parse
-	listed       map[string]bool    // participants, by name
+	names        map[string]*waName     // senders by their bytes as written
+	recent       [waRecentNames]*waName // the last senders looked up (see lookup)
+	pass         int                    // 1 for survey, 2 for parse
+	listed       map[string]bool        // participants, by name
 	participants []string
 	subject      string // the group's name from "X created group "Name""
 	// notifier is who iOS shows as sending the end-to-end encryption
@@ -51,6 +52,7 @@ type waReader struct {
 // from a few people do not clean the same bytes a million times. seen is
 // the last pass that saw the sender.
 type waName struct {
+	raw      string // the key in waReader.names
 	name, id string
 	// bare is the name as written without marks and outer spaces, as
 	// waNotice compares it with a message's text.
@@ -113,17 +115,44 @@ func (w *waReader) run(open func() (io.ReadCloser, error), hash bool, chat, fall
 // passes see the same senders in the same order, so they split lines
 // alike.
 func (w *waReader) known(raw []byte) bool {
-	n, ok := w.names[string(raw)]
+	n, ok := w.lookup(raw)
 	return ok && n.seen == w.pass
+}
+
+// lookup returns the sender kept for raw, if there is one. The last
+// senders looked up are remembered by their length and end bytes, which
+// decide most lookups with one comparison instead of the map's hashing:
+// a chat's few senders are looked up once or twice a line.
+func (w *waReader) lookup(raw []byte) (*waName, bool) {
+	slot := &w.recent[waRecentSlot(raw)]
+	if n := *slot; n != nil && n.raw == string(raw) {
+		return n, true
+	}
+	n, ok := w.names[string(raw)]
+	if ok {
+		*slot = n
+	}
+	return n, ok
+}
+
+// waRecentNames is how many senders lookup remembers.
+const waRecentNames = 16
+
+// waRecentSlot is raw's place in waReader.recent.
+func waRecentSlot(raw []byte) int {
+	if len(raw) == 0 {
+		return 0
+	}
+	return int(uint(len(raw))*31+uint(raw[0])+uint(raw[len(raw)-1])*7) % waRecentNames
 }
 
 // name returns the sender written as raw. Past waMaxParticipants
 // distinct spellings new ones are not kept, so never count as known.
 func (w *waReader) name(raw []byte) *waName {
-	if n, ok := w.names[string(raw)]; ok {
+	if n, ok := w.lookup(raw); ok {
 		return n
 	}
-	n := &waName{name: cleanName(raw), bare: bytes.Clone(bytes.TrimSpace(stripMarks(raw)))}
+	n := &waName{raw: string(raw), name: cleanName(raw), bare: bytes.Clone(bytes.TrimSpace(stripMarks(raw)))}
 	n.seqHash = maphash.String(w.seqSeed, n.name)
 	n.id = waPhone(n.name)
 	if len(w.names) < waMaxParticipants {
@@ -155,6 +184,7 @@ func (w *waReader) survey(r io.Reader) error {
 	w.lines = newLineReader(r, w.file)
 	w.pass = 1
 	w.names = map[string]*waName{}
+	w.recent = [waRecentNames]*waName{}
 	w.listed = map[string]bool{}
 	var h waHeader
 	for {
@@ -189,7 +219,7 @@ func (w *waReader) surveySender(text, raw []byte) {
 	// Only a sender this pass has seen is looked up without being
 	// added: the first-seen one is added as before, so that the names
 	// kept (at most waMaxParticipants) are the same.
-	if n, ok := w.names[string(raw)]; ok && n.seen == w.pass {
+	if n, ok := w.lookup(raw); ok && n.seen == w.pass {
 		// add would change nothing: only the notifier is left to
 		// find, and that needs the encryption notice.
 		if w.notifier == "" && waE2ENotice(text) && waAttributedSystem(text, raw, n.bare) {
