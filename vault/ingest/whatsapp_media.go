@@ -90,9 +90,20 @@ func trimFinalDots(b []byte) []byte {
 // notice that starts a chat, in any language.
 func waE2ENotice(text []byte) bool {
 	// The first two bytes of what is left once marks and spaces go
-	// decide nearly every line without a copy, when they are ASCII.
-	if i := skipMarksAndSpaces(text); i+1 >= len(text) ||
-		text[i+1] < 0x80 && !waLang().encryptedStart.has(uint32(text[i])<<8|uint32(text[i+1])) {
+	// decide nearly every line without a copy. They are text[i] and
+	// text[i+1] when an ASCII byte starts it and no mark follows, or a
+	// valid character of two bytes or more does (its bytes after the
+	// first start no mark).
+	i := skipMarksAndSpaces(text)
+	if i+1 >= len(text) {
+		return false
+	}
+	sure := markLen(text, i+1) == 0
+	if text[i] >= 0x80 {
+		_, n := utf8.DecodeRune(text[i:])
+		sure = n > 1
+	}
+	if sure && !waLang().encryptedStart.has(uint32(text[i])<<8|uint32(text[i+1])) {
 		return false
 	}
 	return waE2ELine(bytes.TrimSpace(stripMarks(text)))
