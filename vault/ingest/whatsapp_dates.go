@@ -26,8 +26,21 @@ type orderEvidence struct {
 	invalid    [3]int
 	inversions [3]int
 	last       [3]int // previous date as yyyymmdd under each order
-	twelveHour bool
-	unpadded   bool // a day or month written with one digit
+	// lastDate is the previous date as written, and lastInvalid the
+	// orders it did not exist in: a date like the one before adds only
+	// its invalid counts, as most do (a day holds many messages), so
+	// it is not converted again.
+	lastDate    waDateKey
+	lastInvalid [3]bool
+	twelveHour  bool
+	unpadded    bool // a day or month written with one digit
+}
+
+// waDateKey is what a date's reading in each order depends on, besides
+// its shape (the calendar among it): see waHeader.date.
+type waDateKey struct {
+	d, dlen         [3]int
+	eraStart, eraAt int
 }
 
 // dateOrders decides a date order per shape from the whole file.
@@ -53,8 +66,21 @@ func (d *dateOrders) add(h *waHeader) {
 	if h.dlen[0] == 1 || h.dlen[1] == 1 {
 		e.unpadded = true
 	}
+	key := waDateKey{h.d, h.dlen, h.eraStart, h.eraAt}
+	if e.seen > 1 && key == e.lastDate {
+		// The same date: the same orders are invalid, and in the others
+		// it equals last, so it is no inversion and last stays.
+		for o := orderDMY; o <= orderYMD; o++ {
+			if e.lastInvalid[o] {
+				e.invalid[o]++
+			}
+		}
+		return
+	}
+	e.lastDate = key
 	for o := orderDMY; o <= orderYMD; o++ {
 		y, m, day, ok := h.date(o)
+		e.lastInvalid[o] = !ok
 		if !ok {
 			e.invalid[o]++
 			continue

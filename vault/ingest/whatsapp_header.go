@@ -176,11 +176,21 @@ func digitZeroAt(line []byte, i int) (int, int, rune) {
 	return 0, 0, 0
 }
 
-// skipMarks skips directional marks at i.
+// skipMarks skips directional marks at i. It is small enough to inline:
+// the header scanner calls it between every two tokens, and nearly always
+// finds ASCII there.
 func skipMarks(line []byte, i int) int {
-	if i < len(line) && line[i] < 0x80 {
+	if i >= len(line) || line[i] < 0x80 {
 		return i
 	}
+	return skipMarksAt(line, i)
+}
+
+// skipMarksAt is skipMarks past its ASCII test, kept out of line so
+// that skipMarks stays small enough to inline.
+//
+//go:noinline
+func skipMarksAt(line []byte, i int) int {
 	for {
 		n := markLen(line, i)
 		if n == 0 {
@@ -190,8 +200,22 @@ func skipMarks(line []byte, i int) int {
 	}
 }
 
-// skipBlank skips spaces and marks at i.
+// skipBlank skips spaces and marks at i. Like skipMarks it inlines its
+// common case, a single ASCII space or none.
 func skipBlank(line []byte, i int) int {
+	if i < len(line) && line[i] == ' ' {
+		i++
+	}
+	if i >= len(line) || line[i] < 0x80 && line[i] != ' ' {
+		return i
+	}
+	return skipBlankAt(line, i)
+}
+
+// skipBlankAt is skipBlank past its common case.
+//
+//go:noinline
+func skipBlankAt(line []byte, i int) int {
 	for i < len(line) && line[i] == ' ' {
 		i++
 	}
@@ -219,6 +243,15 @@ func number(line []byte, i, max int) (val, digits, next int) {
 // numberZero is number that also returns the zero of the digits' script.
 func numberZero(line []byte, i, max int) (val, digits, next int, zero rune) {
 	i = skipMarks(line, i)
+	for digits < max && i < len(line) && line[i]-'0' <= 9 { // ASCII digits, the usual case
+		val = val*10 + int(line[i]-'0')
+		zero = '0'
+		digits++
+		i++
+	}
+	if i >= len(line) || line[i] < 0x80 { // no digit of another script follows
+		return val, digits, i, zero
+	}
 	for digits < max {
 		v, n, z := digitZeroAt(line, i)
 		if n == 0 {
@@ -608,6 +641,10 @@ func isLetter(line []byte, i int) bool {
 // long system message with a colon late in it is not split.
 const maxSenderBytes = 256
 
+// waSenderStop marks the bytes splitSender stops at: the rest of a name
+// is skipped a byte at a time without its switch.
+var waSenderStop = [256]bool{'"': true, 0xE2: true, 0xC2: true, ':': true}
+
 // splitSender finds "Name: text" after senderStart. A colon ends the name
 // when a space or the line end follows it, or when the name is a sender
 // already seen ("John Doe:." in the chat-miner samples). Names never hold
@@ -618,6 +655,9 @@ func (h *waHeader) splitSender(line []byte, known func([]byte) bool) bool {
 		rest = rest[:maxSenderBytes]
 	}
 	for k := 0; k < len(rest); k++ {
+		if !waSenderStop[rest[k]] {
+			continue
+		}
 		switch rest[k] {
 		case '"':
 			return false

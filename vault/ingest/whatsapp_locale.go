@@ -96,9 +96,10 @@ type waTables struct {
 	// trimmed) to what it stands for; maxPhrase is the longest key.
 	phrases   map[string]waPhrase
 	maxPhrase int
-	// phraseLen marks the lengths of the phrases, a cheap filter
-	// before the map lookup.
-	phraseLen []bool
+	// phraseHints marks the phraseHint of every phrase, a cheap filter
+	// before the map lookup, which nearly every message would otherwise
+	// make.
+	phraseHints waBits
 	// attached is the inner text of "NAME (inner)"; attachedT the
 	// layouts that are not "%s (inner)".
 	attached  map[string]bool
@@ -108,14 +109,30 @@ type waTables struct {
 	// encrypted indexes the encryption notices by their first
 	// waPrefixKey bytes.
 	encrypted map[string][][]byte
-	notices   waTemplates
-	created   waTemplates
-	chatFile  []waTemplate
+	// encryptedStart marks the first two bytes of the notices, so a
+	// line that starts otherwise is not looked up.
+	encryptedStart waBits
+	notices        waTemplates
+	created        waTemplates
+	chatFile       []waTemplate
 	// clock indexes the AM/PM words by their first byte, longest first.
 	clock      [256][]waClockWord
 	connectors [][]byte
 	// eraMarks are calendar markers written after a date ("BE").
 	eraMarks []waEraMark
+}
+
+// waBits is a set of 16-bit values: a filter in front of a map that
+// most lookups would miss.
+type waBits [1 << 16 / 64]uint64
+
+func (b *waBits) set(v uint32)      { b[v>>6&(1<<10-1)] |= 1 << (v & 63) }
+func (b *waBits) has(v uint32) bool { return b[v>>6&(1<<10-1)]&(1<<(v&63)) != 0 }
+
+// phraseHint is a 16-bit digest of a non-empty phrase: its length, first
+// and last bytes.
+func phraseHint(s []byte) uint32 {
+	return (uint32(len(s))<<16 | uint32(s[0])<<8 | uint32(s[len(s)-1])) * 0x9E3779B1 >> 16
 }
 
 // waPrefixKey is how many bytes of an encryption notice index it.
@@ -194,6 +211,7 @@ func loadWATables() (*waTables, error) {
 				return nil, fmt.Errorf("whatsapp locale %s: encryption notice %q is too short to index", l.Language, s)
 			}
 			k := string(b[:waPrefixKey])
+			t.encryptedStart.set(uint32(b[0])<<8 | uint32(b[1]))
 			t.encrypted[k] = append(t.encrypted[k], b)
 		}
 		for _, list := range []struct {
@@ -223,9 +241,8 @@ func loadWATables() (*waTables, error) {
 			}
 		}
 	}
-	t.phraseLen = make([]bool, t.maxPhrase+1)
 	for k := range t.phrases {
-		t.phraseLen[len(k)] = true
+		t.phraseHints.set(phraseHint([]byte(k)))
 	}
 	for i := range t.clock {
 		sort.SliceStable(t.clock[i], func(a, b int) bool { return len(t.clock[i][a].word) > len(t.clock[i][b].word) })

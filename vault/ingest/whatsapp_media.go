@@ -2,8 +2,10 @@ package ingest
 
 import (
 	"bytes"
+	"encoding/binary"
 	"path"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -20,17 +22,12 @@ var lrm, rlm = []byte("\u200e"), []byte("\u200f")
 // stripMarks returns b without directional marks; b itself when it has
 // none.
 func stripMarks(b []byte) []byte {
-	i := 0
-	for ; i < len(b); i++ {
-		if markLen(b, i) > 0 {
-			break
-		}
-	}
-	if i == len(b) {
+	i := firstMark(b)
+	if i < 0 {
 		return b
 	}
-	out := make([]byte, 0, len(b))
-	for i := 0; i < len(b); {
+	out := append(make([]byte, 0, len(b)), b[:i]...)
+	for i < len(b) {
 		if n := markLen(b, i); n > 0 {
 			i += n
 			continue
@@ -41,13 +38,46 @@ func stripMarks(b []byte) []byte {
 	return out
 }
 
+// firstMark returns the offset of the first directional mark in b, or
+// -1. Every mark starts with 0xD8, 0xE2 or 0xEF (see markLen), so ASCII
+// runs are skipped eight bytes at a time: it runs on every message's
+// first line and sender, in both passes.
+func firstMark(b []byte) int {
+	for i := 0; i < len(b); {
+		if i+8 <= len(b) && binary.LittleEndian.Uint64(b[i:])&0x8080808080808080 == 0 {
+			i += 8
+			continue
+		}
+		if c := b[i]; (c == 0xE2 || c == 0xD8 || c == 0xEF) && markLen(b, i) > 0 {
+			return i
+		}
+		i++
+	}
+	return -1
+}
+
+// hasLRMOrRLM reports whether b holds U+200E or U+200F, in one pass.
+func hasLRMOrRLM(b []byte) bool {
+	for i := 0; ; {
+		j := bytes.IndexByte(b[i:], 0xE2)
+		if j < 0 {
+			return false
+		}
+		j += i
+		if j+2 < len(b) && b[j+1] == 0x80 && (b[j+2] == 0x8E || b[j+2] == 0x8F) {
+			return true
+		}
+		i = j + 1
+	}
+}
+
 // trimFinalDots drops the final punctuation of a notice.
 func trimFinalDots(b []byte) []byte {
 	for len(b) > 0 {
 		switch {
 		case b[len(b)-1] == '.' || b[len(b)-1] == ' ':
 			b = b[:len(b)-1]
-		case bytes.HasSuffix(b, []byte("。")):
+		case b[len(b)-1] == 0x82 && bytes.HasSuffix(b, []byte("。")): // E3 80 82
 			b = b[:len(b)-len("。")]
 		default:
 			return b
@@ -59,7 +89,50 @@ func trimFinalDots(b []byte) []byte {
 // waE2ENotice reports whether text opens with the end-to-end encryption
 // notice that starts a chat, in any language.
 func waE2ENotice(text []byte) bool {
+	// The first two bytes of what is left once marks and spaces go
+	// decide nearly every line without a copy. They are text[i] and
+	// text[i+1] when an ASCII byte starts it and no mark follows, or a
+	// valid character of two bytes or more does (its bytes after the
+	// first start no mark).
+	i := skipMarksAndSpaces(text)
+	if i+1 >= len(text) {
+		return false
+	}
+	sure := markLen(text, i+1) == 0
+	if text[i] >= 0x80 {
+		_, n := utf8.DecodeRune(text[i:])
+		sure = n > 1
+	}
+	if sure && !waLang().encryptedStart.has(uint32(text[i])<<8|uint32(text[i+1])) {
+		return false
+	}
 	return waE2ELine(bytes.TrimSpace(stripMarks(text)))
+}
+
+// skipMarksAndSpaces returns where text starts once stripMarks and
+// bytes.TrimSpace are done with it.
+func skipMarksAndSpaces(text []byte) int {
+	i := 0
+	for i < len(text) {
+		c := text[i]
+		if c < utf8.RuneSelf { // no mark is ASCII
+			if c != ' ' && (c < '\t' || c > '\r') {
+				return i
+			}
+			i++
+			continue
+		}
+		if n := markLen(text, i); n > 0 {
+			i += n
+			continue
+		}
+		r, n := utf8.DecodeRune(text[i:])
+		if !unicode.IsSpace(r) {
+			return i
+		}
+		i += n
+	}
+	return i
 }
 
 // waE2ELine is waE2ENotice for a line without marks and outer spaces.
@@ -67,7 +140,11 @@ func waE2ELine(text []byte) bool {
 	if len(text) < waPrefixKey {
 		return false
 	}
-	for _, p := range waLang().encrypted[string(text[:waPrefixKey])] {
+	t := waLang()
+	if !t.encryptedStart.has(uint32(text[0])<<8 | uint32(text[1])) {
+		return false
+	}
+	for _, p := range t.encrypted[string(text[:waPrefixKey])] {
 		if bytes.HasPrefix(text, p) {
 			return true
 		}
@@ -85,8 +162,10 @@ const waMaxNotice = 1024
 // when iOS marked it as its own text with a leading mark, or when it
 // names the one it is attributed to (Android's "X: X updated the message
 // timer."). A person's message is never taken for a notice just because
-// its words match one.
-func waNotice(line, sender []byte, marked bool) bool {
+// its words match one. bare is the sender without marks and outer
+// spaces (waName.bare), which the reader keeps rather than strip the
+// sender of every message again.
+func waNotice(line, sender, bare []byte, marked bool) bool {
 	if waE2ELine(line) {
 		return true
 	}
@@ -97,8 +176,7 @@ func waNotice(line, sender []byte, marked bool) bool {
 		if len(sender) == 0 || len(line) <= len(sender) {
 			return false
 		}
-		sender = bytes.TrimSpace(stripMarks(sender))
-		if len(sender) == 0 || len(line) <= len(sender) || line[len(sender)] != ' ' || !bytes.HasPrefix(line, sender) {
+		if len(bare) == 0 || len(line) <= len(bare) || line[len(bare)] != ' ' || !bytes.HasPrefix(line, bare) {
 			return false
 		}
 	}
@@ -130,7 +208,7 @@ func waFirstLine(body []byte) (raw, line []byte, hasMark, marked bool) {
 		raw = raw[:i]
 	}
 	line = bytes.TrimRight(raw, "\r")
-	hasMark = bytes.Contains(line, lrm) || bytes.Contains(line, rlm)
+	hasMark = hasLRMOrRLM(line)
 	if hasMark {
 		k := 0
 		for k < len(line) && line[k] == ' ' {
@@ -143,14 +221,15 @@ func waFirstLine(body []byte) (raw, line []byte, hasMark, marked bool) {
 }
 
 // classifyBody looks at the first line of a message's text; sender is
-// the name it is attributed to, as written.
-func classifyBody(body, sender []byte) (r waBody) {
+// the name it is attributed to, as written, and bare that name without
+// marks and outer spaces.
+func classifyBody(body, sender, bare []byte) (r waBody) {
 	r.cut = -1
 	raw, line, hasMark, marked := waFirstLine(body)
 	if len(line) == 0 {
 		return r // a line of nothing but marks is empty once they go
 	}
-	if waNotice(line, sender, marked) {
+	if waNotice(line, sender, bare, marked) {
 		r.system = true
 		return r
 	}
@@ -161,7 +240,7 @@ func classifyBody(body, sender []byte) (r waBody) {
 		return r
 	}
 	t := waLang()
-	if k := trimFinalDots(line); len(k) <= t.maxPhrase && t.phraseLen[len(k)] {
+	if k := trimFinalDots(line); len(k) > 0 && len(k) <= t.maxPhrase && t.phraseHints.has(phraseHint(k)) {
 		if p, ok := t.phrases[string(k)]; ok {
 			switch p.kind {
 			case phraseDeleted:
@@ -235,7 +314,7 @@ func classifyBody(body, sender []byte) (r waBody) {
 		}
 	}
 	// "location: https://maps.google.com/?q=...": the link is the text.
-	if i := bytes.Index(raw, []byte(": http")); i > 0 && i < 64 {
+	if i := waLinkColon(raw); i > 0 && i < 64 {
 		if label := bytes.TrimSpace(stripMarks(raw[:i])); t.location[string(label)] {
 			r.media = "location"
 			r.placeholder = string(label)
@@ -246,10 +325,31 @@ func classifyBody(body, sender []byte) (r waBody) {
 	return r
 }
 
+// waLinkColon returns where ": http" first starts in the first 64 bytes
+// of line, or -1. Most lines have no colon there, which one IndexByte
+// finds without bytes.Index's setup.
+func waLinkColon(line []byte) int {
+	line = line[:min(len(line), 63+len(": http"))]
+	for i := 0; ; {
+		k := bytes.IndexByte(line[i:], ':')
+		if k < 0 {
+			return -1
+		}
+		i += k
+		if bytes.HasPrefix(line[i:], []byte(": http")) {
+			return i
+		}
+		i++
+	}
+}
+
 // waEdited returns body without the "<This message was edited>" marker
 // newer exports put at its end, and whether it had one.
 func waEdited(body []byte) ([]byte, bool) {
-	b := bytes.TrimRight(body, " \r\n")
+	b := body
+	for len(b) > 0 && (b[len(b)-1] == ' ' || b[len(b)-1] == '\r' || b[len(b)-1] == '\n') {
+		b = b[:len(b)-1] // bytes.TrimRight(body, " \r\n"), without building its set each message
+	}
 	if len(b) == 0 || b[len(b)-1] != '>' {
 		return body, false
 	}
@@ -366,9 +466,10 @@ func waGroupSubject(text []byte) string {
 
 // waAttributedSystem reports a service notice written as if a person sent
 // it; such lines are system messages and their "sender" no participant.
-func waAttributedSystem(text, sender []byte) bool {
+// bare is as for waNotice.
+func waAttributedSystem(text, sender, bare []byte) bool {
 	_, line, _, marked := waFirstLine(text)
-	return len(line) > 0 && waNotice(line, sender, marked)
+	return len(line) > 0 && waNotice(line, sender, bare, marked)
 }
 
 // waPhone returns the sender as "+digits" when the name is a phone number

@@ -23,24 +23,28 @@ type waReader struct {
 	files map[string]*zip.File // the archive's other members, by base name
 
 	orders       dateOrders
-	names        map[string]*waName // senders by their bytes as written
-	pass         int                // 1 for survey, 2 for parse
-	listed       map[string]bool    // participants, by name
+	names        map[string]*waName     // senders by their bytes as written
+	recent       [waRecentNames]*waName // the last senders looked up (see lookup)
+	pass         int                    // 1 for survey, 2 for parse
+	listed       map[string]bool        // participants, by name
 	participants []string
 	subject      string // the group's name from "X created group "Name""
 	// notifier is who iOS shows as sending the end-to-end encryption
 	// notice: the contact in a one-to-one chat, the group in a group.
 	notifier string
 
-	conv     vault.Conversation
-	now      time.Time
-	loc      *time.Location
-	seqSeed  maphash.Seed
-	seq      map[uint64]waSeqCount
-	seqLimit int
-	lines    *lineReader
-	body     textBuf
-	check    textCheck
+	conv    vault.Conversation
+	now     time.Time
+	loc     *time.Location
+	seqSeed maphash.Seed
+	// noSenderHash is nextSeq's hash of a message without a sender.
+	noSenderHash uint64
+	seq          waSeqTable
+	lines        *lineReader
+	body         textBuf
+	check        textCheck
+	arena        waArena
+	layouts      waHeaderLayouts
 }
 
 // waName is a sender as written (the key of waReader.names) made into a
@@ -48,19 +52,20 @@ type waReader struct {
 // from a few people do not clean the same bytes a million times. seen is
 // the last pass that saw the sender.
 type waName struct {
+	raw      string // the key in waReader.names
 	name, id string
-	seen     int
-}
-
-// waSeqCount counts the copies of one message (sender, minute, text,
-// hashed into the table's key) seen so far.
-type waSeqCount struct {
-	minute int64
-	n      int
+	// bare is the name as written without marks and outer spaces, as
+	// waNotice compares it with a message's text.
+	bare []byte
+	// seqHash is the name's hash for nextSeq, made once.
+	seqHash uint64
+	seen    int
 }
 
 func newWAReader(file string, opt Options) *waReader {
-	return &waReader{opt: opt, file: file, now: opt.now(), loc: opt.location(), seqSeed: maphash.MakeSeed()}
+	w := &waReader{opt: opt, file: file, now: opt.now(), loc: opt.location(), seqSeed: maphash.MakeSeed()}
+	w.noSenderHash = maphash.String(w.seqSeed, "")
+	return w
 }
 
 // run makes both passes over the chat text that open returns. hash says
@@ -110,17 +115,45 @@ func (w *waReader) run(open func() (io.ReadCloser, error), hash bool, chat, fall
 // passes see the same senders in the same order, so they split lines
 // alike.
 func (w *waReader) known(raw []byte) bool {
-	n, ok := w.names[string(raw)]
+	n, ok := w.lookup(raw)
 	return ok && n.seen == w.pass
+}
+
+// lookup returns the sender kept for raw, if there is one. The last
+// senders looked up are remembered by their length and end bytes, which
+// decide most lookups with one comparison instead of the map's hashing:
+// a chat's few senders are looked up once or twice a line.
+func (w *waReader) lookup(raw []byte) (*waName, bool) {
+	slot := &w.recent[waRecentSlot(raw)]
+	if n := *slot; n != nil && n.raw == string(raw) {
+		return n, true
+	}
+	n, ok := w.names[string(raw)]
+	if ok {
+		*slot = n
+	}
+	return n, ok
+}
+
+// waRecentNames is how many senders lookup remembers.
+const waRecentNames = 16
+
+// waRecentSlot is raw's place in waReader.recent.
+func waRecentSlot(raw []byte) int {
+	if len(raw) == 0 {
+		return 0
+	}
+	return int(uint(len(raw))*31+uint(raw[0])+uint(raw[len(raw)-1])*7) % waRecentNames
 }
 
 // name returns the sender written as raw. Past waMaxParticipants
 // distinct spellings new ones are not kept, so never count as known.
 func (w *waReader) name(raw []byte) *waName {
-	if n, ok := w.names[string(raw)]; ok {
+	if n, ok := w.lookup(raw); ok {
 		return n
 	}
-	n := &waName{name: cleanName(raw)}
+	n := &waName{raw: string(raw), name: cleanName(raw), bare: bytes.Clone(bytes.TrimSpace(stripMarks(raw)))}
+	n.seqHash = maphash.String(w.seqSeed, n.name)
 	n.id = waPhone(n.name)
 	if len(w.names) < waMaxParticipants {
 		w.names[string(raw)] = n
@@ -131,7 +164,11 @@ func (w *waReader) name(raw []byte) *waName {
 // addSender records a sender and returns it; the first pass lists it
 // among the participants.
 func (w *waReader) addSender(raw []byte) *waName {
-	n := w.name(raw)
+	return w.add(w.name(raw))
+}
+
+// add is addSender for a sender already looked up.
+func (w *waReader) add(n *waName) *waName {
 	if n.seen != w.pass {
 		n.seen = w.pass
 		if w.pass == 1 && !w.listed[n.name] && len(w.participants) < waMaxParticipants {
@@ -147,7 +184,9 @@ func (w *waReader) survey(r io.Reader) error {
 	w.lines = newLineReader(r, w.file)
 	w.pass = 1
 	w.names = map[string]*waName{}
+	w.recent = [waRecentNames]*waName{}
 	w.listed = map[string]bool{}
+	var h waHeader
 	for {
 		line, more, err := w.lines.next()
 		if err == io.EOF {
@@ -156,22 +195,43 @@ func (w *waReader) survey(r io.Reader) error {
 		if err != nil {
 			return err
 		}
-		if h, ok := parseWAHeader(line, w.known); ok {
+		if w.layouts.header(line, w.known, &h) {
 			w.orders.add(&h)
 			switch {
 			case h.system:
 				if w.subject == "" {
 					w.subject = waGroupSubject(line[h.textStart:])
 				}
-			case !waAttributedSystem(line[h.textStart:], line[h.senderStart:h.senderEnd]):
-				w.addSender(line[h.senderStart:h.senderEnd])
-			case w.notifier == "" && waE2ENotice(line[h.textStart:]):
-				w.notifier = w.name(line[h.senderStart:h.senderEnd]).name
+			default:
+				w.surveySender(line[h.textStart:], line[h.senderStart:h.senderEnd])
 			}
 		}
 		if err := w.lines.skip(more); err != nil {
 			return err
 		}
+	}
+}
+
+// surveySender lists the sender of a message line with text, unless the
+// line is a service notice attributed to it; the encryption notice's
+// sender names the chat (notifier).
+func (w *waReader) surveySender(text, raw []byte) {
+	// Only a sender this pass has seen is looked up without being
+	// added: the first-seen one is added as before, so that the names
+	// kept (at most waMaxParticipants) are the same.
+	if n, ok := w.lookup(raw); ok && n.seen == w.pass {
+		// add would change nothing: only the notifier is left to
+		// find, and that needs the encryption notice.
+		if w.notifier == "" && waE2ENotice(text) && waAttributedSystem(text, raw, n.bare) {
+			w.notifier = n.name
+		}
+		return
+	}
+	switch {
+	case !waAttributedSystem(text, raw, bytes.TrimSpace(stripMarks(raw))):
+		w.addSender(raw)
+	case w.notifier == "" && waE2ENotice(text):
+		w.notifier = w.name(raw).name
 	}
 }
 
@@ -192,8 +252,9 @@ type waMessage struct {
 func (w *waReader) parse(r io.Reader, emit Emit) error {
 	w.lines = newLineReader(r, w.file)
 	w.pass = 2
-	w.seq, w.seqLimit = map[uint64]waSeqCount{}, 1<<12
+	w.seq.reset()
 	var cur waMessage
+	var h waHeader
 	skipping := false // inside a record skipped in lenient mode
 	for {
 		line, more, err := w.lines.next()
@@ -203,7 +264,7 @@ func (w *waReader) parse(r io.Reader, emit Emit) error {
 		if err != nil {
 			return err
 		}
-		if h, ok := parseWAHeader(line, w.known); ok {
+		if w.layouts.header(line, w.known, &h) {
 			if err := w.flush(&cur, emit); err != nil {
 				return err
 			}
@@ -223,11 +284,13 @@ func (w *waReader) parse(r io.Reader, emit Emit) error {
 				cur = waMessage{active: true, h: h, line: w.lines.n, order: w.orders.order[s], guessed: w.orders.guessed[s],
 					t: time.Date(y, time.Month(mo), d, hh, mm, ss, 0, w.loc)}
 				if !h.system {
-					cur.info = classifyBody(line[h.textStart:], line[h.senderStart:h.senderEnd])
+					raw := line[h.senderStart:h.senderEnd]
+					n := w.name(raw)
+					cur.info = classifyBody(line[h.textStart:], raw, n.bare)
 					if cur.info.system {
-						cur.sender = w.name(line[h.senderStart:h.senderEnd])
+						cur.sender = n
 					} else {
-						cur.sender = w.addSender(line[h.senderStart:h.senderEnd])
+						cur.sender = w.add(n)
 					}
 				}
 				w.body.reset()
@@ -279,19 +342,17 @@ func (w *waReader) flush(cur *waMessage, emit Emit) error {
 	for len(body) > 0 && (body[len(body)-1] == '\n' || body[len(body)-1] == '\r') {
 		body = body[:len(body)-1]
 	}
-	m := &vault.Message{
-		Source:       "whatsapp",
-		Conversation: w.conv,
-		Time:         cur.t,
-		Provenance: vault.Provenance{
-			Format:     "whatsapp",
-			File:       w.file,
-			FileSHA256: w.sum,
-			Position:   string(strconv.AppendInt(append(make([]byte, 0, 16), "line "...), int64(cur.line), 10)),
-			ImportedAt: w.now,
-			Timezone:   w.loc.String(),
-		},
-	}
+	// Field by field: the message is zero, and copying a whole one in
+	// would go through the collector's bulk write barrier.
+	m := w.arena.message()
+	m.Source = "whatsapp"
+	m.Conversation = w.conv
+	m.Time = cur.t
+	p := &m.Provenance
+	p.Format, p.File, p.FileSHA256 = "whatsapp", w.file, w.sum
+	p.Position = w.position(cur.line)
+	p.ImportedAt = w.now
+	p.Timezone = w.loc.String()
 	_, m.Offset = cur.t.Zone()
 	set := func(k, v string) {
 		if m.Headers == nil {
@@ -375,9 +436,13 @@ func (w *waReader) flush(cur *waMessage, emit Emit) error {
 		set("original_size", strconv.FormatInt(w.body.size, 10))
 		m.Body = string(body) + fmt.Sprintf("\n[coffer: message truncated: %d of %d bytes kept]", len(body), w.body.size)
 	} else {
-		m.Body = string(body)
+		m.Body = w.arena.string(body)
 	}
-	m.Seq = w.nextSeq(m)
+	senderHash := w.noSenderHash
+	if m.Sender != "" {
+		senderHash = cur.sender.seqHash // m.Sender is cur.sender.name
+	}
+	m.Seq = w.nextSeq(m, senderHash)
 	if err := w.check.validate(m); err != nil {
 		if e := w.opt.skip(&Error{File: w.file, Line: cur.line, Err: err}); e != nil {
 			return e
@@ -385,6 +450,12 @@ func (w *waReader) flush(cur *waMessage, emit Emit) error {
 		return nil
 	}
 	return emit(m)
+}
+
+// position returns "line n".
+func (w *waReader) position(n int) string {
+	var b [32]byte
+	return w.arena.string(strconv.AppendInt(append(b[:0], "line "...), int64(n), 10))
 }
 
 // attachment links a file named by the export to the archive's copy.
@@ -414,9 +485,11 @@ func (w *waReader) attachment(info waBody) (vault.Attachment, error) {
 // of the chat is imported. Counts for minutes an hour behind the current
 // message are dropped when the table grows, which bounds memory; only a
 // flood of over a million distinct messages within one hour empties it.
-func (w *waReader) nextSeq(m *vault.Message) int {
+// senderHash is maphash.String(w.seqSeed, m.Sender), which the reader
+// keeps per sender.
+func (w *waReader) nextSeq(m *vault.Message, senderHash uint64) int {
 	h := maphash.String(w.seqSeed, m.Body)
-	h = h*0x9E3779B97F4A7C15 ^ maphash.String(w.seqSeed, m.Sender)
+	h = h*0x9E3779B97F4A7C15 ^ senderHash
 	if m.Kind != "" {
 		h = ^h
 	}
@@ -427,22 +500,5 @@ func (w *waReader) nextSeq(m *vault.Message) int {
 	minute /= 60
 	// A 64-bit hash of sender, text and minute as the key: two different
 	// messages sharing one would need 2^32 messages in a file to be likely.
-	k := (h ^ uint64(minute)) * 0xBF58476D1CE4E5B9
-	c := w.seq[k]
-	w.seq[k] = waSeqCount{minute: minute, n: c.n + 1}
-	n := c.n
-	if len(w.seq) > w.seqLimit {
-		for old, c := range w.seq {
-			if c.minute < minute-60 {
-				delete(w.seq, old)
-			}
-		}
-		switch {
-		case len(w.seq) > waMaxSeqEntries:
-			clear(w.seq)
-		case len(w.seq) > w.seqLimit/2:
-			w.seqLimit *= 2
-		}
-	}
-	return n
+	return w.seq.count((h^uint64(minute))*0xBF58476D1CE4E5B9, minute)
 }
