@@ -262,11 +262,15 @@ func (r *chatDBReader) byID(ids []int64) error {
 }
 
 // messageOrder returns the ROWIDs of the rows that are not tapbacks,
-// oldest first: by date (NULL first, then numbers, then anything else,
-// as SQLite orders them), then ROWID. SQLite sorted the whole rows
-// before, in memory as it must (temp_store=memory keeps message text off
-// the disk): 2 GB for 4.3M rows. These keys cost ~24 bytes a row.
+// oldest first (see messageKeys): as loadTapbacks read them, or read
+// here when the schema has neither tapbacks nor threads. SQLite sorted
+// the whole rows before, in memory as it must (temp_store=memory keeps
+// message text off the disk): 2 GB for 4.3M rows. These keys cost ~24
+// bytes a row.
 func (c *chatDB) messageOrder() ([]int64, error) {
+	if c.ordered {
+		return c.order, nil
+	}
 	q := "SELECT m.ROWID, m.date FROM message m"
 	if c.cols["message"]["associated_message_type"] {
 		q += " WHERE NOT " + isTapbackSQL
@@ -276,39 +280,55 @@ func (c *chatDB) messageOrder() ([]int64, error) {
 		return nil, err
 	}
 	defer rows.Close()
-	type key struct {
-		class     int // 0 NULL, 1 a number, 2 text or a blob
-		date, row int64
-	}
-	var keys []key
+	var keys messageKeys
 	for rows.Next() {
-		var k key
+		var row int64
 		var date any
-		if err := rows.Scan(&k.row, &date); err != nil {
+		if err := rows.Scan(&row, &date); err != nil {
 			return nil, err
 		}
-		switch d := date.(type) {
-		case nil:
-		case int64:
-			k.class, k.date = 1, d
-		case float64:
-			k.class, k.date = 1, int64(d)
-		default:
-			k.class = 2
-		}
-		keys = append(keys, k)
+		keys.add(row, date)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
-	slices.SortFunc(keys, func(a, b key) int {
+	return keys.ids(), nil
+}
+
+// messageKeys orders message rows by date (NULL first, then numbers,
+// then anything else, as SQLite orders them), then ROWID.
+type messageKeys []messageKey
+
+type messageKey struct {
+	class     int // 0 NULL, 1 a number, 2 text or a blob
+	date, row int64
+}
+
+// add appends row, whose date column holds date.
+func (ks *messageKeys) add(row int64, date any) {
+	k := messageKey{row: row}
+	switch d := date.(type) {
+	case nil:
+	case int64:
+		k.class, k.date = 1, d
+	case float64:
+		k.class, k.date = 1, int64(d)
+	default:
+		k.class = 2
+	}
+	*ks = append(*ks, k)
+}
+
+// ids sorts the keys and returns their ROWIDs, oldest first.
+func (ks messageKeys) ids() []int64 {
+	slices.SortFunc(ks, func(a, b messageKey) int {
 		return cmp.Or(cmp.Compare(a.class, b.class), cmp.Compare(a.date, b.date), cmp.Compare(a.row, b.row))
 	})
-	ids := make([]int64, len(keys))
-	for i, k := range keys {
+	ids := make([]int64, len(ks))
+	for i, k := range ks {
 		ids[i] = k.row
 	}
-	return ids, nil
+	return ids
 }
 
 // messageRow emits the message of row r.
