@@ -43,7 +43,13 @@ type chatDBRow struct {
 
 // messages emits every row that is not a tapback, oldest first.
 func (c *chatDB) messages(emit Emit) error {
-	q := "SELECT m.ROWID, m.guid, m.text, " + c.col("message", "m", "attributedbody") + ", m.handle_id, m.is_from_me, m.date, " +
+	// attributedBody is read only where text is empty (length counts a
+	// blob's bytes): the driver copies every blob it reads.
+	body := "NULL"
+	if c.cols["message"]["attributedbody"] {
+		body = "CASE WHEN m.text IS NULL OR length(m.text) = 0 THEN m.attributedBody END"
+	}
+	q := "SELECT m.ROWID, m.guid, m.text, " + body + ", m.handle_id, m.is_from_me, m.date, " +
 		c.col("message", "m", "subject") + ", " + c.col("message", "m", "service") + ", " +
 		c.col("message", "m", "date_edited") + ", " + c.col("message", "m", "date_retracted") + ", " +
 		c.col("message", "m", "item_type") + ", " + c.col("message", "m", "group_action_type") + ", " +
@@ -407,10 +413,20 @@ func (c *chatDB) message(r *chatDBRow) (*vault.Message, error) {
 			m.ReplyTo = "imessage:" + g
 		}
 	}
-	for _, a := range c.atts[r.row] {
+	// Most rows have neither attachments nor tapbacks: an empty map
+	// costs no lookup.
+	var atts []chatDBAttachment
+	if len(c.atts) > 0 {
+		atts = c.atts[r.row]
+	}
+	for _, a := range atts {
 		m.Attachments = append(m.Attachments, c.attachment(m, a))
 	}
-	for _, t := range c.tapbacks[r.row] {
+	var tapbacks []chatDBTapback
+	if len(c.tapbacks) > 0 {
+		tapbacks = c.tapbacks[r.row]
+	}
+	for _, t := range tapbacks {
 		if !t.removed && t.kind < 3000 {
 			m.Reactions = append(m.Reactions, vault.Reaction{Emoji: t.emoji, By: t.by})
 		}

@@ -52,7 +52,9 @@ func (c *chatDB) loadTapbacks() error {
 	if threads {
 		thread = "m.thread_originator_guid"
 	}
-	if c.cols["message"]["associated_message_type"] {
+	if tapbacks {
+		notMessage = "NULL" // the same as isTapback: read once
+	} else if c.cols["message"]["associated_message_type"] {
 		notMessage = isTapbackSQL
 	}
 	// +m.date is the value as stored: the column's declared type would
@@ -66,12 +68,14 @@ func (c *chatDB) loadTapbacks() error {
 	var found []tapbackRow
 	var row int64
 	var isTap, notMsg bool
+	var notMsgCol sql.NullBool
 	var guid sql.NullString
 	var date any
 	for rows.Next() {
-		if err := rows.Scan(&row, &isTap, &guid, &notMsg, &date); err != nil {
+		if err := rows.Scan(&row, &isTap, &guid, &notMsgCol, &date); err != nil {
 			return err
 		}
+		notMsg = isTap || notMsgCol.Bool
 		if !notMsg {
 			keys.add(row, date)
 		}
