@@ -65,10 +65,12 @@ func (c *chatDB) messages(emit Emit) error {
 	defer r.close()
 	// Rows stored in the order they are read in (Messages writes them as
 	// they come, so nearly all of them) are read a run at a time, with a
-	// cursor that walks the table's leaves: a quarter of the CPU of
-	// finding each row by its ROWID. The rest are read by ROWID,
-	// chatDBBatch at a time: one query a row cost twice the CPU of the
-	// import's sorted scan.
+	// cursor that walks the table's leaves, each row used as it is read:
+	// no copy of its attributedBody and no map a batch, a third fewer
+	// allocations than finding each row by its ROWID (the CPU in SQLite
+	// is about the same: an IN list of nearby ROWIDs finds its pages in
+	// the cache). The rest are read by ROWID, chatDBBatch at a time: one
+	// query a row cost twice the CPU of the import's sorted scan.
 	var byID []int64
 	for len(ids) > 0 {
 		n := denseRun(ids)
