@@ -1,8 +1,8 @@
 package ingest
 
 // The tapbacks of a chat.db, and the order of its messages: one pass
-// over every message row finds both (each pass over message reads the
-// whole table from the file, a third of an import's CPU).
+// over every message row finds both: each pass reads the whole table
+// from the file, and the two it replaces were a fifth of an import's CPU.
 
 import (
 	"bytes"
