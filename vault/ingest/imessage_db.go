@@ -121,6 +121,10 @@ type chatDB struct {
 	tapbacks map[int64][]chatDBTapback
 	orphans  []chatDBTapback
 	replies  threadIndex
+	// order is the ROWIDs of the message rows, oldest first, when
+	// loadTapbacks has read them (its pass reads every row).
+	order   []int64
+	ordered bool
 }
 
 type chatDBAttachment struct {
@@ -367,127 +371,6 @@ func (c *chatDB) loadAttachments() error {
 			transfer: transfer.String, size: size.Int64})
 	}
 	return rows.Err()
-}
-
-// isTapbackSQL selects the rows that are tapbacks: 2000-2007 add one
-// (love, like, dislike, laugh, emphasis, question, emoji, sticker),
-// 3000-3007 take it back.
-const isTapbackSQL = "COALESCE(m.associated_message_type, 0) BETWEEN 2000 AND 3999"
-
-// tapbackEmoji is the emoji of each classic tapback, by type - 2000.
-var tapbackEmoji = []string{"❤️", "👍", "👎", "😂", "‼️", "❓"}
-
-// loadTapbacks reads the tapback rows, and the thread_originator_guid of
-// every row that has one (c.replies): both need a pass over all of
-// message, and one pass does for both.
-func (c *chatDB) loadTapbacks() error {
-	c.tapbacks = map[int64][]chatDBTapback{}
-	tapbacks := c.cols["message"]["associated_message_type"] && c.cols["message"]["associated_message_guid"]
-	threads := c.cols["message"]["thread_originator_guid"]
-	if !tapbacks && !threads {
-		return nil
-	}
-	// The target's GUID, as tapbackTarget reads it, to find the row the
-	// tapback is on (guid is indexed: UNIQUE), or none.
-	target := "CASE WHEN m.associated_message_guid LIKE 'p:%/%' THEN substr(m.associated_message_guid, instr(m.associated_message_guid, '/') + 1)" +
-		" WHEN m.associated_message_guid LIKE 'bp:%' THEN substr(m.associated_message_guid, 4) ELSE m.associated_message_guid END"
-	isTapback, thread, where := "0", "NULL", []string{}
-	if tapbacks {
-		isTapback = isTapbackSQL
-		where = append(where, isTapbackSQL)
-	}
-	if threads {
-		thread = "m.thread_originator_guid"
-		where = append(where, "m.thread_originator_guid IS NOT NULL")
-	}
-	// A row read only for its thread gives NULL for the rest, so that
-	// nothing in it can fail the scan.
-	only := func(expr string) string { return "CASE WHEN " + isTapback + " THEN " + expr + " END" }
-	q := "SELECT m.ROWID, " + isTapback + ", " + thread
-	if tapbacks {
-		q += ", " + only("m.guid") + ", " + only("m.associated_message_guid") + ", " + only("m.associated_message_type") + ", " +
-			only(c.col("message", "m", "associated_message_emoji")) + ", " + only("m.handle_id") + ", " + only("m.is_from_me") + ", " +
-			only("m.date") + ", " + only(target) + ", " +
-			only("(SELECT t.ROWID FROM message t WHERE t.guid = "+target+" AND NOT COALESCE(t.associated_message_type, 0) BETWEEN 2000 AND 3999)")
-	}
-	rows, err := c.db.Query(q + " FROM message m WHERE " + strings.Join(where, " OR ") + " ORDER BY m.date, m.ROWID")
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var t chatDBTapback
-		var isTapback bool
-		var thread, guid, target, emoji, sqlTarget sql.NullString
-		var kind, handle, fromMe, date, on sql.NullInt64
-		dest := []any{&t.row, &isTapback, &thread, &guid, &target, &kind, &emoji, &handle, &fromMe, &date, &sqlTarget, &on}
-		if !tapbacks {
-			dest = dest[:3]
-		}
-		if err := rows.Scan(dest...); err != nil {
-			return err
-		}
-		if thread.Valid {
-			c.replies.want(thread.String)
-		}
-		if !isTapback {
-			continue
-		}
-		t.kind = kind.Int64
-		t.guid, t.target, t.date, t.chat = guid.String, tapbackTarget(target.String), date.Int64, c.chatOf(t.row)
-		t.handle = handle.Int64
-		t.by, t.byID = c.sender(fromMe.Int64 != 0, handle.Int64)
-		base := t.kind % 1000
-		switch {
-		case base < int64(len(tapbackEmoji)):
-			t.emoji = tapbackEmoji[base]
-		case base == 6 && emoji.String != "":
-			t.emoji = emoji.String
-		case base == 7:
-			t.emoji = "sticker"
-		default:
-			t.emoji = "tapback " + strconv.FormatInt(base, 10)
-		}
-		if !on.Valid {
-			c.orphans = append(c.orphans, t)
-			continue
-		}
-		if t.target != sqlTarget.String {
-			// LIKE ignores case, tapbackTarget does not: a "P:0/GUID"
-			// names a message in SQL but none in Go, and its reaction was
-			// always left out. It still is.
-			continue
-		}
-		list := c.tapbacks[on.Int64]
-		if t.kind >= 3000 {
-			// A removal takes back the same person's last tapback of
-			// that kind; it stays in the list only if there is none.
-			for i := len(list) - 1; i >= 0; i-- {
-				p := &list[i]
-				if !p.removed && p.kind < 3000 && p.by == t.by && p.byID == t.byID && p.kind%1000 == base && p.emoji == t.emoji {
-					p.removed, t.removed = true, true
-					break
-				}
-			}
-		}
-		c.tapbacks[on.Int64] = append(list, t)
-	}
-	return rows.Err()
-}
-
-// chatOf returns message row's chat, 0 for none.
-func (c *chatDB) chatOf(row int64) int64 {
-	chat, _ := c.msgChat.get(row)
-	return chat
-}
-
-// tapbackTarget returns the message GUID in associated_message_guid:
-// "p:0/GUID" (part 0 of the message) or "bp:GUID".
-func tapbackTarget(s string) string {
-	if i := strings.IndexByte(s, '/'); i >= 0 && strings.HasPrefix(s, "p:") {
-		return s[i+1:]
-	}
-	return strings.TrimPrefix(s, "bp:")
 }
 
 // sender names who sent a row: "Me", or the handle's number or address.

@@ -1,18 +1,14 @@
 package ingest
 
-// The message rows of a chat.db: read oldest first (the order sorted
-// here, the rows read by ROWID in batches) and made into messages, with
-// their attachments, edits, unsends and the tapbacks aimed at them.
+// The message rows of a chat.db made into messages, with their
+// attachments, edits, unsends and the tapbacks aimed at them (the rows
+// are read oldest first in imessage_db_read.go).
 
 import (
-	"bytes"
-	"cmp"
-	"context"
 	"database/sql"
 	"errors"
 	"fmt"
 	"path/filepath"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -39,152 +35,6 @@ type chatDBRow struct {
 	thread, groupTitle, app, effect sql.NullString
 	chat                            sql.NullInt64
 	audio                           sql.NullInt64
-}
-
-// messages emits every row that is not a tapback, oldest first.
-func (c *chatDB) messages(emit Emit) error {
-	q := "SELECT m.ROWID, m.guid, m.text, " + c.col("message", "m", "attributedbody") + ", m.handle_id, m.is_from_me, m.date, " +
-		c.col("message", "m", "subject") + ", " + c.col("message", "m", "service") + ", " +
-		c.col("message", "m", "date_edited") + ", " + c.col("message", "m", "date_retracted") + ", " +
-		c.col("message", "m", "item_type") + ", " + c.col("message", "m", "group_action_type") + ", " +
-		c.col("message", "m", "other_handle") + ", " + c.col("message", "m", "thread_originator_guid") + ", " +
-		c.col("message", "m", "group_title") + ", " + c.col("message", "m", "balloon_bundle_id") + ", " +
-		c.col("message", "m", "expressive_send_style_id") + ", " + c.col("message", "m", "is_audio_message") +
-		" FROM message m WHERE m.ROWID"
-	ids, err := c.messageOrder()
-	if err != nil {
-		return &Error{File: c.name, Err: err}
-	}
-	// Rows are read by ROWID, chatDBBatch at a time: one query a row cost
-	// twice the CPU of the import's sorted scan.
-	var stmt *sql.Stmt
-	for len(ids) > 0 {
-		n := min(len(ids), chatDBBatch)
-		if stmt == nil || n < chatDBBatch {
-			if stmt != nil {
-				stmt.Close()
-			}
-			in := strings.Repeat("?, ", n-1) + "?"
-			if stmt, err = c.db.PrepareContext(context.Background(), q+" IN ("+in+")"); err != nil {
-				return &Error{File: c.name, Err: err}
-			}
-		}
-		err := c.messageBatch(stmt, ids[:n], emit)
-		if err != nil {
-			stmt.Close()
-			return err
-		}
-		ids = ids[n:]
-	}
-	if stmt != nil {
-		stmt.Close()
-	}
-	return nil
-}
-
-// chatDBBatch is how many message rows one query reads.
-const chatDBBatch = 256
-
-// messageBatch reads the rows ids with stmt and emits their messages in
-// the order of ids.
-func (c *chatDB) messageBatch(stmt *sql.Stmt, ids []int64, emit Emit) error {
-	args := make([]any, len(ids))
-	for i, id := range ids {
-		args[i] = id
-	}
-	rows, err := stmt.Query(args...)
-	if err != nil {
-		return &Error{File: c.name, Err: err}
-	}
-	got := make(map[int64]*chatDBRow, len(ids))
-	bad := map[int64]error{}
-	for rows.Next() {
-		r := &chatDBRow{}
-		var body sql.RawBytes
-		if err := rows.Scan(&r.row, &r.guid, &r.text, &body, &r.handle, &r.fromMe, &r.date, &r.subject, &r.service,
-			&r.edited, &r.retracted, &r.itemType, &r.groupAction, &r.otherHandle, &r.thread, &r.groupTitle,
-			&r.app, &r.effect, &r.audio); err != nil {
-			bad[r.row] = err
-			continue
-		}
-		// RawBytes is valid until the next row; a message without text
-		// needs it later.
-		if !r.text.Valid || r.text.String == "" {
-			r.body = bytes.Clone(body)
-		}
-		got[r.row] = r
-	}
-	err = rows.Err()
-	rows.Close()
-	if err != nil {
-		return &Error{File: c.name, Err: err}
-	}
-	for _, id := range ids {
-		if err, ok := bad[id]; ok {
-			if err := c.opt.skip(&Error{File: c.name, Pos: fmt.Sprintf("message row %d", id), Err: err}); err != nil {
-				return err
-			}
-			continue
-		}
-		r, ok := got[id]
-		if !ok {
-			continue
-		}
-		if err := c.messageRow(r, emit); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// messageOrder returns the ROWIDs of the rows that are not tapbacks,
-// oldest first: by date (NULL first, then numbers, then anything else,
-// as SQLite orders them), then ROWID. SQLite sorted the whole rows
-// before, in memory as it must (temp_store=memory keeps message text off
-// the disk): 2 GB for 4.3M rows. These keys cost ~24 bytes a row.
-func (c *chatDB) messageOrder() ([]int64, error) {
-	q := "SELECT m.ROWID, m.date FROM message m"
-	if c.cols["message"]["associated_message_type"] {
-		q += " WHERE NOT " + isTapbackSQL
-	}
-	rows, err := c.db.QueryContext(context.Background(), q)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	type key struct {
-		class     int // 0 NULL, 1 a number, 2 text or a blob
-		date, row int64
-	}
-	var keys []key
-	for rows.Next() {
-		var k key
-		var date any
-		if err := rows.Scan(&k.row, &date); err != nil {
-			return nil, err
-		}
-		switch d := date.(type) {
-		case nil:
-		case int64:
-			k.class, k.date = 1, d
-		case float64:
-			k.class, k.date = 1, int64(d)
-		default:
-			k.class = 2
-		}
-		keys = append(keys, k)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	slices.SortFunc(keys, func(a, b key) int {
-		return cmp.Or(cmp.Compare(a.class, b.class), cmp.Compare(a.date, b.date), cmp.Compare(a.row, b.row))
-	})
-	ids := make([]int64, len(keys))
-	for i, k := range keys {
-		ids[i] = k.row
-	}
-	return ids, nil
 }
 
 // messageRow emits the message of row r.
@@ -263,10 +113,20 @@ func (c *chatDB) message(r *chatDBRow) (*vault.Message, error) {
 			m.ReplyTo = "imessage:" + g
 		}
 	}
-	for _, a := range c.atts[r.row] {
+	// Most rows have neither attachments nor tapbacks: an empty map
+	// costs no lookup.
+	var atts []chatDBAttachment
+	if len(c.atts) > 0 {
+		atts = c.atts[r.row]
+	}
+	for _, a := range atts {
 		m.Attachments = append(m.Attachments, c.attachment(m, a))
 	}
-	for _, t := range c.tapbacks[r.row] {
+	var tapbacks []chatDBTapback
+	if len(c.tapbacks) > 0 {
+		tapbacks = c.tapbacks[r.row]
+	}
+	for _, t := range tapbacks {
 		if !t.removed && t.kind < 3000 {
 			m.Reactions = append(m.Reactions, vault.Reaction{Emoji: t.emoji, By: t.by})
 		}
