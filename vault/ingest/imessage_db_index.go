@@ -23,6 +23,15 @@ type messageChats struct {
 // still be kept in the slice.
 const messageChatsSlack = 1 << 16
 
+// reserve sizes the slice for rows up to ROWID last, of n rows in all,
+// within the bound add keeps: grown by append, it ended up to twice
+// the size it needed (32 MB for 4M rows).
+func (mc *messageChats) reserve(last, n int64) {
+	if last >= 0 && last < 4*n+messageChatsSlack && last >= int64(len(mc.dense)) {
+		mc.dense = append(mc.dense, make([]uint32, int(last)+1-len(mc.dense))...)
+	}
+}
+
 // add records that message row msg is in chat, keeping the lowest chat.
 func (mc *messageChats) add(msg, chat int64) {
 	mc.rows++

@@ -122,7 +122,7 @@ func (c *chatDB) message(r *chatDBRow) (*vault.Message, error) {
 	for _, a := range atts {
 		m.Attachments = append(m.Attachments, c.attachment(m, a))
 	}
-	var tapbacks []chatDBTapback
+	var tapbacks []chatDBReaction
 	if len(c.tapbacks) > 0 {
 		tapbacks = c.tapbacks[r.row]
 	}

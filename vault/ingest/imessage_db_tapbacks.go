@@ -39,7 +39,7 @@ type tapbackRow struct {
 // a few columns does for all; the tapbacks' other columns (and the
 // message each is on, a lookup by GUID) are then read by ROWID.
 func (c *chatDB) loadTapbacks() error {
-	c.tapbacks = map[int64][]chatDBTapback{}
+	c.tapbacks = map[int64][]chatDBReaction{}
 	tapbacks := c.cols["message"]["associated_message_type"] && c.cols["message"]["associated_message_guid"]
 	threads := c.cols["message"]["thread_originator_guid"]
 	if !tapbacks && !threads {
@@ -205,16 +205,17 @@ func (c *chatDB) tapback(r tapbackRow) {
 	list := c.tapbacks[r.on.Int64]
 	if t.kind >= 3000 {
 		// A removal takes back the same person's last tapback of
-		// that kind; it stays in the list only if there is none.
+		// that kind.
 		for i := len(list) - 1; i >= 0; i-- {
 			p := &list[i]
-			if !p.removed && p.kind < 3000 && p.by == t.by && p.byID == t.byID && p.kind%1000 == base && p.emoji == t.emoji {
-				p.removed, t.removed = true, true
+			if !p.removed && p.by == t.by && p.byID == t.byID && p.kind%1000 == base && p.emoji == t.emoji {
+				p.removed = true
 				break
 			}
 		}
+		return
 	}
-	c.tapbacks[r.on.Int64] = append(list, t)
+	c.tapbacks[r.on.Int64] = append(list, chatDBReaction{emoji: t.emoji, by: t.by, byID: t.byID, kind: t.kind})
 }
 
 // compareSQLite compares two values as SQLite's ORDER BY does: NULL,
