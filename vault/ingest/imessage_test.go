@@ -327,3 +327,29 @@ func fuzzIMessageFile(f *testing.F, pattern, name string) {
 		}
 	})
 }
+
+// FuzzChatDB feeds mutated Messages databases (the sample's and the
+// demo's) to the chat.db reader, strict and lenient: a corrupt database
+// is an error naming the file, never a panic, a hang or a message that
+// fails the vault's checks.
+func FuzzChatDB(f *testing.F) {
+	for _, s := range []string{filepath.Join(sharedSamples(f, "imessage"), "macos-ts__chat.db"), filepath.Join("..", "..", "testdata", "demo", "imessage", "chat.db")} {
+		b, err := os.ReadFile(s)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b)
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		p := filepath.Join(t.TempDir(), "chat.db")
+		if err := os.WriteFile(p, b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		for _, lenient := range []bool{false, true} {
+			parseChatDB(p, Options{Location: time.UTC, Lenient: lenient}, func(m *vaultMessage) error {
+				checkEmitted(t, m)
+				return nil
+			})
+		}
+	})
+}
