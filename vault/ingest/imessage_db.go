@@ -145,17 +145,16 @@ type chatDBReaction struct {
 
 // chatDBTapback is one tapback row: a reaction added or removed.
 type chatDBTapback struct {
-	row     int64
-	guid    string
-	target  string
-	kind    int64 // associated_message_type
-	emoji   string
-	by      string
-	byID    string
-	handle  int64
-	chat    int64
-	date    int64
-	removed bool // taken back by a later row
+	row    int64
+	guid   string
+	target string
+	kind   int64 // associated_message_type
+	emoji  string
+	by     string
+	byID   string
+	handle int64
+	chat   int64
+	date   int64
 }
 
 // parseChatDB imports a macOS Messages database.

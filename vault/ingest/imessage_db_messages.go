@@ -127,7 +127,7 @@ func (c *chatDB) message(r *chatDBRow) (*vault.Message, error) {
 		tapbacks = c.tapbacks[r.row]
 	}
 	for _, t := range tapbacks {
-		if !t.removed && t.kind < 3000 {
+		if !t.removed {
 			m.Reactions = append(m.Reactions, vault.Reaction{Emoji: t.emoji, By: t.by})
 		}
 	}
