@@ -277,37 +277,45 @@ func (c *chatDB) messageOrder() ([]int64, error) {
 }
 
 // messageKeys orders message rows by date (NULL first, then numbers,
-// then anything else, as SQLite orders them), then ROWID.
-type messageKeys []messageKey
-
-type messageKey struct {
-	class     int // 0 NULL, 1 a number, 2 text or a blob
-	date, row int64
+// then anything else, as SQLite orders them), then ROWID. Rows of a
+// numeric date, nearly all of them, are kept as (date, ROWID) pairs of
+// 16 bytes; the others by ROWID alone. One slice of (class, date, ROWID)
+// keys cost 24 bytes a row, and growing it by append held the old array
+// beside the new: at 3.9M rows it was the peak of a chat.db import.
+type messageKeys struct {
+	nulls, others []int64 // ROWIDs of rows with a NULL, or a non-numeric, date
+	dated         []datedRow
 }
+
+type datedRow struct{ date, row int64 }
 
 // add appends row, whose date column holds date.
 func (ks *messageKeys) add(row int64, date any) {
-	k := messageKey{row: row}
 	switch d := date.(type) {
 	case nil:
+		ks.nulls = append(ks.nulls, row)
 	case int64:
-		k.class, k.date = 1, d
+		ks.dated = append(ks.dated, datedRow{d, row})
 	case float64:
-		k.class, k.date = 1, int64(d)
+		ks.dated = append(ks.dated, datedRow{int64(d), row})
 	default:
-		k.class = 2
+		ks.others = append(ks.others, row)
 	}
-	*ks = append(*ks, k)
 }
 
 // ids sorts the keys and returns their ROWIDs, oldest first.
-func (ks messageKeys) ids() []int64 {
-	slices.SortFunc(ks, func(a, b messageKey) int {
-		return cmp.Or(cmp.Compare(a.class, b.class), cmp.Compare(a.date, b.date), cmp.Compare(a.row, b.row))
+func (ks *messageKeys) ids() []int64 {
+	slices.Sort(ks.nulls)
+	slices.Sort(ks.others)
+	slices.SortFunc(ks.dated, func(a, b datedRow) int {
+		return cmp.Or(cmp.Compare(a.date, b.date), cmp.Compare(a.row, b.row))
 	})
-	ids := make([]int64, len(ks))
-	for i, k := range ks {
-		ids[i] = k.row
+	ids := make([]int64, 0, len(ks.nulls)+len(ks.dated)+len(ks.others))
+	ids = append(ids, ks.nulls...)
+	for _, k := range ks.dated {
+		ids = append(ids, k.row)
 	}
+	ids = append(ids, ks.others...)
+	*ks = messageKeys{}
 	return ids
 }
