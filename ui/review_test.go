@@ -39,6 +39,9 @@ func TestReviewPane(t *testing.T) {
 	if len(items) < 3 {
 		t.Fatalf("the fixture has %d messages about Halden", len(items))
 	}
+	if _, err := v.PutPolicy(vault.Policy{Name: "handling", Rules: []vault.Rule{{Name: "halden", Query: "halden"}}}, 0); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := v.AddQueue(vault.Queue{Policy: "handling", Version: 1, Period: "2024", Items: items}); err != nil {
 		t.Fatal(err)
 	}
@@ -55,7 +58,8 @@ func TestReviewPane(t *testing.T) {
 	f.waitText("handling/2024 · v1")
 	f.key("enter")
 	f.waitText("handling/2024 · " + itoa(len(items)) + " pending")
-	f.key("enter") // the first item, in its conversation
+	f.key("enter") // the first item, in its conversation, through its rules
+	f.waitText("flagged by handling v1: halden")
 	f.key("c")
 	f.waitText("Comment on this item")
 	f.typeText("seen before")
@@ -78,6 +82,8 @@ func TestReviewPane(t *testing.T) {
 	shown := false
 	for _, e := range fx.Events(t, audit.Filter{}) {
 		switch e.Action {
+		case audit.ActionSearch:
+			got = append(got, "search "+e.Query)
 		case audit.ActionReviewDecide:
 			got = append(got, e.Detail+" "+e.Messages[0][:12])
 		case audit.ActionTagAdd:
@@ -86,7 +92,7 @@ func TestReviewPane(t *testing.T) {
 			shown = shown || slices.Contains(e.Messages, items[0].ID)
 		}
 	}
-	want := []string{"no-issue: seen before " + items[0].ID[:12], "escalated " + items[1].ID[:12], "tag escalated " + items[1].ID[:12], "undone " + items[1].ID[:12]}
+	want := []string{"search id:" + items[0].ID + " AND ((halden))", "no-issue: seen before " + items[0].ID[:12], "escalated " + items[1].ID[:12], "tag escalated " + items[1].ID[:12], "undone " + items[1].ID[:12]}
 	if !slices.Equal(got, want) {
 		t.Errorf("audit trail: got %q, want %q", got, want)
 	}

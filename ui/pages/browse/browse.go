@@ -601,6 +601,7 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 			return nil
 		}
 		if msg.err != nil {
+			m.rv.opening = ""
 			m.qErr = msg.err
 			m.overlay = overlaySearch
 			return m.input.Focus()
@@ -626,6 +627,7 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 			m.setStatus(fmt.Sprintf("%s for the rule %s: %s", plural(m.res.Total, "match"), sanitize.Line(m.ruleRun), sanitize.Line(m.res.Query)), false)
 			m.ruleRun = ""
 		}
+		m.openedItem()
 		return nil
 	case produceCountMsg, producedMsg:
 		return m.produceUpdate(msg)

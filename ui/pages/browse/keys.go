@@ -239,6 +239,8 @@ func (m *Model) back(quit bool) tea.Cmd {
 	case m.focus == paneLeft && m.left == leftConvs && m.filter != "" && !quit:
 		m.setFilter("") // esc clears a filter first
 		m.setStatus("filter cleared", false)
+	case m.focus == paneLeft && m.reviewBack():
+		// Back from a queue's items to the queues.
 	case m.right == rightConversation && m.res != nil && m.hitPos >= 0:
 		// Back from a hit opened in context to the results.
 		m.newContext()
@@ -254,8 +256,6 @@ func (m *Model) back(quit bool) tea.Cmd {
 		m.SetSize(m.c)
 	case m.focus == paneRight:
 		m.focusPane(paneLeft)
-	case m.focus == paneLeft && m.reviewBack():
-		// Back from a queue's items to the queues.
 	case m.left == leftTags || m.left == leftSaved || m.left == leftPolicies || m.left == leftReview:
 		m.left = leftConvs
 	case quit:

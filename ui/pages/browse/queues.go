@@ -2,6 +2,7 @@ package browse
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -41,20 +42,39 @@ type reviewState struct {
 	// the dialog that types it.
 	comment, commentFor string
 	input               textinput.Model
+	// rules are the rules of each queue's policy version, by
+	// "POLICY/VERSION"; opening names the flagged item being opened by
+	// a search of its rules, whose first hit opens in context.
+	rules   map[string][]vault.Rule
+	opening string
 }
 
-// supervisionMsg: the queues and decisions, read.
+// supervisionMsg: the queues and decisions, read, and the rules of the
+// policy versions the queues were made from.
 type supervisionMsg struct {
-	sup *vault.Supervision
-	err error
+	sup   *vault.Supervision
+	rules map[string][]vault.Rule
+	err   error
 }
 
 func supervisionCmd(s *access.Session) tea.Cmd {
 	return func() tea.Msg {
 		sup, err := s.Supervision()
-		return supervisionMsg{sup: sup, err: err}
+		if err != nil {
+			return supervisionMsg{err: err}
+		}
+		rules := map[string][]vault.Rule{}
+		for _, q := range sup.Queues {
+			vs, err := s.PolicyVersions(q.Policy)
+			if err == nil && q.Version <= len(vs) {
+				rules[ruleKey(q.Policy, q.Version)] = vs[q.Version-1].Rules
+			}
+		}
+		return supervisionMsg{sup: sup, rules: rules}
 	}
 }
+
+func ruleKey(policy string, version int) string { return policy + "/" + strconv.Itoa(version) }
 
 // decidedMsg: a decision written (and, for an escalation, the tag
 // applied), or why not.
@@ -102,7 +122,7 @@ func (m *Model) updateReview(msg tea.Msg) tea.Cmd {
 			m.setStatus("review queues not read: "+msg.err.Error(), true)
 			return nil
 		}
-		m.rv.sup = msg.sup
+		m.rv.sup, m.rv.rules = msg.sup, msg.rules
 		m.rv.queues.SetLen(len(msg.sup.Queues))
 		if m.rv.open >= len(msg.sup.Queues) {
 			m.rv.open = -1
@@ -151,6 +171,13 @@ func (m *Model) reviewOpen() tea.Cmd {
 	if i < 0 {
 		return nil
 	}
+	if query := m.itemQuery(q, q.Items[i]); query != "" && m.ixOpen {
+		// A flagged item opens through a search of the rules that fired,
+		// narrowed to it: recorded as any search, and its words show
+		// highlighted.
+		m.rv.opening = fmt.Sprintf("%s v%d: %s", q.Policy, q.Version, strings.Join(q.Items[i].Rules, ", "))
+		return m.runSearch(query)
+	}
 	p, ok := m.dir.Place(q.Items[i].ID)
 	if !ok {
 		m.setStatus("that message is not in this vault's conversations", true)
@@ -161,6 +188,39 @@ func (m *Model) reviewOpen() tea.Cmd {
 	m.SetSize(m.c)
 	m.focusPane(paneLeft) // decide from here; tab reads around it
 	return nil
+}
+
+// itemQuery is the search that finds item by the rules that flagged it,
+// or "" for a sampled item or rules no longer known.
+func (m *Model) itemQuery(q *vault.Queue, it vault.QueueItem) string {
+	var parts []string
+	for _, r := range m.rv.rules[ruleKey(q.Policy, q.Version)] {
+		if slices.Contains(it.Rules, r.Name) {
+			parts = append(parts, "("+r.Query+")")
+		}
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return "id:" + it.ID + " AND (" + strings.Join(parts, " OR ") + ")"
+}
+
+// openedItem, on the results of itemQuery, opens the item in context
+// and leaves the focus on the queue; it reports whether it did.
+func (m *Model) openedItem() bool {
+	if m.rv.opening == "" {
+		return false
+	}
+	what := m.rv.opening
+	m.rv.opening = ""
+	if m.res == nil || len(m.res.Hits) == 0 {
+		m.setStatus("the rules of "+sanitize.Line(what)+" no longer find this message", true)
+		return true
+	}
+	m.openHit(0)
+	m.focusPane(paneLeft)
+	m.setStatus("flagged by "+sanitize.Line(what)+" · matches highlighted · tab to read around it", false)
+	return true
 }
 
 // nextPending returns the first item after i without a decision, else i
