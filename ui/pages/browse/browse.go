@@ -10,8 +10,6 @@ package browse
 import (
 	"context"
 	"fmt"
-	"slices"
-	"sort"
 	"strings"
 	"time"
 
@@ -328,74 +326,6 @@ func (m *Model) facetLines() int {
 	return 2
 }
 
-func (m *Model) recount() {
-	counts := map[string]int{}
-	for _, ts := range m.tags {
-		for _, t := range ts {
-			counts[t]++
-		}
-	}
-	m.tagCounts = m.tagCounts[:0]
-	for t, n := range counts {
-		m.tagCounts = append(m.tagCounts, vault.Count{Name: t, Count: n})
-	}
-	sort.Slice(m.tagCounts, func(i, j int) bool { return m.tagCounts[i].Name < m.tagCounts[j].Name })
-	m.tagList.SetLen(len(m.tagCounts))
-}
-
-func (m *Model) tagNames() []string {
-	out := make([]string, len(m.tagCounts))
-	for i, c := range m.tagCounts {
-		out[i] = c.Name
-	}
-	return out
-}
-
-// countTagFacet brings the tag facet of the current results up to date
-// with a tag change, before m.tags takes it. Where every changed message
-// is known to be a hit (on the page, or tagged by tag-all) it counts
-// locally; else it reports that the facets must be counted again.
-func (m *Model) countTagFacet(msg taggedMsg) (requery bool) {
-	if m.res == nil || m.res.Facets == nil {
-		return false
-	}
-	hit := map[string]bool{}
-	for _, h := range m.res.Hits {
-		hit[h.ID] = true
-	}
-	delta := 0
-	for id, ts := range msg.tags {
-		had := slices.ContainsFunc(m.tags[id], func(t string) bool { return strings.EqualFold(t, msg.tag) })
-		has := slices.ContainsFunc(ts, func(t string) bool { return strings.EqualFold(t, msg.tag) })
-		if had == has {
-			continue
-		}
-		if !hit[id] && !msg.allHits {
-			return true
-		}
-		if has {
-			delta++
-		} else {
-			delta--
-		}
-	}
-	if delta == 0 {
-		return false
-	}
-	f := m.res.Facets
-	i := slices.IndexFunc(f.Tag, func(c access.FacetCount) bool { return strings.EqualFold(c.Value, msg.tag) })
-	if i < 0 {
-		f.Tag = append(f.Tag, access.FacetCount{Value: msg.tag})
-		i = len(f.Tag) - 1
-	}
-	f.Tag[i].Count += delta
-	if f.Tag[i].Count <= 0 {
-		f.Tag = slices.Delete(f.Tag, i, i+1)
-	}
-	slices.SortStableFunc(f.Tag, func(a, b access.FacetCount) int { return b.Count - a.Count })
-	return false
-}
-
 // plural counts what in words: "1 match", "2 matches", "1 message".
 func plural(n int, what string) string {
 	switch {
@@ -405,45 +335,6 @@ func plural(n int, what string) string {
 		return fmt.Sprintf("%d %ses", n, what)
 	}
 	return fmt.Sprintf("%d %ss", n, what)
-}
-
-// setFilter filters the conversation list by f and puts the cursor on the
-// first match.
-func (m *Model) setFilter(f string) {
-	if f == m.filter {
-		return
-	}
-	m.filter = f
-	m.filterInput.SetValue(f)
-	m.applyOrder()
-	m.convs.Select(0)
-}
-
-// applyOrder sorts and filters the conversation list.
-func (m *Model) applyOrder() {
-	cs := m.dir.Convs
-	m.order = m.order[:0]
-	f := strings.ToLower(m.filter)
-	for i := range cs {
-		if f != "" {
-			hay := strings.ToLower(cs[i].Title + " " + cs[i].Source + " " + strings.Join(cs[i].Participants, " "))
-			if !strings.Contains(hay, f) {
-				continue
-			}
-		}
-		m.order = append(m.order, i)
-	}
-	sort.SliceStable(m.order, func(a, b int) bool {
-		x, y := &cs[m.order[a]], &cs[m.order[b]]
-		switch m.sortBy {
-		case 1:
-			return strings.ToLower(x.Title) < strings.ToLower(y.Title)
-		case 2:
-			return len(x.IDs) > len(y.IDs)
-		}
-		return x.Last.After(y.Last)
-	})
-	m.convs.SetLen(len(m.order))
 }
 
 func (m *Model) focusPane(p pane) {
@@ -592,43 +483,7 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 		}
 		return nil
 	case searchMsg:
-		if msg.seq != m.seq {
-			return nil
-		}
-		m.busy = false
-		if msg.err != nil && msg.saved != "" {
-			m.setStatus("saved search "+msg.saved+" not run: "+msg.err.Error(), true)
-			return nil
-		}
-		if msg.err != nil {
-			m.rv.opening = ""
-			m.qErr = msg.err
-			m.overlay = overlaySearch
-			return m.input.Focus()
-		}
-		m.qErr = nil
-		m.res = msg.res
-		m.hitHL = map[string][]access.Span{}
-		for _, h := range m.res.Hits {
-			m.hitHL[h.ID] = h.Highlights
-		}
-		m.newContext()
-		m.right = rightResults
-		m.hits.SetLen(len(m.res.Hits))
-		m.hits.Select(0)
-		m.hitPos = -1
-		m.SetSize(m.c)
-		m.focusPane(paneRight)
-		m.setStatus(fmt.Sprintf("%s for %s", plural(m.res.Total, "match"), sanitize.Line(m.res.Query)), false)
-		if msg.saved != "" {
-			m.setStatus(fmt.Sprintf("%s for the saved search %s: %s", plural(m.res.Total, "match"), sanitize.Line(msg.saved), sanitize.Line(m.res.Query)), false)
-		}
-		if m.ruleRun != "" {
-			m.setStatus(fmt.Sprintf("%s for the rule %s: %s", plural(m.res.Total, "match"), sanitize.Line(m.ruleRun), sanitize.Line(m.res.Query)), false)
-			m.ruleRun = ""
-		}
-		m.openedItem()
-		return nil
+		return m.updateSearch(msg)
 	case produceCountMsg, producedMsg:
 		return m.produceUpdate(msg)
 	case savedListMsg, savedMsg, removedSavedMsg:

@@ -8,6 +8,9 @@ import (
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
+
+	"coffer/ui/sanitize"
+	"coffer/vault/access"
 )
 
 // Search: the query box with its in-memory history, and moving through
@@ -226,4 +229,45 @@ func (m *Model) fieldValues(field string) []string {
 	}
 	slices.Sort(out)
 	return out
+}
+
+// updateSearch shows the results of a search, or its error in the box.
+func (m *Model) updateSearch(msg searchMsg) tea.Cmd {
+	if msg.seq != m.seq {
+		return nil
+	}
+	m.busy = false
+	if msg.err != nil && msg.saved != "" {
+		m.setStatus("saved search "+msg.saved+" not run: "+msg.err.Error(), true)
+		return nil
+	}
+	if msg.err != nil {
+		m.rv.opening = ""
+		m.qErr = msg.err
+		m.overlay = overlaySearch
+		return m.input.Focus()
+	}
+	m.qErr = nil
+	m.res = msg.res
+	m.hitHL = map[string][]access.Span{}
+	for _, h := range m.res.Hits {
+		m.hitHL[h.ID] = h.Highlights
+	}
+	m.newContext()
+	m.right = rightResults
+	m.hits.SetLen(len(m.res.Hits))
+	m.hits.Select(0)
+	m.hitPos = -1
+	m.SetSize(m.c)
+	m.focusPane(paneRight)
+	m.setStatus(fmt.Sprintf("%s for %s", plural(m.res.Total, "match"), sanitize.Line(m.res.Query)), false)
+	if msg.saved != "" {
+		m.setStatus(fmt.Sprintf("%s for the saved search %s: %s", plural(m.res.Total, "match"), sanitize.Line(msg.saved), sanitize.Line(m.res.Query)), false)
+	}
+	if m.ruleRun != "" {
+		m.setStatus(fmt.Sprintf("%s for the rule %s: %s", plural(m.res.Total, "match"), sanitize.Line(m.ruleRun), sanitize.Line(m.res.Query)), false)
+		m.ruleRun = ""
+	}
+	m.openedItem()
+	return nil
 }
