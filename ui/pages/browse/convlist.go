@@ -3,6 +3,10 @@ package browse
 import (
 	"sort"
 	"strings"
+
+	tea "charm.land/bubbletea/v2"
+
+	"coffer/vault/access"
 )
 
 // The conversation list: its order (s cycles it) and its filter (f).
@@ -44,4 +48,17 @@ func (m *Model) applyOrder() {
 		return x.Last.After(y.Last)
 	})
 	m.convs.SetLen(len(m.order))
+}
+
+// toggleLeft shows mode (the saved searches, the policies, the review
+// queues) in the left pane, reading its content with load, or the
+// conversations again when it shows already.
+func (m *Model) toggleLeft(mode leftMode, load func(*access.Session) tea.Cmd) tea.Cmd {
+	m.focusPane(paneLeft)
+	if m.left == mode {
+		m.left = leftConvs
+		return nil
+	}
+	m.left = mode
+	return load(m.sess)
 }

@@ -42,15 +42,7 @@ func policiesCmd(s *access.Session) tea.Cmd {
 
 // togglePolicies shows the policies' rules in the left pane, or the
 // conversations again.
-func (m *Model) togglePolicies() tea.Cmd {
-	m.focusPane(paneLeft)
-	if m.left == leftPolicies {
-		m.left = leftConvs
-		return nil
-	}
-	m.left = leftPolicies
-	return policiesCmd(m.sess)
-}
+func (m *Model) togglePolicies() tea.Cmd { return m.toggleLeft(leftPolicies, policiesCmd) }
 
 func (m *Model) updatePolicies(msg policiesMsg) {
 	if msg.err != nil {

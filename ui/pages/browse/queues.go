@@ -105,15 +105,7 @@ func (m *Model) initReview(c common.Common) {
 
 // toggleReview shows the review queues in the left pane, or the
 // conversations again.
-func (m *Model) toggleReview() tea.Cmd {
-	m.focusPane(paneLeft)
-	if m.left == leftReview {
-		m.left = leftConvs
-		return nil
-	}
-	m.left = leftReview
-	return supervisionCmd(m.sess)
-}
+func (m *Model) toggleReview() tea.Cmd { return m.toggleLeft(leftReview, supervisionCmd) }
 
 func (m *Model) updateReview(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {

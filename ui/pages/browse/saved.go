@@ -103,15 +103,7 @@ func savedSearchCmd(s *access.Session, seq int, name string, sort access.Sort) t
 
 // toggleSaved shows the saved searches in the left pane, or the
 // conversations again.
-func (m *Model) toggleSaved() tea.Cmd {
-	m.focusPane(paneLeft)
-	if m.left == leftSaved {
-		m.left = leftConvs
-		return nil
-	}
-	m.left = leftSaved
-	return savedListCmd(m.sess)
-}
+func (m *Model) toggleSaved() tea.Cmd { return m.toggleLeft(leftSaved, savedListCmd) }
 
 // openSaveName opens the dialog that names query for saving; back is
 // the overlay it returns to.
