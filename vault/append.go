@@ -198,8 +198,7 @@ func (a *Appender) flush() error {
 	}
 	name := fmt.Sprintf("segments/%06d-%04d.age", a.seq, len(a.files))
 	h := segmentHeader{VaultID: a.m.VaultID, Epoch: a.epoch, Name: name, Count: a.seg.count}
-	body := a.seg.body()
-	defer clear(body)
+	body := a.seg.body() // wiped by reset, here or when the appender finishes
 	ref, err := a.writeFile(name, func(w io.Writer) error { return sealSegment(w, h, body, a.recipient) })
 	if err != nil {
 		return err

@@ -87,6 +87,7 @@ type segmentBuilder struct {
 	convs, provs     map[string]int
 	convTab, provTab []byte
 	msgs             []byte
+	counts           []byte // the two table lengths, as body writes them
 	count            int
 	key              strings.Builder
 }
@@ -98,15 +99,21 @@ func newSegmentBuilder() *segmentBuilder {
 // size is roughly the body's size so far.
 func (s *segmentBuilder) size() int { return len(s.convTab) + len(s.provTab) + len(s.msgs) }
 
-// body returns the encoded segment body.
-func (s *segmentBuilder) body() []byte {
-	b := make([]byte, 0, s.size()+2*binary.MaxVarintLen64)
-	b = binary.AppendUvarint(b, uint64(len(s.convs)))
-	b = append(b, s.convTab...)
-	b = binary.AppendUvarint(b, uint64(len(s.provs)))
-	b = append(b, s.provTab...)
-	return append(b, s.msgs...)
+// body returns the encoded segment body as the parts it is made of, in
+// order, without copying them into one buffer: a message of 50 MiB is
+// then held once by the builder, not twice while its segment is sealed.
+// The parts are valid until reset.
+func (s *segmentBuilder) body() [][]byte {
+	s.counts = binary.AppendUvarint(s.counts[:0], uint64(len(s.convs)))
+	n := len(s.counts)
+	s.counts = binary.AppendUvarint(s.counts, uint64(len(s.provs)))
+	return [][]byte{s.counts[:n], s.convTab, s.counts[n:], s.provTab, s.msgs}
 }
+
+// keepBytes is the staging capacity reset keeps for the next segment; a
+// buffer grown past it by one huge message is dropped rather than held
+// for the rest of the import.
+const keepBytes = 4 * segmentTargetBytes
 
 // reset empties the builder, zeroing the plaintext it held.
 func (s *segmentBuilder) reset() {
@@ -116,6 +123,9 @@ func (s *segmentBuilder) reset() {
 	clear(s.convs)
 	clear(s.provs)
 	s.convTab, s.provTab, s.msgs, s.count = s.convTab[:0], s.provTab[:0], s.msgs[:0], 0
+	if cap(s.msgs) > keepBytes {
+		s.msgs = nil
+	}
 }
 
 func (s *segmentBuilder) convIndex(c *Conversation) int {

@@ -1,6 +1,7 @@
 package vault
 
 import (
+	"bytes"
 	"crypto/ed25519"
 	"crypto/rand"
 	"encoding/pem"
@@ -110,7 +111,7 @@ func encodeBody(msgs ...*Message) []byte {
 	for _, m := range msgs {
 		s.add(m)
 	}
-	return s.body()
+	return bytes.Join(s.body(), nil)
 }
 
 func importMessages(t testing.TB, v *Vault, msgs []*Message) ImportStats {

@@ -36,7 +36,7 @@ func TestWriteSeeds(t *testing.T) {
 		t.Fatal(err)
 	}
 	var buf bytes.Buffer
-	sealSegment(&buf, segmentHeader{VaultID: "seedvault", Epoch: 1, Name: "segments/000001-0000.age", Count: 3}, body, id.Recipient())
+	sealSegment(&buf, segmentHeader{VaultID: "seedvault", Epoch: 1, Name: "segments/000001-0000.age", Count: 3}, [][]byte{body}, id.Recipient())
 	write(t, "segment/three.age", buf.Bytes())
 	write(t, "segment-identity.txt", []byte(id.String()+"\n")) // a test key: protects nothing
 

@@ -46,9 +46,12 @@ type segmentHeader struct {
 
 // sealSegment writes an encoded message body, behind the magic and its
 // header, encrypted to r.
-func sealSegment(w io.Writer, h segmentHeader, body []byte, r age.Recipient) error {
+func sealSegment(w io.Writer, h segmentHeader, body [][]byte, r age.Recipient) error {
 	h.Codec = "none"
-	h.BodySize = len(body)
+	h.BodySize = 0
+	for _, p := range body {
+		h.BodySize += len(p)
+	}
 	hdr, err := json.Marshal(h)
 	if err != nil {
 		return err
@@ -61,8 +64,10 @@ func sealSegment(w io.Writer, h segmentHeader, body []byte, r age.Recipient) err
 	if _, err := aw.Write(append(pre, hdr...)); err != nil {
 		return err
 	}
-	if _, err := aw.Write(body); err != nil {
-		return err
+	for _, p := range body {
+		if _, err := aw.Write(p); err != nil {
+			return err
+		}
 	}
 	return aw.Close()
 }

@@ -207,7 +207,7 @@ func TestTamperPlantedSegment(t *testing.T) {
 	var buf bytes.Buffer
 	body := encodeBody(testMessages(1, "evil")[0])
 	name := "segments/000001-0009.age"
-	if err := sealSegment(&buf, segmentHeader{VaultID: m.VaultID, Epoch: 1, Name: name, Count: 1}, body, r); err != nil {
+	if err := sealSegment(&buf, segmentHeader{VaultID: m.VaultID, Epoch: 1, Name: name, Count: 1}, [][]byte{body}, r); err != nil {
 		t.Fatal(err)
 	}
 	os.WriteFile(tf.path(name), buf.Bytes(), 0o600)
