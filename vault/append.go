@@ -185,7 +185,7 @@ func (a *Appender) Add(m *Message) (bool, error) {
 	}
 	a.stats.Added++
 	a.convs[m.Conversation.ID] = true
-	if a.seg.size() >= segmentTargetBytes {
+	if a.seg.size() >= segmentTargetBytes || a.seg.holdsRefs() {
 		return true, a.flush()
 	}
 	return true, nil

@@ -87,17 +87,42 @@ type segmentBuilder struct {
 	convs, provs     map[string]int
 	convTab, provTab []byte
 	msgs             []byte
-	counts           []byte // the two table lengths, as body writes them
-	count            int
-	key              strings.Builder
+	// bodies are message bodies of bigBody bytes or more, kept out of
+	// msgs: each is written after msgs[:at] (see body).
+	bodies []bigBodyRef
+	counts []byte // the two table lengths, as body writes them
+	count  int
+	key    strings.Builder
 }
 
 func newSegmentBuilder() *segmentBuilder {
 	return &segmentBuilder{convs: map[string]int{}, provs: map[string]int{}}
 }
 
+// bigBody is the length from which a message body is not copied into
+// the builder but referred to (see add): a message of 50 MiB is then
+// held by its parser only, not twice more while its segment is sealed.
+const bigBody = 1 << 20
+
+type bigBodyRef struct {
+	at   int // the offset in msgs the body follows
+	text string
+}
+
 // size is roughly the body's size so far.
-func (s *segmentBuilder) size() int { return len(s.convTab) + len(s.provTab) + len(s.msgs) }
+func (s *segmentBuilder) size() int {
+	n := len(s.convTab) + len(s.provTab) + len(s.msgs)
+	for _, b := range s.bodies {
+		n += len(b.text)
+	}
+	return n
+}
+
+// holdsRefs reports whether the builder refers to a message's body
+// rather than holding a copy: the segment must then be sealed before
+// the caller's Add returns, while that string is certain to be intact
+// (a parser may build one over a buffer it reuses afterwards).
+func (s *segmentBuilder) holdsRefs() bool { return len(s.bodies) > 0 }
 
 // body returns the encoded segment body as the parts it is made of, in
 // order, without copying them into one buffer: a message of 50 MiB is
@@ -107,7 +132,13 @@ func (s *segmentBuilder) body() [][]byte {
 	s.counts = binary.AppendUvarint(s.counts[:0], uint64(len(s.convs)))
 	n := len(s.counts)
 	s.counts = binary.AppendUvarint(s.counts, uint64(len(s.provs)))
-	return [][]byte{s.counts[:n], s.convTab, s.counts[n:], s.provTab, s.msgs}
+	parts := [][]byte{s.counts[:n], s.convTab, s.counts[n:], s.provTab}
+	from := 0
+	for _, b := range s.bodies {
+		parts = append(parts, s.msgs[from:b.at], unsafe.Slice(unsafe.StringData(b.text), len(b.text)))
+		from = b.at
+	}
+	return append(parts, s.msgs[from:])
 }
 
 // keepBytes is the staging capacity reset keeps for the next segment; a
@@ -120,6 +151,8 @@ func (s *segmentBuilder) reset() {
 	clear(s.convTab)
 	clear(s.provTab)
 	clear(s.msgs)
+	clear(s.bodies) // references to the callers' strings, which are theirs to wipe
+	s.bodies = s.bodies[:0]
 	clear(s.convs)
 	clear(s.provs)
 	s.convTab, s.provTab, s.msgs, s.count = s.convTab[:0], s.provTab[:0], s.msgs[:0], 0
@@ -187,7 +220,12 @@ func (s *segmentBuilder) add(m *Message) {
 	b = appendTime(b, tagTime, m.Time)
 	b = appendInt(b, tagOffset, int64(m.Offset))
 	b = appendString(b, tagSubject, m.Subject)
-	b = appendString(b, tagBody, m.Body)
+	if len(m.Body) >= bigBody {
+		b = binary.AppendUvarint(append(b, tagBody), uint64(len(m.Body)))
+		s.bodies = append(s.bodies, bigBodyRef{at: len(b), text: m.Body})
+	} else {
+		b = appendString(b, tagBody, m.Body)
+	}
 	b = appendString(b, tagReplyTo, m.ReplyTo)
 	b = appendString(b, tagForwardedFrom, m.ForwardedFrom)
 	if m.Edited != nil {
