@@ -302,10 +302,11 @@ func parseEmail(raw []byte, src emailSource, now time.Time, loc *time.Location) 
 	if m.Body = mailText(env.Text); more.Len() > 0 {
 		m.Body = strings.TrimPrefix(m.Body+"\n"+more.String(), "\n")
 	}
-	m.Body = mailTruncateBody(m.Body)
+	var tail string
 	if src.size > 0 {
-		m.Body += fmt.Sprintf("\n\n[coffer: message truncated: only the first %d of %d bytes were imported]", len(raw), src.size)
+		tail = fmt.Sprintf("\n\n[coffer: message truncated: only the first %d of %d bytes were imported]", len(raw), src.size)
 	}
+	m.Body = mailTruncateBody(m.Body, tail)
 
 	for _, e := range env.Errors {
 		warn = append(warn, mailClip(mailText(e.Error()), 200))
@@ -470,16 +471,28 @@ func mailSalvageAddresses(s string) []*mail.Address {
 }
 
 // mailTruncateBody cuts a body over MaxMessageBodySize on a character
-// boundary and says so in the body, so the reviewer knows text is missing.
-func mailTruncateBody(s string) string {
-	if len(s) <= MaxMessageBodySize {
+// boundary and says so in the body, so the reviewer knows text is missing,
+// then appends tail (the note that the message itself was cut, or ""). It
+// copies the body once at most: a 50 MiB body held twice more while its
+// notes were added took an import past its memory bound.
+func mailTruncateBody(s, tail string) string {
+	cut, note := len(s), ""
+	if len(s) > MaxMessageBodySize {
+		cut = MaxMessageBodySize
+		for cut > 0 && !utf8.RuneStart(s[cut]) {
+			cut--
+		}
+		note = fmt.Sprintf("\n\n[coffer: body truncated at %d of %d bytes]", cut, len(s))
+	}
+	if note == "" && tail == "" {
 		return s
 	}
-	cut := MaxMessageBodySize
-	for cut > 0 && !utf8.RuneStart(s[cut]) {
-		cut--
-	}
-	return s[:cut] + fmt.Sprintf("\n\n[coffer: body truncated at %d of %d bytes]", cut, len(s))
+	var b strings.Builder
+	b.Grow(cut + len(note) + len(tail))
+	b.WriteString(s[:cut])
+	b.WriteString(note)
+	b.WriteString(tail)
+	return b.String()
 }
 
 // mailText returns s as valid UTF-8. Headers and bodies that are not
