@@ -143,15 +143,24 @@ var hostileInputs = []struct {
 		}
 		return nil
 	})},
-	// The largest HTML page read, of the markup that costs html.Parse most.
-	{"telegram-html-16MiB", file("messages.html", func(w io.Writer) error {
+	// The largest HTML page read (16 MiB), of the markup that costs
+	// html.Parse most: refused for its 2.4M elements (ingest's
+	// maxHTMLNodes), after a tokenizer pass.
+	{"telegram-html-16MiB", file("messages.html", tinyElements((16<<20-200)/7))},
+	// The most elements a page read may have, each the smallest.
+	{"telegram-html-1M-tokens", file("messages.html", tinyElements((1<<20-40)/2))},
+}
+
+// tinyElements writes a Telegram HTML page of n empty <b> elements.
+func tinyElements(n int) func(io.Writer) error {
+	return func(w io.Writer) error {
 		io.WriteString(w, `<!DOCTYPE html><html><body><div class="page_wrap"><div class="page_header"><div class="text bold">Ann</div></div><div class="history">`)
-		if err := repeat(w, "<b></b>", (16<<20-200)/7); err != nil {
+		if err := repeat(w, "<b></b>", n); err != nil {
 			return err
 		}
 		_, err := io.WriteString(w, `</div></div></body></html>`)
 		return err
-	})},
+	}
 }
 
 // vocabulary is 30,000 made-up words, for ordinary text with a realistic

@@ -59,6 +59,7 @@ func TestRecordBounds(t *testing.T) {
 		{"discord record", Discord, write("dc1/export.json", dcMsg(over)), "export.json:3: record larger than 64.0 MiB"},
 		{"discord under the bound", Discord, write("dc2/export.json", dcMsg(under)), ""},
 		{"telegram page", Telegram, write("tg3/messages.html", `<!DOCTYPE html><div class="page_wrap"><div class="page_header">`+strings.Repeat(" ", maxHTMLPage)), "messages.html:1: page larger than 16.0 MiB"},
+		{"telegram page of tiny elements", Telegram, write("tg4/messages.html", `<!DOCTYPE html><div class="page_wrap"><div class="page_header">`+strings.Repeat("<b></b>", maxHTMLNodes/2)), "messages.html:1: page of more than 1048576 HTML elements and texts"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			var msgs []*vaultMessage

@@ -30,10 +30,27 @@ import (
 var tgHTMLPage = regexp.MustCompile(`^messages(\d*)\.html$`)
 
 // maxHTMLPage bounds one page file (Telegram writes ~1000 messages a
-// page, a megabyte or two). html.Parse holds a page as a tree, which for
-// markup of tiny elements takes ~20 times the page: 16 MiB of "<b></b>"
-// peaked at 319 MB, so a larger page is refused, unread.
+// page, a megabyte or two): a larger page is refused, unread.
 const maxHTMLPage = 16 << 20
+
+// maxHTMLNodes bounds the tree html.Parse makes of a page: markup of tiny
+// elements takes ~20 times its size as a tree, and 16 MiB of "<b></b>"
+// (4.8M tokens) took an import to 333 MB; 1M tokens of it peaks at
+// 95 MB (BenchmarkImportRSS). The sample page has 63 tokens a KB, so a
+// page of 1000 messages is ~60,000. A page with more tokens than this is
+// refused, after a tokenizer pass that allocates nothing a token.
+const maxHTMLNodes = 1 << 20
+
+// htmlTokens counts the tokens of page b (each becomes at most a node
+// of its tree), stopping past limit.
+func htmlTokens(b []byte, limit int) int {
+	z := html.NewTokenizer(bytes.NewReader(b))
+	n := 0
+	for n <= limit && z.Next() != html.ErrorToken {
+		n++
+	}
+	return n
+}
 
 func isTelegramHTML(head []byte) bool {
 	return bytes.HasPrefix(bytes.ToLower(head), []byte("<!doctype html")) &&
@@ -112,6 +129,9 @@ func (p *tgHTMLParser) page(path string) error {
 	}
 	if len(b) > maxHTMLPage {
 		return &Error{File: p.file, Line: 1, Err: fmt.Errorf("page larger than %s", sizeText(maxHTMLPage))}
+	}
+	if htmlTokens(b, maxHTMLNodes) > maxHTMLNodes {
+		return &Error{File: p.file, Line: 1, Err: fmt.Errorf("page of more than %d HTML elements and texts", maxHTMLNodes)}
 	}
 	sum := sha256.Sum256(b)
 	p.sum = hex.EncodeToString(sum[:])
