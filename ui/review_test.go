@@ -39,6 +39,7 @@ func TestReviewPane(t *testing.T) {
 	if len(items) < 3 {
 		t.Fatalf("the fixture has %d messages about Halden", len(items))
 	}
+	items[2].Assignee = v.Member.Name
 	if _, err := v.PutPolicy(vault.Policy{Name: "handling", Rules: []vault.Rule{{Name: "halden", Query: "halden"}}}, 0); err != nil {
 		t.Fatal(err)
 	}
@@ -73,6 +74,11 @@ func TestReviewPane(t *testing.T) {
 	f.key("u")
 	f.waitText(items[1].ID[:12] + ": latest decision undone")
 	f.waitText("handling/2024 · " + itoa(len(items)-1) + " pending")
+	f.key("m") // only the item assigned to this member
+	f.waitText("only your items (1)")
+	f.waitText(items[2].ID[:12] + " → " + v.Member.Name)
+	f.key("m")
+	f.waitText("all items · m: only yours")
 	f.key("esc")
 	f.waitText("Review queues (1)")
 	f.key("ctrl+c")

@@ -81,10 +81,22 @@ type Decision struct {
 	Time    time.Time `json:"time"`
 }
 
-// supervisionOp is one journal operation: exactly one of the two.
+// Assignment deals items of a queue to a member (To, by name), or leaves
+// them unassigned (To empty): a reviewer leaves, work is rebalanced. The
+// queue itself never changes; the assignment in force is the last one.
+type Assignment struct {
+	Queue string    `json:"queue"`
+	Items []string  `json:"items"`
+	To    string    `json:"to,omitempty"`
+	Actor string    `json:"actor"`
+	Time  time.Time `json:"time"`
+}
+
+// supervisionOp is one journal operation: exactly one of the three.
 type supervisionOp struct {
-	Queue    *Queue    `json:"queue,omitempty"`
-	Decision *Decision `json:"decision,omitempty"`
+	Queue    *Queue      `json:"queue,omitempty"`
+	Decision *Decision   `json:"decision,omitempty"`
+	Assign   *Assignment `json:"assign,omitempty"`
 }
 
 // Sampled reports whether the unflagged message id is in the sample a
@@ -166,6 +178,43 @@ type Supervision struct {
 	Decisions map[string]map[string][]Decision
 	// History is every decision, undos included, in journal order.
 	History []Decision
+	// assigned is, per queue name and item, the member an Assignment
+	// gave it to ("" for none), overriding the queue's own assignee.
+	assigned map[string]map[string]string
+}
+
+// Assignee returns the member item of queue is assigned to now, or "".
+func (s *Supervision) Assignee(queue string, it QueueItem) string {
+	if to, ok := s.assigned[queue][it.ID]; ok {
+		return to
+	}
+	return it.Assignee
+}
+
+// CheckAssign reports why a cannot follow the state, or nil: an unknown
+// queue or item, an item named twice, no item at all.
+func (s *Supervision) CheckAssign(a *Assignment) error {
+	q, ok := s.Queue(a.Queue)
+	if !ok {
+		return fmt.Errorf("%w: %q", ErrNoQueue, a.Queue)
+	}
+	if len(a.Items) == 0 {
+		return fmt.Errorf("assignment in %s names no item", a.Queue)
+	}
+	if len(a.To) > 256 || strings.IndexFunc(a.To, unicode.IsControl) >= 0 {
+		return fmt.Errorf("assignment in %s: member name %q too long or with a control character", a.Queue, a.To)
+	}
+	seen := make(map[string]bool, len(a.Items))
+	for _, id := range a.Items {
+		if seen[id] {
+			return fmt.Errorf("assignment in %s names item %s twice", a.Queue, id)
+		}
+		seen[id] = true
+		if !slices.ContainsFunc(q.Items, func(it QueueItem) bool { return it.ID == id }) {
+			return fmt.Errorf("%w: queue %s has no item %s", ErrNoQueue, a.Queue, id)
+		}
+	}
+	return nil
 }
 
 // Queue returns the queue name.
@@ -208,9 +257,32 @@ func (s *Supervision) Check(d *Decision) error {
 
 // apply adds one operation, refusing what cannot follow the state.
 func (s *Supervision) apply(op supervisionOp) error {
+	n := 0
+	for _, set := range []bool{op.Queue != nil, op.Decision != nil, op.Assign != nil} {
+		if set {
+			n++
+		}
+	}
 	switch {
-	case (op.Queue == nil) == (op.Decision == nil):
-		return errors.New("an operation must be one queue or one decision")
+	case n != 1:
+		return errors.New("an operation must be one queue, one decision or one assignment")
+	case op.Assign != nil:
+		a := op.Assign
+		if err := s.CheckAssign(a); err != nil {
+			return err
+		}
+		if s.assigned == nil {
+			s.assigned = map[string]map[string]string{}
+		}
+		items := s.assigned[a.Queue]
+		if items == nil {
+			items = map[string]string{}
+			s.assigned[a.Queue] = items
+		}
+		for _, id := range a.Items {
+			items[id] = a.To
+		}
+		return nil
 	case op.Queue != nil:
 		q := op.Queue
 		if err := checkQueue(q); err != nil {
@@ -278,6 +350,31 @@ func (v *Vault) AddQueue(q Queue) (Queue, error) {
 	})
 	return q, err
 }
+
+// Assign deals items of a queue to member a.To (a current member), or
+// leaves them unassigned when a.To is empty; checked under the write lock
+// against the journal as every process left it.
+func (v *Vault) Assign(a Assignment) (Assignment, error) {
+	a.Actor, a.Time = v.Member.Name, v.now().UTC()
+	if a.To != "" && !slices.ContainsFunc(v.Manifest.ActiveMembers(), func(m *Member) bool { return m.Name == a.To }) {
+		return Assignment{}, fmt.Errorf("vault: %w: %q", ErrNotMember, a.To)
+	}
+	err := appendJournal(v, supervisionJournal, func() (supervisionOp, error) {
+		s, err := v.Supervision()
+		if err != nil {
+			return supervisionOp{}, err
+		}
+		op := supervisionOp{Assign: &a}
+		if err := s.apply(op); err != nil {
+			return op, fmt.Errorf("vault: %w", err)
+		}
+		return op, nil
+	})
+	return a, err
+}
+
+// ErrNotMember is what Assign returns for a name no current member has.
+var ErrNotMember = errors.New("not a member of this vault")
 
 // ErrQueueExists is what AddQueue returns for a queue made already.
 var ErrQueueExists = errors.New("a review queue for that policy and period exists")

@@ -144,3 +144,53 @@ func TestQueuesAndDecisions(t *testing.T) {
 		})
 	}
 }
+
+func TestAssignments(t *testing.T) {
+	f := newFixture(t)
+	v := f.open(t, f.passKey())
+	me := v.Member.Name
+	q, err := v.AddQueue(Queue{Policy: "gifts", Version: 1, Period: "2025-Q1",
+		Items: []QueueItem{{ID: "a", Assignee: me}, {ID: "b", Assignee: me}, {ID: "c"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := f.open(t, Key{Identities: f.key()}) // a second process
+	for _, step := range []struct {
+		v       *Vault
+		a       Assignment
+		wantErr string
+	}{
+		{v, Assignment{Queue: q.Name, Items: []string{"c"}, To: me}, ""},
+		{w, Assignment{Queue: q.Name, Items: []string{"a"}}, ""}, // unassigned
+		{v, Assignment{Queue: q.Name, Items: []string{"b"}, To: "nobody"}, "not a member"},
+		{v, Assignment{Queue: q.Name, Items: []string{"z"}, To: me}, "has no item z"},
+		{v, Assignment{Queue: q.Name, Items: []string{"b", "b"}, To: me}, "twice"},
+		{v, Assignment{Queue: q.Name}, "names no item"},
+		{v, Assignment{Queue: "gifts/2024", Items: []string{"a"}, To: me}, "no such review queue"},
+	} {
+		_, err := step.v.Assign(step.a)
+		if step.wantErr == "" && err != nil || step.wantErr != "" && (err == nil || !strings.Contains(err.Error(), step.wantErr)) {
+			t.Fatalf("%+v: %v, want %q", step.a, err, step.wantErr)
+		}
+	}
+	for _, h := range []*Vault{v, w} {
+		if err := reload(h); err != nil {
+			t.Fatal(err)
+		}
+		s, err := h.Supervision()
+		if err != nil {
+			t.Fatal(err)
+		}
+		sq, _ := s.Queue(q.Name)
+		var got []string
+		for _, it := range sq.Items {
+			got = append(got, it.ID+"="+s.Assignee(q.Name, it))
+		}
+		if want := "a= b=" + me + " c=" + me; strings.Join(got, " ") != want {
+			t.Errorf("assignees %q, want %q", strings.Join(got, " "), want)
+		}
+		if sq.Items[0].Assignee != me {
+			t.Error("the queue itself changed")
+		}
+	}
+}

@@ -122,7 +122,7 @@ func details(e *audit.Event, ids bool) string {
 		add("queue", strconv.Quote(e.Target))
 		add("version", strconv.Itoa(e.Count))
 		add("items", strconv.Itoa(e.Results))
-	case e.Action == audit.ActionReviewDecide:
+	case e.Action == audit.ActionReviewDecide || e.Action == audit.ActionReviewAssign:
 		add("queue", strconv.Quote(e.Target))
 	case e.Action == audit.ActionSupervisionReport:
 		add("period", e.Target)

@@ -21,7 +21,7 @@ import (
 func supervisionCommand() *command {
 	return &command{
 		name:    "supervision",
-		args:    "queue|queues|items|decide|undo|report DIR ...",
+		args:    "queue|queues|items|decide|undo|assign|report DIR ...",
 		summary: "review queues of what policies flag, with a sample of the rest; decisions; coverage reports",
 		help: `
 A review queue is what one supervision policy (coffer policy) flags in
@@ -50,6 +50,10 @@ lands; none of these commands shows a message (read an item with
                      decide an item (ID: its message id, or a prefix of
                      it unique in the queue)
   undo DIR QUEUE ID  withdraw the item's latest decision
+  assign DIR QUEUE [ID...] --to NAME|--unassign [--from NAME]
+                     deal the items (ids or unique prefixes) to member
+                     NAME, or leave them unassigned; --from NAME: every
+                     pending item assigned to NAME (a reviewer leaves)
   report DIR [--period P] [--json|--csv]
                      per queue (of period P, or all): flagged, sampled,
                      reviewed, pending, decisions by kind, reviewers and
@@ -59,6 +63,7 @@ Examples:
   coffer supervision queue case-2291 gifts --period 2025-Q1 --sample 1%
   coffer supervision items case-2291 gifts/2025-Q1 --pending
   coffer supervision decide case-2291 gifts/2025-Q1 3f2a91c0 escalated --comment 'ask legal'
+  coffer supervision assign case-2291 gifts/2025-Q1 --from ann --to bob
   coffer supervision report case-2291 --period 2025-Q1 --json`,
 		setup: func(fs *flag.FlagSet) func(*env, []string) error {
 			var u unlockFlags
@@ -68,13 +73,16 @@ Examples:
 			seed := fs.Uint64("seed", 0, "queue: draw the sample with seed `N` (random if 0)")
 			assign := fs.String("assign", "", "queue: deal the items to the members `NAMES` (comma-separated)")
 			mine := fs.Bool("mine", false, "items: only the items assigned to you")
+			to := fs.String("to", "", "assign: the member `NAME` the items go to")
+			fs.Bool("unassign", false, "assign: leave the items unassigned")
+			from := fs.String("from", "", "assign: every pending item assigned to member `NAME`")
 			comment := fs.String("comment", "", "decide: the decision's comment `TEXT`")
 			pending := fs.Bool("pending", false, "items: only items without a decision")
 			asJSON := fs.Bool("json", false, "report: print JSON, a line per queue")
 			asCSV := fs.Bool("csv", false, "report: print CSV, a row per queue")
 			return func(e *env, args []string) error {
 				if len(args) < 2 {
-					return usageError("supervision: missing arguments: want queue|queues|items|decide|undo|report DIR ...")
+					return usageError("supervision: missing arguments: want queue|queues|items|decide|undo|assign|report DIR ...")
 				}
 				verb, dir, rest := args[0], args[1], args[2:]
 				set := map[string]bool{}
@@ -111,6 +119,8 @@ Examples:
 					return r.decide(rest[0], rest[1], rest[2], *comment)
 				case "undo":
 					return r.decide(rest[0], rest[1], vault.DecisionUndone, "")
+				case "assign":
+					return r.assign(rest[0], rest[1:], *to, *from)
 				default:
 					return r.report(*period, *asJSON, *asCSV)
 				}
@@ -122,17 +132,18 @@ Examples:
 // checkSupervisionArgs refuses a malformed command line before the vault
 // is unlocked.
 func checkSupervisionArgs(verb string, rest []string, set map[string]bool) error {
-	want := map[string]int{"queue": 1, "queues": 0, "items": 1, "decide": 3, "undo": 2, "report": 0}
-	flags := map[string][]string{"queue": {"period", "sample", "seed", "assign"}, "items": {"pending", "mine"}, "decide": {"comment"}, "report": {"period", "json", "csv"}}
+	want := map[string]int{"queue": 1, "queues": 0, "items": 1, "decide": 3, "undo": 2, "assign": -1, "report": 0}
+	flags := map[string][]string{"queue": {"period", "sample", "seed", "assign"}, "items": {"pending", "mine"}, "decide": {"comment"},
+		"assign": {"to", "unassign", "from"}, "report": {"period", "json", "csv"}}
 	n, ok := want[verb]
 	if !ok {
 		return usageHint(didYouMean(verb, slices.Sorted(maps.Keys(want)), quote),
-			"supervision: %q: want queue, queues, items, decide, undo or report", oneLine(verb))
+			"supervision: %q: want queue, queues, items, decide, undo, assign or report", oneLine(verb))
 	}
-	if len(rest) != n {
+	if n >= 0 && len(rest) != n {
 		return usageError("supervision %s: want %d argument(s) after DIR, got %d", verb, n, len(rest))
 	}
-	for _, name := range []string{"period", "sample", "seed", "assign", "comment", "pending", "mine", "json", "csv"} {
+	for _, name := range []string{"period", "sample", "seed", "assign", "comment", "pending", "mine", "to", "unassign", "from", "json", "csv"} {
 		if set[name] && !slices.Contains(flags[verb], name) {
 			return usageError("supervision %s: --%s is not one of its flags", verb, name)
 		}
@@ -140,6 +151,12 @@ func checkSupervisionArgs(verb string, rest []string, set map[string]bool) error
 	switch {
 	case verb == "queue" && !set["period"]:
 		return usageError("supervision queue: --period P is required (2025-Q1, 2025-03, ...)")
+	case verb == "assign" && len(rest) == 0:
+		return usageError("supervision assign: want QUEUE and the items' ids (or --from NAME) after DIR")
+	case verb == "assign" && set["to"] == set["unassign"]:
+		return usageError("supervision assign: --to NAME or --unassign, one of them")
+	case verb == "assign" && (len(rest) > 1) == set["from"]:
+		return usageError("supervision assign: the items' ids or --from NAME, one of them")
 	case verb == "report" && set["json"] && set["csv"]:
 		return usageError("supervision report: --json or --csv, not both")
 	case verb == "decide" && !slices.Contains(vault.DecisionKinds, rest[2]):
@@ -254,7 +271,8 @@ func (r supervisionRun) items(name string, pending, mine bool) error {
 	n := 0
 	for _, it := range q.Items {
 		d, decided := sup.Verdict(q.Name, it.ID)
-		if pending && decided || mine && it.Assignee != me {
+		assignee := sup.Assignee(q.Name, it)
+		if pending && decided || mine && assignee != me {
 			continue
 		}
 		why := strings.Join(it.Rules, ",")
@@ -265,7 +283,7 @@ func (r supervisionRun) items(name string, pending, mine bool) error {
 		if decided {
 			kind, by = d.Kind, d.Actor
 		}
-		t.row(it.ID, why, truncateWidth(it.Assignee, 24), kind, truncateWidth(by, 24), truncateWidth(strings.ReplaceAll(d.Comment, "\n", " "), 60))
+		t.row(it.ID, why, truncateWidth(assignee, 24), kind, truncateWidth(by, 24), truncateWidth(strings.ReplaceAll(d.Comment, "\n", " "), 60))
 		n++
 	}
 	if n == 0 {
@@ -297,24 +315,11 @@ func (r supervisionRun) decide(name, id, kind, comment string) error {
 	if err != nil {
 		return err
 	}
-	var match []string
-	for _, it := range q.Items {
-		if it.ID == id {
-			match = []string{id}
-			break
-		}
-		if len(id) >= 4 && strings.HasPrefix(it.ID, id) {
-			match = append(match, it.ID)
-		}
+	item, err := itemID(q, id, verbOf(kind))
+	if err != nil {
+		return err
 	}
-	switch len(match) {
-	case 0:
-		return usageError("supervision %s: queue %s has no item %s", verbOf(kind), q.Name, oneLine(id))
-	case 1:
-	default:
-		return usageError("supervision %s: %s is the start of %d items of %s: give more of the id", verbOf(kind), oneLine(id), len(match), q.Name)
-	}
-	d, err := r.s.Decide(vault.Decision{Queue: q.Name, Item: match[0], Kind: kind, Comment: comment})
+	d, err := r.s.Decide(vault.Decision{Queue: q.Name, Item: item, Kind: kind, Comment: comment})
 	if err != nil {
 		return err
 	}
@@ -334,6 +339,67 @@ func (r supervisionRun) decide(name, id, kind, comment string) error {
 		fmt.Fprintf(r.e.stdout, "%s in %s: %s.\n", d.Item, q.Name, d.Kind)
 	}
 	return r.e.stdout.Err()
+}
+
+// assign deals the items ids (or every pending item of member from) of
+// queue name to member to ("" leaves them unassigned).
+func (r supervisionRun) assign(name string, ids []string, to, from string) error {
+	sup, q, err := r.queue(name)
+	if err != nil {
+		return err
+	}
+	var items []string
+	if from != "" {
+		for _, it := range q.Items {
+			if _, decided := sup.Verdict(q.Name, it.ID); !decided && sup.Assignee(q.Name, it) == from {
+				items = append(items, it.ID)
+			}
+		}
+		if len(items) == 0 {
+			fmt.Fprintf(r.e.stdout, "No pending item of %s is assigned to %s.\n", q.Name, oneLine(from))
+			return r.e.stdout.Err()
+		}
+	}
+	for _, id := range ids {
+		full, err := itemID(q, id, "assign")
+		if err != nil {
+			return err
+		}
+		if !slices.Contains(items, full) {
+			items = append(items, full)
+		}
+	}
+	a, err := r.s.Assign(q.Name, items, to)
+	if err != nil {
+		return err
+	}
+	who := "unassigned"
+	if a.To != "" {
+		who = "assigned to " + a.To
+	}
+	fmt.Fprintf(r.e.stdout, "%s of %s %s.\n", plural(len(a.Items), "item"), q.Name, who)
+	return r.e.stdout.Err()
+}
+
+// itemID returns the id of the item of q that id is, or is the unique
+// start of (at least 4 characters).
+func itemID(q *vault.Queue, id, verb string) (string, error) {
+	var match []string
+	for _, it := range q.Items {
+		if it.ID == id {
+			return id, nil
+		}
+		if len(id) >= 4 && strings.HasPrefix(it.ID, id) {
+			match = append(match, it.ID)
+		}
+	}
+	switch len(match) {
+	case 0:
+		return "", usageError("supervision %s: queue %s has no item %s", verb, q.Name, oneLine(id))
+	case 1:
+		return match[0], nil
+	}
+	return "", usageError("supervision %s: %s is the start of %d items of %s: give more of the id", verb, oneLine(id), len(match), q.Name)
 }
 
 func verbOf(kind string) string {

@@ -24,7 +24,7 @@ type KeyMap struct {
 	// The review pane: queues of supervision, decided an item at a time.
 	ReviewPane                                 key.Binding
 	DecideNoIssue, DecideEscalate, DecideClose key.Binding
-	Comment, UndoDecision                      key.Binding
+	Comment, UndoDecision, MineOnly            key.Binding
 	CopyID, CopyCitation                       key.Binding
 	Thread                                     key.Binding
 	// In message detail and its attachments.
@@ -88,6 +88,7 @@ func Default() KeyMap {
 		DecideClose:    b([]string{"3"}, "3", "queue item: closed with action"),
 		Comment:        b([]string{"c"}, "c", "queue item: comment"),
 		UndoDecision:   b([]string{"u"}, "u", "queue item: undo decision"),
+		MineOnly:       b([]string{"m"}, "m", "queue: your items only / all"),
 
 		Thread:       b([]string{"v"}, "v", "thread view / time order"),
 		CopyID:       b([]string{"y"}, "y", "copy the message's id"),
@@ -117,7 +118,7 @@ func (k KeyMap) FullHelp() [][]key.Binding {
 		{k.NextPane, k.Open, k.Back, k.Quit, k.Help, k.Lock, k.Sort, k.Filter, k.Thread},
 		{k.Search, k.NextHit, k.PrevHit, k.ResultSort, k.Tag, k.Untag, k.TagAll, k.TagsPane, k.Produce, k.SavedPane, k.SaveSearch, k.RemoveSaved, k.PoliciesPane},
 		{k.NextMsg, k.PrevMsg, k.CopyID, k.CopyCitation},
-		{k.ReviewPane, k.DecideNoIssue, k.DecideEscalate, k.DecideClose, k.Comment, k.UndoDecision},
+		{k.ReviewPane, k.DecideNoIssue, k.DecideEscalate, k.DecideClose, k.Comment, k.UndoDecision, k.MineOnly},
 		{k.Attachments, k.AttachOpen, k.AttachSave, k.AttachPipe},
 		{k.Confirm, k.Cancel},
 	}

@@ -210,6 +210,42 @@ func (s *Session) Decide(d vault.Decision) (vault.Decision, error) {
 	return out, err
 }
 
+// Assign deals items of queue to the member named to, or leaves them
+// unassigned when to is empty: checked, recorded (review-assign), then
+// written.
+func (s *Session) Assign(queue string, items []string, to string) (vault.Assignment, error) {
+	if to != "" {
+		if err := s.checkMember(to); err != nil {
+			return vault.Assignment{}, err
+		}
+	}
+	done, err := s.writing()
+	if err != nil {
+		return vault.Assignment{}, err
+	}
+	defer done()
+	sup, err := s.v.Supervision()
+	if err != nil {
+		return vault.Assignment{}, err
+	}
+	a := vault.Assignment{Queue: queue, Items: items, To: to}
+	if err := sup.CheckAssign(&a); err != nil {
+		return vault.Assignment{}, err
+	}
+	detail := "unassigned"
+	if to != "" {
+		detail = "to " + to
+	}
+	ev := audit.Event{Action: audit.ActionReviewAssign, Target: queue, Messages: items, Results: len(items), Detail: detail}
+	var out vault.Assignment
+	err = s.change(ev, func() error {
+		var err error
+		out, err = s.v.Assign(a)
+		return err
+	})
+	return out, err
+}
+
 // QueueReport is the coverage of one queue.
 type QueueReport struct {
 	Queue   string `json:"queue"`

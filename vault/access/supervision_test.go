@@ -83,6 +83,21 @@ func TestQueueDecideReport(t *testing.T) {
 	if err := decide(msgs[11].ID, vault.DecisionNoIssue, ""); !errors.Is(err, vault.ErrNoQueue) {
 		t.Fatalf("a decision on a message outside the queue: %v", err)
 	}
+	me, _ := s.Member()
+	if _, err := s.Assign(q.Name, []string{msgs[9].ID}, "nobody"); err == nil {
+		t.Fatal("an item assigned to no member")
+	}
+	if _, err := s.Assign(q.Name, []string{msgs[9].ID, msgs[0].ID}, me); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Assign(q.Name, []string{msgs[0].ID}, ""); err != nil {
+		t.Fatal(err)
+	}
+	if sup, err := s.Supervision(); err != nil {
+		t.Fatal(err)
+	} else if sq, _ := sup.Queue(q.Name); sup.Assignee(q.Name, byID[msgs[9].ID]) != me || sup.Assignee(q.Name, byID[msgs[0].ID]) != "" || sq == nil {
+		t.Fatalf("assignees %q %q", sup.Assignee(q.Name, byID[msgs[9].ID]), sup.Assignee(q.Name, byID[msgs[0].ID]))
+	}
 	cov, err := s.SupervisionReport("first-ten")
 	if err != nil {
 		t.Fatal(err)
@@ -102,7 +117,7 @@ func TestQueueDecideReport(t *testing.T) {
 	var got []string
 	for _, e := range tv.last(t) {
 		switch e.Action {
-		case audit.ActionQueueCreate, audit.ActionReviewDecide, audit.ActionSupervisionReport:
+		case audit.ActionQueueCreate, audit.ActionReviewDecide, audit.ActionReviewAssign, audit.ActionSupervisionReport:
 			got = append(got, string(e.Action)+" "+e.Target+" "+e.Detail+" "+e.Reason)
 		case audit.ActionViewMessages, audit.ActionViewMessage, audit.ActionViewConversation:
 			t.Errorf("supervision showed messages: %+v", e)
@@ -114,6 +129,8 @@ func TestQueueDecideReport(t *testing.T) {
 		"review-decide meals/first-ten escalated: ask legal ",
 		"review-decide meals/first-ten closed ",
 		"review-decide meals/first-ten undone ",
+		"review-assign meals/first-ten to " + me + " ",
+		"review-assign meals/first-ten unassigned ",
 		"supervision-report first-ten  ",
 		"supervision-report 2024-Q1  ",
 	}

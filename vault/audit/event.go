@@ -104,6 +104,10 @@ const (
 	// "closed" or "undone", then the comment) on message Messages[0] of
 	// review queue Target.
 	ActionReviewDecide Action = "review-decide"
+	// ActionReviewAssign: the items Messages of review queue Target
+	// dealt to the member Detail names ("to NAME"), or left unassigned
+	// ("unassigned").
+	ActionReviewAssign Action = "review-assign"
 	// ActionSupervisionReport: the coverage report of the queues of
 	// period Target (all when empty), Results queues counted. Counts
 	// only: nothing shown.
@@ -117,7 +121,7 @@ var actions = []Action{ActionSession, ActionUnlock, ActionUnlockFailed, ActionLo
 	ActionMemberAdd, ActionMemberRemove, ActionIngestKey, ActionVerify, ActionCopy, ActionCompact, ActionProduce,
 	ActionSavedAdd, ActionSavedRemove, ActionViewAttachment, ActionSaveAttachment, ActionPipeAttachment,
 	ActionPolicyAdd, ActionPolicyEdit, ActionPolicyRemove, ActionPolicyRun,
-	ActionQueueCreate, ActionReviewDecide, ActionSupervisionReport}
+	ActionQueueCreate, ActionReviewDecide, ActionReviewAssign, ActionSupervisionReport}
 
 // Actions returns every action an event can record.
 func Actions() []Action { return slices.Clone(actions) }

@@ -23,8 +23,9 @@ import (
 // enter on an item opens its conversation at the message, recorded as any
 // conversation shown; 1, 2 and 3 decide it (no issue, escalated: also
 // tagged "escalated" for the investigators, closed), c adds a comment to
-// the next decision, u undoes the item's latest decision. A decision moves
-// to the next pending item. Each decision is recorded before it is
+// the next decision, u undoes the item's latest decision, m shows only
+// the items assigned to this member (or all again). A decision moves to
+// the next pending item shown. Each decision is recorded before it is
 // written (access.Session.Decide); the pane itself shows no message
 // content, only ids, rule names and decisions.
 
@@ -38,6 +39,10 @@ type reviewState struct {
 	queues list.Model
 	open   int // the queue whose items show, -1 for the list of queues
 	items  list.Model
+	// shown are the indices in the open queue of the items listed: all,
+	// or with mine those assigned to this member now.
+	shown []int
+	mine  bool
 	// comment goes with the next decision on item commentFor; input is
 	// the dialog that types it.
 	comment, commentFor string
@@ -119,9 +124,7 @@ func (m *Model) updateReview(msg tea.Msg) tea.Cmd {
 		if m.rv.open >= len(msg.sup.Queues) {
 			m.rv.open = -1
 		}
-		if q := m.openQueue(); q != nil {
-			m.rv.items.SetLen(len(q.Items))
-		}
+		m.reviewShow()
 	case decidedMsg:
 		if msg.err != nil {
 			m.setStatus("not decided: "+msg.err.Error(), true)
@@ -154,23 +157,23 @@ func (m *Model) reviewOpen() tea.Cmd {
 	if q == nil {
 		if i := m.rv.queues.Cursor(); i >= 0 {
 			m.rv.open = i
-			m.rv.items.SetLen(len(m.rv.sup.Queues[i].Items))
+			m.reviewShow()
 			m.rv.items.Select(m.nextPending(-1))
 		}
 		return nil
 	}
-	i := m.rv.items.Cursor()
-	if i < 0 {
+	it, ok := m.reviewItem()
+	if !ok {
 		return nil
 	}
-	if query := m.itemQuery(q, q.Items[i]); query != "" && m.ixOpen {
+	if query := m.itemQuery(q, it); query != "" && m.ixOpen {
 		// A flagged item opens through a search of the rules that fired,
 		// narrowed to it: recorded as any search, and its words show
 		// highlighted.
-		m.rv.opening = fmt.Sprintf("%s v%d: %s", q.Policy, q.Version, strings.Join(q.Items[i].Rules, ", "))
+		m.rv.opening = fmt.Sprintf("%s v%d: %s", q.Policy, q.Version, strings.Join(it.Rules, ", "))
 		return m.runSearch(query)
 	}
-	p, ok := m.dir.Place(q.Items[i].ID)
+	p, ok := m.dir.Place(it.ID)
 	if !ok {
 		m.setStatus("that message is not in this vault's conversations", true)
 		return nil
@@ -215,19 +218,46 @@ func (m *Model) openedItem() bool {
 	return true
 }
 
-// nextPending returns the first item after i without a decision, else i
-// (or 0).
+// nextPending returns the first row after i whose item has no decision,
+// else i (or 0).
 func (m *Model) nextPending(i int) int {
 	q := m.openQueue()
 	if q == nil {
 		return 0
 	}
-	for j := i + 1; j < len(q.Items); j++ {
-		if _, ok := m.rv.sup.Verdict(q.Name, q.Items[j].ID); !ok {
+	for j := i + 1; j < len(m.rv.shown); j++ {
+		if _, ok := m.rv.sup.Verdict(q.Name, q.Items[m.rv.shown[j]].ID); !ok {
 			return j
 		}
 	}
 	return max(i, 0)
+}
+
+// reviewShow lists the open queue's items: all, or with mine those
+// assigned to this member now.
+func (m *Model) reviewShow() {
+	m.rv.shown = m.rv.shown[:0]
+	q := m.openQueue()
+	if q == nil {
+		return
+	}
+	me, _ := m.sess.Member()
+	for i, it := range q.Items {
+		if !m.rv.mine || m.rv.sup.Assignee(q.Name, it) == me {
+			m.rv.shown = append(m.rv.shown, i)
+		}
+	}
+	m.rv.items.SetLen(len(m.rv.shown))
+}
+
+// reviewItem is the item under the cursor of the open queue.
+func (m *Model) reviewItem() (vault.QueueItem, bool) {
+	q := m.openQueue()
+	i := m.rv.items.Cursor()
+	if q == nil || i < 0 || i >= len(m.rv.shown) {
+		return vault.QueueItem{}, false
+	}
+	return q.Items[m.rv.shown[i]], true
 }
 
 // reviewKey handles the review pane's own keys, reporting whether it
@@ -238,11 +268,23 @@ func (m *Model) reviewKey(msg tea.KeyPressMsg) (tea.Cmd, bool) {
 	if q == nil {
 		return nil, false
 	}
-	i := m.rv.items.Cursor()
-	if i < 0 {
+	if key.Matches(msg, k.MineOnly) {
+		m.rv.mine = !m.rv.mine
+		m.reviewShow()
+		m.rv.items.Select(m.nextPending(-1))
+		if m.rv.mine {
+			m.setStatus(fmt.Sprintf("only your items (%d) · m: all items", len(m.rv.shown)), false)
+		} else {
+			m.setStatus("all items · m: only yours", false)
+		}
+		return nil, true
+	}
+	it, ok := m.reviewItem()
+	if !ok {
 		return nil, false
 	}
-	item := q.Items[i].ID
+	i := m.rv.items.Cursor()
+	item := it.ID
 	kind := ""
 	switch {
 	case key.Matches(msg, k.DecideNoIssue):
@@ -284,8 +326,8 @@ func (m *Model) commentKey(msg tea.KeyPressMsg) tea.Cmd {
 	case "enter":
 		m.overlay = overlayNone
 		m.rv.input.Blur()
-		if i := m.rv.items.Cursor(); q != nil && i >= 0 {
-			m.rv.comment, m.rv.commentFor = strings.TrimSpace(m.rv.input.Value()), q.Items[i].ID
+		if it, ok := m.reviewItem(); q != nil && ok {
+			m.rv.comment, m.rv.commentFor = strings.TrimSpace(m.rv.input.Value()), it.ID
 			m.setStatus("comment kept for the next decision: 1, 2 or 3", false)
 		}
 		return nil
@@ -324,7 +366,11 @@ func (m *Model) reviewTitle() string {
 				pending++
 			}
 		}
-		return fmt.Sprintf("%s · %d pending", sanitize.Line(q.Name), pending)
+		mine := ""
+		if m.rv.mine {
+			mine = " · yours"
+		}
+		return fmt.Sprintf("%s · %d pending%s", sanitize.Line(q.Name), pending, mine)
 	}
 	n := 0
 	if m.rv.sup != nil {
@@ -355,7 +401,7 @@ func (m *Model) renderQueue(i, w int, sel bool) []string {
 
 func (m *Model) renderItem(i, w int, sel bool) []string {
 	q := m.openQueue()
-	it := q.Items[i]
+	it := q.Items[m.rv.shown[i]]
 	why := "sample"
 	if len(it.Rules) > 0 {
 		why = strings.Join(it.Rules, ", ")
@@ -367,8 +413,8 @@ func (m *Model) renderItem(i, w int, sel bool) []string {
 	}
 	head := common.Trunc(state+" · "+sanitize.Line(why), w)
 	id := "  " + shortID(it.ID)
-	if it.Assignee != "" {
-		id += " → " + sanitize.Line(it.Assignee)
+	if a := m.rv.sup.Assignee(q.Name, it); a != "" {
+		id += " → " + sanitize.Line(a)
 	}
 	id = common.Trunc(id, w)
 	if !sel || !m.rv.items.Focused {
@@ -401,6 +447,6 @@ func (m *Model) reviewHints() []key.Binding {
 	return []key.Binding{
 		key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "read it")),
 		short(k.DecideNoIssue, "no issue"), short(k.DecideEscalate, "escalate"), short(k.DecideClose, "closed"),
-		short(k.Comment, "comment"), short(k.UndoDecision, "undo"), k.Back,
+		short(k.Comment, "comment"), short(k.UndoDecision, "undo"), short(k.MineOnly, "mine/all"), k.Back,
 	}
 }
