@@ -73,6 +73,16 @@ func (ix *Index) Search(ctx context.Context, q string, req Request) (*Result, er
 		}
 		return nil, err
 	}
+	if req.Only != nil {
+		only := ix.getBitset()
+		for _, id := range req.Only {
+			if o, ok := ix.ord(id); ok {
+				only.set(o)
+			}
+		}
+		hits.and(only)
+		ix.putBitset(only)
+	}
 	limit := req.Limit
 	if limit == 0 {
 		limit = DefaultLimit

@@ -123,3 +123,57 @@ func TestReviewPane(t *testing.T) {
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
+
+// TestFlaggedMessages: once the index is complete the policies are
+// applied (each recorded as a policy run), and a flagged message says
+// which policy and rule flagged it wherever it is shown, after its view
+// was recorded.
+func TestFlaggedMessages(t *testing.T) {
+	fx := fixture.New(t, "", fixture.Messages(t))
+	k := fx.Key()
+	v, err := vault.Unlock(fx.Dir, k)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := v.Load(nil); err != nil {
+		t.Fatal(err)
+	}
+	flagged := 0
+	for _, m := range v.Messages() {
+		if strings.Contains(strings.ToLower(m.Body), "halden") {
+			flagged++
+		}
+	}
+	if _, err := v.PutPolicy(vault.Policy{Name: "handling", Rules: []vault.Rule{{Name: "halden", Query: "halden"}}}, 0); err != nil {
+		t.Fatal(err)
+	}
+	v.Close()
+	man, err := vault.ReadManifest(fx.Dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := startFlow(t, ui.Options{Dir: fx.Dir, Manifest: man, Key: &k, KeyHint: "identity rita.key", NoColor: true, Location: time.UTC}, 120, 30)
+	f.key("enter")
+	f.waitText(itoa(flagged) + " messages flagged by the supervision policies")
+	f.key("/")
+	f.typeText("halden")
+	f.key("enter")
+	f.waitText("matches for halden")
+	f.key("enter") // the first hit, in its conversation
+	f.waitText("⚑ flagged by handling v1: halden")
+	f.key("ctrl+c")
+	f.tm.WaitFinished(t, teatest.WithFinalTimeout(10*time.Second))
+
+	var got []string
+	for _, e := range fx.Events(t, audit.Filter{}) {
+		switch e.Action {
+		case audit.ActionPolicyRun:
+			got = append(got, "policy-run "+e.Target+" "+strconv.Itoa(e.Results))
+		case audit.ActionSearch:
+			got = append(got, "search "+e.Query)
+		}
+	}
+	if want := []string{"policy-run handling " + itoa(flagged), "search halden"}; !slices.Equal(got, want) {
+		t.Errorf("trail %q, want %q", got, want)
+	}
+}

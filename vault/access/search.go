@@ -32,6 +32,9 @@ type Request struct {
 	FacetLimit int
 	// NoHighlights skips computing Hit.Highlights.
 	NoHighlights bool
+	// Only, when not nil, restricts the hits to the messages with these
+	// IDs: the highlights of a query in messages already chosen.
+	Only []string
 }
 
 // Result is one page of hits and the total number of matches. It holds

@@ -96,6 +96,7 @@ type Model struct {
 	ixReady bool
 	ixErr   error
 	cancel  context.CancelFunc
+	bg      context.Context // ended by cancel: what background work runs in
 
 	tags      map[string][]string
 	tagCounts []vault.Count
@@ -151,8 +152,12 @@ type Model struct {
 	hits        list.Model
 	hitPos      int // the hit opened in context, for n/N
 	hitHL       map[string][]access.Span
-	qErr        error
-	busy        bool
+	// flags are what the supervision policies flag (flags.go), flagHL
+	// the highlights of the flagged messages shown (nil: asked for).
+	flags  *access.Flags
+	flagHL map[string][]access.Span
+	qErr   error
+	busy   bool
 
 	overlay     overlay
 	helpReturn  overlay // where the help overlay goes back to
@@ -235,7 +240,7 @@ func newInput(c common.Common, prompt string) textinput.Model {
 // Init starts indexing.
 func (m *Model) Init() tea.Cmd {
 	ctx, cancel := context.WithCancel(context.Background())
-	m.cancel = cancel
+	m.cancel, m.bg = cancel, ctx
 	return startIndex(ctx, m.sess)
 }
 
@@ -248,6 +253,7 @@ func (m *Model) Close() {
 	m.ixOpen = false
 	m.closeAttachments()
 	m.dir, m.shown, m.detail, m.res, m.tags, m.hitHL = nil, nil, nil, nil, nil, nil
+	m.flags, m.flagHL = nil, nil
 	m.msgs.Invalidate()
 }
 
@@ -451,6 +457,10 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 			m.ixErr = msg.err
 			if msg.err != nil && msg.err != context.Canceled {
 				m.setStatus("indexing failed: "+msg.err.Error(), true)
+				return nil
+			}
+			if msg.err == nil {
+				return flagsCmd(m.bg, m.sess)
 			}
 			return nil
 		}
@@ -476,7 +486,7 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 			}
 		}
 		m.msgs.Refresh() // heights changed: keep the cursor in view, the pane full
-		return nil
+		return m.wantFlagSpans(msg.ids)
 	case detailMsg:
 		if msg.id == m.detailID {
 			m.detail, m.detailErr = msg.msg, msg.err
@@ -493,6 +503,8 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 		return nil
 	case supervisionMsg, decidedMsg:
 		return m.updateReview(msg)
+	case flagsMsg, flagSpansMsg:
+		return m.updateFlags(msg)
 	case allHitsMsg:
 		if msg.err != nil {
 			m.setStatus(msg.err.Error(), true)

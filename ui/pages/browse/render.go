@@ -53,7 +53,7 @@ func chips(st styles.Styles, tags []string) string {
 // message replied to when it is on screen (recorded), else nil; senderNote
 // says why the sender's name is suspect (lookalike.Check), "" when it is
 // not.
-func messageBlock(st styles.Styles, m *vault.Message, tags []string, reply *vault.Message, hl []access.Span, loc *time.Location, width int, senderNote string) []string {
+func messageBlock(st styles.Styles, m *vault.Message, tags []string, reply *vault.Message, hl []access.Span, flagged string, loc *time.Location, width int, senderNote string) []string {
 	var out []string
 	clock := common.When(m.Time, loc, "15:04")
 	head := st.Sender.Render(common.Trunc(sanitize.Line(orDash(m.Sender)), max(width/2, 8)))
@@ -77,6 +77,9 @@ func messageBlock(st styles.Styles, m *vault.Message, tags []string, reply *vaul
 		return []string{st.Time.Render(clock) + "  " + body}
 	}
 	out = append(out, common.Trunc(head, width))
+	if flagged != "" {
+		out = append(out, st.Error.Render(common.Trunc(flagged, width)))
+	}
 	if m.ReplyTo != "" {
 		q := "↪ reply to a message not on screen"
 		if reply != nil {
@@ -150,7 +153,7 @@ func orDash(s string) string {
 
 // detailLines renders the whole message for the detail overlay: headers,
 // provenance and ids included.
-func detailLines(st styles.Styles, m *vault.Message, tags []string, loc *time.Location, width int, senderNote string) []string {
+func detailLines(st styles.Styles, m *vault.Message, tags []string, hl []access.Span, flagged string, loc *time.Location, width int, senderNote string) []string {
 	var out []string
 	kv := func(k, v string) {
 		if v == "" {
@@ -167,7 +170,9 @@ func detailLines(st styles.Styles, m *vault.Message, tags []string, loc *time.Lo
 	if m.Edited != nil {
 		kv("Edited", m.Edited.In(loc).Format("2006-01-02 15:04:05"))
 	}
-	kv("Subject", m.Subject)
+	if m.Subject != "" {
+		out = append(out, common.Trunc(st.Dim.Render(fmt.Sprintf("%-14s", "Subject"))+highlight(st, m.Subject, hl, "subject", true, emoji.For(m.Source)), width))
+	}
 	kv("Conversation", m.Conversation.Title+" ("+m.Conversation.ID+")")
 	kv("Source", m.Source)
 	kv("Reply to", m.ReplyTo)
@@ -178,12 +183,11 @@ func detailLines(st styles.Styles, m *vault.Message, tags []string, loc *time.Lo
 	if len(tags) > 0 {
 		out = append(out, common.Trunc(st.Dim.Render(fmt.Sprintf("%-14s", "Tags"))+chips(st, tags), width))
 	}
-	out = append(out, "")
-	body := sanitize.Text(m.Body)
-	if draw := emoji.For(m.Source); draw != nil {
-		body = draw(body)
+	if flagged != "" {
+		out = append(out, st.Error.Render(common.Trunc(flagged, width)))
 	}
-	out = append(out, common.Wrap(body, width)...)
+	out = append(out, "")
+	out = append(out, common.Wrap(highlight(st, m.Body, hl, "body", false, emoji.For(m.Source)), width)...)
 	if len(m.Attachments) > 0 {
 		out = append(out, "")
 		for _, a := range m.Attachments {

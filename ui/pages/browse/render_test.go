@@ -55,13 +55,13 @@ func TestMessageBlock(t *testing.T) {
 	m := &vault.Message{ID: "m", Source: "whatsapp", Sender: "Bob", Time: time.Date(2025, 3, 12, 9, 0, 0, 0, time.UTC),
 		Body: strings.Repeat("line\n", 12), ReplyTo: "o", Edited: &ed,
 		Attachments: []vault.Attachment{{Name: "a.pdf", Type: "application/pdf", Size: 2048}, {Name: "gone.jpg", Missing: true}}}
-	got := ansi.Strip(strings.Join(messageBlock(st, m, []string{"hot", "q1"}, orig, nil, time.UTC, 60, ""), "\n"))
+	got := ansi.Strip(strings.Join(messageBlock(st, m, []string{"hot", "q1"}, orig, nil, "", time.UTC, 60, ""), "\n"))
 	for _, want := range []string{"Bob  09:00 (edited 09:05)", "│ ↪ Ann: original second line", "… 4 more lines", "▸ a.pdf (application/pdf, 2 KB)", "▸ gone.jpg (not in the export)", " hot   q1 "} {
 		if !strings.Contains(got, want) {
 			t.Errorf("block lacks %q:\n%s", want, got)
 		}
 	}
-	got = ansi.Strip(strings.Join(messageBlock(st, m, nil, nil, nil, time.UTC, 60, ""), "\n"))
+	got = ansi.Strip(strings.Join(messageBlock(st, m, nil, nil, nil, "", time.UTC, 60, ""), "\n"))
 	if !strings.Contains(got, "reply to a message not on screen") {
 		t.Errorf("an unrecorded reply target must not be quoted:\n%s", got)
 	}
@@ -86,12 +86,12 @@ func TestReactionsLine(t *testing.T) {
 func TestSlackShortcodesDrawn(t *testing.T) {
 	st := styles.New(true, true)
 	m := &vault.Message{Source: "slack", Sender: "dana", Body: "deployed :white_check_mark: at 10:30:00"}
-	got := ansi.Strip(strings.Join(messageBlock(st, m, nil, nil, nil, time.UTC, 60, ""), "\n"))
+	got := ansi.Strip(strings.Join(messageBlock(st, m, nil, nil, nil, "", time.UTC, 60, ""), "\n"))
 	if !strings.Contains(got, "deployed ✅ at 10:30:00") {
 		t.Errorf("shortcode not drawn:\n%s", got)
 	}
 	m.Source = "whatsapp"
-	got = ansi.Strip(strings.Join(messageBlock(st, m, nil, nil, nil, time.UTC, 60, ""), "\n"))
+	got = ansi.Strip(strings.Join(messageBlock(st, m, nil, nil, nil, "", time.UTC, 60, ""), "\n"))
 	if !strings.Contains(got, ":white_check_mark:") {
 		t.Errorf("a WhatsApp text's colons were drawn as emoji:\n%s", got)
 	}
@@ -100,7 +100,7 @@ func TestSlackShortcodesDrawn(t *testing.T) {
 func TestSystemMessageWithSender(t *testing.T) {
 	st := styles.New(true, true)
 	m := &vault.Message{Kind: "system", Sender: "Bob", Body: "This message was deleted", Time: time.Date(2025, 3, 1, 9, 0, 0, 0, time.UTC)}
-	got := ansi.Strip(strings.Join(messageBlock(st, m, nil, nil, nil, time.UTC, 60, ""), "\n"))
+	got := ansi.Strip(strings.Join(messageBlock(st, m, nil, nil, nil, "", time.UTC, 60, ""), "\n"))
 	if !strings.Contains(got, "Bob · This message was deleted") {
 		t.Errorf("a notice with a sender lost it: %q", got)
 	}
@@ -113,14 +113,14 @@ func TestTimeProvenanceShown(t *testing.T) {
 	st := styles.New(true, true)
 	m := &vault.Message{ID: "m", Source: "email", Sender: "Ann", Time: time.Date(2010, 12, 11, 3, 20, 19, 0, time.UTC),
 		Body: "hi", Provenance: vault.Provenance{Format: "eml", TimeSource: vault.TimeFromReceived, SHA256: strings.Repeat("ab", 32)}}
-	got := ansi.Strip(strings.Join(detailLines(st, m, nil, time.UTC, 120, ""), "\n"))
+	got := ansi.Strip(strings.Join(detailLines(st, m, nil, nil, "", time.UTC, 120, ""), "\n"))
 	for _, want := range []string{"Time from     Received header", "Bytes sha256  " + strings.Repeat("ab", 32), "Date          Sat 11 Dec 2010 03:20:19 UTC"} {
 		if !strings.Contains(got, want) {
 			t.Errorf("detail lacks %q:\n%s", want, got)
 		}
 	}
 	m.Time, m.Provenance.TimeSource = time.Time{}, vault.TimeUnknown
-	got = ansi.Strip(strings.Join(detailLines(st, m, nil, time.UTC, 120, ""), "\n"))
+	got = ansi.Strip(strings.Join(detailLines(st, m, nil, nil, "", time.UTC, 120, ""), "\n"))
 	for _, want := range []string{"Date          date unknown", "Time from     unknown: no Date, Received or From line"} {
 		if !strings.Contains(got, want) {
 			t.Errorf("detail lacks %q:\n%s", want, got)
@@ -129,7 +129,7 @@ func TestTimeProvenanceShown(t *testing.T) {
 	if strings.Contains(got, "0001") {
 		t.Errorf("the zero time is shown:\n%s", got)
 	}
-	if got := ansi.Strip(strings.Join(messageBlock(st, m, nil, nil, nil, time.UTC, 60, ""), "\n")); !strings.Contains(got, "Ann  --:--") {
+	if got := ansi.Strip(strings.Join(messageBlock(st, m, nil, nil, nil, "", time.UTC, 60, ""), "\n")); !strings.Contains(got, "Ann  --:--") {
 		t.Errorf("message block: %q", got)
 	}
 }

@@ -78,7 +78,7 @@ func (m *Model) messageLines(p, w int) []string {
 	if id, ok := m.dir.Resolve(msg.ReplyTo); ok {
 		reply = m.shown[id]
 	}
-	return messageBlock(st, msg, m.tags[id], reply, m.hitHL[id], m.loc, w, m.suspect(m.conv, msg.Sender))
+	return messageBlock(st, msg, m.tags[id], reply, m.highlights(id), m.flagLine(id), m.loc, w, m.suspect(m.conv, msg.Sender))
 }
 
 func (m *Model) renderHit(i, w int, sel bool) []string {
@@ -395,7 +395,7 @@ func (m *Model) overlayView(w, h int) string {
 			if p, ok := m.dir.Place(m.detail.ID); ok {
 				note = m.suspect(p.Conv, m.detail.Sender)
 			}
-			all := detailLines(st, m.detail, m.tags[m.detail.ID], m.loc, inner, note)
+			all := detailLines(st, m.detail, m.tags[m.detail.ID], m.highlights(m.detail.ID), m.flagLine(m.detail.ID), m.loc, inner, note)
 			m.detailTop = min(m.detailTop, max(len(all)-(h-3), 0))
 			lines = all[m.detailTop:]
 		}

@@ -1,0 +1,133 @@
+package access
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+
+	"coffer/vault/audit"
+)
+
+// Flag is a rule of a supervision policy that matched a message.
+type Flag struct {
+	Policy  string `json:"policy"`
+	Version int    `json:"version"`
+	Rule    string `json:"rule"`
+}
+
+// Flags are the current version of every policy applied to every
+// message: which rules matched which messages. They are held in memory
+// only, made again from the policies and the index at each session, so
+// a policy's new version flags anew and nothing flagged reaches disk.
+type Flags struct {
+	byID    map[string][]Flag
+	queries map[Flag]string // each rule's query
+	// Partial is set when the text index was still being built.
+	Partial bool
+}
+
+// Of returns the rules that flagged message id, by policy then rule.
+func (f *Flags) Of(id string) []Flag {
+	if f == nil {
+		return nil
+	}
+	return f.byID[id]
+}
+
+// Len is the number of messages flagged.
+func (f *Flags) Len() int {
+	if f == nil {
+		return 0
+	}
+	return len(f.byID)
+}
+
+// ApplyPolicies flags every message that a rule of the current version of
+// a policy matches. Each policy's run is recorded (policy-run: the
+// version, Results the messages flagged, Detail each rule's count, as
+// RunPolicies records it) before the flags are returned; a vault without
+// policies records nothing.
+func (s *Session) ApplyPolicies(ctx context.Context) (*Flags, error) {
+	ix, done, err := s.readingIndex()
+	if err != nil {
+		return nil, err
+	}
+	defer done()
+	ps, err := s.v.Policies()
+	if err != nil {
+		return nil, err
+	}
+	f := &Flags{byID: map[string][]Flag{}, queries: map[Flag]string{}}
+	for _, p := range ps {
+		flagged := map[string]bool{}
+		var detail []string
+		for _, r := range p.Rules {
+			res, err := ix.Search(ctx, r.Query, Request{Sort: Oldest, Limit: math.MaxInt32, NoHighlights: true})
+			if err != nil {
+				return nil, fmt.Errorf("policy %s: rule %s: %w", p.Name, r.Name, err)
+			}
+			f.Partial = f.Partial || res.Partial
+			fl := Flag{Policy: p.Name, Version: p.Version, Rule: r.Name}
+			f.queries[fl] = r.Query
+			for _, h := range res.Hits {
+				f.byID[h.ID] = append(f.byID[h.ID], fl)
+				flagged[h.ID] = true
+			}
+			detail = append(detail, fmt.Sprintf("%s %d", r.Name, len(res.Hits)))
+		}
+		ev := audit.Event{Action: audit.ActionPolicyRun, Target: p.Name, Count: p.Version, Results: len(flagged),
+			Detail: strings.Join(detail, " · ")}
+		if err := s.record(ev); err != nil {
+			return nil, err
+		}
+	}
+	return f, nil
+}
+
+// FlagSpans returns where the rules that flagged each of ids match in
+// its subject and body, for the messages of ids that f flags (the others
+// are left out): the highlights of a flagged message being shown. It
+// records nothing of its own: the flags were recorded when they were
+// made, and showing the message is recorded where it is shown.
+func (s *Session) FlagSpans(ctx context.Context, f *Flags, ids []string) (map[string][]Span, error) {
+	// One query per distinct set of rules, over the messages it flagged.
+	groups := map[string][]string{}
+	for _, id := range ids {
+		fs := f.Of(id)
+		if len(fs) == 0 {
+			continue
+		}
+		var qs []string
+		for _, fl := range fs {
+			if q, ok := f.queries[fl]; ok && !slices.Contains(qs, q) {
+				qs = append(qs, q)
+			}
+		}
+		if len(qs) == 0 {
+			continue
+		}
+		key := "(" + strings.Join(qs, ") OR (") + ")"
+		groups[key] = append(groups[key], id)
+	}
+	if len(groups) == 0 {
+		return nil, nil
+	}
+	ix, done, err := s.readingIndex()
+	if err != nil {
+		return nil, err
+	}
+	defer done()
+	out := map[string][]Span{}
+	for q, only := range groups {
+		res, err := ix.Search(ctx, q, Request{Sort: Oldest, Limit: len(only), Only: only})
+		if err != nil {
+			return nil, err
+		}
+		for _, h := range res.Hits {
+			out[h.ID] = h.Highlights
+		}
+	}
+	return out, nil
+}
