@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"sync"
 
 	"filippo.io/age"
 )
@@ -102,23 +103,14 @@ func readJournal[T any](v *Vault, j journal, apply func(op T) error) error {
 		return errors.New("vault: locked")
 	}
 	for _, e := range v.Manifest.Files(j.dir) {
-		data, err := readVaultFile(v.Dir, e)
+		plain, err := v.journalFile(j, e)
 		if err != nil {
 			return err
 		}
-		k := v.epochs[e.Epoch]
-		if k == nil {
-			return fmt.Errorf("vault: %s: no key for epoch %d", e.Name, e.Epoch)
-		}
-		plain, err := unwrap(data, k.Identity)
-		if err != nil || !bytes.HasPrefix(plain, []byte(j.magic)) {
-			return tamper(e.Name, "cannot be decrypted as a %s", j.what)
-		}
 		var f journalFile[T]
-		dec := json.NewDecoder(bytes.NewReader(plain[len(j.magic):]))
+		dec := json.NewDecoder(bytes.NewReader(plain))
 		dec.DisallowUnknownFields()
 		err = dec.Decode(&f)
-		clear(plain)
 		if err != nil && err != io.EOF {
 			return tamper(e.Name, "malformed %s: %v", j.what, err)
 		}
@@ -132,4 +124,72 @@ func readJournal[T any](v *Vault, j journal, apply func(op T) error) error {
 		}
 	}
 	return nil
+}
+
+// journalFile returns the plaintext of journal file e after its magic
+// line: from the cache when this process read it before (the manifest
+// names it with the same hash), else read, authenticated against the
+// manifest, decrypted and kept. Without the cache a reviewer's every
+// decision decrypted the whole journal: 0.7 s a decision after 1,000.
+func (v *Vault) journalFile(j journal, e *FileEntry) ([]byte, error) {
+	if plain, ok := v.journals.get(e); ok {
+		return plain, nil
+	}
+	data, err := readVaultFile(v.Dir, e)
+	if err != nil {
+		return nil, err
+	}
+	k := v.epochs[e.Epoch]
+	if k == nil {
+		return nil, fmt.Errorf("vault: %s: no key for epoch %d", e.Name, e.Epoch)
+	}
+	plain, err := unwrap(data, k.Identity)
+	if err != nil || !bytes.HasPrefix(plain, []byte(j.magic)) {
+		clear(plain)
+		return nil, tamper(e.Name, "cannot be decrypted as a %s", j.what)
+	}
+	plain = plain[len(j.magic):]
+	v.journals.put(e, plain)
+	return plain, nil
+}
+
+// journalCache holds journal files' plaintext by name and hash; it is
+// safe for the concurrent readers a session allows.
+type journalCache struct {
+	mu    sync.Mutex
+	files map[string]cachedJournal
+}
+
+type cachedJournal struct {
+	sha   string
+	plain []byte
+}
+
+func (c *journalCache) get(e *FileEntry) ([]byte, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	f, ok := c.files[e.Name]
+	return f.plain, ok && f.sha == e.SHA256
+}
+
+func (c *journalCache) put(e *FileEntry, plain []byte) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.files == nil {
+		c.files = map[string]cachedJournal{}
+	}
+	if old, ok := c.files[e.Name]; ok {
+		clear(old.plain)
+	}
+	c.files[e.Name] = cachedJournal{sha: e.SHA256, plain: plain}
+}
+
+// wipe zeroes and drops every plaintext held.
+func (c *journalCache) wipe() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, f := range c.files {
+		clear(f.plain)
+	}
+	c.files = nil
 }

@@ -269,6 +269,7 @@ func (v *Vault) Position(id string) (int, bool) {
 func (v *Vault) Close() {
 	wipe(v.segments)
 	v.segments, v.messages, v.pos, v.byName, v.tags, v.loaded = nil, nil, nil, nil, nil, false
+	v.journals.wipe()
 	for _, k := range v.epochs {
 		k.Signing = nil
 		k.Identity = nil

@@ -314,6 +314,37 @@ func ReadManifest(dir string) (*Manifest, error) {
 	return parseManifest(data)
 }
 
+// readManifestSince reads the manifest again and verifies only the
+// records after those of known, which this process verified: when the
+// file's record at known's last position is known's last record, every
+// record before it is too (each names the hash of the one before). A
+// manifest that does not extend known is parsed in full, for the caller
+// to refuse. Every write re-reads the manifest under the lock: in full,
+// that verified every signature again, 0.2 s a decision after 1,000.
+func readManifestSince(dir string, known *Manifest) (*Manifest, error) {
+	f, err := os.Open(filepath.Join(dir, ManifestFile))
+	if err != nil {
+		return ReadManifest(dir) // its errors
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, maxManifestBytes+1))
+	if err != nil || len(data) > maxManifestBytes || len(data) == 0 || data[len(data)-1] != '\n' {
+		return ReadManifest(dir)
+	}
+	lines := bytes.Split(data[:len(data)-1], []byte("\n"))
+	n := known.Seq()
+	if n < 0 || len(lines) <= n || lineHash(lines[n]) != known.head {
+		return parseManifest(data)
+	}
+	m := known.clone()
+	for i := n + 1; i < len(lines); i++ {
+		if err := m.apply(i, lines[i]); err != nil {
+			return nil, &TamperError{File: ManifestFile, Line: i + 1, Reason: err.Error()}
+		}
+	}
+	return m, nil
+}
+
 func newManifest() *Manifest {
 	return &Manifest{
 		recipients:  map[int]string{},

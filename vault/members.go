@@ -197,7 +197,7 @@ func (v *Vault) beginWrite() (*writeLock, error) {
 	if err != nil {
 		return nil, err
 	}
-	m, err := ReadManifest(v.Dir)
+	m, err := readManifestSince(v.Dir, v.Manifest)
 	if err == nil {
 		err = extends(m, v.Manifest)
 	}

@@ -148,6 +148,10 @@ type Vault struct {
 	pos      map[string]uint32   // ID -> index in messages
 	byName   map[string]*segment // loaded segments by file name, built on first use
 	tags     map[string][]string
+	// journals keeps the plaintext of the journal files read so far
+	// (journal.go), so that replaying a journal decrypts only the files
+	// added since; wiped by Close.
+	journals journalCache
 	// Warnings lists files in the vault folder that the manifest does not
 	// name: ignored, reported here and by Verify.
 	Warnings []string
