@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
@@ -19,7 +20,7 @@ import (
 func searchCommand() *command {
 	return &command{
 		name:    "search",
-		args:    "DIR QUERY... | DIR --saved NAME",
+		args:    "DIR QUERY... | DIR --saved NAME | DIR --batch",
 		summary: "search the vault (notmuch-style queries); each result shown is audited",
 		help: `
 The query language is notmuch's, with chat fields: words (all must match),
@@ -32,18 +33,27 @@ The query and the number of hits are recorded in the audit trail before
 the search runs' results are shown, and every result printed counts as
 viewed.
 
+With --batch the queries are read from standard input, one a line
+(blank lines and lines starting with # skipped), after one unlock: each
+is searched and recorded as if run alone, its results headed by
+"# QUERY: N matches" (with --json, each hit line carries "query"). A
+query that does not parse is reported with its line and the others run;
+the exit status is then 2.
+
 Examples:
   coffer search case-2291 from:marcus chunky
   coffer search case-2291 '"move this to signal"' --sort relevance
   coffer search case-2291 'source:whatsapp date:2025-03-10..2025-03-14' --facets
   coffer search case-2291 'has:attachment tag:responsive' --json --limit 500
-  coffer search case-2291 --saved block-sale`,
+  coffer search case-2291 --saved block-sale
+  printf 'from:marcus\ntag:hot\n' | coffer search case-2291 --batch --json`,
 		setup: func(fs *flag.FlagSet) func(*env, []string) error {
 			var (
 				u             unlockFlags
 				asJSON, facet bool
 				limit, offset int
 				sortBy, saved string
+				batch         bool
 			)
 			u.register(fs)
 			fs.BoolVar(&asJSON, "json", false, "print JSON lines (id, time, conversation, sender, snippet, highlights)")
@@ -52,9 +62,19 @@ Examples:
 			fs.StringVar(&sortBy, "sort", "date", "order results by `date` (newest first) or relevance")
 			fs.BoolVar(&facet, "facets", false, "also count the hits by sender, conversation, source, tag and month")
 			fs.StringVar(&saved, "saved", "", "run the saved search `NAME` (see 'coffer saved') instead of a QUERY")
+			fs.BoolVar(&batch, "batch", false, "read queries from standard input, one a line, after one unlock")
 			return func(e *env, args []string) error {
-				dir, query, err := searchArgs(args, saved)
-				if err != nil {
+				var dir, query string
+				var err error
+				if batch {
+					if saved != "" {
+						return usageError("search: --batch reads the queries from standard input: no --saved")
+					}
+					if err := needArgs("search", args, 1, 1); err != nil {
+						return withHint(err, "--batch reads the queries from standard input: give only DIR")
+					}
+					dir = args[0]
+				} else if dir, query, err = searchArgs(args, saved); err != nil {
 					return err
 				}
 				req := index.Request{Limit: limit, Offset: offset, Facets: facet}
@@ -78,6 +98,9 @@ Examples:
 				}
 				defer s.close()
 				ctx := context.Background()
+				if batch {
+					return searchBatch(ctx, e, s, req, asJSON, offset)
+				}
 				// The query, the total, the ids printed and whether facets
 				// were are recorded before anything is printed.
 				var res *access.Results
@@ -95,13 +118,56 @@ Examples:
 					return err
 				}
 				if asJSON {
-					return printHitsJSON(e, res)
+					return printHitsJSON(e, res, "")
 				}
 				printHits(e, res, offset)
 				return e.stdout.Err()
 			}
 		},
 	}
+}
+
+// searchBatch runs the queries of standard input, one a line, each
+// recorded and printed as a search of its own.
+func searchBatch(ctx context.Context, e *env, s *session, req index.Request, asJSON bool, offset int) error {
+	sc := bufio.NewScanner(e.stdin)
+	sc.Buffer(make([]byte, 0, 64<<10), 1<<20)
+	failed := 0
+	for line := 1; sc.Scan(); line++ {
+		query := strings.TrimSpace(sc.Text())
+		if query == "" || strings.HasPrefix(query, "#") {
+			continue
+		}
+		res, err := s.Search(ctx, query, req, true)
+		if err != nil {
+			var qe *index.QueryError
+			if !errors.As(err, &qe) {
+				return err // the trail or the vault: stop
+			}
+			fmt.Fprintf(e.stderr, "coffer: search: stdin:%d: query: column %d: %s\n", line, qe.Col, oneLine(qe.Msg))
+			failed++
+			continue
+		}
+		if asJSON {
+			if err := printHitsJSON(e, res, query); err != nil {
+				return err
+			}
+			continue
+		}
+		fmt.Fprintf(e.stdout, "# %s: %s\n", oneLine(query), plural(res.Total, "match"))
+		printHits(e, res, offset)
+		e.stdout.WriteString("\n")
+	}
+	if err := sc.Err(); err != nil {
+		return fmt.Errorf("search: standard input: %w", err)
+	}
+	if err := e.stdout.Err(); err != nil {
+		return err
+	}
+	if failed > 0 {
+		return &cliError{err: fmt.Errorf("search: %s of the batch did not parse", plural(failed, "query")), code: exitUsage}
+	}
+	return nil
 }
 
 // jsonSpan is a highlight: byte offsets into the field's text.
@@ -112,8 +178,10 @@ type jsonSpan struct {
 }
 
 type jsonHit struct {
-	ID   string    `json:"id"`
-	Time time.Time `json:"time"`
+	// Query is the query the hit answers, in a --batch.
+	Query string    `json:"query,omitempty"`
+	ID    string    `json:"id"`
+	Time  time.Time `json:"time"`
 	// TimeSource is where the time came from when the source had a
 	// choice (mail: date, received, from_line, manifest); "unknown"
 	// marks the zero time of mail kept without any date.
@@ -128,7 +196,7 @@ type jsonHit struct {
 	Score        float64    `json:"score,omitempty"`
 }
 
-func printHitsJSON(e *env, res *access.Results) error {
+func printHitsJSON(e *env, res *access.Results, query string) error {
 	out := json.NewEncoder(e.stdout.JSON())
 	for i, m := range res.Messages {
 		h := res.Hits[i]
@@ -136,7 +204,7 @@ func printHitsJSON(e *env, res *access.Results) error {
 		for j, sp := range h.Highlights {
 			spans[j] = jsonSpan{Field: sp.Field, Start: sp.Start, End: sp.End}
 		}
-		err := out.Encode(jsonHit{ID: m.ID, Time: m.Time, TimeSource: m.Provenance.TimeSource, Conversation: m.Conversation.ID, Title: m.Conversation.Title,
+		err := out.Encode(jsonHit{Query: query, ID: m.ID, Time: m.Time, TimeSource: m.Provenance.TimeSource, Conversation: m.Conversation.ID, Title: m.Conversation.Title,
 			Source: m.Source, Sender: m.Sender, Subject: m.Subject, Snippet: rawSnippet(m.Body, h.Highlights, 480),
 			Highlights: spans, Score: h.Score})
 		if err != nil {
@@ -156,7 +224,7 @@ func printHitsJSON(e *env, res *access.Results) error {
 			}
 			return out
 		}
-		return out.Encode(map[string]any{"total": res.Total, "facets": map[string][]count{
+		return out.Encode(map[string]any{"query": query, "total": res.Total, "facets": map[string][]count{
 			"sender": conv(f.Sender), "conversation": conv(f.Conversation), "source": conv(f.Source),
 			"tag": conv(f.Tag), "month": conv(f.Month),
 		}})
