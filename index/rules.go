@@ -1,0 +1,141 @@
+package index
+
+import (
+	"context"
+	"errors"
+
+	"coffer/vault/access"
+)
+
+// Supervision rules (issue 13) come by the hundred: a policy run counts
+// what each rule matches and what any of them does, and a review queue
+// needs which rules fired on each message. Searching each rule, then the
+// OR of all of them, evaluated every rule twice and scored every hit for
+// a ranking nobody reads; Rules evaluates each rule once, unscored, into
+// a bitset, and ORs the bitsets.
+type (
+	RuleRequest = access.RuleRequest
+	RuleSet     = access.RuleSet
+	RuleMatch   = access.RuleMatch
+	RuleError   = access.RuleError
+)
+
+// Rules evaluates every query of rules once, within the messages
+// req.Within matches when it is not empty, and returns each rule's count,
+// the count of messages any rule matched and, with req.Matches, those
+// messages with the rules each fired. The counts are Search's: rule i's
+// is the Total of Search("(within) (rule i)"), the union's that of the
+// OR of every rule, and the set is Partial as Search would mark it while
+// the text is being indexed (every rule sees the same indexed text).
+//
+// An error in a rule (it does not parse, or a word has no searchable
+// characters) is a *RuleError naming it, its *QueryError column within
+// the rule; one in req.Within is returned as Search would.
+func (ix *Index) Rules(ctx context.Context, rules []string, req RuleRequest) (*RuleSet, error) {
+	dc := &dateContext{now: ix.opt.Now(), loc: ix.opt.Location}
+	var scope node
+	if req.Within != "" {
+		var err error
+		if scope, err = parseQuery(req.Within, dc); err != nil {
+			return nil, err
+		}
+	}
+	roots := make([]node, len(rules))
+	text := scope != nil && hasText(scope)
+	for i, q := range rules {
+		root, err := parseQuery(q, dc)
+		if err != nil {
+			return nil, &RuleError{Rule: i, Err: err}
+		}
+		roots[i] = root
+		text = text || hasText(root)
+	}
+	e := &evaluator{ix: ix, ctx: ctx}
+	set := &RuleSet{Totals: make([]int, len(rules))}
+	if text {
+		select {
+		case <-ix.done:
+			if ix.err != nil {
+				return nil, ix.err
+			}
+		default:
+			set.Partial = true
+		}
+		// One set of views for every rule, so that the union counts the
+		// same text the rules did.
+		e.views = append(e.views, ix.static...)
+		for _, s := range ix.shards {
+			if v := s.cur.Load(); v != nil {
+				e.views = append(e.views, v)
+			}
+		}
+	}
+	var in bitset
+	if scope != nil {
+		var err error
+		if in, err = e.eval(scope); err != nil {
+			return nil, leafErr(req.Within, err)
+		}
+		defer ix.putBitset(in)
+	}
+	union := ix.getBitset()
+	defer ix.putBitset(union)
+	var hits []bitset // by rule, kept only for Matches
+	if req.Matches {
+		hits = make([]bitset, len(rules))
+		defer func() {
+			for _, b := range hits {
+				ix.putBitset(b)
+			}
+		}()
+	}
+	for i, root := range roots {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		// Phrases then check only the candidates within allows, as they
+		// would under the AND of Search("(within) (rule)").
+		e.within = in
+		b, err := e.eval(root)
+		if err != nil {
+			return nil, &RuleError{Rule: i, Err: leafErr(rules[i], err)}
+		}
+		if b == nil {
+			b = ix.getBitset()
+		}
+		if in != nil {
+			b.and(in)
+		}
+		set.Totals[i] = b.count()
+		union.or(b)
+		if hits != nil {
+			hits[i] = b
+		} else {
+			ix.putBitset(b)
+		}
+	}
+	set.Union = union.count()
+	if req.Matches {
+		set.Matches = make([]RuleMatch, 0, set.Union)
+		for o := range union.each {
+			m := RuleMatch{ID: ix.msgs[o].ID, Pos: int(o)}
+			for i, b := range hits {
+				if b.has(o) {
+					m.Rules = append(m.Rules, i)
+				}
+			}
+			set.Matches = append(set.Matches, m)
+		}
+	}
+	return set, nil
+}
+
+// leafErr gives an evaluation error the column of the leaf that failed
+// within q, as Search does.
+func leafErr(q string, err error) error {
+	var le *leafError
+	if errors.As(err, &le) {
+		return queryErr(q, le.n.c, le.err)
+	}
+	return err
+}
