@@ -206,36 +206,18 @@ func (s *Session) RunPolicies(ctx context.Context, names []string, within string
 		}
 		ps = sel
 	}
-	scope := func(q string) string {
-		if within == "" {
-			return q
-		}
-		return "(" + within + ") (" + q + ")"
-	}
-	count := func(q string) (int, bool, error) {
-		res, err := ix.Search(ctx, scope(q), Request{Limit: -1, NoHighlights: true})
-		if err != nil {
-			return 0, false, err
-		}
-		return res.Total, res.Partial, nil
-	}
 	var out []PolicyRun
 	for _, p := range ps {
-		run := PolicyRun{Policy: p.Name, Version: p.Version}
-		any := make([]string, len(p.Rules))
+		// Each rule is evaluated once, for its count and the union.
+		set, err := ix.Rules(ctx, ruleQueries(p.Rules), RuleRequest{Within: within})
+		if err != nil {
+			return nil, ruleErr(&p, err)
+		}
+		run := PolicyRun{Policy: p.Name, Version: p.Version, Flagged: set.Union, Partial: set.Partial}
 		var detail []string
 		for i, r := range p.Rules {
-			n, partial, err := count(r.Query)
-			if err != nil {
-				return nil, fmt.Errorf("policy %s: rule %s: %w", p.Name, r.Name, err)
-			}
-			run.Partial = run.Partial || partial
-			run.Rules = append(run.Rules, RuleHits{Rule: r.Name, Hits: n})
-			any[i] = "(" + r.Query + ")"
-			detail = append(detail, fmt.Sprintf("%s %d", r.Name, n))
-		}
-		if run.Flagged, _, err = count(strings.Join(any, " OR ")); err != nil {
-			return nil, fmt.Errorf("policy %s: %w", p.Name, err)
+			run.Rules = append(run.Rules, RuleHits{Rule: r.Name, Hits: set.Totals[i]})
+			detail = append(detail, fmt.Sprintf("%s %d", r.Name, set.Totals[i]))
 		}
 		ev := audit.Event{Action: audit.ActionPolicyRun, Target: p.Name, Count: p.Version, Results: run.Flagged,
 			Query: within, Detail: strings.Join(detail, " · ")}
@@ -245,4 +227,22 @@ func (s *Session) RunPolicies(ctx context.Context, names []string, within string
 		out = append(out, run)
 	}
 	return out, nil
+}
+
+// ruleQueries lists the queries of rules, in order, for Searcher.Rules.
+func ruleQueries(rules []vault.Rule) []string {
+	qs := make([]string, len(rules))
+	for i, r := range rules {
+		qs[i] = r.Query
+	}
+	return qs
+}
+
+// ruleErr names the policy and, when the error is one rule's, the rule.
+func ruleErr(p *vault.Policy, err error) error {
+	var re *RuleError
+	if errors.As(err, &re) && re.Rule >= 0 && re.Rule < len(p.Rules) {
+		return fmt.Errorf("policy %s: rule %s: %w", p.Name, p.Rules[re.Rule].Name, re.Err)
+	}
+	return fmt.Errorf("policy %s: %w", p.Name, err)
 }
