@@ -77,6 +77,23 @@ func BenchmarkPolicies(b *testing.B) {
 		b.ReportMetric(time.Since(start).Seconds(), "s/run")
 		b.ReportMetric((cpuTime() - cpu0).Seconds(), "cpu-s/run")
 		b.ReportMetric(float64(flagged)/50, "flagged/policy")
+		if *classes {
+			// Each class of rule alone, a Rules call per policy and class:
+			// which class the time goes to.
+			for c, name := range []string{"word", "phrase", "prefix", "and"} {
+				cpu0 := cpuTime()
+				for _, rules := range policies {
+					var some []string
+					for i := c; i < len(rules); i += 4 {
+						some = append(some, rules[i])
+					}
+					if _, err := ix.Rules(ctx, some, index.RuleRequest{}); err != nil {
+						b.Fatal(err)
+					}
+				}
+				b.ReportMetric((cpuTime() - cpu0).Seconds(), name+"-cpu-s/run")
+			}
+		}
 		if !*twoPass {
 			continue
 		}
@@ -100,7 +117,10 @@ func BenchmarkPolicies(b *testing.B) {
 	}
 }
 
-var twoPass = flag.Bool("bench.twopass", true, "BenchmarkPolicies also times the search per rule and of their OR, as before Rules")
+var (
+	twoPass = flag.Bool("bench.twopass", true, "BenchmarkPolicies also times the search per rule and of their OR, as before Rules")
+	classes = flag.Bool("bench.classes", false, "BenchmarkPolicies also times each class of rule (word, phrase, prefix, two words) alone")
+)
 
 func isLetters(w string) bool {
 	for _, c := range w {
