@@ -111,6 +111,9 @@ func (e *evaluator) evalNeg(n node) (bitset, error) {
 // (e.within): `from:ann "ありがとう"` checks Ann's messages, not every
 // message holding the phrase's bigrams.
 func (e *evaluator) evalAnd(n *andNode) (bitset, error) {
+	if b, ok, err := e.andWords(n); ok {
+		return b, err
+	}
 	var out bitset
 	outer := e.within
 	var mine bitset // the within this AND sets, if any

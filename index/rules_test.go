@@ -52,6 +52,10 @@ func TestRulesAsSearch(t *testing.T) {
 				case 3:
 					return word()[:4] + "*"
 				case 4:
+					// Two words, one of them often a frequent one.
+					if r.IntN(2) == 0 {
+						return []string{"the", "that", "you", "have"}[r.IntN(4)] + " " + word()
+					}
 					return word() + " " + word()
 				case 5:
 					return word() + " -" + word()
@@ -99,15 +103,17 @@ func checkRules(t *testing.T, ix *index.Index, rules []string, within string) {
 	want := map[string][]int{}
 	any := make([]string, len(rules))
 	for i, q := range rules {
-		ids, err := ix.IDs(ctx, scope(q))
+		// Sorted by relevance, Search scores every leaf: an evaluation of
+		// its own, which unscored ones (Rules, IDs) do not share.
+		res, err := ix.Search(ctx, scope(q), index.Request{Limit: 1 << 30, NoHighlights: true})
 		if err != nil {
 			t.Fatalf("%s: %v", scope(q), err)
 		}
-		if set.Totals[i] != len(ids) {
-			t.Errorf("within %q: rule %q: %d, Search %d", within, q, set.Totals[i], len(ids))
+		if set.Totals[i] != res.Total {
+			t.Errorf("within %q: rule %q: %d, Search %d", within, q, set.Totals[i], res.Total)
 		}
-		for _, id := range ids {
-			want[id] = append(want[id], i)
+		for _, h := range res.Hits {
+			want[h.ID] = append(want[h.ID], i)
 		}
 		any[i] = "(" + q + ")"
 	}
