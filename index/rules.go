@@ -3,6 +3,7 @@ package index
 import (
 	"context"
 	"errors"
+	"fmt"
 
 	"coffer/vault/access"
 )
@@ -16,6 +17,7 @@ import (
 type (
 	RuleRequest = access.RuleRequest
 	RuleSet     = access.RuleSet
+	RuleGroup   = access.RuleGroup
 	RuleMatch   = access.RuleMatch
 	RuleError   = access.RuleError
 )
@@ -40,15 +42,30 @@ func (ix *Index) Rules(ctx context.Context, rules []string, req RuleRequest) (*R
 			return nil, err
 		}
 	}
+	// ends holds where each group ends: the number of rules up to its last.
+	ends := make([]int, len(req.Groups))
+	n := 0
+	for i, g := range req.Groups {
+		if g < 0 {
+			return nil, fmt.Errorf("index: a rule group of %d rules", g)
+		}
+		n += g
+		ends[i] = n
+	}
+	if len(ends) > 0 && n != len(rules) {
+		return nil, fmt.Errorf("index: rule groups of %d rules in all, for %d rules", n, len(rules))
+	}
 	roots := make([]node, len(rules))
-	text := scope != nil && hasText(scope)
+	texts := make([]bool, len(rules)) // the rule, or the scope, reads text
+	text := false
 	for i, q := range rules {
 		root, err := parseQuery(q, dc)
 		if err != nil {
 			return nil, &RuleError{Rule: i, Err: err}
 		}
 		roots[i] = root
-		text = text || hasText(root)
+		texts[i] = hasText(root) || scope != nil && hasText(scope)
+		text = text || texts[i]
 	}
 	e := &evaluator{ix: ix, ctx: ctx}
 	set := &RuleSet{Totals: make([]int, len(rules))}
@@ -80,6 +97,26 @@ func (ix *Index) Rules(ctx context.Context, rules []string, req RuleRequest) (*R
 	}
 	union := ix.getBitset()
 	defer ix.putBitset(union)
+	var group bitset // the union of the current group's rules so far
+	groupText := false
+	if len(ends) > 0 {
+		group = ix.getBitset()
+		defer ix.putBitset(group)
+		set.Groups = make([]RuleGroup, 0, len(ends))
+	}
+	// endGroups counts the groups that end once done rules are evaluated.
+	endGroups := func(done int) {
+		for len(set.Groups) < len(ends) && ends[len(set.Groups)] == done {
+			set.Groups = append(set.Groups, RuleGroup{Union: group.count(), Partial: set.Partial && groupText})
+			clear(group)
+			groupText = false
+		}
+	}
+	endGroups(0)
+	if len(roots) > 1 {
+		e.memo = newLeafMemo(ix, roots)
+		defer e.memo.release()
+	}
 	var hits []bitset // by rule, kept only for Matches
 	if req.Matches {
 		hits = make([]bitset, len(rules))
@@ -108,6 +145,11 @@ func (ix *Index) Rules(ctx context.Context, rules []string, req RuleRequest) (*R
 		}
 		set.Totals[i] = b.count()
 		union.or(b)
+		if group != nil {
+			group.or(b)
+			groupText = groupText || texts[i]
+			endGroups(i + 1)
+		}
 		if hits != nil {
 			hits[i] = b
 		} else {

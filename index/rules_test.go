@@ -70,20 +70,42 @@ func TestRulesAsSearch(t *testing.T) {
 			}
 			mid := msgs[len(msgs)/2].Time.Format("2006-01-02")
 			scopes := []string{"", "date:.." + mid, "source:email", word(), fmt.Sprintf("%q", strings.Join(ix.Words(msgs[7].Body)[:2], " "))}
-			for round := range 12 {
-				rules := make([]string, 1+r.IntN(30))
+			for round := range 16 {
+				rules := make([]string, 1+r.IntN(40))
 				for i := range rules {
+					if i > 0 && r.IntN(4) == 0 {
+						rules[i] = rules[r.IntN(i)] // rules share words and prefixes
+						continue
+					}
 					rules[i] = rule()
 				}
+				// Groups of every size, empty ones too, in turn.
+				var groups []int
+				for n := 0; n < len(rules); {
+					g := min(r.IntN(8), len(rules)-n)
+					groups = append(groups, g)
+					n += g
+				}
+				if round%3 == 0 {
+					groups = nil
+				}
 				within := scopes[round%len(scopes)]
-				checkRules(t, ix, rules, within)
+				if round%2 == 1 {
+					// A memo of two bitsets: leaves past it are evaluated
+					// again.
+					restore := index.SetRuleMemoBytes(2 * 8 * (len(msgs)/64 + 2))
+					checkRules(t, ix, rules, groups, within)
+					restore()
+					continue
+				}
+				checkRules(t, ix, rules, groups, within)
 			}
 		})
 	}
 }
 
-// checkRules compares Rules(rules, within) with Search.
-func checkRules(t *testing.T, ix *index.Index, rules []string, within string) {
+// checkRules compares Rules(rules, within) in groups with Search.
+func checkRules(t *testing.T, ix *index.Index, rules []string, groups []int, within string) {
 	t.Helper()
 	ctx := context.Background()
 	scope := func(q string) string {
@@ -92,7 +114,7 @@ func checkRules(t *testing.T, ix *index.Index, rules []string, within string) {
 		}
 		return "(" + within + ") (" + q + ")"
 	}
-	set, err := ix.Rules(ctx, rules, index.RuleRequest{Within: within, Matches: true})
+	set, err := ix.Rules(ctx, rules, index.RuleRequest{Within: within, Matches: true, Groups: groups})
 	if err != nil {
 		t.Fatalf("within %q: %v", within, err)
 	}
@@ -117,12 +139,29 @@ func checkRules(t *testing.T, ix *index.Index, rules []string, within string) {
 		}
 		any[i] = "(" + q + ")"
 	}
-	res, err := ix.Search(ctx, scope(strings.Join(any, " OR ")), index.Request{Limit: -1})
-	if err != nil {
-		t.Fatal(err)
+	union := func(any []string) int {
+		t.Helper()
+		if len(any) == 0 {
+			return 0
+		}
+		res, err := ix.Search(ctx, scope(strings.Join(any, " OR ")), index.Request{Limit: -1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res.Total
 	}
-	if set.Union != res.Total || len(set.Matches) != set.Union {
-		t.Errorf("within %q: union %d (%d matches), Search of the OR %d", within, set.Union, len(set.Matches), res.Total)
+	if n := union(any); set.Union != n || len(set.Matches) != set.Union {
+		t.Errorf("within %q: union %d (%d matches), Search of the OR %d", within, set.Union, len(set.Matches), n)
+	}
+	if len(set.Groups) != len(groups) {
+		t.Fatalf("%d unions for %d groups", len(set.Groups), len(groups))
+	}
+	at := 0
+	for g, size := range groups {
+		if n := union(any[at : at+size]); set.Groups[g].Union != n || set.Groups[g].Partial {
+			t.Errorf("within %q: group %d of %q: %+v, Search of the OR %d", within, g, rules[at:at+size], set.Groups[g], n)
+		}
+		at += size
 	}
 	for id, rs := range want {
 		if !slices.Equal(fired[id], rs) {
@@ -212,5 +251,26 @@ func TestRulesPartial(t *testing.T) {
 	set, err = ix.Rules(ctx, []string{"source:email"}, index.RuleRequest{Within: "date:2020.."})
 	if err != nil || set.Partial || set.Totals[0] == 0 {
 		t.Errorf("metadata rule before Start: %+v, %v; want complete, with hits", set, err)
+	}
+	// Groups are partial as their own rules are.
+	set, err = ix.Rules(ctx, []string{"source:email", "hello", "from:ann", "has:attachment"}, index.RuleRequest{Groups: []int{1, 2, 0, 1}})
+	want := []bool{false, true, false, false}
+	if err != nil || len(set.Groups) != len(want) {
+		t.Fatalf("groups before Start: %+v, %v", set, err)
+	}
+	for i, g := range set.Groups {
+		if g.Partial != want[i] {
+			t.Errorf("group %d before Start: %+v, want partial %v", i, g, want[i])
+		}
+	}
+	// A scope of text makes every group partial.
+	set, err = ix.Rules(ctx, []string{"source:email", "from:ann"}, index.RuleRequest{Within: "hello", Groups: []int{1, 1}})
+	if err != nil || !set.Partial || !set.Groups[0].Partial || !set.Groups[1].Partial {
+		t.Errorf("groups within text before Start: %+v, %v", set, err)
+	}
+	for _, groups := range [][]int{{1}, {3, -1}, {1, 1, 1}} {
+		if _, err := ix.Rules(ctx, []string{"a", "b"}, index.RuleRequest{Groups: groups}); err == nil {
+			t.Errorf("groups %v of 2 rules: no error", groups)
+		}
 	}
 }

@@ -86,6 +86,11 @@ type RuleRequest struct {
 	Within string
 	// Matches asks for every matched message and the rules it fired.
 	Matches bool
+	// Groups, when not empty, splits the rules into consecutive groups
+	// of these sizes (the rules of each policy of a run), each counted
+	// in RuleSet.Groups: a word or prefix the groups share is then read
+	// from the index once.
+	Groups []int
 }
 
 // RuleSet is what a set of rules matched, each rule evaluated once: a
@@ -98,10 +103,19 @@ type RuleSet struct {
 	Totals []int
 	// Union is the number of messages any rule matched.
 	Union int
+	// Groups holds, when RuleRequest.Groups is set, each group's union.
+	Groups []RuleGroup
 	// Matches, when asked for, lists those messages oldest first.
 	Matches []RuleMatch
 	// Partial is set when a rule searched text while the text index was
 	// still being built (see Result.Partial).
+	Partial bool
+}
+
+// RuleGroup is what a group of rules matched, as a RuleSet of its rules
+// alone would say.
+type RuleGroup struct {
+	Union   int
 	Partial bool
 }
 
