@@ -206,18 +206,42 @@ func (s *Session) RunPolicies(ctx context.Context, names []string, within string
 		}
 		ps = sel
 	}
+	// One call for every policy, so that a word or prefix several
+	// policies share is read once. Should it fail, the policies are run
+	// one at a time, each recorded before the next, until the one that
+	// fails, whose error names it: what a run records does not depend on
+	// how its counts were found.
+	var all []string
+	groups := make([]int, len(ps))
+	for i, p := range ps {
+		all = append(all, ruleQueries(p.Rules)...)
+		groups[i] = len(p.Rules)
+	}
+	set, err := ix.Rules(ctx, all, RuleRequest{Within: within, Groups: groups})
+	if err != nil {
+		set = nil
+	}
 	var out []PolicyRun
-	for _, p := range ps {
-		// Each rule is evaluated once, for its count and the union.
-		set, err := ix.Rules(ctx, ruleQueries(p.Rules), RuleRequest{Within: within})
-		if err != nil {
-			return nil, ruleErr(&p, err)
+	at := 0
+	for i, p := range ps {
+		var totals []int
+		run := PolicyRun{Policy: p.Name, Version: p.Version}
+		if set != nil {
+			totals = set.Totals[at : at+len(p.Rules)]
+			run.Flagged, run.Partial = set.Groups[i].Union, set.Groups[i].Partial
+			at += len(p.Rules)
+		} else {
+			one, err := ix.Rules(ctx, ruleQueries(p.Rules), RuleRequest{Within: within})
+			if err != nil {
+				return nil, ruleErr(&p, err)
+			}
+			totals = one.Totals
+			run.Flagged, run.Partial = one.Union, one.Partial
 		}
-		run := PolicyRun{Policy: p.Name, Version: p.Version, Flagged: set.Union, Partial: set.Partial}
 		var detail []string
 		for i, r := range p.Rules {
-			run.Rules = append(run.Rules, RuleHits{Rule: r.Name, Hits: set.Totals[i]})
-			detail = append(detail, fmt.Sprintf("%s %d", r.Name, set.Totals[i]))
+			run.Rules = append(run.Rules, RuleHits{Rule: r.Name, Hits: totals[i]})
+			detail = append(detail, fmt.Sprintf("%s %d", r.Name, totals[i]))
 		}
 		ev := audit.Event{Action: audit.ActionPolicyRun, Target: p.Name, Count: p.Version, Results: run.Flagged,
 			Query: within, Detail: strings.Join(detail, " · ")}
