@@ -29,6 +29,9 @@ type (
 // is the Total of Search("(within) (rule i)"), the union's that of the
 // OR of every rule, and the set is Partial as Search would mark it while
 // the text is being indexed (every rule sees the same indexed text).
+// With req.Groups, each group of rules is also counted as a RuleSet of
+// its rules alone would be; words and prefixes that several rules hold
+// are read from the index once (rulememo.go).
 //
 // An error in a rule (it does not parse, or a word has no searchable
 // characters) is a *RuleError naming it, its *QueryError column within
