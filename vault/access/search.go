@@ -84,7 +84,8 @@ type RuleRequest struct {
 	// Within, when not empty, is a query that bounds every rule (a date
 	// range, a source): rules count only the messages it matches.
 	Within string
-	// Matches asks for every matched message and the rules it fired.
+	// Matches asks for every matched message and the rules that fired
+	// on it.
 	Matches bool
 	// Groups, when not empty, splits the rules into consecutive groups
 	// of these sizes (the rules of each policy of a run), each counted
@@ -123,7 +124,7 @@ type RuleGroup struct {
 type RuleMatch struct {
 	ID    string
 	Pos   int   // ordinal in time order, as Hit.Pos
-	Rules []int // the indexes of the rules it fired, ascending
+	Rules []int // the indexes of the rules that fired on it, ascending
 }
 
 // RuleError is the error of one rule of a Searcher.Rules call, for the
@@ -151,9 +152,10 @@ type Searcher interface {
 	Search(ctx context.Context, query string, req Request) (*Result, error)
 	// IDs returns every hit of query, oldest first.
 	IDs(ctx context.Context, query string) ([]string, error)
-	// Rules evaluates every query of rules once (a policy's rules), within
-	// the messages req.Within matches when it is not empty; an error in
-	// one rule is a *RuleError naming it.
+	// Rules evaluates every query of rules once (the rules of a policy,
+	// or of several in groups), within the messages req.Within matches
+	// when it is not empty; an error in one rule is a *RuleError naming
+	// it.
 	Rules(ctx context.Context, rules []string, req RuleRequest) (*RuleSet, error)
 	SetTags(id string, tags []string) error
 	// Start indexes in the background what Open could not take from the
