@@ -24,6 +24,8 @@ type evaluator struct {
 	// match: an AND sets it to what its other operands allow, and phrase
 	// leaves check only candidates in it (checking is their cost).
 	within bitset
+	// memo, when not nil, keeps leaves that several rules share (Rules).
+	memo *leafMemo
 }
 
 var errNoTerms = errors.New("no searchable characters")
@@ -49,6 +51,9 @@ func (e *evaluator) eval(n node) (bitset, error) {
 	case *textNode:
 		if n.kind == textSloppy {
 			return e.evalSloppy(n)
+		}
+		if e.memo != nil {
+			return e.memo.leaf(e, n)
 		}
 		return e.customLeaf(n)
 	case *nearNode:
@@ -111,6 +116,9 @@ func (e *evaluator) evalNeg(n node) (bitset, error) {
 // (e.within): `from:ann "ありがとう"` checks Ann's messages, not every
 // message holding the phrase's bigrams.
 func (e *evaluator) evalAnd(n *andNode) (bitset, error) {
+	if b, ok, err := e.andWords(n); ok {
+		return b, err
+	}
 	var out bitset
 	outer := e.within
 	var mine bitset // the within this AND sets, if any

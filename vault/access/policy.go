@@ -206,36 +206,42 @@ func (s *Session) RunPolicies(ctx context.Context, names []string, within string
 		}
 		ps = sel
 	}
-	scope := func(q string) string {
-		if within == "" {
-			return q
-		}
-		return "(" + within + ") (" + q + ")"
+	// One call for every policy, so that a word or prefix several
+	// policies share is read once. Should it fail, the policies are run
+	// one at a time, each recorded before the next, until the one that
+	// fails, whose error names it: what a run records does not depend on
+	// how its counts were found.
+	var all []string
+	groups := make([]int, len(ps))
+	for i, p := range ps {
+		all = append(all, ruleQueries(p.Rules)...)
+		groups[i] = len(p.Rules)
 	}
-	count := func(q string) (int, bool, error) {
-		res, err := ix.Search(ctx, scope(q), Request{Limit: -1, NoHighlights: true})
-		if err != nil {
-			return 0, false, err
-		}
-		return res.Total, res.Partial, nil
+	set, err := ix.Rules(ctx, all, RuleRequest{Within: within, Groups: groups})
+	if err != nil {
+		set = nil
 	}
 	var out []PolicyRun
-	for _, p := range ps {
+	at := 0
+	for i, p := range ps {
+		var totals []int
 		run := PolicyRun{Policy: p.Name, Version: p.Version}
-		any := make([]string, len(p.Rules))
+		if set != nil {
+			totals = set.Totals[at : at+len(p.Rules)]
+			run.Flagged, run.Partial = set.Groups[i].Union, set.Groups[i].Partial
+			at += len(p.Rules)
+		} else {
+			one, err := ix.Rules(ctx, ruleQueries(p.Rules), RuleRequest{Within: within})
+			if err != nil {
+				return nil, ruleErr(&p, err)
+			}
+			totals = one.Totals
+			run.Flagged, run.Partial = one.Union, one.Partial
+		}
 		var detail []string
 		for i, r := range p.Rules {
-			n, partial, err := count(r.Query)
-			if err != nil {
-				return nil, fmt.Errorf("policy %s: rule %s: %w", p.Name, r.Name, err)
-			}
-			run.Partial = run.Partial || partial
-			run.Rules = append(run.Rules, RuleHits{Rule: r.Name, Hits: n})
-			any[i] = "(" + r.Query + ")"
-			detail = append(detail, fmt.Sprintf("%s %d", r.Name, n))
-		}
-		if run.Flagged, _, err = count(strings.Join(any, " OR ")); err != nil {
-			return nil, fmt.Errorf("policy %s: %w", p.Name, err)
+			run.Rules = append(run.Rules, RuleHits{Rule: r.Name, Hits: totals[i]})
+			detail = append(detail, fmt.Sprintf("%s %d", r.Name, totals[i]))
 		}
 		ev := audit.Event{Action: audit.ActionPolicyRun, Target: p.Name, Count: p.Version, Results: run.Flagged,
 			Query: within, Detail: strings.Join(detail, " · ")}
@@ -245,4 +251,22 @@ func (s *Session) RunPolicies(ctx context.Context, names []string, within string
 		out = append(out, run)
 	}
 	return out, nil
+}
+
+// ruleQueries lists the queries of rules, in order, for Searcher.Rules.
+func ruleQueries(rules []vault.Rule) []string {
+	qs := make([]string, len(rules))
+	for i, r := range rules {
+		qs[i] = r.Query
+	}
+	return qs
+}
+
+// ruleErr names the policy and, when the error is one rule's, the rule.
+func ruleErr(p *vault.Policy, err error) error {
+	var re *RuleError
+	if errors.As(err, &re) && re.Rule >= 0 && re.Rule < len(p.Rules) {
+		return fmt.Errorf("policy %s: rule %s: %w", p.Name, p.Rules[re.Rule].Name, re.Err)
+	}
+	return fmt.Errorf("policy %s: %w", p.Name, err)
 }

@@ -124,3 +124,44 @@ func TestRunPoliciesAudited(t *testing.T) {
 		t.Fatalf("events: %+v", got)
 	}
 }
+
+// TestRunPoliciesFailing: policies are counted together, but when a rule
+// fails the policies before its own are recorded as they were when each
+// was counted alone, and the error names the policy, the rule and the
+// column within the rule.
+func TestRunPoliciesFailing(t *testing.T) {
+	tv := newTestVault(t, messages(6)) // "message N about lunch", Ann/Bob/Cy
+	s := tv.openIndexed(t)
+	defer s.Lock("exit")
+	for _, p := range []vault.Policy{
+		{Name: "alpha", Rules: []vault.Rule{{Name: "lunch", Query: "lunch"}, {Name: "ann", Query: "from:ann lunch"}}},
+		{Name: "beta", Rules: []vault.Rule{{Name: "ok", Query: "lunch"}, {Name: "bad", Query: `lunch "!!!"`}}},
+		{Name: "gamma", Rules: []vault.Rule{{Name: "bob", Query: "from:bob"}, {Name: "lunch", Query: "lunch"}}},
+	} {
+		if _, err := s.PutPolicy(p, 0); err != nil {
+			t.Fatal(err)
+		}
+	}
+	runs, err := s.RunPolicies(context.Background(), []string{"gamma", "alpha"}, "")
+	want := []access.PolicyRun{
+		{Policy: "gamma", Version: 1, Flagged: 6, Rules: []access.RuleHits{{Rule: "bob", Hits: 2}, {Rule: "lunch", Hits: 6}}},
+		{Policy: "alpha", Version: 1, Flagged: 6, Rules: []access.RuleHits{{Rule: "lunch", Hits: 6}, {Rule: "ann", Hits: 2}}},
+	}
+	if err != nil || !reflect.DeepEqual(runs, want) {
+		t.Fatalf("runs = %+v, %v; want %+v", runs, err, want)
+	}
+	_, err = s.RunPolicies(context.Background(), []string{"alpha", "beta", "gamma"}, "")
+	var qe *index.QueryError
+	if err == nil || err.Error() != `policy beta: rule bad: query: column 7: no searchable characters` || !errors.As(err, &qe) {
+		t.Fatalf("a failing rule: %v", err)
+	}
+	var got []string
+	for _, e := range tv.last(t) {
+		if e.Action == audit.ActionPolicyRun {
+			got = append(got, e.Target+": "+e.Detail)
+		}
+	}
+	if want := []string{"gamma: bob 2 · lunch 6", "alpha: lunch 6 · ann 2", "alpha: lunch 6 · ann 2"}; !reflect.DeepEqual(got, want) {
+		t.Fatalf("events: %q, want %q", got, want)
+	}
+}

@@ -82,6 +82,65 @@ type FacetCount struct {
 	Count int
 }
 
+// RuleRequest says what Searcher.Rules returns beside counts.
+type RuleRequest struct {
+	// Within, when not empty, is a query that bounds every rule (a date
+	// range, a source): rules count only the messages it matches.
+	Within string
+	// Matches asks for every matched message and the rules that fired
+	// on it.
+	Matches bool
+	// Groups, when not empty, splits the rules into consecutive groups
+	// of these sizes (the rules of each policy of a run), each counted
+	// in RuleSet.Groups: a word or prefix the groups share is then read
+	// from the index once.
+	Groups []int
+}
+
+// RuleSet is what a set of rules matched, each rule evaluated once: a
+// policy run needs each rule's count and how many messages any rule
+// matched, and a review queue which rules fired on each message. Ids and
+// counts only, as Result.
+type RuleSet struct {
+	// Totals holds the number of messages each rule matched, in the
+	// order of the rules.
+	Totals []int
+	// Union is the number of messages any rule matched.
+	Union int
+	// Groups holds, when RuleRequest.Groups is set, each group's union.
+	Groups []RuleGroup
+	// Matches, when asked for, lists those messages oldest first.
+	Matches []RuleMatch
+	// Partial is set when a rule searched text while the text index was
+	// still being built (see Result.Partial).
+	Partial bool
+}
+
+// RuleGroup is what a group of rules matched, as a RuleSet of its rules
+// alone would say.
+type RuleGroup struct {
+	Union   int
+	Partial bool
+}
+
+// RuleMatch is a message some rules matched.
+type RuleMatch struct {
+	ID    string
+	Pos   int   // ordinal in time order, as Hit.Pos
+	Rules []int // the indexes of the rules that fired on it, ascending
+}
+
+// RuleError is the error of one rule of a Searcher.Rules call, for the
+// caller to name the rule; Err is as Search would return for its query
+// alone (a *QueryError has the column within the rule).
+type RuleError struct {
+	Rule int // index into the rules
+	Err  error
+}
+
+func (e *RuleError) Error() string { return e.Err.Error() }
+func (e *RuleError) Unwrap() error { return e.Err }
+
 // IndexProgress describes an index build in flight.
 type IndexProgress struct {
 	Done, Total int           // messages indexed, and to index
@@ -96,6 +155,11 @@ type Searcher interface {
 	Search(ctx context.Context, query string, req Request) (*Result, error)
 	// IDs returns every hit of query, oldest first.
 	IDs(ctx context.Context, query string) ([]string, error)
+	// Rules evaluates every query of rules once (the rules of a policy,
+	// or of several in groups), within the messages req.Within matches
+	// when it is not empty; an error in one rule is a *RuleError naming
+	// it.
+	Rules(ctx context.Context, rules []string, req RuleRequest) (*RuleSet, error)
 	SetTags(id string, tags []string) error
 	// Start indexes in the background what Open could not take from the
 	// vault's stored index files; Wait blocks until that is done.

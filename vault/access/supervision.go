@@ -124,15 +124,19 @@ func (s *Session) queueItems(ctx context.Context, req QueueRequest, check func()
 		return vault.Queue{}, 0, err
 	}
 	q := vault.Queue{Policy: p.Name, Version: p.Version, Period: req.Period, From: req.From, To: req.To, Rate: req.Rate, Seed: req.Seed}
-	fired := map[string][]string{}
-	for _, r := range p.Rules {
-		ids, err := ix.IDs(ctx, r.Query)
-		if err != nil {
-			return vault.Queue{}, 0, fmt.Errorf("policy %s: rule %s: %w", p.Name, r.Name, err)
+	// Each rule is evaluated once; the period is applied below, by the
+	// messages' own times.
+	set, err := ix.Rules(ctx, ruleQueries(p.Rules), RuleRequest{Matches: true})
+	if err != nil {
+		return vault.Queue{}, 0, ruleErr(&p, err)
+	}
+	fired := make(map[string][]string, len(set.Matches))
+	for _, m := range set.Matches {
+		names := make([]string, len(m.Rules))
+		for i, r := range m.Rules {
+			names[i] = p.Rules[r].Name
 		}
-		for _, id := range ids {
-			fired[id] = append(fired[id], r.Name)
-		}
+		fired[m.ID] = names
 	}
 	in := func(t time.Time) bool {
 		return !t.IsZero() && (req.From.IsZero() || !t.Before(req.From)) && (req.To.IsZero() || t.Before(req.To))
