@@ -2,8 +2,8 @@ package access
 
 import (
 	"context"
+	"errors"
 	"fmt"
-	"math"
 	"slices"
 	"strings"
 
@@ -60,24 +60,46 @@ func (s *Session) ApplyPolicies(ctx context.Context) (*Flags, error) {
 		return nil, err
 	}
 	f := &Flags{byID: map[string][]Flag{}, queries: map[Flag]string{}}
-	for _, p := range ps {
-		flagged := map[string]bool{}
-		var detail []string
+	if len(ps) == 0 {
+		return f, nil
+	}
+	// Every rule of every policy in one call, each evaluated once, the
+	// words the policies share read once (Searcher.Rules).
+	var queries []string
+	var of []Flag
+	groups := make([]int, len(ps))
+	for i, p := range ps {
+		groups[i] = len(p.Rules)
 		for _, r := range p.Rules {
-			res, err := ix.Search(ctx, r.Query, Request{Sort: Oldest, Limit: math.MaxInt32, NoHighlights: true})
-			if err != nil {
-				return nil, fmt.Errorf("policy %s: rule %s: %w", p.Name, r.Name, err)
-			}
-			f.Partial = f.Partial || res.Partial
 			fl := Flag{Policy: p.Name, Version: p.Version, Rule: r.Name}
+			queries, of = append(queries, r.Query), append(of, fl)
 			f.queries[fl] = r.Query
-			for _, h := range res.Hits {
-				f.byID[h.ID] = append(f.byID[h.ID], fl)
-				flagged[h.ID] = true
-			}
-			detail = append(detail, fmt.Sprintf("%s %d", r.Name, len(res.Hits)))
 		}
-		ev := audit.Event{Action: audit.ActionPolicyRun, Target: p.Name, Count: p.Version, Results: len(flagged),
+	}
+	set, err := ix.Rules(ctx, queries, RuleRequest{Matches: true, Groups: groups})
+	if err != nil {
+		var re *RuleError
+		if errors.As(err, &re) && re.Rule >= 0 && re.Rule < len(of) {
+			return nil, fmt.Errorf("policy %s: rule %s: %w", of[re.Rule].Policy, of[re.Rule].Rule, re.Err)
+		}
+		return nil, err
+	}
+	f.Partial = set.Partial
+	for _, m := range set.Matches {
+		fs := make([]Flag, len(m.Rules))
+		for i, r := range m.Rules {
+			fs[i] = of[r]
+		}
+		f.byID[m.ID] = fs
+	}
+	first := 0
+	for i, p := range ps {
+		var detail []string
+		for j, r := range p.Rules {
+			detail = append(detail, fmt.Sprintf("%s %d", r.Name, set.Totals[first+j]))
+		}
+		first += len(p.Rules)
+		ev := audit.Event{Action: audit.ActionPolicyRun, Target: p.Name, Count: p.Version, Results: set.Groups[i].Union,
 			Detail: strings.Join(detail, " · ")}
 		if err := s.record(ev); err != nil {
 			return nil, err
