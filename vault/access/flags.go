@@ -2,12 +2,8 @@ package access
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"slices"
 	"strings"
-
-	"coffer/vault/audit"
 )
 
 // Flag is a rule of a supervision policy that matched a message.
@@ -60,50 +56,28 @@ func (s *Session) ApplyPolicies(ctx context.Context) (*Flags, error) {
 		return nil, err
 	}
 	f := &Flags{byID: map[string][]Flag{}, queries: map[Flag]string{}}
-	if len(ps) == 0 {
-		return f, nil
-	}
-	// Every rule of every policy in one call, each evaluated once, the
-	// words the policies share read once (Searcher.Rules).
-	var queries []string
-	var of []Flag
-	groups := make([]int, len(ps))
-	for i, p := range ps {
-		groups[i] = len(p.Rules)
+	var of []Flag // every rule of every policy, in order
+	for _, p := range ps {
 		for _, r := range p.Rules {
 			fl := Flag{Policy: p.Name, Version: p.Version, Rule: r.Name}
-			queries, of = append(queries, r.Query), append(of, fl)
+			of = append(of, fl)
 			f.queries[fl] = r.Query
 		}
 	}
-	set, err := ix.Rules(ctx, queries, RuleRequest{Matches: true, Groups: groups})
+	runs, found, err := s.runRules(ctx, ix, ps, "", true)
 	if err != nil {
-		var re *RuleError
-		if errors.As(err, &re) && re.Rule >= 0 && re.Rule < len(of) {
-			return nil, fmt.Errorf("policy %s: rule %s: %w", of[re.Rule].Policy, of[re.Rule].Rule, re.Err)
-		}
 		return nil, err
 	}
-	f.Partial = set.Partial
-	for _, m := range set.Matches {
+	for _, r := range runs {
+		f.Partial = f.Partial || r.Partial
+	}
+	for _, m := range found {
 		fs := make([]Flag, len(m.Rules))
 		for i, r := range m.Rules {
 			fs[i] = of[r]
 		}
-		f.byID[m.ID] = fs
-	}
-	first := 0
-	for i, p := range ps {
-		var detail []string
-		for j, r := range p.Rules {
-			detail = append(detail, fmt.Sprintf("%s %d", r.Name, set.Totals[first+j]))
-		}
-		first += len(p.Rules)
-		ev := audit.Event{Action: audit.ActionPolicyRun, Target: p.Name, Count: p.Version, Results: set.Groups[i].Union,
-			Detail: strings.Join(detail, " · ")}
-		if err := s.record(ev); err != nil {
-			return nil, err
-		}
+		// One message's flags in rule order, whichever call found them.
+		f.byID[m.ID] = append(f.byID[m.ID], fs...)
 	}
 	return f, nil
 }

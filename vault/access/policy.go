@@ -206,22 +206,36 @@ func (s *Session) RunPolicies(ctx context.Context, names []string, within string
 		}
 		ps = sel
 	}
-	// One call for every policy, so that a word or prefix several
-	// policies share is read once. Should it fail, the policies are run
-	// one at a time, each recorded before the next, until the one that
-	// fails, whose error names it: what a run records does not depend on
-	// how its counts were found.
+	runs, _, err := s.runRules(ctx, ix, ps, within, false)
+	return runs, err
+}
+
+// runRules counts what the rules of policies ps match (within, when not
+// empty), recording each policy's run (policy-run) before it returns;
+// with matches, it also returns the messages matched, each with the
+// indexes of its rules among all of ps's rules in order.
+//
+// One call for every policy, so that a word or prefix several policies
+// share is read once. Should it fail, the policies are run one at a
+// time, each recorded before the next, until the one that fails, whose
+// error names it: what a run records does not depend on how its counts
+// were found.
+func (s *Session) runRules(ctx context.Context, ix Searcher, ps []vault.Policy, within string, matches bool) ([]PolicyRun, []RuleMatch, error) {
 	var all []string
 	groups := make([]int, len(ps))
 	for i, p := range ps {
 		all = append(all, ruleQueries(p.Rules)...)
 		groups[i] = len(p.Rules)
 	}
-	set, err := ix.Rules(ctx, all, RuleRequest{Within: within, Groups: groups})
+	set, err := ix.Rules(ctx, all, RuleRequest{Within: within, Groups: groups, Matches: matches})
 	if err != nil {
 		set = nil
 	}
 	var out []PolicyRun
+	var found []RuleMatch
+	if set != nil {
+		found = set.Matches
+	}
 	at := 0
 	for i, p := range ps {
 		var totals []int
@@ -229,15 +243,21 @@ func (s *Session) RunPolicies(ctx context.Context, names []string, within string
 		if set != nil {
 			totals = set.Totals[at : at+len(p.Rules)]
 			run.Flagged, run.Partial = set.Groups[i].Union, set.Groups[i].Partial
-			at += len(p.Rules)
 		} else {
-			one, err := ix.Rules(ctx, ruleQueries(p.Rules), RuleRequest{Within: within})
+			one, err := ix.Rules(ctx, ruleQueries(p.Rules), RuleRequest{Within: within, Matches: matches})
 			if err != nil {
-				return nil, ruleErr(&p, err)
+				return nil, nil, ruleErr(&p, err)
 			}
 			totals = one.Totals
 			run.Flagged, run.Partial = one.Union, one.Partial
+			for _, m := range one.Matches {
+				for j := range m.Rules {
+					m.Rules[j] += at
+				}
+				found = append(found, m)
+			}
 		}
+		at += len(p.Rules)
 		var detail []string
 		for i, r := range p.Rules {
 			run.Rules = append(run.Rules, RuleHits{Rule: r.Name, Hits: totals[i]})
@@ -246,11 +266,11 @@ func (s *Session) RunPolicies(ctx context.Context, names []string, within string
 		ev := audit.Event{Action: audit.ActionPolicyRun, Target: p.Name, Count: p.Version, Results: run.Flagged,
 			Query: within, Detail: strings.Join(detail, " · ")}
 		if err := s.record(ev); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		out = append(out, run)
 	}
-	return out, nil
+	return out, found, nil
 }
 
 // ruleQueries lists the queries of rules, in order, for Searcher.Rules.
