@@ -358,7 +358,7 @@ func phraseSeg(w segWork, an analysis.Analyzer, field string, terms []string, ms
 	if err != nil || dict == nil {
 		return err
 	}
-	its := make([]segment.PostingsIterator, len(terms))
+	pls := make([]segment.PostingsList, len(terms))
 	weight, rarest := 0.0, 0 // the idf of the phrase's rarest word, and which
 	for i, t := range terms {
 		pl, err := dict.PostingsList([]byte(t), nil, nil)
@@ -368,53 +368,22 @@ func phraseSeg(w segWork, an analysis.Analyzer, field string, terms []string, ms
 		if pl == nil || pl.Count() == 0 {
 			return nil // a term absent from this segment: no phrase here
 		}
-		its[i] = pl.Iterator(false, false, false, nil)
+		pls[i] = pl
 		if f := idf(w.seg, pl); f > weight {
 			weight, rarest = f, i
 		}
 	}
 	c := newPhraseChecker(an, field, terms, rarest)
-	cur := make([]segment.Posting, len(terms))
-	if cur[0], err = its[0].Next(); err != nil || cur[0] == nil {
-		return err
-	}
-	target := cur[0].Number()
-	for {
-		agreed := true
-		for i := 1; i < len(its); i++ {
-			if cur[i] != nil && cur[i].Number() >= target {
-				if cur[i].Number() > target {
-					target, agreed = cur[i].Number(), false
-					break
-				}
-				continue
-			}
-			if cur[i], err = its[i].Advance(target); err != nil || cur[i] == nil {
-				return err
-			}
-			if n := cur[i].Number(); n != target {
-				target, agreed = n, false
-				break
+	return leapfrog(pls, func(d uint64) {
+		if (mask != nil && !mask.has(uint32(d))) || w.ords[d] == noOrd || (within != nil && !within.has(w.ords[d])) {
+			return
+		}
+		o := w.ords[d]
+		if n := c.count(msgs[o]); n > 0 {
+			out.set(o)
+			if scores != nil {
+				scores[o] += float32(weight * math.Sqrt(float64(n)))
 			}
 		}
-		if agreed && (mask == nil || mask.has(uint32(target))) && w.ords[target] != noOrd && (within == nil || within.has(w.ords[target])) {
-			o := w.ords[target]
-			if n := c.count(msgs[o]); n > 0 {
-				out.set(o)
-				if scores != nil {
-					scores[o] += float32(weight * math.Sqrt(float64(n)))
-				}
-			}
-		}
-		if agreed {
-			target++
-		}
-		// Bring the first term to target or beyond.
-		if cur[0].Number() < target {
-			if cur[0], err = its[0].Advance(target); err != nil || cur[0] == nil {
-				return err
-			}
-		}
-		target = cur[0].Number()
-	}
+	})
 }
