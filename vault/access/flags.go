@@ -32,6 +32,18 @@ func (f *Flags) Of(id string) []Flag {
 	return f.byID[id]
 }
 
+// IDs lists the messages flagged, in no particular order.
+func (f *Flags) IDs() []string {
+	if f == nil {
+		return nil
+	}
+	ids := make([]string, 0, len(f.byID))
+	for id := range f.byID {
+		ids = append(ids, id)
+	}
+	return ids
+}
+
 // Len is the number of messages flagged.
 func (f *Flags) Len() int {
 	if f == nil {

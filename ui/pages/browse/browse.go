@@ -154,10 +154,11 @@ type Model struct {
 	hitHL       map[string][]access.Span
 	// flags are what the supervision policies flag (flags.go), flagHL
 	// the highlights of the flagged messages shown (nil: asked for).
-	flags  *access.Flags
-	flagHL map[string][]access.Span
-	qErr   error
-	busy   bool
+	flags    *access.Flags
+	flagHL   map[string][]access.Span
+	flagConv map[int]int // flagged messages by conversation (index in dir.Convs)
+	qErr     error
+	busy     bool
 
 	overlay     overlay
 	helpReturn  overlay // where the help overlay goes back to
@@ -253,7 +254,7 @@ func (m *Model) Close() {
 	m.ixOpen = false
 	m.closeAttachments()
 	m.dir, m.shown, m.detail, m.res, m.tags, m.hitHL = nil, nil, nil, nil, nil, nil
-	m.flags, m.flagHL = nil, nil
+	m.flags, m.flagHL, m.flagConv = nil, nil, nil
 	m.msgs.Invalidate()
 }
 

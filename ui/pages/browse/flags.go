@@ -73,6 +73,12 @@ func (m *Model) updateFlags(msg tea.Msg) tea.Cmd {
 			return nil
 		}
 		m.flags, m.flagHL = msg.flags, map[string][]access.Span{}
+		m.flagConv = map[int]int{}
+		for _, id := range m.flags.IDs() {
+			if p, ok := m.dir.Place(id); ok {
+				m.flagConv[p.Conv]++
+			}
+		}
 		if n := m.flags.Len(); n > 0 {
 			m.setStatus(fmt.Sprintf("%s flagged by the supervision policies (R: review queues)", plural(n, "message")), false)
 		}

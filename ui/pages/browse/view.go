@@ -24,6 +24,9 @@ func (m *Model) renderConv(i, w int, sel bool) []string {
 		title = st.Sender.Render(common.Trunc(title, w))
 	}
 	sub := fmt.Sprintf("%s · %d · %s", sanitize.Line(c.Source), len(c.IDs), common.When(c.Last, m.loc, "2006-01-02"))
+	if n := m.flagConv[m.order[i]]; n > 0 {
+		sub += fmt.Sprintf(" · ⚑ %d", n)
+	}
 	if len(c.Participants) > 0 {
 		sub += " · " + sanitize.Line(strings.Join(c.Participants, ", "))
 	}
