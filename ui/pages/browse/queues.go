@@ -2,6 +2,7 @@ package browse
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -55,14 +56,21 @@ type reviewState struct {
 }
 
 // supervisionMsg: the queues and decisions, read, and the rules of the
-// policy versions the queues were made from.
+// policy versions the queues were made from that were not known yet.
 type supervisionMsg struct {
 	sup   *vault.Supervision
 	rules map[string][]vault.Rule
 	err   error
 }
 
-func supervisionCmd(s *access.Session) tea.Cmd {
+// loadSupervision reads the supervision journal, and the rules of policy
+// versions not read before: a version never changes, so after a decision
+// only the journal is read again.
+func (m *Model) loadSupervision(s *access.Session) tea.Cmd {
+	known := make(map[string]bool, len(m.rv.rules))
+	for k := range m.rv.rules {
+		known[k] = true
+	}
 	return func() tea.Msg {
 		sup, err := s.Supervision()
 		if err != nil {
@@ -70,9 +78,14 @@ func supervisionCmd(s *access.Session) tea.Cmd {
 		}
 		rules := map[string][]vault.Rule{}
 		for _, q := range sup.Queues {
+			k := ruleKey(q.Policy, q.Version)
+			if known[k] {
+				continue
+			}
+			known[k] = true
 			vs, err := s.PolicyVersions(q.Policy)
 			if err == nil && q.Version <= len(vs) {
-				rules[ruleKey(q.Policy, q.Version)] = vs[q.Version-1].Rules
+				rules[k] = vs[q.Version-1].Rules
 			}
 		}
 		return supervisionMsg{sup: sup, rules: rules}
@@ -110,7 +123,7 @@ func (m *Model) initReview(c common.Common) {
 
 // toggleReview shows the review queues in the left pane, or the
 // conversations again.
-func (m *Model) toggleReview() tea.Cmd { return m.toggleLeft(leftReview, supervisionCmd) }
+func (m *Model) toggleReview() tea.Cmd { return m.toggleLeft(leftReview, m.loadSupervision) }
 
 func (m *Model) updateReview(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
@@ -119,7 +132,11 @@ func (m *Model) updateReview(msg tea.Msg) tea.Cmd {
 			m.setStatus("review queues not read: "+msg.err.Error(), true)
 			return nil
 		}
-		m.rv.sup, m.rv.rules = msg.sup, msg.rules
+		m.rv.sup = msg.sup
+		if m.rv.rules == nil {
+			m.rv.rules = map[string][]vault.Rule{}
+		}
+		maps.Copy(m.rv.rules, msg.rules)
 		m.rv.queues.SetLen(len(msg.sup.Queues))
 		if m.rv.open >= len(msg.sup.Queues) {
 			m.rv.open = -1
@@ -128,7 +145,7 @@ func (m *Model) updateReview(msg tea.Msg) tea.Cmd {
 	case decidedMsg:
 		if msg.err != nil {
 			m.setStatus("not decided: "+msg.err.Error(), true)
-			return supervisionCmd(m.sess)
+			return m.loadSupervision(m.sess)
 		}
 		what := msg.d.Kind
 		if msg.d.Kind == vault.DecisionUndone {
@@ -137,7 +154,7 @@ func (m *Model) updateReview(msg tea.Msg) tea.Cmd {
 			what += ", tagged " + EscalationTag
 		}
 		m.setStatus(fmt.Sprintf("%s: %s", shortID(msg.d.Item), what), false)
-		return supervisionCmd(m.sess)
+		return m.loadSupervision(m.sess)
 	}
 	return nil
 }
