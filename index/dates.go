@@ -6,13 +6,20 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"coffer/vault"
 )
 
-// dateContext interprets date: values. Calendar dates are days in loc;
-// relative dates ("7d") count back from now.
-type dateContext struct {
+// queryContext is what a query is read against: date: values (calendar
+// dates are days in loc, relative dates count back from now) and the
+// vault's policies for policy:.
+type queryContext struct {
 	now time.Time
 	loc *time.Location
+	// policies, when set, lists the vault's supervision policies, for
+	// policy: (policyquery.go); nil accepts policy: without resolving
+	// it (checking a query's syntax) and matches nothing.
+	policies func() ([]vault.Policy, error)
 }
 
 const (
@@ -33,7 +40,7 @@ const (
 //	           (date:unknown is parsed apart: see parsePrimary)
 //	after:A    from the start of A on (same as date:A..)
 //	before:A   up to, not including, the start of A
-func (dc *dateContext) parseRange(field, v string) (from, to int64, err error) {
+func (dc *queryContext) parseRange(field, v string) (from, to int64, err error) {
 	switch field {
 	case "after":
 		from, _, err = dc.period(v)
@@ -69,13 +76,13 @@ func (dc *dateContext) parseRange(field, v string) (from, to int64, err error) {
 // period returns the span a single date denotes: a calendar year, month
 // or day, today/yesterday, or a relative point ("7d", "2w", "3m", "1y",
 // "12h") which spans from that point until now.
-func (dc *dateContext) period(v string) (from, to int64, err error) {
+func (dc *queryContext) period(v string) (from, to int64, err error) {
 	from, to, _, err = dc.span(v)
 	return from, to, err
 }
 
 // span is period, also saying whether v is a relative point.
-func (dc *dateContext) span(v string) (from, to int64, relative bool, err error) {
+func (dc *queryContext) span(v string) (from, to int64, relative bool, err error) {
 	now := dc.now.In(dc.loc)
 	day := func(t time.Time) time.Time {
 		return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, dc.loc)
@@ -142,7 +149,7 @@ func (dc *dateContext) span(v string) (from, to int64, relative bool, err error)
 // time) has from == to: since 7d is from then on, until 7d up to then.
 // Calendar dates are days in loc; relative points count back from now.
 func Period(v string, now time.Time, loc *time.Location) (from, to time.Time, err error) {
-	dc := &dateContext{now: now, loc: loc}
+	dc := &queryContext{now: now, loc: loc}
 	one := func(v string) (from, to time.Time, err error) {
 		if t, err := time.Parse(time.RFC3339, v); err == nil {
 			return t, t, nil

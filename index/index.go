@@ -45,6 +45,10 @@ type Options struct {
 	// in msgs (vault.Vault.Position), used instead of building another
 	// when msgs is already in time order: one table on the message path.
 	Position func(id string) (int, bool)
+	// Policies, if set, lists the vault's supervision policies, which
+	// policy:NAME searches by (policyquery.go); without it policy:
+	// matches nothing.
+	Policies func() ([]vault.Policy, error)
 }
 
 // Index is the searchable form of a set of messages. Its methods are safe

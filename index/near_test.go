@@ -58,7 +58,7 @@ func show(n node) string {
 }
 
 func TestParseNear(t *testing.T) {
-	dc := &dateContext{now: time.Date(2024, 6, 15, 12, 0, 0, 0, time.UTC), loc: time.UTC}
+	dc := &queryContext{now: time.Date(2024, 6, 15, 12, 0, 0, 0, time.UTC), loc: time.UTC}
 	for _, tc := range []struct {
 		in, want string
 		col      int

@@ -92,7 +92,7 @@ var fieldNames = map[string]string{
 	"from": "from", "to": "to", "with": "to", "in": "in", "source": "source",
 	"tag": "tag", "subject": "subject", "body": "body", "has": "has",
 	"attachment": "attachment", "date": "date", "after": "after",
-	"before": "before", "id": "id",
+	"before": "before", "id": "id", "policy": "policy",
 }
 
 const (
@@ -130,11 +130,11 @@ type parser struct {
 	src  string
 	toks []token
 	pos  int
-	opt  *dateContext
+	opt  *queryContext
 }
 
 // parseQuery turns a query string into an AST.
-func parseQuery(src string, dc *dateContext) (node, error) {
+func parseQuery(src string, dc *queryContext) (node, error) {
 	p := &parser{src: src, opt: dc}
 	if err := p.lex(); err != nil {
 		return nil, err
@@ -482,6 +482,8 @@ func (p *parser) term(t token) (node, error) {
 			return &fieldNode{field: "has", value: "attachment", c: col}, nil
 		}
 		return nil, p.errAt(t.valOff, "has: knows only \"attachment\", not "+strconv.Quote(v))
+	case "policy":
+		return p.policy(t, v)
 	case "date", "after", "before":
 		if t.field == "date" && strings.EqualFold(v, "unknown") {
 			return &dateNode{from: unknownUnix, unknown: true, c: col}, nil

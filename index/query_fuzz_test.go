@@ -37,7 +37,7 @@ func FuzzParseQuery(f *testing.F) {
 	if seeds == 0 {
 		f.Fatal("no seed queries found under testdata/")
 	}
-	dc := &dateContext{now: time.Date(2024, 6, 15, 12, 0, 0, 0, time.UTC), loc: time.UTC}
+	dc := &queryContext{now: time.Date(2024, 6, 15, 12, 0, 0, 0, time.UTC), loc: time.UTC}
 	f.Fuzz(func(t *testing.T, q string) {
 		n, err := parseQuery(q, dc)
 		if err == nil {

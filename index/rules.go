@@ -37,7 +37,7 @@ type (
 // characters) is a *RuleError naming it, its *QueryError column within
 // the rule; one in req.Within is returned as Search would.
 func (ix *Index) Rules(ctx context.Context, rules []string, req RuleRequest) (*RuleSet, error) {
-	dc := &dateContext{now: ix.opt.Now(), loc: ix.opt.Location}
+	dc := &queryContext{now: ix.opt.Now(), loc: ix.opt.Location, policies: ix.opt.Policies}
 	var scope node
 	if req.Within != "" {
 		var err error

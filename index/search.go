@@ -38,7 +38,7 @@ const DefaultLimit = 50
 // metadata fields (from:, in:, date:, tag:, ...) are always complete.
 func (ix *Index) Search(ctx context.Context, q string, req Request) (*Result, error) {
 	start := time.Now()
-	dc := &dateContext{now: ix.opt.Now(), loc: ix.opt.Location}
+	dc := &queryContext{now: ix.opt.Now(), loc: ix.opt.Location, policies: ix.opt.Policies}
 	root, err := parseQuery(q, dc)
 	if err != nil {
 		return nil, err

@@ -26,6 +26,7 @@ func Sidecar(texts *vault.Texts) ([]byte, error) {
 // caller owns when tag writes may run meanwhile).
 func OpenVault(v *vault.Vault, tags map[string][]string, opt Options) (*Index, error) {
 	opt.Position = v.Position
+	opt.Policies = v.Policies
 	segs, err := v.IndexSegments()
 	if err != nil {
 		return nil, err // tampering or I/O: the caller must hear of it
@@ -71,6 +72,6 @@ func (e Engine) Check(query string) error {
 	if loc == nil {
 		loc = time.UTC
 	}
-	_, err := parseQuery(query, &dateContext{now: now, loc: loc})
+	_, err := parseQuery(query, &queryContext{now: now, loc: loc})
 	return err
 }

@@ -27,7 +27,8 @@ The query language is notmuch's, with chat fields: words (all must match),
 "phrases", prefix*, fuzzy~, -exclude, OR, parentheses, a NEAR/n b,
 "sloppy phrases"~n, from:, to:/with:,
 in:, source:, tag:, subject:, has:attachment, attachment:, date:A..B,
-date:7d.., date:unknown, after:, before:, id:. README.md documents it in full.
+date:7d.., date:unknown, after:, before:, id:, policy:NAME[/RULE] (what a
+supervision policy flags). README.md documents it in full.
 
 The query and the number of hits are recorded in the audit trail before
 the search runs' results are shown, and every result printed counts as

@@ -44,6 +44,18 @@ func (f *Flags) IDs() []string {
 	return ids
 }
 
+// Rules lists every rule of the policies applied, matched or not.
+func (f *Flags) Rules() []Flag {
+	if f == nil {
+		return nil
+	}
+	out := make([]Flag, 0, len(f.queries))
+	for fl := range f.queries {
+		out = append(out, fl)
+	}
+	return out
+}
+
 // Len is the number of messages flagged.
 func (f *Flags) Len() int {
 	if f == nil {

@@ -121,7 +121,7 @@ func (m *Model) remember(q string) {
 }
 
 // completionFields are the fields tab offers, in the order shown.
-var completionFields = []string{"from:", "to:", "in:", "tag:", "source:", "subject:", "has:attachment", "attachment:", "date:", "after:", "before:", "id:"}
+var completionFields = []string{"from:", "to:", "in:", "tag:", "source:", "subject:", "has:attachment", "attachment:", "date:", "after:", "before:", "id:", "policy:"}
 
 // complete completes the word before the cursor in the search box: a
 // field name, or the value of from:, to:, in:, tag: and source: from what
@@ -222,6 +222,11 @@ func (m *Model) fieldValues(field string) []string {
 		}
 	case "has":
 		add("attachment")
+	case "policy":
+		for _, r := range m.flags.Rules() {
+			add(r.Policy)
+			add(r.Policy + "/" + r.Rule)
+		}
 	}
 	out := make([]string, 0, len(seen))
 	for s := range seen {
