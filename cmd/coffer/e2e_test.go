@@ -122,9 +122,15 @@ func TestE2ETmux(t *testing.T) {
 	// repaint (forced by a resize); a payload that moves the terminal's
 	// cursor or merges cells shows up as a difference.
 	for i := range 75 {
+		prev := tm.capture()
 		tm.keys("k")
 		// The frame the key drew, once drawn: a fixed sleep raced the
-		// redraw on a loaded machine and compared a half-old frame.
+		// redraw on a loaded machine and compared a half-old frame, and
+		// so did waiting for a still screen alone (at load 6 the key
+		// was sometimes read after the screen had been still for
+		// 100 ms). Wait for the key's frame first; at the top of the
+		// conversation a key changes nothing, and the wait ends.
+		tm.untilFor(2*time.Second, func(s string) bool { return s != prev })
 		before := tm.stable()
 		header := strings.SplitN(before, "\n", 2)[0]
 		tm.run("resize-window", "-t", "app", "-x", "101", "-y", "30")
@@ -412,7 +418,13 @@ func (tm *tmux) stable() string {
 // that follows then reports what is on screen).
 func (tm *tmux) until(cond func(string) bool) {
 	tm.t.Helper()
-	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(30 * time.Millisecond) {
+	tm.untilFor(5*time.Second, cond)
+}
+
+// untilFor polls the screen until cond holds or d has passed.
+func (tm *tmux) untilFor(d time.Duration, cond func(string) bool) {
+	tm.t.Helper()
+	for deadline := time.Now().Add(d); time.Now().Before(deadline); time.Sleep(30 * time.Millisecond) {
 		if cond(tm.capture()) {
 			return
 		}
