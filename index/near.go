@@ -270,11 +270,12 @@ func (e *evaluator) checkProximity(cand bitset, q *proximity) (bitset, error) {
 	if e.within != nil {
 		cand.and(e.within)
 	}
-	var ords []uint32
+	ords := make([]uint32, 0, cand.count())
 	for o := range cand.each {
 		ords = append(ords, o)
 	}
 	clear(cand)
+	pq := e.ix.positionsFor(q, len(ords))
 	const chunk = 256
 	workers := max(1, min(len(e.ix.shards), (len(ords)+chunk-1)/chunk))
 	parts := make([]bitset, workers)
@@ -286,6 +287,10 @@ func (e *evaluator) checkProximity(cand bitset, q *proximity) (bitset, error) {
 		go func() {
 			defer wg.Done()
 			c := newProxChecker(e.ix.analyzer, q)
+			var pc *posChecker // candidates come in ascending order, as it needs
+			if pq != nil {
+				pc = pq.checker()
+			}
 			out := cand
 			if wi > 0 {
 				out = e.ix.getBitset()
@@ -301,7 +306,7 @@ func (e *evaluator) checkProximity(cand bitset, q *proximity) (bitset, error) {
 					return
 				}
 				for _, o := range ords[lo:min(lo+chunk, len(ords))] {
-					if c.match(e.ix.msgs[o]) {
+					if pc != nil && pc.match(o) || pc == nil && c.match(e.ix.msgs[o]) {
 						out.set(o)
 					}
 				}

@@ -1,0 +1,261 @@
+package index
+
+import (
+	"encoding/binary"
+	"runtime"
+	"slices"
+	"sort"
+	"sync"
+)
+
+// Proximity queries of frequent words were the slow ones (issue 13): at
+// 1M messages `"the" NEAR/5 "to"` has ~600k candidates, and analysing
+// each one's text (nearcheck.go) took 5-9 µs, seconds a query. The index
+// keeps no term vectors (phrase.go says why: 47% of a segment), so there
+// are no positions to read from bleve either.
+//
+// Instead, the first proximity query that would check many candidates
+// builds, in memory only, the positions of the frequent words: for each
+// word in at least freqMinPerMille of a sample of the messages, the
+// messages holding it and its positions there, as the checker's tokens
+// give them. A query whose operands are all such words (single words,
+// phrases of them, ORs of those) or a sloppy phrase of them is then
+// checked from these lists, ~50-100 ns a candidate. Any other query
+// has an operand in fewer than ~0.5% of the messages, which bounds its
+// candidates, and is checked against the text as before.
+//
+// Why these choices:
+//   - Positions, not pairs within a window: a window of up to NEAR/10
+//     holds ~20 pairs per frequent word occurrence, ten times the bytes,
+//     and NEAR/100 or a chain would still need the text.
+//   - Frequent words down to 0.5% rather than the pairs' 5% (pairs.go):
+//     a word at 1% next to "the" still leaves ~8k candidates, ~60 ms of
+//     analysis; below 0.5% it leaves at most ~5k. The lists grow with the
+//     share of tokens they cover, ~70% of them at 0.5% in the benchmark
+//     corpus (~45 bytes a message).
+//   - Lazily, at the first query with more than freqLazyMin candidates:
+//     an archive never searched that way never pays for them, and a query
+//     of rarer words is checked faster than the lists are built.
+//   - Built from the messages, not the bleve segments: they are in memory
+//     in every case (built at Start or opened prebuilt), and the
+//     candidates still come from the index, so a query during the build
+//     sees only what is indexed, as before.
+const (
+	freqMinPerMille = 5    // a frequent word is in at least 0.5% of sampled messages
+	freqMaxWords    = 4096 // at most this many frequent words
+	freqLazyMin     = 2048 // candidates of the first query that builds the lists
+	freqBlock       = 64   // messages per block of a list (see posList)
+)
+
+// freqPositions holds the positions of the frequent words in the text
+// field (subject and body), by word.
+type freqPositions struct {
+	lists map[string]*posList
+	bytes int // memory held by the lists, for the benchmarks
+}
+
+// posList is the messages holding one word and its positions there, in
+// ordinal order, as entries of varints:
+//
+//	head = ordDelta<<2 | k    (k < 3: the positions take k+1 bytes; 3: their length-4 follows)
+//	[length-4]
+//	positions: the first, then the deltas to the next
+//
+// ordDelta is from the previous entry, or from the block's ordinal for
+// the first entry of a block, so blocks decode on their own: a cursor
+// skips to the block of the next candidate (a mid-frequency word's
+// candidates are a few of the messages holding "the").
+type posList struct {
+	data  []byte
+	skips []posSkip
+}
+
+type posSkip struct{ ord, off uint32 }
+
+// buildFreqPositions tokenizes every message's text, on every core.
+func (ix *Index) buildFreqPositions() *freqPositions {
+	words := ix.frequentWords()
+	id := make(map[string]int, len(words))
+	for i, w := range words {
+		id[w] = i
+	}
+	n := len(ix.msgs)
+	workers := max(1, min(runtime.GOMAXPROCS(0), n/freqBlock))
+	parts := make([][]posList, workers)
+	var wg sync.WaitGroup
+	for wi := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			lo, hi := n*wi/workers, n*(wi+1)/workers
+			parts[wi] = ix.freqRange(id, len(words), lo, hi)
+		}()
+	}
+	wg.Wait()
+	fp := &freqPositions{lists: make(map[string]*posList, len(words))}
+	for i, w := range words {
+		size, nskip := 0, 0
+		for _, p := range parts {
+			size += len(p[i].data)
+			nskip += len(p[i].skips)
+		}
+		if size == 0 {
+			continue
+		}
+		l := &posList{data: make([]byte, 0, size), skips: make([]posSkip, 0, nskip)}
+		for _, p := range parts {
+			base := uint32(len(l.data))
+			for _, s := range p[i].skips {
+				l.skips = append(l.skips, posSkip{s.ord, s.off + base})
+			}
+			l.data = append(l.data, p[i].data...)
+			p[i] = posList{}
+		}
+		fp.lists[w] = l
+		fp.bytes += len(l.data) + 8*len(l.skips) + len(w) + 64
+	}
+	return fp
+}
+
+// freqRange builds the lists of messages [lo, hi).
+func (ix *Index) freqRange(id map[string]int, nwords, lo, hi int) []posList {
+	lists := make([]posList, nwords)
+	last := make([]uint32, nwords) // ordinal of each list's last entry
+	count := make([]int, nwords)   // entries in each list's last block
+	c := newProxChecker(ix.analyzer, &proximity{field: bleveText})
+	var occ []uint64 // word<<32 | position
+	var posBuf []byte
+	for o := lo; o < hi; o++ {
+		c.tokenizeField(ix.msgs[o])
+		occ = occ[:0]
+		for _, t := range c.toks {
+			if w, ok := id[string(t.term)]; ok {
+				occ = append(occ, uint64(w)<<32|uint64(uint32(t.pos)))
+			}
+		}
+		slices.Sort(occ)
+		for i := 0; i < len(occ); {
+			w := int(occ[i] >> 32)
+			posBuf = posBuf[:0]
+			prev := uint32(0)
+			for ; i < len(occ) && int(occ[i]>>32) == w; i++ {
+				p := uint32(occ[i])
+				posBuf = binary.AppendUvarint(posBuf, uint64(p-prev))
+				prev = p
+			}
+			l := &lists[w]
+			if len(l.skips) == 0 || count[w] == freqBlock {
+				l.skips = append(l.skips, posSkip{uint32(o), uint32(len(l.data))})
+				last[w], count[w] = uint32(o), 0
+			}
+			head := uint64(uint32(o)-last[w]) << 2
+			if len(posBuf) <= 3 {
+				l.data = binary.AppendUvarint(l.data, head|uint64(len(posBuf)-1))
+			} else {
+				l.data = binary.AppendUvarint(l.data, head|3)
+				l.data = binary.AppendUvarint(l.data, uint64(len(posBuf)-4))
+			}
+			l.data = append(l.data, posBuf...)
+			last[w] = uint32(o)
+			count[w]++
+		}
+	}
+	return lists
+}
+
+// frequentWords returns the terms of a sample of the messages' text that
+// are in at least freqMinPerMille of them, most frequent first.
+func (ix *Index) frequentWords() []string {
+	df, sampled := ix.sampleDF()
+	var terms []string
+	for t, c := range df {
+		if c*1000 >= sampled*freqMinPerMille && c >= 3 {
+			terms = append(terms, t)
+		}
+	}
+	sortByDF(terms, df)
+	return terms[:min(len(terms), freqMaxWords)]
+}
+
+// posCursor reads a posList forward, one candidate message at a time.
+type posCursor struct {
+	l    *posList
+	blk  int    // block of the current entry
+	ord  uint32 // ordinal of the current entry
+	off  int    // offset of the current entry's head
+	done bool
+}
+
+func newPosCursor(l *posList) posCursor {
+	c := posCursor{l: l, done: l == nil || len(l.skips) == 0}
+	if !c.done {
+		c.ord, c.off = l.skips[0].ord, 0
+	}
+	return c
+}
+
+// seek appends to out the positions of the word in message o, which
+// must not be below the ordinal of an earlier seek, and returns it.
+func (c *posCursor) seek(o uint32, out []int32) []int32 {
+	if c.done || o < c.ord {
+		return out
+	}
+	if c.ord < o {
+		// Skip to the last block starting at or before o.
+		sk := c.l.skips
+		if c.blk+1 < len(sk) && sk[c.blk+1].ord <= o {
+			b := c.blk + 1 + sort.Search(len(sk)-c.blk-1, func(i int) bool { return sk[c.blk+1+i].ord > o }) - 1
+			c.blk, c.ord, c.off = b, sk[b].ord, int(sk[b].off)
+		}
+		for c.ord < o {
+			if !c.next() {
+				return out
+			}
+		}
+		if c.ord != o {
+			return out
+		}
+	}
+	_, body, n := c.entry()
+	p := int32(0)
+	for i := body; i < body+n; {
+		d, k := binary.Uvarint(c.l.data[i:])
+		i += k
+		p += int32(d)
+		out = append(out, p)
+	}
+	return out
+}
+
+// entry decodes the current entry's head: its ordinal delta, and the
+// offset and length of its positions.
+func (c *posCursor) entry() (delta uint32, body, n int) {
+	data := c.l.data
+	h, k := binary.Uvarint(data[c.off:])
+	body = c.off + k
+	n = int(h&3) + 1
+	if h&3 == 3 {
+		m, k := binary.Uvarint(data[body:])
+		body += k
+		n = int(m) + 4
+	}
+	return uint32(h >> 2), body, n
+}
+
+// next moves to the next entry, reporting false at the end of the list.
+func (c *posCursor) next() bool {
+	_, body, n := c.entry()
+	c.off = body + n
+	if c.off >= len(c.l.data) {
+		c.done = true
+		return false
+	}
+	if c.blk+1 < len(c.l.skips) && int(c.l.skips[c.blk+1].off) == c.off {
+		c.blk++
+		c.ord = c.l.skips[c.blk].ord
+		return true
+	}
+	d, _, _ := c.entry()
+	c.ord += d
+	return true
+}
