@@ -182,16 +182,53 @@ type posCursor struct {
 	l    *posList
 	blk  int    // block of the current entry
 	ord  uint32 // ordinal of the current entry
-	off  int    // offset of the current entry's head
+	body int    // offset of the current entry's positions
+	n    int    // their length
 	done bool
 }
 
 func newPosCursor(l *posList) posCursor {
 	c := posCursor{l: l, done: l == nil || len(l.skips) == 0}
 	if !c.done {
-		c.ord, c.off = l.skips[0].ord, 0
+		c.jump(0)
 	}
 	return c
+}
+
+// jump moves to the first entry of block b.
+func (c *posCursor) jump(b int) {
+	c.blk, c.ord = b, c.l.skips[b].ord
+	c.head(int(c.l.skips[b].off)) // its delta is 0
+}
+
+// head decodes the head of the entry at off and returns its ordinal
+// delta.
+func (c *posCursor) head(off int) uint32 {
+	data := c.l.data
+	h, k := binary.Uvarint(data[off:])
+	c.body = off + k
+	c.n = int(h&3) + 1
+	if h&3 == 3 {
+		m, k := binary.Uvarint(data[c.body:])
+		c.body += k
+		c.n = int(m) + 4
+	}
+	return uint32(h >> 2)
+}
+
+// next moves to the next entry, reporting false at the end of the list.
+func (c *posCursor) next() bool {
+	off := c.body + c.n
+	if off >= len(c.l.data) {
+		c.done = true
+		return false
+	}
+	if c.blk+1 < len(c.l.skips) && int(c.l.skips[c.blk+1].off) == off {
+		c.jump(c.blk + 1)
+		return true
+	}
+	c.ord += c.head(off)
+	return true
 }
 
 // seek appends to out the positions of the word in message o, which
@@ -204,8 +241,8 @@ func (c *posCursor) seek(o uint32, out []int32) []int32 {
 		// Skip to the last block starting at or before o.
 		sk := c.l.skips
 		if c.blk+1 < len(sk) && sk[c.blk+1].ord <= o {
-			b := c.blk + 1 + sort.Search(len(sk)-c.blk-1, func(i int) bool { return sk[c.blk+1+i].ord > o }) - 1
-			c.blk, c.ord, c.off = b, sk[b].ord, int(sk[b].off)
+			rest := sk[c.blk+1:]
+			c.jump(c.blk + sort.Search(len(rest), func(i int) bool { return rest[i].ord > o }))
 		}
 		for c.ord < o {
 			if !c.next() {
@@ -216,46 +253,19 @@ func (c *posCursor) seek(o uint32, out []int32) []int32 {
 			return out
 		}
 	}
-	_, body, n := c.entry()
+	data := c.l.data[c.body : c.body+c.n]
 	p := int32(0)
-	for i := body; i < body+n; {
-		d, k := binary.Uvarint(c.l.data[i:])
+	for i := 0; i < len(data); {
+		if b := data[i]; b < 0x80 { // most deltas take a byte
+			p += int32(b)
+			i++
+			out = append(out, p)
+			continue
+		}
+		d, k := binary.Uvarint(data[i:])
 		i += k
 		p += int32(d)
 		out = append(out, p)
 	}
 	return out
-}
-
-// entry decodes the current entry's head: its ordinal delta, and the
-// offset and length of its positions.
-func (c *posCursor) entry() (delta uint32, body, n int) {
-	data := c.l.data
-	h, k := binary.Uvarint(data[c.off:])
-	body = c.off + k
-	n = int(h&3) + 1
-	if h&3 == 3 {
-		m, k := binary.Uvarint(data[body:])
-		body += k
-		n = int(m) + 4
-	}
-	return uint32(h >> 2), body, n
-}
-
-// next moves to the next entry, reporting false at the end of the list.
-func (c *posCursor) next() bool {
-	_, body, n := c.entry()
-	c.off = body + n
-	if c.off >= len(c.l.data) {
-		c.done = true
-		return false
-	}
-	if c.blk+1 < len(c.l.skips) && int(c.l.skips[c.blk+1].off) == c.off {
-		c.blk++
-		c.ord = c.l.skips[c.blk].ord
-		return true
-	}
-	d, _, _ := c.entry()
-	c.ord += d
-	return true
 }

@@ -43,6 +43,12 @@ type posQuery struct {
 	dists []int
 	slots []int // sloppy phrase: the slot of each term
 	width int   // sloppy phrase: positions a window spans
+	// pair, when set, is the slots of a NEAR of two words, or of a
+	// sloppy phrase of two words with n ≥ 1, which is that NEAR (doc.go):
+	// the most common proximity query, checked by one merge of their
+	// positions, with no spans.
+	pair    *[2]int
+	pairGap int32
 }
 
 // positionsFor returns q compiled against the frequent words' lists, or
@@ -102,6 +108,12 @@ func (ix *Index) positionsFor(q *proximity, cands int) *posQuery {
 		}
 		pq.slots = append(pq.slots, s)
 	}
+	switch {
+	case len(pq.ops) == 2 && len(pq.ops[0]) == 1 && len(pq.ops[1]) == 1 && len(pq.ops[0][0]) == 1 && len(pq.ops[1][0]) == 1:
+		pq.pair, pq.pairGap = &[2]int{pq.ops[0][0][0], pq.ops[1][0][0]}, int32(pq.dists[0])
+	case len(pq.slots) == 2 && q.slop >= 1:
+		pq.pair, pq.pairGap = &[2]int{pq.slots[0], pq.slots[1]}, int32(q.slop)
+	}
 	return pq
 }
 
@@ -147,6 +159,10 @@ func (c *posChecker) positions(s int, o uint32) []int32 {
 // match reports whether message o satisfies the query. Candidates must
 // come in ascending order.
 func (c *posChecker) match(o uint32) bool {
+	if p := c.q.pair; p != nil {
+		a := c.positions(p[0], o)
+		return len(a) > 0 && nearPositions(a, c.positions(p[1], o), c.q.pairGap)
+	}
 	if c.q.ops != nil {
 		return c.near(o)
 	}
@@ -201,6 +217,23 @@ func (c *posChecker) near(o uint32) bool {
 		}
 	}
 	return true
+}
+
+// nearPositions reports whether a position in a and another in b (both
+// in ascending order) have at most d positions between them.
+func nearPositions(a, b []int32, d int32) bool {
+	j := 0
+	for _, p := range a {
+		for j < len(b) && b[j] < p-d-1 {
+			j++
+		}
+		for k := j; k < len(b) && b[k] <= p+d+1; k++ {
+			if b[k] != p {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // nearAnySpan is proxChecker.nearAny on positions.
