@@ -3,6 +3,7 @@ package index
 import (
 	"errors"
 	"fmt"
+	"math/bits"
 	"strconv"
 	"strings"
 	"sync"
@@ -266,19 +267,17 @@ func (e *evaluator) evalSloppy(n *textNode) (bitset, error) {
 
 // checkProximity keeps the candidates (within e.within) whose text
 // satisfies q, checking them on as many goroutines as there are shards.
+// Each goroutine takes runs of the bitset's words and rewrites them in
+// place, so checking needs no list of candidates and no bitset per
+// goroutine: at 1M messages, common words have ~600k candidates.
 func (e *evaluator) checkProximity(cand bitset, q *proximity) (bitset, error) {
 	if e.within != nil {
 		cand.and(e.within)
 	}
-	ords := make([]uint32, 0, cand.count())
-	for o := range cand.each {
-		ords = append(ords, o)
-	}
-	clear(cand)
-	pq := e.ix.positionsFor(q, len(ords))
-	const chunk = 256
-	workers := max(1, min(len(e.ix.shards), (len(ords)+chunk-1)/chunk))
-	parts := make([]bitset, workers)
+	n := cand.count()
+	pq := e.ix.positionsFor(q, n)
+	const chunk = 16 // words of 64 candidates at most
+	workers := max(1, min(len(e.ix.shards), (n+255)/256))
 	errs := make([]error, workers)
 	var next atomic.Int64
 	var wg sync.WaitGroup
@@ -291,33 +290,30 @@ func (e *evaluator) checkProximity(cand bitset, q *proximity) (bitset, error) {
 			if pq != nil {
 				pc = pq.checker()
 			}
-			out := cand
-			if wi > 0 {
-				out = e.ix.getBitset()
-			}
-			parts[wi] = out
 			for {
 				lo := int(next.Add(chunk) - chunk)
-				if lo >= len(ords) {
+				if lo >= len(cand) {
 					return
 				}
 				if err := e.ctx.Err(); err != nil {
 					errs[wi] = err
 					return
 				}
-				for _, o := range ords[lo:min(lo+chunk, len(ords))] {
-					if pc != nil && pc.match(o) || pc == nil && c.match(e.ix.msgs[o]) {
-						out.set(o)
+				for i := lo; i < min(lo+chunk, len(cand)); i++ {
+					kept := uint64(0)
+					for w := cand[i]; w != 0; w &= w - 1 {
+						bit := w & -w
+						o := uint32(i<<6 + bits.TrailingZeros64(w))
+						if pc != nil && pc.match(o) || pc == nil && c.match(e.ix.msgs[o]) {
+							kept |= bit
+						}
 					}
+					cand[i] = kept
 				}
 			}
 		}()
 	}
 	wg.Wait()
-	for _, p := range parts[1:] {
-		cand.or(p)
-		e.ix.putBitset(p)
-	}
 	if err := errors.Join(errs...); err != nil {
 		e.ix.putBitset(cand)
 		return nil, err

@@ -179,12 +179,13 @@ func (ix *Index) frequentWords() []string {
 
 // posCursor reads a posList forward, one candidate message at a time.
 type posCursor struct {
-	l    *posList
-	blk  int    // block of the current entry
-	ord  uint32 // ordinal of the current entry
-	body int    // offset of the current entry's positions
-	n    int    // their length
-	done bool
+	l       *posList
+	blk     int    // block of the current entry
+	nextBlk int    // offset of the next block, or len(data)
+	ord     uint32 // ordinal of the current entry
+	body    int    // offset of the current entry's positions
+	n       int    // their length
+	done    bool
 }
 
 func newPosCursor(l *posList) posCursor {
@@ -198,6 +199,10 @@ func newPosCursor(l *posList) posCursor {
 // jump moves to the first entry of block b.
 func (c *posCursor) jump(b int) {
 	c.blk, c.ord = b, c.l.skips[b].ord
+	c.nextBlk = len(c.l.data)
+	if b+1 < len(c.l.skips) {
+		c.nextBlk = int(c.l.skips[b+1].off)
+	}
 	c.head(int(c.l.skips[b].off)) // its delta is 0
 }
 
@@ -205,6 +210,10 @@ func (c *posCursor) jump(b int) {
 // delta.
 func (c *posCursor) head(off int) uint32 {
 	data := c.l.data
+	if h := data[off]; h < 0x80 && h&3 != 3 { // a delta below 32, positions of 1-3 bytes
+		c.body, c.n = off+1, int(h&3)+1
+		return uint32(h >> 2)
+	}
 	h, k := binary.Uvarint(data[off:])
 	c.body = off + k
 	c.n = int(h&3) + 1
@@ -214,21 +223,6 @@ func (c *posCursor) head(off int) uint32 {
 		c.n = int(m) + 4
 	}
 	return uint32(h >> 2)
-}
-
-// next moves to the next entry, reporting false at the end of the list.
-func (c *posCursor) next() bool {
-	off := c.body + c.n
-	if off >= len(c.l.data) {
-		c.done = true
-		return false
-	}
-	if c.blk+1 < len(c.l.skips) && int(c.l.skips[c.blk+1].off) == off {
-		c.jump(c.blk + 1)
-		return true
-	}
-	c.ord += c.head(off)
-	return true
 }
 
 // seek appends to out the positions of the word in message o, which
@@ -245,8 +239,15 @@ func (c *posCursor) seek(o uint32, out []int32) []int32 {
 			c.jump(c.blk + sort.Search(len(rest), func(i int) bool { return rest[i].ord > o }))
 		}
 		for c.ord < o {
-			if !c.next() {
+			off := c.body + c.n
+			switch {
+			case off == c.nextBlk && off < len(c.l.data):
+				c.jump(c.blk + 1)
+			case off >= len(c.l.data):
+				c.done = true
 				return out
+			default:
+				c.ord += c.head(off)
 			}
 		}
 		if c.ord != o {
@@ -254,14 +255,11 @@ func (c *posCursor) seek(o uint32, out []int32) []int32 {
 		}
 	}
 	data := c.l.data[c.body : c.body+c.n]
+	if c.n == 1 && data[0] < 0x80 { // one position, as most are
+		return append(out, int32(data[0]))
+	}
 	p := int32(0)
 	for i := 0; i < len(data); {
-		if b := data[i]; b < 0x80 { // most deltas take a byte
-			p += int32(b)
-			i++
-			out = append(out, p)
-			continue
-		}
 		d, k := binary.Uvarint(data[i:])
 		i += k
 		p += int32(d)
