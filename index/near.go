@@ -13,10 +13,12 @@ import (
 // Proximity queries: `a NEAR/n b` and `"a b"~n`, for lexicon rules such
 // as `(insider OR "non-public") NEAR/5 (trade OR buy)` (issue 13).
 //
-// Like phrases (phrase.go) they are answered without stored positions:
-// the index finds the messages holding every operand, and each candidate
-// is checked against its text, analysed as the index analyses it
-// (nearcheck.go). The rules are in doc.go.
+// Like phrases (phrase.go) they are answered without positions stored in
+// the index: the index finds the messages holding every operand, and each
+// candidate is checked against its text, analysed as the index analyses
+// it (nearcheck.go), or, when every word of the query is a frequent one,
+// against the positions of the frequent words, kept in memory once a
+// query needs them (nearpos.go). The rules are in doc.go.
 
 const (
 	// defaultNear is the distance of a bare NEAR, as in most eDiscovery

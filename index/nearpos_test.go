@@ -131,6 +131,26 @@ func TestNearPositions(t *testing.T) {
 	if fast < len(queries)/3 || fast > len(queries)*9/10 || hits < len(queries)*10 || hits > len(queries)*len(msgs)*9/10 {
 		t.Errorf("%d of %d queries used the positions, %d hits in all", fast, len(queries), hits)
 	}
+	// What the positions answer, and what falls back to the text.
+	for q, want := range map[string]bool{
+		`"to be" NEAR/2 (the OR a)`:   true,
+		`the NEAR/0 the NEAR/3 "it"`:  true,
+		`"the to and"~4`:              true,
+		`"the the"~0`:                 true,
+		`t* NEAR/3 the`:               false, // prefix
+		`the~1 NEAR/3 the`:            false, // fuzzy
+		`rare1 NEAR the`:              false, // not frequent
+		`"the rare1"~3`:               false,
+		`subject:the NEAR subject:to`: false, // subjects are short
+	} {
+		root, err := parseQuery(q, &dateContext{now: time.Now(), loc: time.UTC})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := ix.positionsFor(compiled(t, ix, root), 0) != nil; got != want {
+			t.Errorf("%s: answered from the positions %v, want %v", q, got, want)
+		}
+	}
 }
 
 // compiled returns the proximity of a parsed NEAR or sloppy phrase.
@@ -144,7 +164,11 @@ func compiled(t *testing.T, ix *Index, n node) *proximity {
 		}
 		return q
 	case *textNode:
-		return &proximity{field: bleveText, terms: ix.analyze(n.value), slop: n.slop}
+		q := &proximity{field: bleveText, terms: ix.analyze(n.value), slop: n.slop}
+		if n.field == fieldSubject {
+			q.field = bleveSubject
+		}
+		return q
 	}
 	t.Fatalf("%T is not a proximity query", n)
 	return nil
