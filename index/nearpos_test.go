@@ -181,9 +181,19 @@ func TestPosCursor(t *testing.T) {
 	var msgs []*vault.Message
 	want := map[uint32][]int32{}
 	for i := range 5000 {
+		// Runs of messages without w, and long messages where it is
+		// rare, make ordinal and position deltas that take more than a
+		// byte.
 		var ws []string
-		for k := range 1 + r.IntN(30) {
-			if r.IntN(3) == 0 {
+		n, p := 1+r.IntN(30), 3
+		switch {
+		case i/100%4 == 1:
+			p = 0
+		case i%7 == 0:
+			n, p = 1+r.IntN(600), 150
+		}
+		for k := range n {
+			if p > 0 && r.IntN(p) == 0 {
 				ws = append(ws, "w")
 				want[uint32(i)] = append(want[uint32(i)], int32(k+1))
 			} else {
