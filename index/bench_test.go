@@ -284,9 +284,9 @@ func BenchmarkQuery(b *testing.B) {
 	if _, err := ix.Search(context.Background(), `"the" NEAR/5 "to"`, index.Request{}); err != nil {
 		b.Fatal(err)
 	}
-	fmt.Fprintf(os.Stderr, "first proximity query of frequent words: %v (%.0f ms CPU), their positions %.1f MB (%.0f bytes/message)\n\n",
+	fmt.Fprintf(os.Stderr, "first proximity query of frequent words: %v (%.0f ms CPU), their positions %.1f MB (%.0f bytes/message); peak RSS then %.0f MB\n\n",
 		time.Since(start).Round(time.Millisecond), float64((cpuTime()-c0).Microseconds())/1000,
-		float64(index.FreqPositionsBytes(ix))/1e6, float64(index.FreqPositionsBytes(ix))/float64(len(msgs)))
+		float64(index.FreqPositionsBytes(ix))/1e6, float64(index.FreqPositionsBytes(ix))/float64(len(msgs)), float64(peakRSS())/1e6)
 	cls := queryClasses(msgs)
 	names := make([]string, 0, len(cls))
 	for c := range cls {

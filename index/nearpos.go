@@ -82,7 +82,7 @@ type posSkip struct{ ord, off uint32 }
 
 // buildFreqPositions tokenizes every message's text, on every core.
 func (ix *Index) buildFreqPositions() *freqPositions {
-	words := ix.frequentWords()
+	words, share := ix.frequentWords()
 	id := make(map[string]int, len(words))
 	for i, w := range words {
 		id[w] = i
@@ -96,7 +96,7 @@ func (ix *Index) buildFreqPositions() *freqPositions {
 		go func() {
 			defer wg.Done()
 			lo, hi := n*wi/workers, n*(wi+1)/workers
-			parts[wi] = ix.freqRange(id, len(words), lo, hi)
+			parts[wi] = ix.freqRange(id, share, lo, hi)
 		}()
 	}
 	wg.Wait()
@@ -125,9 +125,18 @@ func (ix *Index) buildFreqPositions() *freqPositions {
 	return fp
 }
 
-// freqRange builds the lists of messages [lo, hi).
-func (ix *Index) freqRange(id map[string]int, nwords, lo, hi int) []posList {
+// freqRange builds the lists of messages [lo, hi). share is each word's
+// share of the sampled messages: the lists start at about the size they
+// will reach, as growing them by appending left ~4 times their size in
+// garbage, which a heap of gigabytes keeps until its next collection.
+func (ix *Index) freqRange(id map[string]int, share []float64, lo, hi int) []posList {
+	nwords := len(share)
 	lists := make([]posList, nwords)
+	for w, f := range share {
+		// An entry takes ~3 bytes; the odd list that grows past this
+		// grows once or twice.
+		lists[w].data = make([]byte, 0, int(f*float64(hi-lo)*3)+16)
+	}
 	last := make([]uint32, nwords) // ordinal of each list's last entry
 	count := make([]int, nwords)   // entries in each list's last block
 	c := newProxChecker(ix.analyzer, &proximity{field: bleveText})
@@ -172,8 +181,9 @@ func (ix *Index) freqRange(id map[string]int, nwords, lo, hi int) []posList {
 }
 
 // frequentWords returns the terms of a sample of the messages' text that
-// are in at least freqMinPerMille of them, most frequent first.
-func (ix *Index) frequentWords() []string {
+// are in at least freqMinPerMille of them, most frequent first, and the
+// share of the sample each is in.
+func (ix *Index) frequentWords() ([]string, []float64) {
 	df, sampled := ix.sampleDF()
 	var terms []string
 	for t, c := range df {
@@ -182,7 +192,12 @@ func (ix *Index) frequentWords() []string {
 		}
 	}
 	sortByDF(terms, df)
-	return terms[:min(len(terms), freqMaxWords)]
+	terms = terms[:min(len(terms), freqMaxWords)]
+	share := make([]float64, len(terms))
+	for i, t := range terms {
+		share[i] = float64(df[t]) / float64(sampled)
+	}
+	return terms, share
 }
 
 // posCursor reads a posList forward, one candidate message at a time.
