@@ -127,7 +127,7 @@ func (ix *Index) buildFreqPositions() *freqPositions {
 
 // freqRange builds the lists of messages [lo, hi). share is each word's
 // share of the sampled messages: the lists start at about the size they
-// will reach, as growing them by appending left ~4 times their size in
+// will reach, as growing them by appending left ~2.5 times their size in
 // garbage, which a heap of gigabytes keeps until its next collection.
 func (ix *Index) freqRange(id map[string]int, share []float64, lo, hi int) []posList {
 	nwords := len(share)
