@@ -67,6 +67,9 @@
 //
 // A proximity query never matches a message lacking an operand: the
 // index finds the messages holding every operand (every word of a sloppy
-// phrase), and each is checked against its text (nearcheck.go). Hits
-// highlight the words that take part in a match.
+// phrase), and each is checked against its text (nearcheck.go) or, for
+// words in at least 0.5% of the messages, against their positions, which
+// the first query of such words with many candidates computes from the
+// texts and keeps in memory only (nearpos.go). Hits highlight the words
+// that take part in a match.
 package index

@@ -18,3 +18,12 @@ var (
 	// stand for a vault filled by many small imports.
 	BenchSegSize = flag.Int("bench.segsize", 100000, "messages per prebuilt segment (vault.IndexTarget)")
 )
+
+// FreqPositionsBytes returns the memory held by ix's frequent words'
+// positions (nearpos.go), 0 before a query built them.
+func FreqPositionsBytes(ix *Index) int {
+	if fp := ix.frequent(false); fp != nil {
+		return fp.bytes
+	}
+	return 0
+}

@@ -96,6 +96,10 @@ type Index struct {
 
 	tags tagSet
 
+	// The frequent words' positions, for proximity queries (nearpos.go):
+	// built by the first query that needs them.
+	freq freqIndex
+
 	bitPool, scorePool sync.Pool // see getBitset
 
 	// Full text.

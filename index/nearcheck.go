@@ -74,6 +74,12 @@ func newProxChecker(an analysis.Analyzer, q *proximity) *proxChecker {
 
 // match reports whether the message's field satisfies the query.
 func (c *proxChecker) match(m *vault.Message) bool {
+	c.tokenizeField(m)
+	return c.check(nil)
+}
+
+// tokenizeField fills c.toks with the tokens of the query's field of m.
+func (c *proxChecker) tokenizeField(m *vault.Message) {
 	text := m.Body
 	switch {
 	case c.q.field == bleveSubject:
@@ -84,7 +90,6 @@ func (c *proxChecker) match(m *vault.Message) bool {
 	}
 	text = text[:indexedLen(text)]
 	c.tokenize(text)
-	return c.check(nil)
 }
 
 // tokenize fills c.toks with the tokens of text, as the analyzer makes

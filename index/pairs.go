@@ -31,13 +31,36 @@ const (
 // commonWords returns the terms of the sample that occur in at least
 // pairMinPercent of its messages, most frequent first.
 func (ix *Index) commonWords() map[string]bool {
-	n := ix.numTexts()
-	if n == 0 {
+	df, sampled := ix.sampleDF()
+	if df == nil {
 		return nil
 	}
+	var terms []string
+	for t, c := range df {
+		if c*100 >= sampled*pairMinPercent && c >= 3 {
+			terms = append(terms, t)
+		}
+	}
+	sortByDF(terms, df)
+	if len(terms) > pairMaxCommon {
+		terms = terms[:pairMaxCommon]
+	}
+	common := make(map[string]bool, len(terms))
+	for _, t := range terms {
+		common[t] = true
+	}
+	return common
+}
+
+// sampleDF counts, for each term of a sample of about pairSample
+// messages spread over the index, the sampled messages holding it.
+func (ix *Index) sampleDF() (df map[string]int, sampled int) {
+	n := ix.numTexts()
+	if n == 0 {
+		return nil, 0
+	}
 	step := max(1, n/pairSample)
-	df := map[string]int{}
-	sampled := 0
+	df = map[string]int{}
 	seen := map[string]bool{}
 	var text []byte // the analyzer rewrites it in place
 	for o := 0; o < n; o += step {
@@ -51,12 +74,12 @@ func (ix *Index) commonWords() map[string]bool {
 		}
 		sampled++
 	}
-	var terms []string
-	for t, c := range df {
-		if c*100 >= sampled*pairMinPercent && c >= 3 {
-			terms = append(terms, t)
-		}
-	}
+	return df, sampled
+}
+
+// sortByDF sorts terms by descending df, ties in byte order, so that a
+// cut at a count keeps the same words on every run.
+func sortByDF(terms []string, df map[string]int) {
 	slices.SortFunc(terms, func(a, b string) int {
 		if df[a] != df[b] {
 			return df[b] - df[a]
@@ -66,14 +89,6 @@ func (ix *Index) commonWords() map[string]bool {
 		}
 		return 1
 	})
-	if len(terms) > pairMaxCommon {
-		terms = terms[:pairMaxCommon]
-	}
-	common := make(map[string]bool, len(terms))
-	for _, t := range terms {
-		common[t] = true
-	}
-	return common
 }
 
 // pairFilter appends to a token stream one token per pair of adjacent
