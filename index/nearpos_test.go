@@ -118,7 +118,7 @@ func TestNearPositions(t *testing.T) {
 			t.Errorf("%s: %d hits from the positions, %d from the text", q, len(got), len(want[i]))
 		}
 		hits += len(want[i])
-		root, err := parseQuery(q, &dateContext{now: time.Now(), loc: time.UTC})
+		root, err := parseQuery(q, &queryContext{now: time.Now(), loc: time.UTC})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -143,7 +143,7 @@ func TestNearPositions(t *testing.T) {
 		`"the rare1"~3`:               false,
 		`subject:the NEAR subject:to`: false, // subjects are short
 	} {
-		root, err := parseQuery(q, &dateContext{now: time.Now(), loc: time.UTC})
+		root, err := parseQuery(q, &queryContext{now: time.Now(), loc: time.UTC})
 		if err != nil {
 			t.Fatal(err)
 		}
