@@ -235,6 +235,8 @@ func queryClasses(msgs []*vault.Message) map[string][]queryReq {
 			far := min(k+1+rp.IntN(4), len(words)-1)
 			add("near", fmt.Sprintf("%q NEAR/5 %q", words[k], words[far]), index.Request{})
 			add("sloppy", fmt.Sprintf("%q~2", words[k+1]+" "+words[k]), index.Request{})
+			// As the TUI and the CLI run them: newest first, unscored.
+			add("near newest-50", fmt.Sprintf("%q NEAR/5 %q", words[k], words[far]), index.Request{Sort: index.Newest, Limit: 50})
 		}
 		add("near common", fmt.Sprintf("%s NEAR/5 %s", mid[rp.IntN(100)], mid[rp.IntN(100)]), index.Request{})
 		w := pick()
