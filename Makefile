@@ -111,6 +111,7 @@ demo-vault:
 		testdata/demo/slack testdata/demo/compliance.mbox testdata/demo/signal.jsonl testdata/demo/hostile.jsonl \
 		testdata/demo/sms-marcus-phone.xml testdata/demo/discord-square-mile-traders.json testdata/demo/imessage/chat.db \
 		--passphrase-file $(DEMO)/passphrase.txt --timezone Europe/London
+	@$(BIN) policy import $(DEMO)/vault testdata/demo/policies.txt --passphrase-file $(DEMO)/passphrase.txt
 
 clean: ## remove build output and the demo vault
 	rm -rf bin $(DEMO)

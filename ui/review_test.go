@@ -154,7 +154,7 @@ func TestFlaggedMessages(t *testing.T) {
 	}
 	f := startFlow(t, ui.Options{Dir: fx.Dir, Manifest: man, Key: &k, KeyHint: "identity rita.key", NoColor: true, Location: time.UTC}, 120, 30)
 	f.key("enter")
-	f.waitText(itoa(flagged) + " messages flagged by the supervision policies")
+	f.waitText("search ready · ⚑ " + itoa(flagged) + " flagged") // at 120 columns
 	f.waitText("· ⚑ ") // the conversations holding them say how many
 	f.key("/")
 	f.typeText("halden")

@@ -2,7 +2,6 @@ package browse
 
 import (
 	"context"
-	"fmt"
 	"strconv"
 	"strings"
 
@@ -78,9 +77,6 @@ func (m *Model) updateFlags(msg tea.Msg) tea.Cmd {
 			if p, ok := m.dir.Place(id); ok {
 				m.flagConv[p.Conv]++
 			}
-		}
-		if n := m.flags.Len(); n > 0 {
-			m.setStatus(fmt.Sprintf("%s flagged by the supervision policies (R: review queues)", plural(n, "message")), false)
 		}
 		m.msgs.Invalidate()
 		ids := make([]string, 0, len(m.shown))

@@ -350,6 +350,10 @@ func (m *Model) statusView(w int) string {
 		}
 	case !m.ixReady:
 		right = " indexing… "
+	case m.flags.Len() > 0 && w >= 120:
+		right = fmt.Sprintf(" search ready · ⚑ %d flagged ", m.flags.Len())
+	case m.flags.Len() > 0:
+		right = fmt.Sprintf(" search ready ⚑%d ", m.flags.Len())
 	default:
 		right = " search ready "
 	}
