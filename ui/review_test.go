@@ -155,13 +155,15 @@ func TestFlaggedMessages(t *testing.T) {
 	f := startFlow(t, ui.Options{Dir: fx.Dir, Manifest: man, Key: &k, KeyHint: "identity rita.key", NoColor: true, Location: time.UTC}, 120, 30)
 	f.key("enter")
 	f.waitText("search ready · ⚑ " + itoa(flagged) + " flagged") // at 120 columns
-	f.waitText("· ⚑ ") // the conversations holding them say how many
+	f.waitText("· ⚑ ")                                           // the conversations holding them say how many
 	f.key("/")
 	f.typeText("halden")
 	f.key("enter")
 	f.waitText("matches for halden")
 	f.key("enter") // the first hit, in its conversation
 	f.waitText("⚑ flagged by handling v1: halden")
+	f.key("F") // the conversation's next flagged message: this one again
+	f.waitText("flagged messages: back at the first")
 	f.key("ctrl+c")
 	f.tm.WaitFinished(t, teatest.WithFinalTimeout(10*time.Second))
 

@@ -12,6 +12,7 @@ type KeyMap struct {
 	NextPane, Open, Back, Quit, Help, Lock key.Binding
 
 	Search, NextHit, PrevHit key.Binding
+	NextFlag                 key.Binding // the next message the policies flag
 	NextMsg, PrevMsg         key.Binding // in message detail
 	ResultSort               key.Binding
 	Sort, Filter             key.Binding
@@ -58,9 +59,12 @@ func Default() KeyMap {
 		Search:  b([]string{"/"}, "/", "search"),
 		NextHit: b([]string{"n"}, "n", "next hit"),
 		PrevHit: b([]string{"N"}, "N", "previous hit"),
-		Sort:    b([]string{"s"}, "s", "sort conversations"),
-		NextMsg: b([]string{"J"}, "J", "next message"),
-		PrevMsg: b([]string{"K"}, "K", "previous message"),
+		// F, for flag: the next message of the conversation that a
+		// supervision policy flags.
+		NextFlag: b([]string{"F"}, "F", "next flagged message in the conversation"),
+		Sort:     b([]string{"s"}, "s", "sort conversations"),
+		NextMsg:  b([]string{"J"}, "J", "next message"),
+		PrevMsg:  b([]string{"K"}, "K", "previous message"),
 		// In search results s sorts the results, not the conversations.
 		ResultSort: b([]string{"s"}, "s", "sort results (newest, oldest, relevance)"),
 		Filter:     b([]string{"f"}, "f", "filter conversations"),
@@ -116,7 +120,7 @@ func (k KeyMap) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
 		{k.Up, k.Down, k.Top, k.Bottom, k.HalfDown, k.HalfUp, k.PageDown, k.PageUp},
 		{k.NextPane, k.Open, k.Back, k.Quit, k.Help, k.Lock, k.Sort, k.Filter, k.Thread},
-		{k.Search, k.NextHit, k.PrevHit, k.ResultSort, k.Tag, k.Untag, k.TagAll, k.TagsPane, k.Produce, k.SavedPane, k.SaveSearch, k.RemoveSaved, k.PoliciesPane},
+		{k.Search, k.NextHit, k.PrevHit, k.NextFlag, k.ResultSort, k.Tag, k.Untag, k.TagAll, k.TagsPane, k.Produce, k.SavedPane, k.SaveSearch, k.RemoveSaved, k.PoliciesPane},
 		{k.NextMsg, k.PrevMsg, k.CopyID, k.CopyCitation},
 		{k.ReviewPane, k.DecideNoIssue, k.DecideEscalate, k.DecideClose, k.Comment, k.UndoDecision, k.MineOnly},
 		{k.Attachments, k.AttachOpen, k.AttachSave, k.AttachPipe},

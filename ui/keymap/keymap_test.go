@@ -50,7 +50,7 @@ func TestNoClashes(t *testing.T) {
 		screen []key.Binding
 	}{
 		{"browse", []key.Binding{k.Up, k.Down, k.Top, k.Bottom, k.HalfDown, k.HalfUp, k.PageDown, k.PageUp,
-			k.NextPane, k.Open, k.Back, k.Quit, k.Help, k.Lock, k.Search, k.NextHit, k.PrevHit, k.Sort, k.Filter,
+			k.NextPane, k.Open, k.Back, k.Quit, k.Help, k.Lock, k.Search, k.NextHit, k.PrevHit, k.NextFlag, k.Sort, k.Filter,
 			k.Tag, k.Untag, k.TagAll, k.TagsPane, k.SavedPane, k.SaveSearch, k.RemoveSaved, k.PoliciesPane, k.ReviewPane,
 			k.DecideNoIssue, k.DecideEscalate, k.DecideClose, k.Comment, k.UndoDecision, k.MineOnly}},
 		{"dialog", []key.Binding{k.Confirm, k.Cancel}},

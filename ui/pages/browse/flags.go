@@ -124,3 +124,28 @@ func (m *Model) flagLine(id string) string {
 	}
 	return "⚑ flagged by " + strings.Join(parts, " · ")
 }
+
+// nextFlag moves to the next message of the open conversation that the
+// policies flag, after the cursor, wrapping round; the status says so
+// when there is none.
+func (m *Model) nextFlag() {
+	if m.conv < 0 || m.dir == nil {
+		m.setStatus("open a conversation first: F goes to its next flagged message", true)
+		return
+	}
+	c := &m.dir.Convs[m.conv]
+	n := len(c.IDs)
+	from := m.pos(m.msgs.Cursor())
+	for k := 1; k <= n; k++ {
+		p := (from + k) % n
+		if len(m.flags.Of(c.IDs[p])) > 0 {
+			m.msgs.Select(m.item(p))
+			m.focusPane(paneRight)
+			if k > n-from-1 {
+				m.setStatus("flagged messages: back at the first", false)
+			}
+			return
+		}
+	}
+	m.setStatus("no message of this conversation is flagged", false)
+}

@@ -153,6 +153,8 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 		return m.jumpHit(+1)
 	case key.Matches(msg, k.PrevHit):
 		return m.jumpHit(-1)
+	case key.Matches(msg, k.NextFlag):
+		m.nextFlag()
 	case key.Matches(msg, k.TagsPane):
 		if m.left != leftTags {
 			m.left = leftTags
