@@ -106,7 +106,8 @@ func chatDBNames(db *sql.DB, query string, args ...any) (map[string]bool, error)
 // chatDB holds what a chat.db import reads before the messages.
 type chatDB struct {
 	db      *sql.DB
-	name    string // the database file's base name, for errors and provenance
+	lite    *sqliteConn // the same database, for the passes over every row; nil reads them through db
+	name    string      // the database file's base name, for errors and provenance
 	sum     string
 	opt     Options
 	now     time.Time
@@ -182,6 +183,11 @@ func parseChatDB(path string, opt Options, emit Emit) error {
 	c := &chatDB{db: db, name: name, sum: sum, opt: opt, now: opt.now(),
 		root: exportRoot{dir: filepath.Dir(path)}}
 	defer c.root.close()
+	// A database SQLite cannot open this way is read through db alone,
+	// which reports why as it always has.
+	if c.lite, err = openSQLite(path); err == nil {
+		defer c.lite.close()
+	}
 	if err := c.load(); err != nil {
 		return &Error{File: name, Err: err}
 	}

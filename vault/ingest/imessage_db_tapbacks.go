@@ -12,6 +12,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	sqlite3 "modernc.org/sqlite/lib"
 )
 
 // isTapbackSQL selects the rows that are tapbacks: 2000-2007 add one
@@ -59,37 +61,17 @@ func (c *chatDB) loadTapbacks() error {
 	}
 	// +m.date is the value as stored: the column's declared type would
 	// make the driver parse text as a time.
-	rows, err := c.db.Query("SELECT m.ROWID, " + isTapback + ", " + thread + ", " + notMessage + ", +m.date FROM message m")
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
+	q := "SELECT m.ROWID, " + isTapback + ", " + thread + ", " + notMessage + ", +m.date FROM message m"
 	var keys messageKeys
 	var found []tapbackRow
-	var row int64
-	var isTap, notMsg bool
-	var notMsgCol sql.NullBool
-	var guid sql.NullString
-	var date any
-	for rows.Next() {
-		if err := rows.Scan(&row, &isTap, &guid, &notMsgCol, &date); err != nil {
+	if err := c.orderPassLite(q, &keys, &found); err != nil {
+		// database/sql reads the pass again, and reports its error as
+		// it always has; the threads wanted so far are wanted again.
+		keys, found = messageKeys{}, nil
+		if err := c.orderPassSQL(q, &keys, &found); err != nil {
 			return err
 		}
-		notMsg = isTap || notMsgCol.Bool
-		if !notMsg {
-			keys.add(row, date)
-		}
-		if guid.Valid {
-			c.replies.want(guid.String)
-		}
-		if isTap {
-			found = append(found, tapbackRow{row: row, date: date})
-		}
 	}
-	if err := rows.Err(); err != nil {
-		return err
-	}
-	rows.Close()
 	c.order, c.ordered = keys.ids(), true
 	if len(found) == 0 {
 		return nil
@@ -110,6 +92,98 @@ func (c *chatDB) loadTapbacks() error {
 		}
 	}
 	return nil
+}
+
+// orderPassSQL reads q, loadTapbacks' pass, through database/sql.
+func (c *chatDB) orderPassSQL(q string, keys *messageKeys, found *[]tapbackRow) error {
+	rows, err := c.db.Query(q)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	var row int64
+	var isTap bool
+	var notMsgCol sql.NullBool
+	var guid sql.NullString
+	var date any
+	for rows.Next() {
+		if err := rows.Scan(&row, &isTap, &guid, &notMsgCol, &date); err != nil {
+			return err
+		}
+		if !isTap && !notMsgCol.Bool {
+			keys.add(row, date)
+		}
+		if guid.Valid {
+			c.replies.want(guid.String)
+		}
+		if isTap {
+			*found = append(*found, tapbackRow{row: row, date: date})
+		}
+	}
+	return rows.Err()
+}
+
+// orderPassLite reads q as orderPassSQL does, through c.lite: any error,
+// or errSQLiteFallback for a value database/sql would convert, and the
+// pass is for orderPassSQL.
+func (c *chatDB) orderPassLite(q string, keys *messageKeys, found *[]tapbackRow) error {
+	if c.lite == nil {
+		return errSQLiteFallback
+	}
+	s, err := c.lite.prepare(q)
+	if err != nil {
+		return err
+	}
+	defer s.close()
+	var guid sql.NullString
+	for {
+		ok, err := s.step()
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return nil
+		}
+		if s.kind(0) != sqlite3.SQLITE_INTEGER {
+			return errSQLiteFallback
+		}
+		row := s.int64(0)
+		isTap, err := s.bool(1)
+		if err != nil {
+			return err
+		}
+		if err := s.nullString(2, &guid, ""); err != nil {
+			return err
+		}
+		notMsg := isTap
+		if s.kind(3) != sqlite3.SQLITE_NULL {
+			b, err := s.bool(3)
+			if err != nil {
+				return err
+			}
+			notMsg = notMsg || b
+		}
+		if s.kind(4) == sqlite3.SQLITE_INTEGER && !isTap {
+			// Nearly every row: its date kept without boxing it.
+			if !notMsg {
+				keys.dated = append(keys.dated, datedRow{s.int64(4), row})
+			}
+		} else {
+			date, err := s.value(4)
+			if err != nil {
+				return err
+			}
+			if !notMsg {
+				keys.add(row, date)
+			}
+			if isTap {
+				*found = append(*found, tapbackRow{row: row, date: date})
+			}
+		}
+		if guid.Valid {
+			c.replies.want(guid.String)
+		}
+	}
 }
 
 // readTapbacks reads the columns of the tapback rows found, in ROWID
