@@ -12,8 +12,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-
-	sqlite3 "modernc.org/sqlite/lib"
 )
 
 // isTapbackSQL selects the rows that are tapbacks: 2000-2007 add one
@@ -61,14 +59,19 @@ func (c *chatDB) loadTapbacks() error {
 	}
 	// +m.date is the value as stored: the column's declared type would
 	// make the driver parse text as a time.
-	q := "SELECT m.ROWID, " + isTapback + ", " + thread + ", " + notMessage + ", +m.date FROM message m"
+	q := "SELECT m.ROWID, " + isTapback + ", " + thread + ", " + notMessage + ", +m.date"
 	var keys messageKeys
 	var found []tapbackRow
-	if err := c.orderPassLite(q, &keys, &found); err != nil {
+	// Through c.lite, the pass reads the tapbacks' columns as it meets
+	// them (only SQLite's cost: no row of database/sql a column); through
+	// database/sql, readTapbacks reads them after, in the query whose
+	// errors a chat.db import has always reported.
+	err := c.orderPassLite(q+c.tapbackColumns(isTapback, tapbacks)+" FROM message m", tapbacks, &keys, &found)
+	if err != nil {
 		// database/sql reads the pass again, and reports its error as
 		// it always has; the threads wanted so far are wanted again.
 		keys, found = messageKeys{}, nil
-		if err := c.orderPassSQL(q, &keys, &found); err != nil {
+		if err := c.orderPassSQL(q+" FROM message m", &keys, &found); err != nil {
 			return err
 		}
 	}
@@ -76,9 +79,11 @@ func (c *chatDB) loadTapbacks() error {
 	if len(found) == 0 {
 		return nil
 	}
-	slices.SortFunc(found, func(a, b tapbackRow) int { return cmp.Compare(a.row, b.row) })
-	if err := c.readTapbacks(found, isTapback, thread); err != nil {
-		return err
+	if err != nil {
+		slices.SortFunc(found, func(a, b tapbackRow) int { return cmp.Compare(a.row, b.row) })
+		if err := c.readTapbacks(found, isTapback, thread); err != nil {
+			return err
+		}
 	}
 	slices.SortFunc(found, func(a, b tapbackRow) int {
 		return cmp.Or(compareSQLite(a.date, b.date), cmp.Compare(a.row, b.row))
@@ -94,103 +99,14 @@ func (c *chatDB) loadTapbacks() error {
 	return nil
 }
 
-// orderPassSQL reads q, loadTapbacks' pass, through database/sql.
-func (c *chatDB) orderPassSQL(q string, keys *messageKeys, found *[]tapbackRow) error {
-	rows, err := c.db.Query(q)
-	if err != nil {
-		return err
+// tapbackColumns are the columns of a tapback row after the first ones,
+// ", "-prefixed (none without tapbacks): guid, associated_message_guid,
+// associated_message_type, associated_message_emoji, handle_id,
+// is_from_me, date, the target's GUID and the ROWID of the row it is on.
+func (c *chatDB) tapbackColumns(isTapback string, tapbacks bool) string {
+	if !tapbacks {
+		return ""
 	}
-	defer rows.Close()
-	var row int64
-	var isTap bool
-	var notMsgCol sql.NullBool
-	var guid sql.NullString
-	var date any
-	for rows.Next() {
-		if err := rows.Scan(&row, &isTap, &guid, &notMsgCol, &date); err != nil {
-			return err
-		}
-		if !isTap && !notMsgCol.Bool {
-			keys.add(row, date)
-		}
-		if guid.Valid {
-			c.replies.want(guid.String)
-		}
-		if isTap {
-			*found = append(*found, tapbackRow{row: row, date: date})
-		}
-	}
-	return rows.Err()
-}
-
-// orderPassLite reads q as orderPassSQL does, through c.lite: any error,
-// or errSQLiteFallback for a value database/sql would convert, and the
-// pass is for orderPassSQL.
-func (c *chatDB) orderPassLite(q string, keys *messageKeys, found *[]tapbackRow) error {
-	if c.lite == nil {
-		return errSQLiteFallback
-	}
-	s, err := c.lite.prepare(q)
-	if err != nil {
-		return err
-	}
-	defer s.close()
-	var guid sql.NullString
-	for {
-		ok, err := s.step()
-		if err != nil {
-			return err
-		}
-		if !ok {
-			return nil
-		}
-		if s.kind(0) != sqlite3.SQLITE_INTEGER {
-			return errSQLiteFallback
-		}
-		row := s.int64(0)
-		isTap, err := s.bool(1)
-		if err != nil {
-			return err
-		}
-		if err := s.nullString(2, &guid, ""); err != nil {
-			return err
-		}
-		notMsg := isTap
-		if s.kind(3) != sqlite3.SQLITE_NULL {
-			b, err := s.bool(3)
-			if err != nil {
-				return err
-			}
-			notMsg = notMsg || b
-		}
-		if s.kind(4) == sqlite3.SQLITE_INTEGER && !isTap {
-			// Nearly every row: its date kept without boxing it.
-			if !notMsg {
-				keys.dated = append(keys.dated, datedRow{s.int64(4), row})
-			}
-		} else {
-			date, err := s.value(4)
-			if err != nil {
-				return err
-			}
-			if !notMsg {
-				keys.add(row, date)
-			}
-			if isTap {
-				*found = append(*found, tapbackRow{row: row, date: date})
-			}
-		}
-		if guid.Valid {
-			c.replies.want(guid.String)
-		}
-	}
-}
-
-// readTapbacks reads the columns of the tapback rows found, in ROWID
-// order, chatDBBatch at a time. The columns are those the one query that
-// read the tapbacks before selected, in the same places, so that a scan
-// error reads as it did.
-func (c *chatDB) readTapbacks(found []tapbackRow, isTapback, thread string) error {
 	// The target's GUID, as tapbackTarget reads it, to find the row the
 	// tapback is on (guid is indexed: UNIQUE), or none.
 	target := "CASE WHEN m.associated_message_guid LIKE 'p:%/%' THEN substr(m.associated_message_guid, instr(m.associated_message_guid, '/') + 1)" +
@@ -198,12 +114,19 @@ func (c *chatDB) readTapbacks(found []tapbackRow, isTapback, thread string) erro
 	// A row read only for its thread gave NULL for the rest, so that
 	// nothing in it could fail the scan.
 	only := func(expr string) string { return "CASE WHEN " + isTapback + " THEN " + expr + " END" }
-	batch := min(len(found), chatDBBatch)
-	stmt, err := c.db.Prepare("SELECT m.ROWID, " + isTapback + ", " + thread + ", " +
-		only("m.guid") + ", " + only("m.associated_message_guid") + ", " + only("m.associated_message_type") + ", " +
+	return ", " + only("m.guid") + ", " + only("m.associated_message_guid") + ", " + only("m.associated_message_type") + ", " +
 		only(c.col("message", "m", "associated_message_emoji")) + ", " + only("m.handle_id") + ", " + only("m.is_from_me") + ", " +
 		only("m.date") + ", " + only(target) + ", " +
-		only("(SELECT t.ROWID FROM message t WHERE t.guid = "+target+" AND NOT COALESCE(t.associated_message_type, 0) BETWEEN 2000 AND 3999)") +
+		only("(SELECT t.ROWID FROM message t WHERE t.guid = "+target+" AND NOT COALESCE(t.associated_message_type, 0) BETWEEN 2000 AND 3999)")
+}
+
+// readTapbacks reads the columns of the tapback rows found, in ROWID
+// order, chatDBBatch at a time. The columns are those the one query that
+// read the tapbacks before selected, in the same places, so that a scan
+// error reads as it did.
+func (c *chatDB) readTapbacks(found []tapbackRow, isTapback, thread string) error {
+	batch := min(len(found), chatDBBatch)
+	stmt, err := c.db.Prepare("SELECT m.ROWID, " + isTapback + ", " + thread + c.tapbackColumns(isTapback, true) +
 		" FROM message m WHERE m.ROWID IN (" + strings.Repeat("?, ", batch-1) + "?)")
 	if err != nil {
 		return err
