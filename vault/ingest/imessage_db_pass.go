@@ -39,19 +39,27 @@ func (c *chatDB) orderPassSQL(q string, keys *messageKeys, found *[]tapbackRow) 
 	return rows.Err()
 }
 
-// orderPassLite reads q as orderPassSQL does, through c.lite, and with
-// tapbacks the tapbacks' columns too (tapbackColumns), so that they are
-// read. Any error, or errSQLiteFallback for a value database/sql would
-// convert or fail on, and the pass is for orderPassSQL.
-func (c *chatDB) orderPassLite(q string, tapbacks bool, keys *messageKeys, found *[]tapbackRow) error {
+// orderPassLite reads q as orderPassSQL does, through c.lite, with the
+// tapbacks' columns (tapbackColumns) when the schema has tapbacks, so
+// that they are ready to file. Any error, or errSQLiteFallback for a
+// value database/sql would convert or fail on, and the pass is for
+// orderPassSQL.
+func (c *chatDB) orderPassLite(q string, keys *messageKeys, found *[]pendingTapback) error {
 	if c.lite == nil {
 		return errSQLiteFallback
+	}
+	// The pairs, sized once: grown by append they were twice their size
+	// at the end of the pass, the peak of a 1 GB import (issue 17).
+	// count(*) reads the smallest index, a fraction of the pass.
+	if n, err := c.lite.count("SELECT count(*) FROM message"); err == nil && n > 0 {
+		keys.dated = make([]datedRow, 0, n)
 	}
 	s, err := c.lite.prepare(q)
 	if err != nil {
 		return err
 	}
 	defer s.close()
+	tapbacks := s.columns() > 5
 	var guid sql.NullString
 	for {
 		ok, err := s.step()
@@ -100,13 +108,13 @@ func (c *chatDB) orderPassLite(q string, tapbacks bool, keys *messageKeys, found
 		if !isTap {
 			continue
 		}
-		t := tapbackRow{row: row, date: date, read: tapbacks}
+		t := tapbackRow{row: row, date: date, read: true}
 		if tapbacks {
 			if err := scanTapbackLite(s, &t); err != nil {
 				return err
 			}
 		}
-		*found = append(*found, t)
+		*found = append(*found, c.pending(t))
 	}
 }
 

@@ -147,6 +147,22 @@ func (c *sqliteConn) prepare(q string) (*sqliteStmt, error) {
 	return s, nil
 }
 
+// columns is how many columns a row has.
+func (s *sqliteStmt) columns() int { return len(s.timeText) }
+
+// count runs q, which selects one integer.
+func (c *sqliteConn) count(q string) (int64, error) {
+	s, err := c.prepare(q)
+	if err != nil {
+		return 0, err
+	}
+	defer s.close()
+	if ok, err := s.step(); !ok || err != nil || s.kind(0) != sqlite3.SQLITE_INTEGER {
+		return 0, errors.Join(err, errSQLiteFallback)
+	}
+	return s.int64(0), nil
+}
+
 func (s *sqliteStmt) close() {
 	if s != nil && s.p != 0 {
 		sqlite3.Xsqlite3_finalize(s.c.tls, s.p)
