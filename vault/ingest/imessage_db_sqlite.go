@@ -20,12 +20,13 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"net/url"
+	"path/filepath"
 	"strings"
 	"unsafe"
 
 	"modernc.org/libc"
 	sqlite3 "modernc.org/sqlite/lib"
+	"modernc.org/sqlite/vfs"
 )
 
 // cPointer returns p, an address in the C heap modernc's libc keeps
@@ -43,33 +44,39 @@ var errSQLiteFallback = errors.New("read through database/sql instead")
 type sqliteConn struct {
 	tls *libc.TLS
 	db  uintptr // *sqlite3
+	vfs *vfs.FS // the VFS it reads the file through, registered for it alone
 }
 
 // openSQLite opens path as chatDBURI does: read-only and immutable (no
 // lock, no -wal or -shm written), temporary tables in memory, queries
-// only. The driver sets the pragmas from the URI; SQLite ignores them
-// there, so they are run here.
+// only, and read ahead (imessage_db_readahead.go). The driver sets the
+// pragmas from the URI; SQLite ignores them there, so they are run here.
 func openSQLite(path string) (*sqliteConn, error) {
-	uri, err := chatDBURI(path)
+	abs, err := filepath.Abs(path)
 	if err != nil {
 		return nil, err
 	}
-	u, err := url.Parse(uri)
+	name, fsys, err := vfs.New(readAheadFS{path: abs})
 	if err != nil {
 		return nil, err
 	}
-	u.RawQuery = "mode=ro&immutable=1"
-	c := &sqliteConn{tls: libc.NewTLS()}
-	name, err := libc.CString(u.String())
+	c := &sqliteConn{tls: libc.NewTLS(), vfs: fsys}
+	uri, err := libc.CString("file:" + readAheadName + "?mode=ro&immutable=1")
 	if err != nil {
-		c.tls.Close()
+		c.close()
 		return nil, err
 	}
-	defer libc.Xfree(c.tls, name)
+	defer libc.Xfree(c.tls, uri)
+	zvfs, err := libc.CString(name)
+	if err != nil {
+		c.close()
+		return nil, err
+	}
+	defer libc.Xfree(c.tls, zvfs)
 	pdb := c.tls.Alloc(int(unsafe.Sizeof(uintptr(0))))
 	defer c.tls.Free(int(unsafe.Sizeof(uintptr(0))))
-	rc := sqlite3.Xsqlite3_open_v2(c.tls, name, pdb,
-		sqlite3.SQLITE_OPEN_READONLY|sqlite3.SQLITE_OPEN_URI|sqlite3.SQLITE_OPEN_NOMUTEX, 0)
+	rc := sqlite3.Xsqlite3_open_v2(c.tls, uri, pdb,
+		sqlite3.SQLITE_OPEN_READONLY|sqlite3.SQLITE_OPEN_URI|sqlite3.SQLITE_OPEN_NOMUTEX, zvfs)
 	c.db = *(*uintptr)(cPointer(pdb))
 	if rc != sqlite3.SQLITE_OK {
 		err := c.err(rc)
@@ -91,6 +98,9 @@ func (c *sqliteConn) close() {
 		c.db = 0
 	}
 	c.tls.Close()
+	if c.vfs != nil {
+		c.vfs.Close()
+	}
 }
 
 // err is SQLite's message for result code rc.
