@@ -38,7 +38,7 @@ func chatDBURI(path string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	u := url.URL{Scheme: "file", Path: filepath.ToSlash(abs), RawQuery: "mode=ro&immutable=1&_pragma=temp_store(memory)&_pragma=query_only(1)"}
+	u := url.URL{Scheme: "file", Path: filepath.ToSlash(abs), RawQuery: "mode=ro&immutable=1&_pragma=temp_store(memory)&_pragma=query_only(1)&_pragma=cache_size(-256)"}
 	return u.String(), nil
 }
 
@@ -126,6 +126,7 @@ type chatDB struct {
 	// loadTapbacks has read them (its pass reads every row).
 	order   []int64
 	ordered bool
+	rows    int64 // COUNT(*) of message, when the order pass counted it
 }
 
 type chatDBAttachment struct {
@@ -206,8 +207,10 @@ func parseChatDB(path string, opt Options, emit Emit) error {
 // (tapbacks) leave the count a little short.
 func (c *chatDB) metered(path string, emit Emit) Emit {
 	st, err := os.Stat(path)
-	var rows int64
-	if err != nil || c.db.QueryRow("SELECT COUNT(*) FROM message").Scan(&rows) != nil || rows == 0 {
+	// The order pass counted the rows through c.lite; counting them
+	// again read the smallest index a second time.
+	rows := c.rows
+	if err != nil || rows == 0 && c.db.QueryRow("SELECT COUNT(*) FROM message").Scan(&rows) != nil || rows == 0 {
 		return emit
 	}
 	per := st.Size() / rows
@@ -339,6 +342,13 @@ func (c *chatDB) loadChats() error {
 // key is chat_id, message_id: no sort). A chat_id that is not an integer
 // (Messages writes none) is ignored.
 func (c *chatDB) loadMessageChats() error {
+	if c.lite != nil {
+		if err := c.loadMessageChatsLite(); err == nil {
+			return nil
+		}
+		// database/sql reads the table again, and reports its error.
+		c.msgChat = messageChats{}
+	}
 	var last, n sql.NullInt64
 	if err := c.db.QueryRow("SELECT max(message_id), count(*) FROM chat_message_join WHERE typeof(message_id) = 'integer'").Scan(&last, &n); err != nil {
 		return err
