@@ -21,6 +21,10 @@ import (
 // syscall is a small part of copying the block.
 const readAheadSize = 256 << 10
 
+// readAheadMin is what a block reads when a run starts: a run read on
+// doubles it, up to readAheadSize.
+const readAheadMin = 16 << 10
+
 // readAheadGap is how far past the block, or past the last read outside
 // it, a read may be and still be the next of a run: a table's pages lie
 // in file order, with some of its indexes' between them.
@@ -87,9 +91,12 @@ func (r *readAheadFile) Read(p []byte) (int, error) {
 		return 0, nil
 	}
 	r.clock++
-	// The block to read into: the one the run goes on past, else the
-	// one used least lately, if this read is the next of a run.
-	next, oldest := -1, 0
+	// The block to read into: the one the run goes on past, reading
+	// twice what it read last, else the one used least lately, reading
+	// readAheadMin, if this read is the next of a run. Reads that only
+	// look like a run (the rows of an IN list, a few pages apart) so cost
+	// little more than their own pages.
+	next, oldest, size := -1, 0, readAheadMin
 	for i := range r.blocks {
 		b := &r.blocks[i]
 		end := b.off + int64(len(b.buf))
@@ -100,7 +107,7 @@ func (r *readAheadFile) Read(p []byte) (int, error) {
 			return n, nil
 		}
 		if b.buf != nil && r.pos >= end && r.pos-end < readAheadGap {
-			next = i
+			next, size = i, min(2*len(b.buf), readAheadSize)
 		}
 		if b.used < r.blocks[oldest].used {
 			oldest = i
@@ -122,7 +129,7 @@ func (r *readAheadFile) Read(p []byte) (int, error) {
 	if b.buf == nil {
 		b.buf = make([]byte, readAheadSize)
 	}
-	n, err := r.f.ReadAt(b.buf[:readAheadSize], r.pos)
+	n, err := r.f.ReadAt(b.buf[:max(size, len(p))], r.pos)
 	b.off, b.buf, b.used = r.pos, b.buf[:n], r.clock
 	if n == 0 {
 		if err == nil {
