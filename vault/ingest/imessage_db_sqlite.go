@@ -2,13 +2,13 @@ package ingest
 
 // A second, read-only connection to chat.db through modernc's SQLite
 // API itself (modernc.org/sqlite/lib, the transpiled C API the driver is
-// built on, in the same module and release), for the two queries that
-// read every message row. Through database/sql each row cost a mutex,
-// a driver.Value boxed per column, a copy of every string and blob and a
-// reflective Scan: with SQLite's own mutexes (the driver opens its
-// connections FULLMUTEX), a third of an import's CPU (issue 17). Here a
-// row is read column by column into the same chatDBRow, strings copied
-// once and attributedBody used in place.
+// built on, in the same module and release), for the queries that read
+// every row: the order pass, the message rows, chat_message_join.
+// Through database/sql each row cost a mutex, a driver.Value boxed per
+// column, a copy of every string and blob and a reflective Scan: with
+// SQLite's own mutexes (the driver opens its connections FULLMUTEX), a
+// third of the parse's CPU (issue 17). Here a row is read column by
+// column, strings copied once and attributedBody used in place.
 //
 // The connection reports no value of its own making: a column it would
 // have to convert (a number where text is expected, text in a column
