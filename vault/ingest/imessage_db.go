@@ -120,6 +120,7 @@ type chatDB struct {
 	// tapbacks maps a message row to the reactions on it; orphans are
 	// the tapbacks on no message in the database, oldest first.
 	tapbacks map[int64][]chatDBReaction
+	reacted  rowSet // the keys of tapbacks
 	orphans  []chatDBTapback
 	replies  threadIndex
 	// order is the ROWIDs of the message rows, oldest first, when

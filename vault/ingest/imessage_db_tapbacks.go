@@ -254,6 +254,7 @@ func (c *chatDB) file(p pendingTapback) {
 		return
 	}
 	c.tapbacks[p.on] = append(list, t)
+	c.reacted.add(p.on)
 }
 
 // compareSQLite compares two values as SQLite's ORDER BY does: NULL,
