@@ -38,7 +38,7 @@ func chatDBURI(path string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	u := url.URL{Scheme: "file", Path: filepath.ToSlash(abs), RawQuery: "mode=ro&immutable=1&_pragma=temp_store(memory)&_pragma=query_only(1)"}
+	u := url.URL{Scheme: "file", Path: filepath.ToSlash(abs), RawQuery: "mode=ro&immutable=1&_pragma=temp_store(memory)&_pragma=query_only(1)&_pragma=cache_size(-256)"}
 	return u.String(), nil
 }
 
@@ -106,7 +106,8 @@ func chatDBNames(db *sql.DB, query string, args ...any) (map[string]bool, error)
 // chatDB holds what a chat.db import reads before the messages.
 type chatDB struct {
 	db      *sql.DB
-	name    string // the database file's base name, for errors and provenance
+	lite    *sqliteConn // the same database, for the passes over every row; nil reads them through db
+	name    string      // the database file's base name, for errors and provenance
 	sum     string
 	opt     Options
 	now     time.Time
@@ -119,12 +120,14 @@ type chatDB struct {
 	// tapbacks maps a message row to the reactions on it; orphans are
 	// the tapbacks on no message in the database, oldest first.
 	tapbacks map[int64][]chatDBReaction
+	reacted  rowSet // the keys of tapbacks
 	orphans  []chatDBTapback
 	replies  threadIndex
 	// order is the ROWIDs of the message rows, oldest first, when
 	// loadTapbacks has read them (its pass reads every row).
 	order   []int64
 	ordered bool
+	rows    int64 // COUNT(*) of message, when the order pass counted it
 }
 
 type chatDBAttachment struct {
@@ -182,6 +185,11 @@ func parseChatDB(path string, opt Options, emit Emit) error {
 	c := &chatDB{db: db, name: name, sum: sum, opt: opt, now: opt.now(),
 		root: exportRoot{dir: filepath.Dir(path)}}
 	defer c.root.close()
+	// A database SQLite cannot open this way is read through db alone,
+	// which reports why as it always has.
+	if c.lite, err = openSQLite(path); err == nil {
+		defer c.lite.close()
+	}
 	if err := c.load(); err != nil {
 		return &Error{File: name, Err: err}
 	}
@@ -200,8 +208,10 @@ func parseChatDB(path string, opt Options, emit Emit) error {
 // (tapbacks) leave the count a little short.
 func (c *chatDB) metered(path string, emit Emit) Emit {
 	st, err := os.Stat(path)
-	var rows int64
-	if err != nil || c.db.QueryRow("SELECT COUNT(*) FROM message").Scan(&rows) != nil || rows == 0 {
+	// The order pass counted the rows through c.lite; counting them
+	// again read the smallest index a second time.
+	rows := c.rows
+	if err != nil || rows == 0 && c.db.QueryRow("SELECT COUNT(*) FROM message").Scan(&rows) != nil || rows == 0 {
 		return emit
 	}
 	per := st.Size() / rows
@@ -333,6 +343,13 @@ func (c *chatDB) loadChats() error {
 // key is chat_id, message_id: no sort). A chat_id that is not an integer
 // (Messages writes none) is ignored.
 func (c *chatDB) loadMessageChats() error {
+	if c.lite != nil {
+		if err := c.loadMessageChatsLite(); err == nil {
+			return nil
+		}
+		// database/sql reads the table again, and reports its error.
+		c.msgChat = messageChats{}
+	}
 	var last, n sql.NullInt64
 	if err := c.db.QueryRow("SELECT max(message_id), count(*) FROM chat_message_join WHERE typeof(message_id) = 'integer'").Scan(&last, &n); err != nil {
 		return err

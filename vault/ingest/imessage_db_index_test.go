@@ -78,3 +78,30 @@ func TestMessageChats(t *testing.T) {
 		}
 	}
 }
+
+func TestRowSet(t *testing.T) {
+	var s rowSet
+	for _, r := range []int64{0, 5, 64, 1000} {
+		s.add(r)
+	}
+	for _, tt := range []struct {
+		row  int64
+		want bool
+	}{{0, true}, {5, true}, {6, false}, {64, true}, {1000, true}, {999, false}, {1 << 40, false}, {-1, false}} {
+		if got := s.has(tt.row); got != tt.want {
+			t.Errorf("has(%d) = %v, want %v", tt.row, got, tt.want)
+		}
+	}
+	// A ROWID too far to keep as a bit, or negative, makes every row a
+	// maybe.
+	for _, far := range []int64{1 << 40, -3} {
+		var s rowSet
+		s.add(7)
+		s.add(far)
+		for _, row := range []int64{7, 8, far, 1 << 50} {
+			if !s.has(row) {
+				t.Errorf("after add(%d): has(%d) = false, want true", far, row)
+			}
+		}
+	}
+}

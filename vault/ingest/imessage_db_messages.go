@@ -123,7 +123,7 @@ func (c *chatDB) message(r *chatDBRow) (*vault.Message, error) {
 		m.Attachments = append(m.Attachments, c.attachment(m, a))
 	}
 	var tapbacks []chatDBReaction
-	if len(c.tapbacks) > 0 {
+	if len(c.tapbacks) > 0 && c.reacted.has(r.row) {
 		tapbacks = c.tapbacks[r.row]
 	}
 	for _, t := range tapbacks {

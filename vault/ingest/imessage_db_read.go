@@ -111,6 +111,10 @@ type chatDBReader struct {
 	batch  int    // the size of the IN list, fixed so one statement serves
 	in, by *sql.Stmt
 	args   []any
+	// The same two statements on c.lite, and the strings of the row
+	// read last, which the next often repeats.
+	liteIn, liteBy *sqliteStmt
+	last           chatDBRow
 }
 
 func (r *chatDBReader) close() {
@@ -120,6 +124,8 @@ func (r *chatDBReader) close() {
 	if r.by != nil {
 		r.by.Close()
 	}
+	r.liteIn.close()
+	r.liteBy.close()
 }
 
 // scan reads the current row of rows into m; body is attributedBody,
@@ -134,15 +140,28 @@ func scanChatDBRow(rows *sql.Rows, m *chatDBRow, body *sql.RawBytes) error {
 // messages. The range holds other rows too (tapbacks, rows whose date
 // sorts them elsewhere): they are passed over as the two lists merge.
 func (r *chatDBReader) run(ids []int64) error {
+	if r.c.lite != nil {
+		return r.runLite(ids)
+	}
+	return r.runSQL(ids)
+}
+
+// rangeQuery is the query of run.
+func (r *chatDBReader) rangeQuery() string {
+	q := r.query + " BETWEEN ? AND ?"
+	if r.c.cols["message"]["associated_message_type"] {
+		// messageOrder leaves tapbacks out: they need not be read.
+		q += " AND NOT " + isTapbackSQL
+	}
+	return q
+}
+
+// runSQL is run through database/sql.
+func (r *chatDBReader) runSQL(ids []int64) error {
 	c := r.c
 	if r.by == nil {
-		q := r.query + " BETWEEN ? AND ?"
-		if c.cols["message"]["associated_message_type"] {
-			// messageOrder leaves tapbacks out: they need not be read.
-			q += " AND NOT " + isTapbackSQL
-		}
 		var err error
-		if r.by, err = c.db.PrepareContext(context.Background(), q); err != nil {
+		if r.by, err = c.db.PrepareContext(context.Background(), r.rangeQuery()); err != nil {
 			return &Error{File: c.name, Err: err}
 		}
 	}
@@ -187,40 +206,10 @@ func (r *chatDBReader) run(ids []int64) error {
 // messages in the order of ids.
 func (r *chatDBReader) byID(ids []int64) error {
 	c := r.c
-	if r.in == nil {
-		in := strings.Repeat("?, ", r.batch-1) + "?"
-		var err error
-		if r.in, err = c.db.PrepareContext(context.Background(), r.query+" IN ("+in+")"); err != nil {
-			return &Error{File: c.name, Err: err}
-		}
-		r.args = make([]any, r.batch)
-	}
-	for i := range r.args {
-		// A short batch repeats its last ROWID: IN reads it once.
-		r.args[i] = ids[min(i, len(ids)-1)]
-	}
-	rows, err := r.in.Query(r.args...)
+	got, bad, err := r.byIDLite(ids)
 	if err != nil {
-		return &Error{File: c.name, Err: err}
+		got, bad, err = r.byIDSQL(ids)
 	}
-	got := make(map[int64]*chatDBRow, len(ids))
-	bad := map[int64]error{}
-	for rows.Next() {
-		m := &chatDBRow{}
-		var body sql.RawBytes
-		if err := scanChatDBRow(rows, m, &body); err != nil {
-			bad[m.row] = err
-			continue
-		}
-		// RawBytes is valid until the next row; a message without text
-		// needs it later.
-		if !m.text.Valid || m.text.String == "" {
-			m.body = bytes.Clone(body)
-		}
-		got[m.row] = m
-	}
-	err = rows.Err()
-	rows.Close()
 	if err != nil {
 		return &Error{File: c.name, Err: err}
 	}
@@ -240,6 +229,50 @@ func (r *chatDBReader) byID(ids []int64) error {
 		}
 	}
 	return nil
+}
+
+// byIDSQL reads the rows ids through database/sql: those it scans, and
+// the errors of those it cannot.
+func (r *chatDBReader) byIDSQL(ids []int64) (got map[int64]*chatDBRow, bad map[int64]error, err error) {
+	c := r.c
+	if r.in == nil {
+		in := strings.Repeat("?, ", r.batch-1) + "?"
+		var err error
+		if r.in, err = c.db.PrepareContext(context.Background(), r.query+" IN ("+in+")"); err != nil {
+			return nil, nil, err
+		}
+		r.args = make([]any, r.batch)
+	}
+	for i := range r.args {
+		// A short batch repeats its last ROWID: IN reads it once.
+		r.args[i] = ids[min(i, len(ids)-1)]
+	}
+	rows, err := r.in.Query(r.args...)
+	if err != nil {
+		return nil, nil, err
+	}
+	got = make(map[int64]*chatDBRow, len(ids))
+	bad = map[int64]error{}
+	for rows.Next() {
+		m := &chatDBRow{}
+		var body sql.RawBytes
+		if err := scanChatDBRow(rows, m, &body); err != nil {
+			bad[m.row] = err
+			continue
+		}
+		// RawBytes is valid until the next row; a message without text
+		// needs it later.
+		if !m.text.Valid || m.text.String == "" {
+			m.body = bytes.Clone(body)
+		}
+		got[m.row] = m
+	}
+	err = rows.Err()
+	rows.Close()
+	if err != nil {
+		return nil, nil, err
+	}
+	return got, bad, nil
 }
 
 // messageOrder returns the ROWIDs of the rows that are not tapbacks,
