@@ -21,36 +21,20 @@ import (
 // (2 also tags the message escalated) and move to the next pending item,
 // u undoes; every decision is in the journal and the trail.
 func TestReviewPane(t *testing.T) {
-	fx := fixture.New(t, "", fixture.Messages(t))
-	k := fx.Key()
-	v, err := vault.Unlock(fx.Dir, k)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := v.Load(nil); err != nil {
-		t.Fatal(err)
-	}
 	var items []vault.QueueItem
-	for _, m := range v.Messages() {
-		if strings.Contains(strings.ToLower(m.Body), "halden") {
-			items = append(items, vault.QueueItem{ID: strings.Clone(m.ID), Rules: []string{"halden"}}) // Close wipes m
+	fx, k, man := haldenVault(t, func(v *vault.Vault, halden []string) {
+		for _, id := range halden {
+			items = append(items, vault.QueueItem{ID: id, Rules: []string{"halden"}})
 		}
-	}
-	if len(items) < 3 {
-		t.Fatalf("the fixture has %d messages about Halden", len(items))
-	}
-	items[2].Assignee = v.Member.Name
-	if _, err := v.PutPolicy(vault.Policy{Name: "handling", Rules: []vault.Rule{{Name: "halden", Query: "halden"}}}, 0); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := v.AddQueue(vault.Queue{Policy: "handling", Version: 1, Period: "2024", Items: items}); err != nil {
-		t.Fatal(err)
-	}
-	v.Close()
-	man, err := vault.ReadManifest(fx.Dir)
-	if err != nil {
-		t.Fatal(err)
-	}
+		if len(items) < 3 {
+			t.Fatalf("the fixture has %d messages about Halden", len(items))
+		}
+		items[2].Assignee = v.Member.Name
+		if _, err := v.AddQueue(vault.Queue{Policy: "handling", Version: 1, Period: "2024", Items: items}); err != nil {
+			t.Fatal(err)
+		}
+	})
+	me := items[2].Assignee
 	f := startFlow(t, ui.Options{Dir: fx.Dir, Manifest: man, Key: &k, KeyHint: "identity rita.key", NoColor: true, Location: time.UTC}, 100, 30)
 	f.key("enter")
 	f.waitText("search ready")
@@ -76,7 +60,7 @@ func TestReviewPane(t *testing.T) {
 	f.waitText("handling/2024 · " + itoa(len(items)-1) + " pending")
 	f.key("m") // only the item assigned to this member
 	f.waitText("only your items (1)")
-	f.waitText(items[2].ID[:12] + " → " + v.Member.Name)
+	f.waitText(items[2].ID[:12] + " → " + me)
 	f.key("m")
 	f.waitText("all items · m: only yours")
 	f.key("esc")
@@ -105,7 +89,7 @@ func TestReviewPane(t *testing.T) {
 	if !shown {
 		t.Error("opening the first item recorded no view of it")
 	}
-	v, err = vault.Unlock(fx.Dir, k)
+	v, err := vault.Unlock(fx.Dir, k)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -129,29 +113,8 @@ func itoa(n int) string { return strconv.Itoa(n) }
 // which policy and rule flagged it wherever it is shown, after its view
 // was recorded.
 func TestFlaggedMessages(t *testing.T) {
-	fx := fixture.New(t, "", fixture.Messages(t))
-	k := fx.Key()
-	v, err := vault.Unlock(fx.Dir, k)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := v.Load(nil); err != nil {
-		t.Fatal(err)
-	}
 	flagged := 0
-	for _, m := range v.Messages() {
-		if strings.Contains(strings.ToLower(m.Body), "halden") {
-			flagged++
-		}
-	}
-	if _, err := v.PutPolicy(vault.Policy{Name: "handling", Rules: []vault.Rule{{Name: "halden", Query: "halden"}}}, 0); err != nil {
-		t.Fatal(err)
-	}
-	v.Close()
-	man, err := vault.ReadManifest(fx.Dir)
-	if err != nil {
-		t.Fatal(err)
-	}
+	fx, k, man := haldenVault(t, func(_ *vault.Vault, halden []string) { flagged = len(halden) })
 	f := startFlow(t, ui.Options{Dir: fx.Dir, Manifest: man, Key: &k, KeyHint: "identity rita.key", NoColor: true, Location: time.UTC}, 120, 30)
 	f.key("enter")
 	f.waitText("search ready · ⚑ " + itoa(flagged) + " flagged") // at 120 columns
@@ -179,4 +142,36 @@ func TestFlaggedMessages(t *testing.T) {
 	if want := []string{"policy-run handling " + itoa(flagged), "search halden"}; !slices.Equal(got, want) {
 		t.Errorf("trail %q, want %q", got, want)
 	}
+}
+
+// haldenVault makes the fixture vault with the policy "handling" (one
+// rule, "halden"); more runs with the vault unlocked and the ids of the
+// messages about Halden, before it is closed.
+func haldenVault(t *testing.T, more func(v *vault.Vault, halden []string)) (*fixture.Vault, vault.Key, *vault.Manifest) {
+	t.Helper()
+	fx := fixture.New(t, "", fixture.Messages(t))
+	k := fx.Key()
+	v, err := vault.Unlock(fx.Dir, k)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := v.Load(nil); err != nil {
+		t.Fatal(err)
+	}
+	var halden []string
+	for _, m := range v.Messages() {
+		if strings.Contains(strings.ToLower(m.Body), "halden") {
+			halden = append(halden, strings.Clone(m.ID)) // Close wipes m
+		}
+	}
+	if _, err := v.PutPolicy(vault.Policy{Name: "handling", Rules: []vault.Rule{{Name: "halden", Query: "halden"}}}, 0); err != nil {
+		t.Fatal(err)
+	}
+	more(v, halden)
+	v.Close()
+	man, err := vault.ReadManifest(fx.Dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fx, k, man
 }
