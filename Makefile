@@ -13,9 +13,11 @@ NOTMUCH_N ?= 100000 1000000
 # MiB of export per format for the end-to-end import table (bench-import):
 # at 1024, about 2 CPU-hours on 2 cores (3 h idle, 7 h on a loaded machine).
 IMPORT_BENCH_MB ?= 1024
+# Messages in the vault of the one-shot commands table (bench-scale).
+SCALE_N ?= 100000 1000000
 DEMO     := demo
 
-.PHONY: help build test ci vet fmt staticcheck cross fuzz fuzz-short fuzz-run bench bench-import demo demo-vault golden itest clean
+.PHONY: help build test ci vet fmt staticcheck cross fuzz fuzz-short fuzz-run bench bench-import bench-scale demo demo-vault golden itest clean
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -86,6 +88,10 @@ bench: ## every benchmark; vault and index on generated corpora of BENCH_N messa
 	for n in $(NOTMUCH_N); do $(GO) test ./index/ -run '^$$' -bench 'Build|Query|Notmuch' -benchtime 1x -timeout 90m -args -bench.n=$$n || exit 1; done
 	$(GO) test ./ui/ -run '^$$' -bench . -benchtime 2000x -timeout 60m
 	@$(MAKE) --no-print-directory bench-import
+
+bench-scale: ## one-shot coffer search/stats in fresh processes at SCALE_N messages, next to notmuch: a Markdown table per size
+	command -v notmuch >/dev/null || (apt-get update -qq && apt-get install -y -qq notmuch)
+	for n in $(SCALE_N); do COFFER_SCALE_N=$$n $(GO) test ./cmd/coffer/ -run '^$$' -bench Scale -benchtime 1x -timeout 4h || exit 1; done
 
 bench-import: ## coffer import end to end per format at IMPORT_BENCH_MB MiB (default 1024), next to notmuch new: a Markdown table
 	command -v notmuch >/dev/null || (apt-get update -qq && apt-get install -y -qq notmuch)
