@@ -181,7 +181,14 @@ type Supervision struct {
 	// assigned is, per queue name and item, the member an Assignment
 	// gave it to ("" for none), overriding the queue's own assignee.
 	assigned map[string]map[string]string
+	// items holds, per queue name, the ids of its items: a replay checks
+	// every decision against its queue, and a scan per decision made
+	// replaying N decisions on queues of n items cost N·n.
+	items map[string]map[string]bool
 }
+
+// hasItem reports whether queue holds the item id.
+func (s *Supervision) hasItem(queue, id string) bool { return s.items[queue][id] }
 
 // Assignee returns the member item of queue is assigned to now, or "".
 func (s *Supervision) Assignee(queue string, it QueueItem) string {
@@ -210,7 +217,7 @@ func (s *Supervision) CheckAssign(a *Assignment) error {
 			return fmt.Errorf("assignment in %s names item %s twice", a.Queue, id)
 		}
 		seen[id] = true
-		if !slices.ContainsFunc(q.Items, func(it QueueItem) bool { return it.ID == id }) {
+		if !s.hasItem(q.Name, id) {
 			return fmt.Errorf("%w: queue %s has no item %s", ErrNoQueue, a.Queue, id)
 		}
 	}
@@ -246,7 +253,7 @@ func (s *Supervision) Check(d *Decision) error {
 	if !ok {
 		return fmt.Errorf("%w: %q", ErrNoQueue, d.Queue)
 	}
-	if !slices.ContainsFunc(q.Items, func(it QueueItem) bool { return it.ID == d.Item }) {
+	if !s.hasItem(q.Name, d.Item) {
 		return fmt.Errorf("%w: queue %s has no item %s", ErrNoQueue, d.Queue, d.Item)
 	}
 	if d.Kind == DecisionUndone && len(s.Decisions[d.Queue][d.Item]) == 0 {
@@ -292,6 +299,14 @@ func (s *Supervision) apply(op supervisionOp) error {
 			return fmt.Errorf("queue %s made twice", q.Name)
 		}
 		s.Queues = append(s.Queues, *q)
+		if s.items == nil {
+			s.items = map[string]map[string]bool{}
+		}
+		ids := make(map[string]bool, len(q.Items))
+		for _, it := range q.Items {
+			ids[it.ID] = true
+		}
+		s.items[q.Name] = ids
 		return nil
 	}
 	d := op.Decision
