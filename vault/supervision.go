@@ -187,6 +187,20 @@ type Supervision struct {
 	items map[string]map[string]bool
 }
 
+// Counts returns how many items of q a rule flagged (the others were
+// sampled) and how many have no decision in force.
+func (s *Supervision) Counts(q *Queue) (flagged, pending int) {
+	for _, it := range q.Items {
+		if len(it.Rules) > 0 {
+			flagged++
+		}
+		if _, ok := s.Verdict(q.Name, it.ID); !ok {
+			pending++
+		}
+	}
+	return flagged, pending
+}
+
 // hasItem reports whether queue holds the item id.
 func (s *Supervision) hasItem(queue, id string) bool { return s.items[queue][id] }
 

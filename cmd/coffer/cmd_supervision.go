@@ -246,15 +246,7 @@ func (r supervisionRun) queues() error {
 	}
 	t := newTable("QUEUE", "VERSION", "ITEMS", "FLAGGED", "SAMPLED", "PENDING", "MADE BY", "ON")
 	for _, q := range sup.Queues {
-		flagged, pending := 0, 0
-		for _, it := range q.Items {
-			if len(it.Rules) > 0 {
-				flagged++
-			}
-			if _, ok := sup.Verdict(q.Name, it.ID); !ok {
-				pending++
-			}
-		}
+		flagged, pending := sup.Counts(&q)
 		t.row(q.Name, strconv.Itoa(q.Version), strconv.Itoa(len(q.Items)), strconv.Itoa(flagged), strconv.Itoa(len(q.Items)-flagged),
 			strconv.Itoa(pending), truncateWidth(q.Actor, 24), q.Time.Local().Format("2006-01-02 15:04"))
 	}

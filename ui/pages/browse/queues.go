@@ -44,6 +44,9 @@ type reviewState struct {
 	// or with mine those assigned to this member now.
 	shown []int
 	mine  bool
+	// counts are each queue's flagged and pending items, counted when
+	// the journal is read rather than at every frame.
+	counts [][2]int
 	// comment goes with the next decision on item commentFor; input is
 	// the dialog that types it.
 	comment, commentFor string
@@ -133,6 +136,11 @@ func (m *Model) updateReview(msg tea.Msg) tea.Cmd {
 			return nil
 		}
 		m.rv.sup = msg.sup
+		m.rv.counts = m.rv.counts[:0]
+		for i := range msg.sup.Queues {
+			f, p := msg.sup.Counts(&msg.sup.Queues[i])
+			m.rv.counts = append(m.rv.counts, [2]int{f, p})
+		}
 		if m.rv.rules == nil {
 			m.rv.rules = map[string][]vault.Rule{}
 		}
@@ -377,12 +385,7 @@ func (m *Model) reviewBack() bool {
 
 func (m *Model) reviewTitle() string {
 	if q := m.openQueue(); q != nil {
-		pending := 0
-		for _, it := range q.Items {
-			if _, ok := m.rv.sup.Verdict(q.Name, it.ID); !ok {
-				pending++
-			}
-		}
+		pending := m.rv.counts[m.rv.open][1]
 		mine := ""
 		if m.rv.mine {
 			mine = " · yours"
@@ -399,15 +402,7 @@ func (m *Model) reviewTitle() string {
 func (m *Model) renderQueue(i, w int, sel bool) []string {
 	q := &m.rv.sup.Queues[i]
 	st := m.c.Styles
-	pending, flagged := 0, 0
-	for _, it := range q.Items {
-		if len(it.Rules) > 0 {
-			flagged++
-		}
-		if _, ok := m.rv.sup.Verdict(q.Name, it.ID); !ok {
-			pending++
-		}
-	}
+	flagged, pending := m.rv.counts[i][0], m.rv.counts[i][1]
 	head := common.Trunc(sanitize.Line(q.Name)+" · v"+strconv.Itoa(q.Version), w)
 	counts := common.Trunc(fmt.Sprintf("  %d pending · %d flagged · %d sampled", pending, flagged, len(q.Items)-flagged), w)
 	if !sel || !m.rv.queues.Focused {
