@@ -2,10 +2,12 @@ package vault
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -193,4 +195,49 @@ func TestAssignments(t *testing.T) {
 			t.Error("the queue itself changed")
 		}
 	}
+}
+
+// FuzzSupervisionJournal feeds journal plaintext, decoded as readJournal
+// decodes it, to the replay: whatever the ops, it refuses or applies each
+// without panicking, and what it applied stays consistent (a verdict in
+// force is a decision kind on an item of its queue; counts fit).
+func FuzzSupervisionJournal(f *testing.F) {
+	f.Add([]byte(`{"vault_id":"v","name":"supervision/000003-0000.age","ops":[` +
+		`{"queue":{"name":"gifts/2025-Q1","policy":"gifts","version":1,"period":"2025-Q1","rate":0.5,"seed":7,"items":[{"id":"a","rules":["r1"]},{"id":"b","assignee":"ann"}],"actor":"ann","time":"2025-04-01T00:00:00Z"}},` +
+		`{"decision":{"queue":"gifts/2025-Q1","item":"a","kind":"escalated","comment":"ask legal","actor":"ann","time":"2025-04-02T00:00:00Z"}},` +
+		`{"assign":{"queue":"gifts/2025-Q1","items":["a","b"],"to":"bob","actor":"ann","time":"2025-04-02T00:00:00Z"}},` +
+		`{"decision":{"queue":"gifts/2025-Q1","item":"a","kind":"undone","actor":"bob","time":"2025-04-03T00:00:00Z"}}]}`))
+	f.Add([]byte(`{"ops":[{"decision":{"queue":"x","item":"a","kind":"undone"}},{"assign":{"queue":"x","items":[]}},{}]}`))
+	f.Add([]byte(`{"ops":[{"queue":{"name":"p/1","policy":"p","version":1,"period":"1","items":[{"id":"a"},{"id":"a"}]}}]}`))
+	f.Fuzz(func(t *testing.T, plain []byte) {
+		var jf journalFile[supervisionOp]
+		dec := json.NewDecoder(bytes.NewReader(plain))
+		dec.DisallowUnknownFields()
+		if dec.Decode(&jf) != nil {
+			return
+		}
+		s := &Supervision{}
+		for _, op := range jf.Ops {
+			_ = s.apply(op)
+		}
+		for i := range s.Queues {
+			q := &s.Queues[i]
+			flagged, pending := s.Counts(q)
+			if flagged > len(q.Items) || pending > len(q.Items) {
+				t.Fatalf("queue %s: %d flagged, %d pending of %d items", q.Name, flagged, pending, len(q.Items))
+			}
+			for _, it := range q.Items {
+				if d, ok := s.Verdict(q.Name, it.ID); ok && !slices.Contains(DecisionKinds, d.Kind) {
+					t.Fatalf("item %s: verdict %q in force", it.ID, d.Kind)
+				}
+			}
+		}
+		for qn, items := range s.Decisions {
+			for id, ds := range items {
+				if len(ds) > 0 && !s.hasItem(qn, id) {
+					t.Fatalf("decision on %s, not an item of %s", id, qn)
+				}
+			}
+		}
+	})
 }
