@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"path/filepath"
@@ -24,9 +25,9 @@ import (
 // "reactions", and the thread's "replies" as nested messages.
 // Announcements (renames, members joining) are <div class="announcement">.
 
-// maxIMessageHTML bounds the HTML file: html.Parse holds it as a tree of
-// ~20 times its size (see maxHTMLPage). Larger conversations import from
-// chat.db itself.
+// maxIMessageHTML bounds the HTML file, read whole, and htmlTree the tree
+// made of it. Larger conversations import from chat.db itself, or from
+// imessage-exporter's text, which is read a line at a time.
 const maxIMessageHTML = 64 << 20
 
 // looksLikeIMessageHTML reports whether head is imessage-exporter HTML.
@@ -64,9 +65,12 @@ func parseIMessageHTML(path string, opt Options, emit Emit) error {
 		return &Error{File: name, Line: 1, Err: fmt.Errorf("HTML export larger than %s; import the conversation from chat.db instead", sizeText(maxIMessageHTML))}
 	}
 	sum := sha256.Sum256(b)
-	doc, err := html.Parse(bytes.NewReader(b))
+	doc, err := htmlTree(b)
+	if errors.Is(err, errHTMLNodes) {
+		err = fmt.Errorf("%w; import the conversation from chat.db or imessage-exporter's text instead", err)
+	}
 	if err != nil {
-		return &Error{File: name, Line: 1, Err: fmt.Errorf("malformed HTML: %v", err)}
+		return &Error{File: name, Line: 1, Err: err}
 	}
 	title := strings.TrimSuffix(name, filepath.Ext(name))
 	p := &imHTMLParser{opt: opt, loc: opt.location(), emit: emit, name: name, sum: hex.EncodeToString(sum[:]), now: opt.now(),

@@ -59,7 +59,8 @@ func TestRecordBounds(t *testing.T) {
 		{"discord record", Discord, write("dc1/export.json", dcMsg(over)), "export.json:3: record larger than 64.0 MiB"},
 		{"discord under the bound", Discord, write("dc2/export.json", dcMsg(under)), ""},
 		{"telegram page", Telegram, write("tg3/messages.html", `<!DOCTYPE html><div class="page_wrap"><div class="page_header">`+strings.Repeat(" ", maxHTMLPage)), "messages.html:1: page larger than 16.0 MiB"},
-		{"telegram page of tiny elements", Telegram, write("tg4/messages.html", `<!DOCTYPE html><div class="page_wrap"><div class="page_header">`+strings.Repeat("<b></b>", maxHTMLNodes/2)), "messages.html:1: page of more than 1048576 HTML elements and texts"},
+		{"telegram page of tiny elements", Telegram, write("tg4/messages.html", `<!DOCTYPE html><div class="page_wrap"><div class="page_header">`+strings.Repeat("<b></b>", maxHTMLNodes/2)), "messages.html:1: HTML of more than 1048576 elements and texts"},
+		{"imessage-exporter HTML of tiny elements", IMessage, write("im/+447700900481.html", `<html><div class="message"><span class="timestamp">`+strings.Repeat("<b></b>", maxHTMLNodes/2)), "+447700900481.html:1: HTML of more than 1048576 elements and texts; import the conversation from chat.db"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			var msgs []*vaultMessage

@@ -33,25 +33,6 @@ var tgHTMLPage = regexp.MustCompile(`^messages(\d*)\.html$`)
 // page, a megabyte or two): a larger page is refused, unread.
 const maxHTMLPage = 16 << 20
 
-// maxHTMLNodes bounds the tree html.Parse makes of a page: markup of tiny
-// elements takes ~20 times its size as a tree, and 16 MiB of "<b></b>"
-// (4.8M tokens) took an import to 333 MB; 1M tokens of it peaks at
-// 95 MB (BenchmarkImportRSS). The sample page has 63 tokens a KB, so a
-// page of 1000 messages is ~60,000. A page with more tokens than this is
-// refused, after a tokenizer pass that allocates nothing a token.
-const maxHTMLNodes = 1 << 20
-
-// htmlTokens counts the tokens of page b (each becomes at most a node
-// of its tree), stopping past limit.
-func htmlTokens(b []byte, limit int) int {
-	z := html.NewTokenizer(bytes.NewReader(b))
-	n := 0
-	for n <= limit && z.Next() != html.ErrorToken {
-		n++
-	}
-	return n
-}
-
 func isTelegramHTML(head []byte) bool {
 	return bytes.HasPrefix(bytes.ToLower(head), []byte("<!doctype html")) &&
 		bytes.Contains(head, []byte(`class="page_wrap"`)) && bytes.Contains(head, []byte(`class="page_header"`))
@@ -130,14 +111,11 @@ func (p *tgHTMLParser) page(path string) error {
 	if len(b) > maxHTMLPage {
 		return &Error{File: p.file, Line: 1, Err: fmt.Errorf("page larger than %s", sizeText(maxHTMLPage))}
 	}
-	if htmlTokens(b, maxHTMLNodes) > maxHTMLNodes {
-		return &Error{File: p.file, Line: 1, Err: fmt.Errorf("page of more than %d HTML elements and texts", maxHTMLNodes)}
-	}
 	sum := sha256.Sum256(b)
 	p.sum = hex.EncodeToString(sum[:])
-	doc, err := html.Parse(bytes.NewReader(b))
+	doc, err := htmlTree(b)
 	if err != nil {
-		return &Error{File: p.file, Line: 1, Err: fmt.Errorf("malformed HTML: %v", err)}
+		return &Error{File: p.file, Line: 1, Err: err}
 	}
 	if p.conv.ID == "" {
 		name := ""
