@@ -363,7 +363,7 @@ func (v *Vault) AddQueue(q Queue) (Queue, error) {
 		return Queue{}, fmt.Errorf("vault: %w", err)
 	}
 	for _, it := range q.Items {
-		if it.Assignee != "" && !slices.ContainsFunc(v.Manifest.ActiveMembers(), func(m *Member) bool { return m.Name == it.Assignee }) {
+		if it.Assignee != "" && !v.isMember(it.Assignee) {
 			return Queue{}, fmt.Errorf("vault: queue %s: %q is not a member", q.Name, it.Assignee)
 		}
 	}
@@ -385,21 +385,10 @@ func (v *Vault) AddQueue(q Queue) (Queue, error) {
 // against the journal as every process left it.
 func (v *Vault) Assign(a Assignment) (Assignment, error) {
 	a.Actor, a.Time = v.Member.Name, v.now().UTC()
-	if a.To != "" && !slices.ContainsFunc(v.Manifest.ActiveMembers(), func(m *Member) bool { return m.Name == a.To }) {
+	if a.To != "" && !v.isMember(a.To) {
 		return Assignment{}, fmt.Errorf("vault: %w: %q", ErrNotMember, a.To)
 	}
-	err := appendJournal(v, supervisionJournal, func() (supervisionOp, error) {
-		s, err := v.Supervision()
-		if err != nil {
-			return supervisionOp{}, err
-		}
-		op := supervisionOp{Assign: &a}
-		if err := s.apply(op); err != nil {
-			return op, fmt.Errorf("vault: %w", err)
-		}
-		return op, nil
-	})
-	return a, err
+	return a, v.appendSupervision(supervisionOp{Assign: &a})
 }
 
 // ErrNotMember is what Assign returns for a name no current member has.
@@ -416,16 +405,25 @@ func (v *Vault) Decide(d Decision) (Decision, error) {
 	if err := checkDecision(&d); err != nil {
 		return Decision{}, fmt.Errorf("vault: %w", err)
 	}
-	err := appendJournal(v, supervisionJournal, func() (supervisionOp, error) {
+	return d, v.appendSupervision(supervisionOp{Decision: &d})
+}
+
+// appendSupervision writes op if it follows the journal as every process
+// left it (replayed under the write lock).
+func (v *Vault) appendSupervision(op supervisionOp) error {
+	return appendJournal(v, supervisionJournal, func() (supervisionOp, error) {
 		s, err := v.Supervision()
 		if err != nil {
 			return supervisionOp{}, err
 		}
-		op := supervisionOp{Decision: &d}
 		if err := s.apply(op); err != nil {
 			return op, fmt.Errorf("vault: %w", err)
 		}
 		return op, nil
 	})
-	return d, err
+}
+
+// isMember reports whether a current member has the name.
+func (v *Vault) isMember(name string) bool {
+	return slices.ContainsFunc(v.Manifest.ActiveMembers(), func(m *Member) bool { return m.Name == name })
 }
