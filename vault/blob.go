@@ -129,9 +129,9 @@ func (r *AttachmentReader) Read(a *Attachment) ([]byte, error) {
 		if err != nil {
 			return nil, err
 		}
-		k := v.epochs[e.Epoch]
-		if k == nil {
-			return nil, fmt.Errorf("vault: %s: no key for epoch %d", e.Name, e.Epoch)
+		k, err := v.keyFor(e)
+		if err != nil {
+			return nil, err
 		}
 		ra, size, err := age.DecryptReaderAt(bytes.NewReader(data), int64(len(data)), k.Identity)
 		if err != nil {

@@ -139,9 +139,9 @@ func (v *Vault) journalFile(j journal, e *FileEntry) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	k := v.epochs[e.Epoch]
-	if k == nil {
-		return nil, fmt.Errorf("vault: %s: no key for epoch %d", e.Name, e.Epoch)
+	k, err := v.keyFor(e)
+	if err != nil {
+		return nil, err
 	}
 	plain, err := unwrap(data, k.Identity)
 	if err != nil || !bytes.HasPrefix(plain, []byte(j.magic)) {

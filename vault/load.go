@@ -103,9 +103,9 @@ func (v *Vault) Load(progress func(Progress)) error {
 // it against the manifest, then decrypts and decodes it. It returns buf,
 // perhaps grown.
 func (v *Vault) loadSegment(e *FileEntry, buf []byte) (*segment, []byte, error) {
-	k := v.epochs[e.Epoch]
-	if k == nil {
-		return nil, buf, fmt.Errorf("vault: %s: written in epoch %d, before member %q was added with that epoch's key", e.Name, e.Epoch, v.Member.Name)
+	k, err := v.keyFor(e)
+	if err != nil {
+		return nil, buf, err
 	}
 	ct, buf, err := v.readChecked(e, buf)
 	if err != nil {
@@ -153,9 +153,9 @@ func (v *Vault) segment(name string) *segment {
 // readIndexFile reads an index file into buf (see readChecked) and
 // returns its plaintext, in a buffer of its own, and buf.
 func (v *Vault) readIndexFile(e *FileEntry, buf []byte) ([]byte, []byte, error) {
-	k := v.epochs[e.Epoch]
-	if k == nil {
-		return nil, buf, fmt.Errorf("vault: %s: no key for epoch %d", e.Name, e.Epoch)
+	k, err := v.keyFor(e)
+	if err != nil {
+		return nil, buf, err
 	}
 	ct, buf, err := v.readChecked(e, buf)
 	if err != nil {
@@ -447,4 +447,12 @@ func (v *Vault) IndexSegments() ([]IndexSegment, error) {
 		return nil, err
 	}
 	return out, nil
+}
+
+// keyFor returns the key of the epoch file e was written in.
+func (v *Vault) keyFor(e *FileEntry) (*epochKey, error) {
+	if k := v.epochs[e.Epoch]; k != nil {
+		return k, nil
+	}
+	return nil, fmt.Errorf("vault: %s: written in epoch %d, before member %q was added with that epoch's key", e.Name, e.Epoch, v.Member.Name)
 }

@@ -124,9 +124,9 @@ func (v *Vault) lastNumber(prefix string) (int64, error) {
 		if err != nil {
 			return 0, err
 		}
-		k := v.epochs[e.Epoch]
-		if k == nil {
-			return 0, fmt.Errorf("vault: %s: no key for epoch %d", e.Name, e.Epoch)
+		k, err := v.keyFor(e)
+		if err != nil {
+			return 0, err
 		}
 		plain, err := unwrap(data, k.Identity)
 		if err != nil || !bytes.HasPrefix(plain, []byte(productionsMagic)) {
