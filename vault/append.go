@@ -38,10 +38,11 @@ type Appender struct {
 	created  []string
 	seg      *segmentBuilder
 	indexer  Indexer
-	pending  *Texts       // text of pendSegs' messages, for the indexer
-	pendSegs []string     // segments written and not yet indexed
-	building chan sidecar // the index being built in the background, if any
-	target   int          // messages an index file aims at (IndexTarget)
+	pending  *Texts          // text of pendSegs' messages, for the indexer
+	pendCat  *catalogBuilder // and their catalog (catalog.go)
+	pendSegs []string        // segments written and not yet indexed
+	building chan sidecar    // the index being built in the background, if any
+	target   int             // messages an index file aims at (IndexTarget)
 	blob     *blobWriter
 	blobs    int
 	stats    ImportStats
@@ -125,7 +126,7 @@ type Indexer func(t *Texts) ([]byte, error)
 // SetIndexer makes the appender build a sidecar for every segment it
 // writes. Set it before the first Add.
 func (a *Appender) SetIndexer(f Indexer) {
-	a.indexer, a.target, a.pending = f, IndexTarget, &Texts{}
+	a.indexer, a.target, a.pending, a.pendCat = f, IndexTarget, &Texts{}, newCatalogBuilder()
 }
 
 // SetAnnouncement names the audit event that recorded this import before
@@ -182,6 +183,7 @@ func (a *Appender) Add(m *Message) (bool, error) {
 	a.seg.add(m)
 	if a.indexer != nil {
 		a.pending.Add(m.Subject, m.Body)
+		a.pendCat.add(m)
 	}
 	a.stats.Added++
 	a.convs[m.Conversation.ID] = true
@@ -242,6 +244,7 @@ type sidecar struct {
 	segs  []string
 	count int
 	data  []byte
+	cat   *catalogBuilder
 	err   error
 }
 
@@ -258,15 +261,15 @@ func (a *Appender) startSidecar() error {
 	if len(a.pendSegs) == 0 {
 		return nil
 	}
-	texts, segs := a.pending, a.pendSegs
-	a.pending, a.pendSegs = &Texts{}, nil
+	texts, cat, segs := a.pending, a.pendCat, a.pendSegs
+	a.pending, a.pendCat, a.pendSegs = &Texts{}, newCatalogBuilder(), nil
 	ch := make(chan sidecar, 1)
 	a.building = ch
 	go func() {
 		data, err := a.indexer(texts)
 		n := texts.Len()
 		texts.Wipe()
-		ch <- sidecar{segs: segs, count: n, data: data, err: err}
+		ch <- sidecar{segs: segs, count: n, data: data, cat: cat, err: err}
 	}()
 	return nil
 }
@@ -279,6 +282,7 @@ func (a *Appender) finishSidecar() error {
 	}
 	sc := <-a.building
 	a.building = nil
+	defer sc.cat.wipe()
 	if sc.err != nil {
 		return fmt.Errorf("vault: index segment: %w", sc.err)
 	}
@@ -290,6 +294,9 @@ func (a *Appender) finishSidecar() error {
 			return err
 		}
 		if _, err := aw.Write(sc.data); err != nil {
+			return err
+		}
+		if err := sc.cat.writeTo(aw); err != nil {
 			return err
 		}
 		return aw.Close()
@@ -368,6 +375,7 @@ func (a *Appender) abort() {
 	if a.building != nil { // let it finish, and drop what it made
 		sc := <-a.building
 		clear(sc.data)
+		sc.cat.wipe()
 		a.building = nil
 	}
 	if a.blob != nil {
@@ -384,6 +392,9 @@ func (a *Appender) finish() {
 	a.finished = true
 	a.seen.close()
 	a.seg.reset()
+	if a.pendCat != nil {
+		a.pendCat.wipe()
+	}
 	if a.pending != nil {
 		a.pending.Wipe()
 	}

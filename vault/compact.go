@@ -114,6 +114,7 @@ func (v *Vault) CompactIndex(build Indexer, small, minUnits int, announce func()
 		covers []string
 		count  int
 		data   []byte
+		cat    *catalogBuilder
 		err    error
 	}
 	jobs := make([]job, len(groups))
@@ -133,6 +134,7 @@ func (v *Vault) CompactIndex(build Indexer, small, minUnits int, announce func()
 	// once, so that a compaction holds only the text of what it builds.
 	texts := func(j *job) (*Texts, error) {
 		t := &Texts{}
+		j.cat = newCatalogBuilder()
 		for _, name := range j.covers {
 			s := v.segment(name)
 			loaded := s != nil
@@ -145,6 +147,7 @@ func (v *Vault) CompactIndex(build Indexer, small, minUnits int, announce func()
 			}
 			for i := range s.messages {
 				t.Add(s.messages[i].Subject, s.messages[i].Body)
+				j.cat.add(&s.messages[i])
 			}
 			if !loaded {
 				wipe([]*segment{s})
@@ -177,6 +180,7 @@ func (v *Vault) CompactIndex(build Indexer, small, minUnits int, announce func()
 			if j.err != nil {
 				for k := range batch {
 					clear(batch[k].data)
+					batch[k].cat.wipe()
 				}
 				return st, fmt.Errorf("vault: index segment: %w", j.err)
 			}
@@ -191,13 +195,18 @@ func (v *Vault) CompactIndex(build Indexer, small, minUnits int, announce func()
 				if _, err := aw.Write(j.data); err != nil {
 					return err
 				}
+				if err := j.cat.writeTo(aw); err != nil {
+					return err
+				}
 				return aw.Close()
 			})
 			clear(j.data)
 			j.data = nil
+			j.cat.wipe()
 			if err != nil {
 				for k := range batch {
 					clear(batch[k].data)
+					batch[k].cat.wipe()
 				}
 				return st, fmt.Errorf("vault: write %s: %w", name, err)
 			}

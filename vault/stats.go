@@ -21,11 +21,14 @@ type ConversationCount struct {
 	Count             int
 }
 
-// Stats counts the loaded messages.
+// Stats counts the messages, loaded or catalogued (LoadCatalog): it
+// reads no message text.
 func (v *Vault) Stats() Stats {
 	bySource := map[string]int{}
 	byConv := map[string]*ConversationCount{}
-	for _, m := range v.messages {
+	var m Meta
+	for o := range v.Len() {
+		v.Meta(o, &m)
 		bySource[m.Source]++
 		c := byConv[m.Conversation.ID]
 		if c == nil {
@@ -34,7 +37,7 @@ func (v *Vault) Stats() Stats {
 		}
 		c.Count++
 	}
-	st := Stats{Messages: len(v.messages)}
+	st := Stats{Messages: v.Len()}
 	for s, n := range bySource {
 		st.Sources = append(st.Sources, Count{s, n})
 	}

@@ -148,6 +148,8 @@ type Vault struct {
 	pos      map[string]uint32   // ID -> index in messages
 	byName   map[string]*segment // loaded segments by file name, built on first use
 	tags     map[string][]string
+	// lazy is set instead of the above by LoadCatalog.
+	lazy *lazy
 	// journals keeps the plaintext of the journal files read so far
 	// (journal.go), so that replaying a journal decrypts only the files
 	// added since; wiped by Close.
