@@ -94,7 +94,7 @@ func (ix *Index) getBitset() bitset {
 		clear(*p)
 		return *p
 	}
-	return newBitset(len(ix.msgs))
+	return newBitset(ix.n)
 }
 
 func (ix *Index) putBitset(b bitset) {
@@ -108,7 +108,7 @@ func (ix *Index) getScores() []float32 {
 		clear(*p)
 		return *p
 	}
-	return make([]float32, len(ix.msgs))
+	return make([]float32, ix.n)
 }
 
 func (ix *Index) putScores(s []float32) {

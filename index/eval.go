@@ -42,7 +42,7 @@ func queryErr(src string, off int, err error) error {
 
 func (e *evaluator) universe() bitset {
 	b := e.ix.getBitset()
-	b.fill(len(e.ix.msgs))
+	b.fill(e.ix.n)
 	return b
 }
 
@@ -286,9 +286,9 @@ func (ix *Index) evalField(n *fieldNode) bitset {
 			}
 			break
 		}
-		for o, m := range ix.msgs {
-			if strings.HasPrefix(m.ID, v) {
-				b.set(uint32(o))
+		for o := range uint32(ix.n) {
+			if strings.HasPrefix(ix.id(o), v) {
+				b.set(o)
 			}
 		}
 	}

@@ -65,8 +65,14 @@ type Index struct {
 	// msgs'.
 	texts *vault.Texts
 
-	// Per message, by ordinal (time order, ties by ID).
+	// Per message, by ordinal (time order, ties by ID). msgs is nil when
+	// the index was opened on a vault's catalogs (lazy): msg then asks
+	// the vault, which decrypts a message's segment on first use.
+	n      int
 	msgs   []*vault.Message
+	lazy   *vault.Vault
+	lazyMu sync.Mutex
+	lazyErr error
 	unix   []int64
 	sender []uint32
 	conv   []uint32
@@ -140,6 +146,32 @@ type attachName struct {
 // built here (a fraction of a second at a million messages), so metadata
 // queries work at once; call Start to index the text.
 func New(msgs []*vault.Message, tags map[string][]string, opt Options) (*Index, error) {
+	ix, err := newIndex(opt)
+	if err != nil {
+		return nil, err
+	}
+	if err := ix.buildTables(msgs); err != nil {
+		return nil, err
+	}
+	return ix.finish(tags)
+}
+
+// newLazy is New over a vault opened from its catalogs
+// (vault.LoadCatalog): the tables come from the catalogs, and a
+// message's text is decrypted only when a query or a highlight reads it.
+func newLazy(v *vault.Vault, tags map[string][]string, opt Options) (*Index, error) {
+	ix, err := newIndex(opt)
+	if err != nil {
+		return nil, err
+	}
+	ix.lazy, ix.position = v, v.Position
+	if err := ix.fillTables(v.Len(), v.Meta); err != nil {
+		return nil, err
+	}
+	return ix.finish(tags)
+}
+
+func newIndex(opt Options) (*Index, error) {
 	if opt.Shards <= 0 {
 		opt.Shards = runtime.GOMAXPROCS(0)
 	}
@@ -155,15 +187,16 @@ func New(msgs []*vault.Message, tags map[string][]string, opt Options) (*Index, 
 	if err := registerAnalyzer(); err != nil {
 		return nil, fmt.Errorf("index: register analyzer: %w", err)
 	}
-	ix := &Index{opt: opt, analyzer: newAnalyzer(), mapping: newMapping(), done: make(chan struct{})}
-	if err := ix.buildTables(msgs); err != nil {
-		return nil, err
-	}
+	return &Index{opt: opt, analyzer: newAnalyzer(), mapping: newMapping(), done: make(chan struct{})}, nil
+}
+
+// finish makes the shards and sets the tags.
+func (ix *Index) finish(tags map[string][]string) (*Index, error) {
 	// The common words (pairs.go) are chosen by Start, when it has
 	// messages to index: with stored index files covering everything,
 	// sampling and analysing messages for them was wasted work and ~20 MB
 	// of garbage at 1M.
-	for range opt.Shards {
+	for range ix.opt.Shards {
 		s, err := newShard(ix.mapping, nil)
 		if err != nil {
 			ix.Close()
@@ -178,6 +211,40 @@ func New(msgs []*vault.Message, tags map[string][]string, opt Options) (*Index, 
 		}
 	}
 	return ix, nil
+}
+
+// msg returns message o. On a lazy index a segment that cannot be read
+// (tampered with, gone) gives an empty message, and the error is kept for
+// the search under way to return (lazyError).
+func (ix *Index) msg(o uint32) *vault.Message {
+	if ix.lazy == nil {
+		return ix.msgs[o]
+	}
+	m, err := ix.lazy.MessageAt(int(o))
+	if err != nil {
+		ix.lazyMu.Lock()
+		if ix.lazyErr == nil {
+			ix.lazyErr = err
+		}
+		ix.lazyMu.Unlock()
+		return &vault.Message{}
+	}
+	return m
+}
+
+// lazyError is the first error msg met, if any.
+func (ix *Index) lazyError() error {
+	ix.lazyMu.Lock()
+	defer ix.lazyMu.Unlock()
+	return ix.lazyErr
+}
+
+// id returns the id of message o.
+func (ix *Index) id(o uint32) string {
+	if ix.lazy != nil {
+		return ix.lazy.ID(int(o))
+	}
+	return ix.msgs[o].ID
 }
 
 func (ix *Index) buildTables(in []*vault.Message) error {
@@ -202,6 +269,27 @@ func (ix *Index) buildTables(in []*vault.Message) error {
 		slices.SortStableFunc(msgs, byTime)
 	}
 	ix.msgs = msgs
+	if ix.position == nil {
+		ix.byID = make(map[string]uint32, n)
+	}
+	for i, m := range msgs {
+		if ix.byID != nil {
+			if _, dup := ix.byID[m.ID]; dup {
+				return fmt.Errorf("index: duplicate message id %q", m.ID)
+			}
+			ix.byID[m.ID] = uint32(i)
+		} else if i > 0 && msgs[i-1].ID == m.ID {
+			return fmt.Errorf("index: duplicate message id %q", m.ID)
+		}
+	}
+	return ix.fillTables(n, func(i int, m *vault.Meta) { vault.MetaOf(msgs[i], m) })
+}
+
+// fillTables builds the metadata tables of n messages, in order, from
+// what meta says of each: the loaded messages', or a vault's catalogs
+// (vault.LoadCatalog).
+func (ix *Index) fillTables(n int, meta func(i int, m *vault.Meta)) error {
+	ix.n = n
 	ix.firstUnknown = -1
 	ix.unix = make([]int64, n)
 	ix.sender = make([]uint32, n)
@@ -209,9 +297,6 @@ func (ix *Index) buildTables(in []*vault.Message) error {
 	ix.source = make([]uint8, n)
 	ix.month = make([]uint16, n)
 	ix.attach = newBitset(n)
-	if ix.position == nil {
-		ix.byID = make(map[string]uint32, n)
-	}
 
 	senderIdx := map[[2]string]uint32{}
 	nameIdx := map[string]uint32{}
@@ -221,25 +306,23 @@ func (ix *Index) buildTables(in []*vault.Message) error {
 	addrIdx := map[string]uint32{}
 	var lastMonth string
 	var lastMonthOrd uint16
+	var lastYM int
+	var lastZero bool
+	var senderMemo, convMemo, sourceMemo []uint32
 	// Sized up front: growing them by appending was 40 MB of garbage at
 	// 1M messages, which unlock's peak RSS paid for.
 	nTo, nAtt := 0, 0
-	for _, m := range msgs {
+	var m vault.Meta
+	for i := range n {
+		meta(i, &m)
 		nTo += len(m.To)
 		nAtt += len(m.Attachments)
 	}
 	ix.toPairs = make([]ordPair, 0, nTo)
 	ix.attachNames = make([]attachName, 0, nAtt)
-	for i, m := range msgs {
+	for i := range n {
 		o := uint32(i)
-		if ix.byID != nil {
-			if _, dup := ix.byID[m.ID]; dup {
-				return fmt.Errorf("index: duplicate message id %q", m.ID)
-			}
-			ix.byID[m.ID] = o
-		} else if i > 0 && msgs[i-1].ID == m.ID {
-			return fmt.Errorf("index: duplicate message id %q", m.ID)
-		}
+		meta(i, &m)
 		ix.unix[i] = m.Time.Unix()
 		if m.Time.IsZero() {
 			// Sorted last, above every range a query can name: only
@@ -250,9 +333,14 @@ func (ix *Index) buildTables(in []*vault.Message) error {
 			}
 		}
 
-		sk := [2]string{m.Sender, m.SenderID}
-		s, ok := senderIdx[sk]
+		// A catalog numbers its values (Meta.Keys): the maps are
+		// consulted once per number, not once per message.
+		s, ok := memo(senderMemo, m.Keys[1])
 		if !ok {
+			s, ok = senderIdx[[2]string{m.Sender, m.SenderID}]
+		}
+		if !ok {
+			sk := [2]string{m.Sender, m.SenderID}
 			s = uint32(len(ix.senders))
 			senderIdx[sk] = s
 			ix.senders = append(ix.senders, person{name: m.Sender, id: m.SenderID,
@@ -265,9 +353,13 @@ func (ix *Index) buildTables(in []*vault.Message) error {
 			}
 			ix.senderName = append(ix.senderName, nv)
 		}
+		senderMemo = setMemo(senderMemo, m.Keys[1], s)
 		ix.sender[i] = s
 
-		c, ok := convIdx[m.Conversation.ID]
+		c, ok := memo(convMemo, m.Keys[2])
+		if !ok {
+			c, ok = convIdx[m.Conversation.ID]
+		}
 		if !ok {
 			c = uint32(len(ix.convs))
 			convIdx[m.Conversation.ID] = c
@@ -278,10 +370,16 @@ func (ix *Index) buildTables(in []*vault.Message) error {
 			}
 			ix.convs = append(ix.convs, ci)
 		}
+		convMemo = setMemo(convMemo, m.Keys[2], c)
 		ix.conv[i] = c
 
-		src := strings.ToLower(m.Source)
-		sv, ok := sourceIdx[src]
+		sv32, ok := memo(sourceMemo, m.Keys[0])
+		sv := uint8(sv32)
+		src := ""
+		if !ok {
+			src = strings.ToLower(m.Source)
+			sv, ok = sourceIdx[src]
+		}
 		if !ok {
 			if len(ix.sources) == 255 {
 				return fmt.Errorf("index: more than 255 sources (at %q)", m.Source)
@@ -290,13 +388,16 @@ func (ix *Index) buildTables(in []*vault.Message) error {
 			sourceIdx[src] = sv
 			ix.sources = append(ix.sources, src)
 		}
+		sourceMemo = setMemo(sourceMemo, m.Keys[0], uint32(sv))
 		ix.source[i] = sv
 
 		// Messages are in time order, so months change rarely: skip the
 		// map (and the formatting) while the month stays the same.
 		t := m.Time.In(ix.opt.Location)
-		if month := monthOf(t, m.Time.IsZero()); i == 0 || month != lastMonth {
-			lastMonth = month
+		y, mo, _ := t.Date()
+		if ym := y*16 + int(mo); i == 0 || ym != lastYM || m.Time.IsZero() != lastZero {
+			lastYM, lastZero = ym, m.Time.IsZero()
+			lastMonth = monthOf(t, m.Time.IsZero())
 			mv, ok := monthIdx[lastMonth]
 			if !ok {
 				mv = uint16(len(ix.months))
@@ -311,7 +412,7 @@ func (ix *Index) buildTables(in []*vault.Message) error {
 			ix.attach.set(o)
 		}
 		for _, a := range m.Attachments {
-			ix.attachNames = append(ix.attachNames, attachName{o, a.Name, ix.words(a.Name)})
+			ix.attachNames = append(ix.attachNames, attachName{o, a, ix.words(a)})
 		}
 		for _, a := range m.To {
 			k := strings.ToLower(a)
@@ -327,11 +428,31 @@ func (ix *Index) buildTables(in []*vault.Message) error {
 	return nil
 }
 
+// memo returns the value memo holds for key k (-1: none).
+func memo(memo []uint32, k int32) (uint32, bool) {
+	if k < 0 || int(k) >= len(memo) || memo[k] == 0 {
+		return 0, false
+	}
+	return memo[k] - 1, true
+}
+
+// setMemo records v for key k, growing memo as needed.
+func setMemo(memo []uint32, k int32, v uint32) []uint32 {
+	if k < 0 {
+		return memo
+	}
+	for int(k) >= len(memo) {
+		memo = append(memo, 0)
+	}
+	memo[k] = v + 1
+	return memo
+}
+
 // ord returns the ordinal of the message with the given ID.
 func (ix *Index) ord(id string) (uint32, bool) {
 	if ix.position != nil {
 		p, ok := ix.position(id)
-		return uint32(p), ok && p < len(ix.msgs)
+		return uint32(p), ok && p < ix.n
 	}
 	o, ok := ix.byID[id]
 	return o, ok

@@ -87,7 +87,7 @@ func (ix *Index) buildFreqPositions() *freqPositions {
 	for i, w := range words {
 		id[w] = i
 	}
-	n := len(ix.msgs)
+	n := ix.n
 	workers := max(1, min(runtime.GOMAXPROCS(0), n/freqBlock))
 	parts := make([][]posList, workers)
 	var wg sync.WaitGroup
@@ -143,7 +143,7 @@ func (ix *Index) freqRange(id map[string]int, share []float64, lo, hi int) []pos
 	var occ []uint64 // word<<32 | position
 	var posBuf []byte
 	for o := lo; o < hi; o++ {
-		c.tokenizeField(ix.msgs[o])
+		c.tokenizeField(ix.msg(uint32(o)))
 		occ = occ[:0]
 		for _, t := range c.toks {
 			if w, ok := id[string(t.term)]; ok {

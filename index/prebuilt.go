@@ -194,16 +194,40 @@ func Open(msgs []*vault.Message, tags map[string][]string, segs []vault.IndexSeg
 	if err != nil {
 		return nil, err
 	}
-	covered := newBitset(len(ix.msgs))
+	return ix.open(segs)
+}
+
+// open adds the prebuilt segments to a new index.
+func (ix *Index) open(segs []vault.IndexSegment) (*Index, error) {
+	covered := newBitset(ix.n)
 	v := &view{}
 	for _, s := range segs {
 		seg, common, v2, err := loadSegment(s.Data)
-		if err == nil && seg.Count() != uint64(len(s.Messages)) {
+		if err == nil && s.Ords == nil && seg.Count() != uint64(len(s.Messages)) {
 			err = fmt.Errorf("%d documents for %d messages", seg.Count(), len(s.Messages))
 		}
 		if err != nil {
 			ix.Close()
 			return nil, fmt.Errorf("index: %s: %v", s.Name, err)
+		}
+		if s.Ords != nil { // a lazy vault's: ordinals from its catalogs
+			if seg.Count() != uint64(len(s.Ords)) {
+				ix.Close()
+				return nil, fmt.Errorf("index: %s: %d documents for %d messages", s.Name, seg.Count(), len(s.Ords))
+			}
+			ords := make([]uint32, len(s.Ords))
+			for local, o := range s.Ords {
+				if o == vault.NoOrd || int(o) >= ix.n || covered.has(o) || v2 {
+					ords[local] = noOrd // v2 files have no catalog: cannot happen
+					continue
+				}
+				covered.set(o)
+				ords[local] = o
+			}
+			v.segs = append(v.segs, seg)
+			v.segOrds = append(v.segOrds, ords)
+			v.common = append(v.common, common)
+			continue
 		}
 		ords := make([]uint32, len(s.Messages))
 		for local, m := range s.Messages {
@@ -225,12 +249,12 @@ func Open(msgs []*vault.Message, tags map[string][]string, segs []vault.IndexSeg
 		ix.static = []*view{v}
 	}
 	ix.prebuilt = covered.count()
-	if ix.prebuilt == len(ix.msgs) { // nothing left for Start to do
+	if ix.prebuilt == ix.n { // nothing left for Start to do
 		ix.started.Do(func() { close(ix.done) })
 		ix.report(0, time.Now())
 	}
-	ix.pending = make([]uint32, 0, len(ix.msgs)-ix.prebuilt)
-	for o := range ix.msgs {
+	ix.pending = make([]uint32, 0, ix.n-ix.prebuilt)
+	for o := range ix.n {
 		if !covered.has(uint32(o)) {
 			ix.pending = append(ix.pending, uint32(o))
 		}

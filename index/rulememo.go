@@ -37,7 +37,7 @@ type leafMemo struct {
 // newLeafMemo counts the leaves of roots, keeping those used twice or
 // more.
 func newLeafMemo(ix *Index, roots []node) *leafMemo {
-	m := &leafMemo{ix: ix, leaves: map[leafKey]*memoEntry{}, maxKept: ruleMemoBytes / (8 * ((len(ix.msgs)+63)/64 + 1))}
+	m := &leafMemo{ix: ix, leaves: map[leafKey]*memoEntry{}, maxKept: ruleMemoBytes / (8 * ((ix.n+63)/64 + 1))}
 	var walk func(n node)
 	walk = func(n node) {
 		switch n := n.(type) {

@@ -163,7 +163,7 @@ func (ix *Index) Rules(ctx context.Context, rules []string, req RuleRequest) (*R
 	if req.Matches {
 		set.Matches = make([]RuleMatch, 0, set.Union)
 		for o := range union.each {
-			m := RuleMatch{ID: ix.msgs[o].ID, Pos: int(o)}
+			m := RuleMatch{ID: ix.id(o), Pos: int(o)}
 			for i, b := range hits {
 				if b.has(o) {
 					m.Rules = append(m.Rules, i)
@@ -171,6 +171,9 @@ func (ix *Index) Rules(ctx context.Context, rules []string, req RuleRequest) (*R
 			}
 			set.Matches = append(set.Matches, m)
 		}
+	}
+	if err := ix.lazyError(); err != nil {
+		return nil, err
 	}
 	return set, nil
 }

@@ -91,10 +91,9 @@ func (ix *Index) Search(ctx context.Context, q string, req Request) (*Result, er
 	page := ix.page(hits, e.scores, req.Sort, max(req.Offset, 0), max(limit, 0))
 	hl := newHighlighter(ix, root)
 	for _, o := range page {
-		m := ix.msgs[o]
-		h := Hit{ID: m.ID, Pos: int(o)}
+		h := Hit{ID: ix.id(o), Pos: int(o)}
 		if !req.NoHighlights {
-			h.Highlights = hl.spans(m)
+			h.Highlights = hl.spans(ix.msg(o))
 		}
 		if e.scores != nil {
 			h.Score = float64(e.scores[o])
@@ -105,6 +104,9 @@ func (ix *Index) Search(ctx context.Context, q string, req Request) (*Result, er
 		res.Facets = ix.facets(hits, req.FacetLimit)
 	}
 	ix.putBitset(hits)
+	if err := ix.lazyError(); err != nil {
+		return nil, err // a segment read for a phrase or a highlight failed
+	}
 	res.Took = time.Since(start)
 	return res, nil
 }
@@ -112,7 +114,7 @@ func (ix *Index) Search(ctx context.Context, q string, req Request) (*Result, er
 // IDs returns the IDs of every message matching q, oldest first, without
 // scores, highlights or facets: for acting on all results (tagging them).
 func (ix *Index) IDs(ctx context.Context, q string) ([]string, error) {
-	res, err := ix.Search(ctx, q, Request{Sort: Oldest, Limit: len(ix.msgs) + 1, NoHighlights: true})
+	res, err := ix.Search(ctx, q, Request{Sort: Oldest, Limit: ix.n + 1, NoHighlights: true})
 	if err != nil {
 		return nil, err
 	}

@@ -176,7 +176,7 @@ func (ix *Index) buildText(ctx context.Context) error {
 	// those no prebuilt segment covers (see Open).
 	todo := ix.pending
 	if todo == nil {
-		todo = make([]uint32, len(ix.msgs))
+		todo = make([]uint32, ix.n)
 		for i := range todo {
 			todo[i] = uint32(i)
 		}
@@ -264,7 +264,10 @@ func (ix *Index) numTexts() int {
 	if ix.texts != nil {
 		return ix.texts.Len()
 	}
-	return len(ix.msgs)
+	if ix.msgs != nil {
+		return len(ix.msgs)
+	}
+	return ix.n
 }
 
 // textSize returns the bytes of message o's subject, and of its subject
@@ -274,7 +277,7 @@ func (ix *Index) textSize(o uint32) (subject, total int) {
 		s, b := ix.texts.At(int(o))
 		return len(s), len(s) + len(b)
 	}
-	m := ix.msgs[o]
+	m := ix.msg(o)
 	return len(m.Subject), len(m.Subject) + len(m.Body)
 }
 
@@ -285,7 +288,7 @@ func (ix *Index) appendTextOf(b []byte, o uint32, field string) []byte {
 		s, body := ix.texts.At(int(o))
 		return appendFields(b, s, body, field)
 	}
-	m := ix.msgs[o]
+	m := ix.msg(o)
 	return appendFields(b, m.Subject, m.Body, field)
 }
 
@@ -319,7 +322,7 @@ func (ix *Index) report(done int, start time.Time) {
 	defer ix.cbMu.Unlock()
 	el := time.Since(start)
 	done += ix.prebuilt
-	p := Progress{Done: done, Total: len(ix.msgs), Elapsed: el}
+	p := Progress{Done: done, Total: ix.n, Elapsed: el}
 	if s := el.Seconds(); s > 0 {
 		p.Rate = float64(done-ix.prebuilt) / s
 	}

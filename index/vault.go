@@ -1,6 +1,7 @@
 package index
 
 import (
+	"fmt"
 	"time"
 
 	"coffer/vault"
@@ -30,6 +31,22 @@ func OpenVault(v *vault.Vault, tags map[string][]string, opt Options) (*Index, e
 	segs, err := v.IndexSegments()
 	if err != nil {
 		return nil, err // tampering or I/O: the caller must hear of it
+	}
+	if v.Lazy() {
+		// Every message is in an index file (LoadCatalog checked): no
+		// rebuilding from text, which would decrypt every segment.
+		ix, err := newLazy(v, tags, opt)
+		if err != nil {
+			return nil, err
+		}
+		if ix, err = ix.open(segs); err != nil {
+			return nil, err
+		}
+		if ix.prebuilt != ix.n {
+			ix.Close()
+			return nil, fmt.Errorf("index: the index files cover %d of %d messages", ix.prebuilt, ix.n)
+		}
+		return ix, nil
 	}
 	ix, err := Open(v.Messages(), tags, segs, opt)
 	if err != nil {

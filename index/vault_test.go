@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"runtime"
 	"slices"
 	"strings"
@@ -307,4 +308,110 @@ func BenchmarkCompact(b *testing.B) {
 	b.ReportMetric(float64(st.Messages)/b.Elapsed().Seconds(), "msgs/s")
 	fmt.Fprintf(os.Stderr, "compacted %d index files into %d (%d messages) in %v; prefix p99 %v before, %v after\n",
 		st.Replaced, st.Written, st.Messages, b.Elapsed().Round(time.Millisecond), before, after)
+}
+
+// TestOpenVaultCatalog: an index opened on a vault's catalogs
+// (vault.LoadCatalog) answers every kind of query as the index of the
+// vault loaded whole does, hits, highlights and facets alike, and
+// decrypts a segment only for a message whose text a query or a
+// highlight reads.
+func TestOpenVaultCatalog(t *testing.T) {
+	dir, key := newTestVault(t)
+	msgs := corpus.Generate(3000, 11)
+	for i := range 6 {
+		importInto(t, dir, key, msgs[i*500:(i+1)*500], true)
+	}
+	whole, _ := openSearchable(t, dir, key)
+	defer whole.Close()
+	v, err := vault.Unlock(dir, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer v.Close()
+	if err := v.LoadCatalog(); err != nil {
+		t.Fatal(err)
+	}
+	lazy, err := index.OpenVault(v, v.Tags(), index.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lazy.Close()
+	if err := lazy.Wait(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	segments := len(v.Manifest.Files("segment"))
+	if v.SegmentsDecrypted() != 0 || segments < 6 {
+		t.Fatalf("opening decrypted %d of %d segments", v.SegmentsDecrypted(), segments)
+	}
+	m := msgs[1234]
+	w := strings.Fields(m.Body)
+	var mail *vault.Message
+	for _, x := range msgs {
+		if len(x.To) > 0 && len(x.Attachments) > 0 {
+			mail = x
+			break
+		}
+	}
+	if mail == nil || len(w) < 3 {
+		t.Fatal("the corpus has no mail with addressees and attachments")
+	}
+	sender := strings.ToLower(strings.Fields(m.Sender)[0])
+	queries := []string{
+		"from:" + sender, "from:" + sender + " date:2000..2100", "to:" + strings.Fields(mail.To[0])[0], "has:attachment",
+		"attachment:" + firstWord(mail.Attachments[0].Name), "source:" + m.Source, "id:" + m.ID[:6] + "*", "date:unknown",
+		w[0], w[0] + " " + w[1], fmt.Sprintf("%q", w[0]+" "+w[1]), w[1][:min(3, len(w[1]))] + "*", w[0] + "~",
+		w[0] + " NEAR/5 " + w[2], fmt.Sprintf("%q~2", w[1]+" "+w[0]), "the -" + w[0], "in:" + strings.ToLower(m.Conversation.ID),
+	}
+	for _, q := range queries {
+		for _, req := range []index.Request{{Sort: index.Newest, Limit: 20, Facets: true}, {Sort: index.Relevance, Limit: 7}, {Sort: index.Oldest, Offset: 3, Limit: 5}} {
+			a, err := whole.Search(context.Background(), q, req)
+			if err != nil {
+				t.Fatalf("%s: %v", q, err)
+			}
+			b, err := lazy.Search(context.Background(), q, req)
+			if err != nil {
+				t.Fatalf("%s (catalog): %v", q, err)
+			}
+			a.Took, b.Took = 0, 0
+			if !reflect.DeepEqual(a, b) {
+				t.Fatalf("%s %+v:\nwhole   %+v\ncatalog %+v", q, req, a, b)
+			}
+			if a.Total == 0 && !strings.Contains(q, "unknown") {
+				t.Errorf("%s: no hits: the query tests nothing", q)
+			}
+		}
+	}
+
+	// What each kind of query decrypts, on a fresh vault each time.
+	decrypts := func(q string, req index.Request) int {
+		t.Helper()
+		v, err := vault.Unlock(dir, key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer v.Close()
+		if err := v.LoadCatalog(); err != nil {
+			t.Fatal(err)
+		}
+		ix, err := index.OpenVault(v, v.Tags(), index.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer ix.Close()
+		res, err := ix.Search(context.Background(), q, req)
+		if err != nil || res.Total == 0 {
+			t.Fatalf("%s: %d hits, %v", q, res.Total, err)
+		}
+		return v.SegmentsDecrypted()
+	}
+	for _, q := range []string{"from:" + sender, w[0], w[0] + " " + w[1], w[1][:3] + "*", "has:attachment"} {
+		if n := decrypts(q, index.Request{Limit: 20, NoHighlights: true}); n != 0 {
+			t.Errorf("%s without highlights decrypted %d segments, want none", q, n)
+		}
+	}
+	// Highlights read the text of the page's hits: the newest two are in
+	// the last import's segment.
+	if n := decrypts(w[0], index.Request{Sort: index.Newest, Limit: 2}); n != 1 {
+		t.Errorf("%s, two hits highlighted: %d segments decrypted, want 1", w[0], n)
+	}
 }

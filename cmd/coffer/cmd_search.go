@@ -93,7 +93,7 @@ Examples:
 				if limit < 1 {
 					return usageError("search: --limit must be at least 1")
 				}
-				s, err := u.openIndexed(e, dir)
+				s, err := u.openSearch(e, dir)
 				if err != nil {
 					return err
 				}

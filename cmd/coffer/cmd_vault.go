@@ -86,7 +86,7 @@ Examples:
 				if err := needArgs("stats", args, 1, 1); err != nil {
 					return err
 				}
-				s, err := u.open(e, args[0])
+				s, err := u.openCatalog(e, args[0])
 				if err != nil {
 					return err
 				}

@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"strings"
 	"syscall"
 	"time"
@@ -170,11 +171,33 @@ func (u *unlockFlags) unlock(e *env, dir string) (*session, error) {
 
 // open unlocks and decrypts every message.
 func (u *unlockFlags) open(e *env, dir string) (*session, error) {
+	return u.openWith(e, dir, false)
+}
+
+// openCatalog is open for the commands that only search and count
+// (search, stats): the session reads the catalogs of the vault's index
+// files and decrypts only the segments of the messages it shows
+// (access.Session.LoadCatalog), or everything when a segment has none.
+func (u *unlockFlags) openCatalog(e *env, dir string) (*session, error) {
+	return u.openWith(e, dir, true)
+}
+
+func (u *unlockFlags) openWith(e *env, dir string, catalog bool) (*session, error) {
 	s, err := u.unlock(e, dir)
 	if err != nil {
 		return nil, err
 	}
-	if err := s.Load(nil); err != nil {
+	if catalog {
+		// For the rest of this one-shot process: nearly all it holds is
+		// pointer-free (the index files, the tables), so collecting
+		// often is cheap, and at the default the heap grew to twice
+		// what was live (coffer search at 1M: 501 MB for 266 MB live).
+		debug.SetGCPercent(25)
+		err = s.LoadCatalog(nil)
+	} else {
+		err = s.Load(nil)
+	}
+	if err != nil {
 		return nil, err // Load locked the session
 	}
 	for _, w := range s.Warnings() {
@@ -225,7 +248,17 @@ func readPassword(tty *os.File) ([]byte, error) {
 // index is complete: what search, tag, produce and policy run need
 // before they run a query.
 func (u *unlockFlags) openIndexed(e *env, dir string) (*session, error) {
-	s, err := u.open(e, dir)
+	return u.openIndexedWith(e, dir, false)
+}
+
+// openSearch is openIndexed for a command that only searches: see
+// openCatalog.
+func (u *unlockFlags) openSearch(e *env, dir string) (*session, error) {
+	return u.openIndexedWith(e, dir, true)
+}
+
+func (u *unlockFlags) openIndexedWith(e *env, dir string, catalog bool) (*session, error) {
+	s, err := u.openWith(e, dir, catalog)
 	if err != nil {
 		return nil, err
 	}

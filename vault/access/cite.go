@@ -12,7 +12,7 @@ import (
 // report quotes), leaves coffer for the clipboard, then returns the text.
 // It never returns the message's text.
 func (s *Session) Copy(id, what string) (string, error) {
-	done, err := s.reading()
+	done, err := s.readingAll()
 	if err != nil {
 		return "", err
 	}

@@ -68,6 +68,8 @@ var contentAPI = map[string]scope{
 	"coffer/vault.Unlock":                   coreOnly,
 	"(*coffer/vault.Vault).Messages":        coreOnly,
 	"(*coffer/vault.Vault).Message":         coreOnly,
+	"(*coffer/vault.Vault).MessageAt":       coreOnly, // a message by position: the index's hits, after LoadCatalog
+	"(*coffer/vault.Vault).Lookup":          coreOnly, // Message, with the error of a segment read on demand
 	"(*coffer/vault.Vault).Stats":           coreOnly,
 	"(*coffer/vault.Vault).CompactIndex":    coreOnly, // hands messages to the indexer
 	"(*coffer/vault.Appender).SetIndexer":   coreOnly, // hands staged messages' text to the indexer

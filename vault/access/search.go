@@ -272,7 +272,7 @@ func (s *Session) search(ctx context.Context, ix Searcher, query, saved string, 
 		for i, h := range res.Hits {
 			ids[i] = h.ID
 		}
-		if msgs, err = s.lookup(ids); err != nil {
+		if msgs, err = s.lookupHits(res.Hits); err != nil {
 			return nil, err
 		}
 		ev.Messages, ev.Sent = ids, sentOf(msgs)

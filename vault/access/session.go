@@ -132,9 +132,32 @@ func clip(s string, n int) string {
 func (s *Session) lookup(ids []string) ([]*vault.Message, error) {
 	msgs := make([]*vault.Message, len(ids))
 	for i, id := range ids {
-		m, ok := s.v.Message(id)
-		if !ok {
+		m, err := s.v.Lookup(id)
+		if err != nil {
+			var te *vault.TamperError
+			if errors.As(err, &te) {
+				return nil, err
+			}
 			return nil, fmt.Errorf("access: no message %q", id)
+		}
+		msgs[i] = m
+	}
+	return msgs, nil
+}
+
+// lookupHits returns the messages of hits, by the position the index
+// gave (after LoadCatalog, finding an id means sorting them all), each
+// checked to be the hit's.
+func (s *Session) lookupHits(hits []Hit) ([]*vault.Message, error) {
+	msgs := make([]*vault.Message, len(hits))
+	for i, h := range hits {
+		m, err := s.v.MessageAt(h.Pos)
+		if err != nil || m.ID != h.ID {
+			ms, err := s.lookup([]string{h.ID})
+			if err != nil {
+				return nil, err
+			}
+			m = ms[0]
 		}
 		msgs[i] = m
 	}
@@ -160,6 +183,50 @@ func (s *Session) Load(progress func(vault.Progress)) error {
 	s.dir = newDirectory(s.v.Messages(), s.v.Position)
 	done()
 	return nil
+}
+
+// LoadCatalog prepares the session for searching without decrypting
+// every message: from the catalogs of the vault's index files
+// (vault.LoadCatalog), a search decrypts only the segments of the
+// messages it shows. It shows nothing, so it records nothing. A vault
+// whose segments are not all catalogued is loaded whole (Load). After
+// it, what needs every message (the conversation list, a conversation,
+// an export, a report) returns ErrCatalogOnly.
+func (s *Session) LoadCatalog(progress func(vault.Progress)) error {
+	done, err := s.writing()
+	if err != nil {
+		return err
+	}
+	err = s.v.LoadCatalog()
+	if errors.Is(err, vault.ErrNoCatalog) {
+		done()
+		return s.Load(progress)
+	}
+	if err != nil {
+		done()
+		return errors.Join(err, s.Lock(audit.LockExit))
+	}
+	s.tagsAtLoad = make(map[string][]string, len(s.v.Tags()))
+	for id, ts := range s.v.Tags() {
+		s.tagsAtLoad[id] = slices.Clone(ts)
+	}
+	done()
+	return nil
+}
+
+// ErrCatalogOnly is the error of a call that needs every message, on a
+// session opened with LoadCatalog.
+var ErrCatalogOnly = errors.New("access: the vault was opened for searching only")
+
+// readingAll is reading for a call that needs every message (and the
+// conversation directory Load builds).
+func (s *Session) readingAll() (func(), error) {
+	done, err := s.reading()
+	if err == nil && s.dir == nil {
+		done()
+		return nil, ErrCatalogOnly
+	}
+	return done, err
 }
 
 // Lock records the lock, closes the index, wipes and drops the

@@ -112,6 +112,10 @@ func (s *Session) queueItems(ctx context.Context, req QueueRequest, check func()
 	if err != nil {
 		return vault.Queue{}, 0, err
 	}
+	if s.dir == nil { // it reads every message's time
+		done()
+		return vault.Queue{}, 0, ErrCatalogOnly
+	}
 	defer done()
 	if err := check(); err != nil {
 		return vault.Queue{}, 0, err

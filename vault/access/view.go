@@ -185,7 +185,7 @@ func (d *Directory) resolveReplies(msgs []*vault.Message) {
 // participants, counts) is shown, then returns it. The caller must not
 // modify it.
 func (s *Session) Conversations() (*Directory, error) {
-	done, err := s.reading()
+	done, err := s.readingAll()
 	if err != nil {
 		return nil, err
 	}
@@ -201,7 +201,7 @@ func (s *Session) Conversations() (*Directory, error) {
 // list of search hits. The event names the conversation's title and each
 // message's sender and time: what the screen shows of them.
 func (s *Session) View(conv string, ids []string) ([]*vault.Message, error) {
-	done, err := s.reading()
+	done, err := s.readingAll()
 	if err != nil {
 		return nil, err
 	}
@@ -224,7 +224,7 @@ func (s *Session) View(conv string, ids []string) ([]*vault.Message, error) {
 // Detail records a detail view of one message (its sender, time and
 // conversation with it) and returns it.
 func (s *Session) Detail(id string) (*vault.Message, error) {
-	done, err := s.reading()
+	done, err := s.readingAll()
 	if err != nil {
 		return nil, err
 	}
@@ -262,7 +262,7 @@ func (s *Session) Stats(detail string) (vault.Stats, error) {
 // as JSONL, the import format (vault/FORMAT.md), and records how many were
 // written. w receives plaintext: the caller chose where it goes.
 func (s *Session) Export(w io.Writer, target string) (int, error) {
-	done, err := s.reading()
+	done, err := s.readingAll()
 	if err != nil {
 		return 0, err
 	}
