@@ -195,6 +195,7 @@ func (e *leafError) Error() string { return e.err.Error() }
 
 // evalField answers a metadata field from memory.
 func (ix *Index) evalField(n *fieldNode) bitset {
+	ix.wordsOnce.Do(ix.fillWords)
 	b := ix.getBitset()
 	want := ix.analyze(n.value)
 	match := func(words []string) bool { return matchWords(words, want, n.prefix) }

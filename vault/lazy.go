@@ -341,28 +341,27 @@ func cloneAll(in []string) []string {
 // one-shot search at 1M), then equal times by id.
 func (z *lazy) timeOrder() []uint32 {
 	n := len(z.ns)
-	key := func(p uint32) uint64 {
+	keys := make([]uint64, n)
+	sorted := true
+	for p := range keys {
+		keys[p] = uint64(z.ns[p]) ^ 1<<63
 		if z.untimed[p] {
-			return ^uint64(0)
+			keys[p] = ^uint64(0)
 		}
-		return uint64(z.ns[p]) ^ 1<<63
+		sorted = sorted && (p == 0 || keys[p-1] <= keys[p])
 	}
 	perm := make([]uint32, n)
-	sorted := true
 	for i := range perm {
 		perm[i] = uint32(i)
-		if i > 0 && sorted && key(uint32(i-1)) > key(uint32(i)) {
-			sorted = false
-		}
 	}
 	if !sorted {
-		perm = radixSort(perm, key)
+		perm = radixSort(perm, keys)
 	}
 	// Ties: equal keys by (no time last, id).
 	for lo := 0; lo < n; {
 		hi := lo + 1
-		k := key(perm[lo])
-		for hi < n && key(perm[hi]) == k {
+		k := keys[perm[lo]]
+		for hi < n && keys[perm[hi]] == k {
 			hi++
 		}
 		if hi-lo > 1 {
@@ -381,20 +380,17 @@ func (z *lazy) timeOrder() []uint32 {
 	return perm
 }
 
-// radixSort sorts perm by key, stably, 16 bits a pass.
-func radixSort(perm []uint32, key func(uint32) uint64) []uint32 {
+// radixSort sorts perm (positions into keys) by key, stably, 16 bits a
+// pass, skipping the passes where every key has the same digit.
+func radixSort(perm []uint32, keys []uint64) []uint32 {
 	tmp := make([]uint32, len(perm))
 	var count [1 << 16]int
 	for shift := 0; shift < 64; shift += 16 {
 		clear(count[:])
-		same := true
-		first := (key(perm[0]) >> shift) & 0xffff
 		for _, p := range perm {
-			d := (key(p) >> shift) & 0xffff
-			count[d]++
-			same = same && d == first
+			count[(keys[p]>>shift)&0xffff]++
 		}
-		if same {
+		if count[(keys[perm[0]]>>shift)&0xffff] == len(perm) {
 			continue
 		}
 		sum := 0
@@ -402,7 +398,7 @@ func radixSort(perm []uint32, key func(uint32) uint64) []uint32 {
 			count[i], sum = sum, sum+count[i]
 		}
 		for _, p := range perm {
-			d := (key(p) >> shift) & 0xffff
+			d := (keys[p] >> shift) & 0xffff
 			tmp[count[d]] = p
 			count[d]++
 		}
@@ -471,11 +467,14 @@ func (z *lazy) indexIDs() {
 	if len(perm) == 0 {
 		return
 	}
-	key := func(p uint32) uint64 { return binary.BigEndian.Uint64(z.ids[p][:8]) }
-	perm = radixSort(perm, key)
+	keys := make([]uint64, len(z.ids))
+	for _, p := range perm {
+		keys[p] = binary.BigEndian.Uint64(z.ids[p][:8])
+	}
+	perm = radixSort(perm, keys)
 	for lo := 0; lo < len(perm); { // equal first halves: by the whole id
 		hi := lo + 1
-		for hi < len(perm) && key(perm[hi]) == key(perm[lo]) {
+		for hi < len(perm) && keys[perm[hi]] == keys[perm[lo]] {
 			hi++
 		}
 		if hi-lo > 1 {
