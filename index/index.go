@@ -68,16 +68,16 @@ type Index struct {
 	// Per message, by ordinal (time order, ties by ID). msgs is nil when
 	// the index was opened on a vault's catalogs (lazy): msg then asks
 	// the vault, which decrypts a message's segment on first use.
-	n      int
-	msgs   []*vault.Message
-	lazy   *vault.Vault
-	lazyMu sync.Mutex
+	n       int
+	msgs    []*vault.Message
+	lazy    *vault.Vault
+	lazyMu  sync.Mutex
 	lazyErr error
-	unix   []int64
-	sender []uint32
-	conv   []uint32
-	source []uint8
-	month  []uint16
+	unix    []int64
+	sender  []uint32
+	conv    []uint32
+	source  []uint8
+	month   []uint16
 	// firstUnknown is the ordinal of the first message of unknown time
 	// (they sort last), or -1 when every message has one.
 	firstUnknown int
