@@ -33,22 +33,25 @@ type Appender struct {
 	seen  *idSet
 	now   time.Time
 
-	seq      int // number the commit record will take
-	files    []importRef
-	created  []string
-	seg      *segmentBuilder
-	indexer  Indexer
-	pending  *Texts          // text of pendSegs' messages, for the indexer
-	pendCat  *catalogBuilder // and their catalog (catalog.go)
-	pendSegs []string        // segments written and not yet indexed
-	building chan sidecar    // the index being built in the background, if any
-	target   int             // messages an index file aims at (IndexTarget)
-	blob     *blobWriter
-	blobs    int
-	stats    ImportStats
-	convs    map[string]bool
-	finished bool
-	audit    *audit.Link // the import's announcement, for its record
+	seq     int // number the commit record will take
+	files   []importRef
+	created []string
+	seg     *segmentBuilder
+	indexer Indexer
+	pending *Texts          // text of pendSegs' messages, for the indexer
+	pendCat *catalogBuilder // and their catalog (catalog.go)
+	// noCatalog makes index files as coffer wrote them before catalogs
+	// (tests of what reads them).
+	noCatalog bool
+	pendSegs  []string     // segments written and not yet indexed
+	building  chan sidecar // the index being built in the background, if any
+	target    int          // messages an index file aims at (IndexTarget)
+	blob      *blobWriter
+	blobs     int
+	stats     ImportStats
+	convs     map[string]bool
+	finished  bool
+	audit     *audit.Link // the import's announcement, for its record
 }
 
 // idKey is a message ID as the 16 bytes it is the hex of: the IDs an
@@ -296,8 +299,10 @@ func (a *Appender) finishSidecar() error {
 		if _, err := aw.Write(sc.data); err != nil {
 			return err
 		}
-		if err := sc.cat.writeTo(aw); err != nil {
-			return err
+		if !a.noCatalog {
+			if err := sc.cat.writeTo(aw); err != nil {
+				return err
+			}
 		}
 		return aw.Close()
 	})

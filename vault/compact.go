@@ -1,11 +1,13 @@
 package vault
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"sort"
 	"sync"
 
@@ -62,6 +64,11 @@ type compactUnit struct {
 	segments []string
 	messages int
 	bytes    int64 // of its segments
+	// uncatalogued is set, when CompactIndex looks (minUnits 1), for an
+	// index file without a catalog (written before catalogs) and a
+	// segment without an index file: what keeps LoadCatalog from
+	// opening the vault.
+	uncatalogued bool
 }
 
 // CompactIndex merges runs of consecutive index units (index files in
@@ -76,6 +83,12 @@ type compactUnit struct {
 // (audit.Log.Announce) and returns the link the reindex record carries;
 // its error stops the compaction. It returns what it did; zero stats mean
 // there was nothing worth merging.
+//
+// With minUnits 1 (`coffer compact`), it also rebuilds, alone if need
+// be, every unit without a catalog (catalog.go): index files written
+// before catalogs, and segments without an index file, so that one-shot
+// searches can open the vault from its catalogs (LoadCatalog). This
+// reads every index file in use.
 func (v *Vault) CompactIndex(build Indexer, small, minUnits int, announce func() (audit.Link, error)) (CompactStats, error) {
 	var st CompactStats
 	if !v.loaded {
@@ -88,7 +101,22 @@ func (v *Vault) CompactIndex(build Indexer, small, minUnits int, announce func()
 	defer lock.unlock()
 	m := v.Manifest
 
-	groups := compactGroups(compactUnits(m), small, max(minUnits, 2))
+	units := compactUnits(m)
+	if minUnits <= 1 {
+		for i := range units {
+			u := &units[i]
+			if u.index == "" {
+				u.uncatalogued = true
+				continue
+			}
+			has, err := v.hasCatalog(m.files[u.index])
+			if err != nil {
+				return st, err
+			}
+			u.uncatalogued = !has
+		}
+	}
+	groups := compactGroups(units, small, minUnits)
 	if len(groups) == 0 {
 		return st, nil
 	}
@@ -224,6 +252,35 @@ func (v *Vault) CompactIndex(build Indexer, small, minUnits int, announce func()
 	return st, checkPin(m)
 }
 
+// hasCatalog reports whether index file e carries a catalog: its file
+// checked against the manifest, then only its last chunk decrypted.
+func (v *Vault) hasCatalog(e *FileEntry) (bool, error) {
+	k, err := v.keyFor(e)
+	if err != nil {
+		return false, err
+	}
+	ct, _, err := v.readChecked(e, nil)
+	if err != nil {
+		return false, err
+	}
+	r, size, err := age.DecryptReaderAt(bytes.NewReader(ct), int64(len(ct)), k.Identity)
+	if err != nil {
+		return false, tamper(e.Name, "cannot be decrypted: %v", err)
+	}
+	if size < int64(catalogTrailer) {
+		return false, nil
+	}
+	t := make([]byte, catalogTrailer)
+	if n, err := r.ReadAt(t, size-int64(catalogTrailer)); n != len(t) {
+		return false, tamper(e.Name, "cannot be decrypted: %v", err)
+	}
+	_, _, _, _, ok, err := catalogTrailerOf(t, size)
+	if err != nil {
+		return false, tamper(e.Name, "%v", err)
+	}
+	return ok, nil
+}
+
 // compactUnits lists the vault's index units in manifest order.
 func compactUnits(m *Manifest) []compactUnit {
 	var units []compactUnit
@@ -265,16 +322,22 @@ func compactUnits(m *Manifest) []compactUnit {
 // at least minUnits units. A unit of half that many bytes is not small:
 // merging it would make files no larger.
 func compactGroups(units []compactUnit, small, minUnits int) [][]compactUnit {
+	minUnits = max(minUnits, 2) // one unit alone only when uncatalogued
 	var groups [][]compactUnit
 	var cur []compactUnit
 	size, bytes := 0, int64(0)
 	flush := func() {
-		if len(cur) >= minUnits {
+		if len(cur) >= minUnits || slices.ContainsFunc(cur, func(u compactUnit) bool { return u.uncatalogued }) {
 			groups = append(groups, cur)
 		}
 		cur, size, bytes = nil, 0, 0
 	}
 	for _, u := range units {
+		if u.uncatalogued && (u.messages >= small || u.bytes >= compactGroupBytes/2) {
+			flush() // large: rebuilt alone
+			groups = append(groups, []compactUnit{u})
+			continue
+		}
 		if u.messages >= small || u.bytes >= compactGroupBytes/2 {
 			flush()
 			continue

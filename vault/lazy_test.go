@@ -1,6 +1,7 @@
 package vault
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"reflect"
@@ -184,4 +185,114 @@ func TestLoadCatalogNeedsEverySegment(t *testing.T) {
 	if err := w.Load(nil); err != nil || len(w.Messages()) != 14 {
 		t.Fatalf("Load after ErrNoCatalog: %v, %d messages", err, len(w.Messages()))
 	}
+}
+
+// TestCompactWritesCatalogs: `coffer compact` (minUnits 1) rebuilds the
+// index files written before catalogs and indexes segments without one,
+// alone if need be, after which the vault opens from its catalogs; a
+// compaction after an import (AutoCompactUnits) leaves them.
+func TestCompactWritesCatalogs(t *testing.T) {
+	f := newFixture(t)
+	v := f.open(t, f.passKey())
+	old := func(msgs []*Message) { // an import by a coffer from before catalogs
+		a, err := v.NewAppender()
+		if err != nil {
+			t.Fatal(err)
+		}
+		a.SetIndexer(textIndexer)
+		a.noCatalog = true
+		for _, m := range msgs {
+			if _, err := a.Add(m); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := a.Commit(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	old(catalogMessages("a", 30))
+	importIndexed(t, v, catalogMessages("b", 30), textIndexer)
+	importIndexed(t, v, catalogMessages("c", 30), nil)
+	open := func() *Vault {
+		w, err := Unlock(f.dir, f.passKey())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return w
+	}
+	w := open()
+	if err := w.LoadCatalog(); !errors.Is(err, ErrNoCatalog) {
+		t.Fatalf("LoadCatalog before compaction: %v", err)
+	}
+	if err := w.Load(nil); err != nil {
+		t.Fatal(err)
+	}
+	if st, err := w.CompactIndex(textIndexer, 5000, AutoCompactUnits, nil); err != nil || st != (CompactStats{}) {
+		t.Fatalf("automatic compaction: %+v, %v", st, err)
+	}
+	// Units of 30 messages are not small here: the two without a
+	// catalog are rebuilt alone, the one with a catalog is left.
+	st, err := w.CompactIndex(textIndexer, 10, 1, nil)
+	if err != nil || st != (CompactStats{Replaced: 1, Indexed: 1, Written: 2, Messages: 60}) {
+		t.Fatalf("coffer compact: %+v, %v", st, err)
+	}
+	w = open()
+	if err := w.LoadCatalog(); err != nil || w.Len() != 90 {
+		t.Fatalf("LoadCatalog after compaction: %v (%d messages)", err, w.Len())
+	}
+	whole := f.open(t, f.passKey())
+	for o, m := range whole.Messages() {
+		if w.ID(o) != m.ID {
+			t.Fatalf("message %d: %s, loaded %s", o, w.ID(o), m.ID)
+		}
+	}
+	if st, err := whole.CompactIndex(textIndexer, 10, 1, nil); err != nil || st != (CompactStats{}) {
+		t.Fatalf("second coffer compact: %+v, %v", st, err)
+	}
+}
+
+// FuzzCatalog fuzzes what LoadCatalog decodes of an index file's
+// plaintext (after its hash checked): the trailer, the tables and the
+// entries. Seeds are catalogs of messages of every shape.
+func FuzzCatalog(f *testing.F) {
+	for _, msgs := range [][]*Message{catalogMessages("s", 7), catalogMessages("t", 2)[:1]} {
+		c := newCatalogBuilder()
+		for _, m := range msgs {
+			if m.ID == "" {
+				if err := Validate(m); err != nil {
+					f.Fatal(err)
+				}
+			}
+			c.add(m)
+		}
+		var b bytes.Buffer
+		b.WriteString("engine index")
+		if err := c.writeTo(&b); err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b.Bytes())
+	}
+	f.Fuzz(func(t *testing.T, plain []byte) {
+		ix, entries, tables, n, ok, err := splitCatalog(plain)
+		if err != nil || !ok {
+			return
+		}
+		if len(ix)+len(entries)+len(tables)+catalogTrailer != len(plain) {
+			t.Fatalf("parts of %d+%d+%d bytes in %d", len(ix), len(entries), len(tables), len(plain))
+		}
+		tab, err := decodeCatalogTables(tables)
+		if err != nil {
+			return
+		}
+		d := &decoder{buf: entries}
+		var e catalogEntry
+		for range n {
+			if d.catalogEntry(&e, tab) != nil {
+				return
+			}
+			if int(e.source) >= len(tab.sources) || int(e.sender) >= len(tab.senders) || int(e.conv) >= len(tab.convs) {
+				t.Fatalf("entry names table rows %d %d %d of %d %d %d", e.source, e.sender, e.conv, len(tab.sources), len(tab.senders), len(tab.convs))
+			}
+		}
+	})
 }

@@ -39,7 +39,7 @@ Examples:
 					return err
 				}
 				defer s.close()
-				st, err := s.Compact(2)
+				st, err := s.Compact(1)
 				if err != nil {
 					return err
 				}

@@ -46,9 +46,13 @@ func BenchmarkScale(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	if _, err := corpus.WriteJSONL(f, corpus.Limit{Messages: chatN}); err != nil {
+	if _, err := corpus.WriteJSONL(f, corpus.Limit{Messages: chatN - 1}); err != nil {
 		b.Fatal(err)
 	}
+	// A canary, searched for below: after the run, no file outside the
+	// export may hold it (invariant 1, at this size).
+	canary := fmt.Sprintf("zqcanary%d", time.Now().UnixNano())
+	fmt.Fprintf(f, `{"source":"jsonl","conversation":{"id":"%[1]s-conv","title":"%[1]s title"},"sender":"%[1]s sender","time":"2024-05-06T07:08:09Z","body":"the %[1]s body"}`+"\n", canary)
 	if err := f.Close(); err != nil {
 		b.Fatal(err)
 	}
@@ -104,6 +108,10 @@ func BenchmarkScale(b *testing.B) {
 	stats, _ := run("", "stats", v, "--identity", key)
 	add("coffer stats", stats)
 	b.StopTimer()
+	if _, out := run("", "search", v, canary, "--identity", key); !strings.Contains(string(out), "1 match") {
+		b.Fatalf("coffer search %s: the canary message was not found:\n%s", canary, out)
+	}
+	scanCanary(b, canary, work, filepath.Join(work, "chat.jsonl"))
 
 	// notmuch on the mail part.
 	nm := filepath.Join(work, "notmuch")
@@ -179,6 +187,33 @@ func scaleQueries(jsonl string) ([]string, error) {
 		words[7] + " NEAR/5 " + words[0],
 		"the",
 	}, nil
+}
+
+// scanCanary fails if any file under dir (the vault, its member's state
+// and home, the mail export, notmuch's database) but the chat export
+// itself holds the canary: message text, a sender, a title or a query
+// in plaintext.
+func scanCanary(b *testing.B, canary, dir, export string) {
+	b.Helper()
+	scanned := 0
+	check := func(root string) {
+		filepath.WalkDir(root, func(path string, d os.DirEntry, err error) error {
+			if err != nil || d.IsDir() || path == export || !d.Type().IsRegular() {
+				return nil
+			}
+			data, err := os.ReadFile(path)
+			if err != nil {
+				return nil
+			}
+			scanned++
+			if strings.Contains(string(data), canary) {
+				b.Errorf("%s holds the canary %s in plaintext", path, canary)
+			}
+			return nil
+		})
+	}
+	check(dir)
+	b.Logf("canary scan: %d files under %s hold no plaintext of the canary message, sender, title or query", scanned, dir)
 }
 
 // scaleRow is one line of the table: one or several processes.

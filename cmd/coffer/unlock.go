@@ -200,6 +200,10 @@ func (u *unlockFlags) openWith(e *env, dir string, catalog bool) (*session, erro
 	if err != nil {
 		return nil, err // Load locked the session
 	}
+	if catalog && !s.Catalogued() {
+		fmt.Fprintf(e.stderr, "coffer: note: %s has search indexes from before catalogs, so every message was decrypted; 'coffer compact %s' once makes one-shot searches open only the indexes\n",
+			oneLine(dir), shellQuote(dir))
+	}
 	for _, w := range s.Warnings() {
 		fmt.Fprintf(e.stderr, "coffer: warning: %s\n", oneLine(w))
 	}

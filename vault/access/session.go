@@ -214,6 +214,17 @@ func (s *Session) LoadCatalog(progress func(vault.Progress)) error {
 	return nil
 }
 
+// Catalogued reports whether the session was opened from the vault's
+// catalogs (LoadCatalog) rather than loaded whole.
+func (s *Session) Catalogued() bool {
+	done, err := s.reading()
+	if err != nil {
+		return false
+	}
+	defer done()
+	return s.v.Lazy()
+}
+
 // ErrCatalogOnly is the error of a call that needs every message, on a
 // session opened with LoadCatalog.
 var ErrCatalogOnly = errors.New("access: the vault was opened for searching only")
