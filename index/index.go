@@ -45,6 +45,12 @@ type Options struct {
 	// in msgs (vault.Vault.Position), used instead of building another
 	// when msgs is already in time order: one table on the message path.
 	Position func(id string) (int, bool)
+	// OneShot says the process answers a few queries and exits (the
+	// CLI): work that pays off only over many queries is not done. The
+	// frequent words' positions (nearpos.go) read every message's text
+	// to build, which on a vault opened from its catalogs decrypts every
+	// segment: a proximity query checks its candidates' text instead.
+	OneShot bool
 	// Policies, if set, lists the vault's supervision policies, which
 	// policy:NAME searches by (policyquery.go); without it policy:
 	// matches nothing.

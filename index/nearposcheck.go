@@ -68,7 +68,7 @@ func (ix *Index) positionsFor(q *proximity, cands int) *posQuery {
 			}
 		}
 	}
-	fp := ix.frequent(cands >= freqLazyMin)
+	fp := ix.frequent(cands >= freqLazyMin && !ix.opt.OneShot)
 	if fp == nil {
 		return nil
 	}

@@ -65,11 +65,13 @@ type Engine struct {
 	Location *time.Location
 	// Now is the clock for relative dates; nil means time.Now.
 	Now func() time.Time
+	// OneShot is Options.OneShot: for the CLI's processes.
+	OneShot bool
 }
 
 // Open is OpenVault with e's options.
 func (e Engine) Open(v *vault.Vault, tags map[string][]string, progress func(access.IndexProgress)) (access.Searcher, error) {
-	ix, err := OpenVault(v, tags, Options{Location: e.Location, Now: e.Now, Progress: progress})
+	ix, err := OpenVault(v, tags, Options{Location: e.Location, Now: e.Now, Progress: progress, OneShot: e.OneShot})
 	if err != nil {
 		return nil, err
 	}

@@ -327,12 +327,25 @@ func (m *Model) unlocked(msg unlockedMsg) tea.Cmd {
 	m.loading = s
 	go func() {
 		defer close(ch)
-		err := s.Load(func(p vault.Progress) {
+		// From the index files' catalogs when every segment has one:
+		// the list and search are ready once they are read, and a
+		// conversation's segments are decrypted as it is opened.
+		err := s.LoadCatalog(func(p vault.Progress) {
 			select {
 			case ch <- loadMsg{prog: p}:
 			default:
 			}
 		})
+		if err == nil {
+			// Every segment's hash, as Load would have checked them:
+			// a changed file is refused at unlock, not when shown.
+			err = s.CheckSegments(func(p vault.Progress) {
+				select {
+				case ch <- loadMsg{prog: p}:
+				default:
+				}
+			})
+		}
 		var dir *access.Directory
 		if err == nil {
 			// The list shows titles and participants: recorded first.

@@ -81,9 +81,9 @@ type ImportStats struct {
 
 // NewAppender starts an import into an unlocked vault. Messages already in
 // the vault (by ID) are skipped, so re-importing an export adds nothing.
-// The vault's messages must be loaded.
+// The vault must be loaded (Load or LoadCatalog).
 func (v *Vault) NewAppender() (*Appender, error) {
-	if !v.loaded {
+	if !v.opened() {
 		return nil, errNotLoaded
 	}
 	lock, err := v.beginWrite()
@@ -95,7 +95,7 @@ func (v *Vault) NewAppender() (*Appender, error) {
 		lock.unlock()
 		return nil, tamper(ManifestFile, "bad vault recipient: %v", err)
 	}
-	known := func(id string) bool { _, ok := v.pos[id]; return ok }
+	known := func(id string) bool { _, ok := v.Position(id); return ok }
 	return newAppender(v.Dir, v.Manifest, lock, r, v.signer(), known, v.now()), nil
 }
 

@@ -34,7 +34,12 @@ const (
 	catTimed                // a time follows (else the message has none)
 	catTo                   // addressees follow
 	catAttached             // attachment names follow
+	catReply                // the id the message replies to follows
+	catOrigID               // the source's own id of the message follows
 )
+
+// catFlags is every flag a catalog entry may have.
+const catFlags = catRawID | catTimed | catTo | catAttached | catReply | catOrigID
 
 // catalogBuilder encodes the catalog of a run of messages.
 type catalogBuilder struct {
@@ -67,6 +72,12 @@ func (c *catalogBuilder) add(m *Message) {
 	if len(m.Attachments) > 0 {
 		flags |= catAttached
 	}
+	if m.ReplyTo != "" {
+		flags |= catReply
+	}
+	if m.Provenance.OriginalID != "" {
+		flags |= catOrigID
+	}
 	b := append(c.entries, flags)
 	if isRaw {
 		b = append(b, raw[:]...)
@@ -90,6 +101,12 @@ func (c *catalogBuilder) add(m *Message) {
 		for i := range m.Attachments {
 			b = appendStr(b, m.Attachments[i].Name)
 		}
+	}
+	if flags&catReply != 0 {
+		b = appendStr(b, m.ReplyTo)
+	}
+	if flags&catOrigID != 0 {
+		b = appendStr(b, m.Provenance.OriginalID)
 	}
 	c.entries = b
 	c.n++
@@ -301,6 +318,8 @@ type catalogEntry struct {
 	source, sender uint32
 	conv           uint32
 	to, attach     []string
+	replyTo        string
+	origID         string
 }
 
 // entry decodes the next entry, checking its table indexes against t.
@@ -310,7 +329,7 @@ func (d *decoder) catalogEntry(e *catalogEntry, t *catalogTables) error {
 	}
 	flags := d.buf[d.off]
 	d.off++
-	if flags&^(catRawID|catTimed|catTo|catAttached) != 0 {
+	if flags&^catFlags != 0 {
 		return errCodec
 	}
 	*e = catalogEntry{isRaw: flags&catRawID != 0, timed: flags&catTimed != 0}
@@ -368,6 +387,16 @@ func (d *decoder) catalogEntry(e *catalogEntry, t *catalogTables) error {
 			return err
 		}
 	}
+	if flags&catReply != 0 {
+		if e.replyTo, err = d.str(); err != nil || e.replyTo == "" {
+			return errCodec
+		}
+	}
+	if flags&catOrigID != 0 {
+		if e.origID, err = d.str(); err != nil || e.origID == "" {
+			return errCodec
+		}
+	}
 	return nil
 }
 
@@ -389,6 +418,9 @@ type Meta struct {
 	To                       []string
 	// Attachments are the names of the message's attachments.
 	Attachments []string
+	// ReplyTo and OriginalID (Message.Provenance.OriginalID) are what
+	// reply threads are drawn from.
+	ReplyTo, OriginalID string
 	// Keys, when not -1, number the source, the sender (with its id) and
 	// the conversation among the vault's: equal numbers, equal values
 	// (a table can hold a value twice). A reader can map them to its own

@@ -24,6 +24,9 @@ func catalogMessages(conv string, n int) []*Message {
 			m.Conversation = Conversation{ID: conv, Title: "Mail " + conv}
 		case 2:
 			m.Attachments = []Attachment{{Name: "photo " + conv + ".jpg", Missing: true}}
+			m.Provenance.OriginalID = fmt.Sprintf("orig-%d", i)
+		case 4:
+			m.ReplyTo = fmt.Sprintf("whatsapp:orig-%d", i-2)
 		case 3:
 			m.Time = msgs[i-1].Time // a tie
 		}
@@ -69,7 +72,7 @@ func TestLoadCatalog(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := lazy.LoadCatalog(); err != nil {
+	if err := lazy.LoadCatalog(nil); err != nil {
 		t.Fatal(err)
 	}
 	if !lazy.Lazy() || lazy.Messages() != nil || lazy.SegmentsDecrypted() != 0 {
@@ -171,7 +174,7 @@ func TestLoadCatalogNeedsEverySegment(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := w.LoadCatalog(); err != nil {
+	if err := w.LoadCatalog(nil); err != nil {
 		t.Fatal(err)
 	}
 	w.Close()
@@ -179,7 +182,7 @@ func TestLoadCatalogNeedsEverySegment(t *testing.T) {
 	if w, err = Unlock(f.dir, f.passKey()); err != nil {
 		t.Fatal(err)
 	}
-	if err := w.LoadCatalog(); !errors.Is(err, ErrNoCatalog) || w.Lazy() {
+	if err := w.LoadCatalog(nil); !errors.Is(err, ErrNoCatalog) || w.Lazy() {
 		t.Fatalf("LoadCatalog with an uncatalogued segment: %v, lazy %v", err, w.Lazy())
 	}
 	if err := w.Load(nil); err != nil || len(w.Messages()) != 14 {
@@ -221,7 +224,7 @@ func TestCompactWritesCatalogs(t *testing.T) {
 		return w
 	}
 	w := open()
-	if err := w.LoadCatalog(); !errors.Is(err, ErrNoCatalog) {
+	if err := w.LoadCatalog(nil); !errors.Is(err, ErrNoCatalog) {
 		t.Fatalf("LoadCatalog before compaction: %v", err)
 	}
 	if err := w.Load(nil); err != nil {
@@ -237,7 +240,7 @@ func TestCompactWritesCatalogs(t *testing.T) {
 		t.Fatalf("coffer compact: %+v, %v", st, err)
 	}
 	w = open()
-	if err := w.LoadCatalog(); err != nil || w.Len() != 90 {
+	if err := w.LoadCatalog(nil); err != nil || w.Len() != 90 {
 		t.Fatalf("LoadCatalog after compaction: %v (%d messages)", err, w.Len())
 	}
 	whole := f.open(t, f.passKey())

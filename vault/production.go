@@ -62,7 +62,7 @@ func ValidPrefix(prefix string) error {
 // announcement is the audit event that recorded the production first
 // (audit.Log.Announce); the manifest record links it.
 func (v *Vault) ReserveNumbers(prefix string, n int, announcement audit.Link) (int64, error) {
-	if !v.loaded {
+	if !v.opened() {
 		return 0, errNotLoaded
 	}
 	if err := ValidPrefix(prefix); err != nil {

@@ -52,16 +52,17 @@ func validName(what, name string) error {
 }
 
 // ApplyTag adds (or removes) tag on the messages ids and records the
-// change in the vault before returning. The vault must be loaded.
+// change in the vault before returning. The vault must be loaded
+// (Load or LoadCatalog).
 func (v *Vault) ApplyTag(add bool, tag string, ids []string) error {
-	if !v.loaded {
+	if !v.opened() {
 		return errNotLoaded
 	}
 	if err := ValidTag(tag); err != nil {
 		return fmt.Errorf("vault: %w", err)
 	}
 	for _, id := range ids {
-		if _, ok := v.pos[id]; !ok {
+		if _, ok := v.Position(id); !ok {
 			return fmt.Errorf("vault: no message %q", id)
 		}
 	}

@@ -137,7 +137,7 @@ func openTTY() (io.ReadWriteCloser, error) { return os.OpenFile("/dev/tty", os.O
 
 // engine is the search engine every session uses: calendar dates in
 // queries are local days (README, Dates).
-func engine() index.Engine { return index.Engine{Location: time.Local} }
+func engine() index.Engine { return index.Engine{Location: time.Local, OneShot: true} }
 
 // session is an unlocked vault (vault/access: the only way to its
 // content) and the env whose output it feeds. Every command that unlocks

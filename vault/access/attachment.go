@@ -89,7 +89,7 @@ func (s *Session) attachment(id, which string) (*vault.Message, vault.Attachment
 
 // attachmentEvent is the event that releases attachment a of m.
 func (s *Session) attachmentEvent(action audit.Action, m *vault.Message, a *vault.Attachment, target string) audit.Event {
-	return audit.Event{Action: action, Conversation: m.Conversation.ID, Title: s.dir.title(m.Conversation.ID),
+	return audit.Event{Action: action, Conversation: m.Conversation.ID, Title: s.directory().title(m.Conversation.ID),
 		Messages: []string{m.ID}, Sent: sentOf([]*vault.Message{m}), Attachment: clip(a.Name, maxTitle), SHA256: a.SHA256, Target: target}
 }
 
@@ -97,7 +97,7 @@ func (s *Session) attachmentEvent(action audit.Action, m *vault.Message, a *vaul
 // FindAttachment) is shown, then returns it with its Content. The caller
 // shows it only through ui/sanitize: it is the archive's bytes.
 func (s *Session) Attachment(id, which string) (vault.Attachment, error) {
-	done, err := s.readingAll()
+	done, err := s.reading()
 	if err != nil {
 		return vault.Attachment{}, err
 	}
@@ -120,7 +120,7 @@ func (s *Session) Attachment(id, which string) (vault.Attachment, error) {
 // with ErrExists, before anything is recorded, unless overwrite is set.
 // The event's Target is the absolute path.
 func (s *Session) SaveAttachment(id, which, path string, overwrite bool) (int64, string, error) {
-	done, err := s.readingAll()
+	done, err := s.reading()
 	if err != nil {
 		return 0, "", err
 	}
@@ -226,7 +226,7 @@ func (s *Session) PipeAttachment(ctx context.Context, id, which, cmdline string,
 	if strings.TrimSpace(cmdline) == "" {
 		return errors.New("access: pipe: no command")
 	}
-	done, err := s.readingAll()
+	done, err := s.reading()
 	if err != nil {
 		return err
 	}

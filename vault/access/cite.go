@@ -12,7 +12,7 @@ import (
 // report quotes), leaves coffer for the clipboard, then returns the text.
 // It never returns the message's text.
 func (s *Session) Copy(id, what string) (string, error) {
-	done, err := s.readingAll()
+	done, err := s.reading()
 	if err != nil {
 		return "", err
 	}
@@ -36,7 +36,7 @@ func (s *Session) Copy(id, what string) (string, error) {
 		return "", fmt.Errorf("access: copy %q: want id or citation", what)
 	}
 	ev := audit.Event{Action: audit.ActionCopy, Messages: []string{id}, Detail: what,
-		Conversation: m.Conversation.ID, Title: s.dir.title(m.Conversation.ID), Sent: sentOf(msgs)}
+		Conversation: m.Conversation.ID, Title: s.directory().title(m.Conversation.ID), Sent: sentOf(msgs)}
 	if err := s.record(ev); err != nil {
 		return "", err
 	}

@@ -28,7 +28,8 @@ type Session struct {
 	// can change the vault's own map (the index reads it in another
 	// goroutine).
 	tagsAtLoad map[string][]string
-	dir        *Directory
+	dirOnce    sync.Once
+	dir        *Directory // see directory
 
 	ixMu     sync.Mutex
 	ix       Searcher
@@ -180,7 +181,6 @@ func (s *Session) Load(progress func(vault.Progress)) error {
 	for id, ts := range s.v.Tags() {
 		s.tagsAtLoad[id] = slices.Clone(ts)
 	}
-	s.dir = newDirectory(s.v.Messages(), s.v.Position)
 	done()
 	return nil
 }
@@ -189,15 +189,16 @@ func (s *Session) Load(progress func(vault.Progress)) error {
 // every message: from the catalogs of the vault's index files
 // (vault.LoadCatalog), a search decrypts only the segments of the
 // messages it shows. It shows nothing, so it records nothing. A vault
-// whose segments are not all catalogued is loaded whole (Load). After
-// it, what needs every message (the conversation list, a conversation,
-// an export, a report) returns ErrCatalogOnly.
+// whose segments are not all catalogued is loaded whole (Load). What
+// shows messages decrypts their segments then; what needs every message
+// (an export, the first proximity search of frequent words) decrypts
+// them all.
 func (s *Session) LoadCatalog(progress func(vault.Progress)) error {
 	done, err := s.writing()
 	if err != nil {
 		return err
 	}
-	err = s.v.LoadCatalog()
+	err = s.v.LoadCatalog(progress)
 	if errors.Is(err, vault.ErrNoCatalog) {
 		done()
 		return s.Load(progress)
@@ -214,6 +215,27 @@ func (s *Session) LoadCatalog(progress func(vault.Progress)) error {
 	return nil
 }
 
+// CheckSegments checks every segment file against the manifest without
+// decrypting it (vault.Vault.CheckSegments): after LoadCatalog, the TUI
+// refuses a changed segment at unlock, as Load does. On failure the
+// session is locked and the error returned. It shows nothing.
+func (s *Session) CheckSegments(progress func(vault.Progress)) error {
+	done, err := s.reading()
+	if err != nil {
+		return err
+	}
+	if !s.v.Lazy() {
+		done()
+		return nil // Load checked them
+	}
+	err = s.v.CheckSegments(progress)
+	done()
+	if err != nil {
+		return errors.Join(err, s.Lock(audit.LockExit))
+	}
+	return nil
+}
+
 // Catalogued reports whether the session was opened from the vault's
 // catalogs (LoadCatalog) rather than loaded whole.
 func (s *Session) Catalogued() bool {
@@ -225,19 +247,12 @@ func (s *Session) Catalogued() bool {
 	return s.v.Lazy()
 }
 
-// ErrCatalogOnly is the error of a call that needs every message, on a
-// session opened with LoadCatalog.
-var ErrCatalogOnly = errors.New("access: the vault was opened for searching only")
-
-// readingAll is reading for a call that needs every message (and the
-// conversation directory Load builds).
-func (s *Session) readingAll() (func(), error) {
-	done, err := s.reading()
-	if err == nil && s.dir == nil {
-		done()
-		return nil, ErrCatalogOnly
-	}
-	return done, err
+// directory is the conversation directory, made from the messages'
+// metadata at its first use (the catalogs' after LoadCatalog: a one-shot
+// search never needs it). The session must be held.
+func (s *Session) directory() *Directory {
+	s.dirOnce.Do(func() { s.dir = newDirectory(s.v) })
+	return s.dir
 }
 
 // Lock records the lock, closes the index, wipes and drops the

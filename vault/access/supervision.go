@@ -112,10 +112,6 @@ func (s *Session) queueItems(ctx context.Context, req QueueRequest, check func()
 	if err != nil {
 		return vault.Queue{}, 0, err
 	}
-	if s.dir == nil { // it reads every message's time
-		done()
-		return vault.Queue{}, 0, ErrCatalogOnly
-	}
 	defer done()
 	if err := check(); err != nil {
 		return vault.Queue{}, 0, err
@@ -146,16 +142,18 @@ func (s *Session) queueItems(ctx context.Context, req QueueRequest, check func()
 		return !t.IsZero() && (req.From.IsZero() || !t.Before(req.From)) && (req.To.IsZero() || t.Before(req.To))
 	}
 	flagged := 0
-	for _, m := range s.v.Messages() {
-		if !in(m.Time) {
+	var m vault.Meta
+	for p := range s.v.Len() {
+		if s.v.Meta(p, &m); !in(m.Time) {
 			continue
 		}
-		switch rules, ok := fired[m.ID]; {
+		id := s.v.ID(p)
+		switch rules, ok := fired[id]; {
 		case ok:
-			q.Items = append(q.Items, vault.QueueItem{ID: m.ID, Rules: rules})
+			q.Items = append(q.Items, vault.QueueItem{ID: id, Rules: rules})
 			flagged++
-		case vault.Sampled(q.Seed, q.Rate, m.ID):
-			q.Items = append(q.Items, vault.QueueItem{ID: m.ID})
+		case vault.Sampled(q.Seed, q.Rate, id):
+			q.Items = append(q.Items, vault.QueueItem{ID: id})
 		}
 	}
 	for i := range q.Items {

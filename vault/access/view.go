@@ -95,21 +95,38 @@ func (d *Directory) title(conv string) string {
 	return ""
 }
 
-// newDirectory groups msgs, the vault's messages in time order, into
-// conversations; position is the vault's table from ID to position in
-// msgs.
-func newDirectory(msgs []*vault.Message, position func(string) (int, bool)) *Directory {
-	d := &Directory{position: position, conv: make([]uint32, len(msgs)), inConv: make([]uint32, len(msgs))}
+// newDirectory groups the vault's messages, in time order, into
+// conversations, from their metadata (vault.Vault.Meta: the loaded
+// messages, or the catalogs); position is the vault's table from ID to
+// position.
+func newDirectory(v *vault.Vault) *Directory {
+	n := v.Len()
+	d := &Directory{position: v.Position, conv: make([]uint32, n), inConv: make([]uint32, n)}
 	byID := map[string]int{}
 	d.byID = byID
 	parts := map[int]map[string]bool{}
-	for p, m := range msgs {
-		i, ok := byID[m.Conversation.ID]
-		if !ok {
-			i = len(d.Convs)
-			byID[m.Conversation.ID] = i
-			d.Convs = append(d.Convs, Conversation{ID: m.Conversation.ID, Source: m.Source})
-			parts[i] = map[string]bool{}
+	var m vault.Meta
+	var convMemo []int32 // by Meta.Keys[2], 1 + index into Convs
+	for p := range n {
+		v.Meta(p, &m)
+		i := -1
+		if k := m.Keys[2]; k >= 0 && int(k) < len(convMemo) && convMemo[k] > 0 {
+			i = int(convMemo[k]) - 1
+		}
+		if i < 0 {
+			var ok bool
+			if i, ok = byID[m.Conversation.ID]; !ok {
+				i = len(d.Convs)
+				byID[m.Conversation.ID] = i
+				d.Convs = append(d.Convs, Conversation{ID: m.Conversation.ID, Source: m.Source})
+				parts[i] = map[string]bool{}
+			}
+			if k := m.Keys[2]; k >= 0 {
+				for int(k) >= len(convMemo) {
+					convMemo = append(convMemo, 0)
+				}
+				convMemo[k] = int32(i) + 1
+			}
 		}
 		c := &d.Convs[i]
 		if m.Conversation.Title != "" {
@@ -122,16 +139,17 @@ func newDirectory(msgs []*vault.Message, position func(string) (int, bool)) *Dir
 			parts[i][m.Sender] = true
 		}
 		d.conv[p], d.inConv[p] = uint32(i), uint32(len(c.IDs))
-		c.IDs = append(c.IDs, m.ID)
+		c.IDs = append(c.IDs, v.ID(p))
 		c.Times = append(c.Times, m.Time.Unix())
 		if m.Time.After(c.Last) {
 			c.Last = m.Time
 		}
 	}
-	d.resolveReplies(msgs)
-	d.parent = make([]uint32, len(msgs))
-	for p, m := range msgs {
+	d.resolveReplies(v)
+	d.parent = make([]uint32, n)
+	for p := range n {
 		d.parent[p] = noParent
+		v.Meta(p, &m)
 		if id, ok := d.Resolve(m.ReplyTo); ok {
 			if pp, ok := d.position(id); ok && pp != p {
 				d.parent[p] = uint32(pp)
@@ -155,9 +173,11 @@ func newDirectory(msgs []*vault.Message, position func(string) (int, bool)) *Dir
 // id (importers write "<source>:<original id>", or "<conversation>:<id>",
 // when the target was not in the same import). Only the ids some reply
 // asks for are kept.
-func (d *Directory) resolveReplies(msgs []*vault.Message) {
+func (d *Directory) resolveReplies(v *vault.Vault) {
 	want := map[string]bool{}
-	for _, m := range msgs {
+	var m vault.Meta
+	for p := range v.Len() {
+		v.Meta(p, &m)
 		if m.ReplyTo != "" {
 			if _, ok := d.position(m.ReplyTo); !ok {
 				want[m.ReplyTo] = true
@@ -168,14 +188,15 @@ func (d *Directory) resolveReplies(msgs []*vault.Message) {
 		return
 	}
 	d.replies = map[string]string{}
-	for _, m := range msgs {
-		oid := m.Provenance.OriginalID
+	for p := range v.Len() {
+		v.Meta(p, &m)
+		oid := m.OriginalID
 		if oid == "" {
 			continue
 		}
 		for _, k := range []string{m.Source + ":" + oid, m.Conversation.ID + ":" + oid} {
 			if want[k] {
-				d.replies[k] = m.ID
+				d.replies[k] = v.ID(p)
 			}
 		}
 	}
@@ -185,15 +206,15 @@ func (d *Directory) resolveReplies(msgs []*vault.Message) {
 // participants, counts) is shown, then returns it. The caller must not
 // modify it.
 func (s *Session) Conversations() (*Directory, error) {
-	done, err := s.readingAll()
+	done, err := s.reading()
 	if err != nil {
 		return nil, err
 	}
 	defer done()
-	if err := s.record(audit.Event{Action: audit.ActionViewConversationList, Count: len(s.dir.Convs)}); err != nil {
+	if err := s.record(audit.Event{Action: audit.ActionViewConversationList, Count: len(s.directory().Convs)}); err != nil {
 		return nil, err
 	}
-	return s.dir, nil
+	return s.directory(), nil
 }
 
 // View records that ids are on screen and returns them, in order. conv is
@@ -201,7 +222,7 @@ func (s *Session) Conversations() (*Directory, error) {
 // list of search hits. The event names the conversation's title and each
 // message's sender and time: what the screen shows of them.
 func (s *Session) View(conv string, ids []string) ([]*vault.Message, error) {
-	done, err := s.readingAll()
+	done, err := s.reading()
 	if err != nil {
 		return nil, err
 	}
@@ -213,7 +234,7 @@ func (s *Session) View(conv string, ids []string) ([]*vault.Message, error) {
 	}
 	ev := audit.Event{Action: audit.ActionViewMessages, Messages: ids, Sent: sentOf(msgs)}
 	if conv != "" {
-		ev.Action, ev.Conversation, ev.Title = audit.ActionViewConversation, conv, s.dir.title(conv)
+		ev.Action, ev.Conversation, ev.Title = audit.ActionViewConversation, conv, s.directory().title(conv)
 	}
 	if err := s.record(ev); err != nil {
 		return nil, err
@@ -224,7 +245,7 @@ func (s *Session) View(conv string, ids []string) ([]*vault.Message, error) {
 // Detail records a detail view of one message (its sender, time and
 // conversation with it) and returns it.
 func (s *Session) Detail(id string) (*vault.Message, error) {
-	done, err := s.readingAll()
+	done, err := s.reading()
 	if err != nil {
 		return nil, err
 	}
@@ -234,7 +255,7 @@ func (s *Session) Detail(id string) (*vault.Message, error) {
 		return nil, err
 	}
 	m := msgs[0]
-	ev := audit.Event{Action: audit.ActionViewMessage, Conversation: m.Conversation.ID, Title: s.dir.title(m.Conversation.ID),
+	ev := audit.Event{Action: audit.ActionViewMessage, Conversation: m.Conversation.ID, Title: s.directory().title(m.Conversation.ID),
 		Messages: []string{id}, Sent: sentOf(msgs)}
 	if err := s.record(ev); err != nil {
 		return nil, err
@@ -262,20 +283,23 @@ func (s *Session) Stats(detail string) (vault.Stats, error) {
 // as JSONL, the import format (vault/FORMAT.md), and records how many were
 // written. w receives plaintext: the caller chose where it goes.
 func (s *Session) Export(w io.Writer, target string) (int, error) {
-	done, err := s.readingAll()
+	done, err := s.reading()
 	if err != nil {
 		return 0, err
 	}
 	defer done()
-	msgs := s.v.Messages()
-	if err := s.record(audit.Event{Action: audit.ActionExport, Target: target, Count: len(msgs)}); err != nil {
+	if err := s.record(audit.Event{Action: audit.ActionExport, Target: target, Count: s.v.Len()}); err != nil {
 		return 0, err
 	}
 	bw := bufio.NewWriterSize(w, 1<<20)
 	enc := json.NewEncoder(bw)
 	enc.SetEscapeHTML(false)
 	n := 0
-	for _, m := range msgs {
+	for p := range s.v.Len() {
+		m, err := s.v.MessageAt(p) // after LoadCatalog, its segment decrypted now
+		if err != nil {
+			return n, err
+		}
 		c := *m
 		c.Attachments = slices.Clone(m.Attachments)
 		for i := range c.Attachments {

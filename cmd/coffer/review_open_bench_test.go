@@ -1,0 +1,79 @@
+//go:build unix
+
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"time"
+
+	"coffer/index"
+	"coffer/vault"
+	"coffer/vault/access"
+	"coffer/vault/audit"
+)
+
+// reviewOpen is the child process of BenchmarkScale's review rows: what
+// `coffer review` does between the key and a usable screen, in the
+// order ui/app.go and the browse page do it, through the same calls:
+// unlock, the vault from its catalogs (or whole), every segment's hash,
+// the conversation list (recorded), then the search index and a first
+// query. It prints the seconds to the list and to search ready; the
+// parent measures the process (wall, CPU, peak RSS). TestMain runs it
+// when COFFER_REVIEW_OPEN names the vault, COFFER_REVIEW_KEY the
+// identity file.
+func reviewOpen(dir, keyFile string) error {
+	start := time.Now()
+	ids, err := readIdentities("--identity", keyFile, memberKeyHint)
+	if err != nil {
+		return err
+	}
+	m, err := vault.ReadManifest(dir)
+	if err != nil {
+		return err
+	}
+	g, err := access.Open(dir, m, index.Engine{Location: time.Local}) // the TUI's engine
+	if err != nil {
+		return err
+	}
+	s, err := g.Unlock(vault.Key{Identities: ids})
+	if err != nil {
+		return err
+	}
+	defer s.Lock(audit.LockExit)
+	if err := s.LoadCatalog(nil); err != nil {
+		return err
+	}
+	if err := s.CheckSegments(nil); err != nil {
+		return err
+	}
+	d, err := s.Conversations()
+	if err != nil {
+		return err
+	}
+	listed := time.Since(start)
+	if err := s.OpenIndex(nil); err != nil {
+		return err
+	}
+	if err := s.WaitIndex(context.Background()); err != nil {
+		return err
+	}
+	res, err := s.Search(context.Background(), "the", access.Request{Sort: access.Newest, Limit: 50}, false)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("conversations %d listed_s %.2f search_ready_s %.2f hits %d catalogued %v\n",
+		len(d.Convs), listed.Seconds(), time.Since(start).Seconds(), res.Total, s.Catalogued())
+	return nil
+}
+
+func init() {
+	if dir := os.Getenv("COFFER_REVIEW_OPEN"); dir != "" {
+		if err := reviewOpen(dir, os.Getenv("COFFER_REVIEW_KEY")); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		os.Exit(0)
+	}
+}
