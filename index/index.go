@@ -72,7 +72,7 @@ type Index struct {
 	texts *vault.Texts
 
 	// Per message, by ordinal (time order, ties by ID). msgs is nil when
-	// the index was opened on a vault's catalogs (lazy): msg then asks
+	// the index was opened on a vault's catalogs (lazy): withMsg then asks
 	// the vault, which decrypts a message's segment on first use.
 	n       int
 	msgs    []*vault.Message
@@ -222,26 +222,34 @@ func (ix *Index) finish(tags map[string][]string) (*Index, error) {
 	return ix, nil
 }
 
-// msg returns message o. On a lazy index a segment that cannot be read
-// (tampered with, gone) gives an empty message, and the error is kept for
-// the search under way to return (lazyError).
-func (ix *Index) msg(o uint32) *vault.Message {
+// withMsg calls f with message o, for a check of its text that keeps
+// nothing of it. On a lazy index the vault decrypts the message's
+// segment for the call (and may drop it afterwards); a segment that
+// cannot be read (tampered with, gone) gives f an empty message, and the
+// error is kept for the search under way to return (lazyError).
+func (ix *Index) withMsg(o uint32, f func(*vault.Message)) {
 	if ix.lazy == nil {
-		return ix.msgs[o]
+		f(ix.msgs[o])
+		return
 	}
-	m, err := ix.lazy.MessageAt(int(o))
-	if err != nil {
+	if err := ix.lazy.WithMessage(int(o), f); err != nil {
 		ix.lazyMu.Lock()
 		if ix.lazyErr == nil {
 			ix.lazyErr = err
 		}
 		ix.lazyMu.Unlock()
-		return &vault.Message{}
+		f(&vault.Message{})
 	}
-	return m
 }
 
-// lazyError is the first error msg met, if any.
+// textMatch reports whether match holds of message o (withMsg).
+func (ix *Index) textMatch(o uint32, match func(*vault.Message) bool) bool {
+	ok := false
+	ix.withMsg(o, func(m *vault.Message) { ok = match(m) })
+	return ok
+}
+
+// lazyError is the first error withMsg met, if any.
 func (ix *Index) lazyError() error {
 	ix.lazyMu.Lock()
 	defer ix.lazyMu.Unlock()

@@ -306,7 +306,7 @@ func (e *evaluator) checkProximity(cand bitset, q *proximity) (bitset, error) {
 					for w := cand[i]; w != 0; w &= w - 1 {
 						bit := w & -w
 						o := uint32(i<<6 + bits.TrailingZeros64(w))
-						if pc != nil && pc.match(o) || pc == nil && c.match(e.ix.msg(o)) {
+						if pc != nil && pc.match(o) || pc == nil && e.ix.textMatch(o, c.match) {
 							kept |= bit
 						}
 					}

@@ -1,6 +1,7 @@
 package index
 
 import (
+	"coffer/vault"
 	"encoding/binary"
 	"runtime"
 	"slices"
@@ -143,13 +144,15 @@ func (ix *Index) freqRange(id map[string]int, share []float64, lo, hi int) []pos
 	var occ []uint64 // word<<32 | position
 	var posBuf []byte
 	for o := lo; o < hi; o++ {
-		c.tokenizeField(ix.msg(uint32(o)))
 		occ = occ[:0]
-		for _, t := range c.toks {
-			if w, ok := id[string(t.term)]; ok {
-				occ = append(occ, uint64(w)<<32|uint64(uint32(t.pos)))
+		ix.withMsg(uint32(o), func(m *vault.Message) { // the tokens point into m
+			c.tokenizeField(m)
+			for _, t := range c.toks {
+				if w, ok := id[string(t.term)]; ok {
+					occ = append(occ, uint64(w)<<32|uint64(uint32(t.pos)))
+				}
 			}
-		}
+		})
 		slices.Sort(occ)
 		for i := 0; i < len(occ); {
 			w := int(occ[i] >> 32)

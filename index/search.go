@@ -1,6 +1,7 @@
 package index
 
 import (
+	"coffer/vault"
 	"container/heap"
 	"context"
 	"errors"
@@ -93,7 +94,7 @@ func (ix *Index) Search(ctx context.Context, q string, req Request) (*Result, er
 	for _, o := range page {
 		h := Hit{ID: ix.id(o), Pos: int(o)}
 		if !req.NoHighlights {
-			h.Highlights = hl.spans(ix.msg(o))
+			ix.withMsg(o, func(m *vault.Message) { h.Highlights = hl.spans(m) })
 		}
 		if e.scores != nil {
 			h.Score = float64(e.scores[o])

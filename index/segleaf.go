@@ -150,7 +150,7 @@ func (e *evaluator) customLeaf(n *textNode) (bitset, error) {
 				mask.and(b)
 			}
 		}
-		return phraseSeg(w, e.ix.analyzer, field, terms, e.ix.msg, mask, e.within, out, scores)
+		return phraseSeg(w, e.ix.analyzer, field, terms, e.ix.withMsg, mask, e.within, out, scores)
 	})
 }
 
@@ -353,7 +353,7 @@ func drain(pi segment.PostingsIterator, idf float64, ords []uint32, out bitset, 
 // A non-nil mask holds the only candidates worth checking (documents that
 // contain the phrase's common-word pairs), by local document number; a
 // non-nil within, the only ordinals the query can still match.
-func phraseSeg(w segWork, an analysis.Analyzer, field string, terms []string, msg func(uint32) *vault.Message, mask, within, out bitset, scores []float32) error {
+func phraseSeg(w segWork, an analysis.Analyzer, field string, terms []string, withMsg func(uint32, func(*vault.Message)), mask, within, out bitset, scores []float32) error {
 	dict, err := w.seg.Dictionary(field)
 	if err != nil || dict == nil {
 		return err
@@ -379,7 +379,9 @@ func phraseSeg(w segWork, an analysis.Analyzer, field string, terms []string, ms
 			return
 		}
 		o := w.ords[d]
-		if n := c.count(msg(o)); n > 0 {
+		n := 0
+		withMsg(o, func(m *vault.Message) { n = c.count(m) })
+		if n > 0 {
 			out.set(o)
 			if scores != nil {
 				scores[o] += float32(weight * math.Sqrt(float64(n)))

@@ -277,8 +277,8 @@ func (ix *Index) textSize(o uint32) (subject, total int) {
 		s, b := ix.texts.At(int(o))
 		return len(s), len(s) + len(b)
 	}
-	m := ix.msg(o)
-	return len(m.Subject), len(m.Subject) + len(m.Body)
+	ix.withMsg(o, func(m *vault.Message) { subject, total = len(m.Subject), len(m.Subject)+len(m.Body) })
+	return subject, total
 }
 
 // appendTextOf appends to b the text of message o that field indexes
@@ -288,8 +288,8 @@ func (ix *Index) appendTextOf(b []byte, o uint32, field string) []byte {
 		s, body := ix.texts.At(int(o))
 		return appendFields(b, s, body, field)
 	}
-	m := ix.msg(o)
-	return appendFields(b, m.Subject, m.Body, field)
+	ix.withMsg(o, func(m *vault.Message) { b = appendFields(b, m.Subject, m.Body, field) })
+	return b
 }
 
 // appendText appends to b the text of m that field indexes: for the text

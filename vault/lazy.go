@@ -18,6 +18,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unsafe"
 
 	"filippo.io/age"
 )
@@ -74,9 +75,29 @@ type lazy struct {
 	byID   []uint32
 	oddPos map[string]uint32
 
-	mu     sync.Mutex
-	loaded map[uint32]*segment
+	// Segments decrypted so far. Those holding a message handed out
+	// (MessageAt, Lookup) are pinned until Close; the others were read
+	// for a moment (WithMessage: a phrase checked, a highlight found)
+	// and are dropped, wiped, least recently used first, once they hold
+	// more than SegmentBudget bytes of plaintext and no reader is in
+	// them.
+	mu        sync.Mutex
+	loaded    map[uint32]*segment
+	pinned    map[uint32]bool
+	inUse     map[uint32]int
+	lru       []uint32 // loaded and not pinned, least recently used first
+	lruBytes  int64
+	budget    int64     // SegmentBudget; tests set less
+	bufs      sync.Pool // *[]byte, for segment ciphertext
+	decrypted int       // segment files decrypted, counting those read again
 }
+
+// SegmentBudget bounds the memory of decrypted segments (plaintext and
+// decoded messages) that a vault opened from its catalogs keeps for
+// transient reads (WithMessage): a one-shot phrase search whose
+// candidates are everywhere read every segment, and kept them all
+// (1.2 GB at 1M).
+const SegmentBudget = 128 << 20
 
 // catalogExtra is what few messages have: an id that is not a hash,
 // addressees, attachments.
@@ -102,7 +123,7 @@ func (v *Vault) LoadCatalog(progress func(Progress)) error {
 		return nil
 	}
 	m := v.Manifest
-	z := &lazy{segFiles: m.Files("segment"), loaded: map[uint32]*segment{}}
+	z := &lazy{segFiles: m.Files("segment"), loaded: map[uint32]*segment{}, pinned: map[uint32]bool{}, inUse: map[uint32]int{}, budget: SegmentBudget}
 	segIdx := make(map[string]uint32, len(z.segFiles))
 	for i, f := range z.segFiles {
 		segIdx[f.Name] = uint32(i)
@@ -507,24 +528,114 @@ func (z *lazy) indexIDs() {
 	z.byID = perm
 }
 
-// message returns message o, decrypting its segment on first use.
-func (v *Vault) lazyMessage(o uint32) (*Message, error) {
+// segmentCost is the memory a decrypted segment holds: its plaintext and
+// its decoded messages (about as large again, for chat).
+func segmentCost(s *segment) int64 {
+	return int64(len(s.body)) + int64(cap(s.messages))*int64(unsafe.Sizeof(Message{}))
+}
+
+// acquire returns segment si, decrypting it if it is not held, and
+// marks it in use until release; pin keeps it until Close.
+func (v *Vault) acquire(si uint32, pin bool) (*segment, error) {
 	z := v.lazy
 	z.mu.Lock()
-	defer z.mu.Unlock()
-	si, l := z.segment(z.order[o])
 	s := z.loaded[si]
 	if s == nil {
-		var err error
-		if s, _, err = v.loadSegment(z.segFiles[si], nil); err != nil {
+		// Decrypted without the lock, so that the index's checkers
+		// read segments in parallel; a segment two of them read at
+		// once is kept once.
+		z.mu.Unlock()
+		buf, _ := z.bufs.Get().(*[]byte)
+		if buf == nil {
+			buf = new([]byte)
+		}
+		fresh, grown, err := v.loadSegment(z.segFiles[si], *buf)
+		*buf = grown
+		z.bufs.Put(buf) // ciphertext: a 2 MB buffer a read was most of the garbage
+		if err != nil {
 			return nil, err
 		}
-		z.loaded[si] = s
+		z.mu.Lock()
+		z.decrypted++
+		if s = z.loaded[si]; s == nil {
+			s = fresh
+			z.loaded[si] = s
+			z.lru = append(z.lru, si)
+			z.lruBytes += segmentCost(s)
+		} else {
+			wipe([]*segment{fresh})
+		}
+	} else if !z.pinned[si] { // used again: to the end of the list
+		if i := slices.Index(z.lru, si); i >= 0 {
+			z.lru = append(append(z.lru[:i:i], z.lru[i+1:]...), si)
+		}
 	}
+	if pin && !z.pinned[si] {
+		z.pinned[si] = true
+		if i := slices.Index(z.lru, si); i >= 0 {
+			z.lru = slices.Delete(z.lru, i, i+1)
+			z.lruBytes -= segmentCost(s)
+		}
+	}
+	z.inUse[si]++
+	z.mu.Unlock()
+	return s, nil
+}
+
+// release ends a use of segment si, then drops segments past the budget.
+func (z *lazy) release(si uint32) {
+	z.mu.Lock()
+	defer z.mu.Unlock()
+	if z.inUse[si]--; z.inUse[si] == 0 {
+		delete(z.inUse, si)
+	}
+	for i := 0; z.lruBytes > z.budget && i < len(z.lru); {
+		old := z.lru[i]
+		if z.inUse[old] > 0 {
+			i++
+			continue
+		}
+		s := z.loaded[old]
+		z.lruBytes -= segmentCost(s)
+		wipe([]*segment{s})
+		delete(z.loaded, old)
+		z.lru = slices.Delete(z.lru, i, i+1)
+	}
+}
+
+// lazyMessage calls f with message o, its segment held for the call;
+// pin keeps the segment for good (the message is handed out).
+func (v *Vault) lazyMessage(o uint32, pin bool, f func(*Message)) error {
+	z := v.lazy
+	si, l := z.segment(z.order[o])
+	s, err := v.acquire(si, pin)
+	if err != nil {
+		return err
+	}
+	defer z.release(si)
 	if int(l) >= len(s.messages) || s.messages[l].ID != z.id(o) {
-		return nil, tamper(z.segFiles[si].Name, "message %d is not the one its index file's catalog names", l+1)
+		return tamper(z.segFiles[si].Name, "message %d is not the one its index file's catalog names", l+1)
 	}
-	return &s.messages[l], nil
+	f(&s.messages[l])
+	return nil
+}
+
+// WithMessage calls f with message o of the vault's order, for a reader
+// that keeps nothing of it past the call (a query's check of the text, a
+// highlight): after LoadCatalog its segment may be dropped afterwards
+// (SegmentBudget). f must not keep the message or its strings.
+func (v *Vault) WithMessage(o int, f func(*Message)) error {
+	if v.lazy != nil {
+		if o < 0 || o >= len(v.lazy.order) {
+			return fmt.Errorf("vault: no message %d", o)
+		}
+		return v.lazyMessage(uint32(o), false, f)
+	}
+	if o < 0 || o >= len(v.messages) {
+		return fmt.Errorf("vault: no message %d", o)
+	}
+	f(v.messages[o])
+	return nil
 }
 
 func (z *lazy) wipe() {
@@ -561,12 +672,12 @@ func (v *Vault) Len() int {
 
 // SegmentsDecrypted is the number of segment files decrypted so far: all
 // of them after Load; after LoadCatalog, those holding a message asked
-// for.
+// for (a segment dropped and read again counts twice).
 func (v *Vault) SegmentsDecrypted() int {
 	if v.lazy != nil {
 		v.lazy.mu.Lock()
 		defer v.lazy.mu.Unlock()
-		return len(v.lazy.loaded)
+		return v.lazy.decrypted
 	}
 	return len(v.segments)
 }
@@ -579,7 +690,9 @@ func (v *Vault) MessageAt(o int) (*Message, error) {
 		if o < 0 || o >= len(v.lazy.order) {
 			return nil, fmt.Errorf("vault: no message %d", o)
 		}
-		return v.lazyMessage(uint32(o))
+		var m *Message
+		err := v.lazyMessage(uint32(o), true, func(x *Message) { m = x })
+		return m, err
 	}
 	if o < 0 || o >= len(v.messages) {
 		return nil, fmt.Errorf("vault: no message %d", o)

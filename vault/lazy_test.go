@@ -106,7 +106,55 @@ func TestLoadCatalog(t *testing.T) {
 	if lazy.SegmentsDecrypted() != 0 {
 		t.Fatalf("metadata and stats decrypted %d segments", lazy.SegmentsDecrypted())
 	}
+	// Transient reads (WithMessage) keep segments up to a budget, least
+	// recently used dropped first; a segment holding a message handed
+	// out (MessageAt, Lookup) is kept.
+	lazy.lazy.budget = 1
+	firstOf := map[uint32]int{} // a message of each segment
+	for o := range want {
+		si, _ := lazy.lazy.segment(lazy.lazy.order[o])
+		if _, ok := firstOf[si]; !ok {
+			firstOf[si] = o
+		}
+	}
+	var unpinned []int
+	for si, o := range firstOf {
+		if !lazy.lazy.pinned[si] {
+			unpinned = append(unpinned, o)
+		}
+	}
+	if len(unpinned) < 2 {
+		t.Fatalf("%d segments not yet pinned: the test needs two", len(unpinned))
+	}
+	read := func(o int) {
+		t.Helper()
+		var body string
+		if err := lazy.WithMessage(o, func(m *Message) { body = strings.Clone(m.Body) }); err != nil || body != want[o].Body {
+			t.Fatalf("WithMessage(%d): %q, %v", o, body, err)
+		}
+	}
+	before := lazy.SegmentsDecrypted()
+	read(unpinned[0])
+	read(unpinned[1]) // drops the first
+	read(unpinned[0]) // decrypted again
+	if got := lazy.SegmentsDecrypted() - before; got != 3 {
+		t.Fatalf("three transient reads over budget decrypted %d segments, want 3", got)
+	}
+	held, _ := lazy.MessageAt(unpinned[1])
+	body := held.Body
+	read(unpinned[0])
+	read(unpinned[1])
+	if held.Body != body || strings.Trim(held.Body, "\x00") == "" {
+		t.Fatal("a message handed out was wiped by a transient read's budget")
+	}
+	lazy.lazy.budget = SegmentBudget
+
 	segsOf := map[uint32]bool{}
+	base := lazy.SegmentsDecrypted()
+	for si := range lazy.lazy.loaded {
+		segsOf[si] = true // held already: not decrypted again
+	}
+	base -= len(segsOf)
 	for _, o := range []int{5, 6, 5, 7, len(want) - 1} {
 		si, _ := lazy.lazy.segment(lazy.lazy.order[o])
 		segsOf[si] = true
@@ -117,13 +165,14 @@ func TestLoadCatalog(t *testing.T) {
 		if !reflect.DeepEqual(m, want[o]) {
 			t.Fatalf("MessageAt(%d) = %+v, loaded %+v", o, m, want[o])
 		}
-		if got, wantSegs := lazy.SegmentsDecrypted(), len(segsOf); got != wantSegs {
+		if got, wantSegs := lazy.SegmentsDecrypted()-base, len(segsOf); got != wantSegs {
 			t.Fatalf("after message %d: %d segments decrypted, want %d", o, got, wantSegs)
 		}
 	}
 	if m, err := lazy.Lookup(want[40].ID); err != nil || m.Body != want[40].Body {
 		t.Fatalf("Lookup: %v", err)
 	}
+
 	// A catalog that names another message than its segment holds is
 	// caught when the segment is read.
 	bad := len(want) - 2

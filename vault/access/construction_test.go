@@ -70,6 +70,7 @@ var contentAPI = map[string]scope{
 	"(*coffer/vault.Vault).Message":         coreOnly,
 	"(*coffer/vault.Vault).MessageAt":       coreOnly, // a message by position: the index's hits, after LoadCatalog
 	"(*coffer/vault.Vault).Lookup":          coreOnly, // Message, with the error of a segment read on demand
+	"(*coffer/vault.Vault).WithMessage":     coreOnly, // a message's text for the index's checks and highlights, after LoadCatalog
 	"(*coffer/vault.Vault).Stats":           coreOnly,
 	"(*coffer/vault.Vault).CompactIndex":    coreOnly, // hands messages to the indexer
 	"(*coffer/vault.Appender).SetIndexer":   coreOnly, // hands staged messages' text to the indexer
