@@ -183,7 +183,11 @@ func (v *Vault) CompactIndex(build Indexer, small, minUnits int, announce func()
 		}
 		return t, nil
 	}
-	// Build on every core, a batch at a time, and write in order.
+	// Build on every core, a batch at a time, and write in order. The
+	// table of loaded segments by name is made here, once: texts runs
+	// on every core, and segment made it on first use (a data race the
+	// race detector found when two jobs ran at once).
+	v.segment("")
 	par := runtime.GOMAXPROCS(0)
 	for first := 0; first < len(jobs); first += par {
 		batch := jobs[first:min(first+par, len(jobs))]
