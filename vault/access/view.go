@@ -4,8 +4,10 @@ import (
 	"bufio"
 	"encoding/json"
 	"io"
+	"runtime"
 	"slices"
 	"sort"
+	"sync"
 	"time"
 
 	"coffer/vault"
@@ -105,12 +107,19 @@ func newDirectory(v *vault.Vault) *Directory {
 	byID := map[string]int{}
 	d.byID = byID
 	parts := map[int]map[string]bool{}
+	var lastSender []string // by conversation: who was added last
 	var m vault.Meta
-	var convMemo []int32 // by Meta.Keys[2], 1 + index into Convs
+	// By Meta.Keys[2] (a catalog's conversation entry): 1 + the index
+	// into Convs, and whether its participants were added. At 10M, a map
+	// lookup or insert per message was most of the list's time.
+	var convMemo []int32
+	var partsDone []bool
+	ids := v.IDs()
 	for p := range n {
 		v.Meta(p, &m)
 		i := -1
-		if k := m.Keys[2]; k >= 0 && int(k) < len(convMemo) && convMemo[k] > 0 {
+		k := m.Keys[2]
+		if k >= 0 && int(k) < len(convMemo) && convMemo[k] > 0 {
 			i = int(convMemo[k]) - 1
 		}
 		if i < 0 {
@@ -120,10 +129,12 @@ func newDirectory(v *vault.Vault) *Directory {
 				byID[m.Conversation.ID] = i
 				d.Convs = append(d.Convs, Conversation{ID: m.Conversation.ID, Source: m.Source})
 				parts[i] = map[string]bool{}
+				lastSender = append(lastSender, "")
 			}
-			if k := m.Keys[2]; k >= 0 {
+			if k >= 0 {
 				for int(k) >= len(convMemo) {
 					convMemo = append(convMemo, 0)
+					partsDone = append(partsDone, false)
 				}
 				convMemo[k] = int32(i) + 1
 			}
@@ -132,30 +143,26 @@ func newDirectory(v *vault.Vault) *Directory {
 		if m.Conversation.Title != "" {
 			c.Title = m.Conversation.Title
 		}
-		for _, p := range m.Conversation.Participants {
-			parts[i][p] = true
+		if k < 0 || !partsDone[k] {
+			for _, p := range m.Conversation.Participants {
+				parts[i][p] = true
+			}
+			if k >= 0 {
+				partsDone[k] = true
+			}
 		}
-		if m.Sender != "" && len(parts[i]) < 64 {
+		if m.Sender != "" && m.Sender != lastSender[i] && len(parts[i]) < 64 {
 			parts[i][m.Sender] = true
+			lastSender[i] = m.Sender
 		}
 		d.conv[p], d.inConv[p] = uint32(i), uint32(len(c.IDs))
-		c.IDs = append(c.IDs, v.ID(p))
+		c.IDs = append(c.IDs, ids[p])
 		c.Times = append(c.Times, m.Time.Unix())
 		if m.Time.After(c.Last) {
 			c.Last = m.Time
 		}
 	}
-	d.resolveReplies(v)
-	d.parent = make([]uint32, n)
-	for p := range n {
-		d.parent[p] = noParent
-		v.Meta(p, &m)
-		if id, ok := d.Resolve(m.ReplyTo); ok {
-			if pp, ok := d.position(id); ok && pp != p {
-				d.parent[p] = uint32(pp)
-			}
-		}
-	}
+	d.threads(v)
 	for i := range d.Convs {
 		c := &d.Convs[i]
 		if c.Title == "" {
@@ -169,18 +176,52 @@ func newDirectory(v *vault.Vault) *Directory {
 	return d
 }
 
-// resolveReplies finds the messages that replies name by the source's own
-// id (importers write "<source>:<original id>", or "<conversation>:<id>",
-// when the target was not in the same import). Only the ids some reply
-// asks for are kept.
-func (d *Directory) resolveReplies(v *vault.Vault) {
-	want := map[string]bool{}
+// threads sets parent: the message each reply names, by its id (looked
+// up on every core: at 10M these lookups were a third of the list's
+// time) or, for the rest, by the source's own id (importers write
+// "<source>:<original id>", or "<conversation>:<id>", when the target
+// was not in the same import), of which only the ids some reply asks for
+// are kept (replies).
+func (d *Directory) threads(v *vault.Vault) {
+	n := v.Len()
+	d.parent = make([]uint32, n)
+	workers := max(1, min(runtime.GOMAXPROCS(0), n/10000))
+	unresolved := make([][]int, workers)
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var m vault.Meta
+			for p := w * n / workers; p < (w+1)*n/workers; p++ {
+				d.parent[p] = noParent
+				if v.Meta(p, &m); m.ReplyTo == "" {
+					continue
+				}
+				if pp, ok := d.position(m.ReplyTo); !ok {
+					unresolved[w] = append(unresolved[w], p)
+				} else if pp != p {
+					d.parent[p] = uint32(pp)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	// The refs asked for, by their original id (the part after the
+	// last colon that a source or conversation id precedes): matched
+	// below without building "<source>:<id>" for every message.
+	want := map[string][]string{}
 	var m vault.Meta
-	for p := range v.Len() {
-		v.Meta(p, &m)
-		if m.ReplyTo != "" {
-			if _, ok := d.position(m.ReplyTo); !ok {
-				want[m.ReplyTo] = true
+	for _, ps := range unresolved {
+		for _, p := range ps {
+			v.Meta(p, &m)
+			for i := range len(m.ReplyTo) {
+				if m.ReplyTo[i] == ':' {
+					oid := m.ReplyTo[i+1:]
+					if !slices.Contains(want[oid], m.ReplyTo) {
+						want[oid] = append(want[oid], m.ReplyTo)
+					}
+				}
 			}
 		}
 	}
@@ -188,15 +229,26 @@ func (d *Directory) resolveReplies(v *vault.Vault) {
 		return
 	}
 	d.replies = map[string]string{}
-	for p := range v.Len() {
+	refPos := map[string]int{} // where each ref's message is: no lookup by id below
+	for p := range n {
 		v.Meta(p, &m)
-		oid := m.OriginalID
-		if oid == "" {
+		refs := want[m.OriginalID]
+		if m.OriginalID == "" || refs == nil {
 			continue
 		}
-		for _, k := range []string{m.Source + ":" + oid, m.Conversation.ID + ":" + oid} {
-			if want[k] {
-				d.replies[k] = v.ID(p)
+		for _, ref := range refs {
+			prefix := ref[:len(ref)-len(m.OriginalID)-1]
+			if prefix == m.Source || prefix == m.Conversation.ID {
+				d.replies[ref] = v.ID(p)
+				refPos[ref] = p
+			}
+		}
+	}
+	for _, ps := range unresolved {
+		for _, p := range ps {
+			v.Meta(p, &m)
+			if pp, ok := refPos[m.ReplyTo]; ok && pp != p {
+				d.parent[p] = uint32(pp)
 			}
 		}
 	}
