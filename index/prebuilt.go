@@ -203,38 +203,32 @@ func (ix *Index) open(segs []vault.IndexSegment) (*Index, error) {
 	v := &view{}
 	for _, s := range segs {
 		seg, common, v2, err := loadSegment(s.Data)
-		if err == nil && s.Ords == nil && seg.Count() != uint64(len(s.Messages)) {
-			err = fmt.Errorf("%d documents for %d messages", seg.Count(), len(s.Messages))
+		docs := len(s.Messages)
+		if s.Ords != nil { // a lazy vault's: ordinals from its catalogs
+			docs = len(s.Ords)
+		}
+		if err == nil && seg.Count() != uint64(docs) {
+			err = fmt.Errorf("%d documents for %d messages", seg.Count(), docs)
 		}
 		if err != nil {
 			ix.Close()
 			return nil, fmt.Errorf("index: %s: %v", s.Name, err)
 		}
-		if s.Ords != nil { // a lazy vault's: ordinals from its catalogs
-			if seg.Count() != uint64(len(s.Ords)) {
-				ix.Close()
-				return nil, fmt.Errorf("index: %s: %d documents for %d messages", s.Name, seg.Count(), len(s.Ords))
+		ords := make([]uint32, docs)
+		for local := range ords {
+			var o uint32
+			ok := false
+			if s.Ords != nil {
+				// v2 files have no catalog: v2 cannot be set here.
+				o = s.Ords[local]
+				ok = o != vault.NoOrd && int(o) < ix.n
+			} else {
+				m := s.Messages[local]
+				o, ok = ix.ord(m.ID)
+				// Indexed with terms the analyzer no longer makes.
+				ok = ok && !(v2 && changedSinceV2(m))
 			}
-			ords := make([]uint32, len(s.Ords))
-			for local, o := range s.Ords {
-				if o == vault.NoOrd || int(o) >= ix.n || covered.has(o) || v2 {
-					ords[local] = noOrd // v2 files have no catalog: cannot happen
-					continue
-				}
-				covered.set(o)
-				ords[local] = o
-			}
-			v.segs = append(v.segs, seg)
-			v.segOrds = append(v.segOrds, ords)
-			v.common = append(v.common, common)
-			continue
-		}
-		ords := make([]uint32, len(s.Messages))
-		for local, m := range s.Messages {
-			o, ok := ix.ord(m.ID)
-			if !ok || covered.has(o) || v2 && changedSinceV2(m) {
-				// Unknown, already in an earlier segment, or indexed
-				// with terms the analyzer no longer makes.
+			if !ok || covered.has(o) { // unknown, or in an earlier segment
 				ords[local] = noOrd
 				continue
 			}

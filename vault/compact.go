@@ -1,7 +1,6 @@
 package vault
 
 import (
-	"bytes"
 	"fmt"
 	"io"
 	"os"
@@ -259,30 +258,11 @@ func (v *Vault) CompactIndex(build Indexer, small, minUnits int, announce func()
 // hasCatalog reports whether index file e carries a catalog: its file
 // checked against the manifest, then only its last chunk decrypted.
 func (v *Vault) hasCatalog(e *FileEntry) (bool, error) {
-	k, err := v.keyFor(e)
+	f, _, err := v.openIndexFile(e, nil)
 	if err != nil {
 		return false, err
 	}
-	ct, _, err := v.readChecked(e, nil)
-	if err != nil {
-		return false, err
-	}
-	r, size, err := age.DecryptReaderAt(bytes.NewReader(ct), int64(len(ct)), k.Identity)
-	if err != nil {
-		return false, tamper(e.Name, "cannot be decrypted: %v", err)
-	}
-	if size < int64(catalogTrailer) {
-		return false, nil
-	}
-	t := make([]byte, catalogTrailer)
-	if n, err := r.ReadAt(t, size-int64(catalogTrailer)); n != len(t) {
-		return false, tamper(e.Name, "cannot be decrypted: %v", err)
-	}
-	_, _, _, _, ok, err := catalogTrailerOf(t, size)
-	if err != nil {
-		return false, tamper(e.Name, "%v", err)
-	}
-	return ok, nil
+	return f.ok, nil
 }
 
 // compactUnits lists the vault's index units in manifest order.

@@ -11,7 +11,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"runtime"
 	"runtime/debug"
 	"slices"
 	"sort"
@@ -92,12 +91,23 @@ type lazy struct {
 	decrypted int       // segment files decrypted, counting those read again
 }
 
-// SegmentBudget bounds the memory of decrypted segments (plaintext and
-// decoded messages) that a vault opened from its catalogs keeps for
-// transient reads (WithMessage): a one-shot phrase search whose
-// candidates are everywhere read every segment, and kept them all
-// (1.2 GB at 1M).
-const SegmentBudget = 128 << 20
+// SegmentBudget is the default bound on the memory of decrypted segments
+// (plaintext and decoded messages) that a vault opened from its catalogs
+// keeps for transient reads (WithMessage): what a phrase or proximity
+// check of candidates everywhere reads. It holds every segment of a
+// vault of ~1M messages, so that a long session's checks decrypt each
+// once; a one-shot command sets less (SetSegmentBudget), having no next
+// query to keep them for.
+const SegmentBudget = 1 << 30
+
+// SetSegmentBudget sets the bound SegmentBudget describes, in bytes.
+func (v *Vault) SetSegmentBudget(bytes int64) {
+	if z := v.lazy; z != nil {
+		z.mu.Lock()
+		z.budget = bytes
+		z.mu.Unlock()
+	}
+}
 
 // catalogExtra is what few messages have: an id that is not a hash,
 // addressees, attachments.
@@ -161,6 +171,54 @@ func (v *Vault) LoadCatalog(progress func(Progress)) error {
 	return nil
 }
 
+// indexFile is an index file checked against the manifest, open for
+// reading its plaintext by ranges, with its catalog trailer read.
+type indexFile struct {
+	read                 func(off, n int64) ([]byte, error)
+	entries, tables, end int64 // where the catalog's parts begin, and its end
+	n                    int   // entries
+	ok                   bool  // it has a catalog
+}
+
+// openIndexFile reads index file e into buf (see readChecked) and reads
+// its catalog trailer: the last chunk of the age file is decrypted, the
+// rest as read asks. It returns buf, perhaps grown.
+func (v *Vault) openIndexFile(e *FileEntry, buf []byte) (*indexFile, []byte, error) {
+	k, err := v.keyFor(e)
+	if err != nil {
+		return nil, buf, err
+	}
+	ct, buf, err := v.readChecked(e, buf)
+	if err != nil {
+		return nil, buf, err
+	}
+	r, size, err := age.DecryptReaderAt(bytes.NewReader(ct), int64(len(ct)), k.Identity)
+	if err != nil {
+		return nil, buf, tamper(e.Name, "cannot be decrypted: %v", err)
+	}
+	f := &indexFile{read: func(off, n int64) ([]byte, error) {
+		b := make([]byte, n)
+		if m, err := r.ReadAt(b, off); int64(m) != n || err != nil && err != io.EOF {
+			clear(b)
+			return nil, tamper(e.Name, "cannot be decrypted: %v", cmp.Or(err, io.ErrUnexpectedEOF))
+		}
+		return b, nil
+	}}
+	if size < int64(catalogTrailer) {
+		return f, buf, nil
+	}
+	t, err := f.read(size-int64(catalogTrailer), int64(catalogTrailer))
+	if err != nil {
+		return nil, buf, err
+	}
+	f.entries, f.tables, f.end, f.n, f.ok, err = catalogTrailerOf(t, size)
+	clear(t)
+	if err != nil {
+		return nil, buf, tamper(e.Name, "%v", err)
+	}
+	return f, buf, nil
+}
+
 // catalogParts is an index file's catalog: its entries and its tables,
 // each in a buffer of its own.
 type catalogParts struct {
@@ -174,41 +232,15 @@ type catalogParts struct {
 // tables, kept. It returns buf.
 func (z *lazy) readIndexFile(v *Vault, i int, buf []byte) ([]byte, error) {
 	e := z.ixFiles[i]
-	k, err := v.keyFor(e)
+	f, buf, err := v.openIndexFile(e, buf)
 	if err != nil {
 		return buf, err
 	}
-	ct, buf, err := v.readChecked(e, buf)
-	if err != nil {
-		return buf, err
-	}
-	r, size, err := age.DecryptReaderAt(bytes.NewReader(ct), int64(len(ct)), k.Identity)
-	if err != nil {
-		return buf, tamper(e.Name, "cannot be decrypted: %v", err)
-	}
-	read := func(off, n int64) ([]byte, error) {
-		b := make([]byte, n)
-		if m, err := r.ReadAt(b, off); int64(m) != n || err != nil && err != io.EOF {
-			clear(b)
-			return nil, tamper(e.Name, "cannot be decrypted: %v", cmp.Or(err, io.ErrUnexpectedEOF))
-		}
-		return b, nil
-	}
-	if size < int64(catalogTrailer) {
+	if !f.ok {
 		return buf, ErrNoCatalog
 	}
-	t, err := read(size-int64(catalogTrailer), int64(catalogTrailer))
-	if err != nil {
-		return buf, err
-	}
-	es, ts, end, n, ok, err := catalogTrailerOf(t, size)
-	clear(t)
-	if err != nil {
-		return buf, tamper(e.Name, "%v", err)
-	}
-	if !ok {
-		return buf, ErrNoCatalog
-	}
+	es, ts, end, n := f.entries, f.tables, f.end, f.n
+	read := f.read
 	p := catalogParts{n: n}
 	if z.ixIndex[i], err = read(0, es); err != nil {
 		return buf, err
@@ -255,7 +287,6 @@ func (z *lazy) load(v *Vault, segIdx map[string]uint32, progress func(Progress))
 	}
 	tables := make([]*catalogTables, n)
 	extras := make([][]catalogExtra, n)
-	errs := make([]error, n)
 
 	decode := func(i int) error {
 		f, c := z.ixFiles[i], &z.ixCat[i]
@@ -296,41 +327,13 @@ func (z *lazy) load(v *Vault, segIdx map[string]uint32, progress func(Progress))
 		return nil
 	}
 	// Progress counts index files (Segments) and their bytes.
-	var (
-		mu   sync.Mutex
-		done = Progress{TotalSegments: n}
-	)
-	for _, e := range z.ixFiles {
-		done.TotalBytes += e.Size
-	}
-	work := make(chan int)
-	var wg sync.WaitGroup
-	for range min(runtime.GOMAXPROCS(0), max(n, 1)) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			var buf []byte
-			for i := range work {
-				if buf, errs[i] = z.readIndexFile(v, i, buf); errs[i] == nil {
-					errs[i] = decode(i)
-				}
-				mu.Lock()
-				done.Segments++
-				done.Bytes += z.ixFiles[i].Size
-				done.Messages += first[i+1] - first[i]
-				p := done
-				mu.Unlock()
-				if progress != nil {
-					progress(p)
-				}
-			}
-		}()
-	}
-	for i := range n {
-		work <- i
-	}
-	close(work)
-	wg.Wait()
+	errs := eachFile(z.ixFiles, progress, func(i int) int { return first[i+1] - first[i] }, func(i int, buf []byte) ([]byte, error) {
+		buf, err := z.readIndexFile(v, i, buf)
+		if err == nil {
+			err = decode(i)
+		}
+		return buf, err
+	})
 	if err := errors.Join(errs...); err != nil {
 		return err
 	}
@@ -782,41 +785,12 @@ func MetaOf(msg *Message, m *Meta) {
 // few seconds). progress may be nil.
 func (v *Vault) CheckSegments(progress func(Progress)) error {
 	files := v.Manifest.Files("segment")
-	var (
-		mu   sync.Mutex
-		done = Progress{TotalSegments: len(files)}
-		wg   sync.WaitGroup
-	)
-	for _, e := range files {
-		done.TotalBytes += e.Size
-	}
-	errs := make([]error, len(files))
-	work := make(chan int)
-	for range min(runtime.GOMAXPROCS(0), max(len(files), 1)) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			buf := make([]byte, 1<<20)
-			for i := range work {
-				errs[i] = checkFile(v.Dir, files[i], buf)
-				mu.Lock()
-				done.Segments++
-				done.Bytes += files[i].Size
-				done.Messages += files[i].Messages
-				p := done
-				mu.Unlock()
-				if progress != nil {
-					progress(p)
-				}
-			}
-		}()
-	}
-	for i := range files {
-		work <- i
-	}
-	close(work)
-	wg.Wait()
-	return errors.Join(errs...)
+	return errors.Join(eachFile(files, progress, func(i int) int { return files[i].Messages }, func(i int, buf []byte) ([]byte, error) {
+		if buf == nil {
+			buf = make([]byte, 1<<20)
+		}
+		return buf, checkFile(v.Dir, files[i], buf)
+	})...)
 }
 
 // checkFile hashes the file e names, through buf, and checks it against

@@ -6,12 +6,10 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"runtime"
 	"runtime/debug"
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 
 	"filippo.io/age"
 )
@@ -44,46 +42,17 @@ func (v *Vault) Load(progress func(Progress)) error {
 	defer debug.SetGCPercent(debug.SetGCPercent(1000))
 	m := v.Manifest
 	files := m.Files("segment")
-	var total int64
-	for _, f := range files {
-		total += f.Size
-	}
 	segs := make([]*segment, len(files))
-	errs := make([]error, len(files))
-	var (
-		mu   sync.Mutex
-		done Progress
-		wg   sync.WaitGroup
-	)
-	done.TotalSegments, done.TotalBytes = len(files), total
-	work := make(chan int)
-	workers := min(runtime.GOMAXPROCS(0), max(len(files), 1))
-	for range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			var buf []byte
-			for i := range work {
-				segs[i], buf, errs[i] = v.loadSegment(files[i], buf)
-				mu.Lock()
-				done.Segments++
-				done.Bytes += files[i].Size
-				if segs[i] != nil {
-					done.Messages += len(segs[i].messages)
-				}
-				p := done
-				mu.Unlock()
-				if progress != nil {
-					progress(p)
-				}
-			}
-		}()
-	}
-	for i := range files {
-		work <- i
-	}
-	close(work)
-	wg.Wait()
+	errs := eachFile(files, progress, func(i int) int {
+		if segs[i] == nil {
+			return 0
+		}
+		return len(segs[i].messages)
+	}, func(i int, buf []byte) ([]byte, error) {
+		var err error
+		segs[i], buf, err = v.loadSegment(files[i], buf)
+		return buf, err
+	})
 	for _, err := range errs {
 		if err != nil {
 			wipe(segs)
@@ -457,35 +426,22 @@ func (v *Vault) IndexSegments() ([]IndexSegment, error) {
 			out = append(out, IndexSegment{Name: e.Name, Messages: msgs})
 		}
 	}
-	errs := make([]error, len(files))
-	work := make(chan int)
-	var wg sync.WaitGroup
-	for range min(runtime.GOMAXPROCS(0), max(len(files), 1)) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			var buf []byte // the worker's, for ciphertext
-			for i := range work {
-				out[i].Data, buf, errs[i] = v.readIndexFile(files[i], buf)
-				if errs[i] == nil {
-					// The catalog is for LoadCatalog; Load has the
-					// messages: wiped at once.
-					whole := out[i].Data
-					if out[i].Data, _, _, _, _, errs[i] = splitCatalog(whole); errs[i] != nil {
-						errs[i] = tamper(files[i].Name, "%v", errs[i])
-						clear(whole)
-					} else {
-						clear(whole[len(out[i].Data):])
-					}
-				}
-			}
-		}()
-	}
-	for i := range files {
-		work <- i
-	}
-	close(work)
-	wg.Wait()
+	errs := eachFile(files, nil, func(int) int { return 0 }, func(i int, buf []byte) ([]byte, error) {
+		var err error
+		out[i].Data, buf, err = v.readIndexFile(files[i], buf)
+		if err != nil {
+			return buf, err
+		}
+		// The catalog is for LoadCatalog; Load has the messages: wiped
+		// at once.
+		whole := out[i].Data
+		if out[i].Data, _, _, _, _, err = splitCatalog(whole); err != nil {
+			clear(whole)
+			return buf, tamper(files[i].Name, "%v", err)
+		}
+		clear(whole[len(out[i].Data):])
+		return buf, nil
+	})
 	if err := errors.Join(errs...); err != nil {
 		for _, o := range out {
 			clear(o.Data)

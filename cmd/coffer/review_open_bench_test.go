@@ -6,6 +6,9 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"runtime/debug"
+	"slices"
+	"strings"
 	"time"
 
 	"coffer/index"
@@ -24,6 +27,7 @@ import (
 // when COFFER_REVIEW_OPEN names the vault, COFFER_REVIEW_KEY the
 // identity file.
 func reviewOpen(dir, keyFile string) error {
+	debug.SetGCPercent(25) // as reviewCommand sets it
 	start := time.Now()
 	ids, err := readIdentities("--identity", keyFile, memberKeyHint)
 	if err != nil {
@@ -73,6 +77,26 @@ func reviewOpen(dir, keyFile string) error {
 	}
 	fmt.Printf("conversations %d listed_s %.2f search_ready_s %.2f hits %d catalogued %v (catalogs read %.2f s, segments hashed %.2f s)\n",
 		len(d.Convs), listed.Seconds(), time.Since(start).Seconds(), res.Total, s.Catalogued(), loaded.Seconds(), checked.Seconds())
+	// Then, with COFFER_REVIEW_QUERIES ("|" between queries), each query
+	// as the TUI runs it (newest 50, recorded), 20 times, and the last
+	// with facets: wall milliseconds, first run, p50 and p99 of the rest.
+	if qs := os.Getenv("COFFER_REVIEW_QUERIES"); qs != "" {
+		for _, q := range strings.Split(qs, "|") {
+			for _, facets := range []bool{false, true} {
+				var ms []float64
+				for i := 0; i < 21 && (i < 3 || ms[0] < 2000); i++ { // 3 runs of a query over 2 s
+					t := time.Now()
+					if _, err := s.Search(context.Background(), q, access.Request{Sort: access.Newest, Limit: 50, Facets: facets}, false); err != nil {
+						return fmt.Errorf("%s: %w", q, err)
+					}
+					ms = append(ms, float64(time.Since(t).Microseconds())/1000)
+				}
+				rest := slices.Clone(ms[1:])
+				slices.Sort(rest)
+				fmt.Printf("query %q facets %v: first %.1f ms, p50 %.1f, p99 %.1f\n", q, facets, ms[0], rest[len(rest)/2], rest[len(rest)-1])
+			}
+		}
+	}
 	return nil
 }
 

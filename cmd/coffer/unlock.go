@@ -193,7 +193,12 @@ func (u *unlockFlags) openWith(e *env, dir string, catalog bool) (*session, erro
 		// often is cheap, and at the default the heap grew to twice
 		// what was live (coffer search at 1M: 501 MB for 266 MB live).
 		debug.SetGCPercent(25)
-		err = s.LoadCatalog(nil)
+		if err = s.LoadCatalog(nil); err == nil {
+			// No next query to keep the segments a phrase check read
+			// for: a phrase whose candidates are everywhere held 1.2 GB
+			// at 1M with no bound, 0.7 GB with this one.
+			s.LimitSegments(128 << 20)
+		}
 	} else {
 		err = s.Load(nil)
 	}

@@ -169,20 +169,7 @@ func (s *Session) lookupHits(hits []Hit) ([]*vault.Message, error) {
 // records nothing; on failure the session is locked (its plaintext
 // wiped, the audit session closed) and the error returned.
 func (s *Session) Load(progress func(vault.Progress)) error {
-	done, err := s.writing()
-	if err != nil {
-		return err
-	}
-	if err := s.v.Load(progress); err != nil {
-		done()
-		return errors.Join(err, s.Lock(audit.LockExit))
-	}
-	s.tagsAtLoad = make(map[string][]string, len(s.v.Tags()))
-	for id, ts := range s.v.Tags() {
-		s.tagsAtLoad[id] = slices.Clone(ts)
-	}
-	done()
-	return nil
+	return s.load(func() error { return s.v.Load(progress) })
 }
 
 // LoadCatalog prepares the session for searching without decrypting
@@ -194,17 +181,26 @@ func (s *Session) Load(progress func(vault.Progress)) error {
 // (an export, the first proximity search of frequent words) decrypts
 // them all.
 func (s *Session) LoadCatalog(progress func(vault.Progress)) error {
+	err := s.load(func() error { return s.v.LoadCatalog(progress) })
+	if errors.Is(err, vault.ErrNoCatalog) {
+		return s.Load(progress)
+	}
+	return err
+}
+
+// load runs a vault load under the session's write hold, then copies the
+// tags as loaded; on failure other than ErrNoCatalog (after which nothing
+// is held) the session is locked.
+func (s *Session) load(do func() error) error {
 	done, err := s.writing()
 	if err != nil {
 		return err
 	}
-	err = s.v.LoadCatalog(progress)
-	if errors.Is(err, vault.ErrNoCatalog) {
+	if err := do(); err != nil {
 		done()
-		return s.Load(progress)
-	}
-	if err != nil {
-		done()
+		if errors.Is(err, vault.ErrNoCatalog) {
+			return err
+		}
 		return errors.Join(err, s.Lock(audit.LockExit))
 	}
 	s.tagsAtLoad = make(map[string][]string, len(s.v.Tags()))
@@ -234,6 +230,18 @@ func (s *Session) CheckSegments(progress func(vault.Progress)) error {
 		return errors.Join(err, s.Lock(audit.LockExit))
 	}
 	return nil
+}
+
+// LimitSegments bounds the memory of segments decrypted for a moment
+// (vault.SegmentBudget) after LoadCatalog: a one-shot command keeps
+// little, a review keeps the default.
+func (s *Session) LimitSegments(bytes int64) {
+	done, err := s.reading()
+	if err != nil {
+		return
+	}
+	defer done()
+	s.v.SetSegmentBudget(bytes)
 }
 
 // Catalogued reports whether the session was opened from the vault's

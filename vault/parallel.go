@@ -1,0 +1,49 @@
+package vault
+
+import (
+	"runtime"
+	"sync"
+)
+
+// eachFile calls do for every file of files, on every core, each worker
+// handing do a buffer of its own (do returns it, perhaps grown), and
+// reports progress after each file: files and bytes done, and the
+// messages counted(i) says file i held (read after do). It returns each
+// file's error. Load, LoadCatalog and CheckSegments read their files so.
+func eachFile(files []*FileEntry, progress func(Progress), counted func(i int) int, do func(i int, buf []byte) ([]byte, error)) []error {
+	errs := make([]error, len(files))
+	var (
+		mu   sync.Mutex
+		done = Progress{TotalSegments: len(files)}
+		wg   sync.WaitGroup
+	)
+	for _, e := range files {
+		done.TotalBytes += e.Size
+	}
+	work := make(chan int)
+	for range min(runtime.GOMAXPROCS(0), max(len(files), 1)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var buf []byte
+			for i := range work {
+				buf, errs[i] = do(i, buf)
+				mu.Lock()
+				done.Segments++
+				done.Bytes += files[i].Size
+				done.Messages += counted(i)
+				p := done
+				mu.Unlock()
+				if progress != nil {
+					progress(p)
+				}
+			}
+		}()
+	}
+	for i := range files {
+		work <- i
+	}
+	close(work)
+	wg.Wait()
+	return errs
+}
