@@ -400,14 +400,6 @@ func (d *decoder) catalogEntry(e *catalogEntry, t *catalogTables) error {
 	return nil
 }
 
-// idString is the entry's id as Message.ID has it.
-func (e *catalogEntry) idString() string {
-	if e.isRaw {
-		return hex.EncodeToString(e.raw[:])
-	}
-	return e.id
-}
-
 // Meta is what a search needs of a message besides its text: what the
 // index's tables, facets and sorts are made of. Vault.Meta fills it from
 // the loaded messages or from the catalogs.
