@@ -184,15 +184,11 @@ type indexFile struct {
 // its catalog trailer: the last chunk of the age file is decrypted, the
 // rest as read asks. It returns buf, perhaps grown.
 func (v *Vault) openIndexFile(e *FileEntry, buf []byte) (*indexFile, []byte, error) {
-	k, err := v.keyFor(e)
+	id, ct, buf, err := v.readKeyed(e, buf)
 	if err != nil {
 		return nil, buf, err
 	}
-	ct, buf, err := v.readChecked(e, buf)
-	if err != nil {
-		return nil, buf, err
-	}
-	r, size, err := age.DecryptReaderAt(bytes.NewReader(ct), int64(len(ct)), k.Identity)
+	r, size, err := age.DecryptReaderAt(bytes.NewReader(ct), int64(len(ct)), id)
 	if err != nil {
 		return nil, buf, tamper(e.Name, "cannot be decrypted: %v", err)
 	}

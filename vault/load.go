@@ -75,15 +75,11 @@ func (v *Vault) Load(progress func(Progress)) error {
 // it against the manifest, then decrypts and decodes it. It returns buf,
 // perhaps grown.
 func (v *Vault) loadSegment(e *FileEntry, buf []byte) (*segment, []byte, error) {
-	k, err := v.keyFor(e)
+	id, ct, buf, err := v.readKeyed(e, buf)
 	if err != nil {
 		return nil, buf, err
 	}
-	ct, buf, err := v.readChecked(e, buf)
-	if err != nil {
-		return nil, buf, err
-	}
-	s, err := openSegment(ct, e, v.Manifest.VaultID, []age.Identity{k.Identity})
+	s, err := openSegment(ct, e, v.Manifest.VaultID, []age.Identity{id})
 	if err != nil {
 		return nil, buf, tamper(e.Name, "%v", err)
 	}
@@ -125,19 +121,26 @@ func (v *Vault) segment(name string) *segment {
 // readIndexFile reads an index file into buf (see readChecked) and
 // returns its plaintext, in a buffer of its own, and buf.
 func (v *Vault) readIndexFile(e *FileEntry, buf []byte) ([]byte, []byte, error) {
-	k, err := v.keyFor(e)
+	id, ct, buf, err := v.readKeyed(e, buf)
 	if err != nil {
 		return nil, buf, err
 	}
-	ct, buf, err := v.readChecked(e, buf)
-	if err != nil {
-		return nil, buf, err
-	}
-	data, err := decryptAll(ct, k.Identity)
+	data, err := decryptAll(ct, id)
 	if err != nil {
 		return nil, buf, tamper(e.Name, "cannot be decrypted: %v", err)
 	}
 	return data, buf, nil
+}
+
+// readKeyed is readChecked with the identity of the epoch e was written
+// in: what every reader of a whole vault file does first.
+func (v *Vault) readKeyed(e *FileEntry, buf []byte) (age.Identity, []byte, []byte, error) {
+	k, err := v.keyFor(e)
+	if err != nil {
+		return nil, nil, buf, err
+	}
+	ct, buf, err := v.readChecked(e, buf)
+	return k.Identity, ct, buf, err
 }
 
 // maxVaultFile bounds the size a manifest entry may claim for a file that
