@@ -323,7 +323,7 @@ func (z *lazy) load(v *Vault, segIdx map[string]uint32, progress func(Progress))
 		return nil
 	}
 	// Progress counts index files (Segments) and their bytes.
-	errs := eachFile(z.ixFiles, progress, func(i int) int { return first[i+1] - first[i] }, func(i int, buf []byte) ([]byte, error) {
+	errs := eachFile(z.ixFiles, StageCatalogs, progress, func(i int) int { return first[i+1] - first[i] }, func(i int, buf []byte) ([]byte, error) {
 		buf, err := z.readIndexFile(v, i, buf)
 		if err == nil {
 			err = decode(i)
@@ -781,7 +781,7 @@ func MetaOf(msg *Message, m *Meta) {
 // few seconds). progress may be nil.
 func (v *Vault) CheckSegments(progress func(Progress)) error {
 	files := v.Manifest.Files("segment")
-	return errors.Join(eachFile(files, progress, func(i int) int { return files[i].Messages }, func(i int, buf []byte) ([]byte, error) {
+	return errors.Join(eachFile(files, StageCheck, progress, func(i int) int { return files[i].Messages }, func(i int, buf []byte) ([]byte, error) {
 		if buf == nil {
 			buf = make([]byte, 1<<20)
 		}

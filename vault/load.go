@@ -14,12 +14,26 @@ import (
 	"filippo.io/age"
 )
 
-// Progress reports Load's advance: segments and bytes done of the total.
+// Progress reports the advance of Load, LoadCatalog or CheckSegments:
+// files and bytes done of the total.
 type Progress struct {
+	// Stage says what is read: StageDecrypt (Load: segments decrypted),
+	// StageCatalogs (LoadCatalog: Segments counts index files) or
+	// StageCheck (CheckSegments: segments hashed, not decrypted).
+	Stage                   Stage
 	Segments, TotalSegments int
 	Bytes, TotalBytes       int64
 	Messages                int
 }
+
+// Stage is what a Progress counts.
+type Stage int
+
+const (
+	StageDecrypt Stage = iota
+	StageCatalogs
+	StageCheck
+)
 
 // Load decrypts every segment into memory, on all cores, checking each
 // file's hash against the manifest first. Messages that several segments
@@ -43,7 +57,7 @@ func (v *Vault) Load(progress func(Progress)) error {
 	m := v.Manifest
 	files := m.Files("segment")
 	segs := make([]*segment, len(files))
-	errs := eachFile(files, progress, func(i int) int {
+	errs := eachFile(files, StageDecrypt, progress, func(i int) int {
 		if segs[i] == nil {
 			return 0
 		}
@@ -429,7 +443,7 @@ func (v *Vault) IndexSegments() ([]IndexSegment, error) {
 			out = append(out, IndexSegment{Name: e.Name, Messages: msgs})
 		}
 	}
-	errs := eachFile(files, nil, func(int) int { return 0 }, func(i int, buf []byte) ([]byte, error) {
+	errs := eachFile(files, StageDecrypt, nil, func(int) int { return 0 }, func(i int, buf []byte) ([]byte, error) {
 		var err error
 		out[i].Data, buf, err = v.readIndexFile(files[i], buf)
 		if err != nil {

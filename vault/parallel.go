@@ -7,14 +7,14 @@ import (
 
 // eachFile calls do for every file of files, on every core, each worker
 // handing do a buffer of its own (do returns it, perhaps grown), and
-// reports progress after each file: files and bytes done, and the
+// reports progress (of stage) after each file: files and bytes done, and the
 // messages counted(i) says file i held (read after do). It returns each
 // file's error. Load, LoadCatalog and CheckSegments read their files so.
-func eachFile(files []*FileEntry, progress func(Progress), counted func(i int) int, do func(i int, buf []byte) ([]byte, error)) []error {
+func eachFile(files []*FileEntry, stage Stage, progress func(Progress), counted func(i int) int, do func(i int, buf []byte) ([]byte, error)) []error {
 	errs := make([]error, len(files))
 	var (
 		mu   sync.Mutex
-		done = Progress{TotalSegments: len(files)}
+		done = Progress{Stage: stage, TotalSegments: len(files)}
 		wg   sync.WaitGroup
 	)
 	for _, e := range files {

@@ -79,7 +79,9 @@ func (m *Model) Reset() {
 	m.prog = vault.Progress{}
 }
 
-// Progress shows Load's progress.
+// Progress shows the progress of opening the vault: decrypting its
+// segments, or reading its index files' catalogs and checking every
+// segment's hash.
 func (m *Model) Progress(p vault.Progress) {
 	if m.Phase != PhaseLoading {
 		m.start = time.Now()
@@ -184,14 +186,21 @@ func (m *Model) View() string {
 		bw := max(iw-10, 10)
 		fill := int(frac * float64(bw))
 		bar := strings.Repeat("█", fill) + strings.Repeat("░", bw-fill)
-		l = append(l, "Decrypting", bar+fmt.Sprintf(" %3.0f%%", frac*100))
+		what, files := "Decrypting", "segments"
+		switch p.Stage {
+		case vault.StageCatalogs:
+			what, files = "Reading the search indexes", "index files"
+		case vault.StageCheck:
+			what = "Checking every segment's hash"
+		}
+		l = append(l, what, bar+fmt.Sprintf(" %3.0f%%", frac*100))
 		el := time.Since(m.start)
 		rate := float64(p.Messages) / max(el.Seconds(), 0.001)
 		eta := ""
 		if frac > 0 && frac < 1 {
 			eta = fmt.Sprintf(" · ETA %s", time.Duration(float64(el)*(1-frac)/frac).Round(time.Second))
 		}
-		l = append(l, st.Dim.Render(fmt.Sprintf("%d/%d segments · %d messages · %.0f msg/s%s", p.Segments, p.TotalSegments, p.Messages, rate, eta)))
+		l = append(l, st.Dim.Render(fmt.Sprintf("%d/%d %s · %d messages · %.0f msg/s%s", p.Segments, p.TotalSegments, files, p.Messages, rate, eta)))
 	}
 	if m.Err != "" {
 		l = append(l, "", st.Error.Render(common.Trunc(sanitize.Line(m.Err), iw)))
