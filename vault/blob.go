@@ -125,7 +125,7 @@ func (r *AttachmentReader) Read(a *Attachment) ([]byte, error) {
 		if e == nil || e.Kind != "blob" {
 			return nil, tamper(a.Ref.Blob, "not named by the manifest")
 		}
-		data, err := readVaultFile(v.Dir, e)
+		data, _, err := readChecked(v.Dir, e, nil)
 		if err != nil {
 			return nil, err
 		}

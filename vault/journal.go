@@ -135,7 +135,7 @@ func (v *Vault) journalFile(j journal, e *FileEntry) ([]byte, error) {
 	if plain, ok := v.journals.get(e); ok {
 		return plain, nil
 	}
-	data, err := readVaultFile(v.Dir, e)
+	data, _, err := readChecked(v.Dir, e, nil)
 	if err != nil {
 		return nil, err
 	}

@@ -3,14 +3,11 @@ package vault
 import (
 	"bytes"
 	"cmp"
-	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"runtime/debug"
 	"slices"
 	"sort"
@@ -787,23 +784,4 @@ func (v *Vault) CheckSegments(progress func(Progress)) error {
 		}
 		return buf, checkFile(v.Dir, files[i], buf)
 	})...)
-}
-
-// checkFile hashes the file e names, through buf, and checks it against
-// the manifest.
-func checkFile(dir string, e *FileEntry, buf []byte) error {
-	f, err := os.Open(filepath.Join(dir, e.Name))
-	if errors.Is(err, os.ErrNotExist) {
-		return tamper(e.Name, "missing (named by the manifest)")
-	}
-	if err != nil {
-		return fmt.Errorf("vault: %w", err)
-	}
-	defer f.Close()
-	h := sha256.New()
-	n, err := io.CopyBuffer(h, f, buf)
-	if err != nil {
-		return fmt.Errorf("vault: %s: %w", e.Name, err)
-	}
-	return checkSum(e, n, hex.EncodeToString(h.Sum(nil)))
 }

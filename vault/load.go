@@ -3,7 +3,6 @@ package vault
 import (
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"runtime/debug"
@@ -144,56 +143,6 @@ func (v *Vault) readIndexFile(e *FileEntry, buf []byte) ([]byte, []byte, error) 
 		return nil, buf, tamper(e.Name, "cannot be decrypted: %v", err)
 	}
 	return data, buf, nil
-}
-
-// readKeyed is readChecked with the identity of the epoch e was written
-// in: what every reader of a whole vault file does first.
-func (v *Vault) readKeyed(e *FileEntry, buf []byte) (age.Identity, []byte, []byte, error) {
-	k, err := v.keyFor(e)
-	if err != nil {
-		return nil, nil, buf, err
-	}
-	ct, buf, err := v.readChecked(e, buf)
-	return k.Identity, ct, buf, err
-}
-
-// maxVaultFile bounds the size a manifest entry may claim for a file that
-// is read whole (segments and index files are a few MB).
-const maxVaultFile = 1 << 31
-
-// readChecked reads the file e names into buf, growing it if needed, and
-// checks its size and SHA-256 against the manifest before anything
-// looks at it. Reading into a worker's buffer rather than a new one per
-// file (or decrypting as it streams in, whose reader allocates per
-// chunk) keeps unlock from making garbage the size of the vault.
-func (v *Vault) readChecked(e *FileEntry, buf []byte) (ct, grown []byte, err error) {
-	f, err := os.Open(filepath.Join(v.Dir, e.Name))
-	if errors.Is(err, os.ErrNotExist) {
-		return nil, buf, tamper(e.Name, "missing (named by the manifest)")
-	}
-	if err != nil {
-		return nil, buf, fmt.Errorf("vault: %w", err)
-	}
-	defer f.Close()
-	if e.Size < 0 || e.Size > maxVaultFile {
-		return nil, buf, tamper(e.Name, "implausible size %d in the manifest", e.Size)
-	}
-	if int64(cap(buf)) < e.Size+1 {
-		// With room to spare: files of about one size, each a little
-		// larger than the last, made a new buffer each (130 MB of
-		// garbage opening 23 index files of 12 MB).
-		buf = make([]byte, e.Size+1, e.Size+1+e.Size/4)
-	}
-	// One byte more than the manifest says, to notice a longer file.
-	n, err := io.ReadFull(f, buf[:e.Size+1])
-	if err != nil && err != io.ErrUnexpectedEOF && err != io.EOF {
-		return nil, buf, fmt.Errorf("vault: %s: %w", e.Name, err)
-	}
-	ct = buf[:n]
-	if err := checkSum(e, int64(n), sha256Hex(ct)); err != nil {
-		return nil, buf, err
-	}
-	return ct, buf, nil
 }
 
 // index builds the message list, in time order (ties by ID), and the one

@@ -120,7 +120,7 @@ func (v *Vault) ReserveNumbers(prefix string, n int, announcement audit.Link) (i
 func (v *Vault) lastNumber(prefix string) (int64, error) {
 	var last int64
 	for _, e := range v.Manifest.Files("production") {
-		data, err := readVaultFile(v.Dir, e)
+		data, _, err := readChecked(v.Dir, e, nil)
 		if err != nil {
 			return 0, err
 		}

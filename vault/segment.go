@@ -7,8 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 
 	"filippo.io/age"
 )
@@ -178,31 +176,4 @@ func openSegment(ciphertext []byte, e *FileEntry, vaultID string, ids []age.Iden
 		return nil, err
 	}
 	return s, nil
-}
-
-// readVaultFile reads a file the manifest names and checks its size and
-// SHA-256 before anything else looks at it.
-func readVaultFile(dir string, e *FileEntry) ([]byte, error) {
-	data, err := os.ReadFile(filepath.Join(dir, e.Name))
-	if errors.Is(err, os.ErrNotExist) {
-		return nil, tamper(e.Name, "missing (named by the manifest)")
-	}
-	if err != nil {
-		return nil, fmt.Errorf("vault: %w", err)
-	}
-	if err := checkSum(e, int64(len(data)), sha256Hex(data)); err != nil {
-		return nil, err
-	}
-	return data, nil
-}
-
-// checkSum compares a file's size and SHA-256 with its manifest entry.
-func checkSum(e *FileEntry, size int64, sum string) error {
-	if size != e.Size {
-		return tamper(e.Name, "size %d, manifest says %d (truncated or altered)", size, e.Size)
-	}
-	if sum != e.SHA256 {
-		return tamper(e.Name, "content does not match the manifest's SHA-256 (altered or swapped)")
-	}
-	return nil
 }

@@ -213,7 +213,7 @@ func passphraseIdentities(dir string, mem *Member, passphrases []string) ([]age.
 	if mem.passFile == nil {
 		return nil, tamper(ManifestFile, "passphrase member %q has no pass file", mem.ID)
 	}
-	data, err := readVaultFile(dir, &FileEntry{Name: mem.passFile.Name, SHA256: mem.passFile.SHA256, Size: mem.passFile.Size})
+	data, _, err := readChecked(dir, &FileEntry{Name: mem.passFile.Name, SHA256: mem.passFile.SHA256, Size: mem.passFile.Size}, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -246,7 +246,7 @@ func openKeyFiles(dir string, m *Manifest, mem *Member, ids []age.Identity) (map
 	sort.Sort(sort.Reverse(sort.IntSlice(nums))) // newest first: fails fast on a wrong key
 	for _, e := range nums {
 		ref := mem.keyFiles[e]
-		data, err := readVaultFile(dir, &FileEntry{Name: ref.Name, SHA256: ref.SHA256, Size: ref.Size})
+		data, _, err := readChecked(dir, &FileEntry{Name: ref.Name, SHA256: ref.SHA256, Size: ref.Size}, nil)
 		if err != nil {
 			return nil, err
 		}
