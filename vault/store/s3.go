@@ -1,0 +1,500 @@
+package store
+
+import (
+	"bytes"
+	"context"
+	"crypto/md5"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/s3/types"
+	"github.com/aws/smithy-go"
+)
+
+// S3 is a vault in a bucket of S3-compatible object storage, under a
+// prefix. Every object is written once with If-None-Match: * (so two
+// writers never overwrite each other) and, on a bucket with Object Lock,
+// with an explicit retain-until date. The client is aws-sdk-go-v2's: the
+// standard credential chain and endpoint variables (AWS_PROFILE,
+// AWS_ACCESS_KEY_ID, AWS_REGION, AWS_ENDPOINT_URL_S3) work as in every
+// other AWS tool.
+type S3 struct {
+	client *s3.Client
+	bucket string
+	prefix string // "" or ending in "/"
+
+	retention Retention // what every new object gets; zero for none
+	legalHold bool
+
+	mu     sync.Mutex
+	bounds map[string]map[int]int // chain -> first record of an object -> records in it
+}
+
+// S3Options configures OpenS3.
+type S3Options struct {
+	// HTTPClient, when set, sends every request (tests record them).
+	HTTPClient *http.Client
+	// Retention, when set, is given to every object written instead of
+	// the bucket's default rule.
+	Retention Retention
+}
+
+// Retention is an Object Lock retention: a mode (COMPLIANCE or
+// GOVERNANCE) and how long from an object's writing it is kept.
+type Retention struct {
+	Mode   string
+	Years  int
+	Days   int
+	status string
+}
+
+// IsZero reports that no retention is set.
+func (r Retention) IsZero() bool { return r.Mode == "" }
+
+// Until is the retain-until date of an object written at t.
+func (r Retention) Until(t time.Time) time.Time { return t.UTC().AddDate(r.Years, 0, r.Days) }
+
+func (r Retention) String() string {
+	if r.IsZero() {
+		return "none"
+	}
+	if r.Years > 0 {
+		return fmt.Sprintf("%s %dy", strings.ToLower(r.Mode), r.Years)
+	}
+	return fmt.Sprintf("%s %dd", strings.ToLower(r.Mode), r.Days)
+}
+
+// ParseRetention reads a period ("7y", "90d") and a mode ("compliance",
+// "governance").
+func ParseRetention(period, mode string) (Retention, error) {
+	var r Retention
+	switch strings.ToLower(mode) {
+	case "compliance", "":
+		r.Mode = string(types.ObjectLockRetentionModeCompliance)
+	case "governance":
+		r.Mode = string(types.ObjectLockRetentionModeGovernance)
+	default:
+		return r, fmt.Errorf("retention mode %q: want compliance or governance", mode)
+	}
+	n, err := strconv.Atoi(strings.TrimRight(period, "yd"))
+	if err != nil || n <= 0 || len(period) < 2 {
+		return r, fmt.Errorf("retention %q: want a number of years or days, like 7y or 90d", period)
+	}
+	switch period[len(period)-1] {
+	case 'y':
+		r.Years = n
+	case 'd':
+		r.Days = n
+	default:
+		return r, fmt.Errorf("retention %q: want a number of years or days, like 7y or 90d", period)
+	}
+	return r, nil
+}
+
+// OpenS3 returns the store at s3://BUCKET/PREFIX. It reads the bucket's
+// Object Lock default rule (when it has one) to give every object it
+// writes the same retention explicitly.
+func OpenS3(loc string, opt S3Options) (*S3, error) {
+	u, err := url.Parse(loc)
+	if err != nil || u.Scheme != "s3" || u.Host == "" {
+		return nil, fmt.Errorf("store: %q is not s3://BUCKET/PREFIX", loc)
+	}
+	prefix := strings.Trim(u.Path, "/")
+	if prefix != "" {
+		prefix += "/"
+	}
+	ctx := context.Background()
+	cfg, err := config.LoadDefaultConfig(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("store: %s: AWS configuration: %w", loc, err)
+	}
+	if cfg.Region == "" {
+		cfg.Region = "us-east-1"
+	}
+	client := s3.NewFromConfig(cfg, func(o *s3.Options) {
+		// S3-compatible stores on a named endpoint (MinIO, Ceph, Versity)
+		// mostly want path-style addressing; AWS itself wants virtual
+		// hosts. AWS_S3_FORCE_PATH_STYLE overrides the guess.
+		o.UsePathStyle = o.BaseEndpoint != nil
+		if v, err := strconv.ParseBool(os.Getenv("AWS_S3_FORCE_PATH_STYLE")); err == nil {
+			o.UsePathStyle = v
+		}
+		// Content-MD5 is sent on every PUT (S3 demands it with Object
+		// Lock parameters); no streamed checksum trailers, which not
+		// every S3-compatible store accepts.
+		o.RequestChecksumCalculation = aws.RequestChecksumCalculationWhenRequired
+		o.ResponseChecksumValidation = aws.ResponseChecksumValidationWhenRequired
+		if opt.HTTPClient != nil {
+			o.HTTPClient = opt.HTTPClient
+		}
+	})
+	s := &S3{client: client, bucket: u.Host, prefix: prefix, retention: opt.Retention, bounds: map[string]map[int]int{}}
+	if s.retention.IsZero() {
+		lock, err := s.BucketLock()
+		if err != nil {
+			return nil, err
+		}
+		s.retention = lock.Default
+	}
+	return s, nil
+}
+
+func (s *S3) String() string { return "s3://" + s.bucket + "/" + strings.TrimSuffix(s.prefix, "/") }
+func (s *S3) Shared() bool   { return true }
+
+func (s *S3) key(name string) string { return s.prefix + name }
+
+// fail wraps a request's error with the object's name (never a
+// credential: the SDK's errors carry the operation, status and request
+// id), mapping a missing object to ErrNotExist.
+func (s *S3) fail(op, name string, err error) error {
+	var nsk *types.NoSuchKey
+	var nf *types.NotFound
+	if errors.As(err, &nsk) || errors.As(err, &nf) || apiCode(err) == "NoSuchKey" {
+		return fmt.Errorf("%s/%s: %w", s, name, ErrNotExist)
+	}
+	return fmt.Errorf("%s/%s: %s: %w", s, name, op, err)
+}
+
+func apiCode(err error) string {
+	var ae smithy.APIError
+	if errors.As(err, &ae) {
+		return ae.ErrorCode()
+	}
+	return ""
+}
+
+// conditionFailed reports an If-None-Match refusal: 412, or 409 when the
+// store saw two conditional writes of one key at once.
+func conditionFailed(err error) bool {
+	switch apiCode(err) {
+	case "PreconditionFailed", "ConditionalRequestConflict":
+		return true
+	}
+	return false
+}
+
+func (s *S3) Open(name string) (io.ReadCloser, error) {
+	out, err := s.client.GetObject(context.Background(), &s3.GetObjectInput{Bucket: &s.bucket, Key: aws.String(s.key(name))})
+	if err != nil {
+		return nil, s.fail("get", name, err)
+	}
+	return out.Body, nil
+}
+
+func (s *S3) read(name string) ([]byte, error) {
+	r, err := s.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	defer r.Close()
+	b, err := io.ReadAll(r)
+	if err != nil {
+		return nil, s.fail("get", name, err)
+	}
+	return b, nil
+}
+
+// Create holds the object's bytes (ciphertext) in memory and sends them
+// in one PUT, which the store makes visible whole or not at all.
+func (s *S3) Create(name string, write func(w io.Writer) error) error {
+	var buf bytes.Buffer
+	if err := write(&buf); err != nil {
+		return err
+	}
+	return s.put(name, buf.Bytes(), ErrExist)
+}
+
+// put creates name with data, refusing to overwrite (taken, wrapped, when
+// it exists). A PUT that the store applied but whose answer was lost is
+// retried by the SDK and then refused as taken: an object holding exactly
+// data is taken as this writer's own.
+func (s *S3) put(name string, data []byte, taken error) error {
+	sum := md5.Sum(data)
+	in := &s3.PutObjectInput{
+		Bucket:        &s.bucket,
+		Key:           aws.String(s.key(name)),
+		Body:          bytes.NewReader(data),
+		ContentLength: aws.Int64(int64(len(data))),
+		ContentMD5:    aws.String(base64.StdEncoding.EncodeToString(sum[:])),
+		IfNoneMatch:   aws.String("*"),
+	}
+	if !s.retention.IsZero() {
+		in.ObjectLockMode = types.ObjectLockMode(s.retention.Mode)
+		in.ObjectLockRetainUntilDate = aws.Time(s.retention.Until(time.Now()))
+	}
+	if s.legalHold {
+		in.ObjectLockLegalHoldStatus = types.ObjectLockLegalHoldStatusOn
+	}
+	_, err := s.client.PutObject(context.Background(), in)
+	if err == nil {
+		return nil
+	}
+	if conditionFailed(err) {
+		if have, rerr := s.read(name); rerr == nil && bytes.Equal(have, data) {
+			return nil
+		}
+		return fmt.Errorf("%s/%s: %w", s, name, taken)
+	}
+	return s.fail("put", name, err)
+}
+
+// List lists dir's objects and, as entries of size 0, its sub-prefixes
+// (a log is a prefix of parts).
+func (s *S3) List(dir string) ([]Entry, error) {
+	p := s.key(strings.TrimSuffix(dir, "/") + "/")
+	if dir == "" {
+		p = s.prefix
+	}
+	var out []Entry
+	pages := s3.NewListObjectsV2Paginator(s.client, &s3.ListObjectsV2Input{Bucket: &s.bucket, Prefix: &p, Delimiter: aws.String("/")})
+	for pages.HasMorePages() {
+		page, err := pages.NextPage(context.Background())
+		if err != nil {
+			return nil, s.fail("list", dir, err)
+		}
+		for _, o := range page.Contents {
+			out = append(out, Entry{Name: strings.TrimPrefix(aws.ToString(o.Key), p), Size: aws.ToInt64(o.Size)})
+		}
+		for _, c := range page.CommonPrefixes {
+			out = append(out, Entry{Name: strings.TrimSuffix(strings.TrimPrefix(aws.ToString(c.Prefix), p), "/")})
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out, nil
+}
+
+func (s *S3) Remove(name string) error {
+	_, err := s.client.DeleteObject(context.Background(), &s3.DeleteObjectInput{Bucket: &s.bucket, Key: aws.String(s.key(name))})
+	if err != nil {
+		return s.fail("delete", name, err)
+	}
+	return nil
+}
+
+// Lock does nothing: a bucket has no lock shared between hosts; chains
+// are appended with conditional writes instead.
+func (s *S3) Lock(time.Duration) (func(), error) { return func() {}, nil }
+
+func (s *S3) Empty() (bool, error) {
+	out, err := s.client.ListObjectsV2(context.Background(), &s3.ListObjectsV2Input{Bucket: &s.bucket, Prefix: aws.String(s.prefix), MaxKeys: aws.Int32(1)})
+	if err != nil {
+		return false, s.fail("list", "", err)
+	}
+	return len(out.Contents) == 0, nil
+}
+
+// A chain is objects "<chain>/<first record, 8 digits>", each holding
+// the records one writer appended at once. Readers walk from record 0:
+// the next object is the one named for the number of records so far;
+// objects off that walk (a writer that lost a race never creates one)
+// are ignored.
+
+func partName(chain string, n int) string { return fmt.Sprintf("%s/%08d", chain, n) }
+
+// parts lists a chain's or log's objects by number.
+func (s *S3) parts(name string) (map[int]Entry, error) {
+	ents, err := s.List(name)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[int]Entry, len(ents))
+	for _, e := range ents {
+		if n, err := strconv.Atoi(e.Name); err == nil && len(e.Name) == 8 && n >= 0 {
+			out[n] = e
+		}
+	}
+	return out, nil
+}
+
+// fetch reads the objects of parts numbered from first on, 16 at a time.
+func (s *S3) fetch(name string, parts map[int]Entry, first int) (map[int][]byte, error) {
+	var nums []int
+	for n := range parts {
+		if n >= first {
+			nums = append(nums, n)
+		}
+	}
+	out := make(map[int][]byte, len(nums))
+	var mu sync.Mutex
+	var firstErr error
+	sem := make(chan struct{}, 16)
+	var wg sync.WaitGroup
+	for _, n := range nums {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			b, err := s.read(partName(name, n))
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil && !errors.Is(err, ErrNotExist) && firstErr == nil {
+				firstErr = err
+			}
+			if err == nil {
+				out[n] = b
+			}
+		}()
+	}
+	wg.Wait()
+	return out, firstErr
+}
+
+func (s *S3) ReadChain(name string, from, max int) ([]byte, error) {
+	parts, err := s.parts(name)
+	if err != nil {
+		return nil, err
+	}
+	if len(parts) == 0 {
+		return nil, fmt.Errorf("%s/%s: %w", s, name, ErrNotExist)
+	}
+	// Start at from when it is the end of an object this store walked or
+	// wrote; else from record 0.
+	start := 0
+	s.mu.Lock()
+	for first, n := range s.bounds[name] {
+		if first+n == from {
+			start = from
+		}
+	}
+	s.mu.Unlock()
+	objs, err := s.fetch(name, parts, start)
+	if err != nil {
+		return nil, err
+	}
+	var out []byte
+	seen := map[int]int{}
+	for pos := start; ; {
+		b, ok := objs[pos]
+		if !ok {
+			break
+		}
+		n := bytes.Count(b, []byte("\n"))
+		if n == 0 || b[len(b)-1] != '\n' {
+			// Not a whole record: the walk cannot go on. Handing it to
+			// the reader makes it say which record is broken.
+			out = append(out, b...)
+			break
+		}
+		out = append(out, b...)
+		if len(out) > max {
+			break
+		}
+		seen[pos] = n
+		pos += n
+	}
+	s.mu.Lock()
+	if s.bounds[name] == nil {
+		s.bounds[name] = map[int]int{}
+	}
+	for p, n := range seen {
+		s.bounds[name][p] = n
+	}
+	s.mu.Unlock()
+	// Skip to from when the walk began earlier.
+	for skip := from - start; skip > 0; skip-- {
+		i := bytes.IndexByte(out, '\n')
+		if i < 0 {
+			return nil, nil
+		}
+		out = out[i+1:]
+	}
+	return out, nil
+}
+
+func (s *S3) AppendChain(name string, n int, whole, lines []byte) error {
+	if err := s.put(partName(name, n), lines, ErrConflict); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	if s.bounds[name] == nil {
+		s.bounds[name] = map[int]int{}
+	}
+	s.bounds[name][n] = bytes.Count(lines, []byte("\n"))
+	s.mu.Unlock()
+	return nil
+}
+
+// A log is objects "<log>/<part, 8 digits>" numbered from 0, one per
+// Append; a reader concatenates them up to the first gap.
+
+type s3Log struct {
+	s    *S3
+	name string
+	next int
+}
+
+func (s *S3) CreateLog(name string, first []byte) (Log, error) {
+	if err := s.put(partName(name, 0), first, ErrExist); err != nil {
+		return nil, err
+	}
+	return &s3Log{s: s, name: name, next: 1}, nil
+}
+
+func (l *s3Log) Append(p []byte) error {
+	if l.s == nil {
+		return os.ErrClosed
+	}
+	if err := l.s.put(partName(l.name, l.next), p, ErrConflict); err != nil {
+		return err
+	}
+	l.next++
+	return nil
+}
+
+func (l *s3Log) Close() error { l.s = nil; return nil }
+
+func (s *S3) OpenLog(name string) (io.ReadCloser, error) {
+	parts, err := s.parts(name)
+	if err != nil {
+		return nil, err
+	}
+	if _, ok := parts[0]; !ok {
+		return nil, fmt.Errorf("%s/%s: %w", s, name, ErrNotExist)
+	}
+	objs, err := s.fetch(name, parts, 0)
+	if err != nil {
+		return nil, err
+	}
+	var out []byte
+	for i := 0; ; i++ {
+		b, ok := objs[i]
+		if !ok {
+			break
+		}
+		out = append(out, b...)
+	}
+	return io.NopCloser(bytes.NewReader(out)), nil
+}
+
+func (s *S3) LogState(name string) (int64, bool, error) {
+	parts, err := s.parts(name)
+	if err != nil {
+		return 0, false, err
+	}
+	if _, ok := parts[0]; !ok {
+		return 0, false, fmt.Errorf("%s/%s: %w", s, name, ErrNotExist)
+	}
+	var size int64
+	for i := 0; ; i++ {
+		e, ok := parts[i]
+		if !ok {
+			break
+		}
+		size += e.Size
+	}
+	return size, false, nil
+}
