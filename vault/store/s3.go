@@ -457,6 +457,9 @@ func (l *s3Log) Append(p []byte) error {
 
 func (l *s3Log) Close() error { l.s = nil; return nil }
 
+// OpenLog reads a log's parts in order, up to the first gap, fetching
+// at most 16 ahead of the reader: reading only a log's first record (the
+// audit trail's header) costs one listing and one GET.
 func (s *S3) OpenLog(name string) (io.ReadCloser, error) {
 	parts, err := s.parts(name)
 	if err != nil {
@@ -465,19 +468,69 @@ func (s *S3) OpenLog(name string) (io.ReadCloser, error) {
 	if _, ok := parts[0]; !ok {
 		return nil, fmt.Errorf("%s/%s: %w", s, name, ErrNotExist)
 	}
-	objs, err := s.fetch(name, parts, 0)
-	if err != nil {
-		return nil, err
+	n := 0
+	for _, ok := parts[n]; ok; _, ok = parts[n] {
+		n++
 	}
-	var out []byte
-	for i := 0; ; i++ {
-		b, ok := objs[i]
-		if !ok {
-			break
+	r := &logReader{done: make(chan struct{}), sem: make(chan struct{}, 16)}
+	r.parts = make([]chan part, n)
+	for i := range r.parts {
+		r.parts[i] = make(chan part, 1)
+	}
+	go func() {
+		for i := 0; i < n; i++ {
+			select {
+			case r.sem <- struct{}{}:
+			case <-r.done:
+				return
+			}
+			go func() {
+				b, err := s.read(partName(name, i))
+				r.parts[i] <- part{b, err}
+			}()
 		}
-		out = append(out, b...)
+	}()
+	return r, nil
+}
+
+type part struct {
+	b   []byte
+	err error
+}
+
+// logReader hands out parts in order as they arrive.
+type logReader struct {
+	parts []chan part
+	next  int
+	cur   []byte
+	done  chan struct{}
+	sem   chan struct{} // a slot per part fetched and not yet read
+	once  sync.Once
+}
+
+func (r *logReader) Read(p []byte) (int, error) {
+	for len(r.cur) == 0 {
+		if r.next == len(r.parts) {
+			return 0, io.EOF
+		}
+		pt := <-r.parts[r.next]
+		<-r.sem
+		r.next++
+		if pt.err != nil {
+			return 0, pt.err
+		}
+		r.cur = pt.b
 	}
-	return io.NopCloser(bytes.NewReader(out)), nil
+	n := copy(p, r.cur)
+	r.cur = r.cur[n:]
+	return n, nil
+}
+
+// Close stops fetching ahead; fetches under way finish into buffered
+// channels and are dropped.
+func (r *logReader) Close() error {
+	r.once.Do(func() { close(r.done) })
+	return nil
 }
 
 func (s *S3) LogState(name string) (int64, bool, error) {
