@@ -1,12 +1,12 @@
 package vault
 
 import (
+	"coffer/vault/store"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"sort"
 	"strings"
 	"time"
@@ -21,7 +21,8 @@ import (
 // new files: an import is atomic, and a crash before Commit leaves files
 // the manifest never names (ignored, then removed by the next writer).
 type Appender struct {
-	dir       string
+	st        store.Store
+	writer    string // this import's tag in new file names (newName)
 	m         *Manifest
 	lock      *writeLock
 	recipient age.Recipient
@@ -96,13 +97,17 @@ func (v *Vault) NewAppender() (*Appender, error) {
 		return nil, tamper(ManifestFile, "bad vault recipient: %v", err)
 	}
 	known := func(id string) bool { _, ok := v.Position(id); return ok }
-	return newAppender(v.Dir, v.Manifest, lock, r, v.signer(), known, v.now()), nil
+	return newAppender(v.st, v.Dir, v.Manifest, lock, r, v.signer(), known, v.now()), nil
 }
 
-func newAppender(dir string, m *Manifest, lock *writeLock, r age.Recipient, s signer, known func(string) bool, now time.Time) *Appender {
-	a := &Appender{dir: dir, m: m, lock: lock, recipient: r, epoch: m.Epoch, signer: s, known: known, seen: newIDSet(dir), now: now,
+func newAppender(st store.Store, dir string, m *Manifest, lock *writeLock, r age.Recipient, s signer, known func(string) bool, now time.Time) *Appender {
+	scratch := dir // the id set's spill file, sealed (idspill.go): beside the vault
+	if store.IsURL(dir) {
+		scratch = os.TempDir()
+	}
+	a := &Appender{st: st, writer: writerTag(st), m: m, lock: lock, recipient: r, epoch: m.Epoch, signer: s, known: known, seen: newIDSet(scratch), now: now,
 		seq: m.Seq() + 1, convs: map[string]bool{}, seg: newSegmentBuilder()}
-	removeLeftovers(dir, m)
+	removeLeftovers(st, m)
 	return a
 }
 
@@ -111,13 +116,25 @@ func newAppender(dir string, m *Manifest, lock *writeLock, r age.Recipient, s si
 // name, and key files of a member change that never landed (which hold
 // the vault secret wrapped to its would-be member). The caller holds the
 // write lock.
-func removeLeftovers(dir string, m *Manifest) {
-	for _, u := range unlistedFiles(dir, m) {
-		if u.Leftover {
-			os.Remove(filepath.Join(dir, u.Name))
+func removeLeftovers(st store.Store, m *Manifest) {
+	for _, u := range unlistedFiles(st, m) {
+		if !u.Leftover {
+			continue
 		}
+		// Without a lock (object storage) a file no record names may be
+		// another writer's, still being written: only a member change's
+		// key file (which holds the vault secret wrapped to a member
+		// never added) is removed there, once older than any member change
+		// takes. Retention may refuse even that; it is then reported.
+		if st.Shared() && !(strings.HasPrefix(u.Name, "keys/") && u.Age >= sharedKeyLeftoverAge) {
+			continue
+		}
+		st.Remove(u.Name)
 	}
 }
+
+// sharedKeyLeftoverAge: see removeLeftovers.
+var sharedKeyLeftoverAge = time.Hour
 
 // Indexer builds an opaque sidecar for the text of a run of messages: the
 // search index's prebuilt text index (coffer/index.BuildSegment). The
@@ -201,7 +218,7 @@ func (a *Appender) flush() error {
 	if a.seg.count == 0 {
 		return nil
 	}
-	name := fmt.Sprintf("segments/%06d-%04d.age", a.seq, len(a.files))
+	name := newName("segments", a.seq, len(a.files), a.writer)
 	h := segmentHeader{VaultID: a.m.VaultID, Epoch: a.epoch, Name: name, Count: a.seg.count}
 	body := a.seg.body() // wiped by reset, here or when the appender finishes
 	ref, err := a.writeFile(name, func(w io.Writer) error { return sealSegment(w, h, body, a.recipient) })
@@ -320,13 +337,12 @@ func (a *Appender) finishSidecar() error {
 
 // writeFile writes a new vault file atomically and returns its reference.
 func (a *Appender) writeFile(name string, write func(io.Writer) error) (*fileRef, error) {
-	path := filepath.Join(a.dir, name)
 	h := newHashingWriter()
-	err := writeAtomic(path, func(w io.Writer) error { return write(io.MultiWriter(w, h)) })
+	err := a.st.Create(name, func(w io.Writer) error { return write(io.MultiWriter(w, h)) })
 	if err != nil {
 		return nil, fmt.Errorf("vault: write %s: %w", name, err)
 	}
-	a.created = append(a.created, path)
+	a.created = append(a.created, name)
 	return &fileRef{Name: name, SHA256: h.sum(), Size: h.n}, nil
 }
 
@@ -360,11 +376,38 @@ func (a *Appender) Commit() (ImportStats, error) {
 	}
 	sort.Slice(a.files, func(i, j int) bool { return a.files[i].Name < a.files[j].Name })
 	rec := &record{Type: recImport, Import: &importBody{Epoch: a.epoch, Messages: a.stats.Added, Files: a.files}, Audit: a.audit}
-	if err := a.m.appendRecords(a.dir, a.now, signedRecord{rec, a.signer}); err != nil {
+	if err := a.commit(rec); err != nil {
 		a.abort()
 		return a.stats, err
 	}
 	return a.stats, checkPin(a.m)
+}
+
+// commit appends the import's record. Where writers share the storage
+// without a lock, another may take the record number first: the import's
+// files keep their names (unique to it), and its record is signed again
+// as the next one after the manifest is read again, as long as the vault
+// still allows it (an ingest key removed meanwhile does not).
+func (a *Appender) commit(rec *record) error {
+	for try := 0; ; try++ {
+		err := a.m.appendRecords(a.st, a.now, signedRecord{rec, a.signer})
+		if err == nil || !errorsIsConflict(err) || try == conflictRetries {
+			return err
+		}
+		m, err := readManifestSince(a.st, a.m)
+		if err == nil {
+			err = extends(m, a.m)
+		}
+		if err != nil {
+			return err
+		}
+		if id, ok := ingestSigner(a.signer.name); ok {
+			if k := m.ingestKey(id); k == nil || k.Removed {
+				return fmt.Errorf("vault: ingest key %q was removed while this import ran; nothing was imported", id)
+			}
+		}
+		*a.m = *m
+	}
 }
 
 // Abort discards everything staged; the vault is as before.
@@ -387,8 +430,8 @@ func (a *Appender) abort() {
 		a.blob.discard()
 		a.blob = nil
 	}
-	for _, p := range a.created {
-		os.Remove(p)
+	for _, name := range a.created {
+		a.st.Remove(name)
 	}
 	a.created = nil
 }

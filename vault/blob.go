@@ -4,11 +4,10 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"hash"
 	"io"
-	"os"
-	"path/filepath"
 
 	"filippo.io/age"
 )
@@ -19,14 +18,20 @@ import (
 // attachment without decrypting the rest. Unlock never reads blobs.
 const blobTargetBytes = 256 << 20
 
+// blobWriter streams a blob file into the store: the store's Create runs
+// in a goroutine reading a pipe, so a blob of many attachments is never
+// whole in this process's memory (object storage holds its ciphertext to
+// send it in one PUT).
 type blobWriter struct {
 	name string
-	tmp  string
-	f    *os.File
+	pw   *io.PipeWriter
+	done chan error // Create's result
 	aw   io.WriteCloser
 	h    *hashingWriter
 	off  int64
 }
+
+var errBlobDiscarded = errors.New("blob discarded")
 
 func (a *Appender) storeBlob(content []byte) (BlobRef, error) {
 	if a.blob != nil && a.blob.off+int64(len(content)) > blobTargetBytes && a.blob.off > 0 {
@@ -35,20 +40,23 @@ func (a *Appender) storeBlob(content []byte) (BlobRef, error) {
 		}
 	}
 	if a.blob == nil {
-		name := fmt.Sprintf("blobs/%06d-%04d.age", a.seq, a.blobs)
+		name := newName("blobs", a.seq, a.blobs, a.writer)
 		a.blobs++
-		f, tmp, err := createTemp(filepath.Join(a.dir, "blobs"))
-		if err != nil {
-			return BlobRef{}, fmt.Errorf("vault: %w", err)
-		}
+		pr, pw := io.Pipe()
+		done := make(chan error, 1)
+		go func() {
+			err := a.st.Create(name, func(w io.Writer) error { _, err := io.Copy(w, pr); return err })
+			pr.CloseWithError(err) // a writer still writing learns it failed
+			done <- err
+		}()
 		h := newHashingWriter()
-		aw, err := age.Encrypt(io.MultiWriter(f, h), a.recipient)
+		aw, err := age.Encrypt(io.MultiWriter(pw, h), a.recipient)
 		if err != nil {
-			f.Close()
-			os.Remove(tmp)
+			pw.CloseWithError(errBlobDiscarded)
+			<-done
 			return BlobRef{}, err
 		}
-		a.blob = &blobWriter{name: name, tmp: tmp, f: f, aw: aw, h: h}
+		a.blob = &blobWriter{name: name, pw: pw, done: done, aw: aw, h: h}
 	}
 	b := a.blob
 	if _, err := b.aw.Write(content); err != nil {
@@ -66,31 +74,25 @@ func (a *Appender) closeBlob() error {
 	}
 	a.blob = nil
 	err := b.aw.Close()
-	if err == nil {
-		err = b.f.Sync()
+	if err != nil {
+		b.pw.CloseWithError(err)
+	} else {
+		b.pw.Close()
 	}
-	if cerr := b.f.Close(); err == nil {
+	if cerr := <-b.done; err == nil {
 		err = cerr
 	}
-	final := filepath.Join(a.dir, b.name)
-	if err == nil {
-		err = os.Rename(b.tmp, final)
-	}
-	if err == nil {
-		err = syncDir(filepath.Dir(final))
-	}
 	if err != nil {
-		os.Remove(b.tmp)
 		return fmt.Errorf("vault: write %s: %w", b.name, err)
 	}
-	a.created = append(a.created, final)
+	a.created = append(a.created, b.name)
 	a.files = append(a.files, importRef{Kind: "blob", fileRef: fileRef{Name: b.name, SHA256: b.h.sum(), Size: b.h.n}})
 	return nil
 }
 
 func (b *blobWriter) discard() {
-	b.f.Close()
-	os.Remove(b.tmp)
+	b.pw.CloseWithError(errBlobDiscarded)
+	<-b.done
 }
 
 // Attachment returns the content of an attachment, after checking its
@@ -125,7 +127,7 @@ func (r *AttachmentReader) Read(a *Attachment) ([]byte, error) {
 		if e == nil || e.Kind != "blob" {
 			return nil, tamper(a.Ref.Blob, "not named by the manifest")
 		}
-		data, _, err := readChecked(v.Dir, e, nil)
+		data, _, err := readChecked(v.st, e, nil)
 		if err != nil {
 			return nil, err
 		}

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"coffer/vault/audit"
+	"coffer/vault/store"
 
 	"filippo.io/age"
 )
@@ -397,7 +398,7 @@ func TestAuditLinkOnlyWhereAllowed(t *testing.T) {
 		{"member without a body", &record{Type: recMember, Audit: good}, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			err := v.Manifest.clone().appendRecords(t.TempDir(), v.now(), signedRecord{tc.rec, v.signer()})
+			err := v.Manifest.clone().appendRecords(store.Dir(t.TempDir()), v.now(), signedRecord{tc.rec, v.signer()})
 			if err == nil || !strings.Contains(err.Error(), "audit link") {
 				t.Errorf("appended: %v, want it refused for its audit link", err)
 			}

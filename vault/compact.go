@@ -3,8 +3,6 @@ package vault
 import (
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"runtime"
 	"slices"
 	"sort"
@@ -88,7 +86,15 @@ type compactUnit struct {
 // before catalogs, and segments without an index file, so that one-shot
 // searches can open the vault from its catalogs (LoadCatalog). This
 // reads every index file in use.
-func (v *Vault) CompactIndex(build Indexer, small, minUnits int, announce func() (audit.Link, error)) (CompactStats, error) {
+func (v *Vault) CompactIndex(build Indexer, small, minUnits int, announce func() (audit.Link, error)) (stats CompactStats, err error) {
+	err = retry(func() error {
+		stats, err = v.compactIndex(build, small, minUnits, announce)
+		return err
+	})
+	return stats, err
+}
+
+func (v *Vault) compactIndex(build Indexer, small, minUnits int, announce func() (audit.Link, error)) (CompactStats, error) {
 	var st CompactStats
 	if !v.loaded {
 		return st, errNotLoaded
@@ -129,12 +135,12 @@ func (v *Vault) CompactIndex(build Indexer, small, minUnits int, announce func()
 	if err != nil {
 		return st, tamper(ManifestFile, "bad vault recipient: %v", err)
 	}
-	seq := m.Seq() + 1
+	seq, writer := m.Seq()+1, writerTag(v.st)
 	body := &reindexBody{Epoch: m.Epoch}
 	var created []string
 	defer func() {
-		for _, p := range created { // set to nil once committed
-			os.Remove(p)
+		for _, name := range created { // set to nil once committed
+			v.st.Remove(name)
 		}
 	}()
 	type job struct {
@@ -215,10 +221,9 @@ func (v *Vault) CompactIndex(build Indexer, small, minUnits int, announce func()
 				}
 				return st, fmt.Errorf("vault: index segment: %w", j.err)
 			}
-			name := fmt.Sprintf("index/%06d-%04d.age", seq, first+i)
-			path := filepath.Join(v.Dir, name)
+			name := newName("index", seq, first+i, writer)
 			h := newHashingWriter()
-			err := writeAtomic(path, func(w io.Writer) error {
+			err := v.st.Create(name, func(w io.Writer) error {
 				aw, err := age.Encrypt(io.MultiWriter(w, h), r)
 				if err != nil {
 					return err
@@ -241,14 +246,14 @@ func (v *Vault) CompactIndex(build Indexer, small, minUnits int, announce func()
 				}
 				return st, fmt.Errorf("vault: write %s: %w", name, err)
 			}
-			created = append(created, path)
+			created = append(created, name)
 			body.Files = append(body.Files, reindexRef{Kind: "index", fileRef: fileRef{Name: name, SHA256: h.sum(), Size: h.n}, Messages: j.count, Covers: j.covers})
 			st.Written++
 			st.Messages += j.count
 		}
 	}
 	rec := &record{Type: recReindex, Reindex: body, Audit: announced(link)}
-	if err := m.appendRecords(v.Dir, v.now(), signedRecord{rec, v.signer()}); err != nil {
+	if err := m.appendRecords(v.st, v.now(), signedRecord{rec, v.signer()}); err != nil {
 		return st, err
 	}
 	created = nil

@@ -7,21 +7,23 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"strings"
+	"time"
+
+	"coffer/vault/store"
 )
 
-// tmpPrefix marks files being written. They are never named by the
-// manifest, so a crash that leaves one behind loses nothing; the next
-// writer removes them.
-const tmpPrefix = ".tmp-"
-
-// writeAtomic writes a file so that after a crash at any instant the
-// final name holds either nothing or the complete content: write to a
-// temporary name in the same folder, fsync it, rename it over the final
-// name, then fsync the folder so the rename itself is durable.
+// writeAtomic writes a file of this machine's own (the pin, outside any
+// vault) so that after a crash at any instant the final name holds either
+// the old or the complete new content: write to a temporary name in the
+// same folder, fsync it, rename it over the final name, then fsync the
+// folder so the rename itself is durable. Vault files go through the
+// vault's store instead.
 func writeAtomic(path string, write func(w io.Writer) error) (err error) {
 	dir := filepath.Dir(path)
-	f, tmp, err := createTemp(dir)
+	var b [8]byte
+	rand.Read(b[:])
+	tmp := filepath.Join(dir, store.TempPrefix+hex.EncodeToString(b[:]))
+	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
 		return err
 	}
@@ -43,23 +45,6 @@ func writeAtomic(path string, write func(w io.Writer) error) (err error) {
 	if err = os.Rename(tmp, path); err != nil {
 		return err
 	}
-	return syncDir(dir)
-}
-
-// createTemp creates a new file in dir with a random temporary name. It
-// is written by hand rather than with os.CreateTemp to make plain that it
-// only ever holds ciphertext, inside the vault folder.
-func createTemp(dir string) (*os.File, string, error) {
-	var b [8]byte
-	if _, err := rand.Read(b[:]); err != nil {
-		return nil, "", err
-	}
-	name := filepath.Join(dir, tmpPrefix+hex.EncodeToString(b[:]))
-	f, err := os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	return f, name, err
-}
-
-func syncDir(dir string) error {
 	d, err := os.Open(dir)
 	if err != nil {
 		return err
@@ -71,12 +56,45 @@ func syncDir(dir string) error {
 	return nil
 }
 
-// removeTemps deletes leftovers of interrupted writes in dir.
-func removeTemps(dir string) {
-	ents, _ := os.ReadDir(dir)
-	for _, e := range ents {
-		if strings.HasPrefix(e.Name(), tmpPrefix) {
-			os.Remove(filepath.Join(dir, e.Name()))
-		}
+// newName names a new vault file in folder for record seq: "<seq>-<n>.age",
+// and, on storage writers share without a lock, "<seq>-<n>-<writer>.age"
+// with the writer's random tag (writerTag): two writers racing for one
+// record number then never pick one name (Create would refuse the second,
+// and an import cannot rename what it wrote).
+func newName(folder string, seq, n int, writer string) string {
+	if writer == "" {
+		return fmt.Sprintf("%s/%06d-%04d.age", folder, seq, n)
 	}
+	return fmt.Sprintf("%s/%06d-%04d-%s.age", folder, seq, n, writer)
+}
+
+// writerTag returns a new writer's tag for newName: "" where one writer
+// holds the lock, else 8 random hex digits.
+func writerTag(st store.Store) string {
+	if !st.Shared() {
+		return ""
+	}
+	var b [4]byte
+	rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+// conflictRetries bounds how often a write that lost a race for its
+// manifest record is made again against the newer manifest.
+const conflictRetries = 20
+
+// retry runs a write again when another writer appended its manifest
+// record first (store.ErrConflict): the write re-reads the manifest and
+// checks its change is still allowed (beginWrite, prepare), so a change
+// that is no longer valid fails with its own error then. Only storage
+// without a lock (object storage) ever conflicts.
+func retry(op func() error) error {
+	var err error
+	for try := 0; try < conflictRetries; try++ {
+		if err = op(); !errorsIsConflict(err) {
+			return err
+		}
+		time.Sleep(time.Duration(1+try) * 10 * time.Millisecond)
+	}
+	return fmt.Errorf("%w (gave up after %d tries: writers keep racing)", err, conflictRetries)
 }

@@ -35,7 +35,15 @@ type ingestKeyFile struct {
 // NewIngestKey authorises a new ingest key and returns its file content.
 // announcement is the audit event that recorded it first
 // (audit.Log.Announce); the manifest record links it.
-func (v *Vault) NewIngestKey(name string, announcement audit.Link) ([]byte, *IngestKey, error) {
+func (v *Vault) NewIngestKey(name string, announcement audit.Link) (file []byte, k *IngestKey, err error) {
+	err = retry(func() error {
+		file, k, err = v.newIngestKey(name, announcement)
+		return err
+	})
+	return file, k, err
+}
+
+func (v *Vault) newIngestKey(name string, announcement audit.Link) ([]byte, *IngestKey, error) {
 	lock, err := v.beginWrite()
 	if err != nil {
 		return nil, nil, err
@@ -51,7 +59,7 @@ func (v *Vault) NewIngestKey(name string, announcement audit.Link) ([]byte, *Ing
 	}
 	m := v.Manifest
 	rec := &record{Type: recIngestKey, IngestKey: &ingestKeyBody{Op: "add", ID: id, Name: name, PublicKey: base64.StdEncoding.EncodeToString(pub)}, Audit: announced(announcement)}
-	if err := m.appendRecords(v.Dir, v.now(), signedRecord{rec, v.signer()}); err != nil {
+	if err := m.appendRecords(v.st, v.now(), signedRecord{rec, v.signer()}); err != nil {
 		return nil, nil, err
 	}
 	kf, _ := json.Marshal(ingestKeyFile{
@@ -69,6 +77,10 @@ func (v *Vault) NewIngestKey(name string, announcement audit.Link) ([]byte, *Ing
 // refused. What it imported before stays. announcement is as for
 // NewIngestKey.
 func (v *Vault) RemoveIngestKey(idOrName string, announcement audit.Link) error {
+	return retry(func() error { return v.removeIngestKey(idOrName, announcement) })
+}
+
+func (v *Vault) removeIngestKey(idOrName string, announcement audit.Link) error {
 	lock, err := v.beginWrite()
 	if err != nil {
 		return err
@@ -78,7 +90,7 @@ func (v *Vault) RemoveIngestKey(idOrName string, announcement audit.Link) error 
 	for _, k := range m.IngestKeys {
 		if !k.Removed && (k.ID == idOrName || k.Name == idOrName) {
 			rec := &record{Type: recIngestKey, IngestKey: &ingestKeyBody{Op: "remove", ID: k.ID}, Audit: announced(announcement)}
-			return m.appendRecords(v.Dir, v.now(), signedRecord{rec, v.signer()})
+			return m.appendRecords(v.st, v.now(), signedRecord{rec, v.signer()})
 		}
 	}
 	return fmt.Errorf("vault: no ingest key %q", idOrName)
@@ -118,11 +130,15 @@ func OpenIngest(dir string, keyData []byte, now time.Time) (*Appender, error) {
 	if err != nil {
 		return nil, fmt.Errorf("vault: %v", err)
 	}
-	lock, err := lockVault(dir)
+	st, err := openStore(dir)
 	if err != nil {
 		return nil, err
 	}
-	m, err := ReadManifest(dir)
+	lock, err := lockVault(st)
+	if err != nil {
+		return nil, err
+	}
+	m, err := readManifest(st)
 	if err == nil && (m.VaultID != kf.VaultID || base64.StdEncoding.EncodeToString(m.GenesisKey()) != kf.GenesisKey) {
 		err = &TamperError{File: ManifestFile, Reason: "is not the vault this ingest key belongs to"}
 	}
@@ -146,7 +162,7 @@ func OpenIngest(dir string, keyData []byte, now time.Time) (*Appender, error) {
 	if now.IsZero() {
 		now = time.Now()
 	}
-	return newAppender(dir, m, lock, r, signer{name: "ingest:" + kf.ID, key: priv}, nil, now), nil
+	return newAppender(st, dir, m, lock, r, signer{name: "ingest:" + kf.ID, key: priv}, nil, now), nil
 }
 
 // IngestKeyName returns the name an ingest key file carries, or "" when

@@ -6,8 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"sync"
 
 	"filippo.io/age"
@@ -39,6 +37,10 @@ type journalFile[T any] struct {
 // write lock, so it sees every change written before (by any process) and
 // can refuse the operation; what it returns is written as is.
 func appendJournal[T any](v *Vault, j journal, prepare func() (T, error)) error {
+	return retry(func() error { return appendJournalOnce(v, j, prepare) })
+}
+
+func appendJournalOnce[T any](v *Vault, j journal, prepare func() (T, error)) error {
 	if v.epochs == nil {
 		return errors.New("vault: locked")
 	}
@@ -56,11 +58,7 @@ func appendJournal[T any](v *Vault, j journal, prepare func() (T, error)) error 
 	if err != nil {
 		return tamper(ManifestFile, "bad vault recipient: %v", err)
 	}
-	// Vaults made before the journal existed have no folder for it.
-	if err := os.MkdirAll(filepath.Join(v.Dir, j.dir), 0o700); err != nil {
-		return fmt.Errorf("vault: %w", err)
-	}
-	name := fmt.Sprintf("%s/%06d-0000.age", j.dir, m.Seq()+1)
+	name := newName(j.dir, m.Seq()+1, 0, writerTag(v.st))
 	plain, err := json.Marshal(journalFile[T]{VaultID: m.VaultID, Name: name, Ops: []T{op}})
 	if err != nil {
 		return err
@@ -70,7 +68,7 @@ func appendJournal[T any](v *Vault, j journal, prepare func() (T, error)) error 
 	if err != nil {
 		return err
 	}
-	ref, err := writeKeyFile(v.Dir, name, ct)
+	ref, err := writeKeyFile(v.st, name, ct)
 	if err != nil {
 		return err
 	}
@@ -88,7 +86,7 @@ func appendJournal[T any](v *Vault, j journal, prepare func() (T, error)) error 
 	default:
 		return fmt.Errorf("vault: journal %q has no record", j.rec)
 	}
-	if err := m.appendRecords(v.Dir, v.now(), signedRecord{rec, v.signer()}); err != nil {
+	if err := m.appendRecords(v.st, v.now(), signedRecord{rec, v.signer()}); err != nil {
 		return err
 	}
 	return checkPin(m)
@@ -135,7 +133,7 @@ func (v *Vault) journalFile(j journal, e *FileEntry) ([]byte, error) {
 	if plain, ok := v.journals.get(e); ok {
 		return plain, nil
 	}
-	data, _, err := readChecked(v.Dir, e, nil)
+	data, _, err := readChecked(v.st, e, nil)
 	if err != nil {
 		return nil, err
 	}

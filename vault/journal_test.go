@@ -51,7 +51,7 @@ func TestReadManifestSince(t *testing.T) {
 	if _, err := w.AddQueue(Queue{Policy: "gifts", Version: 1, Period: "2025", Items: []QueueItem{{ID: "a"}}}); err != nil {
 		t.Fatal(err)
 	}
-	got, err := readManifestSince(f.dir, known)
+	got, err := readManifestSince(w.st, known)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -64,7 +64,7 @@ func TestReadManifestSince(t *testing.T) {
 	}
 	// A manifest this process never saw (another vault's) is read in full.
 	other := newFixture(t)
-	if m, err := readManifestSince(other.dir, known); err != nil || m.VaultID == known.VaultID {
+	if m, err := readManifestSince(other.open(t, other.passKey()).st, known); err != nil || m.VaultID == known.VaultID {
 		t.Fatalf("another vault's manifest: %v, %v", m, err)
 	}
 }

@@ -143,7 +143,7 @@ func (v *Vault) LoadCatalog(progress func(Progress)) error {
 		v.lazy = nil
 		return err
 	}
-	v.Warnings = unlistedWarnings(v.Dir, m)
+	v.Warnings = unlistedWarnings(v.st, m)
 	return nil
 }
 

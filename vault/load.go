@@ -1,14 +1,14 @@
 package vault
 
 import (
+	"coffer/vault/store"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"runtime/debug"
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"filippo.io/age"
 )
@@ -79,7 +79,7 @@ func (v *Vault) Load(progress func(Progress)) error {
 		v.segments, v.messages, v.pos = nil, nil, nil
 		return err
 	}
-	v.Warnings = unlistedWarnings(v.Dir, m)
+	v.Warnings = unlistedWarnings(v.st, m)
 	v.loaded = true
 	return nil
 }
@@ -248,9 +248,9 @@ func wipe(segs []*segment) {
 
 // unlistedWarnings lists files in the vault's folders that the manifest
 // does not name. They are never read.
-func unlistedWarnings(dir string, m *Manifest) []string {
+func unlistedWarnings(st store.Store, m *Manifest) []string {
 	var out []string
-	for _, u := range unlistedFiles(dir, m) {
+	for _, u := range unlistedFiles(st, m) {
 		out = append(out, u.String())
 	}
 	return out
@@ -264,6 +264,8 @@ type Unlisted struct {
 	// files, which only a member change writes, before its record):
 	// harmless, never read, removed by the next write.
 	Leftover bool
+	// Age is how long ago the file was written.
+	Age time.Duration
 	// Beyond is the record number the file's name claims when that is two
 	// or more past the manifest's last (see checkRollback), else 0.
 	Beyond int
@@ -282,7 +284,7 @@ func (u Unlisted) String() string {
 	return u.Name + ": unknown file, not named by the manifest (planted, or its name altered); ignored"
 }
 
-func unlistedFiles(dir string, m *Manifest) []Unlisted {
+func unlistedFiles(st store.Store, m *Manifest) []Unlisted {
 	named := map[string]bool{}
 	for name := range m.files {
 		named[name] = true
@@ -297,26 +299,34 @@ func unlistedFiles(dir string, m *Manifest) []Unlisted {
 	}
 	var out []Unlisted
 	for _, sub := range []string{"keys", "segments", "blobs", "tags", "index", "productions", "saved", "policies", "supervision"} {
-		ents, err := os.ReadDir(filepath.Join(dir, sub))
+		ents, err := st.List(sub)
 		if err != nil {
 			continue
 		}
 		for _, e := range ents {
-			name := sub + "/" + e.Name()
+			name := sub + "/" + e.Name
 			if named[name] {
 				continue
 			}
-			leftover := len(e.Name()) > len(tmpPrefix) && e.Name()[:len(tmpPrefix)] == tmpPrefix
-			if sub == "keys" && keyFileName(e.Name()) {
+			leftover := e.Temp
+			if sub == "keys" && keyFileName(e.Name) {
 				leftover = true
 			}
 			beyond := 0
-			if seq, ok := fileSeq(e.Name()); ok && seq == m.Seq()+1 {
+			seq, tagged, ok := fileSeq(e.Name)
+			switch {
+			case ok && st.Shared() && tagged && seq <= m.Seq()+1:
+				// On object storage every writer tags its files' names
+				// (newName), and a write that lost the race for its
+				// record, or never finished, leaves them named for a
+				// record at most one past the manifest it read.
 				leftover = true
-			} else if ok && seq > m.Seq()+1 {
+			case ok && !st.Shared() && seq == m.Seq()+1:
+				leftover = true
+			case ok && seq > m.Seq()+1:
 				beyond = seq
 			}
-			out = append(out, Unlisted{Name: name, Leftover: leftover, Beyond: beyond})
+			out = append(out, Unlisted{Name: name, Leftover: leftover, Beyond: beyond, Age: time.Since(e.ModTime)})
 		}
 	}
 	return out
@@ -337,18 +347,27 @@ func keyFileName(base string) bool {
 		return true
 	}
 	n, ok := strings.CutPrefix(ext, "e")
+	n, _, _ = strings.Cut(n, "-") // a writer's tag (keyFilePath)
 	_, err := strconv.Atoi(n)
 	return ok && err == nil
 }
 
-// fileSeq parses the record number from a segment or blob name
-// "<seq>-<n>.age".
-func fileSeq(base string) (int, bool) {
-	var seq, n int
-	if _, err := fmt.Sscanf(base, "%06d-%04d.age", &seq, &n); err != nil {
-		return 0, false
+// fileSeq parses the record number from a file name "<seq>-<n>.age" or
+// "<seq>-<n>-<writer>.age" (newName; tagged).
+func fileSeq(base string) (seq int, tagged, ok bool) {
+	stem, ok := strings.CutSuffix(base, ".age")
+	parts := strings.Split(stem, "-")
+	if !ok || len(parts) < 2 || len(parts) > 3 || len(parts[0]) != 6 || len(parts[1]) != 4 {
+		return 0, false, false
 	}
-	return seq, true
+	seq, err := strconv.Atoi(parts[0])
+	if _, err2 := strconv.Atoi(parts[1]); err != nil || err2 != nil || seq < 0 {
+		return 0, false, false
+	}
+	if len(parts) == 3 && len(parts[2]) != 8 {
+		return 0, false, false
+	}
+	return seq, len(parts) == 3, true
 }
 
 var errNotLoaded = errors.New("vault: messages not loaded")

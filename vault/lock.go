@@ -3,49 +3,55 @@ package vault
 import (
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"time"
 
-	"golang.org/x/sys/unix"
+	"coffer/vault/store"
 )
 
-// LockFile serialises writers (imports, member changes) within the vault
+// LockFile serialises writers (imports, member changes) within a vault
 // folder. Readers need no lock: every file they read is written once,
-// atomically.
+// atomically. Object storage has no lock: writers there race for each
+// manifest record with a conditional write (store.ErrConflict) instead.
 const LockFile = "lock"
 
 // lockWait is how long a writer waits for another to finish.
 var lockWait = 30 * time.Second
 
-type writeLock struct{ f *os.File }
+type writeLock struct{ release func() }
 
-func lockVault(dir string) (*writeLock, error) {
-	f, err := os.OpenFile(filepath.Join(dir, LockFile), os.O_RDWR|os.O_CREATE, 0o600)
+func lockVault(st store.Store) (*writeLock, error) {
+	release, err := st.Lock(lockWait)
+	if errors.Is(err, store.ErrLocked) {
+		return nil, ErrLocked
+	}
 	if err != nil {
 		return nil, fmt.Errorf("vault: %w", err)
 	}
-	deadline := time.Now().Add(lockWait)
-	for {
-		err := unix.Flock(int(f.Fd()), unix.LOCK_EX|unix.LOCK_NB)
-		if err == nil {
-			// Temporary files only a crashed writer can have left: the
-			// lock holder is the only writer.
-			removeTemps(dir)
-			return &writeLock{f}, nil
+	if !st.Shared() {
+		// Temporary files only a crashed writer can have left: the lock
+		// holder is the only writer.
+		removeTemps(st, "")
+	}
+	return &writeLock{release}, nil
+}
+
+func (l *writeLock) unlock() { l.release() }
+
+// removeTemps deletes leftovers of interrupted writes in folder.
+func removeTemps(st store.Store, folder string) {
+	ents, _ := st.List(folder)
+	for _, e := range ents {
+		if e.Temp {
+			st.Remove(pathJoin(folder, e.Name))
 		}
-		if !errors.Is(err, unix.EWOULDBLOCK) || time.Now().After(deadline) {
-			f.Close()
-			if errors.Is(err, unix.EWOULDBLOCK) {
-				return nil, ErrLocked
-			}
-			return nil, fmt.Errorf("vault: lock: %w", err)
-		}
-		time.Sleep(50 * time.Millisecond)
 	}
 }
 
-func (l *writeLock) unlock() {
-	unix.Flock(int(l.f.Fd()), unix.LOCK_UN)
-	l.f.Close()
+func pathJoin(folder, name string) string {
+	if folder == "" {
+		return name
+	}
+	return folder + "/" + name
 }
+
+func errorsIsConflict(err error) bool { return errors.Is(err, store.ErrConflict) }

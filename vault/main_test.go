@@ -2,12 +2,12 @@ package vault
 
 import (
 	"bytes"
+	"coffer/vault/store/s3test"
 	"crypto/ed25519"
 	"crypto/rand"
 	"encoding/pem"
 	"fmt"
 	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -23,7 +23,12 @@ func TestMain(m *testing.M) {
 		panic(err)
 	}
 	os.Setenv("COFFER_STATE_DIR", dir)
-	code := m.Run()
+	code := 0
+	if onS3() {
+		code = s3test.Main(m, &srv)
+	} else {
+		code = m.Run()
+	}
 	os.RemoveAll(dir)
 	os.Exit(code)
 }
@@ -40,7 +45,7 @@ type fixture struct {
 
 func newFixture(t testing.TB) *fixture {
 	t.Helper()
-	f := &fixture{dir: filepath.Join(t.TempDir(), "vault"), passphrase: "correct horse battery staple"}
+	f := &fixture{dir: newLocation(t), passphrase: "correct horse battery staple"}
 	var err error
 	if f.x25519, err = age.GenerateX25519Identity(); err != nil {
 		t.Fatal(err)

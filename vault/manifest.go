@@ -9,14 +9,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"os"
-	"path/filepath"
 	"sort"
 	"strings"
 	"time"
 
 	"coffer/vault/audit"
+	"coffer/vault/store"
 )
 
 // ManifestFile is the manifest's name inside the vault folder.
@@ -296,15 +294,18 @@ func (m *Manifest) ingestKey(id string) *IngestKey {
 // hash chain, every signature, and that every record is allowed by those
 // before it. It checks nothing outside the manifest; Open and Verify do.
 func ReadManifest(dir string) (*Manifest, error) {
-	f, err := os.Open(filepath.Join(dir, ManifestFile))
-	if errors.Is(err, os.ErrNotExist) {
-		return nil, fmt.Errorf("vault: %s: %w", dir, ErrNotVault)
-	}
+	st, err := openStore(dir)
 	if err != nil {
-		return nil, fmt.Errorf("vault: %w", err)
+		return nil, err
 	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, maxManifestBytes+1))
+	return readManifest(st)
+}
+
+func readManifest(st store.Store) (*Manifest, error) {
+	data, err := st.ReadChain(ManifestFile, 0, maxManifestBytes)
+	if errors.Is(err, store.ErrNotExist) {
+		return nil, fmt.Errorf("vault: %s: %w", st, ErrNotVault)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("vault: read manifest: %w", err)
 	}
@@ -321,24 +322,24 @@ func ReadManifest(dir string) (*Manifest, error) {
 // manifest that does not extend known is parsed in full, for the caller
 // to refuse. Every write re-reads the manifest under the lock: in full,
 // that verified every signature again, 0.2 s a decision after 1,000.
-func readManifestSince(dir string, known *Manifest) (*Manifest, error) {
-	f, err := os.Open(filepath.Join(dir, ManifestFile))
-	if err != nil {
-		return ReadManifest(dir) // its errors
-	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, maxManifestBytes+1))
-	if err != nil || len(data) > maxManifestBytes || len(data) == 0 || data[len(data)-1] != '\n' {
-		return ReadManifest(dir)
-	}
-	lines := bytes.Split(data[:len(data)-1], []byte("\n"))
+func readManifestSince(st store.Store, known *Manifest) (*Manifest, error) {
 	n := known.Seq()
-	if n < 0 || len(lines) <= n || lineHash(lines[n]) != known.head {
-		return parseManifest(data)
+	if n < 0 {
+		return readManifest(st)
+	}
+	data, err := st.ReadChain(ManifestFile, n, maxManifestBytes)
+	if err != nil || len(data) > maxManifestBytes || len(data) == 0 || data[len(data)-1] != '\n' {
+		return readManifest(st) // its errors
+	}
+	// data holds the records from known's last on.
+	lines := bytes.Split(data[:len(data)-1], []byte("\n"))
+	if lineHash(lines[0]) != known.head {
+		return readManifest(st)
 	}
 	m := known.clone()
-	for i := n + 1; i < len(lines); i++ {
-		if err := m.apply(i, lines[i]); err != nil {
+	for j := 1; j < len(lines); j++ {
+		i := n + j
+		if err := m.apply(i, lines[j]); err != nil {
 			return nil, &TamperError{File: ManifestFile, Line: i + 1, Reason: err.Error()}
 		}
 	}
@@ -480,8 +481,10 @@ type signedRecord struct {
 
 // appendRecords signs the records, appends them to the manifest and
 // writes the manifest atomically: all of them land or none. On error the
-// manifest on disk and m are unchanged.
-func (m *Manifest) appendRecords(dir string, now time.Time, recs ...signedRecord) error {
+// manifest in st and m are unchanged; where writers share the storage
+// without a lock, another writer may have taken the record number first
+// (store.ErrConflict, wrapped): re-read and try again (retry).
+func (m *Manifest) appendRecords(st store.Store, now time.Time, recs ...signedRecord) error {
 	next := m.clone()
 	for _, sr := range recs {
 		r := sr.rec
@@ -504,15 +507,19 @@ func (m *Manifest) appendRecords(dir string, now time.Time, recs ...signedRecord
 			return fmt.Errorf("vault: internal error: new manifest record does not verify: %v", err)
 		}
 	}
-	err := writeAtomic(filepath.Join(dir, ManifestFile), func(w io.Writer) error {
-		for _, l := range next.lines {
-			if _, err := w.Write(append(l, '\n')); err != nil {
-				return err
-			}
+	var whole, added []byte
+	for i, l := range next.lines {
+		if i < len(m.lines) && st.Shared() {
+			continue // object storage writes only the new records
 		}
-		return nil
-	})
-	if err != nil {
+		if i < len(m.lines) {
+			whole = append(append(whole, l...), '\n')
+		} else {
+			added = append(append(added, l...), '\n')
+		}
+	}
+	whole = append(whole, added...)
+	if err := st.AppendChain(ManifestFile, len(m.lines), whole, added); err != nil {
 		return fmt.Errorf("vault: write manifest: %w", err)
 	}
 	*m = *next

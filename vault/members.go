@@ -5,10 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"path/filepath"
 	"strings"
 
 	"coffer/vault/audit"
+	"coffer/vault/store"
 
 	"filippo.io/age"
 )
@@ -18,7 +18,7 @@ import (
 // and the vault secrets wrapped to that identity's recipient. The extra
 // layer lets a member removal re-wrap new secrets for passphrase members
 // without knowing their passphrases.
-func newPassphraseMember(dir, vaultID, name, passphrase string, epochs map[int]*epochKey) (*memberBody, error) {
+func newPassphraseMember(st store.Store, vaultID, name, passphrase string, epochs map[int]*epochKey) (*memberBody, error) {
 	personal, err := age.GenerateHybridIdentity()
 	if err != nil {
 		return nil, err
@@ -33,18 +33,18 @@ func newPassphraseMember(dir, vaultID, name, passphrase string, epochs map[int]*
 	if err != nil {
 		return nil, err
 	}
-	pass, err := writeKeyFile(dir, "keys/"+id+".pass.age", ct)
+	pass, err := writeKeyFile(st, "keys/"+id+".pass.age", ct)
 	if err != nil {
 		return nil, err
 	}
 	b := &memberBody{Op: "add", ID: id, Name: name, Kind: KindPassphrase, Recipient: personal.Recipient().String(), PassFile: pass}
-	b.KeyFiles, err = wrapEpochs(dir, vaultID, id, personal.Recipient(), epochs)
+	b.KeyFiles, err = wrapEpochs(st, vaultID, id, personal.Recipient(), epochs)
 	return b, err
 }
 
 // newRecipientMember makes a member for an age, hybrid, SSH or plugin
 // recipient.
-func newRecipientMember(dir, vaultID, name, recipient string, epochs map[int]*epochKey) (*memberBody, error) {
+func newRecipientMember(st store.Store, vaultID, name, recipient string, epochs map[int]*epochKey) (*memberBody, error) {
 	r, kind, err := ParseRecipient(recipient)
 	if err != nil {
 		return nil, fmt.Errorf("vault: recipient %q: %v", recipient, err)
@@ -55,19 +55,20 @@ func newRecipientMember(dir, vaultID, name, recipient string, epochs map[int]*ep
 	}
 	id := randomID(6)
 	b := &memberBody{Op: "add", ID: id, Name: name, Kind: kind, Recipient: recipient}
-	b.KeyFiles, err = wrapEpochs(dir, vaultID, id, r, epochs)
+	b.KeyFiles, err = wrapEpochs(st, vaultID, id, r, epochs)
 	return b, err
 }
 
 // wrapEpochs writes one key file per epoch secret, wrapped to r.
-func wrapEpochs(dir, vaultID, member string, r age.Recipient, epochs map[int]*epochKey) ([]epochRef, error) {
+func wrapEpochs(st store.Store, vaultID, member string, r age.Recipient, epochs map[int]*epochKey) ([]epochRef, error) {
+	tag := writerTag(st)
 	var refs []epochRef
 	for e, k := range epochs {
 		ct, err := wrap(encodeKeyFile(keyFile{VaultID: vaultID, Member: member, Epoch: e, Identity: k.Identity.String()}), r)
 		if err != nil {
 			return nil, fmt.Errorf("vault: wrap key for member %s: %v", member, err)
 		}
-		ref, err := writeKeyFile(dir, fmt.Sprintf("keys/%s.e%d.age", member, e), ct)
+		ref, err := writeKeyFile(st, keyFilePath(member, e, tag), ct)
 		if err != nil {
 			return nil, err
 		}
@@ -76,8 +77,8 @@ func wrapEpochs(dir, vaultID, member string, r age.Recipient, epochs map[int]*ep
 	return refs, nil
 }
 
-func writeKeyFile(dir, name string, data []byte) (*fileRef, error) {
-	if err := writeAtomicBytes(filepath.Join(dir, name), data); err != nil {
+func writeKeyFile(st store.Store, name string, data []byte) (*fileRef, error) {
+	if err := st.Create(name, func(w io.Writer) error { _, err := w.Write(data); return err }); err != nil {
 		return nil, fmt.Errorf("vault: write %s: %w", name, err)
 	}
 	return &fileRef{Name: name, SHA256: sha256Hex(data), Size: int64(len(data))}, nil
@@ -94,7 +95,15 @@ func decodeKeyFile(b []byte) (keyFile, error) {
 // recipient is set. Messages are not re-encrypted. announcement is the
 // audit event that recorded the addition first (audit.Log.Announce); the
 // manifest record links it.
-func (v *Vault) AddMember(name, passphrase, recipient string, announcement audit.Link) (*Member, error) {
+func (v *Vault) AddMember(name, passphrase, recipient string, announcement audit.Link) (mem *Member, err error) {
+	err = retry(func() error {
+		mem, err = v.addMember(name, passphrase, recipient, announcement)
+		return err
+	})
+	return mem, err
+}
+
+func (v *Vault) addMember(name, passphrase, recipient string, announcement audit.Link) (*Member, error) {
 	lock, err := v.beginWrite()
 	if err != nil {
 		return nil, err
@@ -103,14 +112,14 @@ func (v *Vault) AddMember(name, passphrase, recipient string, announcement audit
 	m := v.Manifest
 	var b *memberBody
 	if passphrase != "" {
-		b, err = newPassphraseMember(v.Dir, m.VaultID, name, passphrase, v.epochs)
+		b, err = newPassphraseMember(v.st, m.VaultID, name, passphrase, v.epochs)
 	} else {
-		b, err = newRecipientMember(v.Dir, m.VaultID, name, recipient, v.epochs)
+		b, err = newRecipientMember(v.st, m.VaultID, name, recipient, v.epochs)
 	}
 	if err != nil {
 		return nil, err
 	}
-	if err := m.appendRecords(v.Dir, v.now(), signedRecord{&record{Type: recMember, Member: b, Audit: announced(announcement)}, v.signer()}); err != nil {
+	if err := m.appendRecords(v.st, v.now(), signedRecord{&record{Type: recMember, Member: b, Audit: announced(announcement)}, v.signer()}); err != nil {
 		return nil, err
 	}
 	return m.member(b.ID), nil
@@ -123,7 +132,15 @@ func (v *Vault) AddMember(name, passphrase, recipient string, announcement audit
 // every segment of earlier epochs (they held those secrets, and may have
 // kept copies). They cannot read anything written after removal.
 // announcement is as for AddMember.
-func (v *Vault) RemoveMember(idOrName string, announcement audit.Link) (*Member, error) {
+func (v *Vault) RemoveMember(idOrName string, announcement audit.Link) (mem *Member, err error) {
+	err = retry(func() error {
+		mem, err = v.removeMember(idOrName, announcement)
+		return err
+	})
+	return mem, err
+}
+
+func (v *Vault) removeMember(idOrName string, announcement audit.Link) (*Member, error) {
 	lock, err := v.beginWrite()
 	if err != nil {
 		return nil, err
@@ -159,13 +176,13 @@ func (v *Vault) RemoveMember(idOrName string, announcement audit.Link) (*Member,
 		if err != nil {
 			return nil, err
 		}
-		refs, err := wrapEpochs(v.Dir, m.VaultID, mem.ID, r, only)
+		refs, err := wrapEpochs(v.st, m.VaultID, mem.ID, r, only)
 		if err != nil {
 			return nil, err
 		}
 		recs = append(recs, signedRecord{&record{Type: recMember, Member: &memberBody{Op: "rewrap", ID: mem.ID, KeyFiles: refs}}, newSigner})
 	}
-	if err := m.appendRecords(v.Dir, v.now(), recs...); err != nil {
+	if err := m.appendRecords(v.st, v.now(), recs...); err != nil {
 		return nil, err
 	}
 	v.epochs[next.Epoch] = next
@@ -193,11 +210,11 @@ func (m *Manifest) findMember(idOrName string) *Member {
 // date with what other writers committed since Unlock, refusing a
 // manifest that does not extend the one this process verified.
 func (v *Vault) beginWrite() (*writeLock, error) {
-	lock, err := lockVault(v.Dir)
+	lock, err := lockVault(v.st)
 	if err != nil {
 		return nil, err
 	}
-	m, err := readManifestSince(v.Dir, v.Manifest)
+	m, err := readManifestSince(v.st, v.Manifest)
 	if err == nil {
 		err = extends(m, v.Manifest)
 	}
@@ -213,7 +230,7 @@ func (v *Vault) beginWrite() (*writeLock, error) {
 		return nil, errors.New("vault: the vault secret was rotated since unlock; unlock again")
 	}
 	v.Manifest = m
-	removeLeftovers(v.Dir, m)
+	removeLeftovers(v.st, m)
 	return lock, nil
 }
 
@@ -225,6 +242,12 @@ func extends(newer, older *Manifest) error {
 	return nil
 }
 
-func writeAtomicBytes(path string, data []byte) error {
-	return writeAtomic(path, func(w io.Writer) error { _, err := w.Write(data); return err })
+// keyFilePath names member's key file of epoch e: "keys/<m>.e<N>.age", and
+// with a writer's tag (object storage, newName) "keys/<m>.e<N>-<tag>.age",
+// so that a removal that lost a race, or crashed, never blocks the next.
+func keyFilePath(member string, e int, tag string) string {
+	if tag == "" {
+		return fmt.Sprintf("keys/%s.e%d.age", member, e)
+	}
+	return fmt.Sprintf("keys/%s.e%d-%s.age", member, e, tag)
 }

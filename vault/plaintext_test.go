@@ -43,7 +43,15 @@ func TestNoPlaintextOnDisk(t *testing.T) {
 	}
 	canaries = append(canaries, "CanaryTag6620", "CanarySavedName", "CanarySavedQuery0417")
 	v.Close()
-	for _, root := range []string{f.dir, state, tmp} {
+	rawWalk(t, f.dir, func(p string, data []byte) {
+		lower := bytes.ToLower(data)
+		for _, c := range canaries {
+			if bytes.Contains(data, []byte(c)) || bytes.Contains(lower, []byte(strings.ToLower(c))) {
+				t.Errorf("%s holds canary %q in plaintext", p, c)
+			}
+		}
+	})
+	for _, root := range []string{state, tmp} {
 		filepath.Walk(root, func(p string, fi os.FileInfo, err error) error {
 			if err != nil || fi.IsDir() {
 				return err

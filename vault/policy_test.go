@@ -3,8 +3,6 @@ package vault
 import (
 	"bytes"
 	"errors"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -12,7 +10,7 @@ import (
 func TestPolicyVersions(t *testing.T) {
 	f := newFixture(t)
 	v := f.open(t, f.passKey())
-	os.Remove(filepath.Join(f.dir, "policies")) // vaults from before policies
+	removeFolder(t, f.dir, "policies") // vaults from before policies
 	if ps, err := v.Policies(); err != nil || len(ps) != 0 {
 		t.Fatalf("new vault: %v %v", ps, err)
 	}
@@ -74,14 +72,10 @@ func TestPolicyVersions(t *testing.T) {
 		t.Fatalf("current: %+v %v", ps, err)
 	}
 	// Rules never reach disk in plaintext, and the vault verifies.
-	filepath.Walk(f.dir, func(p string, fi os.FileInfo, err error) error {
-		if err == nil && !fi.IsDir() {
-			b, _ := os.ReadFile(p)
-			if bytes.Contains(b, []byte("policy-canary-word")) {
-				t.Errorf("%s holds a policy rule", p)
-			}
+	rawWalk(t, f.dir, func(p string, data []byte) {
+		if bytes.Contains(data, []byte("policy-canary-word")) {
+			t.Errorf("%s holds a policy rule", p)
 		}
-		return nil
 	})
 	if rep, err := Verify(f.dir); err != nil || !rep.OK() {
 		t.Fatalf("verify: %v %v", err, rep)
@@ -119,9 +113,9 @@ func TestTamperPolicyFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	name := v.Manifest.Files("policies")[0].Name
-	b, _ := os.ReadFile(filepath.Join(f.dir, name))
+	b := rawRead(t, f.dir, name)
 	b[len(b)-3] ^= 1
-	os.WriteFile(filepath.Join(f.dir, name), b, 0o600)
+	rawWrite(t, f.dir, name, b)
 	w, err := Unlock(f.dir, f.passKey())
 	if err != nil {
 		t.Fatal(err)

@@ -7,8 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"regexp"
 
 	"filippo.io/age"
@@ -61,7 +59,15 @@ func ValidPrefix(prefix string) error {
 // records the reservation in the vault before returning the first.
 // announcement is the audit event that recorded the production first
 // (audit.Log.Announce); the manifest record links it.
-func (v *Vault) ReserveNumbers(prefix string, n int, announcement audit.Link) (int64, error) {
+func (v *Vault) ReserveNumbers(prefix string, n int, announcement audit.Link) (first int64, err error) {
+	err = retry(func() error {
+		first, err = v.reserveNumbers(prefix, n, announcement)
+		return err
+	})
+	return first, err
+}
+
+func (v *Vault) reserveNumbers(prefix string, n int, announcement audit.Link) (int64, error) {
 	if !v.opened() {
 		return 0, errNotLoaded
 	}
@@ -90,7 +96,7 @@ func (v *Vault) ReserveNumbers(prefix string, n int, announcement audit.Link) (i
 		return 0, tamper(ManifestFile, "bad vault recipient: %v", err)
 	}
 	seq := m.Seq() + 1
-	name := fmt.Sprintf("productions/%06d-0000.age", seq)
+	name := newName("productions", seq, 0, writerTag(v.st))
 	plain, err := json.Marshal(productionEntry{VaultID: m.VaultID, Name: name, Actor: v.Member.Name, Prefix: prefix, First: first, Last: first + int64(n) - 1})
 	if err != nil {
 		return 0, err
@@ -99,17 +105,13 @@ func (v *Vault) ReserveNumbers(prefix string, n int, announcement audit.Link) (i
 	if err != nil {
 		return 0, err
 	}
-	// Vaults made before productions have no folder for them.
-	if err := os.MkdirAll(filepath.Join(v.Dir, "productions"), 0o700); err != nil {
-		return 0, fmt.Errorf("vault: %w", err)
-	}
-	ref, err := writeKeyFile(v.Dir, name, ct)
+	ref, err := writeKeyFile(v.st, name, ct)
 	if err != nil {
 		return 0, err
 	}
 	rec := &record{Type: recProduction, Production: &importBody{Epoch: m.Epoch, Files: []importRef{{Kind: "production", fileRef: *ref}}},
 		Audit: announced(announcement)}
-	if err := m.appendRecords(v.Dir, v.now(), signedRecord{rec, v.signer()}); err != nil {
+	if err := m.appendRecords(v.st, v.now(), signedRecord{rec, v.signer()}); err != nil {
 		return 0, err
 	}
 	return first, checkPin(m)
@@ -120,7 +122,7 @@ func (v *Vault) ReserveNumbers(prefix string, n int, announcement audit.Link) (i
 func (v *Vault) lastNumber(prefix string) (int64, error) {
 	var last int64
 	for _, e := range v.Manifest.Files("production") {
-		data, _, err := readChecked(v.Dir, e, nil)
+		data, _, err := readChecked(v.st, e, nil)
 		if err != nil {
 			return 0, err
 		}

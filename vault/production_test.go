@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"crypto/ed25519"
 	"crypto/rand"
-	"os"
-	"path/filepath"
 	"slices"
 	"sync"
 	"testing"
@@ -22,9 +20,7 @@ func TestReserveNumbers(t *testing.T) {
 	v := f.open(t, f.passKey())
 	importMessages(t, v, testMessages(3, "c"))
 	// Vaults made before productions have no folder for them.
-	if err := os.Remove(filepath.Join(f.dir, "productions")); err != nil {
-		t.Fatal(err)
-	}
+	removeFolder(t, f.dir, "productions")
 	link := audit.Link{Session: "20261127T100200Z-0123456789ab", Entry: 3}
 	first, err := v.ReserveNumbers("CANARYPFX", 5, link)
 	if err != nil || first != 1 {
@@ -60,13 +56,10 @@ func TestReserveNumbers(t *testing.T) {
 			t.Errorf("prefix %q accepted", bad)
 		}
 	}
-	filepath.Walk(f.dir, func(p string, fi os.FileInfo, err error) error {
-		if err == nil && !fi.IsDir() {
-			if b, _ := os.ReadFile(p); bytes.Contains(bytes.ToLower(b), []byte("canarypfx")) {
-				t.Errorf("%s holds the prefix in plaintext", p)
-			}
+	rawWalk(t, f.dir, func(p string, data []byte) {
+		if bytes.Contains(bytes.ToLower(data), []byte("canarypfx")) {
+			t.Errorf("%s holds the prefix in plaintext", p)
 		}
-		return nil
 	})
 	m, err := ReadManifest(f.dir)
 	if err != nil {

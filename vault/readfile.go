@@ -1,13 +1,12 @@
 package vault
 
 import (
+	"coffer/vault/store"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 
 	"filippo.io/age"
 )
@@ -24,7 +23,7 @@ func (v *Vault) readKeyed(e *FileEntry, buf []byte) (age.Identity, []byte, []byt
 	if err != nil {
 		return nil, nil, buf, err
 	}
-	ct, buf, err := readChecked(v.Dir, e, buf)
+	ct, buf, err := readChecked(v.st, e, buf)
 	return k.Identity, ct, buf, err
 }
 
@@ -32,14 +31,14 @@ func (v *Vault) readKeyed(e *FileEntry, buf []byte) (age.Identity, []byte, []byt
 // is read whole (segments and index files are a few MB).
 const maxVaultFile = 1 << 31
 
-// readChecked reads the file e names (in folder dir) into buf, growing
+// readChecked reads the file e names (in st) into buf, growing
 // it if needed (buf may be nil), and checks its size and SHA-256 against
 // the manifest before anything looks at it. Reading into a worker's buffer rather than a new one per
 // file (or decrypting as it streams in, whose reader allocates per
 // chunk) keeps unlock from making garbage the size of the vault.
-func readChecked(dir string, e *FileEntry, buf []byte) (ct, grown []byte, err error) {
-	f, err := os.Open(filepath.Join(dir, e.Name))
-	if errors.Is(err, os.ErrNotExist) {
+func readChecked(st store.Store, e *FileEntry, buf []byte) (ct, grown []byte, err error) {
+	f, err := st.Open(e.Name)
+	if errors.Is(err, store.ErrNotExist) {
 		return nil, buf, tamper(e.Name, "missing (named by the manifest)")
 	}
 	if err != nil {
@@ -73,9 +72,9 @@ func readChecked(dir string, e *FileEntry, buf []byte) (ct, grown []byte, err er
 
 // checkFile hashes the file e names, through buf, and checks it against
 // the manifest.
-func checkFile(dir string, e *FileEntry, buf []byte) error {
-	f, err := os.Open(filepath.Join(dir, e.Name))
-	if errors.Is(err, os.ErrNotExist) {
+func checkFile(st store.Store, e *FileEntry, buf []byte) error {
+	f, err := st.Open(e.Name)
+	if errors.Is(err, store.ErrNotExist) {
 		return tamper(e.Name, "missing (named by the manifest)")
 	}
 	if err != nil {

@@ -3,9 +3,6 @@ package vault
 import (
 	"bytes"
 	"errors"
-	"fmt"
-	"os"
-	"path/filepath"
 	"testing"
 )
 
@@ -27,7 +24,7 @@ func TestSavedSearchesJournal(t *testing.T) {
 	v := f.open(t, f.passKey())
 	// A vault without saved searches lists none, and its folder may lack
 	// saved/ (vaults made before them).
-	os.Remove(filepath.Join(f.dir, "saved"))
+	removeFolder(t, f.dir, "saved")
 	if got := savedNames(t, v); len(got) != 0 {
 		t.Fatalf("new vault lists %v", got)
 	}
@@ -75,14 +72,10 @@ func TestSavedSearchesJournal(t *testing.T) {
 		}
 	}
 	// Queries and names never reach disk in plaintext.
-	filepath.Walk(f.dir, func(p string, fi os.FileInfo, err error) error {
-		if err == nil && !fi.IsDir() {
-			b, _ := os.ReadFile(p)
-			if bytes.Contains(b, []byte("secret-query-canary")) {
-				t.Errorf("%s holds a saved query", p)
-			}
+	rawWalk(t, f.dir, func(p string, data []byte) {
+		if bytes.Contains(data, []byte("secret-query-canary")) {
+			t.Errorf("%s holds a saved query", p)
 		}
-		return nil
 	})
 	rep, err := Verify(f.dir)
 	if err != nil || !rep.OK() {
@@ -101,9 +94,9 @@ func TestTamperSavedFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	name := v.Manifest.Files("saved")[0].Name
-	b, _ := os.ReadFile(filepath.Join(f.dir, name))
+	b := rawRead(t, f.dir, name)
 	b[len(b)-3] ^= 1
-	os.WriteFile(filepath.Join(f.dir, name), b, 0o600)
+	rawWrite(t, f.dir, name, b)
 	w, err := Unlock(f.dir, f.passKey())
 	if err != nil {
 		t.Fatal(err)
@@ -124,10 +117,7 @@ func TestSavedInterrupted(t *testing.T) {
 		t.Fatal(err)
 	}
 	// What a killed AddSaved leaves: the next record's file, unnamed.
-	orphan := filepath.Join(f.dir, "saved", fmt.Sprintf("%06d-0000.age", v.Manifest.Seq()+1))
-	if err := os.WriteFile(orphan, []byte("half-written"), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	rawWrite(t, f.dir, newName("saved", v.Manifest.Seq()+1, 0, writerTag(v.st)), []byte("half-written"))
 	w := f.open(t, f.passKey())
 	if got := savedNames(t, w); len(got) != 1 || got["kept"] != "tag:x" {
 		t.Fatalf("after the crash: %v", got)

@@ -27,7 +27,7 @@ func TestWriteSeeds(t *testing.T) {
 	msgs[1].Edited = &msgs[1].Time
 	msgs[2].Reactions = []Reaction{{Emoji: "👍", By: "Ann"}, {Emoji: ":tada:", Count: 3}}
 	importMessages(t, v, msgs)
-	m, _ := os.ReadFile(filepath.Join(f.dir, ManifestFile))
+	m := rawRead(t, f.dir, ManifestFile)
 	write(t, "manifest/vault.manifest", m)
 	body := encodeBody(v.Messages()...)
 	write(t, "segment-body/three.bin", body)
@@ -51,7 +51,7 @@ func TestWriteSeeds(t *testing.T) {
 	if _, err := w.CompactIndex(textIndexer, 100, 2, nil); err != nil {
 		t.Fatal(err)
 	}
-	m, _ = os.ReadFile(filepath.Join(g.dir, ManifestFile))
+	m = rawRead(t, g.dir, ManifestFile)
 	write(t, "manifest/reindex.manifest", m)
 
 	// A manifest whose changes link their audit announcements.
@@ -64,7 +64,7 @@ func TestWriteSeeds(t *testing.T) {
 	if _, _, err := tf.v.NewIngestKey("capture", tf.announce(audit.ActionIngestKey)); err != nil {
 		t.Fatal(err)
 	}
-	m, _ = os.ReadFile(filepath.Join(tf.dir, ManifestFile))
+	m = rawRead(t, tf.dir, ManifestFile)
 	write(t, "manifest/linked.manifest", m)
 
 	// A manifest with journal records: tags and saved searches.
@@ -80,7 +80,7 @@ func TestWriteSeeds(t *testing.T) {
 	if err := x.RemoveSaved("hot"); err != nil {
 		t.Fatal(err)
 	}
-	m, _ = os.ReadFile(filepath.Join(h.dir, ManifestFile))
+	m = rawRead(t, h.dir, ManifestFile)
 	write(t, "manifest/journals.manifest", m)
 }
 

@@ -165,6 +165,6 @@ func (v *Vault) CheckSegments(progress func(Progress)) error {
 		if buf == nil {
 			buf = make([]byte, 1<<20)
 		}
-		return buf, checkFile(v.Dir, files[i], buf)
+		return buf, checkFile(v.st, files[i], buf)
 	})...)
 }

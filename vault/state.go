@@ -1,6 +1,7 @@
 package vault
 
 import (
+	"coffer/vault/store"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -54,9 +55,9 @@ func checkPin(m *Manifest) error {
 // deciding at once saw "rolled back" (TestReviewersInTwoProcessesLoseNothing).
 // The manifest is read again, and only one still behind the pin is
 // refused.
-func readManifestPinned(dir string) (*Manifest, *pin, error) {
+func readManifestPinned(st store.Store) (*Manifest, *pin, error) {
 	for try := 0; ; try++ {
-		m, err := ReadManifest(dir)
+		m, err := readManifest(st)
 		if err != nil {
 			return nil, nil, err
 		}

@@ -5,8 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -56,7 +54,7 @@ func TestSampled(t *testing.T) {
 func TestQueuesAndDecisions(t *testing.T) {
 	f := newFixture(t)
 	v := f.open(t, f.passKey())
-	os.Remove(filepath.Join(f.dir, "supervision")) // vaults from before supervision
+	removeFolder(t, f.dir, "supervision") // vaults from before supervision
 	q := Queue{Policy: "gifts", Version: 2, Period: "2025-Q1",
 		From: time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC), To: time.Date(2025, 4, 1, 0, 0, 0, 0, time.UTC),
 		Rate: 0.01, Seed: 42, Items: []QueueItem{{ID: "a", Rules: []string{"card"}}, {ID: "b"}, {ID: "c", Rules: []string{"card", "tickets"}}}}
@@ -136,13 +134,10 @@ func TestQueuesAndDecisions(t *testing.T) {
 	}
 	// Nothing of a queue or a decision is on disk in the clear.
 	for _, canary := range []string{"compliance-canary-comment", "tickets", "gifts/2025"} {
-		filepath.Walk(f.dir, func(p string, fi os.FileInfo, err error) error {
-			if err == nil && fi.Mode().IsRegular() {
-				if data, _ := os.ReadFile(p); bytes.Contains(data, []byte(canary)) {
-					t.Errorf("%s holds %q", p, canary)
-				}
+		rawWalk(t, f.dir, func(p string, data []byte) {
+			if bytes.Contains(data, []byte(canary)) {
+				t.Errorf("%s holds %q", p, canary)
 			}
-			return nil
 		})
 	}
 }

@@ -2,8 +2,6 @@ package vault
 
 import (
 	"bytes"
-	"os"
-	"path/filepath"
 	"reflect"
 	"testing"
 )
@@ -48,14 +46,10 @@ func TestTagsJournal(t *testing.T) {
 		}
 	}
 	// Tag names never reach disk in plaintext.
-	filepath.Walk(f.dir, func(p string, fi os.FileInfo, err error) error {
-		if err == nil && !fi.IsDir() {
-			b, _ := os.ReadFile(p)
-			if bytes.Contains(bytes.ToLower(b), []byte("secret-tag-canary")) {
-				t.Errorf("%s holds a tag name", p)
-			}
+	rawWalk(t, f.dir, func(p string, data []byte) {
+		if bytes.Contains(bytes.ToLower(data), []byte("secret-tag-canary")) {
+			t.Errorf("%s holds a tag name", p)
 		}
-		return nil
 	})
 	rep, err := Verify(f.dir)
 	if err != nil || !rep.OK() {
@@ -69,9 +63,9 @@ func TestTamperTagsFile(t *testing.T) {
 	importMessages(t, v, testMessages(2, "c"))
 	v.ApplyTag(true, "x", []string{v.Messages()[0].ID})
 	name := v.Manifest.Files("tags")[0].Name
-	b, _ := os.ReadFile(filepath.Join(f.dir, name))
+	b := rawRead(t, f.dir, name)
 	b[len(b)-3] ^= 1
-	os.WriteFile(filepath.Join(f.dir, name), b, 0o600)
+	rawWrite(t, f.dir, name, b)
 	w, err := Unlock(f.dir, f.passKey())
 	if err != nil {
 		t.Fatal(err)

@@ -3,8 +3,6 @@ package vault
 import (
 	"bytes"
 	"errors"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -25,29 +23,23 @@ func newTamperFixture(t *testing.T) *tamperFixture {
 	f := newFixture(t)
 	v := f.open(t, f.passKey())
 	importMessages(t, v, testMessages(30, "first"))
-	old, err := os.ReadFile(filepath.Join(f.dir, ManifestFile))
-	if err != nil {
-		t.Fatal(err)
-	}
+	old := rawRead(t, f.dir, ManifestFile)
 	importMessages(t, v, testMessages(30, "second"))
 	return &tamperFixture{fixture: f, oldManifest: old, segments: v.Manifest.Files("segment")}
 }
 
-func (tf *tamperFixture) path(name string) string { return filepath.Join(tf.dir, name) }
+func (tf *tamperFixture) read(t *testing.T, name string) []byte     { return rawRead(t, tf.dir, name) }
+func (tf *tamperFixture) write(t *testing.T, name string, b []byte) { rawWrite(t, tf.dir, name, b) }
+func (tf *tamperFixture) remove(t *testing.T, name string)          { rawRemove(t, tf.dir, name) }
 
-func flipByte(t *testing.T, path string, at int) {
+func (tf *tamperFixture) flipByte(t *testing.T, name string, at int) {
 	t.Helper()
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
+	b := tf.read(t, name)
 	if at < 0 {
 		at = len(b) + at
 	}
 	b[at] ^= 0x01
-	if err := os.WriteFile(path, b, 0o600); err != nil {
-		t.Fatal(err)
-	}
+	tf.write(t, name, b)
 }
 
 // expectTamper checks that Verify fails naming every one of files, and
@@ -106,17 +98,17 @@ func (tf *tamperFixture) expectTamper(t *testing.T, files ...string) {
 func TestTamperSegmentByteFlip(t *testing.T) {
 	tf := newTamperFixture(t)
 	name := tf.segments[0].Name
-	flipByte(t, tf.path(name), -20)
+	tf.flipByte(t, name, -20)
 	tf.expectTamper(t, name)
 }
 
 func TestTamperManifestByteFlip(t *testing.T) {
 	tf := newTamperFixture(t)
-	b, _ := os.ReadFile(tf.path(ManifestFile))
+	b := tf.read(t, ManifestFile)
 	// Flip a byte inside the last record's signed body (a digit of its time).
 	i := bytes.LastIndex(b, []byte(`"time":"`)) + len(`"time":"`) + 3
 	b[i] ^= 0x01
-	os.WriteFile(tf.path(ManifestFile), b, 0o600)
+	tf.write(t, ManifestFile, b)
 	tf.expectTamper(t, ManifestFile)
 	_, err := ReadManifest(tf.dir)
 	var te *TamperError
@@ -134,39 +126,39 @@ func TestTamperKeyFileByteFlip(t *testing.T) {
 			name = mem.keyFiles[1].Name
 		}
 	}
-	flipByte(t, tf.path(name), -5)
+	tf.flipByte(t, name, -5)
 	tf.expectTamper(t, name)
 }
 
 func TestTamperTruncatedSegment(t *testing.T) {
 	tf := newTamperFixture(t)
 	name := tf.segments[1].Name
-	b, _ := os.ReadFile(tf.path(name))
-	os.WriteFile(tf.path(name), b[:len(b)/2], 0o600)
+	b := tf.read(t, name)
+	tf.write(t, name, b[:len(b)/2])
 	tf.expectTamper(t, name)
 }
 
 func TestTamperTruncatedManifest(t *testing.T) {
 	tf := newTamperFixture(t)
-	b, _ := os.ReadFile(tf.path(ManifestFile))
-	os.WriteFile(tf.path(ManifestFile), b[:len(b)-40], 0o600)
+	b := tf.read(t, ManifestFile)
+	tf.write(t, ManifestFile, b[:len(b)-40])
 	tf.expectTamper(t, ManifestFile)
 }
 
 func TestTamperDeletedSegment(t *testing.T) {
 	tf := newTamperFixture(t)
 	name := tf.segments[0].Name
-	os.Remove(tf.path(name))
+	tf.remove(t, name)
 	tf.expectTamper(t, name)
 }
 
 func TestTamperSwappedSegments(t *testing.T) {
 	tf := newTamperFixture(t)
 	a, b := tf.segments[0].Name, tf.segments[1].Name
-	da, _ := os.ReadFile(tf.path(a))
-	db, _ := os.ReadFile(tf.path(b))
-	os.WriteFile(tf.path(a), db, 0o600)
-	os.WriteFile(tf.path(b), da, 0o600)
+	da := tf.read(t, a)
+	db := tf.read(t, b)
+	tf.write(t, a, db)
+	tf.write(t, b, da)
 	tf.expectTamper(t, a, b)
 }
 
@@ -177,10 +169,10 @@ func TestTamperReplayedManifestCaughtByPin(t *testing.T) {
 	m, _ := ReadManifest(tf.dir)
 	for _, e := range m.Files("") {
 		if e.Seq == m.Seq() {
-			os.Remove(tf.path(e.Name))
+			tf.remove(t, e.Name)
 		}
 	}
-	os.WriteFile(tf.path(ManifestFile), tf.oldManifest, 0o600)
+	tf.write(t, ManifestFile, tf.oldManifest)
 	tf.expectTamper(t, ManifestFile)
 }
 
@@ -194,7 +186,7 @@ func TestTamperReplayedManifestCaughtByNewerFiles(t *testing.T) {
 	v := tf.open(t, tf.passKey())
 	importMessages(t, v, testMessages(30, "third"))
 	t.Setenv("COFFER_STATE_DIR", t.TempDir())
-	os.WriteFile(tf.path(ManifestFile), tf.oldManifest, 0o600)
+	tf.write(t, ManifestFile, tf.oldManifest)
 	tf.expectTamper(t, ManifestFile)
 }
 
@@ -210,7 +202,7 @@ func TestTamperPlantedSegment(t *testing.T) {
 	if err := sealSegment(&buf, segmentHeader{VaultID: m.VaultID, Epoch: 1, Name: name, Count: 1}, [][]byte{body}, r); err != nil {
 		t.Fatal(err)
 	}
-	os.WriteFile(tf.path(name), buf.Bytes(), 0o600)
+	tf.write(t, name, buf.Bytes())
 	tf.expectTamper(t, name)
 	v := tf.open(t, tf.passKey())
 	for _, msg := range v.Messages() {
@@ -231,7 +223,7 @@ func TestTamperReplacedMemberKeyFile(t *testing.T) {
 	r, _, _ := ParseRecipient(mem.Recipient)
 	ct, _ := wrap(encodeKeyFile(keyFile{VaultID: m.VaultID, Member: mem.ID, Epoch: 1, Identity: evil.Identity.String()}), r)
 	name := mem.keyFiles[1].Name
-	os.WriteFile(tf.path(name), ct, 0o600)
+	tf.write(t, name, ct)
 	rep, err := Verify(tf.dir)
 	if err != nil || rep.OK() || !strings.Contains(rep.Problems[0].Error(), name) {
 		t.Fatalf("Verify: %v %v", err, rep)
@@ -248,7 +240,7 @@ func TestTamperForgedVaultCaughtByPin(t *testing.T) {
 	// Anyone can build a whole vault for a member's public recipient, under
 	// the real vault's id. This machine pinned the real genesis key.
 	m, _ := ReadManifest(tf.dir)
-	forged := filepath.Join(t.TempDir(), "v")
+	forged := newLocation(t)
 	_, err := initWithID(forged, InitOptions{Recipients: []string{tf.x25519.Recipient().String()}, Auditors: []string{tf.auditor.Recipient().String()}}, m.VaultID)
 	var te *TamperError
 	if !errors.As(err, &te) || !strings.Contains(te.Reason, "different key") {
@@ -276,9 +268,7 @@ func TestJunkNamedBeyondTheManifest(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			tf := newTamperFixture(t) // its imports pinned the manifest
-			if err := os.WriteFile(tf.path(junk), []byte("not a segment"), 0o600); err != nil {
-				t.Fatal(err)
-			}
+			tf.write(t, junk, []byte("not a segment"))
 			if !tc.pinned {
 				t.Setenv("COFFER_STATE_DIR", t.TempDir())
 			}

@@ -1,12 +1,14 @@
 package vault
 
 import (
+	"coffer/vault/store"
 	"crypto/ed25519"
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"os"
+	"path"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -32,11 +34,15 @@ type InitOptions struct {
 	// Auditors may read the audit trail. At least one is required.
 	Auditors []string
 	Now      time.Time
+	// Retention, on object storage, is the Object Lock retention every
+	// object of the vault gets (store.ParseRetention); the bucket must be
+	// versioned with Object Lock. Init refuses it on a folder.
+	Retention store.Retention
 }
 
-// Init creates a vault in dir, which must not exist or be empty. The
-// manifest is written last and in one piece, so a crash leaves either no
-// vault or a complete one.
+// Init creates a vault in dir (a folder, or s3://BUCKET/PREFIX), which
+// must not exist or be empty. The manifest is written last and in one
+// piece, so a crash leaves either no vault or a complete one.
 func Init(dir string, opt InitOptions) (*Manifest, error) {
 	return initWithID(dir, opt, randomID(16))
 }
@@ -48,8 +54,14 @@ func initWithID(dir string, opt InitOptions, vaultID string) (*Manifest, error) 
 	if len(opt.Auditors) == 0 {
 		return nil, errors.New("vault: a vault needs at least one auditor recipient")
 	}
-	if ents, err := os.ReadDir(dir); err == nil && len(ents) > 0 {
-		return nil, fmt.Errorf("vault: %s exists and is not empty", dir)
+	st, err := openStore(dir)
+	if err != nil {
+		return nil, err
+	}
+	if empty, err := st.Empty(); err != nil {
+		return nil, fmt.Errorf("vault: %w", err)
+	} else if !empty {
+		return nil, fmt.Errorf("vault: %s exists and is not empty", st)
 	}
 	now := opt.Now
 	if now.IsZero() {
@@ -62,12 +74,16 @@ func initWithID(dir string, opt InitOptions, vaultID string) (*Manifest, error) 
 		}
 		auditors = append(auditors, auditorBody{Op: "add", Name: "auditor-" + Fingerprint(a), Recipient: strings.TrimSpace(a)})
 	}
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return nil, fmt.Errorf("vault: %w", err)
+	if err := setRetention(st, opt.Retention); err != nil {
+		return nil, err
 	}
-	for _, d := range vaultDirs {
-		if err := os.MkdirAll(filepath.Join(dir, d), 0o700); err != nil {
-			return nil, fmt.Errorf("vault: %w", err)
+	if !st.Shared() {
+		// A folder gets its layout at once (FORMAT.md); object storage
+		// has no folders, and a folder's files make their own as needed.
+		for _, d := range vaultDirs {
+			if err := os.MkdirAll(filepath.Join(dir, d), 0o700); err != nil {
+				return nil, fmt.Errorf("vault: %w", err)
+			}
 		}
 	}
 	k, err := newEpochKey(vaultID, 1)
@@ -76,7 +92,7 @@ func initWithID(dir string, opt InitOptions, vaultID string) (*Manifest, error) 
 	}
 	name := opt.Name
 	if name == "" {
-		name = filepath.Base(dir)
+		name = path.Base(strings.TrimRight(dir, "/"))
 	}
 	vaultSigner := signer{name: "vault", key: k.Signing}
 	recs := []signedRecord{{&record{Type: recGenesis, Genesis: &genesisBody{
@@ -89,7 +105,7 @@ func initWithID(dir string, opt InitOptions, vaultID string) (*Manifest, error) 
 		if mname == "" {
 			mname = "passphrase"
 		}
-		b, err := newPassphraseMember(dir, vaultID, mname, opt.Passphrase, keys)
+		b, err := newPassphraseMember(st, vaultID, mname, opt.Passphrase, keys)
 		if err != nil {
 			return nil, err
 		}
@@ -100,7 +116,7 @@ func initWithID(dir string, opt InitOptions, vaultID string) (*Manifest, error) 
 		if i < len(opt.RecipientNames) {
 			mname = opt.RecipientNames[i]
 		}
-		b, err := newRecipientMember(dir, vaultID, mname, r, keys)
+		b, err := newRecipientMember(st, vaultID, mname, r, keys)
 		if err != nil {
 			return nil, err
 		}
@@ -110,7 +126,10 @@ func initWithID(dir string, opt InitOptions, vaultID string) (*Manifest, error) 
 		recs = append(recs, signedRecord{&record{Type: recAuditor, Auditor: &auditors[i]}, vaultSigner})
 	}
 	m := newManifest()
-	if err := m.appendRecords(dir, now, recs...); err != nil {
+	if err := m.appendRecords(st, now, recs...); err != nil {
+		if errorsIsConflict(err) {
+			return nil, fmt.Errorf("vault: %s: another init made a vault here first", st)
+		}
 		return nil, err
 	}
 	if err := checkPin(m); err != nil {
@@ -134,7 +153,8 @@ type Key struct {
 // Vault is an unlocked vault: the manifest, the member who unlocked it and
 // the vault secrets that member holds. Load decrypts the messages.
 type Vault struct {
-	Dir      string
+	Dir      string // where it is: a folder, or s3://BUCKET/PREFIX
+	st       store.Store
 	Manifest *Manifest
 	Member   *Member
 	Method   string // how the member unlocked: passphrase, x25519, ssh, ...
@@ -163,23 +183,27 @@ type Vault struct {
 // opens, and checks that the vault secrets in it are the ones the
 // manifest's signing keys were derived from. It decrypts no messages.
 func Unlock(dir string, key Key) (*Vault, error) {
-	m, p, err := readManifestPinned(dir)
+	st, err := openStore(dir)
 	if err != nil {
 		return nil, err
 	}
-	if err := checkRollback(dir, m, p != nil); err != nil {
+	m, p, err := readManifestPinned(st)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkRollback(st, m, p != nil); err != nil {
 		return nil, err
 	}
 	if err := recordPin(m, p); err != nil {
 		return nil, err
 	}
-	v := &Vault{Dir: dir, Manifest: m, now: time.Now}
+	v := &Vault{Dir: dir, st: st, Manifest: m, now: time.Now}
 	var lastErr error
 	for _, mem := range m.ActiveMembers() {
 		var ids []age.Identity
 		switch {
 		case mem.Kind == KindPassphrase && len(key.Passphrases) > 0:
-			ids, err = passphraseIdentities(dir, mem, key.Passphrases)
+			ids, err = passphraseIdentities(st, mem, key.Passphrases)
 		case mem.Kind != KindPassphrase && len(key.Identities) > 0:
 			ids = key.Identities
 		default:
@@ -191,7 +215,7 @@ func Unlock(dir string, key Key) (*Vault, error) {
 			}
 			continue
 		}
-		epochs, err := openKeyFiles(dir, m, mem, ids)
+		epochs, err := openKeyFiles(st, m, mem, ids)
 		if errors.Is(err, ErrWrongKey) {
 			lastErr = err
 			continue
@@ -209,11 +233,11 @@ func Unlock(dir string, key Key) (*Vault, error) {
 }
 
 // passphraseIdentities opens a passphrase member's personal identity.
-func passphraseIdentities(dir string, mem *Member, passphrases []string) ([]age.Identity, error) {
+func passphraseIdentities(st store.Store, mem *Member, passphrases []string) ([]age.Identity, error) {
 	if mem.passFile == nil {
 		return nil, tamper(ManifestFile, "passphrase member %q has no pass file", mem.ID)
 	}
-	data, _, err := readChecked(dir, &FileEntry{Name: mem.passFile.Name, SHA256: mem.passFile.SHA256, Size: mem.passFile.Size}, nil)
+	data, _, err := readChecked(st, &FileEntry{Name: mem.passFile.Name, SHA256: mem.passFile.SHA256, Size: mem.passFile.Size}, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -237,7 +261,7 @@ func passphraseIdentities(dir string, mem *Member, passphrases []string) ([]age.
 
 // openKeyFiles decrypts every epoch key file of mem and checks each
 // secret against the signing key the manifest recorded for its epoch.
-func openKeyFiles(dir string, m *Manifest, mem *Member, ids []age.Identity) (map[int]*epochKey, error) {
+func openKeyFiles(st store.Store, m *Manifest, mem *Member, ids []age.Identity) (map[int]*epochKey, error) {
 	epochs := map[int]*epochKey{}
 	nums := make([]int, 0, len(mem.keyFiles))
 	for e := range mem.keyFiles {
@@ -246,7 +270,7 @@ func openKeyFiles(dir string, m *Manifest, mem *Member, ids []age.Identity) (map
 	sort.Sort(sort.Reverse(sort.IntSlice(nums))) // newest first: fails fast on a wrong key
 	for _, e := range nums {
 		ref := mem.keyFiles[e]
-		data, _, err := readChecked(dir, &FileEntry{Name: ref.Name, SHA256: ref.SHA256, Size: ref.Size}, nil)
+		data, _, err := readChecked(st, &FileEntry{Name: ref.Name, SHA256: ref.SHA256, Size: ref.Size}, nil)
 		if err != nil {
 			return nil, err
 		}
@@ -279,6 +303,36 @@ func openKeyFiles(dir string, m *Manifest, mem *Member, ids []age.Identity) (map
 		return nil, tamper(ManifestFile, "member %q has no key for the current epoch %d", mem.ID, m.Epoch)
 	}
 	return epochs, nil
+}
+
+// Store is where the vault's files are: the audit trail is written there
+// too (audit.Open).
+func (v *Vault) Store() store.Store { return v.st }
+
+// openStore returns the storage of the vault at loc: a folder, or
+// s3://BUCKET/PREFIX.
+func openStore(loc string) (store.Store, error) {
+	st, err := store.Open(loc)
+	if err != nil {
+		return nil, fmt.Errorf("vault: %w", err)
+	}
+	return st, nil
+}
+
+// setRetention gives every object of a new vault on object storage the
+// retention r (and makes it the bucket's default rule).
+func setRetention(st store.Store, r store.Retention) error {
+	if r.IsZero() {
+		return nil
+	}
+	s3, ok := st.(*store.S3)
+	if !ok {
+		return fmt.Errorf("vault: %s: retention needs object storage with Object Lock (s3://BUCKET/PREFIX); a folder is kept by its own backups", st)
+	}
+	if err := s3.SetRetention(r); err != nil {
+		return fmt.Errorf("vault: %w", err)
+	}
+	return nil
 }
 
 // signer returns the vault signer of the current epoch.

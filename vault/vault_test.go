@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"errors"
 	"os"
-	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -170,8 +169,11 @@ func TestNotAVault(t *testing.T) {
 }
 
 func TestInitRefusesNonEmpty(t *testing.T) {
-	dir := t.TempDir()
-	os.WriteFile(filepath.Join(dir, "x"), nil, 0o600)
+	dir := newLocation(t)
+	if !onS3() {
+		os.MkdirAll(dir, 0o700)
+	}
+	rawWrite(t, dir, "x", nil)
 	a, _ := age.GenerateX25519Identity()
 	if _, err := Init(dir, InitOptions{Passphrase: "p", Auditors: []string{a.Recipient().String()}}); err == nil {
 		t.Fatal("Init over a non-empty folder succeeded")
@@ -197,11 +199,8 @@ func TestMemberRemovalRotates(t *testing.T) {
 	// Its old key file opens epoch 1 only, and segments after removal are
 	// encrypted to a recipient it has no secret for.
 	for _, e := range v.Manifest.Files("segment") {
-		data, err := os.ReadFile(filepath.Join(f.dir, e.Name))
-		if err != nil {
-			t.Fatal(err)
-		}
-		old, _ := os.ReadFile(filepath.Join(f.dir, v.Manifest.member(findID(v, "xena")).keyFiles[1].Name))
+		data := rawRead(t, f.dir, e.Name)
+		old := rawRead(t, f.dir, v.Manifest.member(findID(v, "xena")).keyFiles[1].Name)
 		plain, err := unwrap(old, f.x25519)
 		if err != nil {
 			t.Fatal(err)
@@ -286,7 +285,7 @@ func TestIngestKeyAppendsWithoutReading(t *testing.T) {
 func TestAbortLeavesVaultUnchanged(t *testing.T) {
 	f := newFixture(t)
 	v := f.open(t, f.passKey())
-	before, _ := os.ReadFile(filepath.Join(f.dir, ManifestFile))
+	before := rawRead(t, f.dir, ManifestFile)
 	a, err := v.NewAppender()
 	if err != nil {
 		t.Fatal(err)
@@ -296,7 +295,7 @@ func TestAbortLeavesVaultUnchanged(t *testing.T) {
 		a.Add(m)
 	}
 	a.Abort()
-	after, _ := os.ReadFile(filepath.Join(f.dir, ManifestFile))
+	after := rawRead(t, f.dir, ManifestFile)
 	if !bytes.Equal(before, after) {
 		t.Fatal("manifest changed by an aborted import")
 	}
@@ -334,8 +333,14 @@ func TestInterruptedImportLeavesOnlyLeftovers(t *testing.T) {
 	}
 	importMessages(t, w, testMessages(2, "next"))
 	rep, _ = Verify(f.dir)
-	if !rep.OK() || len(rep.Notes) != 0 {
-		t.Fatalf("leftovers not cleaned by the next import: %v", rep.Notes)
+	left := 0
+	if onS3() {
+		// Without a lock a leftover may be a write under way: kept, and
+		// still only a note (retention would keep it anyway).
+		left = 3
+	}
+	if !rep.OK() || len(rep.Notes) != left {
+		t.Fatalf("after the next import: ok %v, %d leftovers, want %d: %v", rep.OK(), len(rep.Notes), left, rep.Notes)
 	}
 }
 
@@ -349,13 +354,17 @@ func TestInterruptedMemberChangeLeavesOnlyLeftovers(t *testing.T) {
 	v := f.open(t, f.passKey())
 	id, _ := age.GenerateX25519Identity()
 	// What AddMember writes before its record, for a member "m-lost".
-	if _, err := wrapEpochs(f.dir, v.Manifest.VaultID, "m-lost", id.Recipient(), v.epochs); err != nil {
+	if _, err := wrapEpochs(v.st, v.Manifest.VaultID, "m-lost", id.Recipient(), v.epochs); err != nil {
 		t.Fatal(err)
 	}
 	rep, err := Verify(f.dir)
 	if err != nil || !rep.OK() || len(rep.Notes) != 1 {
 		t.Fatalf("verify: err %v problems %v unknown %v notes %v", err, rep.Problems, rep.Unknown, rep.Notes)
 	}
+	// On object storage a key file left behind is removed once it is
+	// older than any member change takes (sharedKeyLeftoverAge).
+	defer func(old time.Duration) { sharedKeyLeftoverAge = old }(sharedKeyLeftoverAge)
+	sharedKeyLeftoverAge = 0
 	if _, _, err := v.NewIngestKey("gw", audit.Link{}); err != nil { // any write
 		t.Fatal(err)
 	}

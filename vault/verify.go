@@ -1,9 +1,8 @@
 package vault
 
 import (
+	"coffer/vault/store"
 	"fmt"
-	"os"
-	"path/filepath"
 )
 
 // Report is what Verify found.
@@ -28,12 +27,16 @@ func (r *Report) OK() bool { return len(r.Problems) == 0 && len(r.Unknown) == 0 
 // name. It decrypts nothing and reads no content. The error is non-nil
 // only when the manifest itself cannot be trusted (then nothing else can).
 func Verify(dir string) (*Report, error) {
-	m, p, err := readManifestPinned(dir)
+	st, err := openStore(dir)
+	if err != nil {
+		return nil, err
+	}
+	m, p, err := readManifestPinned(st)
 	if err != nil {
 		return nil, err
 	}
 	rep := &Report{Manifest: m}
-	rollback := checkRollback(dir, m, p != nil)
+	rollback := checkRollback(st, m, p != nil)
 	if rollback != nil {
 		// Not pinned either: the next unlock here must see it too.
 		rep.Problems = append(rep.Problems, rollback)
@@ -43,7 +46,7 @@ func Verify(dir string) (*Report, error) {
 	buf := make([]byte, 1<<20)
 	check := func(e *FileEntry) { // hashed as it streams: nothing held
 		rep.Files++
-		if err := checkFile(dir, e, buf); err != nil {
+		if err := checkFile(st, e, buf); err != nil {
 			rep.Problems = append(rep.Problems, err)
 		}
 	}
@@ -58,7 +61,7 @@ func Verify(dir string) (*Report, error) {
 			check(&FileEntry{Name: k.Name, SHA256: k.SHA256, Size: k.Size})
 		}
 	}
-	for _, u := range unlistedFiles(dir, m) {
+	for _, u := range unlistedFiles(st, m) {
 		switch {
 		case u.Leftover:
 			rep.Notes = append(rep.Notes, u)
@@ -90,11 +93,19 @@ func unlistedReason(u Unlisted, m *Manifest) string {
 // pin the manifest extends, the pin is the rollback check, and such a
 // file is junk: it is reported (Verify, Vault.Warnings) and never read,
 // and must not keep anyone from unlocking.
-func checkRollback(dir string, m *Manifest, pinned bool) error {
+func checkRollback(st store.Store, m *Manifest, pinned bool) error {
 	if pinned {
 		return nil
 	}
-	for _, u := range unlistedFiles(dir, m) {
+	for _, u := range unlistedFiles(st, m) {
+		if u.Beyond > 0 && st.Shared() {
+			// Without a lock, writers may have appended since m was read
+			// and written files named for their records: only a file
+			// beyond the manifest as it is now is evidence.
+			if now, err := readManifest(st); err == nil && now.Seq() >= m.Seq() && u.Beyond <= now.Seq()+1 {
+				continue
+			}
+		}
 		if u.Beyond > 0 {
 			return &TamperError{File: ManifestFile, Reason: fmt.Sprintf(
 				"rolled back, or a planted file: %s is named for record %d, the manifest has %d records, "+
@@ -108,6 +119,10 @@ func checkRollback(dir string, m *Manifest, pinned bool) error {
 
 // Exists reports whether dir holds a vault.
 func Exists(dir string) bool {
-	_, err := os.Stat(filepath.Join(dir, ManifestFile))
+	st, err := openStore(dir)
+	if err != nil {
+		return false
+	}
+	_, err = st.ReadChain(ManifestFile, 0, maxManifestBytes)
 	return err == nil
 }

@@ -137,11 +137,11 @@ func (d *dir) List(name string) ([]Entry, error) {
 		if !e.Type().IsRegular() {
 			continue
 		}
-		var size int64
+		ent := Entry{Name: e.Name(), Temp: strings.HasPrefix(e.Name(), TempPrefix)}
 		if fi, err := e.Info(); err == nil {
-			size = fi.Size()
+			ent.Size, ent.ModTime = fi.Size(), fi.ModTime()
 		}
-		out = append(out, Entry{Name: e.Name(), Size: size, Temp: strings.HasPrefix(e.Name(), TempPrefix)})
+		out = append(out, ent)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out, nil

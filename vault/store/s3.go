@@ -267,7 +267,7 @@ func (s *S3) List(dir string) ([]Entry, error) {
 			return nil, s.fail("list", dir, err)
 		}
 		for _, o := range page.Contents {
-			out = append(out, Entry{Name: strings.TrimPrefix(aws.ToString(o.Key), p), Size: aws.ToInt64(o.Size)})
+			out = append(out, Entry{Name: strings.TrimPrefix(aws.ToString(o.Key), p), Size: aws.ToInt64(o.Size), ModTime: aws.ToTime(o.LastModified)})
 		}
 		for _, c := range page.CommonPrefixes {
 			out = append(out, Entry{Name: strings.TrimSuffix(strings.TrimPrefix(aws.ToString(c.Prefix), p), "/")})
@@ -353,7 +353,7 @@ func (s *S3) fetch(name string, parts map[int]Entry, first int) (map[int][]byte,
 	return out, firstErr
 }
 
-func (s *S3) ReadChain(name string, from, max int) ([]byte, error) {
+func (s *S3) ReadChain(name string, from, limit int) ([]byte, error) {
 	parts, err := s.parts(name)
 	if err != nil {
 		return nil, err
@@ -361,13 +361,16 @@ func (s *S3) ReadChain(name string, from, max int) ([]byte, error) {
 	if len(parts) == 0 {
 		return nil, fmt.Errorf("%s/%s: %w", s, name, ErrNotExist)
 	}
-	// Start at from when it is the end of an object this store walked or
-	// wrote; else from record 0.
+	// Start at the object holding record from (or ending just before it)
+	// when this store walked or wrote it; else at record 0.
 	start := 0
 	s.mu.Lock()
 	for first, n := range s.bounds[name] {
-		if first+n == from {
-			start = from
+		switch {
+		case first+n == from:
+			start = max(start, from)
+		case first <= from && from < first+n:
+			start = max(start, first)
 		}
 	}
 	s.mu.Unlock()
@@ -390,7 +393,7 @@ func (s *S3) ReadChain(name string, from, max int) ([]byte, error) {
 			break
 		}
 		out = append(out, b...)
-		if len(out) > max {
+		if len(out) > limit {
 			break
 		}
 		seen[pos] = n

@@ -101,8 +101,9 @@ type Log interface {
 
 // Entry is a file in a listing.
 type Entry struct {
-	Name string // base name
-	Size int64
+	Name    string // base name
+	Size    int64
+	ModTime time.Time
 	// Temp marks a file a write left half-done (never read).
 	Temp bool
 }
