@@ -17,7 +17,7 @@ IMPORT_BENCH_MB ?= 1024
 SCALE_N ?= 100000 1000000
 DEMO     := demo
 
-.PHONY: help build test ci vet fmt staticcheck cross fuzz fuzz-short fuzz-run bench bench-import bench-scale demo demo-vault golden itest clean
+.PHONY: help build test s3server ci vet fmt staticcheck cross fuzz fuzz-short fuzz-run bench bench-import bench-scale demo demo-vault golden itest clean
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -25,8 +25,18 @@ help: ## list the targets
 build: ## build bin/coffer
 	$(GO) build -o $(BIN) ./cmd/coffer
 
-test: ## run every test: unit, golden views, CLI scripts, crash trials, tmux end-to-end
+# The S3-compatible server the tests run (Versity Gateway), from its own
+# module so that it never enters coffer's; built once, then cached.
+S3SERVER := .ci/bin/versitygw
+
+test: $(S3SERVER) ## run every test: unit, golden views, CLI scripts, crash trials, tmux end-to-end, the vault on a folder and on S3
 	$(GO) test -timeout 30m ./...
+	COFFER_TEST_STORE=s3 $(GO) test -timeout 30m ./vault/ ./vault/audit/
+
+s3server: $(S3SERVER) ## build the S3-compatible server the tests start (versitygw, into .ci/bin)
+
+$(S3SERVER): .ci/s3server/go.mod .ci/s3server/go.sum
+	cd .ci/s3server && $(GO) build -o ../bin/versitygw github.com/versity/versitygw/cmd/versitygw
 
 itest: ## the tmux end-to-end tests alone (three flows, hostile text, the newcomer's path at 80×24 and 160×50)
 	$(GO) test ./cmd/coffer/ -run "TestE2ETmux|TestE2ENewcomer" -count=1 -v

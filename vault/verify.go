@@ -3,6 +3,7 @@ package vault
 import (
 	"coffer/vault/store"
 	"fmt"
+	"time"
 )
 
 // Report is what Verify found.
@@ -15,11 +16,24 @@ type Report struct {
 	// them in the vault folder. Each is a *TamperError naming the file.
 	Unknown []error
 	Notes   []Unlisted // leftovers of interrupted writes: harmless
+	// Retention is the Object Lock state of a vault on object storage
+	// (nil for a folder). When the bucket has a retention rule, an object
+	// without a retain-until date in the future is a problem: the storage
+	// would let it be deleted.
+	Retention *Retention
 }
 
 // OK reports whether the vault verified clean: no file changed and none
-// unknown.
-func (r *Report) OK() bool { return len(r.Problems) == 0 && len(r.Unknown) == 0 }
+// unknown, and on a bucket with a retention rule every object retained.
+func (r *Report) OK() bool {
+	return len(r.Problems) == 0 && len(r.Unknown) == 0 && !r.Unretained()
+}
+
+// Unretained reports objects the bucket's retention rule should keep and
+// does not.
+func (r *Report) Unretained() bool {
+	return r.Retention != nil && !r.Retention.Rule.IsZero() && len(r.Retention.Unlocked) > 0
+}
 
 // Verify checks a vault without unlocking it: the manifest's chain and
 // signatures, the pin of what this machine saw before, and the size and
@@ -70,6 +84,9 @@ func Verify(dir string) (*Report, error) {
 			continue // the rollback problem names it
 		}
 		rep.Unknown = append(rep.Unknown, &TamperError{File: u.Name, Reason: unlistedReason(u, m)})
+	}
+	if rep.Retention, err = checkRetention(st, time.Now()); err != nil {
+		return nil, err
 	}
 	return rep, nil
 }

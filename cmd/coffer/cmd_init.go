@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"coffer/vault"
+	"coffer/vault/store"
 
 	"filippo.io/age"
 )
@@ -23,17 +24,28 @@ A vault needs members, who can unlock it, and auditors, who can read its
 audit trail and nothing else. By default the one member is a passphrase,
 asked twice on the terminal.
 
+DIR is a folder, or s3://BUCKET/PREFIX for S3 or S3-compatible object
+storage (credentials, region and endpoint from the usual AWS variables:
+AWS_PROFILE, AWS_ACCESS_KEY_ID, AWS_REGION, AWS_ENDPOINT_URL_S3). With
+--retention every object of the vault gets an Object Lock retain-until
+date (the bucket must be versioned, created with Object Lock), and the
+bucket's default rule is set to match.
+
 Examples:
   coffer init case-2291 --auditor-key-out auditor.key
   coffer init case-2291 --recipient age1pq1... --auditor age1...
   coffer init case-2291 --identity-out me.key --passphrase --auditor-key-out auditor.key
-  coffer init case-2291 --passphrase-file pass.txt --auditor age1... --name "Case 2291"`,
+  coffer init case-2291 --passphrase-file pass.txt --auditor age1... --name "Case 2291"
+  coffer init s3://matters/case-2291 --recipient age1pq1... --auditor age1... --retention 7y --retention-mode compliance`,
 		setup: func(fs *flag.FlagSet) func(*env, []string) error {
 			var (
 				name, identityOut, auditorOut, passFile, member string
 				recipients, auditors                            listFlag
 				withPassphrase                                  bool
+				retention, retentionMode                        string
 			)
+			fs.StringVar(&retention, "retention", "", "object storage: keep every object for `PERIOD` (7y, 90d) under Object Lock")
+			fs.StringVar(&retentionMode, "retention-mode", "compliance", "`MODE` of --retention: compliance (nobody can delete early) or governance (a bucket admin can)")
 			fs.StringVar(&name, "name", "", "the vault's display `NAME` (default: the folder name)")
 			fs.Var(&recipients, "recipient", "add a member for recipient `R` (age1…, age1pq1…, ssh-ed25519 …, plugin; repeatable)")
 			fs.StringVar(&identityOut, "identity-out", "", "generate a member key (post-quantum hybrid age identity) into `FILE`")
@@ -51,6 +63,15 @@ Examples:
 					return usageError("init: a vault needs an auditor: pass --auditor R or --auditor-key-out FILE")
 				}
 				opt := vault.InitOptions{Name: name, Recipients: recipients, Auditors: auditors, PassphraseMember: member, Now: e.now()}
+				if retention != "" {
+					r, err := store.ParseRetention(retention, retentionMode)
+					if err != nil {
+						return usageError("init: %v", err)
+					}
+					opt.Retention = r
+				} else if fs.Lookup("retention-mode").Value.String() != "compliance" {
+					return usageError("init: --retention-mode needs --retention PERIOD")
+				}
 				if opt.PassphraseMember == "" {
 					opt.PassphraseMember = os.Getenv("USER")
 				}
@@ -86,7 +107,10 @@ Examples:
 				if err != nil {
 					return err
 				}
-				fmt.Fprintf(e.stdout, "Created vault %q in %s (id %s).\n", oneLine(m.Name), dir, m.VaultID)
+				fmt.Fprintf(e.stdout, "Created vault %q in %s (id %s).\n", oneLine(m.Name), oneLine(dir), m.VaultID)
+				if !opt.Retention.IsZero() {
+					fmt.Fprintf(e.stdout, "Every object is kept under Object Lock retention: %s.\n", opt.Retention)
+				}
 				tb := newTable()
 				tb.indent = "  "
 				for _, mem := range m.ActiveMembers() {

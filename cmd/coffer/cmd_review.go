@@ -4,8 +4,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"os"
-	"path/filepath"
 	"runtime/debug"
 	"time"
 
@@ -45,10 +43,7 @@ Examples:
 
 // isVaultDir reports whether arg names a vault folder, for the `coffer
 // DIR` shorthand.
-func isVaultDir(arg string) bool {
-	st, err := os.Stat(filepath.Join(arg, vault.ManifestFile))
-	return err == nil && st.Mode().IsRegular()
-}
+func isVaultDir(arg string) bool { return vault.Exists(arg) }
 
 func runReview(e *env, dir string, u *unlockFlags, idle time.Duration, demoHint string) error {
 	man, err := vault.ReadManifest(dir)
@@ -100,8 +95,8 @@ func runAuditTUI(e *env, dir string, identityFiles []string) error {
 	if err != nil {
 		return err
 	}
-	if _, err := os.Stat(filepath.Join(dir, vault.ManifestFile)); err != nil {
-		return fmt.Errorf("%s: %w", dir, vault.ErrNotVault)
+	if !vault.Exists(dir) {
+		return fmt.Errorf("%s: %w", oneLine(dir), vault.ErrNotVault)
 	}
 	m := ui.NewAuditor(ui.AuditorOptions{Dir: dir, Identities: ids, NoColor: ui.NoColor()})
 	if _, err := tea.NewProgram(m).Run(); err != nil && !errors.Is(err, tea.ErrInterrupted) {

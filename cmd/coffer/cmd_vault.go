@@ -157,6 +157,14 @@ Examples:
 				for _, u := range rep.Unknown {
 					fmt.Fprintf(e.stderr, "coffer: unknown: %s\n", oneLine(u.Error()))
 				}
+				if r := rep.Retention; r != nil {
+					fmt.Fprintf(e.stdout, "Object storage: %s.\n", r)
+					if rep.Unretained() {
+						for _, name := range r.Unlocked {
+							fmt.Fprintf(e.stderr, "coffer: not retained: %s: no Object Lock retain-until date in the future\n", oneLine(name))
+						}
+					}
+				}
 				m := rep.Manifest
 				switch {
 				case len(rep.Problems) > 0:
@@ -165,6 +173,9 @@ Examples:
 				case len(rep.Unknown) > 0:
 					return &cliError{err: fmt.Errorf("vault %s: %d files verified, and %s the manifest does not name", args[0], rep.Files, plural(len(rep.Unknown), "file")),
 						hint: "coffer never reads them; find out who put them there, then remove them", code: exitFailure}
+				case rep.Unretained():
+					return &cliError{err: fmt.Errorf("vault %s: %d files verified, and %s without the retention the bucket's rule (%s) requires", args[0], rep.Files, plural(len(rep.Retention.Unlocked), "object"), rep.Retention.Rule),
+						hint: "the storage would let them be deleted: set their retention (aws s3api put-object-retention), and check who wrote them", code: exitFailure}
 				}
 				fmt.Fprintf(e.stdout, "Vault %q is intact: manifest of %d signed records, %d files verified.\n", oneLine(m.Name), m.Seq()+1, rep.Files)
 				return nil
@@ -354,6 +365,50 @@ Examples:
 					return flagFile("o", out, err, "")
 				}
 				fmt.Fprintf(e.stdout, "Wrote ingest key %s (id %s) to %s.\n", oneLine(k.Name), k.ID, out)
+				return nil
+			}
+		},
+	}
+}
+
+func holdCommand() *command {
+	return &command{
+		name:    "hold",
+		args:    "on|off DIR",
+		summary: "put or lift a legal hold on every object of a vault on object storage",
+		help: `
+An Object Lock legal hold keeps every object of the vault (segments,
+attachments, indexes, manifest, key files, audit trail) from deletion and
+overwrite, past any retention date, until it is lifted. It needs a
+bucket created with Object Lock and the s3:PutObjectLegalHold permission.
+Objects written after the hold is put are not held: run it again after
+imports for as long as the matter is on hold.
+
+Examples:
+  coffer hold on s3://matters/case-2291
+  coffer hold off s3://matters/case-2291`,
+		setup: func(fs *flag.FlagSet) func(*env, []string) error {
+			return func(e *env, args []string) error {
+				if err := needArgs("hold", args, 2, 2); err != nil {
+					return err
+				}
+				var on bool
+				switch args[0] {
+				case "on":
+					on = true
+				case "off":
+				default:
+					return usageError("hold: first argument is on or off, not %q", args[0])
+				}
+				n, err := vault.SetLegalHold(args[1], on)
+				if err != nil {
+					return err
+				}
+				if on {
+					fmt.Fprintf(e.stdout, "Legal hold on %s: %s held.\n", oneLine(args[1]), plural(n, "object"))
+				} else {
+					fmt.Fprintf(e.stdout, "Legal hold lifted from %s on %s.\n", plural(n, "object"), oneLine(args[1]))
+				}
 				return nil
 			}
 		},

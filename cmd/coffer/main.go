@@ -81,6 +81,7 @@ func commands() []*command {
 		policyCommand(),
 		supervisionCommand(),
 		attachmentCommand(),
+		holdCommand(),
 	}
 }
 
