@@ -129,7 +129,7 @@ func (l *Log) seal(kind byte, plain []byte) ([]byte, [tagSize]byte) {
 	return payload, recordTag(&l.k, l.session, l.n, &ch)
 }
 
-// commit advances the chain and the key once a record is on disk,
+// commit advances the chain and the key once a record is durable,
 // erasing the key that wrote it.
 func (l *Log) commit(kind byte, payload []byte) {
 	l.chain = nextChain(&l.chain, tlog.RecordHash(leafData(kind, l.n, payload)))
@@ -166,8 +166,10 @@ func (l *Log) SetActor(a Actor) error {
 }
 
 // Append records e and returns only once it is durable (written and
-// fsynced, or acknowledged by the object store). Time is set here; Session, Seq and Actor are ignored (the
-// session's actor applies). After an error nothing of e is on disk.
+// fsynced, or acknowledged by the object store). Time is set here;
+// Session, Seq and Actor are ignored (the session's actor applies). After
+// an error the session records nothing more: the caller shows nothing,
+// and a new session (lock and unlock again) goes on.
 func (l *Log) Append(e Event) error {
 	_, err := l.append(kindEntry, e)
 	return err
@@ -177,7 +179,7 @@ func (l *Log) Append(e Event) error {
 // to be called before the vault changes, and returns where it is: the
 // manifest record the change writes carries that Link, which is how
 // VerifyChanges finds, for every change the manifest proves, the event
-// that recorded it. Like Append, it returns once e is on disk.
+// that recorded it. Like Append, it returns once e is durable.
 func (l *Log) Announce(e Event) (Link, error) {
 	e.Intent = true
 	i, err := l.append(kindEntry, e)

@@ -109,10 +109,10 @@ func (r *Report) OK() bool { return len(r.Problems) == 0 && len(r.Mismatches) ==
 var ErrNoTrail = errors.New("audit: no audit trail")
 
 // Verify checks the whole trail of the vault stored in st with the
-// auditors' identities: every session's MAC chain and Merkle tree, the heads each
-// session recorded of the others (catching deleted, cut or replaced
-// session files), and, if cp is not nil, that every session cp names still
-// extends it (catching a cut tail). It returns the report and, when the
+// auditors' identities: every session's MAC chain and Merkle tree, the
+// heads each session recorded of the others (catching deleted, cut or
+// replaced session logs), and, if cp is not nil, that every session cp
+// names still extends it (catching a cut tail). It returns the report and, when the
 // trail is not intact, the first problem as a *TamperError. It returns
 // ErrNotAuditor when no identity opens any session.
 func Verify(st store.Store, identities []age.Identity, cp *Checkpoint) (*Report, error) {
@@ -156,7 +156,7 @@ func check(st store.Store, identities []age.Identity, cp *Checkpoint, keep func(
 	// Pass 1, public: which tags the headers claim, so the walks keep them.
 	wantTags := map[string]map[uint64]bool{}
 	for _, name := range files {
-		h, _ := scanHeader(st, Subdir+"/"+name)
+		h, _ := scanHeader(st, logName(sessionOf(name)))
 		if h == nil {
 			continue
 		}
