@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"coffer/vault/audit"
+	"coffer/vault/store"
 
 	"filippo.io/age"
 )
@@ -96,7 +97,7 @@ func VerifyTrail(dir string, identities []age.Identity, cp *audit.Checkpoint) (*
 	if err != nil {
 		return nil, err
 	}
-	return audit.VerifyChanges(dir, identities, cp, m.Changes())
+	return audit.VerifyChanges(store.Dir(dir), identities, cp, m.Changes())
 }
 
 // announced returns l for a record's Audit field, nil for the zero Link

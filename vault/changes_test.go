@@ -38,7 +38,7 @@ func (tf *trailFixture) session(member string) *audit.Log {
 	if tf.log != nil {
 		tf.log.Close(audit.LockExit)
 	}
-	l, err := audit.Open(tf.dir, []age.Recipient{tf.auditor.Recipient()}, audit.Actor{Member: member})
+	l, err := audit.Open(store.Dir(tf.dir), []age.Recipient{tf.auditor.Recipient()}, audit.Actor{Member: member})
 	if err != nil {
 		tf.t.Fatal(err)
 	}
@@ -109,7 +109,7 @@ func (tf *trailFixture) addMember(name string, link audit.Link) {
 func (tf *trailFixture) removeSession(l *audit.Log) {
 	tf.t.Helper()
 	l.Close(audit.LockExit)
-	if err := os.Remove(l.Path()); err != nil {
+	if err := os.Remove(filepath.Join(tf.dir, filepath.FromSlash(l.Name()))); err != nil {
 		tf.t.Fatal(err)
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"coffer/ui/sanitize"
 	"coffer/vault"
 	"coffer/vault/audit"
+	"coffer/vault/store"
 
 	"filippo.io/age"
 )
@@ -109,13 +110,13 @@ Examples:
 					case asCSV:
 						format = formatCSV
 					}
-					evs, err := audit.Read(dir, identities, f)
+					evs, err := audit.Read(store.Dir(dir), identities, f)
 					if rerr := renderEvents(e.stdout, evs, format, withIDs); rerr != nil {
 						return rerr
 					}
 					return auditError(err)
 				case "checkpoint":
-					cp, err := audit.NewCheckpoint(dir, identities)
+					cp, err := audit.NewCheckpoint(store.Dir(dir), identities)
 					if err != nil {
 						return auditError(err)
 					}
@@ -204,7 +205,7 @@ func recordAuditorEvent(dir string, ids []age.Identity, ev audit.Event) error {
 			break
 		}
 	}
-	l, err := audit.Open(dir, recips, actor)
+	l, err := audit.Open(store.Dir(dir), recips, actor)
 	if err != nil {
 		return err
 	}

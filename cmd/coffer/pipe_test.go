@@ -13,6 +13,7 @@ import (
 
 	"coffer/vault"
 	"coffer/vault/audit"
+	"coffer/vault/store"
 )
 
 // TestClosedPipeIsANormalEnd runs `coffer search … | head -1` for real:
@@ -60,7 +61,7 @@ func TestClosedPipeIsANormalEnd(t *testing.T) {
 	}
 
 	auditor := readIdentity(t, aud)
-	evs, err := audit.Read(v, []age.Identity{auditor}, audit.Filter{Action: audit.ActionLock})
+	evs, err := audit.Read(store.Dir(v), []age.Identity{auditor}, audit.Filter{Action: audit.ActionLock})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -72,7 +73,7 @@ func TestClosedPipeIsANormalEnd(t *testing.T) {
 	if code := run(newEnv(nil, io.Discard, os.Stderr, nil), []string{"stats", v, "--identity", key}); code != 0 {
 		t.Fatal("stats failed")
 	}
-	crashes, err := audit.Read(v, []age.Identity{auditor}, audit.Filter{Action: audit.ActionLock})
+	crashes, err := audit.Read(store.Dir(v), []age.Identity{auditor}, audit.Filter{Action: audit.ActionLock})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,6 +8,7 @@ import (
 
 	"coffer/vault"
 	"coffer/vault/audit"
+	"coffer/vault/store"
 )
 
 // ErrNotRecorded wraps every failure to record an event: nothing was
@@ -32,7 +33,7 @@ func Open(dir string, m *vault.Manifest, engine Engine) (*Gate, error) {
 	if err != nil {
 		return nil, err
 	}
-	log, err := audit.Open(dir, rs, audit.Actor{})
+	log, err := audit.Open(store.Dir(dir), rs, audit.Actor{})
 	if err != nil {
 		return nil, err
 	}

@@ -9,6 +9,7 @@ import (
 
 	"coffer/vault"
 	"coffer/vault/audit"
+	"coffer/vault/store"
 )
 
 // Import is an import in progress. It is recorded before anything is
@@ -53,7 +54,7 @@ func OpenIngest(dir string, keyData []byte, engine Engine, files []string, now t
 	if err != nil {
 		return nil, err
 	}
-	log, err := audit.Open(dir, rs, audit.Actor{Member: "ingest key " + vault.IngestKeyName(keyData)})
+	log, err := audit.Open(store.Dir(dir), rs, audit.Actor{Member: "ingest key " + vault.IngestKeyName(keyData)})
 	if err != nil {
 		return nil, err
 	}

@@ -19,6 +19,7 @@ import (
 	"coffer/vault"
 	"coffer/vault/access"
 	"coffer/vault/audit"
+	"coffer/vault/store"
 )
 
 // testVault is a vault with one X25519 member and an auditor, holding
@@ -100,7 +101,7 @@ func (tv *testVault) openIndexed(t testing.TB) *access.Session {
 // them (in order within a session; the tests use one session at a time).
 func (tv *testVault) events(t *testing.T) []audit.Event {
 	t.Helper()
-	evs, err := audit.Read(tv.dir, []age.Identity{tv.auditor}, audit.Filter{})
+	evs, err := audit.Read(store.Dir(tv.dir), []age.Identity{tv.auditor}, audit.Filter{})
 	if err != nil {
 		t.Fatal(err)
 	}

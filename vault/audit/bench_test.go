@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"coffer/vault/audit"
+	"coffer/vault/store"
 )
 
 // viewEvent is a typical record: a conversation page with ten messages
@@ -23,14 +24,19 @@ func viewEvent(i int) audit.Event {
 }
 
 // BenchmarkAppend measures Append, fsync included, on the disk that holds
-// TMPDIR (set TMPDIR to measure another). Run it with -benchtime=2000x or
-// more so the percentiles mean something.
+// TMPDIR (set TMPDIR to measure another), and with a PUT acknowledged, on
+// the loopback S3 test server (a floor: no network, no replication). Run
+// it with -benchtime=2000x or more so the percentiles mean something.
 func BenchmarkAppend(b *testing.B) {
-	dir := b.TempDir()
-	k := newKeys(b)
-	l := open(b, dir, k)
-	defer l.Close(audit.LockExit)
-	measure(b, func(i int) error { return l.Append(viewEvent(i)) })
+	for _, be := range backends {
+		b.Run(be.name, func(b *testing.B) {
+			v := be.new(b)
+			k := newKeys(b)
+			l := open(b, v, k)
+			defer l.Close(audit.LockExit)
+			measure(b, func(i int) error { return l.Append(viewEvent(i)) })
+		})
+	}
 }
 
 // BenchmarkFsyncFloor is the same disk's floor: a 320-byte append and an
@@ -74,11 +80,9 @@ func measure(b *testing.B, op func(i int) error) {
 
 // BenchmarkAppendCPU is Append without fsync: what the trail itself costs.
 func BenchmarkAppendCPU(b *testing.B) {
-	dir := b.TempDir()
 	k := newKeys(b)
-	l := open(b, dir, k)
+	l := open(b, store.DirNoSync(b.TempDir()), k)
 	defer l.Close(audit.LockExit)
-	defer audit.SetNoSync(true)()
 	measure(b, func(i int) error { return l.Append(viewEvent(i)) })
 }
 
@@ -94,9 +98,8 @@ func BenchmarkVerify(b *testing.B) {
 	const sessions = 10
 	dir := b.TempDir()
 	k := newKeys(b)
-	restore := audit.SetNoSync(true)
 	for range sessions {
-		l := open(b, dir, k)
+		l := open(b, store.DirNoSync(dir), k)
 		for i := range total/sessions - 3 { // header, session event and close
 			if err := l.Append(viewEvent(i)); err != nil {
 				b.Fatal(err)
@@ -104,7 +107,7 @@ func BenchmarkVerify(b *testing.B) {
 		}
 		l.Close(audit.LockExit)
 	}
-	restore()
+	st := store.Dir(dir)
 	var size int64
 	for _, p := range sessionFiles(b, dir) {
 		fi, _ := os.Stat(p)
@@ -116,8 +119,8 @@ func BenchmarkVerify(b *testing.B) {
 		name   string
 		verify func() (*audit.Report, error)
 	}{
-		{"trail", func() (*audit.Report, error) { return audit.Verify(dir, k.ids(), nil) }},
-		{"changes", func() (*audit.Report, error) { return audit.VerifyChanges(dir, k.ids(), nil, nil) }},
+		{"trail", func() (*audit.Report, error) { return audit.Verify(st, k.ids(), nil) }},
+		{"changes", func() (*audit.Report, error) { return audit.VerifyChanges(st, k.ids(), nil, nil) }},
 	} {
 		b.Run(run.name, func(b *testing.B) {
 			b.SetBytes(size)
@@ -140,17 +143,16 @@ func BenchmarkVerify(b *testing.B) {
 func BenchmarkOpen(b *testing.B) {
 	dir := b.TempDir()
 	k := newKeys(b)
-	restore := audit.SetNoSync(true)
 	for range 20 {
-		l := open(b, dir, k)
+		l := open(b, store.DirNoSync(dir), k)
 		for i := range 10_000 {
 			l.Append(viewEvent(i))
 		}
 		l.Close(audit.LockExit)
 	}
-	restore()
+	st := store.Dir(dir)
 	b.ResetTimer()
 	for range b.N {
-		open(b, dir, k).Close(audit.LockExit)
+		open(b, st, k).Close(audit.LockExit)
 	}
 }

@@ -7,6 +7,8 @@ import (
 	"slices"
 	"time"
 
+	"coffer/vault/store"
+
 	"filippo.io/age"
 )
 
@@ -103,7 +105,7 @@ var changeActions = map[Action]bool{
 // A crash after the manifest was written and before the "committed"
 // event leaves a record whose announcement is there: that verifies.
 // The error is the first tamper problem, else the first mismatch.
-func VerifyChanges(dir string, identities []age.Identity, cp *Checkpoint, changes []Change) (*Report, error) {
+func VerifyChanges(st store.Store, identities []age.Identity, cp *Checkpoint, changes []Change) (*Report, error) {
 	wanted := map[Link]bool{}
 	for _, c := range changes {
 		if c.Link != nil {
@@ -113,7 +115,7 @@ func VerifyChanges(dir string, identities []age.Identity, cp *Checkpoint, change
 	keep := func(e *Event) bool {
 		return e.Intent || changeActions[e.Action] || wanted[Link{e.Session, e.Seq}]
 	}
-	rep, events, err := check(dir, identities, cp, keep, true)
+	rep, events, err := check(st, identities, cp, keep, true)
 	if errors.Is(err, ErrNoTrail) {
 		if len(changes) == 0 {
 			return nil, err

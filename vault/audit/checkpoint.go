@@ -13,6 +13,8 @@ import (
 	"strings"
 	"time"
 
+	"coffer/vault/store"
+
 	"filippo.io/age"
 	"golang.org/x/mod/sumdb/tlog"
 )
@@ -71,10 +73,10 @@ func CheckpointKey(id age.Identity) (ed25519.PrivateKey, error) {
 	return ed25519.NewKeyFromSeed(seed), nil
 }
 
-// NewCheckpoint verifies the trail at dir and returns a checkpoint of it
+// NewCheckpoint verifies the trail of the vault stored in st and returns a checkpoint of it
 // signed with the first identity that can sign. It refuses a trail that
 // does not verify.
-func NewCheckpoint(dir string, identities []age.Identity) (*Checkpoint, error) {
+func NewCheckpoint(st store.Store, identities []age.Identity) (*Checkpoint, error) {
 	var key ed25519.PrivateKey
 	var kerr error
 	for _, id := range identities {
@@ -88,7 +90,7 @@ func NewCheckpoint(dir string, identities []age.Identity) (*Checkpoint, error) {
 		}
 		return nil, kerr
 	}
-	rep, err := Verify(dir, identities, nil)
+	rep, err := Verify(st, identities, nil)
 	if err != nil {
 		return nil, err
 	}

@@ -4,18 +4,18 @@ import (
 	"bytes"
 	"crypto/ed25519"
 	"errors"
-	"os"
 	"testing"
 
 	"coffer/vault/audit"
+	"coffer/vault/store"
 
 	"filippo.io/age"
 	"golang.org/x/mod/sumdb/tlog"
 )
 
-func checkpoint(t *testing.T, dir string, k keys) *audit.Checkpoint {
+func checkpoint(t *testing.T, st store.Store, k keys) *audit.Checkpoint {
 	t.Helper()
-	cp, err := audit.NewCheckpoint(dir, k.ids())
+	cp, err := audit.NewCheckpoint(st, k.ids())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -27,13 +27,14 @@ func checkpoint(t *testing.T, dir string, k keys) *audit.Checkpoint {
 	return cp2
 }
 
-func TestCheckpoint(t *testing.T) {
-	dir := t.TempDir()
+func TestCheckpoint(t *testing.T) { forBackends(t, testCheckpoint) }
+
+func testCheckpoint(t *testing.T, v *testVault) {
 	k := newKeys(t)
-	closed := trail(t, dir, k)
-	live := open(t, dir, k)
+	closed := trail(t, v, k)
+	live := open(t, v, k)
 	appendN(t, live, 5)
-	cp := checkpoint(t, dir, k)
+	cp := checkpoint(t, v, k)
 	if len(cp.Heads) != 2 {
 		t.Fatalf("heads %+v", cp.Heads)
 	}
@@ -41,17 +42,17 @@ func TestCheckpoint(t *testing.T) {
 	// The trail grows: it still extends the checkpoint, the live session
 	// through a consistency proof.
 	appendN(t, live, 37)
-	rep := mustVerify(t, dir, k, cp)
+	rep := mustVerify(t, v, k, cp)
 	if !rep.Checkpoint || !rep.OK() {
 		t.Fatalf("report %+v", rep)
 	}
 	live.Close(audit.LockExit)
-	later := open(t, dir, k)
+	later := open(t, v, k)
 	later.Close(audit.LockExit)
-	mustVerify(t, dir, k, cp)
+	mustVerify(t, v, k, cp)
 
 	// The tree root in the checkpoint is RFC 6962's, as tlog computes it.
-	b := readFile(t, closed)
+	b := v.readLog(t, closed)
 	rs := records(t, b)
 	var hashes []tlog.Hash
 	hr := tlog.HashReaderFunc(func(idx []int64) ([]tlog.Hash, error) {
@@ -76,38 +77,37 @@ func TestCheckpoint(t *testing.T) {
 		}
 	}
 
+	// Each case tampers, then puts the log back.
+	restore := func(name string) func() {
+		save := v.readLog(t, name)
+		return func() { v.replaceLog(t, name, save) }
+	}
 	t.Run("cut tail", func(t *testing.T) {
 		// Cutting the latest session's tail at a record boundary is
 		// invisible without the checkpoint (it looks like a crash) and
 		// caught with it.
-		b := readFile(t, live.Path())
-		save := bytes.Clone(b)
-		defer os.WriteFile(live.Path(), save, 0o600)
-		rs := records(t, b)
-		os.WriteFile(live.Path(), b[:rs[4].Offset], 0o600)
-		_, err := audit.Verify(dir, k.ids(), cp)
-		wantTamper(t, err, live.Path(), 4, audit.ReasonTruncated)
+		defer restore(live.Name())()
+		v.cut(t, live.Name(), 4)
+		_, err := audit.Verify(v, k.ids(), cp)
+		wantTamper(t, err, live.Name(), 4, audit.ReasonTruncated)
 	})
 	t.Run("deleted latest session", func(t *testing.T) {
-		save := readFile(t, later.Path())
-		os.Remove(later.Path())
-		defer os.WriteFile(later.Path(), save, 0o600)
-		mustVerify(t, dir, k, cp) // later is not in the checkpoint
-		save2 := readFile(t, live.Path())
-		os.Remove(live.Path())
-		defer os.WriteFile(live.Path(), save2, 0o600)
-		_, err := audit.Verify(dir, k.ids(), cp)
-		wantTamper(t, err, live.Path(), -1, audit.ReasonDeleted)
+		defer restore(later.Name())()
+		v.removeLog(t, later.Name())
+		mustVerify(t, v, k, cp) // later is not in the checkpoint
+		defer restore(live.Name())()
+		v.removeLog(t, live.Name())
+		_, err := audit.Verify(v, k.ids(), cp)
+		wantTamper(t, err, live.Name(), -1, audit.ReasonDeleted)
 	})
 	t.Run("rewritten history", func(t *testing.T) {
 		// Same size, other entries: the tree at the checkpoint's size differs.
-		b := readFile(t, live.Path())
-		save := bytes.Clone(b)
-		defer os.WriteFile(live.Path(), save, 0o600)
-		rs := records(t, b)
-		b[rs[2].Offset+30] ^= 1
-		os.WriteFile(live.Path(), b, 0o600)
-		_, err := audit.Verify(dir, k.ids(), cp)
+		defer restore(live.Name())()
+		b := v.readLog(t, live.Name())
+		rec := bytes.Clone(recBytes(b, records(t, b)[2]))
+		rec[30] ^= 1
+		v.setRecord(t, live.Name(), 2, rec)
+		_, err := audit.Verify(v, k.ids(), cp)
 		var te *audit.TamperError
 		if !errors.As(err, &te) || te.Entry != 2 {
 			t.Fatalf("err %v, want entry 2", err)
@@ -116,15 +116,14 @@ func TestCheckpoint(t *testing.T) {
 	t.Run("replaced by a valid session", func(t *testing.T) {
 		// Every MAC checks in the forged file: only the checkpoint's tree
 		// head tells it apart.
-		save := readFile(t, closed)
-		defer os.WriteFile(closed, save, 0o600)
-		forge(t, closed, k, 20)
-		_, err := audit.Verify(dir, k.ids(), cp)
+		defer restore(closed)()
+		v.replaceLog(t, closed, forge(t, closed, k, 20))
+		_, err := audit.Verify(v, k.ids(), cp)
 		wantTamper(t, err, closed, 10, audit.ReasonReplaced)
 	})
 	t.Run("signature", func(t *testing.T) {
 		other := newKeys(t)
-		if _, err := audit.Verify(dir, other.ids(), cp); !errors.Is(err, audit.ErrCheckpointKey) {
+		if _, err := audit.Verify(v, other.ids(), cp); !errors.Is(err, audit.ErrCheckpointKey) {
 			t.Fatalf("verify with another auditor's key: %v, want ErrCheckpointKey", err)
 		}
 		text := cp.Marshal()
@@ -136,7 +135,7 @@ func TestCheckpoint(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := audit.Verify(dir, k.ids(), cpf); err == nil {
+		if _, err := audit.Verify(v, k.ids(), cpf); err == nil {
 			t.Fatal("forged checkpoint accepted")
 		}
 		key, _ := audit.CheckpointKey(k.auditor)
@@ -166,19 +165,19 @@ func TestHybridAuditor(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	dir := t.TempDir()
-	l, err := audit.Open(dir, []age.Recipient{id.Recipient()}, alice)
+	st := store.Dir(t.TempDir())
+	l, err := audit.Open(st, []age.Recipient{id.Recipient()}, alice)
 	if err != nil {
 		t.Fatal(err)
 	}
 	appendN(t, l, 2)
 	l.Close(audit.LockExit)
 	ids := []age.Identity{id}
-	cp, err := audit.NewCheckpoint(dir, ids)
+	cp, err := audit.NewCheckpoint(st, ids)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := audit.Verify(dir, ids, cp); err != nil {
+	if _, err := audit.Verify(st, ids, cp); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"coffer/vault/audit"
+	"coffer/vault/store"
 
 	"filippo.io/age"
 )
@@ -17,20 +18,20 @@ import (
 // TestReviewerCannotRead: the reviewer's key (the vault/member key)
 // appends but does not open the trail, its own session included.
 func TestReviewerCannotRead(t *testing.T) {
-	dir := t.TempDir()
+	st := store.Dir(t.TempDir())
 	k := newKeys(t)
-	l := open(t, dir, k)
+	l := open(t, st, k)
 	appendN(t, l, 3)
 	l.Close(audit.LockExit)
 	for _, ids := range [][]age.Identity{{k.reviewer}, nil} {
-		if _, err := audit.Read(dir, ids, audit.Filter{}); !errors.Is(err, audit.ErrNotAuditor) {
+		if _, err := audit.Read(st, ids, audit.Filter{}); !errors.Is(err, audit.ErrNotAuditor) {
 			t.Errorf("read with %d reviewer identities: %v, want ErrNotAuditor", len(ids), err)
 		}
-		if _, err := audit.Verify(dir, ids, nil); !errors.Is(err, audit.ErrNotAuditor) {
+		if _, err := audit.Verify(st, ids, nil); !errors.Is(err, audit.ErrNotAuditor) {
 			t.Errorf("verify: %v, want ErrNotAuditor", err)
 		}
 	}
-	if _, err := audit.Read(dir, k.ids(), audit.Filter{}); err != nil {
+	if _, err := audit.Read(st, k.ids(), audit.Filter{}); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -52,10 +53,11 @@ func TestAuditorCannotReadMessages(t *testing.T) {
 // under the folder for them.
 func TestNoPlaintext(t *testing.T) {
 	dir := t.TempDir()
+	st := store.Dir(dir)
 	k := newKeys(t)
 	canaries := []string{"CanaryQuery7731", "CanaryTag5512", "CanaryConv0042", "CanaryMsgId9090",
 		"CanaryMember3131", "CanaryFpr2727", "CanaryFile8484", "CanaryBody1111"}
-	l, err := audit.Open(dir, k.recipients(), audit.Actor{Member: canaries[4], Fingerprint: canaries[5]})
+	l, err := audit.Open(st, k.recipients(), audit.Actor{Member: canaries[4], Fingerprint: canaries[5]})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -65,7 +67,7 @@ func TestNoPlaintext(t *testing.T) {
 	l.Append(audit.Event{Action: audit.ActionExport, Target: canaries[6], Count: 1})
 	l.Close(audit.LockIdle)
 	// A second session reads the first's framing and records its head.
-	open(t, dir, k).Close(audit.LockExit)
+	open(t, st, k).Close(audit.LockExit)
 
 	filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
@@ -80,7 +82,7 @@ func TestNoPlaintext(t *testing.T) {
 		}
 		return nil
 	})
-	evs, err := audit.Read(dir, k.ids(), audit.Filter{Action: audit.ActionSearch})
+	evs, err := audit.Read(st, k.ids(), audit.Filter{Action: audit.ActionSearch})
 	if err != nil || len(evs) != 1 || evs[0].Query != canaries[0] {
 		t.Fatalf("auditor read: %v %+v", err, evs)
 	}
@@ -91,13 +93,13 @@ func TestNoPlaintext(t *testing.T) {
 func TestPadding(t *testing.T) {
 	dir := t.TempDir()
 	k := newKeys(t)
-	l := open(t, dir, k)
+	l := open(t, store.Dir(dir), k)
 	for _, q := range []string{"a", strings.Repeat("b", 60)} {
 		if err := l.Append(audit.Event{Action: audit.ActionSearch, Query: q}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	rs, err := audit.Records(readFile(t, l.Path()))
+	rs, err := audit.Records(readFile(t, file(dir, l)))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,15 +5,18 @@
 //
 // # Writing (the reviewer's side)
 //
-// Open starts a session: one file, DIR/audit/<session>.log, written by one
-// process and locked by it while it runs, so reviewers sharing a vault
-// folder never write the same file. Every event goes through Log.Append,
-// which returns only after the record is written and fsynced (and, for the
-// new file, the folder). Message content reaches a caller only through
-// vault/access, whose methods record the view first and return nothing if
-// the record fails:
+// Open starts a session: one log, audit/<session>.log in the vault's
+// store.Store, written by one process only, so reviewers sharing a vault
+// never write the same log. In a folder it is a file the process locks
+// while it runs; in an S3 bucket, a series of objects, one per record,
+// each created only if absent (FORMAT.md, "On object storage"). Every
+// event goes through Log.Append, which returns only after the record is
+// durable: written and fsynced (and, for a new file, the folder), or its
+// PUT acknowledged. After a failed append the session records nothing
+// more. Message content reaches a caller only through vault/access, whose
+// methods record the view first and return nothing if the record fails:
 //
-//	l, err := audit.Open(dir, auditorRecipients, audit.Actor{Member: name, Fingerprint: fpr})
+//	l, err := audit.Open(st, auditorRecipients, audit.Actor{Member: name, Fingerprint: fpr})
 //	err = l.Append(audit.Event{Action: audit.ActionViewConversation, Conversation: conv, Title: title, Messages: ids, Sent: sent})
 //	// only now: show the messages
 //	l.Close(audit.LockManual)
@@ -62,7 +65,11 @@
 // closing (killed, crashed) is recorded by the next session to open, once,
 // as a lock with reason "crash"; its trail still verifies. A final record
 // cut short by a crash is reported as torn (Report.Sessions[i].Torn), not
-// as tampering.
+// as tampering; in a bucket a record is one object and cannot be torn.
+// A bucket has no lock to tell a live session from a dead one: there,
+// as on a network folder whose flock is not shared between hosts, a
+// session still running on another machine is taken for ended and
+// recorded as crashed by the next one (noise, never a failure).
 //
 // Against the vault: a change to the vault (an import, by a member or an
 // ingest key; a member or ingest key added or removed; a compaction; the

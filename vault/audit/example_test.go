@@ -5,6 +5,7 @@ import (
 	"os"
 
 	"coffer/vault/audit"
+	"coffer/vault/store"
 
 	"filippo.io/age"
 )
@@ -18,7 +19,8 @@ func Example() {
 	auditor, _ := age.GenerateX25519Identity() // its recipient is in the manifest
 
 	// Reviewer: unlock, then record every view before showing it.
-	l, err := audit.Open(dir, []age.Recipient{auditor.Recipient()}, audit.Actor{Member: "alice", Fingerprint: "SHA256:..."})
+	st := store.Dir(dir) // or store.Open("s3://bucket/prefix")
+	l, err := audit.Open(st, []age.Recipient{auditor.Recipient()}, audit.Actor{Member: "alice", Fingerprint: "SHA256:..."})
 	if err != nil {
 		fmt.Println(err) // no trail, no session: do not unlock
 		return
@@ -31,11 +33,11 @@ func Example() {
 
 	// Auditor.
 	ids := []age.Identity{auditor}
-	if _, err := audit.Verify(dir, ids, nil); err != nil {
+	if _, err := audit.Verify(st, ids, nil); err != nil {
 		fmt.Println(err)
 		return
 	}
-	events, _ := audit.Read(dir, ids, audit.Filter{Actor: "alice"})
+	events, _ := audit.Read(st, ids, audit.Filter{Actor: "alice"})
 	for _, e := range events {
 		fmt.Println(e.Seq, e.Action, e.Messages)
 	}

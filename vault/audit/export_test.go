@@ -3,35 +3,26 @@ package audit
 import (
 	"bytes"
 	"io"
-	"os"
 	"time"
+
+	"coffer/vault/store"
 
 	"filippo.io/age"
 )
 
 // Hooks for the black-box tests (STYLE.md 8).
 
-// File is the session file interface, for fault injection.
-type File = file
-
-// SetOpenFile replaces how session files are opened until the returned
-// function restores it.
-func SetOpenFile(open func(name string) (File, error)) (restore func()) {
-	old := openFile
-	openFile = open
-	return func() { openFile = old }
-}
-
-// DefaultOpenFile is the real opener.
-func DefaultOpenFile(name string) (File, error) {
-	return os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL|os.O_APPEND, fileMode)
-}
-
-// SetNoSync turns fsync off (benchmark trail generation only).
-func SetNoSync(v bool) (restore func()) {
-	old := noSync
-	noSync = v
-	return func() { noSync = old }
+// Seen returns the sessions the header of session's log lists.
+func Seen(st store.Store, session string) ([]string, error) {
+	h, err := scanHeader(st, logName(session))
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, s := range h.seen {
+		out = append(out, s.session)
+	}
+	return out, nil
 }
 
 // SetRand replaces the randomness.

@@ -4,92 +4,77 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"sync/atomic"
 	"syscall"
 	"testing"
 
 	"coffer/vault/audit"
+	"coffer/vault/store"
 )
 
-// fullDisk is a session file that fails writes once armed, after writing
-// part of the record, like a disk filling up.
-type fullDisk struct {
-	*os.File
-	armed *bool
+// failing is a store whose logs fail every append with err once armed:
+// a full disk, a failed fsync, a bucket that refuses writes. The store
+// keeps nothing of a failed append (its contract), so what is tested is
+// what the trail does about the failure.
+type failing struct {
+	store.Store
+	armed *atomic.Bool
+	err   error
 }
 
-func (f fullDisk) Write(b []byte) (int, error) {
-	if *f.armed {
-		n, _ := f.File.Write(b[:len(b)/2])
-		return n, syscall.ENOSPC
+func (s failing) CreateLog(name string, first []byte) (store.Log, error) {
+	l, err := s.Store.CreateLog(name, first)
+	if err != nil {
+		return nil, err
 	}
-	return f.File.Write(b)
+	return failingLog{l, s}, nil
 }
 
-// failingSync fails fsync once armed.
-type failingSync struct {
-	*os.File
-	armed *bool
+type failingLog struct {
+	store.Log
+	s failing
 }
 
-func (f failingSync) Sync() error {
-	if *f.armed {
-		return syscall.EIO
+func (l failingLog) Append(p []byte) error {
+	if l.s.armed.Load() {
+		return l.s.err
 	}
-	return f.File.Sync()
+	return l.Log.Append(p)
 }
 
 // TestAppendFailsClosed: when a record cannot be written Append says so
-// (vault/access then shows nothing), and the trail stays whole.
+// (vault/access then shows nothing), the session refuses every later
+// record (its log's state is unknown), and the trail stays whole.
 func TestAppendFailsClosed(t *testing.T) {
-	type hook func(armed *bool) func(string) (audit.File, error)
-	cases := []struct {
-		name  string
-		hook  hook
-		errno error
-	}{
-		{"full disk", func(armed *bool) func(string) (audit.File, error) {
-			return func(name string) (audit.File, error) {
-				f, err := audit.DefaultOpenFile(name)
-				if err != nil {
-					return nil, err
+	for _, errno := range []error{syscall.ENOSPC, syscall.EIO, syscall.EROFS} {
+		t.Run(errno.Error(), func(t *testing.T) {
+			forBackends(t, func(t *testing.T, v *testVault) {
+				st := failing{v, new(atomic.Bool), errno}
+				k := newKeys(t)
+				l := open(t, st, k)
+				view := audit.Event{Action: audit.ActionViewMessage, Messages: []string{"m1"}}
+				if err := l.Append(view); err != nil {
+					t.Fatal(err)
 				}
-				return fullDisk{f.(*os.File), armed}, nil
-			}
-		}, syscall.ENOSPC},
-		{"fsync error", func(armed *bool) func(string) (audit.File, error) {
-			return func(name string) (audit.File, error) {
-				f, err := audit.DefaultOpenFile(name)
-				if err != nil {
-					return nil, err
+				st.armed.Store(true)
+				if err := l.Append(view); !errors.Is(err, errno) {
+					t.Fatalf("append: %v, want %v", err, errno)
 				}
-				return failingSync{f.(*os.File), armed}, nil
-			}
-		}, syscall.EIO},
-	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			armed := false
-			defer audit.SetOpenFile(c.hook(&armed))()
-			dir := t.TempDir()
-			k := newKeys(t)
-			l := open(t, dir, k)
-			view := audit.Event{Action: audit.ActionViewMessage, Messages: []string{"m1"}}
-			if err := l.Append(view); err != nil {
-				t.Fatal(err)
-			}
-			armed = true
-			for _, ev := range []audit.Event{view, {Action: audit.ActionSearch, Query: "q", Results: 1}, {Action: audit.ActionTagAdd, Tag: "t", Messages: []string{"m1"}}} {
-				if err := l.Append(ev); !errors.Is(err, c.errno) {
-					t.Errorf("%s: err %v, want %v", ev.Action, err, c.errno)
+				// Even once the storage is back, the session takes nothing.
+				st.armed.Store(false)
+				for _, ev := range []audit.Event{view, {Action: audit.ActionSearch, Query: "q", Results: 1}} {
+					if err := l.Append(ev); err == nil {
+						t.Errorf("%s: recorded after a failed append", ev.Action)
+					}
 				}
-			}
-			// The trail is still whole: the partial write was taken back
-			// (full disk) or the session refuses further writes (fsync).
-			armed = false
-			l.Close(audit.LockExit)
-			if _, err := audit.Verify(dir, k.ids(), nil); err != nil {
-				t.Fatalf("verify after failures: %v", err)
-			}
+				if err := l.Close(audit.LockExit); err == nil {
+					t.Error("close recorded after a failed append")
+				}
+				rep := mustVerify(t, v, k, nil)
+				if s := rep.Sessions[0]; s.Entries != 3 || s.State != audit.StateEnded {
+					t.Fatalf("session %+v, want 3 entries, ended", s)
+				}
+			})
 		})
 	}
 }
@@ -101,37 +86,28 @@ func TestOpenFailsOnUnwritableFolder(t *testing.T) {
 	t.Run("audit is a file", func(t *testing.T) {
 		dir := t.TempDir()
 		os.WriteFile(filepath.Join(dir, "audit"), nil, 0o600)
-		if _, err := audit.Open(dir, k.recipients(), alice); err == nil {
+		if _, err := audit.Open(store.Dir(dir), k.recipients(), alice); err == nil {
 			t.Fatal("open succeeded")
 		}
 	})
 	t.Run("read-only folder", func(t *testing.T) {
 		if os.Geteuid() == 0 {
-			t.Skip("root ignores folder permissions; the full-disk hook covers the failure")
+			t.Skip("root ignores folder permissions; the failing store covers the failure")
 		}
 		dir := t.TempDir()
 		os.Mkdir(filepath.Join(dir, "audit"), 0o500)
 		defer os.Chmod(filepath.Join(dir, "audit"), 0o700)
-		if _, err := audit.Open(dir, k.recipients(), alice); !errors.Is(err, os.ErrPermission) {
+		if _, err := audit.Open(store.Dir(dir), k.recipients(), alice); !errors.Is(err, os.ErrPermission) {
 			t.Fatalf("open: %v, want permission error", err)
 		}
 	})
-	t.Run("read-only after open", func(t *testing.T) {
-		// A session whose file was made unwritable under it (remounted
-		// read-only, revoked share): the hook stands in for EROFS.
-		armed := false
-		defer audit.SetOpenFile(func(name string) (audit.File, error) {
-			f, err := audit.DefaultOpenFile(name)
-			if err != nil {
-				return nil, err
-			}
-			return fullDisk{f.(*os.File), &armed}, nil
-		})()
-		dir := t.TempDir()
-		l := open(t, dir, k)
-		armed = true
-		if err := l.Append(audit.Event{Action: audit.ActionViewMessage, Messages: []string{"m1"}}); err == nil {
-			t.Fatal("a record on an unwritable file succeeded")
+	t.Run("session event refused", func(t *testing.T) {
+		// The header is written but the session event is not: Open fails
+		// rather than hand out a session that records nothing.
+		armed := new(atomic.Bool)
+		armed.Store(true)
+		if _, err := audit.Open(failing{store.Dir(t.TempDir()), armed, syscall.EROFS}, k.recipients(), alice); !errors.Is(err, syscall.EROFS) {
+			t.Fatalf("open: %v, want EROFS", err)
 		}
 	})
 }

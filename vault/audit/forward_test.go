@@ -5,7 +5,10 @@ import (
 	"crypto/rand"
 	"errors"
 	"os"
+	"path/filepath"
 	"testing"
+
+	"coffer/vault/store"
 
 	"filippo.io/age"
 )
@@ -17,7 +20,8 @@ import (
 func TestForwardSecurity(t *testing.T) {
 	id, _ := age.GenerateX25519Identity()
 	dir := t.TempDir()
-	l, err := Open(dir, []age.Recipient{id.Recipient()}, Actor{Member: "m"})
+	st := store.Dir(dir)
+	l, err := Open(st, []age.Recipient{id.Recipient()}, Actor{Member: "m"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -27,8 +31,8 @@ func TestForwardSecurity(t *testing.T) {
 		}
 	}
 	stolenKey, stolenChain, n := l.k, l.chain, l.n
-	abandonedSize := l.size
 	l.abandon()
+	path := filepath.Join(dir, l.name)
 	var zero key
 	if l.k != zero {
 		t.Fatal("key not erased at close")
@@ -36,7 +40,7 @@ func TestForwardSecurity(t *testing.T) {
 	ids := []age.Identity{id}
 
 	// Rewrite the last record (index n-1) with the only key at hand.
-	b, _ := os.ReadFile(l.path)
+	b, _ := os.ReadFile(path)
 	recs := records(t, b)
 	last := recs[len(recs)-1]
 	forged := Event{Action: ActionSearch, Query: "innocent"}
@@ -46,29 +50,34 @@ func TestForwardSecurity(t *testing.T) {
 	var tag [tagSize]byte
 	rand.Read(tag[:]) // no key of record n-1, so no way to compute its tag
 	b2 := appendRecord(bytes.Clone(b[:last]), kindEntry, n-1, payload, &tag)
-	os.WriteFile(l.path, b2, 0o600)
+	os.WriteFile(path, b2, 0o600)
 	var te *TamperError
-	if _, err := Verify(dir, ids, nil); !errors.As(err, &te) || te.Entry != int64(n-1) {
+	if _, err := Verify(st, ids, nil); !errors.As(err, &te) || te.Entry != int64(n-1) {
 		t.Fatalf("rewritten record: %v", err)
 	}
 
 	// Appending with the stolen state verifies: forward security protects
 	// the past, not what comes after the compromise.
-	os.WriteFile(l.path, b[:abandonedSize], 0o600)
-	l2 := &Log{dir: l.dir, session: l.session, path: l.path, k: stolenKey, chain: stolenChain, n: n, size: abandonedSize}
-	f, err := os.OpenFile(l.path, os.O_WRONLY|os.O_APPEND, 0)
+	os.WriteFile(path, b, 0o600)
+	l2 := &Log{st: st, session: l.session, name: l.name, k: stolenKey, chain: stolenChain, n: n}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
-	l2.f = f
+	l2.f = fileLog{f}
 	if err := l2.Append(Event{Action: ActionSearch, Query: "after"}); err != nil {
 		t.Fatal(err)
 	}
 	l2.Close(LockExit)
-	if _, err := Verify(dir, ids, nil); err != nil {
+	if _, err := Verify(st, ids, nil); err != nil {
 		t.Fatalf("append after compromise: %v", err)
 	}
 }
+
+// fileLog appends to a session file the attacker opened themselves.
+type fileLog struct{ *os.File }
+
+func (f fileLog) Append(p []byte) error { _, err := f.Write(p); return err }
 
 // records returns the offsets of the records of a session file.
 func records(t *testing.T, b []byte) []int {

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"coffer/vault/audit"
+	"coffer/vault/store"
 
 	"filippo.io/age"
 )
@@ -41,7 +42,7 @@ func TestSeedTrails(t *testing.T) {
 		writeSeeds(t)
 	}
 	ids := seedIdentity(t)
-	rep, err := audit.Verify(seedVault(t), ids, seedCheckpoint(t))
+	rep, err := audit.Verify(store.Dir(seedVault(t)), ids, seedCheckpoint(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -50,7 +51,7 @@ func TestSeedTrails(t *testing.T) {
 	}
 	// The seeds predate titles and senders: their views still read, with
 	// ids only.
-	evs, err := audit.Read(seedVault(t), ids, audit.Filter{Action: audit.ActionViewConversation})
+	evs, err := audit.Read(store.Dir(seedVault(t)), ids, audit.Filter{Action: audit.ActionViewConversation})
 	if err != nil || len(evs) != 1 || len(evs[0].Messages) != 2 || evs[0].Sent != nil || evs[0].Title != "" {
 		t.Fatalf("old view-conversation event: %+v, %v", evs, err)
 	}
@@ -90,24 +91,25 @@ func writeSeeds(t *testing.T) {
 	os.WriteFile("testdata/auditor.key", []byte("# test-only auditor key for the seed trails\n"+id.String()+"\n"), 0o644)
 	k := keys{auditor: id}
 	dir := t.TempDir()
-	l := open(t, dir, k)
+	st := store.Dir(dir)
+	l := open(t, st, k)
 	l.Append(audit.Event{Action: audit.ActionUnlock, Method: "passphrase"})
 	l.Append(audit.Event{Action: audit.ActionViewConversation, Conversation: "conv-1", Messages: []string{"m1", "m2"}})
 	l.Append(audit.Event{Action: audit.ActionSearch, Query: "from:bob invoice", Results: 1})
 	l.Append(audit.Event{Action: audit.ActionTagAdd, Tag: "privileged", Messages: []string{"m2"}})
 	audit.Abandon(l)
-	l2 := open(t, dir, k) // records l's crash
+	l2 := open(t, st, k) // records l's crash
 	l2.Append(audit.Event{Action: audit.ActionViewMessage, Messages: []string{"m1"}})
 	l2.Append(audit.Event{Action: audit.ActionExport, Target: "out.zip", Count: 2, Messages: []string{"m1", "m2"}})
 	l2.Close(audit.LockIdle)
-	cp, err := audit.NewCheckpoint(dir, []age.Identity{id})
+	cp, err := audit.NewCheckpoint(st, []age.Identity{id})
 	if err != nil {
 		t.Fatal(err)
 	}
 	os.WriteFile("testdata/checkpoint.txt", cp.Marshal(), 0o644)
 	for _, p := range sessionFiles(t, dir) {
 		b := readFile(t, p)
-		if p == l.Path() {
+		if p == file(dir, l) {
 			b = append(b, 0, 0, 1, 0x20, 'E') // a torn final write
 		}
 		os.WriteFile(filepath.Join(seedDir, filepath.Base(p)), b, 0o644)

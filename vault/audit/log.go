@@ -8,89 +8,63 @@ import (
 	"io"
 	"os"
 	"os/user"
-	"path/filepath"
 	"strings"
 	"sync"
 	"time"
+
+	"coffer/vault/store"
 
 	"filippo.io/age"
 	"golang.org/x/mod/sumdb/tlog"
 )
 
-// Test hooks (STYLE.md 8): the clock, the randomness, how the session file
-// is opened (to simulate a full disk) and whether writes are synced (off
-// only to generate large benchmark trails quickly).
+// Test hooks (STYLE.md 8): the clock and the randomness. Faults and
+// fsync are the store's business: tests wrap a store.Store, benchmarks
+// use store.DirNoSync.
 var (
 	now                  = time.Now
 	randReader io.Reader = rand.Reader
-	openFile             = func(name string) (file, error) {
-		return os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL|os.O_APPEND, fileMode)
-	}
-	noSync = false
 )
 
-// file is what a Log needs of its session file.
-type file interface {
-	io.Writer
-	Sync() error
-	Truncate(size int64) error
-	Close() error
-	Fd() uintptr
-}
-
-// Subdir is the folder of the vault that holds the trail.
+// Subdir is the folder of the vault that holds the trail: session files
+// are named Subdir + "/<session>.log" in the vault's store.
 const Subdir = "audit"
-
-// Group permissions let reviewers who share a vault folder through a Unix
-// group read each other's framing (every new session must) and add their
-// own files; the umask still applies. The content is encrypted and the
-// framing is public by design; the vault folder's own mode is what keeps
-// other users out.
-const (
-	dirMode  = 0o770
-	fileMode = 0o640
-)
 
 // Log is one session's append-only trail, held by the process that
 // writes it. It is safe for concurrent use.
 type Log struct {
 	mu      sync.Mutex
-	dir     string // DIR/audit
+	st      store.Store
 	session string
-	path    string
-	f       file
+	name    string // Subdir/<session>.log
+	f       store.Log
 	actor   Actor
 	k       key      // K_n: the key of the next record
 	chain   [32]byte // C_{n-1}
 	n       uint64   // next record index
-	size    int64    // bytes durably written
-	err     error    // sticky: the file is in an unknown state
+	err     error    // sticky: the log is in an unknown state
 	closed  bool
 }
 
 // ErrClosed is returned by Append after Close.
 var ErrClosed = errors.New("audit: session closed")
 
-// Open starts a new session in the vault at dir: it creates
-// DIR/audit/<session>.log, seals a fresh session key to the auditors'
+// Open starts a new session in the vault stored in st: it creates
+// audit/<session>.log, seals a fresh session key to the auditors'
 // recipients, records the heads of the other sessions it finds, records a
 // crash (a lock with reason "crash") for every session that ended without
 // closing and that no other session has recorded yet, and records actor.
-// Everything is on disk when Open returns. Open fills actor's HostUser,
-// Host and PID.
-func Open(dir string, recipients []age.Recipient, actor Actor) (*Log, error) {
+// Everything is durable (fsynced, or acknowledged by the object store)
+// when Open returns. Open fills actor's HostUser, Host and PID.
+func Open(st store.Store, recipients []age.Recipient, actor Actor) (*Log, error) {
 	if len(recipients) == 0 {
 		return nil, errors.New("audit: no auditor recipients")
-	}
-	adir := filepath.Join(dir, Subdir)
-	if err := ensureDir(adir); err != nil {
-		return nil, err
 	}
 	session, err := newSessionID()
 	if err != nil {
 		return nil, err
 	}
-	others, err := scanDir(adir, session)
+	others, err := scanDir(st, session)
 	if err != nil {
 		return nil, err
 	}
@@ -105,7 +79,7 @@ func Open(dir string, recipients []age.Recipient, actor Actor) (*Log, error) {
 		clear(seed)
 		return nil, fmt.Errorf("audit: seal session key: %v", err)
 	}
-	l := &Log{dir: adir, session: session, path: filepath.Join(adir, session+".log"),
+	l := &Log{st: st, session: session, name: logName(session),
 		k: initialKey(seed), chain: initialChain(session), actor: fillActor(actor)}
 	clear(seed)
 
@@ -128,41 +102,18 @@ func Open(dir string, recipients []age.Recipient, actor Actor) (*Log, error) {
 	return l, nil
 }
 
-// create writes the header under a name no reader looks at, takes the
-// session lock, then renames it into place and syncs the folder, so a
-// <session>.log file is always whole and locked from the moment it
-// appears.
+// create writes the magic and the header as the log's first bytes. The
+// store makes a log appear whole (a folder writes it under another name,
+// locks it and links it into place; object storage writes part 0 in one
+// PUT), so a reader never sees a session without its header, and a
+// folder's log is locked from the moment it appears.
 func (l *Log) create(hdr []byte) error {
-	tmp := l.path + ".new"
-	f, err := openFile(tmp)
-	if err != nil {
-		return fmt.Errorf("audit: create session file: %w", err)
-	}
-	fail := func(err error) error {
-		f.Close()
-		os.Remove(tmp)
-		return err
-	}
-	if err := lockFile(f.Fd()); err != nil {
-		return fail(fmt.Errorf("audit: lock %s: %w", filepath.Base(tmp), err))
-	}
 	rec, tag := l.seal(kindHeader, hdr)
-	buf := appendRecord([]byte(magic), kindHeader, 0, rec, &tag)
-	if _, err := f.Write(buf); err != nil {
-		return fail(fmt.Errorf("audit: write %s: %w", filepath.Base(tmp), err))
-	}
-	if err := syncFile(f); err != nil {
-		return fail(fmt.Errorf("audit: sync %s: %w", filepath.Base(tmp), err))
-	}
-	if err := os.Rename(tmp, l.path); err != nil {
-		return fail(fmt.Errorf("audit: %w", err))
-	}
-	if err := syncDir(l.dir); err != nil {
-		f.Close()
-		return fmt.Errorf("audit: sync folder: %w", err)
+	f, err := l.st.CreateLog(l.name, appendRecord([]byte(magic), kindHeader, 0, rec, &tag))
+	if err != nil {
+		return fmt.Errorf("audit: %s: create: %w", l.name, err)
 	}
 	l.f = f
-	l.size = int64(len(buf))
 	l.commit(kindHeader, rec)
 	return nil
 }
@@ -178,7 +129,7 @@ func (l *Log) seal(kind byte, plain []byte) ([]byte, [tagSize]byte) {
 	return payload, recordTag(&l.k, l.session, l.n, &ch)
 }
 
-// commit advances the chain and the key once a record is on disk,
+// commit advances the chain and the key once a record is durable,
 // erasing the key that wrote it.
 func (l *Log) commit(kind byte, payload []byte) {
 	l.chain = nextChain(&l.chain, tlog.RecordHash(leafData(kind, l.n, payload)))
@@ -189,8 +140,10 @@ func (l *Log) commit(kind byte, payload []byte) {
 // Session returns the session id.
 func (l *Log) Session() string { return l.session }
 
-// Path returns the session file's path.
-func (l *Log) Path() string { return l.path }
+// Name returns the session's name in the vault's store,
+// "audit/<session>.log": a file in a folder, a prefix of parts in a
+// bucket (FORMAT.md).
+func (l *Log) Name() string { return l.name }
 
 // Actor returns the actor events are currently attributed to.
 func (l *Log) Actor() Actor {
@@ -212,9 +165,11 @@ func (l *Log) SetActor(a Actor) error {
 	return nil
 }
 
-// Append records e and returns only once it is on disk (written and
-// fsynced). Time is set here; Session, Seq and Actor are ignored (the
-// session's actor applies). After an error nothing of e is on disk.
+// Append records e and returns only once it is durable (written and
+// fsynced, or acknowledged by the object store). Time is set here;
+// Session, Seq and Actor are ignored (the session's actor applies). After
+// an error the session records nothing more: the caller shows nothing,
+// and a new session (lock and unlock again) goes on.
 func (l *Log) Append(e Event) error {
 	_, err := l.append(kindEntry, e)
 	return err
@@ -224,7 +179,7 @@ func (l *Log) Append(e Event) error {
 // to be called before the vault changes, and returns where it is: the
 // manifest record the change writes carries that Link, which is how
 // VerifyChanges finds, for every change the manifest proves, the event
-// that recorded it. Like Append, it returns once e is on disk.
+// that recorded it. Like Append, it returns once e is durable.
 func (l *Log) Announce(e Event) (Link, error) {
 	e.Intent = true
 	i, err := l.append(kindEntry, e)
@@ -258,7 +213,7 @@ func (l *Log) abandon() {
 func (l *Log) shutdown() {
 	if !l.closed {
 		l.closed = true
-		l.f.Close() // releases the lock
+		l.f.Close() // a folder's lock goes with it
 		clear(l.k[:])
 	}
 }
@@ -281,68 +236,22 @@ func (l *Log) append(kind byte, e Event) (uint64, error) {
 	if err != nil {
 		return 0, err
 	}
-	name := filepath.Base(l.path)
 	payload, tag := l.seal(kind, plain)
 	clear(plain)
-	buf := appendRecord(nil, kind, l.n, payload, &tag)
-	if _, err := l.f.Write(buf); err != nil {
-		// Take back a partial write so the file stays a valid trail; if
-		// that fails too, nothing more may be written to this file.
-		if terr := l.f.Truncate(l.size); terr != nil || syncFile(l.f) != nil {
-			l.err = fmt.Errorf("audit: %s is unusable after a failed write (lock and unlock again): %w", name, err)
-		}
-		return 0, fmt.Errorf("audit: write %s: %w", name, err)
+	if err := l.f.Append(appendRecord(nil, kind, l.n, payload, &tag)); err != nil {
+		// A failed append may still reach the log: a folder cannot take
+		// back a write whose fsync failed (the kernel may drop data it
+		// then marks clean), and a PUT that timed out may land later. A
+		// retry would write record n twice, so the log takes nothing more.
+		l.err = fmt.Errorf("audit: %s is unusable after a failed write (lock and unlock again): %w", l.name, err)
+		return 0, fmt.Errorf("audit: %s: append: %w", l.name, err)
 	}
-	if err := syncFile(l.f); err != nil {
-		// After a failed fsync the kernel may have dropped the data while
-		// marking it clean: the file's state is unknown.
-		l.err = fmt.Errorf("audit: %s is unusable after a failed sync (lock and unlock again): %w", name, err)
-		return 0, fmt.Errorf("audit: sync %s: %w", name, err)
-	}
-	l.size += int64(len(buf))
 	i := l.n
 	l.commit(kind, payload)
 	if kind == kindClose {
 		l.shutdown()
 	}
 	return i, nil
-}
-
-func syncFile(f file) error {
-	if noSync {
-		return nil
-	}
-	return f.Sync()
-}
-
-func syncDir(dir string) error {
-	if noSync {
-		return nil
-	}
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
-}
-
-// ensureDir creates DIR/audit if needed and makes its entry durable.
-func ensureDir(adir string) error {
-	fi, err := os.Stat(adir)
-	if err == nil {
-		if !fi.IsDir() {
-			return fmt.Errorf("audit: %s is not a folder", adir)
-		}
-		return nil
-	}
-	if err := os.Mkdir(adir, dirMode); err != nil && !errors.Is(err, os.ErrExist) {
-		return fmt.Errorf("audit: %w", err)
-	}
-	if err := syncDir(filepath.Dir(adir)); err != nil {
-		return fmt.Errorf("audit: sync folder: %w", err)
-	}
-	return nil
 }
 
 // newSessionID returns "<UTC start time>-<48 random bits>": unique across
@@ -375,6 +284,9 @@ func validSessionID(s string) bool {
 	}
 	return true
 }
+
+// logName is the name of a session's log in the store.
+func logName(session string) string { return Subdir + "/" + session + ".log" }
 
 // sessionOf returns the session id of a trail file name, or "".
 func sessionOf(name string) string {

@@ -8,10 +8,11 @@ import (
 	"coffer/vault/audit"
 )
 
-func TestRoundTrip(t *testing.T) {
-	dir := t.TempDir()
+func TestRoundTrip(t *testing.T) { forBackends(t, testRoundTrip) }
+
+func testRoundTrip(t *testing.T, v *testVault) {
 	k := newKeys(t)
-	l := open(t, dir, k)
+	l := open(t, v, k)
 	want := []audit.Event{
 		{Action: audit.ActionUnlock, Method: "x25519"},
 		{Action: audit.ActionSearch, Query: "invoice AND from:bob", Results: 3},
@@ -29,7 +30,7 @@ func TestRoundTrip(t *testing.T) {
 	if err := l.Append(want[0]); !errors.Is(err, audit.ErrClosed) {
 		t.Fatalf("append after close: %v, want ErrClosed", err)
 	}
-	rep := mustVerify(t, dir, k, nil)
+	rep := mustVerify(t, v, k, nil)
 	if len(rep.Sessions) != 1 || rep.Sessions[0].State != audit.StateClosed || !rep.Sessions[0].Verified {
 		t.Fatalf("report: %+v", rep.Sessions)
 	}
@@ -37,7 +38,7 @@ func TestRoundTrip(t *testing.T) {
 	if rep.Entries != 7 {
 		t.Fatalf("entries = %d, want 7", rep.Entries)
 	}
-	got, err := audit.Read(dir, k.ids(), audit.Filter{})
+	got, err := audit.Read(v, k.ids(), audit.Filter{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -59,7 +60,7 @@ func TestRoundTrip(t *testing.T) {
 	if got[2].Query != want[1].Query || got[2].Results != 3 || got[4].Tag != "privileged" || got[5].Reason != audit.LockManual {
 		t.Fatalf("events: %+v", got)
 	}
-	tagged, err := audit.Read(dir, k.ids(), audit.Filter{Message: "m1", Action: audit.ActionTagAdd})
+	tagged, err := audit.Read(v, k.ids(), audit.Filter{Message: "m1", Action: audit.ActionTagAdd})
 	if err != nil || len(tagged) != 1 {
 		t.Fatalf("filtered read: %v %+v", err, tagged)
 	}

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"time"
 
+	"coffer/vault/store"
+
 	"filippo.io/age"
 )
 
@@ -37,13 +39,13 @@ func (f *Filter) match(e *Event) bool {
 	return true
 }
 
-// Read verifies the trail at dir (as Verify does, without a checkpoint)
+// Read verifies the trail of the vault stored in st (as Verify does, without a checkpoint)
 // and returns the events that match f, in time order. When the trail is
 // not intact it returns the events of every session up to its first bad
 // entry together with the *TamperError, so an auditor still sees what
 // can be trusted.
-func Read(dir string, identities []age.Identity, f Filter) ([]Event, error) {
-	_, events, err := check(dir, identities, nil, func(*Event) bool { return true }, false)
+func Read(st store.Store, identities []age.Identity, f Filter) ([]Event, error) {
+	_, events, err := check(st, identities, nil, func(*Event) bool { return true }, false)
 	out := events[:0]
 	for i := range events {
 		if f.match(&events[i]) {

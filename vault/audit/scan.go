@@ -4,16 +4,18 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
+	"io/fs"
 	"slices"
+
+	"coffer/vault/store"
 )
 
 // State is how a session's file ends.
 type State uint8
 
 const (
-	// StateOpen: no close record and the file is locked by a live process.
+	// StateOpen: no close record and a live process holds the log (a
+	// folder's flock; object storage never reports this state).
 	StateOpen State = iota
 	// StateClosed: the last record is a close record.
 	StateClosed
@@ -45,32 +47,32 @@ type head struct {
 	bytes   uint64 // file length up to the end of the last complete record
 }
 
-// scanDir reads the public framing of every session file in adir except
-// self's. Reading every file in full at each unlock would cost as much as
-// the trail is long, so it reads every header, and then reads in full
-// only the files whose head no header already records: a file that is
-// closed, or ended and unlocked, and still has the length a header
+// scanDir reads the public framing of every session log in the store
+// except self's. Reading every log in full at each unlock would cost as
+// much as the trail is long, so it reads every header, and then reads in
+// full only the logs whose head no header already records: a log that is
+// closed, or ended and not live, and still has the length a header
 // recorded, cannot have moved on (and if it was altered in place, Verify
 // finds it; this scan only decides what the new session records).
-func scanDir(adir, self string) ([]head, error) {
-	ents, err := os.ReadDir(adir)
+func scanDir(st store.Store, self string) ([]head, error) {
+	ents, err := st.List(Subdir)
 	if err != nil {
-		return nil, fmt.Errorf("audit: %w", err)
+		return nil, fmt.Errorf("audit: list %s: %w", Subdir, err)
 	}
-	type file struct {
-		session, path string
+	type log struct {
+		session, name string
 		hdr           *header
 	}
-	var files []file
+	var logs []log
 	claims := map[string][]seenHead{}
 	for _, e := range ents {
-		s := sessionOf(e.Name())
-		if s == "" || s == self || !e.Type().IsRegular() {
+		s := sessionOf(e.Name)
+		if s == "" || s == self || e.Temp {
 			continue
 		}
-		p := filepath.Join(adir, e.Name())
-		h, _ := scanHeader(p)
-		files = append(files, file{s, p, h})
+		name := logName(s)
+		h, _ := scanHeader(st, name)
+		logs = append(logs, log{s, name, h})
 		if h != nil {
 			for _, c := range h.seen {
 				claims[c.session] = append(claims[c.session], c)
@@ -78,46 +80,41 @@ func scanDir(adir, self string) ([]head, error) {
 		}
 	}
 	var heads []head
-	for _, f := range files {
-		h, ok := unchanged(f.path, f.session, claims[f.session])
+	for _, l := range logs {
+		h, ok := unchanged(st, l.name, l.session, claims[l.session])
 		if !ok {
-			h, err = scanSession(f.path, f.session)
+			h, err = scanSession(st, l.name, l.session)
 		}
 		if err != nil {
-			// A file we may not read (another user's, without group
+			// A log we may not read (another user's, without group
 			// access) cannot be vouched for by us; it does not stop us
 			// from recording. Verify, run by an auditor who can read
 			// everything, still checks it.
-			if errors.Is(err, os.ErrNotExist) || errors.Is(err, os.ErrPermission) {
+			if errors.Is(err, store.ErrNotExist) || errors.Is(err, fs.ErrPermission) {
 				err = nil
 				continue
 			}
 			return nil, err
 		}
-		h.hdr = f.hdr
+		h.hdr = l.hdr
 		heads = append(heads, h)
 	}
 	return heads, nil
 }
 
-// unchanged returns the head a claim recorded if the file provably still
-// has it: the claim says closed, or ended (and no process holds the file
-// now), and the file has exactly the recorded length.
-func unchanged(path, session string, claims []seenHead) (head, bool) {
-	f, err := os.Open(path)
-	if err != nil {
+// unchanged returns the head a claim recorded if the log provably still
+// has it: the claim says closed, or ended (and no process holds the log
+// now), and the log has exactly the recorded length.
+func unchanged(st store.Store, name, session string, claims []seenHead) (head, bool) {
+	if len(claims) == 0 {
 		return head{}, false
 	}
-	defer f.Close()
-	fi, err := f.Stat()
+	size, live, err := st.LogState(name)
 	if err != nil {
 		return head{}, false
 	}
 	for _, c := range claims {
-		if c.bytes != uint64(fi.Size()) || c.state == StateOpen {
-			continue
-		}
-		if c.state == StateEnded && isLocked(f.Fd()) {
+		if c.bytes != uint64(size) || c.state == StateOpen || c.state == StateEnded && live {
 			continue
 		}
 		return head{session: session, size: c.size, tag: c.tag, state: c.state, bytes: c.bytes}, true
@@ -125,16 +122,16 @@ func unchanged(path, session string, claims []seenHead) (head, bool) {
 	return head{}, false
 }
 
-// scanSession walks one file. Malformed framing ends the walk: the head
+// scanSession walks one log. Malformed framing ends the walk: the head
 // then covers the well-formed prefix, and verification reports the rest.
-func scanSession(path, session string) (head, error) {
+func scanSession(st store.Store, name, session string) (head, error) {
 	h := head{session: session, state: StateEnded}
-	f, err := os.Open(path)
+	r, err := st.OpenLog(name)
 	if err != nil {
-		return h, fmt.Errorf("audit: %w", err)
+		return h, fmt.Errorf("audit: %s: %w", name, err)
 	}
-	defer f.Close()
-	rd := newReader(f)
+	defer r.Close()
+	rd := newReader(r)
 	if rd.readMagic() != nil {
 		return h, nil
 	}
@@ -145,7 +142,7 @@ func scanSession(path, session string) (head, error) {
 			if err != io.EOF && !errors.Is(err, errTorn) {
 				var fe *frameError
 				if !errors.As(err, &fe) {
-					return h, fmt.Errorf("audit: read %s: %w", filepath.Base(path), err)
+					return h, fmt.Errorf("audit: %s: read: %w", name, err)
 				}
 			}
 			break
@@ -155,13 +152,20 @@ func scanSession(path, session string) (head, error) {
 		h.bytes = uint64(rd.offset)
 		last = rec.kind
 	}
-	switch {
-	case last == kindClose:
+	if last == kindClose {
 		h.state = StateClosed
-	case isLocked(f.Fd()):
+	} else if isLive(st, name) {
 		h.state = StateOpen
 	}
 	return h, nil
+}
+
+// isLive reports whether a live process still holds a log open: asked
+// after reading it, so that a log whose writer died meanwhile is taken
+// for ended at the length read. Object storage cannot tell (always false).
+func isLive(st store.Store, name string) bool {
+	_, live, err := st.LogState(name)
+	return err == nil && live
 }
 
 // plan decides what a new session records: the heads of the sessions no

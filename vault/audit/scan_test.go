@@ -2,7 +2,10 @@ package audit
 
 import (
 	"os"
+	"path/filepath"
 	"testing"
+
+	"coffer/vault/store"
 
 	"filippo.io/age"
 )
@@ -16,8 +19,9 @@ func TestScanTrustsUnchangedFiles(t *testing.T) {
 	id, _ := age.GenerateX25519Identity()
 	rcpt := []age.Recipient{id.Recipient()}
 	dir := t.TempDir()
+	st := store.Dir(dir)
 	session := func() *Log {
-		l, err := Open(dir, rcpt, Actor{Member: "m"})
+		l, err := Open(st, rcpt, Actor{Member: "m"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -27,7 +31,7 @@ func TestScanTrustsUnchangedFiles(t *testing.T) {
 	a := session()
 	b := session()
 	seenBy := func(l *Log) map[string]bool {
-		h, err := scanHeader(l.path)
+		h, err := scanHeader(st, l.name)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -40,18 +44,19 @@ func TestScanTrustsUnchangedFiles(t *testing.T) {
 	if !seenBy(b)[a.session] {
 		t.Fatal("b did not record a")
 	}
-	buf, _ := os.ReadFile(a.path)
+	aPath := filepath.Join(dir, a.name)
+	buf, _ := os.ReadFile(aPath)
 	buf[len(buf)-1] ^= 1
-	os.WriteFile(a.path, buf, 0o600)
+	os.WriteFile(aPath, buf, 0o600)
 	c := session()
 	if got := seenBy(c); got[a.session] || !got[b.session] {
 		t.Fatalf("c recorded %v; want only b (a is vouched for by b)", got)
 	}
-	if _, err := Verify(dir, []age.Identity{id}, nil); err == nil {
+	if _, err := Verify(st, []age.Identity{id}, nil); err == nil {
 		t.Fatal("flipped tag not caught")
 	}
 	// A file that grew is read again.
-	os.WriteFile(a.path, append(buf, 0, 0), 0o600)
+	os.WriteFile(aPath, append(buf, 0, 0), 0o600)
 	if got := seenBy(session()); !got[a.session] {
 		t.Fatal("a changed length and was not re-read")
 	}

@@ -4,12 +4,12 @@ import (
 	"cmp"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"runtime"
 	"slices"
 	"strings"
 	"sync"
+
+	"coffer/vault/store"
 
 	"filippo.io/age"
 	"golang.org/x/mod/sumdb/tlog"
@@ -84,8 +84,9 @@ type Report struct {
 	Sessions []SessionReport
 	Entries  uint64 // good records over all sessions
 	Problems []*TamperError
-	// Ignored lists files in DIR/audit that are not session files, such as
-	// a "<session>.log.new" left by a process killed while starting.
+	// Ignored lists what the store holds in audit/ that is not a session
+	// log, such as a "<session>.log.new" a process killed while starting
+	// left in a folder.
 	Ignored []string
 	// Checkpoint is set when the trail was checked against one.
 	Checkpoint bool
@@ -101,27 +102,28 @@ type Report struct {
 // OK reports whether no problem was found.
 func (r *Report) OK() bool { return len(r.Problems) == 0 && len(r.Mismatches) == 0 }
 
-// ErrNoTrail is returned when the vault has no audit folder at all. A
-// vault that was ever unlocked has one; its absence is for the caller to
-// judge (a new vault, or a deleted trail that only a checkpoint proves).
+// ErrNoTrail is returned when the vault has no audit folder at all (in a
+// bucket: no object under audit/). A vault that was ever unlocked has
+// one; its absence is for the caller to judge (a new vault, or a deleted
+// trail that only a checkpoint proves).
 var ErrNoTrail = errors.New("audit: no audit trail")
 
-// Verify checks the whole trail of the vault at dir with the auditors'
-// identities: every session's MAC chain and Merkle tree, the heads each
-// session recorded of the others (catching deleted, cut or replaced
-// session files), and, if cp is not nil, that every session cp names still
-// extends it (catching a cut tail). It returns the report and, when the
+// Verify checks the whole trail of the vault stored in st with the
+// auditors' identities: every session's MAC chain and Merkle tree, the
+// heads each session recorded of the others (catching deleted, cut or
+// replaced session logs), and, if cp is not nil, that every session cp
+// names still extends it (catching a cut tail). It returns the report and, when the
 // trail is not intact, the first problem as a *TamperError. It returns
 // ErrNotAuditor when no identity opens any session.
-func Verify(dir string, identities []age.Identity, cp *Checkpoint) (*Report, error) {
-	rep, _, err := check(dir, identities, cp, nil, false)
+func Verify(st store.Store, identities []age.Identity, cp *Checkpoint) (*Report, error) {
+	rep, _, err := check(st, identities, cp, nil, false)
 	return rep, err
 }
 
 // check is Verify, also decoding the events keep accepts (for Read and
 // VerifyChanges; nil decodes none). With peek, keep sees only what
 // walkOpts.peek says.
-func check(dir string, identities []age.Identity, cp *Checkpoint, keep func(*Event) bool, peek bool) (*Report, []Event, error) {
+func check(st store.Store, identities []age.Identity, cp *Checkpoint, keep func(*Event) bool, peek bool) (*Report, []Event, error) {
 	if len(identities) == 0 {
 		return nil, nil, ErrNotAuditor
 	}
@@ -130,28 +132,31 @@ func check(dir string, identities []age.Identity, cp *Checkpoint, keep func(*Eve
 			return nil, nil, err
 		}
 	}
-	adir := filepath.Join(dir, Subdir)
-	ents, err := os.ReadDir(adir)
-	if errors.Is(err, os.ErrNotExist) {
-		return nil, nil, fmt.Errorf("%w at %s", ErrNoTrail, adir)
-	}
+	ents, err := st.List(Subdir)
 	if err != nil {
-		return nil, nil, fmt.Errorf("audit: %w", err)
+		return nil, nil, fmt.Errorf("audit: list %s: %w", Subdir, err)
+	}
+	// A folder store lists an empty folder as empty and a missing one as
+	// nothing at all (nil); a bucket has no empty folders.
+	if ents == nil {
+		return nil, nil, fmt.Errorf("%w at %s/%s", ErrNoTrail, st, Subdir)
 	}
 	rep := &Report{Checkpoint: cp != nil}
 	var files []string
 	for _, e := range ents {
-		if sessionOf(e.Name()) != "" && e.Type().IsRegular() {
-			files = append(files, e.Name())
-		} else {
-			rep.Ignored = append(rep.Ignored, e.Name())
+		switch {
+		case e.Temp:
+		case sessionOf(e.Name) != "":
+			files = append(files, e.Name)
+		default:
+			rep.Ignored = append(rep.Ignored, e.Name)
 		}
 	}
 
 	// Pass 1, public: which tags the headers claim, so the walks keep them.
 	wantTags := map[string]map[uint64]bool{}
 	for _, name := range files {
-		h, _ := scanHeader(filepath.Join(adir, name))
+		h, _ := scanHeader(st, logName(sessionOf(name)))
 		if h == nil {
 			continue
 		}
@@ -173,12 +178,13 @@ func check(dir string, identities []age.Identity, cp *Checkpoint, keep func(*Eve
 	}
 
 	// Pass 2: walk every session, files in parallel (they are independent).
-	walked, err := walkAll(adir, files, func(s string) *walkOpts {
+	walked, err := walkAll(st, files, func(s string) *walkOpts {
 		return &walkOpts{identities: identities, keep: keep, peek: peek, wantTags: wantTags[s], wantRoot: cpHeads[s].Size}
 	})
 	if err != nil {
 		return nil, nil, err
 	}
+	files, walked = present(files, walked)
 	results := map[string]*walkResult{}
 	var events []Event
 	anyVerified, sealedToOthers := false, 0
@@ -278,14 +284,15 @@ func check(dir string, identities []age.Identity, cp *Checkpoint, keep func(*Eve
 	return rep, events, nil
 }
 
-// scanHeader reads the public header of a session file, or nil.
-func scanHeader(path string) (*header, error) {
-	f, err := os.Open(path)
+// scanHeader reads the public header of a session log, or nil. It reads
+// no further than the header: in a bucket that is part 0 alone.
+func scanHeader(st store.Store, name string) (*header, error) {
+	r, err := st.OpenLog(name)
 	if err != nil {
 		return nil, err
 	}
-	defer f.Close()
-	rd := newReader(f)
+	defer r.Close()
+	rd := newReader(r)
 	if err := rd.readMagic(); err != nil {
 		return nil, err
 	}
@@ -356,11 +363,27 @@ func (r *Report) Summary() string {
 type walked struct {
 	res   *walkResult
 	state State
+	gone  bool // listed, but not there when read
 }
 
-// walkAll walks files with one worker per CPU and returns the results in
-// the order of files.
-func walkAll(adir string, files []string, opts func(session string) *walkOpts) ([]walked, error) {
+// present drops the logs that were gone when read: deleted after the
+// listing, or in a bucket a log whose parts were all deleted (a store may
+// still list its prefix). Those are missing, as if never listed.
+func present(files []string, ws []walked) ([]string, []walked) {
+	var fs []string
+	var out []walked
+	for i, w := range ws {
+		if !w.gone {
+			fs = append(fs, files[i])
+			out = append(out, w)
+		}
+	}
+	return fs, out
+}
+
+// walkAll walks the session logs named files (base names in audit/) with
+// one worker per CPU and returns the results in the order of files.
+func walkAll(st store.Store, files []string, opts func(session string) *walkOpts) ([]walked, error) {
 	out := make([]walked, len(files))
 	errs := make([]error, len(files))
 	next := make(chan int)
@@ -368,24 +391,7 @@ func walkAll(adir string, files []string, opts func(session string) *walkOpts) (
 	for range min(runtime.GOMAXPROCS(0), max(len(files), 1)) {
 		wg.Go(func() {
 			for i := range next {
-				name := files[i]
-				s := sessionOf(name)
-				f, err := os.Open(filepath.Join(adir, name))
-				if err != nil {
-					errs[i] = fmt.Errorf("audit: %w", err)
-					continue
-				}
-				res := walk(name, s, f, opts(s))
-				errs[i] = res.ioErr
-				st := StateEnded
-				switch {
-				case res.last == kindClose:
-					st = StateClosed
-				case isLocked(f.Fd()):
-					st = StateOpen
-				}
-				f.Close()
-				out[i] = walked{res, st}
+				out[i], errs[i] = walkLog(st, files[i], opts(sessionOf(files[i])))
 			}
 		})
 	}
@@ -395,4 +401,26 @@ func walkAll(adir string, files []string, opts func(session string) *walkOpts) (
 	close(next)
 	wg.Wait()
 	return out, errors.Join(errs...)
+}
+
+// walkLog walks one session log and tells how it ends.
+func walkLog(st store.Store, file string, o *walkOpts) (walked, error) {
+	name := Subdir + "/" + file
+	r, err := st.OpenLog(name)
+	if errors.Is(err, store.ErrNotExist) {
+		return walked{gone: true}, nil
+	}
+	if err != nil {
+		return walked{}, fmt.Errorf("audit: %s: %w", name, err)
+	}
+	res := walk(file, sessionOf(file), r, o)
+	r.Close()
+	state := StateEnded
+	switch {
+	case res.last == kindClose:
+		state = StateClosed
+	case isLive(st, name):
+		state = StateOpen
+	}
+	return walked{res: res, state: state}, res.ioErr
 }

@@ -119,7 +119,7 @@ func walk(name, session string, r io.Reader, o *walkOpts) *walkResult {
 			return bad(i, fe.offset, ReasonMalformed, "%s", fe.msg)
 		}
 		if err != nil {
-			res.ioErr = fmt.Errorf("audit: read %s: %w", name, err)
+			res.ioErr = fmt.Errorf("audit: %s/%s: read: %w", Subdir, name, err)
 			return res
 		}
 		if i == 0 {
