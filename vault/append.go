@@ -380,7 +380,8 @@ func (a *Appender) Commit() (ImportStats, error) {
 		a.abort()
 		return a.stats, err
 	}
-	return a.stats, checkPin(a.m)
+	_, err := checkPinIn(a.st, a.m)
+	return a.stats, err
 }
 
 // commit appends the import's record. Where writers share the storage

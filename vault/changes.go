@@ -4,7 +4,6 @@ import (
 	"fmt"
 
 	"coffer/vault/audit"
-	"coffer/vault/store"
 
 	"filippo.io/age"
 )
@@ -97,7 +96,11 @@ func VerifyTrail(dir string, identities []age.Identity, cp *audit.Checkpoint) (*
 	if err != nil {
 		return nil, err
 	}
-	return audit.VerifyChanges(store.Dir(dir), identities, cp, m.Changes())
+	st, err := openStore(dir)
+	if err != nil {
+		return nil, err
+	}
+	return audit.VerifyChanges(st, identities, cp, m.Changes())
 }
 
 // announced returns l for a record's Audit field, nil for the zero Link

@@ -257,7 +257,8 @@ func (v *Vault) compactIndex(build Indexer, small, minUnits int, announce func()
 		return st, err
 	}
 	created = nil
-	return st, checkPin(m)
+	_, err = checkPinIn(v.st, m)
+	return st, err
 }
 
 // hasCatalog reports whether index file e carries a catalog: its file

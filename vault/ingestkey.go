@@ -143,7 +143,7 @@ func OpenIngest(dir string, keyData []byte, now time.Time) (*Appender, error) {
 		err = &TamperError{File: ManifestFile, Reason: "is not the vault this ingest key belongs to"}
 	}
 	if err == nil {
-		err = checkPin(m)
+		m, err = checkPinIn(st, m)
 	}
 	if err != nil {
 		lock.unlock()

@@ -89,7 +89,8 @@ func appendJournalOnce[T any](v *Vault, j journal, prepare func() (T, error)) er
 	if err := m.appendRecords(v.st, v.now(), signedRecord{rec, v.signer()}); err != nil {
 		return err
 	}
-	return checkPin(m)
+	_, err = checkPinIn(v.st, m)
+	return err
 }
 
 // readJournal replays j as the manifest this process last read names it,

@@ -219,7 +219,7 @@ func (v *Vault) beginWrite() (*writeLock, error) {
 		err = extends(m, v.Manifest)
 	}
 	if err == nil {
-		err = checkPin(m)
+		m, err = checkPinIn(v.st, m)
 	}
 	if err != nil {
 		lock.unlock()

@@ -114,7 +114,8 @@ func (v *Vault) reserveNumbers(prefix string, n int, announcement audit.Link) (i
 	if err := m.appendRecords(v.st, v.now(), signedRecord{rec, v.signer()}); err != nil {
 		return 0, err
 	}
-	return first, checkPin(m)
+	_, err = checkPinIn(v.st, m)
+	return first, err
 }
 
 // lastNumber replays the productions journal: the highest number handed

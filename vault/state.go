@@ -48,6 +48,28 @@ func checkPin(m *Manifest) error {
 	return recordPin(m, p)
 }
 
+// checkPinIn is checkPin of m, read from st. Where writers share st
+// without a lock, m being behind the pin may only mean that another
+// writer appended (and moved the pin on) since m was read: the manifest
+// is read again (it must extend m), and only one still behind is a
+// rollback. It returns the manifest it checked.
+func checkPinIn(st store.Store, m *Manifest) (*Manifest, error) {
+	for try := 0; ; try++ {
+		err := checkPin(m)
+		if err == nil || !errors.Is(err, errBehindPin) || !st.Shared() || try == 3 {
+			return m, err
+		}
+		newer, rerr := readManifestSince(st, m)
+		if rerr == nil {
+			rerr = extends(newer, m)
+		}
+		if rerr != nil {
+			return m, rerr
+		}
+		m = newer
+	}
+}
+
 // readManifestPinned reads dir's manifest and compares it with this
 // machine's pin (comparePin). A writer appends to the manifest before it
 // moves the pin on, so a manifest read just before another process's

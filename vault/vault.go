@@ -187,6 +187,13 @@ func Unlock(dir string, key Key) (*Vault, error) {
 	if err != nil {
 		return nil, err
 	}
+	return UnlockStore(st, key)
+}
+
+// UnlockStore is Unlock of the vault in st (OpenStore), for a caller that
+// has opened its storage already (for the audit trail).
+func UnlockStore(st store.Store, key Key) (*Vault, error) {
+	dir := st.String()
 	m, p, err := readManifestPinned(st)
 	if err != nil {
 		return nil, err
@@ -309,8 +316,10 @@ func openKeyFiles(st store.Store, m *Manifest, mem *Member, ids []age.Identity) 
 // too (audit.Open).
 func (v *Vault) Store() store.Store { return v.st }
 
-// openStore returns the storage of the vault at loc: a folder, or
-// s3://BUCKET/PREFIX.
+// OpenStore returns the storage of the vault at loc: a folder, or
+// s3://BUCKET/PREFIX. Its audit trail is read and written there.
+func OpenStore(loc string) (store.Store, error) { return openStore(loc) }
+
 func openStore(loc string) (store.Store, error) {
 	st, err := store.Open(loc)
 	if err != nil {

@@ -12,7 +12,6 @@ import (
 	"coffer/ui/sanitize"
 	"coffer/vault"
 	"coffer/vault/audit"
-	"coffer/vault/store"
 
 	"filippo.io/age"
 )
@@ -110,13 +109,21 @@ Examples:
 					case asCSV:
 						format = formatCSV
 					}
-					evs, err := audit.Read(store.Dir(dir), identities, f)
+					st, err := vault.OpenStore(dir)
+					if err != nil {
+						return err
+					}
+					evs, err := audit.Read(st, identities, f)
 					if rerr := renderEvents(e.stdout, evs, format, withIDs); rerr != nil {
 						return rerr
 					}
 					return auditError(err)
 				case "checkpoint":
-					cp, err := audit.NewCheckpoint(store.Dir(dir), identities)
+					st, err := vault.OpenStore(dir)
+					if err != nil {
+						return err
+					}
+					cp, err := audit.NewCheckpoint(st, identities)
 					if err != nil {
 						return auditError(err)
 					}
@@ -205,7 +212,11 @@ func recordAuditorEvent(dir string, ids []age.Identity, ev audit.Event) error {
 			break
 		}
 	}
-	l, err := audit.Open(store.Dir(dir), recips, actor)
+	st, err := vault.OpenStore(dir)
+	if err != nil {
+		return err
+	}
+	l, err := audit.Open(st, recips, actor)
 	if err != nil {
 		return err
 	}

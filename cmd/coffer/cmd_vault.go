@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"coffer/vault"
+	"coffer/vault/audit"
 )
 
 func compactCommand() *command {
@@ -409,6 +410,43 @@ Examples:
 				} else {
 					fmt.Fprintf(e.stdout, "Legal hold lifted from %s on %s.\n", plural(n, "object"), oneLine(args[1]))
 				}
+				return nil
+			}
+		},
+	}
+}
+
+func vaultCommand() *command {
+	return &command{
+		name:    "vault",
+		args:    "copy SRC DST",
+		summary: "copy a vault between a folder and object storage, verifying every file",
+		help: `
+Copies the vault at SRC to DST, each a folder or s3://BUCKET/PREFIX (DST
+must be empty): every file the manifest names, each checked against its
+SHA-256 as it is read, then the audit trail record by record, then the
+manifest last, so that DST is a vault only once it is whole; then
+verifies DST as coffer verify does. Nothing is decrypted and no key is
+needed. On a bucket with an Object Lock rule every object gets its
+retention. Files the manifest does not name stay behind.
+
+Examples:
+  coffer vault copy case-2291 s3://matters/case-2291
+  coffer vault copy s3://matters/case-2291 ./case-2291-copy`,
+		setup: func(fs *flag.FlagSet) func(*env, []string) error {
+			return func(e *env, args []string) error {
+				if err := needArgs("vault", args, 3, 3); err != nil {
+					return err
+				}
+				if args[0] != "copy" {
+					return usageError("vault: unknown subcommand %q (want copy)", args[0])
+				}
+				st, err := vault.Copy(args[1], args[2], audit.CopyLogs)
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(e.stdout, "Copied %s (%.1f MB) and %s of audit trail from %s to %s; the copy verifies.\n",
+					plural(st.Files, "file"), float64(st.Bytes)/1e6, plural(st.AuditLogs, "session file"), oneLine(args[1]), oneLine(args[2]))
 				return nil
 			}
 		},

@@ -82,6 +82,7 @@ func commands() []*command {
 		supervisionCommand(),
 		attachmentCommand(),
 		holdCommand(),
+		vaultCommand(),
 	}
 }
 

@@ -66,6 +66,7 @@ const (
 var contentAPI = map[string]scope{
 	// The unlocked vault and its accessors: for vault/access and index.
 	"coffer/vault.Unlock":                   coreOnly,
+	"coffer/vault.UnlockStore":              coreOnly, // Unlock of storage the gate opened for the trail
 	"(*coffer/vault.Vault).Messages":        coreOnly,
 	"(*coffer/vault.Vault).Message":         coreOnly,
 	"(*coffer/vault.Vault).MessageAt":       coreOnly, // a message by position: the index's hits, after LoadCatalog

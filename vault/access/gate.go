@@ -19,6 +19,7 @@ var ErrNotRecorded = errors.New("not recorded, so not shown or done")
 // that every attempt, failed or not, is recorded before the key is tried.
 type Gate struct {
 	dir    string
+	st     store.Store // where the vault and its trail are
 	man    *vault.Manifest
 	engine Engine
 	log    *audit.Log
@@ -33,11 +34,15 @@ func Open(dir string, m *vault.Manifest, engine Engine) (*Gate, error) {
 	if err != nil {
 		return nil, err
 	}
-	log, err := audit.Open(store.Dir(dir), rs, audit.Actor{})
+	st, err := vault.OpenStore(dir)
 	if err != nil {
 		return nil, err
 	}
-	return &Gate{dir: dir, man: m, engine: engine, log: log}, nil
+	log, err := audit.Open(st, rs, audit.Actor{})
+	if err != nil {
+		return nil, err
+	}
+	return &Gate{dir: dir, st: st, man: m, engine: engine, log: log}, nil
 }
 
 // auditRecipients parses the auditors of a manifest.
@@ -63,7 +68,7 @@ func (g *Gate) Unlock(key vault.Key) (*Session, error) {
 	if g.log == nil {
 		return nil, errors.New("access: the gate is closed")
 	}
-	v, err := vault.Unlock(g.dir, key)
+	v, err := vault.UnlockStore(g.st, key)
 	if err != nil {
 		reason := "error"
 		if errors.Is(err, vault.ErrWrongKey) {

@@ -9,7 +9,6 @@ import (
 
 	"coffer/vault"
 	"coffer/vault/audit"
-	"coffer/vault/store"
 )
 
 // Import is an import in progress. It is recorded before anything is
@@ -54,7 +53,11 @@ func OpenIngest(dir string, keyData []byte, engine Engine, files []string, now t
 	if err != nil {
 		return nil, err
 	}
-	log, err := audit.Open(store.Dir(dir), rs, audit.Actor{Member: "ingest key " + vault.IngestKeyName(keyData)})
+	st, err := vault.OpenStore(dir)
+	if err != nil {
+		return nil, err
+	}
+	log, err := audit.Open(st, rs, audit.Actor{Member: "ingest key " + vault.IngestKeyName(keyData)})
 	if err != nil {
 		return nil, err
 	}

@@ -460,9 +460,10 @@ func (l *s3Log) Append(p []byte) error {
 
 func (l *s3Log) Close() error { l.s = nil; return nil }
 
-// OpenLog reads a log's parts in order, up to the first gap, fetching
-// at most 16 ahead of the reader: reading only a log's first record (the
-// audit trail's header) costs one listing and one GET.
+// OpenLog reads a log's parts in order, up to the first gap. Part 0 is
+// fetched when the reader first asks; the rest (once the reader wants
+// more than part 0) up to 16 ahead of it: reading only a log's first
+// record (the audit trail's header) costs one listing and one GET.
 func (s *S3) OpenLog(name string) (io.ReadCloser, error) {
 	parts, err := s.parts(name)
 	if err != nil {
@@ -475,25 +476,7 @@ func (s *S3) OpenLog(name string) (io.ReadCloser, error) {
 	for _, ok := parts[n]; ok; _, ok = parts[n] {
 		n++
 	}
-	r := &logReader{done: make(chan struct{}), sem: make(chan struct{}, 16)}
-	r.parts = make([]chan part, n)
-	for i := range r.parts {
-		r.parts[i] = make(chan part, 1)
-	}
-	go func() {
-		for i := 0; i < n; i++ {
-			select {
-			case r.sem <- struct{}{}:
-			case <-r.done:
-				return
-			}
-			go func() {
-				b, err := s.read(partName(name, i))
-				r.parts[i] <- part{b, err}
-			}()
-		}
-	}()
-	return r, nil
+	return &logReader{s: s, name: name, n: n, done: make(chan struct{})}, nil
 }
 
 type part struct {
@@ -501,32 +484,66 @@ type part struct {
 	err error
 }
 
-// logReader hands out parts in order as they arrive.
+// logReader hands out a log's parts in order.
 type logReader struct {
-	parts []chan part
-	next  int
-	cur   []byte
+	s     *S3
+	name  string
+	n     int         // parts
+	next  int         // the next part to hand out
+	cur   []byte      // what is left of the part handed out
+	ahead []chan part // parts 1.. as fetched ahead, once started
+	sem   chan struct{}
 	done  chan struct{}
-	sem   chan struct{} // a slot per part fetched and not yet read
 	once  sync.Once
 }
 
 func (r *logReader) Read(p []byte) (int, error) {
 	for len(r.cur) == 0 {
-		if r.next == len(r.parts) {
+		if r.next == r.n {
 			return 0, io.EOF
 		}
-		pt := <-r.parts[r.next]
-		<-r.sem
+		var pt part
+		if r.next == 0 {
+			pt.b, pt.err = r.s.read(partName(r.name, 0))
+		} else {
+			if r.ahead == nil {
+				r.fetchAhead()
+			}
+			pt = <-r.ahead[r.next]
+			<-r.sem
+		}
 		r.next++
 		if pt.err != nil {
 			return 0, pt.err
 		}
 		r.cur = pt.b
 	}
-	n := copy(p, r.cur)
-	r.cur = r.cur[n:]
-	return n, nil
+	k := copy(p, r.cur)
+	r.cur = r.cur[k:]
+	return k, nil
+}
+
+// fetchAhead starts fetching parts 1.. with at most 16 fetched and not
+// yet read.
+func (r *logReader) fetchAhead() {
+	r.ahead = make([]chan part, r.n)
+	for i := range r.ahead {
+		r.ahead[i] = make(chan part, 1)
+	}
+	r.sem = make(chan struct{}, 16)
+	go func() {
+		for i := 1; i < r.n; i++ {
+			select {
+			case r.sem <- struct{}{}:
+			case <-r.done:
+				return
+			}
+			go func() {
+				b, err := r.s.read(partName(r.name, i))
+				r.ahead[i] <- part{b, err}
+			}()
+		}
+	}()
 }
 
 // Close stops fetching ahead; fetches under way finish into buffered

@@ -21,7 +21,6 @@ import (
 	"coffer/ui/keymap"
 	"coffer/vault"
 	"coffer/vault/audit"
-	"coffer/vault/store"
 )
 
 type loadedMsg struct {
@@ -88,7 +87,11 @@ func (m *Model) Init() tea.Cmd {
 		// Checked against the vault's manifest too: a deleted session of
 		// an import or member change is named.
 		rep, verr := vault.VerifyTrail(dir, ids, nil)
-		events, rerr := audit.Read(store.Dir(dir), ids, audit.Filter{})
+		var events []audit.Event
+		st, rerr := vault.OpenStore(dir)
+		if rerr == nil {
+			events, rerr = audit.Read(st, ids, audit.Filter{})
+		}
 		var te *audit.TamperError
 		var me *audit.MismatchError
 		if errors.As(verr, &te) || errors.As(verr, &me) {

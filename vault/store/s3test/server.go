@@ -156,6 +156,15 @@ func (s *Server) Client() *s3.Client {
 // and with Object Lock enabled (as a compliance archive's must be).
 func (s *Server) Bucket(t testing.TB, lock bool) string {
 	t.Helper()
+	name, err := s.NewBucket(lock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return name
+}
+
+// NewBucket is Bucket for callers without a testing.TB.
+func (s *Server) NewBucket(lock bool) (string, error) {
 	var r [4]byte
 	rand.Read(r[:])
 	name := fmt.Sprintf("coffer-%d-%s", s.buckets.Add(1), hex.EncodeToString(r[:]))
@@ -165,17 +174,29 @@ func (s *Server) Bucket(t testing.TB, lock bool) string {
 	}
 	c := s.Client()
 	if _, err := c.CreateBucket(context.Background(), in); err != nil {
-		t.Fatalf("s3test: create bucket: %v", err)
+		return "", fmt.Errorf("s3test: create bucket: %w", err)
 	}
 	if lock {
 		_, err := c.PutBucketVersioning(context.Background(), &s3.PutBucketVersioningInput{
 			Bucket: aws.String(name), VersioningConfiguration: &types.VersioningConfiguration{Status: types.BucketVersioningStatusEnabled},
 		})
 		if err != nil {
-			t.Fatalf("s3test: versioning: %v", err)
+			return "", fmt.Errorf("s3test: versioning: %w", err)
 		}
 	}
-	return name
+	return name, nil
+}
+
+// Env is the environment a child process (a coffer command run by a
+// test) needs to reach the server, and nothing of the machine's own AWS
+// configuration.
+func (s *Server) Env(root string) []string {
+	return []string{
+		"AWS_ACCESS_KEY_ID=" + Access, "AWS_SECRET_ACCESS_KEY=" + Secret, "AWS_REGION=us-east-1",
+		"AWS_ENDPOINT_URL_S3=" + s.Endpoint,
+		"AWS_CONFIG_FILE=" + filepath.Join(root, "no-aws-config"),
+		"AWS_SHARED_CREDENTIALS_FILE=" + filepath.Join(root, "no-aws-credentials"),
+	}
 }
 
 // URL returns a vault location in a new bucket: s3://BUCKET/PREFIX.
