@@ -2,8 +2,6 @@ package vault
 
 import (
 	"errors"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -38,7 +36,7 @@ func (tf *trailFixture) session(member string) *audit.Log {
 	if tf.log != nil {
 		tf.log.Close(audit.LockExit)
 	}
-	l, err := audit.Open(store.Dir(tf.dir), []age.Recipient{tf.auditor.Recipient()}, audit.Actor{Member: member})
+	l, err := audit.Open(testStore(tf.t, tf.dir), []age.Recipient{tf.auditor.Recipient()}, audit.Actor{Member: member})
 	if err != nil {
 		tf.t.Fatal(err)
 	}
@@ -109,9 +107,7 @@ func (tf *trailFixture) addMember(name string, link audit.Link) {
 func (tf *trailFixture) removeSession(l *audit.Log) {
 	tf.t.Helper()
 	l.Close(audit.LockExit)
-	if err := os.Remove(filepath.Join(tf.dir, filepath.FromSlash(l.Name()))); err != nil {
-		tf.t.Fatal(err)
-	}
+	rawRemoveTree(tf.t, tf.dir, l.Name())
 }
 
 // TestVerifyTrailAgainstManifest: every change the signed manifest records
@@ -155,15 +151,16 @@ func TestVerifyTrailAgainstManifest(t *testing.T) {
 			tf.memberImport("one")
 			tf.addMember("nora", tf.announce(audit.ActionMemberAdd))
 			tf.log.Close(audit.LockExit)
-			logs, _ := filepath.Glob(filepath.Join(tf.dir, "audit", "*.log"))
-			for _, l := range logs {
-				os.Remove(l)
+			for _, l := range rawNames(t, tf.dir, "audit") {
+				if strings.HasSuffix(l, ".log") {
+					rawRemoveTree(t, tf.dir, "audit/"+l)
+				}
 			}
 		}, wantRecord: first, wantDetail: "is missing", mismatches: 2},
 		{name: "audit folder deleted", do: func(tf *trailFixture) {
 			tf.memberImport("one")
 			tf.log.Close(audit.LockExit)
-			os.RemoveAll(filepath.Join(tf.dir, "audit"))
+			rawRemoveTree(t, tf.dir, "audit")
 		}, wantRecord: first, wantDetail: "the audit folder is missing", mismatches: 1},
 		{name: "one session deleted", do: func(tf *trailFixture) {
 			tf.memberImport("one")
@@ -255,9 +252,9 @@ func TestVerifyTrailAgainstManifest(t *testing.T) {
 		}, wantRecord: first + 1, wantDetail: "announcement of manifest record 6 already", mismatches: 1},
 		{name: "committed in the trail, missing from the manifest", do: func(tf *trailFixture) {
 			tf.memberImport("one")
-			old, _ := os.ReadFile(filepath.Join(tf.dir, ManifestFile))
+			old := rawRead(t, tf.dir, ManifestFile)
 			tf.memberImport("two")
-			os.WriteFile(filepath.Join(tf.dir, ManifestFile), old, 0o600)
+			rawWrite(t, tf.dir, ManifestFile, old)
 		}, wantRecord: -1, wantDetail: "the manifest is older than the trail", mismatches: 1},
 		{name: "records from before links, trail records changes", do: func(tf *trailFixture) {
 			// An older coffer: the events, no links.
@@ -281,7 +278,7 @@ func TestVerifyTrailAgainstManifest(t *testing.T) {
 		}, wantRecord: first, wantDetail: "the trail records no vault change at all", mismatches: 1},
 		{name: "no change, no trail", do: func(tf *trailFixture) {
 			tf.log.Close(audit.LockExit)
-			os.RemoveAll(filepath.Join(tf.dir, "audit"))
+			rawRemoveTree(t, tf.dir, "audit")
 		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -175,13 +175,14 @@ func TestImportSpillsIDs(t *testing.T) {
 	defer v.Close()
 	n := 5*idSetRecent + 11
 	msgs := testMessages(n, "big")
+	scratch := v.Dir // where the spill goes: beside the vault, or the temp folder
+	if onS3() {
+		scratch = t.TempDir()
+		t.Setenv("TMPDIR", scratch)
+	}
 	a, err := v.NewAppender()
 	if err != nil {
 		t.Fatal(err)
-	}
-	scratch := v.Dir // where the spill goes: beside the vault, or the temp folder
-	if onS3() {
-		scratch = os.TempDir()
 	}
 	before, err := os.ReadDir(scratch) // with the lock file
 	if err != nil {

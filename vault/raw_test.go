@@ -182,3 +182,47 @@ func removeFolder(t testing.TB, loc, name string) {
 		t.Fatal(err)
 	}
 }
+
+// testStore opens the storage of the vault at loc.
+func testStore(t testing.TB, loc string) store.Store {
+	t.Helper()
+	st, err := openStore(loc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st
+}
+
+// rawRemoveTree deletes name and everything under it (an audit log, on
+// object storage a prefix of parts; the audit folder).
+func rawRemoveTree(t testing.TB, loc, name string) {
+	t.Helper()
+	if !store.IsURL(loc) {
+		if err := os.RemoveAll(filepath.Join(loc, name)); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	bucket, prefix := splitURL(loc)
+	rawWalk(t, loc, func(n string, _ []byte) {
+		if n == name || strings.HasPrefix(n, name+"/") {
+			if _, err := srv.Client().DeleteObject(context.Background(), &s3.DeleteObjectInput{Bucket: &bucket, Key: aws.String(prefix + n)}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	})
+}
+
+// rawNames lists what folder holds (a log's parts count as one name).
+func rawNames(t testing.TB, loc, folder string) []string {
+	t.Helper()
+	ents, err := testStore(t, loc).List(folder)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, e := range ents {
+		out = append(out, e.Name)
+	}
+	return out
+}
