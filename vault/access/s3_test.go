@@ -1,6 +1,7 @@
 package access_test
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -209,4 +210,186 @@ func writerChild(role string) int {
 		}
 	}
 	return 0
+}
+
+// faultVault makes a vault of 20 messages in a new bucket of the shared
+// server, for the tests that kill it.
+func faultVault(t *testing.T) *testVault {
+	t.Helper()
+	t.Setenv("COFFER_STATE_DIR", t.TempDir())
+	member, _ := age.GenerateX25519Identity()
+	auditor, _ := age.GenerateX25519Identity()
+	tv := &testVault{dir: srv.URL(t, false, "faults"), member: member, auditor: auditor}
+	if _, err := vault.Init(tv.dir, vault.InitOptions{Name: "faults", Recipients: []string{member.Recipient().String()},
+		RecipientNames: []string{"rita"}, Auditors: []string{auditor.Recipient().String()}}); err != nil {
+		t.Fatal(err)
+	}
+	s := tv.open(t)
+	im, err := s.Import([]string{"seed.jsonl"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range raceMessages("seed", 20) {
+		im.Add(m)
+		tv.ids = append(tv.ids, m.ID)
+	}
+	if _, err := im.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	s.Lock(audit.LockExit)
+	return tv
+}
+
+// verifyAll checks the vault and its trail as coffer verify and coffer
+// audit verify do.
+func (tv *testVault) verifyAll(t *testing.T) {
+	t.Helper()
+	rep, err := vault.Verify(tv.dir)
+	if err != nil || !rep.OK() {
+		t.Fatalf("verify: %v %+v", err, rep)
+	}
+	st, err := vault.OpenStore(tv.dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if arep, err := audit.Verify(st, []age.Identity{tv.auditor}, nil); err != nil || !arep.OK() {
+		t.Fatalf("audit verify: %v %v", err, arep)
+	}
+}
+
+// TestServerDiesMidReview: the server goes away while a reviewer reads.
+// A view whose record cannot be written shows nothing and says why in one
+// line; the session stays closed to views after the server is back (its
+// trail's state is unknown), and a new session works.
+func TestServerDiesMidReview(t *testing.T) {
+	if s3test.Missing(t) {
+		return
+	}
+	tv := faultVault(t)
+	s := tv.open(t)
+	if msgs, err := s.View("", tv.ids[:2]); err != nil || len(msgs) != 2 {
+		t.Fatalf("view before: %d, %v", len(msgs), err)
+	}
+	srv.Stop()
+	msgs, err := s.View("", tv.ids[2:4])
+	if restart := srv.Restart(); restart != nil {
+		t.Fatal(restart)
+	}
+	if !errors.Is(err, access.ErrNotRecorded) || msgs != nil {
+		t.Fatalf("view with the server down: %d messages, %v; want none, not recorded", len(msgs), err)
+	}
+	if strings.Contains(err.Error(), "\n") || strings.Contains(err.Error(), s3test.Secret) {
+		t.Fatalf("error %q: want one line, no credential", err)
+	}
+	if msgs, err := s.View("", tv.ids[4:6]); err == nil || msgs != nil {
+		t.Fatalf("view after the server came back, same session: %d, %v; want refused", len(msgs), err)
+	}
+	s.Lock(audit.LockExit)
+	if msgs, err := tv.open(t).View("", tv.ids[2:4]); err != nil || len(msgs) != 2 {
+		t.Fatalf("new session: %d, %v", len(msgs), err)
+	}
+	tv.verifyAll(t)
+}
+
+// TestServerDiesMidTag: the server is killed while two sessions tag; every
+// tag that reported success is there after, the vault and the trail
+// verify, and nothing half-written is named by the manifest.
+func TestServerDiesMidTag(t *testing.T) {
+	if s3test.Missing(t) {
+		return
+	}
+	tv := faultVault(t)
+	s := tv.open(t)
+	var ok []string
+	stop := time.AfterFunc(150*time.Millisecond, srv.Stop)
+	for i := 0; i < 200; i++ {
+		name := fmt.Sprintf("t-%03d", i)
+		if _, err := s.Tag(true, name, tv.ids[:1]); err != nil {
+			t.Logf("tag %d: %v", i, err)
+			break
+		}
+		ok = append(ok, name)
+	}
+	stop.Stop()
+	if err := srv.Restart(); err != nil {
+		t.Fatal(err)
+	}
+	s.Lock(audit.LockExit)
+	if len(ok) == 200 {
+		t.Fatal("the server was not killed during the tags")
+	}
+	tags := map[string]bool{}
+	for _, tag := range tv.open(t).Tags()[tv.ids[0]] {
+		tags[tag] = true
+	}
+	for _, name := range ok {
+		if !tags[name] {
+			t.Errorf("tag %s reported done, lost", name)
+		}
+	}
+	t.Logf("%d tags before the kill", len(ok))
+	tv.verifyAll(t)
+}
+
+// TestServerDiesMidImport: the server is killed while an import writes
+// its segments: the import fails, the vault holds what it held, verifies
+// (leftovers are notes), and the same import then goes through.
+func TestServerDiesMidImport(t *testing.T) {
+	if s3test.Missing(t) {
+		return
+	}
+	tv := faultVault(t)
+	s := tv.open(t)
+	big := make([]*vault.Message, 0, 60)
+	for i, m := range raceMessages("big", 60) {
+		m.Body = strings.Repeat(fmt.Sprintf("payload %d ", i), 60_000) // ~0.6 MB: several segments
+		vault.Validate(m)
+		big = append(big, m)
+	}
+	im, err := s.Import([]string{"big.jsonl"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	stop := time.AfterFunc(200*time.Millisecond, srv.Stop)
+	var failed error
+	for _, m := range big {
+		if _, failed = im.Add(m); failed != nil {
+			break
+		}
+	}
+	if failed == nil {
+		_, failed = im.Commit()
+	}
+	stop.Stop()
+	if err := srv.Restart(); err != nil {
+		t.Fatal(err)
+	}
+	if failed == nil {
+		t.Skip("the import finished before the server was killed (a fast machine): nothing to check")
+	}
+	im.Abort("failed")
+	t.Logf("import failed: %v", failed)
+	s.Lock(audit.LockExit)
+	tv.verifyAll(t)
+	s = tv.open(t)
+	if st, _ := s.Stats(""); st.Messages != 20 {
+		t.Fatalf("%d messages after a failed import, want 20", st.Messages)
+	}
+	im, err = s.Import([]string{"big.jsonl"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range big {
+		if _, err := im.Add(m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := im.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	s.Lock(audit.LockExit)
+	if st, _ := tv.open(t).Stats(""); st.Messages != 80 {
+		t.Fatalf("%d messages after the import again, want 80", st.Messages)
+	}
+	tv.verifyAll(t)
 }
