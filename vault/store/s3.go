@@ -22,6 +22,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/aws/smithy-go"
+	"github.com/aws/smithy-go/logging"
 )
 
 // S3 is a vault in a bucket of S3-compatible object storage, under a
@@ -117,7 +118,9 @@ func OpenS3(loc string, opt S3Options) (*S3, error) {
 		prefix += "/"
 	}
 	ctx := context.Background()
-	cfg, err := config.LoadDefaultConfig(ctx)
+	// The SDK's own log lines (a credential source it falls back from)
+	// would reach the terminal around coffer's sanitizing writer.
+	cfg, err := config.LoadDefaultConfig(ctx, config.WithLogger(logging.Nop{}), config.WithClientLogMode(0))
 	if err != nil {
 		return nil, fmt.Errorf("store: %s: AWS configuration: %w", loc, err)
 	}
