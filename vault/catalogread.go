@@ -167,7 +167,7 @@ func (z *lazy) load(v *Vault, segIdx map[string]uint32, progress func(Progress))
 		return nil
 	}
 	// Progress counts index files (Segments) and their bytes.
-	errs := eachFile(z.ixFiles, StageCatalogs, progress, func(i int) int { return first[i+1] - first[i] }, func(i int, buf []byte) ([]byte, error) {
+	errs := eachFile(v.st, z.ixFiles, StageCatalogs, progress, func(i int) int { return first[i+1] - first[i] }, func(i int, buf []byte) ([]byte, error) {
 		buf, err := z.readIndexFile(v, i, buf)
 		if err == nil {
 			err = decode(i)

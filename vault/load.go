@@ -56,7 +56,7 @@ func (v *Vault) Load(progress func(Progress)) error {
 	m := v.Manifest
 	files := m.Files("segment")
 	segs := make([]*segment, len(files))
-	errs := eachFile(files, StageDecrypt, progress, func(i int) int {
+	errs := eachFile(v.st, files, StageDecrypt, progress, func(i int) int {
 		if segs[i] == nil {
 			return 0
 		}
@@ -411,7 +411,7 @@ func (v *Vault) IndexSegments() ([]IndexSegment, error) {
 			out = append(out, IndexSegment{Name: e.Name, Messages: msgs})
 		}
 	}
-	errs := eachFile(files, StageDecrypt, nil, func(int) int { return 0 }, func(i int, buf []byte) ([]byte, error) {
+	errs := eachFile(v.st, files, StageDecrypt, nil, func(int) int { return 0 }, func(i int, buf []byte) ([]byte, error) {
 		var err error
 		out[i].Data, buf, err = v.readIndexFile(files[i], buf)
 		if err != nil {

@@ -3,6 +3,8 @@ package vault
 import (
 	"runtime"
 	"sync"
+
+	"coffer/vault/store"
 )
 
 // eachFile calls do for every file of files, on every core, each worker
@@ -10,7 +12,9 @@ import (
 // reports progress (of stage) after each file: files and bytes done, and the
 // messages counted(i) says file i held (read after do). It returns each
 // file's error. Load, LoadCatalog and CheckSegments read their files so.
-func eachFile(files []*FileEntry, stage Stage, progress func(Progress), counted func(i int) int, do func(i int, buf []byte) ([]byte, error)) []error {
+// On object storage a worker mostly waits for the store's answer, so
+// there are more workers than cores (readers).
+func eachFile(st store.Store, files []*FileEntry, stage Stage, progress func(Progress), counted func(i int) int, do func(i int, buf []byte) ([]byte, error)) []error {
 	errs := make([]error, len(files))
 	var (
 		mu   sync.Mutex
@@ -21,7 +25,7 @@ func eachFile(files []*FileEntry, stage Stage, progress func(Progress), counted 
 		done.TotalBytes += e.Size
 	}
 	work := make(chan int)
-	for range min(runtime.GOMAXPROCS(0), max(len(files), 1)) {
+	for range min(readers(st), max(len(files), 1)) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -46,4 +50,15 @@ func eachFile(files []*FileEntry, stage Stage, progress func(Progress), counted 
 	close(work)
 	wg.Wait()
 	return errs
+}
+
+// readers is how many files eachFile reads at once from st: one per core
+// from a folder; from object storage, where each read waits on a request,
+// four per core up to 16 (each holds a file's buffer).
+func readers(st store.Store) int {
+	n := runtime.GOMAXPROCS(0)
+	if st.Shared() {
+		n = min(4*n, 16)
+	}
+	return n
 }

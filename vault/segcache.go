@@ -161,7 +161,7 @@ func (v *Vault) SegmentsDecrypted() int {
 // few seconds). progress may be nil.
 func (v *Vault) CheckSegments(progress func(Progress)) error {
 	files := v.Manifest.Files("segment")
-	return errors.Join(eachFile(files, StageCheck, progress, func(i int) int { return files[i].Messages }, func(i int, buf []byte) ([]byte, error) {
+	return errors.Join(eachFile(v.st, files, StageCheck, progress, func(i int) int { return files[i].Messages }, func(i int, buf []byte) ([]byte, error) {
 		if buf == nil {
 			buf = make([]byte, 1<<20)
 		}

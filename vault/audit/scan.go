@@ -6,6 +6,7 @@ import (
 	"io"
 	"io/fs"
 	"slices"
+	"sync"
 
 	"coffer/vault/store"
 )
@@ -64,34 +65,41 @@ func scanDir(st store.Store, self string) ([]head, error) {
 		hdr           *header
 	}
 	var logs []log
-	claims := map[string][]seenHead{}
 	for _, e := range ents {
-		s := sessionOf(e.Name)
-		if s == "" || s == self || e.Temp {
-			continue
+		if s := sessionOf(e.Name); s != "" && s != self && !e.Temp {
+			logs = append(logs, log{session: s, name: logName(s)})
 		}
-		name := logName(s)
-		h, _ := scanHeader(st, name)
-		logs = append(logs, log{s, name, h})
-		if h != nil {
-			for _, c := range h.seen {
+	}
+	// Each log is a request or two on object storage: read them a few
+	// at a time (the order of logs, and so of what is recorded, stays).
+	inParallel(len(logs), func(i int) { logs[i].hdr, _ = scanHeader(st, logs[i].name) })
+	claims := map[string][]seenHead{}
+	for _, l := range logs {
+		if l.hdr != nil {
+			for _, c := range l.hdr.seen {
 				claims[c.session] = append(claims[c.session], c)
 			}
 		}
 	}
-	var heads []head
-	for _, l := range logs {
+	found := make([]head, len(logs))
+	errs := make([]error, len(logs))
+	inParallel(len(logs), func(i int) {
+		l := logs[i]
 		h, ok := unchanged(st, l.name, l.session, claims[l.session])
 		if !ok {
-			h, err = scanSession(st, l.name, l.session)
+			h, errs[i] = scanSession(st, l.name, l.session)
 		}
+		found[i] = h
+	})
+	var heads []head
+	for i, l := range logs {
+		h, err := found[i], errs[i]
 		if err != nil {
 			// A log we may not read (another user's, without group
 			// access) cannot be vouched for by us; it does not stop us
 			// from recording. Verify, run by an auditor who can read
 			// everything, still checks it.
 			if errors.Is(err, store.ErrNotExist) || errors.Is(err, fs.ErrPermission) {
-				err = nil
 				continue
 			}
 			return nil, err
@@ -223,4 +231,19 @@ func endedIn(h *header) int {
 		}
 	}
 	return n
+}
+
+// inParallel calls do(0) … do(n-1), eight at a time.
+func inParallel(n int, do func(i int)) {
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, 8)
+	for i := range n {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			do(i)
+		}()
+	}
+	wg.Wait()
 }
