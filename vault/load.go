@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"filippo.io/age"
@@ -298,11 +299,20 @@ func unlistedFiles(st store.Store, m *Manifest) []Unlisted {
 		}
 	}
 	var out []Unlisted
-	for _, sub := range []string{"keys", "segments", "blobs", "tags", "index", "productions", "saved", "policies", "supervision"} {
-		ents, err := st.List(sub)
-		if err != nil {
-			continue
-		}
+	subs := []string{"keys", "segments", "blobs", "tags", "index", "productions", "saved", "policies", "supervision"}
+	// One request each on object storage: listed at once.
+	listed := make([][]store.Entry, len(subs))
+	var wg sync.WaitGroup
+	for i, sub := range subs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			listed[i], _ = st.List(sub)
+		}()
+	}
+	wg.Wait()
+	for i, sub := range subs {
+		ents := listed[i]
 		for _, e := range ents {
 			name := sub + "/" + e.Name
 			if named[name] {

@@ -77,6 +77,7 @@ func (s *S3) SetRetention(r Retention) error {
 	if err != nil {
 		return fmt.Errorf("%s: set the bucket's default retention: %w", s, err)
 	}
+	s.lockOnce.Do(func() {})
 	s.retention = r
 	return nil
 }
@@ -89,7 +90,10 @@ func onOff(b bool) string {
 }
 
 // Retention returns what the store gives new objects.
-func (s *S3) Retention() Retention { return s.retention }
+func (s *S3) Retention() Retention {
+	s.defaultRetention()
+	return s.retention
+}
 
 // ObjectLock is one object's Object Lock state.
 type ObjectLock struct {

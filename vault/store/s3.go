@@ -39,6 +39,10 @@ type S3 struct {
 
 	retention Retention // what every new object gets; zero for none
 	legalHold bool
+	// lockOnce reads the bucket's default rule at the first write (a
+	// reader needs none, and may lack the permission).
+	lockOnce sync.Once
+	lockErr  error
 
 	mu     sync.Mutex
 	bounds map[string]map[int]int // chain -> first record of an object -> records in it
@@ -105,9 +109,9 @@ func ParseRetention(period, mode string) (Retention, error) {
 	return r, nil
 }
 
-// OpenS3 returns the store at s3://BUCKET/PREFIX. It reads the bucket's
-// Object Lock default rule (when it has one) to give every object it
-// writes the same retention explicitly.
+// OpenS3 returns the store at s3://BUCKET/PREFIX. Before its first write
+// it reads the bucket's Object Lock default rule (when it has one) to
+// give every object it writes the same retention explicitly.
 func OpenS3(loc string, opt S3Options) (*S3, error) {
 	u, err := url.Parse(loc)
 	if err != nil || u.Scheme != "s3" || u.Host == "" {
@@ -145,14 +149,20 @@ func OpenS3(loc string, opt S3Options) (*S3, error) {
 		}
 	})
 	s := &S3{client: client, bucket: u.Host, prefix: prefix, retention: opt.Retention, bounds: map[string]map[int]int{}}
-	if s.retention.IsZero() {
-		lock, err := s.BucketLock()
-		if err != nil {
-			return nil, err
-		}
-		s.retention = lock.Default
+	if !s.retention.IsZero() {
+		s.lockOnce.Do(func() {})
 	}
 	return s, nil
+}
+
+// defaultRetention gives new objects the bucket's default rule, read
+// once, before the first write.
+func (s *S3) defaultRetention() error {
+	s.lockOnce.Do(func() {
+		lock, err := s.BucketLock()
+		s.retention, s.lockErr = lock.Default, err
+	})
+	return s.lockErr
 }
 
 func (s *S3) String() string { return "s3://" + s.bucket + "/" + strings.TrimSuffix(s.prefix, "/") }
@@ -226,6 +236,9 @@ func (s *S3) Create(name string, write func(w io.Writer) error) error {
 // retried by the SDK and then refused as taken: an object holding exactly
 // data is taken as this writer's own.
 func (s *S3) put(name string, data []byte, taken error) error {
+	if err := s.defaultRetention(); err != nil {
+		return err
+	}
 	sum := md5.Sum(data)
 	in := &s3.PutObjectInput{
 		Bucket:        &s.bucket,
