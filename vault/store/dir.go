@@ -81,12 +81,30 @@ func (d *dir) write(name string, write func(w io.Writer) error, replace bool) (e
 	if replace {
 		err = os.Rename(tmp, path)
 	} else {
-		err = os.Link(tmp, path)
+		err = linkNew(tmp, path)
 	}
 	if err != nil {
 		return err
 	}
 	return d.syncDir(folder)
+}
+
+// linkNew gives the file tmp the new name path, refusing (ErrExist) when
+// path exists: a hard link, which fails on an existing name. Some file
+// systems have no hard links (SMB shares, FAT): there a rename of a name
+// checked absent does it, which is as safe under the folder's lock (the
+// only writer) and for a log (a name no other process picks).
+func linkNew(tmp, path string) error {
+	err := os.Link(tmp, path)
+	if err == nil || errors.Is(err, os.ErrExist) {
+		return err
+	}
+	if _, serr := os.Lstat(path); serr == nil {
+		return &os.LinkError{Op: "link", Old: tmp, New: path, Err: os.ErrExist}
+	} else if !errors.Is(serr, os.ErrNotExist) {
+		return err
+	}
+	return os.Rename(tmp, path)
 }
 
 // createTemp creates a new file in folder with a random temporary name.

@@ -58,7 +58,7 @@ func (d *dir) CreateLog(name string, first []byte) (Log, error) {
 	if err := d.sync(f); err != nil {
 		return fail(err)
 	}
-	if err := os.Link(tmp, path); err != nil {
+	if err := linkNew(tmp, path); err != nil {
 		return fail(err)
 	}
 	os.Remove(tmp)
