@@ -33,16 +33,7 @@ func TestE2ETmux(t *testing.T) {
 	os.Mkdir(tmp, 0o700)
 	env := append(os.Environ(), "COFFER_TEST_AS_COFFER=1", "COFFER_STATE_DIR="+filepath.Join(work, "state"), "USER=tester", "NO_COLOR=1",
 		"HOME="+home, "TMPDIR="+tmp)
-	coffer := func(args ...string) string {
-		t.Helper()
-		cmd := exec.Command(os.Args[0], args...)
-		cmd.Env, cmd.Dir = env, work
-		out, err := cmd.CombinedOutput()
-		if err != nil {
-			t.Fatalf("coffer %s: %v\n%s", strings.Join(args, " "), err, out)
-		}
-		return string(out)
-	}
+	coffer := childCoffer(t, env, work)
 	coffer("init", "case", "--identity-out", "me.key", "--auditor-key-out", "auditor.key", "--name", "E2E case")
 	if err := os.WriteFile(filepath.Join(work, "chat.jsonl"), e2eExport(), 0o600); err != nil {
 		t.Fatal(err)
@@ -428,5 +419,21 @@ func (tm *tmux) untilFor(d time.Duration, cond func(string) bool) {
 		if cond(tm.capture()) {
 			return
 		}
+	}
+}
+
+// childCoffer returns a function that runs this test binary as coffer
+// (env should set COFFER_TEST_AS_COFFER=1) in dir, failing t unless it
+// exits 0, and returns what it printed.
+func childCoffer(t *testing.T, env []string, dir string) func(args ...string) string {
+	return func(args ...string) string {
+		t.Helper()
+		cmd := exec.Command(os.Args[0], args...)
+		cmd.Env, cmd.Dir = env, dir
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("coffer %s: %v\n%s", strings.Join(args, " "), err, out)
+		}
+		return string(out)
 	}
 }

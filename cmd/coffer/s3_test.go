@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -115,16 +114,7 @@ func TestS3RequestsCarryNoPlaintext(t *testing.T) {
 	if err := os.WriteFile(export, []byte(line), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	run := func(args ...string) string {
-		t.Helper()
-		cmd := exec.Command(os.Args[0], args...)
-		cmd.Env, cmd.Dir = env, work
-		out, err := cmd.CombinedOutput()
-		if err != nil {
-			t.Fatalf("coffer %s: %v\n%s", strings.Join(args, " "), err, out)
-		}
-		return string(out)
-	}
+	run := childCoffer(t, env, work)
 	run("init", v, "--identity-out", "me.key", "--auditor-key-out", "auditor.key")
 	run("import", v, export, "--identity", "me.key")
 	if out := run("search", v, "xylophonecanarybody", "--identity", "me.key"); !strings.Contains(out, "xylophonecanarybody") {

@@ -291,7 +291,7 @@ func TestServerDiesMidReview(t *testing.T) {
 	tv.verifyAll(t)
 }
 
-// TestServerDiesMidTag: the server is killed while two sessions tag; every
+// TestServerDiesMidTag: the server is killed while a session tags; every
 // tag that reported success is there after, the vault and the trail
 // verify, and nothing half-written is named by the manifest.
 func TestServerDiesMidTag(t *testing.T) {
