@@ -1,6 +1,7 @@
 package access_test
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -13,6 +14,7 @@ import (
 	"time"
 
 	"filippo.io/age"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"coffer/index"
 	"coffer/vault"
@@ -429,5 +431,29 @@ func TestReviewOpensOnS3(t *testing.T) {
 	msgs, err := s.View(dir.Convs[0].ID, dir.Convs[0].IDs)
 	if err != nil || len(msgs) != 20 || !strings.Contains(msgs[0].Body, "of seed") {
 		t.Fatalf("view: %d, %v", len(msgs), err)
+	}
+
+	// Someone with the bucket's credentials overwrites the segment.
+	seg := s.Manifest().Files("segment")[0].Name
+	bucket, prefix, _ := strings.Cut(strings.TrimPrefix(tv.dir, "s3://"), "/")
+	key := prefix + "/" + seg
+	if _, err := srv.Client().PutObject(context.Background(), &s3.PutObjectInput{Bucket: &bucket, Key: &key, Body: strings.NewReader("not the segment")}); err != nil {
+		t.Fatal(err)
+	}
+	g, err = access.Open(tv.dir, m, index.Engine{Location: time.UTC})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s2, err := g.Unlock(vault.Key{Identities: []age.Identity{tv.member}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s2.Lock(audit.LockExit)
+	if err := s2.LoadCatalog(nil); err != nil {
+		t.Fatal(err)
+	}
+	var te *vault.TamperError
+	if err := s2.CheckSegments(nil); !errors.As(err, &te) || te.File != seg {
+		t.Fatalf("check of an overwritten segment: %v, want a tamper error naming %s", err, seg)
 	}
 }
