@@ -158,13 +158,14 @@ func (v *Vault) SegmentsDecrypted() int {
 // segment that was changed, swapped or removed is then refused when the
 // vault is opened, as Load refuses it, not only when a message of it is
 // shown. It reads what Load reads but keeps nothing (4.3 GB at 10M: a
-// few seconds). progress may be nil.
+// few seconds); on object storage it asks each segment's SHA-256 the
+// store checked at writing instead (checkStored). progress may be nil.
 func (v *Vault) CheckSegments(progress func(Progress)) error {
 	files := v.Manifest.Files("segment")
 	return errors.Join(eachFile(v.st, files, StageCheck, progress, func(i int) int { return files[i].Messages }, func(i int, buf []byte) ([]byte, error) {
 		if buf == nil {
 			buf = make([]byte, 1<<20)
 		}
-		return buf, checkFile(v.st, files[i], buf)
+		return buf, checkStored(v.st, files[i], buf)
 	})...)
 }

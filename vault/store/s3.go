@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/md5"
+	"crypto/sha256"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -240,13 +241,17 @@ func (s *S3) put(name string, data []byte, taken error) error {
 		return err
 	}
 	sum := md5.Sum(data)
+	sha := sha256.Sum256(data)
 	in := &s3.PutObjectInput{
 		Bucket:        &s.bucket,
 		Key:           aws.String(s.key(name)),
 		Body:          bytes.NewReader(data),
 		ContentLength: aws.Int64(int64(len(data))),
 		ContentMD5:    aws.String(base64.StdEncoding.EncodeToString(sum[:])),
-		IfNoneMatch:   aws.String("*"),
+		// The store checks it against what it received and keeps it
+		// (StoredSHA256).
+		ChecksumSHA256: aws.String(base64.StdEncoding.EncodeToString(sha[:])),
+		IfNoneMatch:    aws.String("*"),
 	}
 	if !s.retention.IsZero() {
 		in.ObjectLockMode = types.ObjectLockMode(s.retention.Mode)
@@ -586,4 +591,21 @@ func (s *S3) LogState(name string) (int64, bool, error) {
 		size += e.Size
 	}
 	return size, false, nil
+}
+
+// StoredSHA256 returns the size of name and the SHA-256 the store checked
+// and kept when it was written (x-amz-checksum-sha256), with a HEAD
+// request; ok is false when the store kept none.
+func (s *S3) StoredSHA256(name string) (size int64, sum []byte, ok bool, err error) {
+	h, err := s.client.HeadObject(context.Background(), &s3.HeadObjectInput{
+		Bucket: &s.bucket, Key: aws.String(s.key(name)), ChecksumMode: types.ChecksumModeEnabled,
+	})
+	if err != nil {
+		return 0, nil, false, s.fail("head", name, err)
+	}
+	b, derr := base64.StdEncoding.DecodeString(aws.ToString(h.ChecksumSHA256))
+	if derr != nil || len(b) != sha256.Size {
+		return aws.ToInt64(h.ContentLength), nil, false, nil // none, or of a multipart upload
+	}
+	return aws.ToInt64(h.ContentLength), b, true, nil
 }

@@ -90,6 +90,13 @@ type Store interface {
 	String() string
 }
 
+// Summer is a Store that keeps, with each file, the SHA-256 it checked
+// when the file was written (object storage: x-amz-checksum-sha256), so
+// a file can be checked against a known hash without reading it.
+type Summer interface {
+	StoredSHA256(name string) (size int64, sum []byte, ok bool, err error)
+}
+
 // Log is an append-only file held by the process that created it.
 type Log interface {
 	// Append adds p; when it returns nil, p is durable (fsynced, or the

@@ -3,6 +3,7 @@ package store_test
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"errors"
 	"io"
 	"os"
@@ -95,6 +96,13 @@ func TestFiles(t *testing.T) {
 			}
 			if empty, _ := st.Empty(); empty {
 				t.Fatal("Empty after writes")
+			}
+			if s, ok := st.(store.Summer); ok {
+				size, sum, ok, err := s.StoredSHA256("segments/000002-0000.age")
+				want := sha256.Sum256([]byte("three!"))
+				if err != nil || !ok || size != 6 || !bytes.Equal(sum, want[:]) {
+					t.Fatalf("stored SHA-256: %d %x %v %v", size, sum, ok, err)
+				}
 			}
 		})
 	}
