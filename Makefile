@@ -17,7 +17,7 @@ IMPORT_BENCH_MB ?= 1024
 SCALE_N ?= 100000 1000000
 DEMO     := demo
 
-.PHONY: help build test s3server ci vet fmt staticcheck cross fuzz fuzz-short fuzz-run bench bench-import bench-scale demo demo-vault golden itest clean
+.PHONY: help build test s3server ci vet fmt staticcheck cross fuzz fuzz-short fuzz-run bench bench-import bench-scale bench-s3 demo demo-vault golden itest clean
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -102,6 +102,10 @@ bench: ## every benchmark; vault and index on generated corpora of BENCH_N messa
 bench-scale: ## one-shot coffer search/stats in fresh processes at SCALE_N messages, next to notmuch: a Markdown table per size
 	command -v notmuch >/dev/null || (apt-get update -qq && apt-get install -y -qq notmuch)
 	for n in $(SCALE_N); do COFFER_SCALE_N=$$n $(GO) test ./cmd/coffer/ -run '^$$' -bench Scale -benchtime 1x -timeout 4h || exit 1; done
+
+bench-s3: $(S3SERVER) ## bench-scale with the vault in a bucket of versitygw on loopback, then in a folder, at SCALE_N: compare the tables
+	for n in $(SCALE_N); do COFFER_SCALE_STORE=s3 COFFER_SCALE_N=$$n $(GO) test ./cmd/coffer/ -run '^$$' -bench Scale -benchtime 1x -timeout 4h || exit 1; \
+	  COFFER_SCALE_N=$$n $(GO) test ./cmd/coffer/ -run '^$$' -bench Scale -benchtime 1x -timeout 4h || exit 1; done
 
 bench-import: ## coffer import end to end per format at IMPORT_BENCH_MB MiB (default 1024), next to notmuch new: a Markdown table
 	command -v notmuch >/dev/null || (apt-get update -qq && apt-get install -y -qq notmuch)
