@@ -38,14 +38,6 @@ func newLocation(t testing.TB) string {
 	return srv.URL(t, false, "matters/test")
 }
 
-// folderOnly skips a test of what only a folder has (its lock file, its
-// modes, its fsync) on object storage.
-func folderOnly(t testing.TB) {
-	if onS3() {
-		t.Skip("a folder's behaviour: not on object storage")
-	}
-}
-
 func splitURL(loc string) (bucket, prefix string) {
 	bucket, prefix, _ = strings.Cut(strings.TrimPrefix(loc, "s3://"), "/")
 	if prefix != "" {

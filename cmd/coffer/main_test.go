@@ -38,20 +38,8 @@ func TestScripts(t *testing.T) {
 			return nil
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
-			"prodtamper": prodTamper, // produce_test.go
-			// setfromstdout NAME REGEXP sets NAME to the first group of
-			// REGEXP's first match in the last command's standard output
-			// (an id printed by one command, for the next).
-			"setfromstdout": func(ts *testscript.TestScript, neg bool, args []string) {
-				if len(args) != 2 {
-					ts.Fatalf("usage: setfromstdout NAME REGEXP")
-				}
-				m := regexp.MustCompile(args[1]).FindStringSubmatch(ts.ReadFile("stdout"))
-				if len(m) < 2 {
-					ts.Fatalf("setfromstdout: %q does not match standard output", args[1])
-				}
-				ts.Setenv(args[0], m[1])
-			},
+			"prodtamper":    prodTamper, // produce_test.go
+			"setfromstdout": setFromStdout,
 			// flipbyte FILE OFFSET flips one bit of the byte at OFFSET
 			// (negative: from the end).
 			"flipbyte": func(ts *testscript.TestScript, neg bool, args []string) {
@@ -71,4 +59,18 @@ func TestScripts(t *testing.T) {
 			},
 		},
 	})
+}
+
+// setfromstdout NAME REGEXP sets NAME to the first group of REGEXP's
+// first match in the last command's standard output (an id printed by
+// one command, for the next).
+func setFromStdout(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 2 {
+		ts.Fatalf("usage: setfromstdout NAME REGEXP")
+	}
+	m := regexp.MustCompile(args[1]).FindStringSubmatch(ts.ReadFile("stdout"))
+	if len(m) < 2 {
+		ts.Fatalf("setfromstdout: %q does not match standard output", args[1])
+	}
+	ts.Setenv(args[0], m[1])
 }

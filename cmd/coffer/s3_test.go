@@ -8,7 +8,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"coffer/vault/store/s3test"
@@ -55,6 +57,7 @@ func TestScriptsS3(t *testing.T) {
 			return nil
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
+			"setfromstdout": setFromStdout,
 			// s3delete BUCKET PREFIX deletes the first object version
 			// under PREFIX itself (not behind a delete marker), as an
 			// admin with the bucket's credentials would try to.
@@ -79,6 +82,30 @@ func TestScriptsS3(t *testing.T) {
 				if err != nil {
 					ts.Logf("refused: %v", err)
 				}
+			},
+			// s3overwrite BUCKET PREFIX puts new content on the first
+			// object under PREFIX with a plain PUT: on a versioned bucket a
+			// new version on top, the old one kept.
+			// s3restore BUCKET PREFIX copies the object's oldest version
+			// back on top, as an admin restores a retained original.
+			"s3overwrite": func(ts *testscript.TestScript, neg bool, args []string) {
+				key := firstVersion(ts, srv, args).Key
+				_, err := srv.Client().PutObject(context.Background(), &s3.PutObjectInput{Bucket: &args[0], Key: key, Body: strings.NewReader("overwritten")})
+				ts.Check(err)
+			},
+			"s3restore": func(ts *testscript.TestScript, neg bool, args []string) {
+				c := srv.Client()
+				vs, err := c.ListObjectVersions(context.Background(), &s3.ListObjectVersionsInput{Bucket: &args[0], Prefix: &args[1]})
+				ts.Check(err)
+				oldest := vs.Versions[0]
+				for _, v := range vs.Versions {
+					if v.LastModified.Before(*oldest.LastModified) || (aws.ToString(v.Key) == aws.ToString(oldest.Key) && !aws.ToBool(v.IsLatest)) {
+						oldest = v
+					}
+				}
+				src := args[0] + "/" + aws.ToString(oldest.Key) + "?versionId=" + aws.ToString(oldest.VersionId)
+				_, err = c.CopyObject(context.Background(), &s3.CopyObjectInput{Bucket: &args[0], Key: oldest.Key, CopySource: &src})
+				ts.Check(err)
 			},
 		},
 	})
@@ -155,4 +182,18 @@ func TestS3RequestsCarryNoPlaintext(t *testing.T) {
 		}
 	}
 	t.Logf("%d requests checked", len(reqs))
+}
+
+// firstVersion is the first object version under a script's PREFIX
+// (args: BUCKET PREFIX).
+func firstVersion(ts *testscript.TestScript, srv *s3test.Server, args []string) types.ObjectVersion {
+	if len(args) != 2 {
+		ts.Fatalf("usage: BUCKET PREFIX")
+	}
+	vs, err := srv.Client().ListObjectVersions(context.Background(), &s3.ListObjectVersionsInput{Bucket: &args[0], Prefix: &args[1]})
+	ts.Check(err)
+	if len(vs.Versions) == 0 {
+		ts.Fatalf("no object under %s", args[1])
+	}
+	return vs.Versions[0]
 }

@@ -61,10 +61,9 @@ type S3Options struct {
 // Retention is an Object Lock retention: a mode (COMPLIANCE or
 // GOVERNANCE) and how long from an object's writing it is kept.
 type Retention struct {
-	Mode   string
-	Years  int
-	Days   int
-	status string
+	Mode  string
+	Years int
+	Days  int
 }
 
 // IsZero reports that no retention is set.
