@@ -34,9 +34,9 @@ func TestMain(m *testing.M) {
 
 // TestWritersRaceOnOneBucket: on object storage there is no lock between
 // hosts. Two processes tag (each tag is an audit record and a manifest
-// record) and a third imports, against one bucket at once, 100 rounds
-// each: the manifest and the trail are valid chains, and every tag, every
-// import and every audit event is there.
+// record), 100 rounds each, while two more import, 10 times each, against
+// one bucket at once: the manifest and the trail are valid chains, and
+// every tag, every import and every audit event is there.
 func TestWritersRaceOnOneBucket(t *testing.T) {
 	if s3test.Missing(t) {
 		return
@@ -73,8 +73,9 @@ func TestWritersRaceOnOneBucket(t *testing.T) {
 	}
 	start := time.Now()
 	var wg sync.WaitGroup
-	errs := make([]error, 3)
-	for i, role := range []string{"tag:a", "tag:b", "import"} {
+	roles := []string{"tag:a", "tag:b", "import:a", "import:b"}
+	errs := make([]error, len(roles))
+	for i, role := range roles {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -93,18 +94,18 @@ func TestWritersRaceOnOneBucket(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	t.Logf("3 writers, %d tags and %d imports: %v", 2*rounds, imports, time.Since(start))
+	t.Logf("4 writers, %d tags and %d imports: %v", 2*rounds, 2*imports, time.Since(start))
 
 	rep, err := vault.Verify(dir)
 	if err != nil || !rep.OK() {
 		t.Fatalf("verify: %v %+v", err, rep)
 	}
 	s = tv.open(t)
-	if n := len(s.Manifest().Files("segment")); n < 1+imports {
-		t.Errorf("%d segments, want at least %d", n, 1+imports)
+	if n := len(s.Manifest().Files("segment")); n < 1+2*imports {
+		t.Errorf("%d segments, want at least %d", n, 1+2*imports)
 	}
-	if st, err := s.Stats(""); err != nil || st.Messages != 20+imports*5 {
-		t.Errorf("stats %+v, %v: want %d messages", st, err, 20+imports*5)
+	if st, err := s.Stats(""); err != nil || st.Messages != 20+2*imports*5 {
+		t.Errorf("stats %+v, %v: want %d messages", st, err, 20+2*imports*5)
 	}
 	tags := map[string]bool{}
 	for _, ts := range s.Tags() {
@@ -132,8 +133,8 @@ func TestWritersRaceOnOneBucket(t *testing.T) {
 		t.Fatalf("%d tag events, %v; want %d", len(evs), err, 2*rounds)
 	}
 	evs, err = audit.Read(st, ids, audit.Filter{Action: audit.ActionImport})
-	if err != nil || len(evs) < imports+1 {
-		t.Fatalf("%d import events, %v; want %d", len(evs), err, imports+1)
+	if err != nil || len(evs) < 2*imports+1 {
+		t.Fatalf("%d import events, %v; want %d", len(evs), err, 2*imports+1)
 	}
 }
 
@@ -153,8 +154,8 @@ func raceMessages(conv string, n int) []*vault.Message {
 }
 
 // writerChild is one racing writer (TestWritersRaceOnOneBucket), run as a
-// process of its own: "tag:NAME" tags a message ROUNDS times, "import"
-// imports IMPORTS times.
+// process of its own: "tag:NAME" tags a message ROUNDS times,
+// "import:NAME" imports IMPORTS times.
 func writerChild(role string) int {
 	fail := func(err error) int { fmt.Fprintln(os.Stderr, role+":", err); return 1 }
 	dir := os.Getenv("COFFER_S3_VAULT")
@@ -197,12 +198,13 @@ func writerChild(role string) int {
 		}
 		return 0
 	}
+	who := strings.TrimPrefix(role, "import:")
 	for i := 0; i < imports; i++ {
-		im, err := s.Import([]string{fmt.Sprintf("import-%d.jsonl", i)})
+		im, err := s.Import([]string{fmt.Sprintf("import-%s-%d.jsonl", who, i)})
 		if err != nil {
 			return fail(err)
 		}
-		for _, msg := range raceMessages(fmt.Sprintf("import-%d", i), 5) {
+		for _, msg := range raceMessages(fmt.Sprintf("import-%s-%d", who, i), 5) {
 			if _, err := im.Add(msg); err != nil {
 				return fail(err)
 			}
