@@ -54,15 +54,35 @@ func killTrial(t *testing.T, state string, delay time.Duration, args ...string) 
 // still opens and verifies, and that every import landed whole or not at
 // all: each import brings one conversation of its own, which must be
 // complete in the vault when the child finished, and complete or absent
-// when it was killed.
+// when it was killed. It runs on a folder, and on a bucket of an
+// S3-compatible server (fewer trials: each is a few hundred requests).
 func TestImportSurvivesSIGKILL(t *testing.T) {
 	if testing.Short() {
 		t.Skip("crash trials take a while")
 	}
-	const (
-		trials  = 50
-		perFile = 4000
-	)
+	t.Run("folder", func(t *testing.T) {
+		dir := t.TempDir()
+		importKillTrials(t, 50, func(trial int) string { return filepath.Join(dir, fmt.Sprintf("v%d", trial)) })
+	})
+	t.Run("s3", func(t *testing.T) {
+		srv := startS3(t)
+		if srv == nil {
+			return
+		}
+		for _, kv := range srv.Env(t.TempDir()) {
+			k, v, _ := strings.Cut(kv, "=")
+			t.Setenv(k, v)
+		}
+		bucket, err := srv.NewBucket(false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		importKillTrials(t, 20, func(trial int) string { return fmt.Sprintf("s3://%s/v%d", bucket, trial) })
+	})
+}
+
+func importKillTrials(t *testing.T, trials int, location func(trial int) string) {
+	const perFile = 4000
 	dir := t.TempDir()
 	state := filepath.Join(dir, "state")
 	t.Setenv("COFFER_STATE_DIR", state)
@@ -70,7 +90,7 @@ func TestImportSurvivesSIGKILL(t *testing.T) {
 	var vdir string
 	// A fresh vault every ten trials keeps each unlock small.
 	newVault := func(trial int) {
-		vdir = filepath.Join(dir, fmt.Sprintf("v%d", trial))
+		vdir = location(trial)
 		args := []string{"init", vdir, "--recipient", "", "--auditor-key-out", filepath.Join(dir, fmt.Sprintf("a%d.key", trial))}
 		if trial == 0 {
 			args = []string{"init", vdir, "--identity-out", key, "--auditor-key-out", filepath.Join(dir, "a.key")}
