@@ -43,7 +43,6 @@ type S3 struct {
 	// lockOnce reads the bucket's default rule at the first write (a
 	// reader needs none, and may lack the permission).
 	lockOnce sync.Once
-	lockErr  error
 
 	mu     sync.Mutex
 	bounds map[string]map[int]int // chain -> first record of an object -> records in it
@@ -156,13 +155,15 @@ func OpenS3(loc string, opt S3Options) (*S3, error) {
 }
 
 // defaultRetention gives new objects the bucket's default rule, read
-// once, before the first write.
-func (s *S3) defaultRetention() error {
+// once, before the first write. A writer that may not read the bucket's
+// settings (a capture host with PutObject alone) writes without an
+// explicit date: the store applies the bucket's rule itself.
+func (s *S3) defaultRetention() {
 	s.lockOnce.Do(func() {
-		lock, err := s.BucketLock()
-		s.retention, s.lockErr = lock.Default, err
+		if lock, err := s.BucketLock(); err == nil {
+			s.retention = lock.Default
+		}
 	})
-	return s.lockErr
 }
 
 func (s *S3) String() string { return "s3://" + s.bucket + "/" + strings.TrimSuffix(s.prefix, "/") }
@@ -236,9 +237,7 @@ func (s *S3) Create(name string, write func(w io.Writer) error) error {
 // retried by the SDK and then refused as taken: an object holding exactly
 // data is taken as this writer's own.
 func (s *S3) put(name string, data []byte, taken error) error {
-	if err := s.defaultRetention(); err != nil {
-		return err
-	}
+	s.defaultRetention()
 	sum := md5.Sum(data)
 	sha := sha256.Sum256(data)
 	in := &s3.PutObjectInput{
