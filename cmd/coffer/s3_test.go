@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -196,4 +197,85 @@ func firstVersion(ts *testscript.TestScript, srv *s3test.Server, args []string) 
 		ts.Fatalf("no object under %s", args[1])
 	}
 	return vs.Versions[0]
+}
+
+// TestE2ETmuxS3 is the reviewer's and the auditor's flow in a real
+// terminal on a vault in a bucket: unlock, open a conversation, search,
+// tag; the auditor's screen finds the search and the tag in the trail in
+// the bucket; nothing of the text reaches any file (the server's data
+// folder included).
+func TestE2ETmuxS3(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end-to-end: run without -short (make itest)")
+	}
+	if _, err := exec.LookPath("tmux"); err != nil {
+		t.Skip("tmux not installed")
+	}
+	if s3test.Missing(t) {
+		return
+	}
+	work := t.TempDir()
+	srv, err := s3test.Start(filepath.Join(work, "s3")) // its data under work: scanned below
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(srv.Stop)
+	bucket, err := srv.NewBucket(false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	home, tmp := filepath.Join(work, "home"), filepath.Join(work, "tmp")
+	os.Mkdir(home, 0o700)
+	os.Mkdir(tmp, 0o700)
+	env := append(os.Environ(), "COFFER_TEST_AS_COFFER=1", "COFFER_STATE_DIR="+filepath.Join(work, "state"), "USER=tester", "NO_COLOR=1",
+		"HOME="+home, "TMPDIR="+tmp)
+	env = append(env, srv.Env(work)...)
+	coffer := childCoffer(t, env, work)
+	v := "s3://" + bucket + "/matters/e2e"
+	coffer("init", v, "--identity-out", "me.key", "--auditor-key-out", "auditor.key", "--name", "E2E bucket")
+	if err := os.WriteFile(filepath.Join(work, "chat.jsonl"), e2eExport(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	coffer("import", v, "chat.jsonl", "--identity", "me.key")
+	if err := os.Remove(filepath.Join(work, "chat.jsonl")); err != nil {
+		t.Fatal(err)
+	}
+
+	tm := newTmux(t, work, env)
+	tm.start(os.Args[0] + " review " + v + " --identity me.key")
+	tm.waitFor("enter unlock")
+	tm.keys("Enter")
+	tm.waitFor("search ready")
+	tm.keys("Enter")
+	tm.waitFor("block trade")
+	tm.keys("/")
+	tm.literal("halden")
+	tm.keys("Enter")
+	tm.waitFor("matches for halden")
+	tm.keys("Enter")
+	tm.waitFor("hit 1 of")
+	tm.keys("t")
+	tm.literal("flagged")
+	tm.keys("Enter")
+	tm.waitFor("tagged 1 message: flagged")
+	// Back out: the hit, the results, the conversation, the list.
+	tm.keys("q", "q", "q")
+	tm.waitFor("Conversations (2)")
+	tm.keys("q")
+	tm.waitDead()
+
+	tm.start(os.Args[0] + " audit " + v + " --identity auditor.key")
+	tm.waitFor("trail intact")
+	tm.keys("/")
+	tm.literal("action:search")
+	tm.keys("Enter")
+	tm.waitFor(`query "halden"`)
+	tm.keys("q")
+	tm.waitDead()
+
+	out := coffer("audit", "show", v, "--identity", "auditor.key", "--action", "tag-add")
+	if !strings.Contains(out, "flagged") {
+		t.Errorf("the tag is not in the trail in the bucket:\n%s", out)
+	}
+	noCanaries(t, work, "halden", "block trade", "trading desk", "mallory", "flagged", "marker")
 }
