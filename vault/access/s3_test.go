@@ -407,19 +407,7 @@ func TestReviewOpensOnS3(t *testing.T) {
 		return
 	}
 	tv := faultVault(t)
-	m, err := vault.ReadManifest(tv.dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	g, err := access.Open(tv.dir, m, index.Engine{Location: time.UTC})
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := g.Unlock(vault.Key{Identities: []age.Identity{tv.member}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Lock(audit.LockExit)
+	s := tv.unlock(t)
 	if err := s.LoadCatalog(nil); err != nil || !s.Catalogued() {
 		t.Fatalf("catalog: %v, catalogued %v", err, s.Catalogued())
 	}
@@ -442,15 +430,7 @@ func TestReviewOpensOnS3(t *testing.T) {
 	if _, err := srv.Client().PutObject(context.Background(), &s3.PutObjectInput{Bucket: &bucket, Key: &key, Body: strings.NewReader("not the segment")}); err != nil {
 		t.Fatal(err)
 	}
-	g, err = access.Open(tv.dir, m, index.Engine{Location: time.UTC})
-	if err != nil {
-		t.Fatal(err)
-	}
-	s2, err := g.Unlock(vault.Key{Identities: []age.Identity{tv.member}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s2.Lock(audit.LockExit)
+	s2 := tv.unlock(t)
 	if err := s2.LoadCatalog(nil); err != nil {
 		t.Fatal(err)
 	}

@@ -65,6 +65,16 @@ func newTestVault(t testing.TB, msgs []*vault.Message) *testVault {
 // open unlocks and loads the vault as its member.
 func (tv *testVault) open(t testing.TB) *access.Session {
 	t.Helper()
+	s := tv.unlock(t)
+	if err := s.Load(nil); err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// unlock unlocks the vault as its member, loading nothing.
+func (tv *testVault) unlock(t testing.TB) *access.Session {
+	t.Helper()
 	m, err := vault.ReadManifest(tv.dir)
 	if err != nil {
 		t.Fatal(err)
@@ -75,9 +85,6 @@ func (tv *testVault) open(t testing.TB) *access.Session {
 	}
 	s, err := g.Unlock(vault.Key{Identities: []age.Identity{tv.member}})
 	if err != nil {
-		t.Fatal(err)
-	}
-	if err := s.Load(nil); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { s.Lock(audit.LockExit) })
