@@ -111,6 +111,7 @@ func (s *Server) start(logPath string) error {
 	}
 	s.cmd = exec.Command(Binary(), s.args...)
 	s.cmd.Stdout, s.cmd.Stderr = logf, logf
+	dieWithParent(s.cmd)
 	if err := s.cmd.Start(); err != nil {
 		return fmt.Errorf("s3test: start versitygw: %w", err)
 	}
