@@ -66,10 +66,12 @@
 // as a lock with reason "crash"; its trail still verifies. A final record
 // cut short by a crash is reported as torn (Report.Sessions[i].Torn), not
 // as tampering; in a bucket a record is one object and cannot be torn.
-// A bucket has no lock to tell a live session from a dead one: there,
-// as on a network folder whose flock is not shared between hosts, a
-// session still running on another machine is taken for ended and
-// recorded as crashed by the next one (noise, never a failure).
+// A bucket has no lock to tell a live session from a dead one: there a
+// session written to in the last 15 minutes counts as live
+// (store.DefaultLiveWindow), so a dead one is recorded as crashed by the
+// first session after that, and one idle longer without closing is taken
+// for crashed (noise, never a failure), as a session on a network folder
+// whose flock is not shared between hosts always is.
 //
 // Against the vault: a change to the vault (an import, by a member or an
 // ingest key; a member or ingest key added or removed; a compaction; the

@@ -40,6 +40,7 @@ type S3 struct {
 
 	retention Retention // what every new object gets; zero for none
 	legalHold bool
+	live      time.Duration // LiveWindow
 	// lockOnce reads the bucket's default rule at the first write (a
 	// reader needs none, and may lack the permission).
 	lockOnce sync.Once
@@ -55,7 +56,18 @@ type S3Options struct {
 	// Retention, when set, is given to every object written instead of
 	// the bucket's default rule.
 	Retention Retention
+	// LiveWindow is how recently a log's last part must have been
+	// written for LogState to call it live (0: DefaultLiveWindow;
+	// negative: never live).
+	LiveWindow time.Duration
 }
+
+// DefaultLiveWindow: a bucket has no lock to tell a running writer from a
+// dead one, so a log written to in the last quarter hour counts as live.
+// It is longer than coffer review's idle lock (10 minutes by default),
+// after which a session closes its log; a session whose process died is
+// taken for ended once its window has passed.
+const DefaultLiveWindow = 15 * time.Minute
 
 // Retention is an Object Lock retention: a mode (COMPLIANCE or
 // GOVERNANCE) and how long from an object's writing it is kept.
@@ -147,7 +159,10 @@ func OpenS3(loc string, opt S3Options) (*S3, error) {
 			o.HTTPClient = opt.HTTPClient
 		}
 	})
-	s := &S3{client: client, bucket: u.Host, prefix: prefix, retention: opt.Retention, bounds: map[string]map[int]int{}}
+	s := &S3{client: client, bucket: u.Host, prefix: prefix, retention: opt.Retention, live: opt.LiveWindow, bounds: map[string]map[int]int{}}
+	if s.live == 0 {
+		s.live = DefaultLiveWindow
+	}
 	if !s.retention.IsZero() {
 		s.lockOnce.Do(func() {})
 	}
@@ -572,6 +587,8 @@ func (r *logReader) Close() error {
 	return nil
 }
 
+// LogState sums the log's parts; a log is live when its last part was
+// written within the store's LiveWindow (the store's clock: LastModified).
 func (s *S3) LogState(name string) (int64, bool, error) {
 	parts, err := s.parts(name)
 	if err != nil {
@@ -581,14 +598,16 @@ func (s *S3) LogState(name string) (int64, bool, error) {
 		return 0, false, fmt.Errorf("%s/%s: %w", s, name, ErrNotExist)
 	}
 	var size int64
+	var last time.Time
 	for i := 0; ; i++ {
 		e, ok := parts[i]
 		if !ok {
 			break
 		}
 		size += e.Size
+		last = e.ModTime
 	}
-	return size, false, nil
+	return size, s.live > 0 && time.Since(last) < s.live, nil
 }
 
 // StoredSHA256 returns the size of name and the SHA-256 the store checked

@@ -79,7 +79,8 @@ type Store interface {
 	OpenLog(name string) (io.ReadCloser, error)
 	// LogState tells whether a live process still holds the log open
 	// (Live), and its length. Object storage cannot tell a live writer
-	// from a dead one: Live is false there.
+	// from a dead one: there a log written to recently is live
+	// (S3Options.LiveWindow).
 	LogState(name string) (size int64, live bool, err error)
 
 	// Empty reports whether nothing is stored yet (init refuses
