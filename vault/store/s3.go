@@ -3,7 +3,6 @@ package store
 import (
 	"bytes"
 	"context"
-	"crypto/md5"
 	"crypto/sha256"
 	"encoding/base64"
 	"errors"
@@ -237,33 +236,47 @@ func (s *S3) read(name string) ([]byte, error) {
 	return b, nil
 }
 
-// Create holds the object's bytes (ciphertext) in memory and sends them
-// in one PUT, which the store makes visible whole or not at all.
+// Create collects the object's bytes (ciphertext) and sends them in one
+// PUT, which the store makes visible whole or not at all: in memory up to
+// spoolMemory, beyond that in an unnamed temporary file (spool.go), so
+// that a blob file of hundreds of MB does not sit in memory.
 func (s *S3) Create(name string, write func(w io.Writer) error) error {
-	var buf bytes.Buffer
-	if err := write(&buf); err != nil {
+	sp := newSpool()
+	defer sp.close()
+	if err := write(sp); err != nil {
 		return err
 	}
-	return s.put(name, buf.Bytes(), ErrExist)
+	if sp.err != nil {
+		return fmt.Errorf("%s/%s: spool: %w", s, name, sp.err)
+	}
+	return s.putBody(name, sp, ErrExist)
 }
 
-// put creates name with data, refusing to overwrite (taken, wrapped, when
-// it exists). A PUT that the store applied but whose answer was lost is
-// retried by the SDK and then refused as taken: an object holding exactly
-// data is taken as this writer's own.
+// put creates name with data (chain and log parts: small).
 func (s *S3) put(name string, data []byte, taken error) error {
+	sp := newSpool()
+	defer sp.close()
+	sp.Write(data)
+	return s.putBody(name, sp, taken)
+}
+
+// putBody creates name with what sp holds, refusing to overwrite (taken,
+// wrapped, when it exists). A PUT that the store applied but whose answer
+// was lost is retried by the SDK and then refused as taken: an object
+// whose stored SHA-256 (or, without one, content) is this one's is taken
+// as this writer's own.
+func (s *S3) putBody(name string, sp *spool, taken error) error {
 	s.defaultRetention()
-	sum := md5.Sum(data)
-	sha := sha256.Sum256(data)
+	md5sum, sha := sp.sums()
 	in := &s3.PutObjectInput{
 		Bucket:        &s.bucket,
 		Key:           aws.String(s.key(name)),
-		Body:          bytes.NewReader(data),
-		ContentLength: aws.Int64(int64(len(data))),
-		ContentMD5:    aws.String(base64.StdEncoding.EncodeToString(sum[:])),
+		Body:          sp.reader(),
+		ContentLength: aws.Int64(sp.n),
+		ContentMD5:    aws.String(base64.StdEncoding.EncodeToString(md5sum)),
 		// The store checks it against what it received and keeps it
 		// (StoredSHA256).
-		ChecksumSHA256: aws.String(base64.StdEncoding.EncodeToString(sha[:])),
+		ChecksumSHA256: aws.String(base64.StdEncoding.EncodeToString(sha)),
 		IfNoneMatch:    aws.String("*"),
 	}
 	if !s.retention.IsZero() {
@@ -278,12 +291,27 @@ func (s *S3) put(name string, data []byte, taken error) error {
 		return nil
 	}
 	if conditionFailed(err) {
-		if have, rerr := s.read(name); rerr == nil && bytes.Equal(have, data) {
+		if s.holds(name, sp, sha) {
 			return nil
 		}
 		return fmt.Errorf("%s/%s: %w", s, name, taken)
 	}
 	return s.fail("put", name, err)
+}
+
+// holds reports whether the object name is exactly what sp holds.
+func (s *S3) holds(name string, sp *spool, sha []byte) bool {
+	if size, sum, ok, err := s.StoredSHA256(name); err == nil && ok {
+		return size == sp.n && bytes.Equal(sum, sha)
+	}
+	r, err := s.Open(name)
+	if err != nil {
+		return false
+	}
+	defer r.Close()
+	h := sha256.New()
+	n, err := io.Copy(h, r)
+	return err == nil && n == sp.n && bytes.Equal(h.Sum(nil), sha)
 }
 
 // List lists dir's objects and, as entries of size 0, its sub-prefixes

@@ -78,6 +78,17 @@ func TestFiles(t *testing.T) {
 				t.Fatalf("open after a failed write: %v", err)
 			}
 			st.Create("segments/000002-0000.age", write("three!"))
+			// A large file (past the spool's memory, lowered here) lands
+			// whole too.
+			restore := store.SetSpoolMemory(1 << 10)
+			big := strings.Repeat("blob-bytes ", 50_000)
+			if err := st.Create("blobs/000002-0000.age", write(big)); err != nil {
+				t.Fatal(err)
+			}
+			restore()
+			if got := read(t, st, "blobs/000002-0000.age"); got != big {
+				t.Fatalf("large file: %d bytes back of %d", len(got), len(big))
+			}
 			ents, err := st.List("segments")
 			if err != nil {
 				t.Fatal(err)
