@@ -1,6 +1,7 @@
 package vault
 
 import (
+	"coffer/vault/store"
 	"crypto/aes"
 	"crypto/cipher"
 	"crypto/rand"
@@ -48,7 +49,7 @@ const (
 )
 
 func newIDSpill(dir string) (*idSpill, error) {
-	f, err := scratchFile(dir)
+	f, err := store.ScratchFile(dir)
 	if err != nil {
 		return nil, fmt.Errorf("vault: spill the import's ids: %w", err)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -14,6 +15,57 @@ import (
 
 // Object Lock: what a bucket allows and what each object carries. Only
 // object storage has it; a folder's vault is kept by its owner's backups.
+
+// Retention is an Object Lock retention: a mode (COMPLIANCE or
+// GOVERNANCE) and how long from an object's writing it is kept.
+type Retention struct {
+	Mode  string
+	Years int
+	Days  int
+}
+
+// IsZero reports that no retention is set.
+func (r Retention) IsZero() bool { return r.Mode == "" }
+
+// Until is the retain-until date of an object written at t.
+func (r Retention) Until(t time.Time) time.Time { return t.UTC().AddDate(r.Years, 0, r.Days) }
+
+func (r Retention) String() string {
+	if r.IsZero() {
+		return "none"
+	}
+	if r.Years > 0 {
+		return fmt.Sprintf("%s %dy", strings.ToLower(r.Mode), r.Years)
+	}
+	return fmt.Sprintf("%s %dd", strings.ToLower(r.Mode), r.Days)
+}
+
+// ParseRetention reads a period ("7y", "90d") and a mode ("compliance",
+// "governance").
+func ParseRetention(period, mode string) (Retention, error) {
+	var r Retention
+	switch strings.ToLower(mode) {
+	case "compliance", "":
+		r.Mode = string(types.ObjectLockRetentionModeCompliance)
+	case "governance":
+		r.Mode = string(types.ObjectLockRetentionModeGovernance)
+	default:
+		return r, fmt.Errorf("retention mode %q: want compliance or governance", mode)
+	}
+	n, err := strconv.Atoi(strings.TrimRight(period, "yd"))
+	if err != nil || n <= 0 || len(period) < 2 {
+		return r, fmt.Errorf("retention %q: want a number of years or days, like 7y or 90d", period)
+	}
+	switch period[len(period)-1] {
+	case 'y':
+		r.Years = n
+	case 'd':
+		r.Days = n
+	default:
+		return r, fmt.Errorf("retention %q: want a number of years or days, like 7y or 90d", period)
+	}
+	return r, nil
+}
 
 // BucketLock is a bucket's versioning and Object Lock configuration.
 type BucketLock struct {

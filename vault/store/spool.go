@@ -33,7 +33,7 @@ func (sp *spool) Write(p []byte) (int, error) {
 		return 0, sp.err
 	}
 	if sp.f == nil && sp.mem.Len()+len(p) > spoolMemory {
-		if sp.f, sp.err = tempFile(); sp.err != nil {
+		if sp.f, sp.err = ScratchFile(os.TempDir()); sp.err != nil {
 			return 0, sp.err
 		}
 		if _, sp.err = sp.f.Write(sp.mem.Bytes()); sp.err != nil {
@@ -69,19 +69,4 @@ func (sp *spool) close() {
 	if sp.f != nil {
 		sp.f.Close()
 	}
-}
-
-// tempFile returns a read-write file in the temporary folder with no name
-// left on disk: removed as soon as it is made (a crash in between leaves
-// an empty file).
-func tempFile() (*os.File, error) {
-	f, err := os.CreateTemp("", ".coffer-spool-*")
-	if err != nil {
-		return nil, err
-	}
-	if err := os.Remove(f.Name()); err != nil {
-		f.Close()
-		return nil, err
-	}
-	return f, nil
 }

@@ -42,6 +42,7 @@ type Server struct {
 	Endpoint string // http://127.0.0.1:PORT
 	Data     string // the posix backend's folder: buckets are folders in it
 	cmd      *exec.Cmd
+	client   *s3.Client
 	args     []string
 	buckets  atomic.Int64
 }
@@ -101,6 +102,11 @@ func Start(root string) (*Server, error) {
 	os.Unsetenv("AWS_PROFILE")
 	os.Setenv("AWS_CONFIG_FILE", filepath.Join(root, "no-aws-config"))
 	os.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(root, "no-aws-credentials"))
+	cfg, err := config.LoadDefaultConfig(context.Background())
+	if err != nil {
+		return nil, fmt.Errorf("s3test: client: %w", err)
+	}
+	s.client = s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = true })
 	return s, s.start(filepath.Join(root, "server.log"))
 }
 
@@ -144,14 +150,8 @@ func (s *Server) Restart() error {
 	return s.start(filepath.Join(filepath.Dir(s.Data), "server.log"))
 }
 
-// Client returns an SDK client for the server.
-func (s *Server) Client() *s3.Client {
-	cfg, err := config.LoadDefaultConfig(context.Background())
-	if err != nil {
-		panic(err) // only the environment Start set
-	}
-	return s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = true })
-}
+// Client returns an SDK client for the server (made by Start).
+func (s *Server) Client() *s3.Client { return s.client }
 
 // Bucket makes a new bucket and returns its name; with lock, versioned
 // and with Object Lock enabled (as a compliance archive's must be).

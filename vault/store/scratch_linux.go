@@ -1,4 +1,4 @@
-package vault
+package store
 
 import (
 	"os"
@@ -6,14 +6,15 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// scratchFile returns a read-write file in dir that has no name: it
+// ScratchFile returns a read-write file in dir that has no name: it
 // vanishes when closed or when the process dies, whatever kills it. Where
 // the file system cannot make one (O_TMPFILE), a named file is made and
-// removed at once.
-func scratchFile(dir string) (*os.File, error) {
+// removed at once. Only what may reach disk goes in one: sealed ids (an
+// import's spill), ciphertext on its way to a bucket (spool).
+func ScratchFile(dir string) (*os.File, error) {
 	fd, err := unix.Open(dir, unix.O_TMPFILE|unix.O_RDWR|unix.O_CLOEXEC, 0o600)
 	if err != nil {
-		return namedScratchFile(dir)
+		return namedScratch(dir)
 	}
 	return os.NewFile(uintptr(fd), "scratch"), nil
 }

@@ -1,10 +1,10 @@
-package vault
+package store
 
 import "os"
 
-// namedScratchFile makes a file in dir and removes its name at once (a
+// namedScratch makes a file in dir and removes its name at once (a
 // crash in between leaves an empty file that Verify reports as unknown).
-func namedScratchFile(dir string) (*os.File, error) {
+func namedScratch(dir string) (*os.File, error) {
 	f, err := os.CreateTemp(dir, ".coffer-scratch-*")
 	if err != nil {
 		return nil, err
