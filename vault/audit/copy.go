@@ -1,7 +1,6 @@
 package audit
 
 import (
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -35,15 +34,18 @@ func CopyLogs(src, dst store.Store) (int, error) {
 	return n, nil
 }
 
+// copyLog copies one log through the trail's own reader: the framing is
+// checked as every reader checks it, and each record is framed again
+// (appendRecord) as the writer framed it.
 func copyLog(src, dst store.Store, name string) error {
 	r, err := src.OpenLog(name)
 	if err != nil {
 		return err
 	}
 	defer r.Close()
-	head := make([]byte, len(magic))
-	if _, err := io.ReadFull(r, head); err != nil || string(head) != magic {
-		return errors.New("not a coffer audit file (bad magic)")
+	rd := newReader(r)
+	if err := rd.readMagic(); err != nil {
+		return err
 	}
 	var l store.Log
 	defer func() {
@@ -52,32 +54,21 @@ func copyLog(src, dst store.Store, name string) error {
 		}
 	}()
 	for {
-		var size [4]byte
-		if _, err := io.ReadFull(r, size[:]); err != nil {
-			if err == io.EOF || err == io.ErrUnexpectedEOF {
-				break // the end, or a torn record
-			}
+		rec, err := rd.next()
+		if err == io.EOF || errors.Is(err, errTorn) {
+			break // the end, or a torn record readers ignore too
+		}
+		if err != nil {
 			return err
 		}
-		n := binary.BigEndian.Uint32(size[:])
-		if n < minRecord || n > maxRecord {
-			return fmt.Errorf("record of %d bytes: malformed framing", n)
-		}
-		rec := make([]byte, 4+int(n))
-		copy(rec, size[:])
-		if _, err := io.ReadFull(r, rec[4:]); err != nil {
-			if err == io.EOF || err == io.ErrUnexpectedEOF {
-				break
-			}
-			return err
-		}
+		framed := appendRecord(nil, rec.kind, rec.index, rec.payload, &rec.tag)
 		if l == nil {
-			if l, err = dst.CreateLog(name, append(head, rec...)); err != nil {
+			if l, err = dst.CreateLog(name, append([]byte(magic), framed...)); err != nil {
 				return err
 			}
 			continue
 		}
-		if err := l.Append(rec); err != nil {
+		if err := l.Append(framed); err != nil {
 			return err
 		}
 	}
