@@ -38,20 +38,10 @@ func Copy(src, dst string, copyLogs func(src, dst store.Store) (int, error)) (Co
 	if err != nil {
 		return stats, err
 	}
-	if empty, err := to.Empty(); err != nil {
-		return stats, fmt.Errorf("vault: %w", err)
-	} else if !empty {
-		return stats, fmt.Errorf("vault: %s exists and is not empty", to)
+	if err := requireEmpty(to); err != nil {
+		return stats, err
 	}
-	files := m.Files("")
-	for _, mem := range m.Members {
-		if mem.passFile != nil {
-			files = append(files, &FileEntry{Name: mem.passFile.Name, SHA256: mem.passFile.SHA256, Size: mem.passFile.Size})
-		}
-		for _, k := range mem.keyFiles {
-			files = append(files, &FileEntry{Name: k.Name, SHA256: k.SHA256, Size: k.Size})
-		}
-	}
+	files := m.allFiles()
 	// Files are read whole (readChecked: the hash is checked before a
 	// byte is written) by a few workers at once: object storage answers
 	// each request slowly and many in parallel.

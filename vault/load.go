@@ -287,16 +287,8 @@ func (u Unlisted) String() string {
 
 func unlistedFiles(st store.Store, m *Manifest) []Unlisted {
 	named := map[string]bool{}
-	for name := range m.files {
-		named[name] = true
-	}
-	for _, mem := range m.Members {
-		if mem.passFile != nil {
-			named[mem.passFile.Name] = true
-		}
-		for _, k := range mem.keyFiles {
-			named[k.Name] = true
-		}
+	for _, e := range m.allFiles() {
+		named[e.Name] = true
 	}
 	var out []Unlisted
 	subs := []string{"keys", "segments", "blobs", "tags", "index", "productions", "saved", "policies", "supervision"}

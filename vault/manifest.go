@@ -261,6 +261,21 @@ func (m *Manifest) Files(kind string) []*FileEntry {
 	return out
 }
 
+// allFiles returns every file the manifest names: Files("") and the
+// members' passphrase and key files.
+func (m *Manifest) allFiles() []*FileEntry {
+	files := m.Files("")
+	for _, mem := range m.Members {
+		if mem.passFile != nil {
+			files = append(files, &FileEntry{Name: mem.passFile.Name, SHA256: mem.passFile.SHA256, Size: mem.passFile.Size})
+		}
+		for _, k := range mem.keyFiles {
+			files = append(files, &FileEntry{Name: k.Name, SHA256: k.SHA256, Size: k.Size})
+		}
+	}
+	return files
+}
+
 // ActiveMembers returns members not removed.
 func (m *Manifest) ActiveMembers() []*Member {
 	var out []*Member

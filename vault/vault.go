@@ -58,10 +58,8 @@ func initWithID(dir string, opt InitOptions, vaultID string) (*Manifest, error) 
 	if err != nil {
 		return nil, err
 	}
-	if empty, err := st.Empty(); err != nil {
-		return nil, fmt.Errorf("vault: %w", err)
-	} else if !empty {
-		return nil, fmt.Errorf("vault: %s exists and is not empty", st)
+	if err := requireEmpty(st); err != nil {
+		return nil, err
 	}
 	now := opt.Now
 	if now.IsZero() {
@@ -326,6 +324,19 @@ func openStore(loc string) (store.Store, error) {
 		return nil, fmt.Errorf("vault: %w", err)
 	}
 	return st, nil
+}
+
+// requireEmpty refuses storage that holds anything: a new vault (Init,
+// Copy) never mixes with other files.
+func requireEmpty(st store.Store) error {
+	empty, err := st.Empty()
+	if err != nil {
+		return fmt.Errorf("vault: %w", err)
+	}
+	if !empty {
+		return fmt.Errorf("vault: %s exists and is not empty", st)
+	}
+	return nil
 }
 
 // setRetention gives every object of a new vault on object storage the

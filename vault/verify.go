@@ -64,16 +64,8 @@ func Verify(dir string) (*Report, error) {
 			rep.Problems = append(rep.Problems, err)
 		}
 	}
-	for _, e := range m.Files("") {
+	for _, e := range m.allFiles() {
 		check(e)
-	}
-	for _, mem := range m.Members {
-		if mem.passFile != nil {
-			check(&FileEntry{Name: mem.passFile.Name, SHA256: mem.passFile.SHA256, Size: mem.passFile.Size})
-		}
-		for _, k := range mem.keyFiles {
-			check(&FileEntry{Name: k.Name, SHA256: k.SHA256, Size: k.Size})
-		}
 	}
 	for _, u := range unlistedFiles(st, m) {
 		switch {
