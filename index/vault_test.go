@@ -29,13 +29,7 @@ func TestOpenVaultPrebuilt(t *testing.T) {
 	importInto(t, dir, key, msgs[:2000], true)
 	importInto(t, dir, key, msgs[2000:], false)
 
-	v, err := vault.Unlock(dir, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := v.Load(nil); err != nil {
-		t.Fatal(err)
-	}
+	v := unlockVault(t, dir, key, false)
 	if n := len(v.Manifest.Files("index")); n == 0 {
 		t.Fatal("no index segment stored")
 	}
@@ -75,26 +69,14 @@ func TestOpenVaultCompacted(t *testing.T) {
 	for i := range 3 {
 		importInto(t, dir, key, msgs[i*300:(i+1)*300], true)
 	}
-	v, err := vault.Unlock(dir, key)
-	if err != nil {
-		t.Fatal(err)
-	}
+	v := unlockVault(t, dir, key, false)
 	defer v.Close()
-	if err := v.Load(nil); err != nil {
-		t.Fatal(err)
-	}
 	st, err := v.CompactIndex(index.Sidecar, 5000, 2, nil)
 	if err != nil || st.Replaced != 3 || st.Written != 1 {
 		t.Fatalf("compaction: %+v, %v", st, err)
 	}
-	v2, err := vault.Unlock(dir, key)
-	if err != nil {
-		t.Fatal(err)
-	}
+	v2 := unlockVault(t, dir, key, false)
 	defer v2.Close()
-	if err := v2.Load(nil); err != nil {
-		t.Fatal(err)
-	}
 	ix, err := index.OpenVault(v2, v2.Tags(), index.Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -198,13 +180,7 @@ func TestSearchableChild(t *testing.T) {
 // openSearchable unlocks the vault, loads it, opens its index and runs a
 // first query.
 func openSearchable(tb testing.TB, dir string, key vault.Key) (*index.Index, *vault.Vault) {
-	v, err := vault.Unlock(dir, key)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	if err := v.Load(nil); err != nil {
-		tb.Fatal(err)
-	}
+	v := unlockVault(tb, dir, key, false)
 	ix, err := index.OpenVault(v, v.Tags(), index.Options{})
 	if err != nil {
 		tb.Fatal(err)
@@ -235,14 +211,8 @@ func newTestVault(tb testing.TB) (string, vault.Key) {
 // segments when sidecar is set.
 func importInto(tb testing.TB, dir string, key vault.Key, msgs []*vault.Message, sidecar bool) {
 	tb.Helper()
-	v, err := vault.Unlock(dir, key)
-	if err != nil {
-		tb.Fatal(err)
-	}
+	v := unlockVault(tb, dir, key, false)
 	defer v.Close()
-	if err := v.Load(nil); err != nil {
-		tb.Fatal(err)
-	}
 	a, err := v.NewAppender()
 	if err != nil {
 		tb.Fatal(err)
@@ -290,14 +260,8 @@ func BenchmarkCompact(b *testing.B) {
 		return lat[len(lat)*99/100]
 	}
 	before := prefixP99()
-	v, err := vault.Unlock(dir, key)
-	if err != nil {
-		b.Fatal(err)
-	}
+	v := unlockVault(b, dir, key, false)
 	defer v.Close()
-	if err := v.Load(nil); err != nil {
-		b.Fatal(err)
-	}
 	b.ResetTimer()
 	st, err := v.CompactIndex(index.Sidecar, vault.IndexTarget/2, 2, nil)
 	if err != nil {
@@ -323,14 +287,8 @@ func TestOpenVaultCatalog(t *testing.T) {
 	}
 	whole, _ := openSearchable(t, dir, key)
 	defer whole.Close()
-	v, err := vault.Unlock(dir, key)
-	if err != nil {
-		t.Fatal(err)
-	}
+	v := unlockVault(t, dir, key, true)
 	defer v.Close()
-	if err := v.LoadCatalog(nil); err != nil {
-		t.Fatal(err)
-	}
 	// As the CLI opens it: proximity checks candidates' text rather than
 	// building the frequent words' positions from every message.
 	lazy, err := index.OpenVault(v, v.Tags(), index.Options{OneShot: true})
@@ -387,14 +345,8 @@ func TestOpenVaultCatalog(t *testing.T) {
 	// What each kind of query decrypts, on a fresh vault each time.
 	decrypts := func(q string, req index.Request) int {
 		t.Helper()
-		v, err := vault.Unlock(dir, key)
-		if err != nil {
-			t.Fatal(err)
-		}
+		v := unlockVault(t, dir, key, true)
 		defer v.Close()
-		if err := v.LoadCatalog(nil); err != nil {
-			t.Fatal(err)
-		}
 		ix, err := index.OpenVault(v, v.Tags(), index.Options{})
 		if err != nil {
 			t.Fatal(err)
@@ -416,4 +368,23 @@ func TestOpenVaultCatalog(t *testing.T) {
 	if n := decrypts(w[0], index.Request{Sort: index.Newest, Limit: 2}); n != 1 {
 		t.Errorf("%s, two hits highlighted: %d segments decrypted, want 1", w[0], n)
 	}
+}
+
+// unlockVault unlocks the vault in dir and reads it: whole (Load), or
+// from its index files' catalogs.
+func unlockVault(tb testing.TB, dir string, key vault.Key, catalog bool) *vault.Vault {
+	tb.Helper()
+	v, err := vault.Unlock(dir, key)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if catalog {
+		err = v.LoadCatalog(nil)
+	} else {
+		err = v.Load(nil)
+	}
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return v
 }

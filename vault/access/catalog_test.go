@@ -8,12 +8,8 @@ import (
 	"testing"
 	"time"
 
-	"filippo.io/age"
-
-	"coffer/index"
 	"coffer/vault"
 	"coffer/vault/access"
-	"coffer/vault/audit"
 	"coffer/vault/corpus"
 )
 
@@ -111,19 +107,7 @@ func TestCatalogSessionSameAsLoaded(t *testing.T) {
 // openCatalogued is open, from the vault's catalogs, with the index open.
 func openCatalogued(t *testing.T, tv *testVault) *access.Session {
 	t.Helper()
-	man, err := vault.ReadManifest(tv.dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	g, err := access.Open(tv.dir, man, index.Engine{Location: time.UTC})
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := g.Unlock(vault.Key{Identities: []age.Identity{tv.member}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Lock(audit.LockExit) })
+	s := tv.unlock(t)
 	if err := s.LoadCatalog(nil); err != nil {
 		t.Fatal(err)
 	}
