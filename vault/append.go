@@ -117,7 +117,11 @@ func newAppender(st store.Store, dir string, m *Manifest, lock *writeLock, r age
 // the vault secret wrapped to its would-be member). The caller holds the
 // write lock.
 func removeLeftovers(st store.Store, m *Manifest) {
-	for _, u := range unlistedFiles(st, m) {
+	folders := vaultFolders
+	if st.Shared() {
+		folders = []string{"keys"} // the only leftovers removed there (below)
+	}
+	for _, u := range unlistedIn(st, m, folders) {
 		if !u.Leftover {
 			continue
 		}

@@ -285,13 +285,19 @@ func (u Unlisted) String() string {
 	return u.Name + ": unknown file, not named by the manifest (planted, or its name altered); ignored"
 }
 
-func unlistedFiles(st store.Store, m *Manifest) []Unlisted {
+// vaultFolders are the folders whose files the manifest names.
+var vaultFolders = []string{"keys", "segments", "blobs", "tags", "index", "productions", "saved", "policies", "supervision"}
+
+func unlistedFiles(st store.Store, m *Manifest) []Unlisted { return unlistedIn(st, m, vaultFolders) }
+
+// unlistedIn is unlistedFiles of the given folders only: a write on
+// object storage lists one folder, not nine, for its leftovers.
+func unlistedIn(st store.Store, m *Manifest, subs []string) []Unlisted {
 	named := map[string]bool{}
 	for _, e := range m.allFiles() {
 		named[e.Name] = true
 	}
 	var out []Unlisted
-	subs := []string{"keys", "segments", "blobs", "tags", "index", "productions", "saved", "policies", "supervision"}
 	// One request each on object storage: listed at once.
 	listed := make([][]store.Entry, len(subs))
 	var wg sync.WaitGroup
